@@ -1,0 +1,1 @@
+"""Assignment: capacity-constrained cohort assignment (pure domain logic, see ``domain.py``)."""

@@ -1,0 +1,1 @@
+"""Scoring: explainable, consent-aware match scores (pure domain logic, see ``domain.py``)."""
