@@ -1,0 +1,210 @@
+"""The application factory every Tandem service uses: lifespan, errors, auth, health, metrics, GraphQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Annotated, Any
+
+import strawberry
+import structlog
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.fastapi import GraphQLRouter
+from strawberry.types import Info
+
+from tandem_kit.auth import Authenticator, Principal, TokenVerifier
+from tandem_kit.db import Database, SessionDep
+from tandem_kit.errors import Forbidden, install_problem_handlers
+from tandem_kit.events import Broker, EventConsumer, OutboxRelay, Subscription
+from tandem_kit.logs import configure_logging
+from tandem_kit.settings import KitSettings
+
+log = structlog.get_logger("tandem.app")
+
+REQUEST_ID_HEADER = "x-request-id"
+
+
+def operation_id(route: APIRoute) -> str:
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+class RequestContextMiddleware:
+    """Request id in and out, and Prometheus metrics labelled by route template (not raw path)."""
+
+    def __init__(self, app: ASGIApp, *, registry: CollectorRegistry, service: str) -> None:
+        self.app = app
+        self.requests = Counter(
+            "http_requests_total",
+            "HTTP requests",
+            ["service", "method", "route", "status"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            ["service", "method", "route"],
+            registry=registry,
+        )
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        request_id = headers.get(REQUEST_ID_HEADER.encode(), b"").decode() or str(uuid.uuid4())
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (REQUEST_ID_HEADER.encode(), request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            self.requests.labels(self.service, scope["method"], template, str(status)).inc()
+            self.latency.labels(self.service, scope["method"], template).observe(
+                time.perf_counter() - started
+            )
+            structlog.contextvars.unbind_contextvars("request_id")
+
+
+def require_scope(info: Info[Any, Any], scope: str) -> Principal:
+    """Inside a GraphQL resolver: the caller must hold `scope` (403 otherwise)."""
+    principal: Principal = info.context["principal"]
+    if scope not in principal.scopes:
+        raise Forbidden(f"The access token lacks the scope {scope}.", missing_scopes=[scope])
+    return principal
+
+
+Startup = Callable[[FastAPI], Awaitable[None]]
+
+
+def create_app(
+    *,
+    name: str,
+    settings: KitSettings,
+    routers: Sequence[APIRouter] = (),
+    graphql_schema: strawberry.Schema | None = None,
+    subscriptions: Sequence[Subscription] = (),
+    description: str = "",
+    on_startup: Sequence[Startup] = (),
+    token_verifier: TokenVerifier | None = None,
+    run_relay: bool = True,
+) -> FastAPI:
+    """Build a service app. Background work (relay, consumers) lives exactly as long as the app."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level, service=name)
+        database = Database(settings.database_url, pool_size=settings.database_pool_size)
+        broker = Broker(settings.nats_url, name=f"tandem-{name}")
+        broker.start()
+        verifier = token_verifier or TokenVerifier(
+            issuer=settings.token_issuer,
+            audiences={name, settings.token_audience},
+            jwks_url=settings.jwks_url,
+            revocation_list_url=settings.revocation_list_url,
+            refresh_seconds=settings.jwks_refresh_seconds,
+        )
+        app.state.database = database
+        if not hasattr(app.state, "sessionmaker"):
+            app.state.sessionmaker = database.sessionmaker
+        app.state.broker = broker
+        app.state.token_verifier = verifier
+        app.state.relay = OutboxRelay(database.engine, broker, poll_seconds=settings.outbox_poll_seconds)
+        app.state.consumers = [EventConsumer(broker, app.state.sessionmaker, sub) for sub in subscriptions]
+        tasks: list[asyncio.Task[None]] = []
+        if run_relay:
+            tasks.append(asyncio.create_task(app.state.relay.run(), name=f"{name}-outbox-relay"))
+        tasks += [asyncio.create_task(c.run(), name=f"{name}-{c.sub.name}") for c in app.state.consumers]
+        for hook in on_startup:
+            await hook(app)
+        log.info("app.started", service=name)
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            await broker.close()
+            if token_verifier is None:
+                await verifier.aclose()
+            await database.dispose()
+
+    app = FastAPI(
+        title=f"Tandem {name}",
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        openapi_url=f"/api/v1/{name}/openapi.json",
+        docs_url=f"/api/v1/{name}/docs",
+        redoc_url=None,
+    )
+    install_problem_handlers(app)
+    registry = CollectorRegistry()
+    app.add_middleware(RequestContextMiddleware, registry=registry, service=name)
+    app.include_router(health_router(registry))
+    for router in routers:
+        app.include_router(router, prefix=f"/api/v1/{name}")
+    if graphql_schema is not None:
+        app.include_router(graphql_router(graphql_schema, scope=f"{name}:read"), prefix="/graphql")
+    return app
+
+
+def health_router(registry: CollectorRegistry) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="Process is up")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="Database and broker are reachable")
+    async def readyz(request: Request) -> JSONResponse:
+        database: Database = request.app.state.database
+        broker: Broker = request.app.state.broker
+        checks = {"database": await database.ping(), "broker": broker.connected}
+        ok = all(checks.values())
+        body = {
+            "status": "ok" if ok else "unavailable",
+            "checks": {k: "ok" if v else "down" for k, v in checks.items()},
+        }
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def graphql_router(schema: strawberry.Schema, *, scope: str) -> GraphQLRouter[Any, Any]:
+    """The subgraph endpoint: a read scope to enter, and the request's session as the unit of work."""
+
+    async def context(
+        request: Request,
+        session: SessionDep,
+        principal: Annotated[Principal, Depends(Authenticator(scopes={scope}))],
+    ) -> dict[str, Any]:
+        return {"request": request, "session": session, "principal": principal, "loaders": {}}
+
+    return GraphQLRouter(schema, context_getter=context, graphql_ide=None)

@@ -1,0 +1,198 @@
+"""Bearer-token verification against the gateway's JWKS, and scope checks as FastAPI dependencies."""
+
+import asyncio
+import base64
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import structlog
+from authlib.jose import JsonWebKey, JsonWebToken, KeySet
+from authlib.jose.errors import JoseError
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from tandem_kit.errors import Forbidden, Unauthorized
+
+log = structlog.get_logger("tandem.auth")
+
+ALLOWED_ALGORITHMS = ("RS256", "ES256")
+_jwt = JsonWebToken(list(ALLOWED_ALGORITHMS))
+bearer_scheme = HTTPBearer(
+    auto_error=False, description="OAuth 2.0 access token (RFC 9068 JWT) from the gateway."
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a machine client (sub == client_id) or a user acting through a client."""
+
+    subject: str
+    client_id: str
+    scopes: frozenset[str]
+    token_id: str
+    claims: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def has(self, *scopes: str) -> bool:
+        return all(scope in self.scopes for scope in scopes)
+
+
+def _unauthorized(detail: str, error: str = "invalid_token") -> Unauthorized:
+    return Unauthorized(detail, headers={"WWW-Authenticate": f'Bearer error="{error}"'})
+
+
+def _header(token: str) -> dict[str, Any]:
+    try:
+        head = token.split(".")[0]
+        decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    except (ValueError, IndexError) as exc:
+        raise _unauthorized("The access token is malformed.") from exc
+    return decoded
+
+
+class TokenVerifier:
+    """Verifies RS256/ES256 access tokens: signature (JWKS), `iss`, `aud`, `exp`, `nbf`, revocation.
+
+    The JWKS is cached and refetched every `refresh_seconds`, or at once (rate-limited) when a token
+    names an unknown `kid`. Revoked token ids are refetched on the same interval.
+    """
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audiences: Iterable[str],
+        jwks_url: str | None = None,
+        jwks: dict[str, Any] | None = None,
+        revocation_list_url: str | None = None,
+        refresh_seconds: float = 30.0,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.issuer = issuer
+        self.audiences = frozenset(audiences)
+        self.jwks_url = jwks_url
+        self.revocation_list_url = revocation_list_url
+        self.refresh_seconds = refresh_seconds
+        self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(3.0))
+        self._keys: KeySet | None = JsonWebKey.import_key_set(jwks) if jwks else None
+        self._kids: set[str] = {k["kid"] for k in jwks["keys"]} if jwks else set()
+        self._static = jwks is not None
+        self._fetched_at = 0.0
+        self._revoked: set[str] = set()
+        self._revoked_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _refresh_keys(self, *, force: bool) -> None:
+        if self._static or self.jwks_url is None:
+            return
+        now = time.monotonic()
+        stale = now - self._fetched_at > self.refresh_seconds
+        # A forced refresh (unknown kid) is allowed at most once a second, so junk kids can't flood the gateway.
+        if not stale and not (force and now - self._fetched_at > 1.0):
+            return
+        async with self._lock:
+            try:
+                resp = await self._http.get(self.jwks_url)
+                resp.raise_for_status()
+                doc = resp.json()
+            except (httpx.HTTPError, ValueError) as exc:
+                log.warning("auth.jwks_fetch_failed", error_type=type(exc).__name__)
+                if self._keys is None:
+                    raise Unauthorized(
+                        "The token signing keys are unavailable; try again shortly.",
+                        headers={"WWW-Authenticate": "Bearer", "Retry-After": "1"},
+                    ) from exc
+                return
+            self._keys = JsonWebKey.import_key_set(doc)
+            self._kids = {k.get("kid", "") for k in doc.get("keys", [])}
+            self._fetched_at = time.monotonic()
+
+    async def _refresh_revoked(self) -> None:
+        if self.revocation_list_url is None or time.monotonic() - self._revoked_at < self.refresh_seconds:
+            return
+        try:
+            resp = await self._http.get(self.revocation_list_url)
+            resp.raise_for_status()
+            self._revoked = set(resp.json().get("revoked", []))
+            self._revoked_at = time.monotonic()
+        except (httpx.HTTPError, ValueError) as exc:
+            log.warning("auth.denylist_fetch_failed", error_type=type(exc).__name__)
+
+    def revoke_locally(self, token_id: str) -> None:
+        self._revoked.add(token_id)
+
+    async def verify(self, token: str) -> Principal:
+        header = _header(token)
+        alg = header.get("alg")
+        if alg not in ALLOWED_ALGORITHMS:
+            raise _unauthorized(f"Tokens signed with {alg!r} are not accepted.")
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise _unauthorized("The access token has no key id.")
+        await self._refresh_keys(force=kid not in self._kids)
+        if kid not in self._kids or self._keys is None:
+            raise _unauthorized("The access token was signed by an unknown key.")
+        try:
+            claims = _jwt.decode(
+                token,
+                self._keys,
+                claims_options={
+                    "iss": {"essential": True, "value": self.issuer},
+                    "exp": {"essential": True},
+                    "sub": {"essential": True},
+                    "jti": {"essential": True},
+                },
+            )
+            claims.validate(leeway=5)
+        except JoseError as exc:
+            raise _unauthorized(f"The access token is not valid: {exc.error}.") from exc
+        aud = claims.get("aud")
+        auds = {aud} if isinstance(aud, str) else set(aud or [])
+        if not auds & self.audiences:
+            raise _unauthorized("The access token is not meant for this service.")
+        await self._refresh_revoked()
+        jti = str(claims["jti"])
+        if jti in self._revoked:
+            raise _unauthorized("The access token has been revoked.")
+        scope = claims.get("scope", "")
+        return Principal(
+            subject=str(claims["sub"]),
+            client_id=str(claims.get("client_id", claims["sub"])),
+            scopes=frozenset(scope.split() if isinstance(scope, str) else scope),
+            token_id=jti,
+            claims=dict(claims),
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+class Authenticator:
+    """FastAPI dependency: a valid bearer token carrying every scope in `scopes`."""
+
+    def __init__(self, *, scopes: Iterable[str] = ()) -> None:
+        self.scopes = frozenset(scopes)
+
+    async def __call__(
+        self, request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer_scheme)
+    ) -> Principal:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise Unauthorized(
+                "This endpoint needs a bearer access token.", headers={"WWW-Authenticate": "Bearer"}
+            )
+        verifier: TokenVerifier = request.app.state.token_verifier
+        principal = await verifier.verify(credentials.credentials)
+        missing = sorted(self.scopes - principal.scopes)
+        if missing:
+            raise Forbidden(
+                f"The access token lacks the scope {' '.join(missing)}.",
+                headers={
+                    "WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(missing)}"'
+                },
+                missing_scopes=missing,
+            )
+        request.state.principal = principal
+        return principal

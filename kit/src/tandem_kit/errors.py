@@ -1,0 +1,179 @@
+"""RFC 9457 problem details for every error a Tandem part returns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://tandem.dev/problems/"
+
+log = structlog.get_logger("tandem.errors")
+
+
+class ProblemError(Exception):
+    """A domain or protocol error rendered as problem+json. Subclasses set the class attributes."""
+
+    status: int = 500
+    code: str = "internal-error"
+    title: str = "Internal server error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.headers = dict(headers or {})
+        self.extensions = extensions
+
+
+class BadRequest(ProblemError):
+    status, code, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(ProblemError):
+    status, code, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(ProblemError):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(ProblemError):
+    status, code, title = 404, "not-found", "Not found"
+
+
+class Conflict(ProblemError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class Unprocessable(ProblemError):
+    status, code, title = 422, "unprocessable", "Unprocessable content"
+
+
+class ServiceUnavailable(ProblemError):
+    status, code, title = 503, "service-unavailable", "Service unavailable"
+
+
+def problem_response(
+    status: int,
+    title: str,
+    *,
+    code: str,
+    detail: str | None = None,
+    instance: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=dict(headers or {}))
+
+
+def json_pointer(loc: Sequence[str | int]) -> str:
+    """Turn a pydantic error location into an RFC 6901 pointer into the request body."""
+    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc]
+    return "#/" + "/".join(parts)
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors: list[dict[str, Any]] = []
+    for err in exc.errors():
+        loc = list(err.get("loc", ()))
+        where = str(loc[0]) if loc else "body"
+        entry: dict[str, Any] = {"detail": err.get("msg", "invalid"), "code": err.get("type", "invalid")}
+        if where == "body":
+            entry["pointer"] = json_pointer(loc[1:])
+        else:
+            entry["parameter"] = ".".join(str(p) for p in loc[1:]) or where
+            entry["in"] = where
+        errors.append(entry)
+    return errors
+
+
+def _is_json(request: Request) -> bool:
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return ctype == "application/json" or ctype.endswith("+json")
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(
+        exc.status,
+        exc.title,
+        code=exc.code,
+        detail=exc.detail,
+        instance=request.url.path,
+        headers=exc.headers,
+        **exc.extensions,
+    )
+
+
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = validation_errors(exc)
+    body_error = any(e.get("pointer") is not None for e in errors)
+    has_body = (
+        request.headers.get("content-length", "0") not in ("", "0") or "transfer-encoding" in request.headers
+    )
+    if body_error and has_body and not _is_json(request):
+        return problem_response(
+            415,
+            "Unsupported media type",
+            code="unsupported-media-type",
+            detail="The request body must be application/json.",
+            instance=request.url.path,
+            errors=[{"detail": "content type must be application/json", "pointer": "#/"}],
+        )
+    first = errors[0] if errors else {}
+    where = first.get("pointer") or first.get("parameter") or "request"
+    return problem_response(
+        422,
+        "Request validation failed",
+        code="validation-error",
+        detail=f"Invalid value at {where}: {first.get('detail', 'invalid')}",
+        instance=request.url.path,
+        errors=errors,
+    )
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    titles = {404: "Not found", 405: "Method not allowed", 401: "Authentication required", 403: "Forbidden"}
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"No route matches {request.method} {request.url.path}."
+    return problem_response(
+        exc.status_code,
+        titles.get(exc.status_code, "HTTP error"),
+        code=f"http-{exc.status_code}",
+        detail=detail,
+        instance=request.url.path,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("http.unhandled_error", path=request.url.path, error_type=type(exc).__name__)
+    return problem_response(500, "Internal server error", code="internal-error", instance=request.url.path)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,54 @@
+"""Settings base shared by every part: database, broker, token verification, logging."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "dev", "development", "secret"})
+
+
+class KitSettings(BaseSettings):
+    """Base for every service's settings; subclasses set `env_prefix` (e.g. ``MATCHING_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="TANDEM_", extra="ignore", env_nested_delimiter="__")
+
+    environment: Environment = Field(default="development", description="Deployment environment.")
+    database_url: str = Field(
+        default="postgresql+asyncpg://postgres@127.0.0.1:5432/tandem",
+        description="SQLAlchemy URL of this service's own database (asyncpg driver).",
+    )
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    nats_url: str = Field(default="nats://127.0.0.1:4222", description="NATS server with JetStream.")
+    jwks_url: str = Field(
+        default="http://127.0.0.1:8000/.well-known/jwks.json",
+        description="Where the gateway publishes the token signing keys.",
+    )
+    revocation_list_url: str | None = Field(
+        default="http://127.0.0.1:8000/oauth/revoked",
+        description="Where the gateway publishes revoked token ids; None disables the check.",
+    )
+    token_issuer: str = Field(default="http://127.0.0.1:8000", description="Expected `iss` claim.")
+    token_audience: str = Field(
+        default="tandem", description="Accepted `aud` claim besides the service's own."
+    )
+    jwks_refresh_seconds: float = Field(default=30.0, gt=0, description="JWKS and denylist refresh interval.")
+    outbox_poll_seconds: float = Field(default=0.5, gt=0, description="Outbox relay fallback poll interval.")
+    log_level: str = Field(default="INFO")
+    internal_secret: SecretStr = Field(
+        default=SecretStr("dev"),
+        description="Key material for secrets encrypted at rest (must be set outside development).",
+    )
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> KitSettings:
+        if (
+            self.environment == "production"
+            and self.internal_secret.get_secret_value() in PLACEHOLDER_SECRETS
+        ):
+            raise ValueError("internal_secret must be set to a real secret in production")
+        return self

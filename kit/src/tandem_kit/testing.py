@@ -1,0 +1,173 @@
+"""pytest plugin: real PostgreSQL and NATS per test worker, signed test tokens, per-test rollback.
+
+Loaded by the repository's root conftest. Nothing here is a fake of our own services: the database
+and the broker are the real servers, and tokens are real RS256 JWTs verified by the real verifier.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from authlib.jose import JsonWebKey, jwt
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tandem_kit.auth import TokenVerifier
+from tandem_kit.db import Database
+from tandem_kit.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from tandem_kit.migrations import upgrade_head
+
+TEST_ISSUER = "https://tandem.test"
+
+
+class TestKeys:
+    """An RS256 signing key and the JWKS that publishes it."""
+
+    __test__ = False
+
+    def __init__(self) -> None:
+        self.kid = "test-" + uuid.uuid4().hex[:8]
+        self.private = JsonWebKey.generate_key("RSA", 2048, is_private=True, options={"kid": self.kid})
+        self.jwks: dict[str, Any] = {
+            "keys": [{**self.private.as_dict(is_private=False), "kid": self.kid, "alg": "RS256"}]
+        }
+
+    def token(
+        self,
+        *scopes: str,
+        sub: str = "test-client",
+        aud: str | list[str] = "tandem",
+        ttl: int = 300,
+        issuer: str = TEST_ISSUER,
+        **claims: Any,
+    ) -> str:
+        now = int(time.time())
+        payload = {
+            "iss": issuer,
+            "sub": sub,
+            "aud": aud,
+            "client_id": claims.pop("client_id", sub),
+            "scope": " ".join(scopes),
+            "iat": now,
+            "exp": now + ttl,
+            "jti": uuid.uuid4().hex,
+            **claims,
+        }
+        raw: bytes = jwt.encode({"alg": "RS256", "kid": self.kid, "typ": "at+jwt"}, payload, self.private)
+        return raw.decode()
+
+    def headers(self, *scopes: str, **claims: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(*scopes, **claims)}"}
+
+    def verifier(self, service: str) -> TokenVerifier:
+        return TokenVerifier(issuer=TEST_ISSUER, audiences={service, "tandem"}, jwks=self.jwks)
+
+
+@dataclass
+class Infra:
+    postgres: EmbeddedPostgres
+    nats: EmbeddedNats
+    keys: TestKeys
+    _migrated: dict[str, str]
+
+    def database(self, name: str, service_dir: Path) -> str:
+        """A database for `name` in this worker's PostgreSQL, built by `alembic upgrade head`, once."""
+        if name not in self._migrated:
+            self.postgres.ensure_database(name)
+            url = self.postgres.url(name)
+            upgrade_head(service_dir, url)
+            self._migrated[name] = url
+        return self._migrated[name]
+
+    def fresh_database(self, name: str, service_dir: Path) -> str:
+        """A new, empty, migrated database (for tests that must commit)."""
+        unique = f"{name}_{uuid.uuid4().hex[:8]}"
+        self.postgres.ensure_database(unique)
+        url = self.postgres.url(unique)
+        upgrade_head(service_dir, url)
+        return url
+
+
+@pytest.fixture(scope="session")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
+    """This worker's own PostgreSQL and NATS (started once, stopped at the end)."""
+    base = tmp_path_factory.mktemp("infra")
+    external_nats = os.environ.get("TANDEM_TEST_NATS_URL")
+    postgres = EmbeddedPostgres(base / "pg", free_port(), fast=True)
+    nats = EmbeddedNats(base / "nats", free_port())
+    postgres.start()
+    if not external_nats:
+        nats.start()
+    try:
+        yield Infra(postgres=postgres, nats=nats, keys=TestKeys(), _migrated={})
+    finally:
+        nats.stop()
+        postgres.stop()
+
+
+@pytest.fixture(scope="session")
+def keys(infra: Infra) -> TestKeys:
+    return infra.keys
+
+
+@contextlib.asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
+    """Run the app's lifespan (database, broker, relay, consumers) around the block."""
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@contextlib.asynccontextmanager
+async def rollback_client(app: FastAPI, **headers: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client whose requests all run inside one outer transaction, rolled back at the end."""
+    database: Database = app.state.database
+    async with database.engine.connect() as conn:
+        outer = await conn.begin()
+        original = app.state.sessionmaker
+        app.state.sessionmaker = async_sessionmaker(
+            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False, class_=AsyncSession
+        )
+        try:
+            async with asgi_client(app, **headers) as client:
+                yield client
+        finally:
+            app.state.sessionmaker = original
+            await outer.rollback()
+
+
+def asgi_client(app: FastAPI, **headers: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=headers
+    )
+
+
+def sessionmaker_of(app: FastAPI) -> async_sessionmaker[AsyncSession]:
+    maker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+    return maker
+
+
+Waiter = Callable[[], Any]
+
+
+async def eventually(check: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll an async or sync check until it returns a truthy value (for event-driven outcomes)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(interval)

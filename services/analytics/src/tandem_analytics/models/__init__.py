@@ -1,0 +1,11 @@
+"""ORM models of the analytics service: its own database, its own tables."""
+
+from sqlalchemy.orm import DeclarativeBase
+from tandem_kit.db import new_metadata
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+__all__ = ["Base"]

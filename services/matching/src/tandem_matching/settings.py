@@ -1,0 +1,10 @@
+"""Matching service settings (environment prefix `MATCHING_`)."""
+
+from pydantic_settings import SettingsConfigDict
+from tandem_kit.settings import KitSettings
+
+
+class Settings(KitSettings):
+    model_config = SettingsConfigDict(env_prefix="MATCHING_", extra="ignore", env_nested_delimiter="__")
+
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/matching"

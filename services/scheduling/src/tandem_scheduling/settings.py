@@ -1,0 +1,10 @@
+"""Scheduling service settings (environment prefix `SCHEDULING_`)."""
+
+from pydantic_settings import SettingsConfigDict
+from tandem_kit.settings import KitSettings
+
+
+class Settings(KitSettings):
+    model_config = SettingsConfigDict(env_prefix="SCHEDULING_", extra="ignore", env_nested_delimiter="__")
+
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/scheduling"
