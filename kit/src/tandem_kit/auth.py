@@ -39,6 +39,22 @@ class Principal:
     def has(self, *scopes: str) -> bool:
         return all(scope in self.scopes for scope in scopes)
 
+    @property
+    def person_id(self) -> str | None:
+        """Set when a person acts through a client (user token): object-level checks apply to them."""
+        value = self.claims.get("person_id")
+        return str(value) if value else None
+
+    @property
+    def roles(self) -> frozenset[str]:
+        value = self.claims.get("roles") or []
+        return frozenset(value if isinstance(value, list) else str(value).split())
+
+    @property
+    def sees_everything(self) -> bool:
+        """Machine clients and program managers see every object their scopes allow; people see their own."""
+        return self.person_id is None or bool(self.roles & {"program_manager", "admin"})
+
 
 def _unauthorized(detail: str, error: str = "invalid_token") -> Unauthorized:
     return Unauthorized(detail, headers={"WWW-Authenticate": f'Bearer error="{error}"'})

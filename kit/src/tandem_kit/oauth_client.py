@@ -1,0 +1,126 @@
+"""Outbound OAuth 2.0: client-credentials tokens (cached, refreshed) and polite retries.
+
+Used for service-to-service calls through the gateway's token endpoint and for third-party APIs.
+"""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+
+import httpx
+from authlib.integrations.httpx_client import AsyncOAuth2Client
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+class TokenSource(Protocol):
+    async def token(self) -> str: ...
+
+
+class ClientCredentials:
+    """Client-credentials tokens from `token_url`, reused until 30 s before they expire."""
+
+    def __init__(
+        self,
+        *,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        scopes: Iterable[str],
+        timeout: float = 5.0,
+    ) -> None:
+        self.token_url = token_url
+        self._client = AsyncOAuth2Client(
+            client_id=client_id,
+            client_secret=client_secret,
+            scope=" ".join(scopes),
+            token_endpoint_auth_method="client_secret_basic",
+            timeout=timeout,
+        )
+        self._token: dict[str, Any] | None = None
+        self._lock = asyncio.Lock()
+
+    async def token(self) -> str:
+        async with self._lock:
+            if self._token is None or float(self._token.get("expires_at", 0)) - 30 < time.time():
+                self._token = dict(
+                    await self._client.fetch_token(self.token_url, grant_type="client_credentials")
+                )
+            return str(self._token["access_token"])
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+class StaticToken:
+    """A token minted elsewhere (tests, one-off scripts)."""
+
+    def __init__(self, factory: Callable[[], str]) -> None:
+        self._factory = factory
+
+    async def token(self) -> str:
+        return self._factory()
+
+
+def retry_after_seconds(response: httpx.Response, default: float) -> float:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return default
+
+
+async def send_with_retries(
+    send: Callable[[], Awaitable[httpx.Response]],
+    *,
+    attempts: int = 4,
+    backoff: float = 0.2,
+    max_wait: float = 10.0,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> httpx.Response:
+    """Retry on 429/502/503/504 and transport errors, honouring `Retry-After`, with exponential backoff."""
+    for attempt in range(attempts):
+        last = attempt == attempts - 1
+        try:
+            response = await send()
+        except httpx.TransportError:
+            if last:
+                raise
+            await sleep(min(backoff * 2**attempt, max_wait))
+            continue
+        if response.status_code not in RETRY_STATUSES or last:
+            return response
+        await sleep(min(retry_after_seconds(response, backoff * 2**attempt), max_wait))
+    raise AssertionError("unreachable")
+
+
+class ServiceClient:
+    """An httpx client for another Tandem service: bearer token from `tokens`, retries, timeouts."""
+
+    def __init__(
+        self,
+        base_url: str,
+        tokens: TokenSource,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 5.0,
+    ) -> None:
+        self.tokens = tokens
+        self.http = httpx.AsyncClient(base_url=base_url, transport=transport, timeout=httpx.Timeout(timeout))
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        async def send() -> httpx.Response:
+            headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {await self.tokens.token()}"}
+            return await self.http.request(method, url, headers=headers, **kwargs)
+
+        return await send_with_retries(send)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
