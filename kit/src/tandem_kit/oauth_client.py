@@ -72,7 +72,7 @@ def retry_after_seconds(response: httpx.Response, default: float) -> float:
         return max(0.0, float(value))
     except ValueError:
         try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+            return max(0.0, float(parsedate_to_datetime(value).timestamp()) - time.time())
         except (TypeError, ValueError):
             return default
 
