@@ -232,7 +232,7 @@ def assign(
         [np.zeros(n_free, np.int64), np.array(costs, np.int64), np.zeros(len(providers) + 1, np.int64)]
     )
     solver = min_cost_flow.SimpleMinCostFlow()
-    solver.add_arcs_with_cost(all_tails, all_heads, capacities_arr, costs_arr)
+    solver.add_arcs_with_capacity_and_unit_cost(all_tails, all_heads, capacities_arr, costs_arr)
     supplies = np.zeros(sink + 1, np.int64)
     supplies[source], supplies[sink] = n_free, -n_free
     solver.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
