@@ -677,8 +677,8 @@ class ProviderIndex:
     """A provider pool precomputed for vectorised scoring; build once per pool and reference week.
 
     Skills are an ``n x V`` level matrix over the skill vocabulary, focus areas and languages are
-    boolean matrices, availability is an ``n x 158`` uint64 bitmap of the UTC minutes of the
-    reference week, and the participant-independent signals (sponsorship, past success) are
+    boolean matrices, availability is a ``158 x n`` uint64 bitmap of the UTC minutes of the
+    reference week (word-major), and the participant-independent signals (sponsorship, past success) are
     precomputed vectors.
     """
 
@@ -713,13 +713,13 @@ class ProviderIndex:
         skill_levels = np.zeros((n, len(skill_columns)), dtype=np.int8)
         focus = np.zeros((n, len(focus_columns)), dtype=np.bool_)
         languages = np.zeros((n, len(language_columns)), dtype=np.bool_)
-        availability = np.zeros((n, _BITMAP_BITS // 64), dtype=np.uint64)
+        availability = np.zeros((_BITMAP_BITS // 64, n), dtype=np.uint64)
         for row, p in enumerate(pool):
             for skill, level in p.skills.items():
                 skill_levels[row, skill_columns[skill]] = level
             focus[row, [focus_columns[f] for f in p.behavioural_focus]] = True
             languages[row, [language_columns[lang] for lang in p.languages]] = True
-            availability[row] = _week_bitmap(utc_week_intervals(p.working_hours, p.timezone, week_of))
+            availability[:, row] = _week_bitmap(utc_week_intervals(p.working_hours, p.timezone, week_of))
         order = sorted(range(n), key=lambda row: str(pool[row].id))
         id_rank = np.empty(n, dtype=np.int64)
         id_rank[order] = np.arange(n)
@@ -814,7 +814,10 @@ class ProviderIndex:
                 utc_week_intervals(participant.working_hours, participant.timezone, self.week_of)
             )
             words = np.flatnonzero(mine)
-            overlap = np.bitwise_count(self.availability[:, words] & mine[words]).sum(axis=1, dtype=np.int64)
+            # Word-major layout: the participant's words are whole contiguous rows (fast to gather).
+            shared = self.availability[words]
+            np.bitwise_and(shared, mine[words, None], out=shared)
+            overlap = np.bitwise_count(shared).sum(axis=0, dtype=np.int64)
             needed = participant.needed_minutes_per_week
             return np.asarray(np.minimum(overlap, needed) / needed, dtype=np.float64)
         return self.past_success
