@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import strawberry
 from strawberry.types import Info
+
 from tandem_gateway.federation import FederatedExecutor, Supergraph, compose
 
 
@@ -328,8 +329,8 @@ class Subgraphs:
 
     async def fetch(self, subgraph: str, query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
         # A JSON round trip, as over HTTP: strawberry's resolve_reference mutates representation dicts.
+        self.calls.append((subgraph, query, json.loads(json.dumps(variables))))
         variables = json.loads(json.dumps(variables))
-        self.calls.append((subgraph, query, variables))
         if self.before is not None:
             await self.before(subgraph)
         if subgraph in self.failing:
