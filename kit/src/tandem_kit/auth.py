@@ -164,7 +164,7 @@ class TokenVerifier:
             )
             claims.validate(leeway=5)
         except JoseError as exc:
-            raise _unauthorized(f"The access token is not valid: {exc.error}.") from exc
+            raise _unauthorized(f"The access token is not valid: {exc.description or exc.error}.") from exc
         aud = claims.get("aud")
         auds = {aud} if isinstance(aud, str) else set(aud or [])
         if not auds & self.audiences:
