@@ -58,10 +58,30 @@ def run() -> int:
     return code
 
 
+def export_sdl() -> int:
+    """Write every subgraph's SDL to services/<svc>/schema.graphql (checked by tests/test_sdl.py)."""
+    import importlib
+
+    from tandem_devstack.stack import REPO
+
+    for part in PARTS[1:]:
+        schema = importlib.import_module(f"tandem_{part.name}.graphql").schema
+        target = REPO / "services" / part.name / "schema.graphql"
+        target.write_text(schema.as_str() + "\n")
+        print(f"wrote {target.relative_to(REPO)}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="tandem_devstack")
-    parser.add_argument("command", choices=["run"])
-    parser.parse_args()
+    parser.add_argument("command", choices=["run", "sdl", "demo"])
+    args = parser.parse_args()
+    if args.command == "sdl":
+        return export_sdl()
+    if args.command == "demo":
+        from tandem_devstack.demo import main as demo
+
+        return demo()
     return run()
 
 
