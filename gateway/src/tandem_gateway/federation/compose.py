@@ -72,7 +72,7 @@ UNSUPPORTED_DIRECTIVES = frozenset(
         "composeDirective",
     }
 )
-KEPT_API_DIRECTIVES = frozenset({"deprecated", "specifiedBy"})
+KEPT_API_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "oneOf"})
 
 
 class CompositionError(Exception):
@@ -428,29 +428,40 @@ class _Merger:
     def _check_entities(self, owners: Mapping[tuple[str, str], tuple[str, ...]]) -> None:
         """Every field must be reachable: a field of an entity through some subgraph's `_entities`,
         a field of a value type by every subgraph that returns the type."""
+        reported: set[str] = set()
         for sub in self.subgraphs:
             for type_name, fields in sub.fields.items():
                 if self.kinds[type_name][0] != "Object" or type_name in ("Query", "Mutation", "Subscription"):
                     continue
-                is_entity = any((type_name, f) in self.all_keys for f in fields)
+                keyed_in = sorted(
+                    {s for (t, _), subs in self.all_keys.items() if t == type_name for s in subs}
+                )
+                if keyed_in and sub.name not in keyed_in:
+                    self.errors.append(
+                        f"Entity {type_name} has @key in subgraph {keyed_in[0]!r} but subgraph {sub.name!r}"
+                        ' defines it without one; add @key(fields: "id") there (resolvable: false for a stub)'
+                    )
+                    continue
                 own = sorted(f for f in fields if owners.get((type_name, f)) == (sub.name,))
-                if is_entity and own and sub.name not in self.keys.get(type_name, {}):
+                if keyed_in and own and sub.name not in self.keys.get(type_name, {}):
                     self.errors.append(
                         f"Entity {type_name}: subgraph {sub.name!r} owns fields {', '.join(own)} but declares"
                         " no resolvable @key for it, so no other subgraph can reach them"
                     )
-                if not is_entity:
-                    for other in self.subgraphs:
-                        theirs = other.fields.get(type_name)
-                        if other is sub or theirs is None or set(theirs) == set(fields):
-                            continue
-                        diff = sorted(set(fields) ^ set(theirs))
-                        self.errors.append(
-                            f"Value type {type_name} has different fields in subgraphs {sub.name!r} and"
-                            f" {other.name!r} ({', '.join(diff)}); give it a @key to make it an entity"
-                            " or define the same fields in both"
-                        )
-                        return
+                if keyed_in or type_name in reported:
+                    continue
+                for other in self.subgraphs:
+                    theirs = other.fields.get(type_name)
+                    if other is sub or theirs is None or set(theirs) == set(fields):
+                        continue
+                    reported.add(type_name)
+                    diff = sorted(set(fields) ^ set(theirs))
+                    self.errors.append(
+                        f"Value type {type_name} has different fields in subgraphs {sub.name!r} and"
+                        f" {other.name!r} ({', '.join(diff)}); give it a @key to make it an entity"
+                        " or define the same fields in both"
+                    )
+                    break
 
     def _possible_types(self, sub: _Subgraph) -> dict[str, frozenset[str]]:
         result: dict[str, set[str]] = {}
