@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from tandem_matching.assignment.domain import (
     AssignedPair,
     AssignmentResult,
@@ -138,11 +139,18 @@ def test_unmatched_reasons() -> None:
 
 
 def test_pruned_out_candidate_is_reported() -> None:
-    candidates = {P[0]: [(Q[0], 90.0), (Q[1], 10.0)], P[1]: [(Q[0], 80.0), (Q[1], 10.0)]}
-    result = assign(P[:2], candidates, {Q[0]: 1, Q[1]: 1}, prune_k=1)
-    assert result.pairs == (AssignedPair(P[0], Q[0], 90.0),)
+    # prune_k=1 keeps each participant's best edge and each provider's best (1 x room) edges:
+    # P1 -> Q1 (5.0) is neither, so P1 ends unmatched although Q1 still has room.
+    candidates = {
+        P[0]: [(Q[0], 90.0), (Q[1], 50.0)],
+        P[1]: [(Q[0], 20.0), (Q[1], 5.0)],
+        P[2]: [(Q[0], 85.0), (Q[1], 40.0)],
+    }
+    capacities = {Q[0]: 1, Q[1]: 2}
+    result = assign(P[:3], candidates, capacities, prune_k=1)
+    assert set(result.pairs) == {AssignedPair(P[0], Q[1], 50.0), AssignedPair(P[2], Q[0], 85.0)}
     assert result.unmatched == (Unmatched(P[1], UnmatchedReason.PRUNED),)
-    assert assign(P[:2], candidates, {Q[0]: 1, Q[1]: 1}, prune_k=2).total_score == 100.0
+    assert assign(P[:3], candidates, capacities, prune_k=None).total_score == 140.0
 
 
 def test_zero_score_pairs_still_improve_coverage() -> None:

@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from tandem_matching.scoring import domain
 from tandem_matching.scoring.domain import (
     ALL_SIGNALS,

@@ -16,12 +16,18 @@ from enum import StrEnum
 from uuid import UUID
 
 import numpy as np
+import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
 SCORE_SCALE = 1000
 """Scores (0..100) become integers at 1/1000 of a point before the solver sees them."""
 
 DEFAULT_PRUNE_K = 20
+PROVIDER_SIDE_FACTOR = 1
+"""Pruning also keeps, for each provider, its best ``factor * prune_k * room`` participants."""
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 
 Candidates = Mapping[UUID, Sequence[tuple[UUID, float]]]
 
@@ -82,8 +88,19 @@ class _Problem:
     participants: tuple[UUID, ...]
     locked_pairs: tuple[AssignedPair, ...]
     free: tuple[UUID, ...]
-    candidates: Mapping[UUID, tuple[tuple[UUID, float], ...]]
+    candidates: Candidates
     remaining: Mapping[UUID, int]
+
+
+@dataclass(frozen=True)
+class _Edges:
+    """Candidate edges of the free participants to providers with room, as parallel arrays."""
+
+    providers: tuple[UUID, ...]
+    room: IntArray
+    tail: IntArray
+    head: IntArray
+    score: FloatArray
 
 
 def _prepare(
@@ -108,19 +125,45 @@ def _prepare(
         locked_pairs.append(
             AssignedPair(participant, provider, float(scores.get(provider, 0.0)), locked=True)
         )
-    cleaned: dict[UUID, tuple[tuple[UUID, float], ...]] = {}
-    for participant in order:
-        edges = tuple((provider, float(s)) for provider, s in candidates.get(participant, ()))
-        if any(not (math.isfinite(s) and s >= 0.0) for _, s in edges):
-            raise ValueError(f"candidates: scores of {participant} must be finite and non-negative")
-        cleaned[participant] = edges
     free = tuple(p for p in order if p not in locked)
-    return _Problem(order, tuple(locked_pairs), free, cleaned, remaining)
+    return _Problem(order, tuple(locked_pairs), free, candidates, remaining)
 
 
-def _ranked(edges: Sequence[tuple[UUID, float]]) -> list[tuple[UUID, float]]:
-    # Best first; the provider id breaks ties so pruning is deterministic.
-    return sorted(edges, key=lambda edge: (-edge[1], str(edge[0])))
+def _edges(problem: _Problem) -> _Edges:
+    counts: list[int] = []
+    heads: list[UUID] = []
+    values: list[float] = []
+    for participant in problem.free:
+        edges = problem.candidates.get(participant, ())
+        counts.append(len(edges))
+        if edges:
+            ids, scores = zip(*edges, strict=True)
+            heads.extend(ids)
+            values.extend(scores)
+    score = np.array(values, dtype=np.float64)
+    if not np.all(np.isfinite(score) & (score >= 0.0)):
+        raise ValueError("candidates: scores must be finite and non-negative")
+    # Provider ids in string order, so ties are broken the same way on every run.
+    providers = tuple(sorted(dict.fromkeys(heads), key=str))
+    node_of = {q: j for j, q in enumerate(providers)}
+    head = np.fromiter(map(node_of.__getitem__, heads), dtype=np.int64, count=len(heads))
+    tail = np.repeat(np.arange(len(problem.free), dtype=np.int64), counts)
+    room = np.array([problem.remaining.get(q, 0) for q in providers], dtype=np.int64)
+    open_edges = room[head] > 0
+    return _Edges(providers, room, tail[open_edges], head[open_edges], score[open_edges])
+
+
+def _rank_within(group: IntArray, score: FloatArray, tiebreak: IntArray) -> IntArray:
+    """Each edge's rank (0 = best score) among the edges of its group; ``tiebreak`` orders ties."""
+    order = np.lexsort((tiebreak, -score, group))
+    ordered = group[order]
+    starts = np.ones(len(order), dtype=np.bool_)
+    starts[1:] = ordered[1:] != ordered[:-1]
+    position = np.arange(len(order), dtype=np.int64)
+    first = np.maximum.accumulate(np.where(starts, position, 0))
+    ranks = np.empty(len(order), dtype=np.int64)
+    ranks[order] = position - first
+    return ranks
 
 
 def _result(problem: _Problem, chosen: Mapping[UUID, tuple[UUID, float]]) -> AssignmentResult:
@@ -134,7 +177,7 @@ def _result(problem: _Problem, chosen: Mapping[UUID, tuple[UUID, float]]) -> Ass
     for participant in problem.free:
         if participant in chosen:
             continue
-        edges = problem.candidates[participant]
+        edges = problem.candidates.get(participant, ())
         if not edges:
             reason = UnmatchedReason.NO_ELIGIBLE_CANDIDATE
         else:
@@ -179,68 +222,39 @@ def assign(
     if prune_k is not None and prune_k < 1:
         raise ValueError("prune_k: must be at least 1 or None")
     problem = _prepare(participants, candidates, capacities, locked or {})
-    providers: dict[UUID, int] = {}
-    tails: list[int] = []
-    heads: list[int] = []
-    costs: list[int] = []
-    edge_meta: list[tuple[UUID, UUID, float]] = []
-    n_free = len(problem.free)
+    edges = _edges(problem)
+    if not len(edges.tail):
+        return _result(problem, {})
+    n_free, provider_ids, room = len(problem.free), edges.providers, edges.room
+    tail, head, score = edges.tail, edges.head, edges.score
+    if prune_k is not None:
+        keep = _rank_within(tail, score, head) < prune_k
+        keep |= _rank_within(head, score, tail) < PROVIDER_SIDE_FACTOR * prune_k * room[head]
+        tail, head, score = tail[keep], head[keep], score[keep]
+
+    n_providers, n_edges = len(provider_ids), len(tail)
+    source, sink = 0, 1 + n_free + n_providers
     # Scores are multiplied by (n + 1) and every pair earns one extra unit: the at most n units of
     # that bonus can never outweigh 1/1000 of a point, so it only breaks ties towards coverage.
-    stretch = n_free + 1
-    for i, participant in enumerate(problem.free):
-        open_edges = [
-            edge for edge in problem.candidates[participant] if problem.remaining.get(edge[0], 0) > 0
-        ]
-        kept = _ranked(open_edges)[:prune_k] if prune_k is not None else open_edges
-        for provider, s in kept:
-            node = providers.setdefault(provider, len(providers))
-            tails.append(1 + i)
-            heads.append(1 + n_free + node)
-            costs.append(-(round(s * SCORE_SCALE) * stretch + 1))
-            edge_meta.append((participant, provider, s))
-    if not edge_meta:
-        return _result(problem, {})
-
-    source, sink = 0, 1 + n_free + len(providers)
-    provider_ids = list(providers)
-    all_tails = np.concatenate(
-        [
-            np.zeros(n_free, np.int32),
-            np.array(tails, np.int32),
-            1 + n_free + np.arange(len(providers), dtype=np.int32),
-            [source],
-        ]
-    )
-    all_heads = np.concatenate(
-        [
-            1 + np.arange(n_free, dtype=np.int32),
-            np.array(heads, np.int32),
-            np.full(len(providers), sink, np.int32),
-            [sink],
-        ]
-    )
-    capacities_arr = np.concatenate(
-        [
-            np.ones(n_free, np.int64),
-            np.ones(len(tails), np.int64),
-            np.array([problem.remaining[p] for p in provider_ids], np.int64),
-            [n_free],
-        ]
-    )
-    costs_arr = np.concatenate(
-        [np.zeros(n_free, np.int64), np.array(costs, np.int64), np.zeros(len(providers) + 1, np.int64)]
-    )
+    costs = -(np.rint(score * SCORE_SCALE).astype(np.int64) * (n_free + 1) + 1)
+    provider_nodes = 1 + n_free + np.arange(n_providers, dtype=np.int64)
     solver = min_cost_flow.SimpleMinCostFlow()
-    solver.add_arcs_with_capacity_and_unit_cost(all_tails, all_heads, capacities_arr, costs_arr)
+    solver.add_arcs_with_capacity_and_unit_cost(
+        np.concatenate([np.zeros(n_free, np.int64), 1 + tail, provider_nodes, [source]]),
+        np.concatenate(
+            [1 + np.arange(n_free, dtype=np.int64), 1 + n_free + head, np.full(n_providers, sink), [sink]]
+        ),
+        np.concatenate([np.ones(n_free + n_edges, np.int64), room, [n_free]]),
+        np.concatenate([np.zeros(n_free, np.int64), costs, np.zeros(n_providers + 1, np.int64)]),
+    )
     supplies = np.zeros(sink + 1, np.int64)
     supplies[source], supplies[sink] = n_free, -n_free
-    solver.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
+    solver.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
     status = solver.solve()
     if status != solver.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed with status {status}")
-    flows = solver.flows(np.arange(n_free, n_free + len(edge_meta), dtype=np.int32))
-    chosen = {edge_meta[e][0]: (edge_meta[e][1], edge_meta[e][2]) for e in np.flatnonzero(flows).tolist()}
+    used = np.flatnonzero(solver.flows(np.arange(n_free, n_free + n_edges, dtype=np.int64)))
+    chosen = {problem.free[tail[e]]: (provider_ids[head[e]], float(score[e])) for e in used.tolist()}
     return _result(problem, chosen)
 
 
@@ -253,16 +267,16 @@ def greedy_assign(
 ) -> AssignmentResult:
     """Baseline: take edges best score first while both ends still have room."""
     problem = _prepare(participants, candidates, capacities, locked or {})
-    remaining = dict(problem.remaining)
-    edges = [
-        (s, str(provider), participant, provider)
-        for participant in problem.free
-        for provider, s in problem.candidates[participant]
-    ]
-    edges.sort(key=lambda e: (-e[0], e[1], str(e[2])))
+    edges = _edges(problem)
+    room = edges.room.copy()
+    taken = np.zeros(len(problem.free), dtype=np.bool_)
     chosen: dict[UUID, tuple[UUID, float]] = {}
-    for s, _, participant, provider in edges:
-        if participant not in chosen and remaining.get(provider, 0) > 0:
-            chosen[participant] = (provider, s)
-            remaining[provider] -= 1
+    for e in np.lexsort((edges.tail, edges.head, -edges.score)).tolist():
+        i, j = int(edges.tail[e]), int(edges.head[e])
+        if not taken[i] and room[j] > 0:
+            taken[i] = True
+            room[j] -= 1
+            chosen[problem.free[i]] = (edges.providers[j], float(edges.score[e]))
+            if len(chosen) == len(problem.free):
+                break
     return _result(problem, chosen)
