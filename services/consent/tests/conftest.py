@@ -4,6 +4,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+
 from tandem_consent.app import create_app
 from tandem_consent.settings import Settings
 from tandem_kit.testing import Infra, rollback_client, running

@@ -1,6 +1,7 @@
 """Consent service settings (environment prefix `CONSENT_`)."""
 
 from pydantic_settings import SettingsConfigDict
+
 from tandem_kit.settings import KitSettings
 
 

@@ -1,9 +1,9 @@
 from fastapi import APIRouter, status
-from tandem_kit.db import SessionDep
 
+from tandem_consent.auth import ConsentAdmin, ConsentRead
 from tandem_consent.purpose import service
-from tandem_consent.purpose.auth import ConsentRead, ConsentWrite
-from tandem_consent.purpose.schemas import Purpose, PurposeCreate, PurposeUpdate
+from tandem_consent.purpose.schemas import Notice, Purpose, PurposeCreate, PurposeUpdate
+from tandem_kit.db import SessionDep
 
 router = APIRouter(prefix="/purposes", tags=["purposes"])
 
@@ -16,19 +16,31 @@ async def list_purposes(principal: ConsentRead, session: SessionDep) -> list[Pur
 
 @router.get("/{key}", response_model=Purpose)
 async def get_purpose(key: str, principal: ConsentRead, session: SessionDep) -> Purpose:
-    """Get one purpose and its current notice version."""
+    """Get one purpose, its current notice version and the fields it uses."""
     return Purpose.model_validate(await service.get_purpose(session, key))
 
 
 @router.post("", response_model=Purpose, status_code=status.HTTP_201_CREATED)
-async def create_purpose(data: PurposeCreate, principal: ConsentWrite, session: SessionDep) -> Purpose:
-    """Create a purpose."""
+async def create_purpose(data: PurposeCreate, principal: ConsentAdmin, session: SessionDep) -> Purpose:
+    """Create a purpose; its notice starts at version 1."""
     return Purpose.model_validate(await service.create_purpose(session, principal, data))
 
 
 @router.patch("/{key}", response_model=Purpose)
 async def update_purpose(
-    key: str, data: PurposeUpdate, principal: ConsentWrite, session: SessionDep
+    key: str, data: PurposeUpdate, principal: ConsentAdmin, session: SessionDep
 ) -> Purpose:
-    """Update a purpose; a changed description is a new notice version."""
+    """Update a purpose; a changed description or field list is a new notice version."""
     return Purpose.model_validate(await service.update_purpose(session, principal, key, data))
+
+
+@router.get("/{key}/notices", response_model=list[Notice])
+async def list_notices(key: str, principal: ConsentRead, session: SessionDep) -> list[Notice]:
+    """List every published version of a purpose's notice, oldest first."""
+    return [Notice.model_validate(n) for n in await service.list_notices(session, key)]
+
+
+@router.get("/{key}/notices/{version}", response_model=Notice)
+async def get_notice(key: str, version: int, principal: ConsentRead, session: SessionDep) -> Notice:
+    """Get one version of a purpose's notice: the exact text and fields people consented to."""
+    return Notice.model_validate(await service.get_notice(session, key, version))

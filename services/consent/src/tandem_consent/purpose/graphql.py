@@ -1,11 +1,24 @@
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
+from uuid import UUID
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
-from tandem_kit.app import require_scope
 
 from tandem_consent import models
+from tandem_consent.gql import field, loader
 from tandem_consent.purpose import service
+from tandem_kit.app import require_scope
+
+
+@strawberry.type
+class Notice:
+    version: int
+    description: str
+    fields: list[str]
+    published_at: datetime
 
 
 @strawberry.federation.type(keys=["id"])
@@ -15,7 +28,39 @@ class Purpose:
     title: str
     description: str
     notice_version: int
+    fields: list[str] = strawberry.field(description="Data-inventory fields the current notice documents.")
     created_at: datetime
+
+    @field(description="Every published version of this purpose's notice, oldest first.")
+    async def notices(self, info: Info) -> list[Notice]:
+        require_scope(info, "consent:read")
+        rows = await service.list_notices(info.context["session"], self.key)
+        return [
+            Notice(version=n.version, description=n.description, fields=n.fields, published_at=n.published_at)
+            for n in rows
+        ]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> "Purpose | None":
+        require_scope(info, "consent:read")
+        return await purpose_loader(info).load(_uuid(id))
+
+
+def _uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value)
+    except ValueError:
+        return None
+
+
+def purpose_loader(info: Info[Any, Any]) -> DataLoader[UUID | None, Purpose | None]:
+    session = info.context["session"]
+
+    async def load(ids: Sequence[UUID | None]) -> list[Purpose | None]:
+        rows = {p.id: p for p in await service.purposes_by_ids(session, [i for i in ids if i is not None])}
+        return [to_graphql(rows[i]) if i in rows else None for i in ids]
+
+    return loader(info, "purpose_by_id", load)
 
 
 def to_graphql(p: models.Purpose) -> Purpose:
@@ -25,13 +70,20 @@ def to_graphql(p: models.Purpose) -> Purpose:
         title=p.title,
         description=p.description,
         notice_version=p.notice_version,
+        fields=p.fields,
         created_at=p.created_at,
     )
 
 
 @strawberry.type
 class PurposeQuery:
-    @strawberry.field(description="Purposes personal data may be used for.")
+    @field(description="Purposes personal data may be used for.")
     async def purposes(self, info: Info) -> list[Purpose]:
         require_scope(info, "consent:read")
         return [to_graphql(p) for p in await service.list_purposes(info.context["session"])]
+
+    @field(description="One purpose by key, or null.")
+    async def purpose(self, info: Info, key: str) -> Purpose | None:
+        require_scope(info, "consent:read")
+        found = await service.find_purpose(info.context["session"], key)
+        return to_graphql(found) if found else None

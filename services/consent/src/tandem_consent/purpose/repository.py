@@ -1,14 +1,16 @@
 from collections.abc import Sequence
+from uuid import UUID
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
-from tandem_consent.models import Purpose
+from tandem_consent.models import Notice, Purpose
 
 
 def purposes_statement() -> Select[tuple[Purpose]]:
     # Purposes and their notices are public to any authenticated caller: no per-owner filter.
-    return select(Purpose).order_by(Purpose.key)
+    return select(Purpose).options(joinedload(Purpose.current_notice)).order_by(Purpose.key)
 
 
 async def list_all(session: AsyncSession) -> Sequence[Purpose]:
@@ -16,8 +18,22 @@ async def list_all(session: AsyncSession) -> Sequence[Purpose]:
 
 
 async def get_by_key(session: AsyncSession, key: str) -> Purpose | None:
-    return await session.scalar(purposes_statement().where(Purpose.key == key))
+    return (await session.scalars(purposes_statement().where(Purpose.key == key))).one_or_none()
 
 
 async def get_by_keys(session: AsyncSession, keys: Sequence[str]) -> Sequence[Purpose]:
     return (await session.scalars(purposes_statement().where(Purpose.key.in_(keys)))).all()
+
+
+async def get_by_ids(session: AsyncSession, ids: Sequence[UUID]) -> Sequence[Purpose]:
+    return (await session.scalars(purposes_statement().where(Purpose.id.in_(ids)))).all()
+
+
+async def list_notices(session: AsyncSession, purpose: Purpose) -> Sequence[Notice]:
+    statement = select(Notice).where(Notice.purpose_id == purpose.id).order_by(Notice.version)
+    return (await session.scalars(statement)).all()
+
+
+async def get_notice(session: AsyncSession, purpose: Purpose, version: int) -> Notice | None:
+    statement = select(Notice).where(Notice.purpose_id == purpose.id, Notice.version == version)
+    return (await session.scalars(statement)).one_or_none()

@@ -3,6 +3,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tandem_consent.schemas import FieldKeys, Key
+
 
 class Purpose(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -12,15 +14,19 @@ class Purpose(BaseModel):
     title: str = Field(description="Short human title.")
     description: str = Field(description="What the data is used for, as shown in the notice.")
     notice_version: int = Field(description="Version of the notice currently shown to people.")
+    fields: list[str] = Field(
+        description="Data-inventory fields the current notice documents; the purpose may use no others."
+    )
     created_at: datetime = Field(description="When the purpose was created.")
 
 
 class PurposeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,63}$", description="Stable key (snake case).")
+    key: Key
     title: str = Field(min_length=1, max_length=200, description="Short human title.")
     description: str = Field(min_length=1, max_length=4000, description="Notice text.")
+    fields: FieldKeys = Field(default_factory=list, description="Data-inventory fields the purpose uses.")
 
 
 class PurposeUpdate(BaseModel):
@@ -30,3 +36,15 @@ class PurposeUpdate(BaseModel):
     description: str | None = Field(
         default=None, min_length=1, max_length=4000, description="New notice text; bumps the notice version."
     )
+    fields: FieldKeys | None = Field(
+        default=None, description="New list of data-inventory fields; a change bumps the notice version."
+    )
+
+
+class Notice(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int = Field(description="Notice version; consents name the version they were given to.")
+    description: str = Field(description="The notice text of this version.")
+    fields: list[str] = Field(description="The data-inventory fields this version documents.")
+    published_at: datetime = Field(description="When this version was published.")

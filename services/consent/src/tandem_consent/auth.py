@@ -1,0 +1,13 @@
+"""The consent service's permissions, one `Annotated` principal per permission."""
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from tandem_kit.auth import Authenticator, Principal
+
+ConsentRead = Annotated[Principal, Depends(Authenticator(scopes={"consent:read"}))]
+ConsentWrite = Annotated[Principal, Depends(Authenticator(scopes={"consent:write"}))]
+# Purposes, the data inventory, retention and anonymity rules are privacy configuration: people
+# hold `consent:write` to record their own consent, so configuration also needs `admin`.
+ConsentAdmin = Annotated[Principal, Depends(Authenticator(scopes={"consent:write", "admin"}))]

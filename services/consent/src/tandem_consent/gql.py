@@ -1,0 +1,28 @@
+"""Typed helpers for the consent subgraph's strawberry types."""
+
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any, TypeVar, cast
+
+import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def field(*, description: str) -> Callable[[F], F]:
+    """`strawberry.field(description=...)` as a typed decorator (strawberry types that overload `Any`)."""
+    return cast(Callable[[F], F], strawberry.field(description=description))
+
+
+def loader(
+    info: Info[Any, Any], name: str, load: Callable[[Sequence[K]], Awaitable[Sequence[V]]]
+) -> DataLoader[K, V]:
+    """The request's DataLoader called `name`, created on first use: one query per batch of keys."""
+    loaders: dict[str, DataLoader[Any, Any]] = info.context["loaders"]
+    if name not in loaders:
+        loaders[name] = DataLoader(load_fn=load)
+    found: DataLoader[K, V] = loaders[name]
+    return found
