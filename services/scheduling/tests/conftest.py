@@ -4,6 +4,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+
 from tandem_kit.testing import Infra, rollback_client, running
 from tandem_scheduling.app import create_app
 from tandem_scheduling.settings import Settings

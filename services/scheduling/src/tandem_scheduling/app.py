@@ -1,22 +1,52 @@
 """The scheduling service application."""
 
-from fastapi import FastAPI
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, FastAPI
+
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
-
+from tandem_kit.events import Subscription
+from tandem_scheduling.availability import endpoints as availability_endpoints
+from tandem_scheduling.engagement import endpoints as engagement_endpoints
+from tandem_scheduling.engagement.consumers import MATCH_APPROVED
 from tandem_scheduling.graphql import schema
+from tandem_scheduling.session import endpoints as session_endpoints
 from tandem_scheduling.settings import Settings
+from tandem_scheduling.sla import endpoints as sla_endpoints
+from tandem_scheduling.sla import tasks as sla_tasks
 
-ROUTERS: list = []
-SUBSCRIPTIONS: list = []
+ROUTERS: list[APIRouter] = [
+    engagement_endpoints.router,
+    availability_endpoints.router,
+    session_endpoints.router,
+    sla_endpoints.router,
+]
+SUBSCRIPTIONS: list[Subscription] = [MATCH_APPROVED]
 
 
 def create_app(settings: Settings | None = None, *, token_verifier: TokenVerifier | None = None) -> FastAPI:
-    return create_service_app(
+    settings = settings or Settings()
+    app = create_service_app(
         name="scheduling",
-        settings=settings or Settings(),
+        settings=settings,
         routers=ROUTERS,
         graphql_schema=schema,
         subscriptions=SUBSCRIPTIONS,
         token_verifier=token_verifier,
+        on_startup=[sla_tasks.starter(settings.sla_scan_seconds)],
     )
+    kit_lifespan = app.router.lifespan_context
+
+    # The kit has start-up hooks but no shutdown hooks: stop the SLA scan before the kit disposes the database.
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with kit_lifespan(app):
+            try:
+                yield
+            finally:
+                await sla_tasks.stop(app)
+
+    app.router.lifespan_context = lifespan
+    return app

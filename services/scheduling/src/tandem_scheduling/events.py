@@ -1,9 +1,45 @@
-"""Domain events the scheduling service emits (past tense, frozen)."""
+"""Domain events the scheduling service emits (past tense, frozen); payloads as in docs/contracts.md."""
 
-from typing import ClassVar
+from datetime import datetime
+from typing import ClassVar, Literal
+from uuid import UUID
 
 from tandem_kit.events import DomainEvent
 
 
 class SchedulingEvent(DomainEvent):
     source: ClassVar[str] = "scheduling"
+
+
+class EngagementCreated(SchedulingEvent):
+    engagement_id: UUID
+    match_id: UUID
+    program_id: UUID
+    participant_id: UUID
+    provider_id: UUID
+    kickoff_due_at: datetime
+
+
+class SessionBooked(SchedulingEvent):
+    session_id: UUID
+    engagement_id: UUID
+    match_id: UUID
+    participant_id: UUID
+    provider_id: UUID
+    starts_at: datetime
+    ends_at: datetime
+    kind: Literal["kickoff", "regular"]
+
+
+class SessionCancelled(SchedulingEvent):
+    session_id: UUID
+    engagement_id: UUID
+    reason: str
+
+
+class SlaBreached(SchedulingEvent):
+    engagement_id: UUID
+    match_id: UUID
+    sla: str
+    due_at: datetime
+    breached_at: datetime

@@ -1,6 +1,7 @@
 """ORM models of the scheduling service: its own database, its own tables."""
 
 from sqlalchemy.orm import DeclarativeBase
+
 from tandem_kit.db import new_metadata
 
 
@@ -8,4 +9,7 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-__all__ = ["Base"]
+from tandem_scheduling.models.engagement import Engagement, SlaClock  # noqa: E402
+from tandem_scheduling.models.session import Session, SessionAttendee  # noqa: E402
+
+__all__ = ["Base", "Engagement", "Session", "SessionAttendee", "SlaClock"]

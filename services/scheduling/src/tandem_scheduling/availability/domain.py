@@ -1,0 +1,181 @@
+"""Slot arithmetic: working hours in each person's own IANA time zone, busy times, a grid of proposals.
+
+Pure functions only. Instants are timezone-aware datetimes; working hours are wall-clock times in the
+person's zone. Time is cut into cells (15 minutes for search, 1 minute for checking a booking): a cell
+counts as working when its whole wall-clock span lies inside one of that weekday's windows and the UTC
+offset does not change within it, which makes DST days exact rather than approximately right.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+MINUTES_PER_DAY = 24 * 60
+SEARCH_CELL = timedelta(minutes=15)
+_HHMM = re.compile(r"^(?:([01]\d|2[0-3]):([0-5]\d)|24:00)$")
+
+
+class InvalidWorkingHours(ValueError):
+    """Working hours or a time zone that cannot be understood."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """Working time on one weekday (Mon=0), in minutes after local midnight, end exclusive."""
+
+    weekday: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Person:
+    """Whose calendar: the zone their working hours are written in, and the hours themselves."""
+
+    timezone: ZoneInfo
+    windows: tuple[Window, ...]
+
+    def works_during(self, weekday: int, start: int, end: int) -> bool:
+        """True when local minutes [start, end) of `weekday` lie inside one window."""
+        return any(w.weekday == weekday and w.start <= start and end <= w.end for w in self.windows)
+
+
+@dataclass(frozen=True)
+class Interval:
+    start: datetime
+    end: datetime
+
+    def overlaps(self, other: Interval) -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+def parse_minutes(value: str) -> int:
+    match = _HHMM.match(value)
+    if match is None:
+        raise InvalidWorkingHours(f"{value!r} is not a time of day as HH:MM (00:00 to 24:00).")
+    if value == "24:00":
+        return MINUTES_PER_DAY
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidWorkingHours(f"{name!r} is not an IANA time zone.") from exc
+
+
+def parse_windows(hours: Iterable[Mapping[str, Any]]) -> tuple[Window, ...]:
+    """Contract shape `{weekday, start: "HH:MM", end: "HH:MM"}` to windows, merged per weekday.
+
+    A window that ends before it starts runs past midnight and is split onto the next weekday.
+    """
+    pieces: list[Window] = []
+    for entry in hours:
+        weekday = entry.get("weekday")
+        if not isinstance(weekday, int) or isinstance(weekday, bool) or not 0 <= weekday <= 6:
+            raise InvalidWorkingHours(f"weekday must be 0 (Monday) to 6 (Sunday), got {weekday!r}.")
+        start, end = parse_minutes(str(entry.get("start"))), parse_minutes(str(entry.get("end")))
+        if start == end:
+            raise InvalidWorkingHours(f"A working window cannot start and end at {entry.get('start')}.")
+        if start < end:
+            pieces.append(Window(weekday, start, end))
+        else:
+            pieces.append(Window(weekday, start, MINUTES_PER_DAY))
+            if end > 0:
+                pieces.append(Window((weekday + 1) % 7, 0, end))
+    return merge_windows(pieces)
+
+
+def merge_windows(windows: Iterable[Window]) -> tuple[Window, ...]:
+    """Overlapping or touching windows of a weekday become one (so a slot may span 12:00 between them)."""
+    merged: list[Window] = []
+    for w in sorted(windows, key=lambda w: (w.weekday, w.start)):
+        last = merged[-1] if merged else None
+        if last is not None and last.weekday == w.weekday and w.start <= last.end:
+            merged[-1] = Window(w.weekday, last.start, max(last.end, w.end))
+        else:
+            merged.append(w)
+    return tuple(merged)
+
+
+def person(timezone: str, hours: Iterable[Mapping[str, Any]]) -> Person:
+    return Person(timezone=zone(timezone), windows=parse_windows(hours))
+
+
+def cell_is_working(who: Person, start: datetime, cell: timedelta) -> bool:
+    """Is the cell [start, start + cell) wholly inside `who`'s working hours, in their local time?"""
+    local = start.astimezone(who.timezone)
+    # A cell that contains a UTC-offset change has no single wall-clock span: never count it as working.
+    if local.utcoffset() != (start + cell - timedelta(microseconds=1)).astimezone(who.timezone).utcoffset():
+        return False
+    if local.second or local.microsecond:
+        return False
+    minute = local.hour * 60 + local.minute
+    return who.works_during(local.weekday(), minute, minute + cell // timedelta(minutes=1))
+
+
+def within_working_hours(who: Person, interval: Interval, *, cell: timedelta = timedelta(minutes=1)) -> bool:
+    """Every cell of `interval` is working time for `who` (the interval must start on a cell boundary)."""
+    if _floor(interval.start, cell) != interval.start or interval.end <= interval.start:
+        return False
+    at = interval.start
+    while at < interval.end:
+        if not cell_is_working(who, at, cell):
+            return False
+        at += cell
+    return True
+
+
+def find_slots(
+    people: Sequence[Person],
+    busy: Sequence[Interval],
+    *,
+    window: Interval,
+    duration: timedelta,
+    step: timedelta = timedelta(minutes=30),
+    limit: int = 50,
+) -> list[Interval]:
+    """Start times on a UTC-aligned `step` grid where everyone works and nobody is busy, earliest first.
+
+    `duration` and `step` are whole multiples of 15 minutes; offsets of every real zone are too, so the
+    grid is also on the quarter hour in each person's local time.
+    """
+    if duration <= timedelta(0) or duration % SEARCH_CELL or step <= timedelta(0) or step % SEARCH_CELL:
+        raise ValueError("duration and step must be positive multiples of 15 minutes")
+    cells_per_slot = duration // SEARCH_CELL
+    first_cell = _ceil(window.start, SEARCH_CELL)
+    working: list[bool] = []
+    at = first_cell
+    while at < window.end:
+        working.append(all(cell_is_working(p, at, SEARCH_CELL) for p in people))
+        at += SEARCH_CELL
+    ordered_busy = sorted(busy, key=lambda b: b.start)
+    slots: list[Interval] = []
+    start = _ceil(window.start, step)
+    while start + duration <= window.end and len(slots) < limit:
+        index = (start - first_cell) // SEARCH_CELL
+        candidate = Interval(start, start + duration)
+        if all(working[index : index + cells_per_slot]) and not any(
+            candidate.overlaps(b) for b in ordered_busy
+        ):
+            slots.append(candidate)
+        start += step
+    return slots
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _floor(at: datetime, cell: timedelta) -> datetime:
+    return at - (at - _EPOCH) % cell
+
+
+def _ceil(at: datetime, cell: timedelta) -> datetime:
+    floor = _floor(at, cell)
+    return floor if floor == at else floor + cell

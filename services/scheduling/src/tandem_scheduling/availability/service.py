@@ -1,0 +1,70 @@
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_kit.auth import Principal
+from tandem_kit.errors import Unprocessable
+from tandem_scheduling.availability import domain
+from tandem_scheduling.availability.schemas import Slot, SlotSearch
+from tandem_scheduling.engagement import service as engagement_service
+from tandem_scheduling.session import repository as session_repository
+from tandem_scheduling.session.service import default_minutes, people_of
+from tandem_scheduling.sla import repository as sla_repository
+
+MAX_WINDOW = timedelta(days=62)
+DEFAULT_WINDOW = timedelta(days=14)
+
+
+class InvalidSlotQuery(Unprocessable):
+    code, title = "invalid-slot-query", "Invalid slot query"
+
+
+async def find_slots(
+    session: AsyncSession,
+    principal: Principal,
+    engagement_id: UUID,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    duration_minutes: int | None = None,
+    kind: str = "kickoff",
+    step_minutes: int = 30,
+    limit: int = 50,
+    now: datetime | None = None,
+) -> SlotSearch:
+    """Free times for both people; by default from now until the kickoff is due (or two weeks)."""
+    engagement = await engagement_service.get_engagement(session, principal, engagement_id)
+    now = now or datetime.now(UTC)
+    start = max(start, now) if start is not None else now
+    if end is None:
+        clocks = await sla_repository.list_for_engagement(session, engagement.id)
+        due = [c.due_at for c in clocks if c.kind == "kickoff" and c.met_at is None and c.due_at > start]
+        end = due[0] if due else start + DEFAULT_WINDOW
+    if end <= start:
+        raise InvalidSlotQuery("The window must end after it starts (and after now).", parameter="to")
+    if end - start > MAX_WINDOW:
+        raise InvalidSlotQuery(f"The window may span at most {MAX_WINDOW.days} days.", parameter="to")
+    minutes = duration_minutes or default_minutes(engagement, kind)
+    if minutes % 15:
+        raise InvalidSlotQuery("duration must be a multiple of 15 minutes.", parameter="duration")
+    if step_minutes % 15:
+        raise InvalidSlotQuery("step must be a multiple of 15 minutes.", parameter="step")
+    busy = await session_repository.busy_ranges(
+        session, [engagement.participant_id, engagement.provider_person_id], start, end
+    )
+    found = domain.find_slots(
+        [who for _, who in people_of(engagement)],
+        [domain.Interval(b0, b1) for b0, b1 in busy],
+        window=domain.Interval(start, end),
+        duration=timedelta(minutes=minutes),
+        step=timedelta(minutes=step_minutes),
+        limit=limit,
+    )
+    return SlotSearch(
+        engagement_id=engagement.id,
+        window_start=start,
+        window_end=end,
+        duration_minutes=minutes,
+        slots=[Slot(starts_at=s.start, ends_at=s.end) for s in found],
+    )

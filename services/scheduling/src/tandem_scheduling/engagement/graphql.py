@@ -1,0 +1,125 @@
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
+
+from tandem_kit.app import require_scope
+from tandem_kit.auth import Principal
+from tandem_scheduling import models
+from tandem_scheduling.engagement import repository, service
+from tandem_scheduling.graphql_support import field, loader
+from tandem_scheduling.session.graphql import Session, load_by_engagement
+
+
+@strawberry.federation.type(keys=["id"], description="An approved match turned into a schedule.")
+class Engagement:
+    id: strawberry.ID
+    match_id: strawberry.ID
+    program_id: strawberry.ID
+    participant_id: strawberry.ID
+    provider_id: strawberry.ID
+    provider_person_id: strawberry.ID
+    provider_kind: str
+    track: str
+    status: str
+    cadence: str
+    session_minutes: int
+    participant_timezone: str
+    provider_timezone: str
+    approved_at: datetime
+
+    @field(description="Sessions of this engagement, earliest first (cancelled included).")
+    async def sessions(self, info: Info[Any, Any]) -> list[Session]:
+        return await loader(info, "sessions_by_engagement", load_by_engagement).load(UUID(str(self.id)))
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> "Engagement | None":
+        return await loader(info, "engagement_by_id", load_by_ids).load(UUID(str(id)))
+
+
+@strawberry.federation.type(
+    keys=["id"], description="A match (owned by matching); scheduling adds its engagement."
+)
+class Match:
+    id: strawberry.ID
+
+    @field(description="The engagement scheduling this match; null until the approval is processed.")
+    async def engagement(self, info: Info[Any, Any]) -> Engagement | None:
+        return await loader(info, "engagement_by_match", load_by_match_ids).load(UUID(str(self.id)))
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> "Match":
+        return Match(id=id)
+
+
+def to_graphql(e: models.Engagement) -> Engagement:
+    return Engagement(
+        id=strawberry.ID(str(e.id)),
+        match_id=strawberry.ID(str(e.match_id)),
+        program_id=strawberry.ID(str(e.program_id)),
+        participant_id=strawberry.ID(str(e.participant_id)),
+        provider_id=strawberry.ID(str(e.provider_id)),
+        provider_person_id=strawberry.ID(str(e.provider_person_id)),
+        provider_kind=e.provider_kind,
+        track=e.track,
+        status=e.status,
+        cadence=e.cadence,
+        session_minutes=e.session_minutes,
+        participant_timezone=e.participant_timezone,
+        provider_timezone=e.provider_timezone,
+        approved_at=e.approved_at,
+    )
+
+
+async def load_by_ids(
+    session: AsyncSession, principal: Principal, ids: Sequence[UUID]
+) -> list[Engagement | None]:
+    found = {e.id: e for e in await repository.list_readable_by_ids(session, principal, ids)}
+    return [to_graphql(found[i]) if i in found else None for i in ids]
+
+
+async def load_by_match_ids(
+    session: AsyncSession, principal: Principal, match_ids: Sequence[UUID]
+) -> list[Engagement | None]:
+    found = {
+        e.match_id: e for e in await repository.list_readable_by_match_ids(session, principal, match_ids)
+    }
+    return [to_graphql(found[i]) if i in found else None for i in match_ids]
+
+
+def _uuid(value: strawberry.ID) -> UUID | None:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None
+
+
+@strawberry.type
+class EngagementQuery:
+    @field(description="One engagement, if the caller may see it.")
+    async def engagement(self, info: Info[Any, Any], id: strawberry.ID) -> Engagement | None:
+        require_scope(info, "scheduling:read")
+        engagement_id = _uuid(id)
+        if engagement_id is None:
+            return None
+        return await loader(info, "engagement_by_id", load_by_ids).load(engagement_id)
+
+    @field(description="Engagements the caller may see, optionally of one participant.")
+    async def engagements(
+        self, info: Info[Any, Any], participant_id: strawberry.ID | None = None, limit: int = 50
+    ) -> list[Engagement]:
+        require_scope(info, "scheduling:read")
+        person = _uuid(participant_id) if participant_id is not None else None
+        if participant_id is not None and person is None:
+            return []
+        rows = await service.list_engagements(
+            info.context["session"],
+            info.context["principal"],
+            participant_id=person,
+            limit=max(1, min(limit, 200)),
+        )
+        return [to_graphql(e) for e in rows]

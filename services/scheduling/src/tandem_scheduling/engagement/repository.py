@@ -1,0 +1,74 @@
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy import Select, false, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_kit.auth import Principal
+from tandem_scheduling.models import Engagement
+
+
+def readable_statement(principal: Principal) -> Select[tuple[Engagement]]:
+    """Engagements the caller may see: all for machines and program managers, else their own."""
+    statement = select(Engagement)
+    if principal.sees_everything:
+        return statement
+    person = _person_uuid(principal)
+    if person is None:
+        return statement.where(false())
+    return statement.where(or_(Engagement.participant_id == person, Engagement.provider_person_id == person))
+
+
+def _person_uuid(principal: Principal) -> UUID | None:
+    try:
+        return UUID(principal.person_id) if principal.person_id else None
+    except ValueError:
+        return None
+
+
+async def get_readable(session: AsyncSession, principal: Principal, engagement_id: UUID) -> Engagement | None:
+    found = await session.scalar(readable_statement(principal).where(Engagement.id == engagement_id))
+    return found
+
+
+async def get_readable_for_update(
+    session: AsyncSession, principal: Principal, engagement_id: UUID
+) -> Engagement | None:
+    found = await session.scalar(
+        readable_statement(principal).where(Engagement.id == engagement_id).with_for_update()
+    )
+    return found
+
+
+async def list_readable(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    participant_id: UUID | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Sequence[Engagement]:
+    statement = readable_statement(principal)
+    if participant_id is not None:
+        statement = statement.where(Engagement.participant_id == participant_id)
+    statement = statement.order_by(Engagement.created_at.desc(), Engagement.id).limit(limit).offset(offset)
+    return (await session.scalars(statement)).all()
+
+
+async def list_readable_by_ids(
+    session: AsyncSession, principal: Principal, ids: Sequence[UUID]
+) -> Sequence[Engagement]:
+    return (await session.scalars(readable_statement(principal).where(Engagement.id.in_(ids)))).all()
+
+
+async def list_readable_by_match_ids(
+    session: AsyncSession, principal: Principal, match_ids: Sequence[UUID]
+) -> Sequence[Engagement]:
+    return (
+        await session.scalars(readable_statement(principal).where(Engagement.match_id.in_(match_ids)))
+    ).all()
+
+
+async def get_by_match_id(session: AsyncSession, match_id: UUID) -> Engagement | None:
+    found = await session.scalar(select(Engagement).where(Engagement.match_id == match_id))
+    return found

@@ -1,0 +1,89 @@
+from collections.abc import Sequence
+from uuid import UUID
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_kit.auth import Principal
+from tandem_kit.errors import NotFound
+from tandem_kit.events import emit
+from tandem_scheduling.engagement import domain, repository
+from tandem_scheduling.engagement.schemas import MatchApprovedData
+from tandem_scheduling.events import EngagementCreated
+from tandem_scheduling.models import Engagement, SlaClock
+
+log = structlog.get_logger("tandem.scheduling.engagement")
+
+
+class EngagementNotFound(NotFound):
+    code, title = "engagement-not-found", "Engagement not found"
+
+
+async def list_engagements(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    participant_id: UUID | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Sequence[Engagement]:
+    return await repository.list_readable(
+        session, principal, participant_id=participant_id, limit=limit, offset=offset
+    )
+
+
+async def get_engagement(
+    session: AsyncSession, principal: Principal, engagement_id: UUID, *, for_update: bool = False
+) -> Engagement:
+    getter = repository.get_readable_for_update if for_update else repository.get_readable
+    engagement = await getter(session, principal, engagement_id)
+    if engagement is None:
+        raise EngagementNotFound(f"No engagement {engagement_id} that you may see.")
+    return engagement
+
+
+async def create_from_match(session: AsyncSession, data: MatchApprovedData) -> Engagement:
+    """Open the engagement of an approved match, with its kickoff SLA; a repeated match is a no-op."""
+    existing = await repository.get_by_match_id(session, data.match_id)
+    if existing is not None:
+        return existing
+    cadence = domain.cadence_for(data.provider_kind, data.track)
+    engagement = Engagement(
+        match_id=data.match_id,
+        program_id=data.program_id,
+        participant_id=data.participant_id,
+        provider_id=data.provider_id,
+        provider_person_id=data.provider_person_id,
+        provider_kind=data.provider_kind,
+        track=data.track,
+        status="active",
+        cadence=cadence.every,
+        session_minutes=cadence.session_minutes,
+        planned_months=cadence.planned_months,
+        review_every_weeks=cadence.review_every_weeks,
+        participant_timezone=data.participant_timezone,
+        participant_working_hours=[h.model_dump() for h in data.participant_working_hours],
+        provider_timezone=data.provider_timezone,
+        provider_working_hours=[h.model_dump() for h in data.provider_working_hours],
+        approved_at=data.approved_at,
+    )
+    session.add(engagement)
+    await session.flush()
+    kickoff = SlaClock(
+        engagement_id=engagement.id, kind="kickoff", due_at=domain.kickoff_due(data.approved_at)
+    )
+    session.add(kickoff)
+    await session.flush()
+    await emit(
+        session,
+        EngagementCreated(
+            engagement_id=engagement.id,
+            match_id=engagement.match_id,
+            program_id=engagement.program_id,
+            participant_id=engagement.participant_id,
+            provider_id=engagement.provider_id,
+            kickoff_due_at=kickoff.due_at,
+        ),
+    )
+    log.info("scheduling.engagement.created", engagement_id=str(engagement.id), match_id=str(data.match_id))
+    return engagement

@@ -1,0 +1,44 @@
+"""GraphQL helpers: per-request DataLoaders sharing the request's session, and typed field decorators."""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any, TypeVar, cast
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+from tandem_kit.auth import Principal
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+F = TypeVar("F", bound=Callable[..., Any])
+
+BatchLoad = Callable[[AsyncSession, Principal, Sequence[K]], Awaitable[Sequence[V]]]
+
+
+def loader(info: Info[Any, Any], name: str, load: BatchLoad[K, V]) -> DataLoader[K, V]:
+    """The request's loader `name`, created on first use.
+
+    Batches of different loaders are dispatched together, but one AsyncSession cannot run two
+    statements at once: a per-request lock serialises them (still one query per batch, not per row).
+    """
+    loaders: dict[str, Any] = info.context["loaders"]
+    if name not in loaders:
+        lock: asyncio.Lock = loaders.setdefault("_session_lock", asyncio.Lock())
+        session: AsyncSession = info.context["session"]
+        principal: Principal = info.context["principal"]
+
+        async def batch(keys: list[K]) -> Sequence[V]:
+            async with lock:
+                return await load(session, principal, keys)
+
+        loaders[name] = DataLoader(load_fn=batch)
+    found: DataLoader[K, V] = loaders[name]
+    return found
+
+
+def field(description: str) -> Callable[[F], F]:
+    """`strawberry.field(description=...)` with its type kept (strawberry's overload returns Any)."""
+    return cast(Callable[[F], F], strawberry.field(description=description))

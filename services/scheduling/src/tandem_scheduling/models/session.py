@@ -1,0 +1,42 @@
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, func
+from sqlalchemy.dialects.postgresql import TSTZRANGE, Range
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tandem_scheduling.models import Base
+from tandem_scheduling.models.engagement import Engagement
+
+
+class Session(Base):
+    """A booked meeting of an engagement (kickoff or regular); cancelled sessions are kept."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    engagement_id: Mapped[UUID] = mapped_column(ForeignKey("engagements.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="booked")
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    booked_by: Mapped[str] = mapped_column(String(200))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    engagement: Mapped[Engagement] = relationship(back_populates="sessions", lazy="raise")
+    attendees: Mapped[list["SessionAttendee"]] = relationship(back_populates="session", lazy="raise")
+
+
+class SessionAttendee(Base):
+    """One person's hold on a time range; the exclusion constraint forbids a person's overlapping holds."""
+
+    __tablename__ = "session_attendees"
+
+    session_id: Mapped[UUID] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[UUID] = mapped_column(primary_key=True)
+    during: Mapped[Range[datetime]] = mapped_column(TSTZRANGE)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    session: Mapped[Session] = relationship(back_populates="attendees", lazy="raise")

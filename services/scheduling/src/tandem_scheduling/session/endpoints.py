@@ -1,0 +1,54 @@
+from datetime import UTC, datetime
+from uuid import UUID
+
+from fastapi import APIRouter, Response, status
+
+from tandem_kit.db import SessionDep
+from tandem_scheduling.engagement.auth import SchedulingRead, SchedulingWrite
+from tandem_scheduling.session import service
+from tandem_scheduling.session.schemas import Session, SessionCancel, SessionCreate
+
+router = APIRouter(prefix="/engagements/{engagement_id}", tags=["sessions"])
+
+
+@router.get("/sessions", response_model=list[Session])
+async def list_sessions(engagement_id: UUID, principal: SchedulingRead, session: SessionDep) -> list[Session]:
+    """List an engagement's sessions (cancelled ones included), earliest first."""
+    return [Session.model_validate(s) for s in await service.list_sessions(session, principal, engagement_id)]
+
+
+@router.post("/sessions", response_model=Session, status_code=status.HTTP_201_CREATED)
+async def book_session(
+    engagement_id: UUID, data: SessionCreate, principal: SchedulingWrite, session: SessionDep
+) -> Session:
+    """Book a session; 409 when either person already has a session at that time."""
+    return Session.model_validate(await service.book_session(session, principal, engagement_id, data))
+
+
+@router.post("/sessions/{session_id}/cancel", response_model=Session)
+async def cancel_session(
+    engagement_id: UUID,
+    session_id: UUID,
+    data: SessionCancel,
+    principal: SchedulingWrite,
+    session: SessionDep,
+) -> Session:
+    """Cancel a booked session and free its time."""
+    return Session.model_validate(
+        await service.cancel_session(session, principal, engagement_id, session_id, data)
+    )
+
+
+@router.get(
+    "/sessions.ics",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}, "description": "RFC 5545 calendar."}},
+)
+async def export_sessions(engagement_id: UUID, principal: SchedulingRead, session: SessionDep) -> Response:
+    """Export an engagement's sessions as an iCalendar (RFC 5545) file."""
+    body, filename = await service.export_calendar(session, principal, engagement_id, now=datetime.now(UTC))
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

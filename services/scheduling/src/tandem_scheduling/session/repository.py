@@ -1,0 +1,71 @@
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.dialects.postgresql import Range
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_kit.auth import Principal
+from tandem_scheduling.engagement.repository import readable_statement
+from tandem_scheduling.models import Engagement, Session, SessionAttendee
+
+
+def engagement_sessions_statement(engagement_ids: Sequence[UUID]) -> Select[tuple[Session]]:
+    # Visibility is decided on the engagement: callers pass only engagement ids they may read.
+    return (
+        select(Session)
+        .where(Session.engagement_id.in_(engagement_ids))
+        .order_by(Session.starts_at, Session.id)
+    )
+
+
+async def list_readable_by_ids(
+    session: AsyncSession, principal: Principal, ids: Sequence[UUID]
+) -> Sequence[Session]:
+    readable = readable_statement(principal).with_only_columns(Engagement.id)
+    statement = select(Session).where(Session.id.in_(ids), Session.engagement_id.in_(readable))
+    return (await session.scalars(statement)).all()
+
+
+async def list_for_engagements(session: AsyncSession, engagement_ids: Sequence[UUID]) -> Sequence[Session]:
+    return (await session.scalars(engagement_sessions_statement(engagement_ids))).all()
+
+
+async def get_in_engagement(
+    session: AsyncSession, engagement_id: UUID, session_id: UUID, *, for_update: bool = False
+) -> Session | None:
+    statement = engagement_sessions_statement([engagement_id]).where(Session.id == session_id)
+    if for_update:
+        statement = statement.with_for_update()
+    found = await session.scalar(statement)
+    return found
+
+
+async def busy_ranges(
+    session: AsyncSession, person_ids: Sequence[UUID], start: datetime, end: datetime
+) -> Sequence[tuple[datetime, datetime]]:
+    """Live holds of these people that touch [start, end)."""
+    rows = await session.scalars(
+        select(SessionAttendee.during).where(
+            SessionAttendee.person_id.in_(person_ids),
+            SessionAttendee.cancelled.is_(False),
+            SessionAttendee.during.overlaps(Range(start, end)),
+        )
+    )
+    return [(r.lower, r.upper) for r in rows if r.lower is not None and r.upper is not None]
+
+
+async def add_with_attendees(session: AsyncSession, booked: Session, person_ids: Sequence[UUID]) -> None:
+    """Insert the session and one hold per person; the exclusion constraint is checked at this flush."""
+    session.add(booked)
+    await session.flush()
+    during = Range(booked.starts_at, booked.ends_at, bounds="[)")
+    session.add_all([SessionAttendee(session_id=booked.id, person_id=p, during=during) for p in person_ids])
+    await session.flush()
+
+
+async def release_holds(session: AsyncSession, session_id: UUID) -> None:
+    await session.execute(
+        update(SessionAttendee).where(SessionAttendee.session_id == session_id).values(cancelled=True)
+    )

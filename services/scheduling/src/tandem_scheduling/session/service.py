@@ -1,0 +1,180 @@
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import structlog
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_kit.auth import Principal
+from tandem_kit.errors import Conflict, NotFound, Unprocessable
+from tandem_kit.events import emit
+from tandem_scheduling.availability import domain as slots
+from tandem_scheduling.engagement import domain as engagement_domain
+from tandem_scheduling.engagement import service as engagement_service
+from tandem_scheduling.events import SessionBooked, SessionCancelled
+from tandem_scheduling.models import Engagement, Session
+from tandem_scheduling.session import ics, repository
+from tandem_scheduling.session.schemas import SessionCancel, SessionCreate
+from tandem_scheduling.sla import service as sla_service
+
+log = structlog.get_logger("tandem.scheduling.session")
+
+EXCLUSION_VIOLATION = "23P01"
+UNIQUE_VIOLATION = "23505"
+
+
+class SessionNotFound(NotFound):
+    code, title = "session-not-found", "Session not found"
+
+
+class SlotTaken(Conflict):
+    code, title = "slot-taken", "Time already booked"
+
+
+class KickoffAlreadyBooked(Conflict):
+    code, title = "kickoff-already-booked", "Kickoff already booked"
+
+
+class SessionAlreadyCancelled(Conflict):
+    code, title = "session-already-cancelled", "Session already cancelled"
+
+
+class EngagementNotActive(Conflict):
+    code, title = "engagement-not-active", "Engagement not active"
+
+
+class OutsideWorkingHours(Unprocessable):
+    code, title = "outside-working-hours", "Outside working hours"
+
+
+class InvalidSessionTime(Unprocessable):
+    code, title = "invalid-session-time", "Invalid session time"
+
+
+def people_of(engagement: Engagement) -> list[tuple[str, slots.Person]]:
+    return [
+        ("participant", slots.person(engagement.participant_timezone, engagement.participant_working_hours)),
+        ("provider", slots.person(engagement.provider_timezone, engagement.provider_working_hours)),
+    ]
+
+
+def default_minutes(engagement: Engagement, kind: str) -> int:
+    return engagement_domain.KICKOFF_MINUTES if kind == "kickoff" else engagement.session_minutes
+
+
+async def list_sessions(
+    session: AsyncSession, principal: Principal, engagement_id: UUID
+) -> Sequence[Session]:
+    engagement = await engagement_service.get_engagement(session, principal, engagement_id)
+    return await repository.list_for_engagements(session, [engagement.id])
+
+
+async def export_calendar(
+    session: AsyncSession, principal: Principal, engagement_id: UUID, *, now: datetime
+) -> tuple[str, str]:
+    """The engagement's sessions as RFC 5545 text, and a file name for it."""
+    engagement = await engagement_service.get_engagement(session, principal, engagement_id)
+    sessions = await repository.list_for_engagements(session, [engagement.id])
+    return ics.calendar(engagement, sessions, now=now), f"engagement-{engagement.id}.ics"
+
+
+async def book_session(
+    session: AsyncSession,
+    principal: Principal,
+    engagement_id: UUID,
+    data: SessionCreate,
+    *,
+    now: datetime | None = None,
+) -> Session:
+    """Book a session inside both people's working hours; the database refuses any double booking."""
+    now = now or datetime.now(UTC)
+    engagement = await engagement_service.get_engagement(session, principal, engagement_id)
+    if engagement.status != "active":
+        raise EngagementNotActive(f"Engagement {engagement.id} is {engagement.status}.")
+    starts_at = data.starts_at.astimezone(UTC)
+    if starts_at.second or starts_at.microsecond:
+        raise InvalidSessionTime("Sessions start on a whole minute.", pointer="#/starts_at")
+    if starts_at <= now:
+        raise InvalidSessionTime("Sessions can only be booked in the future.", pointer="#/starts_at")
+    interval = slots.Interval(
+        starts_at,
+        starts_at + timedelta(minutes=data.duration_minutes or default_minutes(engagement, data.kind)),
+    )
+    for role, who in people_of(engagement):
+        if not slots.within_working_hours(who, interval):
+            raise OutsideWorkingHours(
+                f"{interval.start.isoformat()} to {interval.end.isoformat()} is outside the {role}'s "
+                f"working hours ({who.timezone.key}).",
+                pointer="#/starts_at",
+                role=role,
+            )
+    booked = Session(
+        engagement_id=engagement.id,
+        kind=data.kind,
+        status="booked",
+        starts_at=interval.start,
+        ends_at=interval.end,
+        booked_by=principal.subject,
+    )
+    people = list(dict.fromkeys([engagement.participant_id, engagement.provider_person_id]))
+    try:
+        await repository.add_with_attendees(session, booked, people)
+    except IntegrityError as exc:
+        code = getattr(exc.orig, "sqlstate", None)
+        if code == EXCLUSION_VIOLATION:
+            raise SlotTaken(
+                "The participant or the provider already has a session at that time.", pointer="#/starts_at"
+            ) from exc
+        if code == UNIQUE_VIOLATION:
+            raise KickoffAlreadyBooked(
+                f"Engagement {engagement.id} already has a booked kickoff; cancel it first.", pointer="#/kind"
+            ) from exc
+        raise
+    if booked.kind == "kickoff":
+        await sla_service.meet(session, engagement.id, "kickoff", at=now)
+    await emit(
+        session,
+        SessionBooked(
+            session_id=booked.id,
+            engagement_id=engagement.id,
+            match_id=engagement.match_id,
+            participant_id=engagement.participant_id,
+            provider_id=engagement.provider_id,
+            starts_at=booked.starts_at,
+            ends_at=booked.ends_at,
+            kind=data.kind,
+        ),
+    )
+    log.info("scheduling.session.booked", session_id=str(booked.id), engagement_id=str(engagement.id))
+    return booked
+
+
+async def cancel_session(
+    session: AsyncSession,
+    principal: Principal,
+    engagement_id: UUID,
+    session_id: UUID,
+    data: SessionCancel,
+    *,
+    now: datetime | None = None,
+) -> Session:
+    """Cancel a booked session: its time is free again, and a cancelled kickoff reopens the kickoff SLA."""
+    engagement = await engagement_service.get_engagement(session, principal, engagement_id)
+    booked = await repository.get_in_engagement(session, engagement.id, session_id, for_update=True)
+    if booked is None:
+        raise SessionNotFound(f"No session {session_id} in engagement {engagement.id}.")
+    if booked.status == "cancelled":
+        raise SessionAlreadyCancelled(f"Session {session_id} was cancelled at {booked.cancelled_at}.")
+    booked.status = "cancelled"
+    booked.cancelled_at = now or datetime.now(UTC)
+    booked.cancel_reason = data.reason
+    await repository.release_holds(session, booked.id)
+    if booked.kind == "kickoff":
+        await sla_service.reopen(session, engagement.id, "kickoff")
+    await session.flush()
+    await emit(
+        session, SessionCancelled(session_id=booked.id, engagement_id=engagement.id, reason=data.reason)
+    )
+    log.info("scheduling.session.cancelled", session_id=str(booked.id), engagement_id=str(engagement.id))
+    return booked
