@@ -1,0 +1,86 @@
+"""The gateway application: OAuth server, admin API, REST routing, federated GraphQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import httpx
+from fastapi import FastAPI
+
+from tandem_gateway.admin import endpoints as admin_endpoints
+from tandem_gateway.oauth import endpoints as oauth_endpoints
+from tandem_gateway.oauth.keys import KeyCipher, KeyStore
+from tandem_gateway.oauth.verifier import GatewayTokenVerifier
+from tandem_gateway.routing import endpoints as routing_endpoints
+from tandem_gateway.routing import graphql as graphql_endpoints
+from tandem_gateway.routing.graphql import Graph
+from tandem_gateway.routing.proxy import Upstreams
+from tandem_gateway.settings import Settings
+from tandem_kit.app import create_app as create_service_app
+from tandem_kit.auth import TokenVerifier
+
+DESCRIPTION = (
+    "Tandem's edge: OAuth 2.0 authorization server for machine clients, the admin API, REST routing "
+    "to the services under /api/v1/<service>/ and federated GraphQL at /graphql."
+)
+
+
+def build_keystore(settings: Settings) -> KeyStore:
+    return KeyStore(
+        KeyCipher(settings.internal_secret.get_secret_value()),
+        token_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+        publish_delay=timedelta(seconds=settings.key_publish_delay_seconds),
+        refresh_seconds=settings.jwks_refresh_seconds,
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    token_verifier: TokenVerifier | None = None,
+    upstream_transport: httpx.AsyncBaseTransport | None = None,
+    keystore: KeyStore | None = None,
+) -> FastAPI:
+    settings = settings or Settings()
+    keystore = keystore or build_keystore(settings)
+    verifier = token_verifier or GatewayTokenVerifier(
+        keystore, issuer=settings.issuer, refresh_seconds=settings.jwks_refresh_seconds
+    )
+    app = create_service_app(
+        name="gateway", settings=settings, description=DESCRIPTION, token_verifier=verifier
+    )
+    app.state.settings = settings
+    app.state.keystore = keystore
+    # Root-level routes; the catch-all proxy route goes last so it never shadows the others.
+    app.include_router(oauth_endpoints.router)
+    app.include_router(admin_endpoints.router)
+    app.include_router(graphql_endpoints.router)
+    app.include_router(routing_endpoints.docs_router)
+    app.include_router(routing_endpoints.router)
+
+    kit_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with kit_lifespan(app):
+            keystore.bind(app.state.database.sessionmaker)
+            async with app.state.database.sessionmaker() as session, session.begin():
+                await keystore.ensure_signing_key(session)
+            await keystore.load()
+            upstreams = Upstreams(settings, transport=upstream_transport)
+            graph = Graph(settings, upstreams, keystore)
+            app.state.upstreams, app.state.graph = upstreams, graph
+            composing = asyncio.create_task(graph.compose_until_ready(), name="gateway-compose")
+            try:
+                yield
+            finally:
+                composing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await composing
+                await upstreams.aclose()
+
+    app.router.lifespan_context = lifespan
+    return app

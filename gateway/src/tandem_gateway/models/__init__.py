@@ -1,0 +1,14 @@
+"""ORM models of the gateway: OAuth clients, signing keys, revoked tokens, authentication failures."""
+
+from sqlalchemy.orm import DeclarativeBase
+
+from tandem_kit.db import new_metadata
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+from tandem_gateway.models.oauth import AuthFailure, OAuthClient, RevokedToken, SigningKey  # noqa: E402
+
+__all__ = ["AuthFailure", "Base", "OAuthClient", "RevokedToken", "SigningKey"]

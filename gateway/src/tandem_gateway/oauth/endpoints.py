@@ -1,0 +1,141 @@
+"""OAuth 2.0 protocol endpoints and discovery, at the root (not under /api/v1)."""
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from tandem_gateway.oauth import service
+from tandem_gateway.oauth.auth import KeyStoreDep, SettingsDep, VerifierDep
+from tandem_gateway.oauth.domain import SCOPES
+from tandem_gateway.oauth.errors import InvalidRequestError, OAuth2Error, oauth_error_response
+from tandem_gateway.oauth.schemas import Introspection, RevokedList, TokenResponse
+from tandem_kit.db import SessionDep
+
+router = APIRouter(tags=["oauth"])
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+
+def _form_body(**fields: str) -> dict[str, Any]:
+    properties = {name: {"type": "string", "description": text} for name, text in fields.items()}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": properties}}
+            },
+        }
+    }
+
+
+async def read_form(request: Request) -> dict[str, list[str]]:
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != "application/x-www-form-urlencoded":
+        raise InvalidRequestError(description="The body must be application/x-www-form-urlencoded.")
+    try:
+        return parse_qs((await request.body()).decode(), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError as exc:
+        raise InvalidRequestError(description="The body is not valid UTF-8.") from exc
+
+
+CLIENT_FIELDS = {
+    "client_id": "client_secret_post only (otherwise HTTP Basic).",
+    "client_secret": "client_secret_post only (otherwise HTTP Basic).",
+}
+
+
+@router.post(
+    "/oauth/token",
+    response_model=TokenResponse,
+    openapi_extra=_form_body(
+        grant_type="`client_credentials`.",
+        scope="Space-separated scopes; all the client's scopes when omitted.",
+        resource="Audience: `tandem` (default) or one service name (RFC 8707).",
+        **CLIENT_FIELDS,
+    ),
+)
+async def issue_token(
+    request: Request, session: SessionDep, settings: SettingsDep, keystore: KeyStoreDep
+) -> JSONResponse:
+    """Issue an access token (client credentials grant)."""
+    try:
+        form = await read_form(request)
+        credentials = service.presented_credentials(request.headers.get("authorization"), form)
+        client = await service.authenticate_client(session, settings, credentials)
+        token = await service.issue_token(session, client, form=form, keystore=keystore, settings=settings)
+    except OAuth2Error as error:
+        return oauth_error_response(error)
+    return JSONResponse(token.model_dump(), headers=NO_STORE)
+
+
+@router.post(
+    "/oauth/revoke",
+    openapi_extra=_form_body(token="The access token to revoke.", **CLIENT_FIELDS),
+)
+async def revoke_token(
+    request: Request, session: SessionDep, settings: SettingsDep, verifier: VerifierDep
+) -> JSONResponse:
+    """Revoke an access token (RFC 7009)."""
+    try:
+        form = await read_form(request)
+        credentials = service.presented_credentials(request.headers.get("authorization"), form)
+        client = await service.authenticate_client(session, settings, credentials)
+        await service.revoke_token(session, client, form=form, verifier=verifier)
+    except OAuth2Error as error:
+        return oauth_error_response(error)
+    return JSONResponse({}, headers=NO_STORE)
+
+
+@router.post(
+    "/oauth/introspect",
+    response_model=Introspection,
+    openapi_extra=_form_body(token="The access token to describe.", **CLIENT_FIELDS),
+)
+async def introspect_token(
+    request: Request, session: SessionDep, settings: SettingsDep, verifier: VerifierDep
+) -> JSONResponse:
+    """Describe an access token (RFC 7662)."""
+    try:
+        form = await read_form(request)
+        credentials = service.presented_credentials(request.headers.get("authorization"), form)
+        client = await service.authenticate_client(session, settings, credentials)
+        result = await service.introspect_token(session, client, form=form, verifier=verifier)
+    except OAuth2Error as error:
+        return oauth_error_response(error)
+    return JSONResponse(result.model_dump(exclude_none=True), headers=NO_STORE)
+
+
+@router.get("/oauth/revoked", response_model=RevokedList)
+async def list_revoked_tokens(session: SessionDep) -> RevokedList:
+    """Ids of revoked tokens that have not expired (the denylist every service polls)."""
+    return RevokedList(revoked=await service.revoked_ids(session))
+
+
+@router.get("/.well-known/jwks.json")
+async def get_jwks(keystore: KeyStoreDep) -> JSONResponse:
+    """The public keys that sign access tokens, including the next key and retired ones still needed."""
+    await keystore.refresh()
+    return JSONResponse(keystore.jwks(), headers={"Cache-Control": "public, max-age=15"})
+
+
+@router.get("/.well-known/oauth-authorization-server")
+async def get_metadata(settings: SettingsDep) -> dict[str, Any]:
+    """Authorization server metadata (RFC 8414)."""
+    base = settings.issuer.rstrip("/")
+    return {
+        "issuer": settings.issuer,
+        "token_endpoint": f"{base}/oauth/token",
+        "jwks_uri": f"{base}/.well-known/jwks.json",
+        "revocation_endpoint": f"{base}/oauth/revoke",
+        "introspection_endpoint": f"{base}/oauth/introspect",
+        "scopes_supported": list(SCOPES),
+        "response_types_supported": [],
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
+        "revocation_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
+        "introspection_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
+        "access_token_signing_alg_values_supported": ["ES256"],
+    }

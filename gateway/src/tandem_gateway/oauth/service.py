@@ -1,0 +1,234 @@
+"""The OAuth protocol: client authentication, token issue, revocation, introspection."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote_plus
+
+import structlog
+from authlib.jose import JsonWebToken
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_gateway.models import OAuthClient
+from tandem_gateway.oauth import repository
+from tandem_gateway.oauth.domain import (
+    AUDIENCES,
+    DEFAULT_AUDIENCE,
+    granted_scopes,
+    hash_secret,
+    retry_after,
+    verify_secret,
+    window_start,
+)
+from tandem_gateway.oauth.errors import (
+    InvalidRequestError,
+    InvalidScopeError,
+    InvalidTargetError,
+    TooManyAttemptsError,
+    UnauthorizedClientError,
+    UnsupportedGrantTypeError,
+    invalid_client,
+)
+from tandem_gateway.oauth.keys import ALGORITHM, KeyStore
+from tandem_gateway.oauth.schemas import Introspection, TokenResponse
+from tandem_gateway.oauth.verifier import GatewayTokenVerifier
+from tandem_gateway.settings import Settings
+from tandem_kit.errors import Unauthorized
+
+log = structlog.get_logger("tandem.gateway.oauth")
+
+_jwt = JsonWebToken([ALGORITHM])
+# Compared against when the client id is unknown, so a miss costs the same time as a wrong secret.
+_DUMMY_HASH = hash_secret("not-a-secret", salt=b"tandem-dummy-salt")
+
+Form = Mapping[str, Sequence[str]]
+
+
+@dataclass(frozen=True)
+class PresentedCredentials:
+    client_id: str
+    secret: str
+    method: str
+
+
+def _single(form: Form, name: str) -> str | None:
+    values = form.get(name) or []
+    if len(values) > 1:
+        raise InvalidRequestError(description=f"The parameter {name} is repeated.")
+    return values[0] if values else None
+
+
+def presented_credentials(authorization: str | None, form: Form) -> PresentedCredentials:
+    """client_secret_basic (RFC 6749 2.3.1, form-encoded id and secret) or client_secret_post."""
+    form_id, form_secret = _single(form, "client_id"), _single(form, "client_secret")
+    if authorization and authorization.lower().startswith("basic "):
+        if form_secret is not None:
+            raise InvalidRequestError(description="Use one client authentication method, not two.")
+        try:
+            decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode()
+            raw_id, raw_secret = decoded.split(":", 1)
+        except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+            raise invalid_client("The Basic credentials are malformed.") from exc
+        return PresentedCredentials(unquote_plus(raw_id), unquote_plus(raw_secret), "client_secret_basic")
+    if form_id and form_secret is not None:
+        return PresentedCredentials(form_id, form_secret, "client_secret_post")
+    raise invalid_client("Client authentication is required.")
+
+
+async def authenticate_client(
+    session: AsyncSession, settings: Settings, credentials: PresentedCredentials
+) -> OAuthClient:
+    """The enabled client whose secret matches; failures are counted and rate limited per client id."""
+    now = datetime.now(UTC)
+    window = window_start(now, settings.auth_failure_window_seconds)
+    client = await repository.get_client(session, credentials.client_id)
+    if client is not None:
+        failures = await repository.failures_in_window(session, client.client_id, window)
+        if failures >= settings.auth_failure_limit:
+            raise TooManyAttemptsError(retry_after(now, settings.auth_failure_window_seconds))
+    stored = client.secret_hash if client is not None else _DUMMY_HASH
+    matches = await asyncio.to_thread(verify_secret, credentials.secret, stored)
+    if client is None or not matches or not client.enabled:
+        if client is not None:
+            # The caller commits even though the request fails: the endpoint returns, it does not raise.
+            await repository.forget_failures_before(session, client.client_id, window)
+            await repository.record_failure(session, client.client_id, window)
+        log.info(
+            "gateway.oauth.client_auth_failed", client_id=credentials.client_id, method=credentials.method
+        )
+        raise invalid_client("Client authentication failed.")
+    return client
+
+
+def _audience(form: Form) -> str:
+    values = [*form.get("resource", []), *form.get("audience", [])]
+    if not values:
+        return DEFAULT_AUDIENCE
+    if len(values) > 1:
+        raise InvalidTargetError(description="Request one resource (audience) per token.")
+    if values[0] not in AUDIENCES:
+        raise InvalidTargetError(description=f"Unknown resource; use one of: {' '.join(AUDIENCES)}.")
+    return values[0]
+
+
+async def issue_token(
+    session: AsyncSession,
+    client: OAuthClient,
+    *,
+    form: Form,
+    keystore: KeyStore,
+    settings: Settings,
+) -> TokenResponse:
+    grant_type = _single(form, "grant_type")
+    if grant_type is None:
+        raise InvalidRequestError(description="The parameter grant_type is required.")
+    if grant_type != "client_credentials":
+        raise UnsupportedGrantTypeError(
+            description=f"Only client_credentials is supported, not {grant_type}."
+        )
+    scopes = granted_scopes(_single(form, "scope"), client.scopes)
+    if scopes is None:
+        raise InvalidScopeError(description="The client may not request some of these scopes.")
+    audience = _audience(form)
+    await keystore.refresh()
+    token, _ = sign_access_token(
+        keystore,
+        issuer=settings.issuer,
+        subject=client.client_id,
+        client_id=client.client_id,
+        audience=audience,
+        scopes=scopes,
+        ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+    )
+    log.info("gateway.oauth.token_issued", client_id=client.client_id, scope=" ".join(scopes), aud=audience)
+    return TokenResponse(
+        access_token=token, expires_in=settings.access_token_ttl_seconds, scope=" ".join(scopes)
+    )
+
+
+def sign_access_token(
+    keystore: KeyStore,
+    *,
+    issuer: str,
+    subject: str,
+    client_id: str,
+    audience: str | list[str],
+    scopes: Sequence[str],
+    ttl: timedelta,
+) -> tuple[str, dict[str, object]]:
+    """An RFC 9068 access token signed by the current key."""
+    key = keystore.signing_key()
+    now = int(keystore.clock().timestamp())
+    claims: dict[str, object] = {
+        "iss": issuer,
+        "sub": subject,
+        "aud": audience,
+        "client_id": client_id,
+        "scope": " ".join(scopes),
+        "jti": uuid.uuid4().hex,
+        "iat": now,
+        "nbf": now,
+        "exp": now + int(ttl.total_seconds()),
+    }
+    header = {"alg": ALGORITHM, "typ": "at+jwt", "kid": key.kid}
+    raw: bytes = _jwt.encode(header, claims, key.private)
+    return raw.decode(), claims
+
+
+async def revoke_token(
+    session: AsyncSession, client: OAuthClient, *, form: Form, verifier: GatewayTokenVerifier
+) -> None:
+    """RFC 7009: revoke a token issued to this client (admins: any); unknown or invalid tokens are ignored."""
+    token = _single(form, "token")
+    if not token:
+        raise InvalidRequestError(description="The parameter token is required.")
+    try:
+        principal = await verifier.verify(token)
+    except Unauthorized:
+        return
+    if principal.client_id != client.client_id and "admin" not in client.scopes:
+        raise UnauthorizedClientError(description="The token was issued to another client.")
+    expires_at = datetime.fromtimestamp(int(principal.claims["exp"]), UTC)
+    await repository.revoke(
+        session, jti=principal.token_id, client_id=principal.client_id, expires_at=expires_at
+    )
+    verifier.revoke_locally(principal.token_id)
+    log.info("gateway.oauth.token_revoked", jti=principal.token_id, by=client.client_id)
+
+
+async def introspect_token(
+    session: AsyncSession, client: OAuthClient, *, form: Form, verifier: GatewayTokenVerifier
+) -> Introspection:
+    """RFC 7662 for any authenticated client; inactive tokens reveal nothing."""
+    token = _single(form, "token")
+    if not token:
+        raise InvalidRequestError(description="The parameter token is required.")
+    try:
+        principal = await verifier.verify(token)
+    except Unauthorized:
+        return Introspection(active=False)
+    if await repository.is_revoked(session, principal.token_id):
+        return Introspection(active=False)
+    claims = principal.claims
+    return Introspection(
+        active=True,
+        scope=" ".join(sorted(principal.scopes)),
+        client_id=principal.client_id,
+        sub=principal.subject,
+        aud=claims.get("aud"),
+        iss=claims.get("iss"),
+        exp=claims.get("exp"),
+        iat=claims.get("iat"),
+        jti=principal.token_id,
+        token_type="Bearer",
+    )
+
+
+async def revoked_ids(session: AsyncSession) -> list[str]:
+    return await repository.unexpired_revoked_ids(session)
