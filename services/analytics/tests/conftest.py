@@ -4,6 +4,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+
 from tandem_analytics.app import create_app
 from tandem_analytics.settings import Settings
 from tandem_kit.testing import Infra, rollback_client, running

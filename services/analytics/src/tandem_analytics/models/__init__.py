@@ -1,6 +1,7 @@
 """ORM models of the analytics service: its own database, its own tables."""
 
 from sqlalchemy.orm import DeclarativeBase
+
 from tandem_kit.db import new_metadata
 
 
@@ -8,4 +9,23 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-__all__ = ["Base"]
+from tandem_analytics.models.fact import (  # noqa: E402
+    EngagementFact,
+    MatchFact,
+    ProviderFact,
+    SessionFact,
+    SlaFact,
+)
+from tandem_analytics.models.telemetry import SessionTelemetry  # noqa: E402
+from tandem_analytics.models.vendor import Vendor  # noqa: E402
+
+__all__ = [
+    "Base",
+    "EngagementFact",
+    "MatchFact",
+    "ProviderFact",
+    "SessionFact",
+    "SessionTelemetry",
+    "SlaFact",
+    "Vendor",
+]

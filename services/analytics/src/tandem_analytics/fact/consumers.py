@@ -1,0 +1,88 @@
+"""Consumers of matching and scheduling events: each event becomes (or updates) a fact row.
+
+Applied once per event id by the kit (processed_events); the upserts are idempotent as well, so a
+replay with a new id is harmless too. Each subscription reads its events in stream order.
+"""
+
+from collections.abc import Awaitable, Callable
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_analytics.fact import repository, schemas
+from tandem_kit.events import EventEnvelope, Subscription
+
+log = structlog.get_logger("tandem.analytics.fact")
+
+
+async def on_provider_registered(session: AsyncSession, envelope: EventEnvelope) -> None:
+    data = schemas.ProviderRegistered.model_validate(envelope.data)
+    await repository.upsert_provider(session, {**data.model_dump(), "registered_at": envelope.occurred_at})
+
+
+async def on_match_approved(session: AsyncSession, envelope: EventEnvelope) -> None:
+    data = schemas.MatchApproved.model_validate(envelope.data)
+    await repository.upsert_match(session, data.model_dump())
+
+
+async def on_engagement_created(session: AsyncSession, envelope: EventEnvelope) -> None:
+    data = schemas.EngagementCreated.model_validate(envelope.data)
+    await repository.upsert_engagement(session, {**data.model_dump(), "created_at": envelope.occurred_at})
+
+
+async def on_session_booked(session: AsyncSession, envelope: EventEnvelope) -> None:
+    data = schemas.SessionBooked.model_validate(envelope.data)
+    await repository.upsert_booked_session(session, {**data.model_dump(), "booked_at": envelope.occurred_at})
+
+
+async def on_session_cancelled(session: AsyncSession, envelope: EventEnvelope) -> None:
+    data = schemas.SessionCancelled.model_validate(envelope.data)
+    await repository.mark_session_cancelled(
+        session,
+        session_id=data.session_id,
+        engagement_id=data.engagement_id,
+        cancelled_at=envelope.occurred_at,
+    )
+
+
+async def on_sla_breached(session: AsyncSession, envelope: EventEnvelope) -> None:
+    data = schemas.SlaBreached.model_validate(envelope.data)
+    await repository.upsert_sla_breach(session, data.model_dump())
+
+
+Handler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
+
+
+def dispatcher(handlers: dict[str, Handler]) -> Handler:
+    async def handle(session: AsyncSession, envelope: EventEnvelope) -> None:
+        handler = handlers.get(envelope.type)
+        if handler is None:
+            log.warning("analytics.fact.unexpected_event", event_type=envelope.type)
+            return
+        await handler(session, envelope)
+
+    return handle
+
+
+MATCHING_HANDLERS: dict[str, Handler] = {
+    "ProviderRegistered": on_provider_registered,
+    "MatchApproved": on_match_approved,
+}
+SCHEDULING_HANDLERS: dict[str, Handler] = {
+    "EngagementCreated": on_engagement_created,
+    "SessionBooked": on_session_booked,
+    "SessionCancelled": on_session_cancelled,
+    "SlaBreached": on_sla_breached,
+}
+
+matching_facts = Subscription(
+    name="analytics-matching-facts",
+    subjects=[f"tandem.matching.{t}" for t in MATCHING_HANDLERS],
+    handler=dispatcher(MATCHING_HANDLERS),
+)
+scheduling_facts = Subscription(
+    name="analytics-scheduling-facts",
+    subjects=[f"tandem.scheduling.{t}" for t in SCHEDULING_HANDLERS],
+    handler=dispatcher(SCHEDULING_HANDLERS),
+)
+SUBSCRIPTIONS = [matching_facts, scheduling_facts]

@@ -1,0 +1,72 @@
+"""The data of the domain events analytics consumes (docs/contracts.md). Unknown fields are ignored."""
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+
+class EventData(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ProviderRegistered(EventData):
+    provider_id: UUID
+    person_id: UUID
+    program_id: UUID
+    kind: Literal["coach", "mentor"]
+    capacity: int
+
+
+class MatchApproved(EventData):
+    match_id: UUID
+    program_id: UUID
+    participant_id: UUID
+    provider_id: UUID
+    provider_kind: Literal["coach", "mentor"]
+    track: str
+    approved_at: AwareDatetime
+
+
+class EngagementCreated(EventData):
+    engagement_id: UUID
+    match_id: UUID
+    program_id: UUID
+    participant_id: UUID
+    provider_id: UUID
+    kickoff_due_at: AwareDatetime
+
+
+class SessionBooked(EventData):
+    session_id: UUID
+    engagement_id: UUID
+    match_id: UUID
+    participant_id: UUID
+    provider_id: UUID
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    kind: str
+
+
+class SessionCancelled(EventData):
+    # The free-text `reason` is deliberately not read: analytics keeps structured facts only.
+    session_id: UUID
+    engagement_id: UUID
+
+
+class SlaBreached(EventData):
+    engagement_id: UUID
+    match_id: UUID
+    sla: str
+    due_at: AwareDatetime
+    breached_at: AwareDatetime
+
+
+__all__ = [
+    "EngagementCreated",
+    "MatchApproved",
+    "ProviderRegistered",
+    "SessionBooked",
+    "SessionCancelled",
+    "SlaBreached",
+]

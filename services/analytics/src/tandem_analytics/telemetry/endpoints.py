@@ -1,0 +1,98 @@
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Request, Response, status
+
+from tandem_analytics.settings import SettingsDep
+from tandem_analytics.telemetry import service
+from tandem_analytics.telemetry.auth import AnalyticsIngest
+from tandem_analytics.telemetry.domain import WebhookHeaders
+from tandem_analytics.telemetry.schemas import BatchResult, IngestResult, VendorBatchItem, VendorEvent
+from tandem_kit.db import SessionDep
+
+router = APIRouter(prefix="/vendors", tags=["telemetry"])
+
+WebhookId = Annotated[str | None, Header(alias="webhook-id", description="Unique message id.")]
+WebhookTimestamp = Annotated[
+    str | None, Header(alias="webhook-timestamp", description="Seconds since the epoch, within ±5 minutes.")
+]
+WebhookSignature = Annotated[
+    str | None,
+    Header(alias="webhook-signature", description="`v1,<base64 HMAC-SHA256>`; space-separated list allowed."),
+]
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inline(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
+def _body_doc(schema: type[VendorEvent], *, many: bool) -> dict[str, Any]:
+    # The body is read raw (the signature covers its exact bytes), so document its shape by hand.
+    raw = schema.model_json_schema()
+    item = _inline(raw, raw.get("$defs", {}))
+    body = {"type": "array", "items": item} if many else item
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": body}}}}
+
+
+@router.post(
+    "/{vendor_id}/events",
+    response_model=IngestResult,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={200: {"model": IngestResult, "description": "Already received: stored once."}},
+    openapi_extra=_body_doc(VendorEvent, many=False),
+)
+async def ingest_event(
+    vendor_id: UUID,
+    request: Request,
+    response: Response,
+    principal: AnalyticsIngest,
+    session: SessionDep,
+    settings: SettingsDep,
+    webhook_id: WebhookId = None,
+    webhook_timestamp: WebhookTimestamp = None,
+    webhook_signature: WebhookSignature = None,
+) -> IngestResult:
+    """Receive one session event from a vendor platform, signed per Standard Webhooks."""
+    result = await service.ingest_event(
+        session,
+        principal,
+        vendor_id,
+        headers=WebhookHeaders(webhook_id, webhook_timestamp, webhook_signature),
+        body=await request.body(),
+        settings=settings,
+    )
+    if result.duplicate:
+        response.status_code = status.HTTP_200_OK
+    return result
+
+
+@router.post(
+    "/{vendor_id}/events:batch",
+    response_model=BatchResult,
+    openapi_extra=_body_doc(VendorBatchItem, many=True),
+)
+async def ingest_batch(
+    vendor_id: UUID,
+    request: Request,
+    principal: AnalyticsIngest,
+    session: SessionDep,
+    settings: SettingsDep,
+    webhook_id: WebhookId = None,
+    webhook_timestamp: WebhookTimestamp = None,
+    webhook_signature: WebhookSignature = None,
+) -> BatchResult:
+    """Receive many session events in one request; one signature covers the whole JSON array."""
+    return await service.ingest_batch(
+        session,
+        principal,
+        vendor_id,
+        headers=WebhookHeaders(webhook_id, webhook_timestamp, webhook_signature),
+        body=await request.body(),
+        settings=settings,
+    )

@@ -1,0 +1,145 @@
+import time
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import structlog
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_analytics.models import Vendor
+from tandem_analytics.settings import Settings
+from tandem_analytics.telemetry import domain, repository
+from tandem_analytics.telemetry.schemas import (
+    BatchItemResult,
+    BatchResult,
+    IngestResult,
+    VendorEvent,
+    parse_batch,
+    parse_event,
+)
+from tandem_analytics.vendor import service as vendor_service
+from tandem_kit.auth import Principal
+from tandem_kit.errors import Unauthorized
+
+log = structlog.get_logger("tandem.analytics.telemetry")
+
+MAX_WEBHOOK_ID = 200
+
+
+class SignatureInvalid(Unauthorized):
+    code, title = "webhook-signature-invalid", "Webhook signature invalid"
+
+
+async def _verified_vendor(
+    session: AsyncSession,
+    principal: Principal,
+    vendor_id: UUID,
+    headers: domain.WebhookHeaders,
+    body: bytes,
+    *,
+    settings: Settings,
+) -> tuple[Vendor, int]:
+    vendor = await vendor_service.get_pushable_vendor(session, principal, vendor_id)
+    secret = vendor_service.webhook_secret(vendor, settings=settings)
+    try:
+        timestamp = domain.verify(
+            secret, headers, body, now=time.time(), tolerance=settings.webhook_tolerance_seconds
+        )
+    except domain.SignatureError as exc:
+        log.info("analytics.telemetry.signature_refused", vendor_id=str(vendor_id), reason=exc.reason)
+        raise SignatureInvalid(exc.reason) from exc
+    assert headers.id is not None
+    if len(headers.id) > MAX_WEBHOOK_ID:
+        raise RequestValidationError(
+            [{"type": "too_long", "loc": ("header", "webhook-id"), "msg": "at most 200 characters"}]
+        )
+    return vendor, timestamp
+
+
+def _row(vendor: Vendor, webhook_id: str, event: VendorEvent, *, sent_at: datetime) -> dict[str, Any]:
+    data = event.data
+    return {
+        "vendor_id": vendor.id,
+        "webhook_id": webhook_id,
+        "type": event.type,
+        "occurred_at": event.timestamp or sent_at,
+        "vendor_session_id": data.vendor_session_id,
+        "session_id": data.session_id,
+        "engagement_id": data.engagement_id,
+        "match_id": data.match_id,
+        "participant_id": data.participant_id,
+        "provider_id": data.provider_id,
+        "started_at": data.started_at,
+        "duration_minutes": data.duration_minutes,
+        "rating": data.rating,
+    }
+
+
+async def ingest_event(
+    session: AsyncSession,
+    principal: Principal,
+    vendor_id: UUID,
+    *,
+    headers: domain.WebhookHeaders,
+    body: bytes,
+    settings: Settings,
+) -> IngestResult:
+    """Verify, validate and store one vendor message, at most once per webhook id."""
+    vendor, timestamp = await _verified_vendor(
+        session, principal, vendor_id, headers, body, settings=settings
+    )
+    assert headers.id is not None
+    event = parse_event(body)
+    sent_at = datetime.fromtimestamp(timestamp, UTC)
+    inserted = await repository.insert_new(session, [_row(vendor, headers.id, event, sent_at=sent_at)])
+    duplicate = headers.id not in inserted
+    received = await repository.received_at(session, vendor.id, headers.id)
+    assert received is not None
+    log.info(
+        "analytics.telemetry.received",
+        vendor_id=str(vendor.id),
+        webhook_id=headers.id,
+        type=event.type,
+        duplicate=duplicate,
+    )
+    return IngestResult(id=headers.id, duplicate=duplicate, received_at=received)
+
+
+async def ingest_batch(
+    session: AsyncSession,
+    principal: Principal,
+    vendor_id: UUID,
+    *,
+    headers: domain.WebhookHeaders,
+    body: bytes,
+    settings: Settings,
+) -> BatchResult:
+    """One signature over the whole batch; each item stored at most once per item id."""
+    vendor, timestamp = await _verified_vendor(
+        session, principal, vendor_id, headers, body, settings=settings
+    )
+    items = parse_batch(body, max_items=settings.batch_max_items)
+    sent_at = datetime.fromtimestamp(timestamp, UTC)
+    rows = [_row(vendor, item.event.id, item.event, sent_at=sent_at) for item in items if item.event]
+    inserted = await repository.insert_new(session, rows)
+    results: list[BatchItemResult] = []
+    for item in items:
+        if item.event is None:
+            results.append(
+                BatchItemResult(index=item.index, id=item.id, status="rejected", errors=item.errors)
+            )
+        elif item.event.id in inserted:
+            # A later copy of the same id in this batch is a duplicate of the first one.
+            inserted.discard(item.event.id)
+            results.append(BatchItemResult(index=item.index, id=item.id, status="accepted"))
+        else:
+            results.append(BatchItemResult(index=item.index, id=item.id, status="duplicate"))
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")}
+    log.info("analytics.telemetry.batch_received", vendor_id=str(vendor.id), **counts)
+    return BatchResult(
+        accepted=counts["accepted"],
+        duplicates=counts["duplicate"],
+        rejected=counts["rejected"],
+        results=results,
+    )

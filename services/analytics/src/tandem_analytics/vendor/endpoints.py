@@ -1,0 +1,24 @@
+from fastapi import APIRouter, status
+
+from tandem_analytics.settings import SettingsDep
+from tandem_analytics.vendor import service
+from tandem_analytics.vendor.auth import AnalyticsAdmin
+from tandem_analytics.vendor.schemas import Vendor, VendorCreate, VendorWithSecret
+from tandem_kit.db import SessionDep
+
+router = APIRouter(prefix="/vendors", tags=["vendors"])
+
+
+@router.get("", response_model=list[Vendor])
+async def list_vendors(principal: AnalyticsAdmin, session: SessionDep) -> list[Vendor]:
+    """List registered vendor platforms (never their secrets)."""
+    return [Vendor.model_validate(v) for v in await service.list_vendors(session)]
+
+
+@router.post("", response_model=VendorWithSecret, status_code=status.HTTP_201_CREATED)
+async def register_vendor(
+    data: VendorCreate, principal: AnalyticsAdmin, session: SessionDep, settings: SettingsDep
+) -> VendorWithSecret:
+    """Register a vendor platform and return its webhook signing secret, once."""
+    vendor, secret = await service.register_vendor(session, principal, data, settings=settings)
+    return VendorWithSecret(**Vendor.model_validate(vendor).model_dump(), secret=secret)
