@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import attrgetter
 from uuid import UUID
 
 import numpy as np
@@ -143,19 +144,22 @@ def _edges(problem: _Problem) -> _Edges:
     score = np.array(values, dtype=np.float64)
     if not np.all(np.isfinite(score) & (score >= 0.0)):
         raise ValueError("candidates: scores must be finite and non-negative")
+    # UUID.__hash__ is Python code: key the lookups on the 128-bit integers instead.
+    keys = list(map(attrgetter("int"), heads))
     # Provider ids in string order, so ties are broken the same way on every run.
-    providers = tuple(sorted(dict.fromkeys(heads), key=str))
-    node_of = {q: j for j, q in enumerate(providers)}
-    head = np.fromiter(map(node_of.__getitem__, heads), dtype=np.int64, count=len(heads))
+    providers = tuple(sorted((UUID(int=k) for k in dict.fromkeys(keys)), key=str))
+    node_of = {q.int: j for j, q in enumerate(providers)}
+    head = np.fromiter(map(node_of.__getitem__, keys), dtype=np.int64, count=len(keys))
     tail = np.repeat(np.arange(len(problem.free), dtype=np.int64), counts)
     room = np.array([problem.remaining.get(q, 0) for q in providers], dtype=np.int64)
     open_edges = room[head] > 0
     return _Edges(providers, room, tail[open_edges], head[open_edges], score[open_edges])
 
 
-def _rank_within(group: IntArray, score: FloatArray, tiebreak: IntArray) -> IntArray:
-    """Each edge's rank (0 = best score) among the edges of its group; ``tiebreak`` orders ties."""
-    order = np.lexsort((tiebreak, -score, group))
+def _rank_within(group: IntArray, scaled: IntArray) -> IntArray:
+    """Each edge's rank (0 = best) among the edges of its group; ties keep the input order."""
+    top = int(scaled.max()) + 1 if len(scaled) else 1
+    order = np.argsort(group * top + (top - 1 - scaled), kind="stable")
     ordered = group[order]
     starts = np.ones(len(order), dtype=np.bool_)
     starts[1:] = ordered[1:] != ordered[:-1]
@@ -228,8 +232,9 @@ def assign(
     n_free, provider_ids, room = len(problem.free), edges.providers, edges.room
     tail, head, score = edges.tail, edges.head, edges.score
     if prune_k is not None:
-        keep = _rank_within(tail, score, head) < prune_k
-        keep |= _rank_within(head, score, tail) < PROVIDER_SIDE_FACTOR * prune_k * room[head]
+        scaled = np.rint(score * SCORE_SCALE).astype(np.int64)
+        keep = _rank_within(tail, scaled) < prune_k
+        keep |= _rank_within(head, scaled) < PROVIDER_SIDE_FACTOR * prune_k * room[head]
         tail, head, score = tail[keep], head[keep], score[keep]
 
     n_providers, n_edges = len(provider_ids), len(tail)
