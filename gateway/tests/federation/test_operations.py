@@ -260,3 +260,17 @@ async def test_standard_introspection_query_passes_the_limits(executor: Federate
 
     assert "errors" not in result
     assert result["data"]["__schema"]["queryType"] == {"name": "Query"}
+
+
+async def test_introspection_mixed_with_data_fields(
+    executor: FederatedExecutor, subgraphs: Subgraphs
+) -> None:
+    result = await executor.execute('{ __type(name: "Consent") { fields { name } } purposes }')
+
+    assert result == {
+        "data": {
+            "__type": {"fields": [{"name": "purpose"}, {"name": "granted"}]},
+            "purposes": ["matching", "analytics"],
+        }
+    }
+    assert [(c[0], c[1]) for c in subgraphs.calls] == [("consent", "query { purposes }")]

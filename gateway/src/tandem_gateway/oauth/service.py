@@ -129,9 +129,7 @@ async def issue_token(
     if grant_type is None:
         raise InvalidRequestError(description="The parameter grant_type is required.")
     if grant_type != "client_credentials":
-        raise UnsupportedGrantTypeError(
-            description=f"Only client_credentials is supported, not {grant_type}."
-        )
+        raise UnsupportedGrantTypeError(grant_type)
     scopes = granted_scopes(_single(form, "scope"), client.scopes)
     if scopes is None:
         raise InvalidScopeError(description="The client may not request some of these scopes.")

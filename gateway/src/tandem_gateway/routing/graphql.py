@@ -73,6 +73,8 @@ class Graph:
 
     async def compose_until_ready(self) -> None:
         services = self.settings.graphql_subgraphs
+        if not services:
+            return
         while True:
             try:
                 sdls = dict(

@@ -1,0 +1,114 @@
+"""Test helpers for the gateway (and for cross-service tests): settings, OAuth clients, tokens, servers."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from starlette.types import ASGIApp
+
+from tandem_gateway.oauth import clients
+from tandem_gateway.oauth.schemas import ClientCreate
+from tandem_gateway.settings import Settings
+from tandem_kit.embedded import free_port
+from tandem_kit.testing import Infra, sessionmaker_of
+
+GATEWAY_DIR = Path(__file__).resolve().parents[2]
+ISSUER = "https://gateway.tandem.test"
+INTERNAL_SECRET = "gateway-test-secret-0123456789"
+
+
+def closed_port_url() -> str:
+    """A URL where nothing listens (connection refused at once)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def gateway_settings(infra: Infra, *, database_url: str | None = None, **overrides: Any) -> Settings:
+    down = closed_port_url()
+    values: dict[str, Any] = {
+        "environment": "test",
+        "database_url": database_url or infra.database("gateway", GATEWAY_DIR),
+        "nats_url": infra.nats.url,
+        "issuer": ISSUER,
+        "internal_secret": INTERNAL_SECRET,
+        "jwks_refresh_seconds": 0.2,
+        "key_publish_delay_seconds": 0.5,
+        "auth_failure_limit": 3,
+        "matching_url": down,
+        "scheduling_url": down,
+        "consent_url": down,
+        "analytics_url": down,
+        "graphql_subgraphs": (),
+        "composition_retry_seconds": 0.2,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    client_id: str
+    secret: str
+
+    @property
+    def basic(self) -> dict[str, str]:
+        raw = base64.b64encode(f"{self.client_id}:{self.secret}".encode()).decode()
+        return {"Authorization": f"Basic {raw}"}
+
+
+async def create_oauth_client(app: FastAPI, *scopes: str, name: str | None = None) -> Credentials:
+    """A client in the app's current session scope (inside a rollback client's transaction if one is open)."""
+    async with sessionmaker_of(app)() as session:
+        data = ClientCreate(name=name or f"client-{uuid.uuid4().hex[:8]}", scopes=list(scopes) or ["all"])
+        created, secret = await clients.create_client(session, None, data)
+        await session.commit()
+    return Credentials(created.client_id, secret)
+
+
+async def fetch_token(
+    http: httpx.AsyncClient, creds: Credentials, scope: str | None = None, **form: str
+) -> str:
+    data = {"grant_type": "client_credentials", **form}
+    if scope is not None:
+        data["scope"] = scope
+    response = await http.post("/oauth/token", data=data, headers=creds.basic)
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@contextlib.asynccontextmanager
+async def serve(app: ASGIApp, *, port: int | None = None) -> AsyncIterator[str]:
+    """Serve an ASGI app (lifespan included) over real HTTP on 127.0.0.1; yields its base URL."""
+    port = port or free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="auto")
+    )
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+                raise RuntimeError("server stopped during start-up")
+            await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
