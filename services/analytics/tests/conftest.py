@@ -1,5 +1,10 @@
-from collections.abc import AsyncIterator
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -7,7 +12,8 @@ from fastapi import FastAPI
 
 from tandem_analytics.app import create_app
 from tandem_analytics.settings import Settings
-from tandem_kit.testing import Infra, rollback_client, running
+from tandem_analytics.telemetry.domain import signature
+from tandem_kit.testing import Infra, TestKeys, rollback_client, running
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 
@@ -28,3 +34,90 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """Every request of one test in one outer transaction, rolled back afterwards."""
     async with rollback_client(app) as c:
         yield c
+
+
+@dataclass(frozen=True)
+class RegisteredVendor:
+    id: str
+    secret: str
+
+    @property
+    def events_url(self) -> str:
+        return f"/api/v1/analytics/vendors/{self.id}/events"
+
+    @property
+    def batch_url(self) -> str:
+        return f"/api/v1/analytics/vendors/{self.id}/events:batch"
+
+
+async def register_vendor(client: httpx.AsyncClient, keys: TestKeys, **fields: Any) -> RegisteredVendor:
+    resp = await client.post(
+        "/api/v1/analytics/vendors",
+        json={"name": f"vendor-{uuid.uuid4().hex[:8]}", **fields},
+        headers=keys.headers("admin"),
+    )
+    assert resp.status_code == 201, resp.text
+    return RegisteredVendor(id=resp.json()["id"], secret=resp.json()["secret"])
+
+
+@pytest.fixture
+async def vendor(client: httpx.AsyncClient, keys: TestKeys) -> RegisteredVendor:
+    return await register_vendor(client, keys)
+
+
+def sign(
+    secret: str,
+    payload: Any,
+    *,
+    msg_id: str | None = None,
+    timestamp: int | None = None,
+    keys: TestKeys | None = None,
+) -> tuple[bytes, dict[str, str]]:
+    """A body and the Standard Webhooks headers (plus a bearer token when `keys` is given)."""
+    body = json.dumps(payload).encode()
+    msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
+    ts = int(time.time()) if timestamp is None else timestamp
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(ts),
+        "webhook-signature": signature(secret, msg_id, ts, body),
+    }
+    if keys is not None:
+        headers |= keys.headers("analytics:ingest")
+    return body, headers
+
+
+def session_event(type_: str = "session.completed", **data: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "vendor_session_id": f"vs-{uuid.uuid4().hex[:8]}",
+        "participant_id": str(uuid.uuid4()),
+        "provider_id": str(uuid.uuid4()),
+        "started_at": "2026-11-20T09:00:00+00:00",
+        "duration_minutes": 55,
+    }
+    if type_ == "session.completed":
+        base["rating"] = 5
+    return {"type": type_, "data": {**base, **data}}
+
+
+@pytest.fixture
+def signed() -> Callable[..., tuple[bytes, dict[str, str]]]:
+    """`signed(secret, payload, msg_id=..., timestamp=..., keys=...)` -> (body, headers)."""
+    return sign
+
+
+@pytest.fixture
+def event() -> Callable[..., dict[str, Any]]:
+    """`event(type, **data)` -> a valid vendor event body."""
+    return session_event
+
+
+@pytest.fixture
+def new_vendor(keys: TestKeys) -> Callable[..., Any]:
+    """`await new_vendor(client, **fields)` -> RegisteredVendor."""
+
+    async def make(client: httpx.AsyncClient, **fields: Any) -> RegisteredVendor:
+        return await register_vendor(client, keys, **fields)
+
+    return make
