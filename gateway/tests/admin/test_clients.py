@@ -1,0 +1,97 @@
+from collections.abc import Awaitable, Callable
+
+import httpx
+from tandem_gateway.testing import Credentials, bearer
+
+TokenFactory = Callable[..., Awaitable[str]]
+
+
+async def _create(client: httpx.AsyncClient, admin: str, name: str, scopes: list[str]) -> dict[str, str]:
+    response = await client.post(
+        "/api/v1/admin/clients", json={"name": name, "scopes": scopes}, headers=bearer(admin)
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, str] = response.json()
+    return body
+
+
+async def test_anonymous(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/admin/clients")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_missing_scope(client: httpx.AsyncClient, token_for: TokenFactory) -> None:
+    response = await client.get("/api/v1/admin/clients", headers=bearer(await token_for("consent:read")))
+    assert response.status_code == 403
+    assert response.json()["missing_scopes"] == ["admin"]
+
+
+async def test_create_shows_secret_once(client: httpx.AsyncClient, token_for: TokenFactory) -> None:
+    admin = await token_for("admin")
+    created = await _create(client, admin, "hris-workday", ["consent:read", "matching:read"])
+    assert created["client_secret"]
+    assert created["scopes"] == ["matching:read", "consent:read"]
+    listed = (await client.get("/api/v1/admin/clients", headers=bearer(admin))).json()
+    mine = next(c for c in listed if c["client_id"] == created["client_id"])
+    assert mine["name"] == "hris-workday"
+    assert "client_secret" not in mine
+    token = await client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers=Credentials(created["client_id"], created["client_secret"]).basic,
+    )
+    assert token.json()["scope"] == "matching:read consent:read"
+
+
+async def test_create_duplicate_name_conflict(client: httpx.AsyncClient, token_for: TokenFactory) -> None:
+    admin = await token_for("admin")
+    await _create(client, admin, "lms-degreed", ["analytics:ingest"])
+    response = await client.post(
+        "/api/v1/admin/clients", json={"name": "lms-degreed", "scopes": ["analytics:ingest"]}, headers=bearer(admin)
+    )
+    assert response.status_code == 409
+    assert response.json()["pointer"] == "#/name"
+
+
+async def test_create_unknown_scope_422(client: httpx.AsyncClient, token_for: TokenFactory) -> None:
+    response = await client.post(
+        "/api/v1/admin/clients",
+        json={"name": "x", "scopes": ["payroll:read"]},
+        headers=bearer(await token_for("admin")),
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "#/scopes"
+
+
+async def test_rotate_secret(client: httpx.AsyncClient, token_for: TokenFactory) -> None:
+    admin = await token_for("admin")
+    created = await _create(client, admin, "vendor-betterup", ["analytics:ingest"])
+    rotated = await client.post(
+        f"/api/v1/admin/clients/{created['client_id']}/secret:rotate", headers=bearer(admin)
+    )
+    assert rotated.status_code == 200
+    new_secret = rotated.json()["client_secret"]
+    assert new_secret != created["client_secret"]
+    old = Credentials(created["client_id"], created["client_secret"])
+    new = Credentials(created["client_id"], new_secret)
+    form = {"grant_type": "client_credentials"}
+    assert (await client.post("/oauth/token", data=form, headers=old.basic)).status_code == 401
+    assert (await client.post("/oauth/token", data=form, headers=new.basic)).status_code == 200
+
+
+async def test_disable(client: httpx.AsyncClient, token_for: TokenFactory) -> None:
+    admin = await token_for("admin")
+    created = await _create(client, admin, "old-vendor", ["analytics:ingest"])
+    disabled = await client.post(f"/api/v1/admin/clients/{created['client_id']}/disable", headers=bearer(admin))
+    assert disabled.status_code == 200
+    assert disabled.json()["enabled"] is False
+    creds = Credentials(created["client_id"], created["client_secret"])
+    response = await client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=creds.basic)
+    assert response.status_code == 401
+
+
+async def test_unknown_client_not_found(client: httpx.AsyncClient, token_for: TokenFactory) -> None:
+    response = await client.get("/api/v1/admin/clients/tc_nobody", headers=bearer(await token_for("admin")))
+    assert response.status_code == 404
+    assert response.json()["type"] == "https://tandem.dev/problems/client-not-found"

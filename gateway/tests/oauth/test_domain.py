@@ -1,0 +1,110 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from tandem_gateway.oauth.domain import (
+    SCOPES,
+    VERIFIER_LEEWAY_SECONDS,
+    KeyTimes,
+    granted_scopes,
+    hash_secret,
+    key_schedule,
+    parse_scopes,
+    retry_after,
+    verify_secret,
+    window_start,
+)
+
+T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+TTL = timedelta(minutes=15)
+
+
+def test_single_key_signs_and_is_published() -> None:
+    schedule = key_schedule([KeyTimes("a", T0)], T0, token_ttl=TTL)
+    assert schedule.signing == "a"
+    assert schedule.published == ("a",)
+
+
+def test_next_key_published_before_it_signs() -> None:
+    keys = [KeyTimes("a", T0), KeyTimes("b", T0 + timedelta(seconds=60))]
+    schedule = key_schedule(keys, T0 + timedelta(seconds=59), token_ttl=TTL)
+    assert schedule.signing == "a"
+    assert schedule.published == ("a", "b")
+    assert schedule.states == {"a": "current", "b": "next"}
+
+
+def test_retired_key_published_until_its_tokens_expire() -> None:
+    keys = [KeyTimes("a", T0), KeyTimes("b", T0 + timedelta(seconds=60))]
+    last_token_expiry = T0 + timedelta(seconds=60) + TTL + timedelta(seconds=VERIFIER_LEEWAY_SECONDS)
+    before = key_schedule(keys, last_token_expiry - timedelta(seconds=1), token_ttl=TTL)
+    after = key_schedule(keys, last_token_expiry, token_ttl=TTL)
+    assert before.states == {"a": "retired", "b": "current"}
+    assert before.published == ("a", "b")
+    assert after.states == {"a": "expired", "b": "current"}
+    assert after.published == ("b",)
+
+
+def test_no_active_key_signs_nothing() -> None:
+    schedule = key_schedule([KeyTimes("a", T0 + timedelta(seconds=1))], T0, token_ttl=TTL)
+    assert schedule.signing is None
+    assert schedule.published == ("a",)
+
+
+@given(
+    offsets=st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=6, unique=True),
+    at=st.integers(min_value=0, max_value=20_000),
+)
+def test_signing_key_always_published(offsets: list[int], at: int) -> None:
+    keys = [KeyTimes(f"k{o}", T0 + timedelta(seconds=o)) for o in offsets]
+    schedule = key_schedule(keys, T0 + timedelta(seconds=at), token_ttl=TTL)
+    if schedule.signing is not None:
+        assert schedule.signing in schedule.published
+        assert schedule.states[schedule.signing] == "current"
+    assert sum(1 for s in schedule.states.values() if s == "current") == (1 if schedule.signing else 0)
+
+
+def test_granted_scopes_defaults_to_allowed() -> None:
+    assert granted_scopes(None, ["consent:read", "admin"]) == ["consent:read", "admin"]
+
+
+def test_granted_scopes_subset() -> None:
+    assert granted_scopes("admin consent:read", ["consent:read", "admin", "matching:read"]) == [
+        "consent:read",
+        "admin",
+    ]
+
+
+def test_granted_scopes_refuses_extra() -> None:
+    assert granted_scopes("consent:write", ["consent:read"]) is None
+
+
+def test_parse_scopes_all() -> None:
+    assert parse_scopes("all") == list(SCOPES)
+
+
+def test_parse_scopes_comma_list() -> None:
+    assert parse_scopes("consent:read,matching:read") == ["matching:read", "consent:read"]
+
+
+def test_parse_scopes_unknown() -> None:
+    with pytest.raises(ValueError, match="unknown scopes: payroll:read"):
+        parse_scopes("payroll:read")
+
+
+def test_secret_hash_roundtrip() -> None:
+    stored = hash_secret("s3cret")
+    assert verify_secret("s3cret", stored) is True
+    assert verify_secret("s3cret!", stored) is False
+    assert hash_secret("s3cret") != stored  # salted
+
+
+def test_verify_secret_rejects_malformed_hash() -> None:
+    assert verify_secret("x", "plain") is False
+
+
+def test_window_and_retry_after() -> None:
+    now = datetime(2026, 11, 23, 12, 0, 45, tzinfo=UTC)
+    assert window_start(now, 60) == datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    assert retry_after(now, 60) == 15
+    assert retry_after(datetime(2026, 11, 23, 12, 0, 59, 500_000, tzinfo=UTC), 60) == 1
