@@ -1,24 +1,65 @@
+"""Matching tests run against the real consent app (in process, its own database), never a fake."""
+
+import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from tandem_kit.testing import Infra, rollback_client, running
+from sqlalchemy import select
+
+from tandem_consent.app import create_app as create_consent_app
+from tandem_consent.settings import Settings as ConsentSettings
+from tandem_kit.events import outbox_messages
+from tandem_kit.oauth_client import ServiceClient, StaticToken
+from tandem_kit.testing import Infra, TestKeys, asgi_client, rollback_client, running, sessionmaker_of
 from tandem_matching.app import create_app
 from tandem_matching.settings import Settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
+CONSENT_DIR = SERVICE_DIR.parent / "consent"
+API = "/api/v1/matching"
+MANAGER = ("matching:read", "matching:write")
+OFFICE = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]
+COACH_PANEL = [
+    {
+        "challenge_skill": 4,
+        "behavioural_tools": 5,
+        "confidentiality_practice": 4,
+        "context_fluency": 4,
+        "measurable_outcomes": 4,
+    }
+] * 3
 
 
 @pytest.fixture(scope="session")
-async def app(infra: Infra) -> AsyncIterator[FastAPI]:
+async def consent_app(infra: Infra) -> AsyncIterator[FastAPI]:
+    settings = ConsentSettings(
+        environment="test", database_url=infra.database("consent", CONSENT_DIR), nats_url=infra.nats.url
+    )
+    async with running(
+        create_consent_app(settings, token_verifier=infra.keys.verifier("consent"))
+    ) as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+async def app(infra: Infra, consent_app: FastAPI) -> AsyncIterator[FastAPI]:
     settings = Settings(
         environment="test",
         database_url=infra.database("matching", SERVICE_DIR),
         nats_url=infra.nats.url,
     )
-    async with running(create_app(settings, token_verifier=infra.keys.verifier("matching"))) as started:
+    consent = ServiceClient(
+        "http://consent.test",
+        StaticToken(lambda: infra.keys.token("consent:read", sub="matching")),
+        transport=httpx.ASGITransport(app=consent_app),
+    )
+    matching = create_app(settings, token_verifier=infra.keys.verifier("matching"), consent=consent)
+    async with running(matching) as started:
         yield started
 
 
@@ -27,3 +68,139 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """Every request of one test in one outer transaction, rolled back afterwards."""
     async with rollback_client(app) as c:
         yield c
+
+
+@dataclass
+class World:
+    """Small typed factories that go through the real REST APIs of matching and consent."""
+
+    client: httpx.AsyncClient
+    app: FastAPI
+    consent_app: FastAPI
+    keys: TestKeys
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """A machine client of the program-management front end."""
+        return self.keys.headers(*MANAGER)
+
+    def person(
+        self, person_id: uuid.UUID | str, *scopes: str, roles: tuple[str, ...] = ("participant",)
+    ) -> dict[str, str]:
+        """A person acting through a front end (object-level checks apply)."""
+        return self.keys.headers(
+            *(scopes or ("matching:read",)),
+            sub=f"user-{person_id}",
+            person_id=str(person_id),
+            roles=list(roles),
+        )
+
+    async def outbox(self, event_type: str) -> list[dict[str, Any]]:
+        """Outbox payloads of one type, seen through the test's own (rolled-back) transaction."""
+        async with sessionmaker_of(self.app)() as session:
+            rows = await session.execute(
+                select(outbox_messages.c.payload).where(
+                    outbox_messages.c.subject == f"tandem.matching.{event_type}"
+                )
+            )
+            return [row.payload for row in rows]
+
+    async def post(self, path: str, body: dict[str, Any], *, status: int = 201) -> dict[str, Any]:
+        resp = await self.client.post(API + path, json=body, headers=self.headers)
+        assert resp.status_code == status, resp.text
+        result: dict[str, Any] = resp.json()
+        return result
+
+    async def program(self, **changes: Any) -> dict[str, Any]:
+        body = {
+            "name": "AI transformation leaders",
+            "tracks": ["coaching", "mentoring", "dual_track"],
+            "starts_on": "2026-01-05",
+            "ends_on": "2026-12-18",
+            "active_leaders": 100,
+            **changes,
+        }
+        return await self.post("/programs", body)
+
+    async def coach(self, program: dict[str, Any], **changes: Any) -> dict[str, Any]:
+        body = {
+            "person_id": str(uuid.uuid4()),
+            "kind": "coach",
+            "timezone": "Europe/London",
+            "working_hours": OFFICE,
+            "languages": ["en"],
+            "skills": {"ml_engineering": 4, "data_platforms": 3},
+            "behavioural_focus": ["stakeholder_management", "decision_hygiene"],
+            "calibration": COACH_PANEL,
+            "ratings": [4.5, 5.0, 4.0],
+            "sessions_completed": 10,
+            "sessions_scheduled": 11,
+            **changes,
+        }
+        return await self.post(f"/programs/{program['id']}/providers", body)
+
+    async def mentor(self, program: dict[str, Any], **changes: Any) -> dict[str, Any]:
+        body = {
+            "person_id": str(uuid.uuid4()),
+            "kind": "mentor",
+            "timezone": "America/New_York",
+            "working_hours": OFFICE,
+            "languages": ["en"],
+            "skills": {"ml_governance": 5},
+            "behavioural_focus": ["influence"],
+            "sponsorship_actions": 6,
+            "promotions_sponsored": 2,
+            "bias_awareness_trained": True,
+            "curriculum_weeks_completed": 4,
+            "commitment_signed": True,
+            **changes,
+        }
+        return await self.post(f"/programs/{program['id']}/providers", body)
+
+    async def intake(
+        self, program: dict[str, Any], *, consent: bool | list[str] = True, **changes: Any
+    ) -> dict[str, Any]:
+        body = {
+            "person_id": str(uuid.uuid4()),
+            "triggers": ["performance_gap"],
+            "timezone": "Europe/Berlin",
+            "working_hours": OFFICE,
+            "languages": ["en", "de"],
+            "wanted_skills": {"ml_engineering": 4},
+            "behavioural_goals": ["stakeholder_management"],
+            **changes,
+        }
+        intake = await self.post(f"/programs/{program['id']}/intakes", body)
+        if consent is not False:
+            await self.grant(uuid.UUID(intake["person_id"]), fields=None if consent is True else consent)
+        return intake
+
+    async def grant(self, person_id: uuid.UUID, *, fields: list[str] | None = None) -> None:
+        """Grant `matching` through the consent service's real API (committed: it is another service)."""
+        body: dict[str, Any] = {"notice_version": 1}
+        if fields is not None:
+            body["fields"] = fields
+        async with asgi_client(self.consent_app) as consent:
+            resp = await consent.post(
+                f"/api/v1/consent/people/{person_id}/consents/matching/grants",
+                json=body,
+                headers=self.keys.headers("consent:read", "consent:write"),
+            )
+        assert resp.status_code in (200, 201), resp.text
+
+    async def withdraw(self, person_id: uuid.UUID) -> None:
+        async with asgi_client(self.consent_app) as consent:
+            resp = await consent.post(
+                f"/api/v1/consent/people/{person_id}/consents/matching/withdrawals",
+                json={},
+                headers=self.keys.headers("consent:read", "consent:write"),
+            )
+        assert resp.status_code == 201, resp.text
+
+    async def proposal(self, intake: dict[str, Any], **changes: Any) -> dict[str, Any]:
+        return await self.post("/proposals", {"intake_id": intake["id"], **changes})
+
+
+@pytest.fixture
+def world(client: httpx.AsyncClient, app: FastAPI, consent_app: FastAPI, keys: TestKeys) -> World:
+    return World(client=client, app=app, consent_app=consent_app, keys=keys)

@@ -1,22 +1,59 @@
 """The matching service application."""
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
-
+from tandem_kit.oauth_client import ClientCredentials, ServiceClient
+from tandem_matching.cohort import endpoints as cohort_endpoints
+from tandem_matching.consent.gate import ConsentGate, consent_subscription
 from tandem_matching.graphql import schema
+from tandem_matching.intake import endpoints as intake_endpoints
+from tandem_matching.match import endpoints as match_endpoints
+from tandem_matching.program import endpoints as program_endpoints
+from tandem_matching.proposal import endpoints as proposal_endpoints
+from tandem_matching.provider import endpoints as provider_endpoints
+from tandem_matching.review import endpoints as review_endpoints
 from tandem_matching.settings import Settings
 
-ROUTERS: list = []
-SUBSCRIPTIONS: list = []
+ROUTERS: list[APIRouter] = [
+    program_endpoints.router,
+    provider_endpoints.router,
+    intake_endpoints.router,
+    proposal_endpoints.router,
+    review_endpoints.router,
+    match_endpoints.router,
+    cohort_endpoints.router,
+]
 
 
-def create_app(settings: Settings | None = None, *, token_verifier: TokenVerifier | None = None) -> FastAPI:
-    return create_service_app(
+def consent_client(settings: Settings) -> ServiceClient:
+    """The production consent client: client-credentials tokens from the gateway."""
+    tokens = ClientCredentials(
+        token_url=settings.token_url,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret.get_secret_value(),
+        scopes=["consent:read"],
+    )
+    return ServiceClient(settings.consent_url, tokens)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    token_verifier: TokenVerifier | None = None,
+    consent: ServiceClient | None = None,
+) -> FastAPI:
+    """`consent` replaces the consent service client (tests pass one bound to the real consent app)."""
+    settings = settings or Settings()
+    gate = ConsentGate(consent or consent_client(settings), ttl=settings.consent_cache_seconds)
+    app = create_service_app(
         name="matching",
-        settings=settings or Settings(),
+        settings=settings,
         routers=ROUTERS,
         graphql_schema=schema,
-        subscriptions=SUBSCRIPTIONS,
+        subscriptions=[consent_subscription(gate)],
         token_verifier=token_verifier,
     )
+    app.state.consent_gate = gate
+    return app

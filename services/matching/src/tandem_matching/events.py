@@ -1,9 +1,70 @@
-"""Domain events the matching service emits (past tense, frozen)."""
+"""Domain events the matching service emits (past tense, frozen); payloads as in docs/contracts.md."""
 
-from typing import ClassVar
+from datetime import datetime
+from typing import ClassVar, Literal
+from uuid import UUID
+
+from pydantic import BaseModel
 
 from tandem_kit.events import DomainEvent
 
 
 class MatchingEvent(DomainEvent):
     source: ClassVar[str] = "matching"
+
+
+class WorkingHoursBlock(BaseModel):
+    weekday: int
+    start: str
+    end: str
+
+
+class ProviderRegistered(MatchingEvent):
+    provider_id: UUID
+    person_id: UUID
+    program_id: UUID
+    kind: Literal["coach", "mentor"]
+    capacity: int
+
+
+class ProposalCreated(MatchingEvent):
+    proposal_id: UUID
+    program_id: UUID
+    participant_id: UUID
+    candidate_count: int
+    weight_set_version: int
+
+
+class MatchApproved(MatchingEvent):
+    match_id: UUID
+    proposal_id: UUID | None
+    program_id: UUID
+    participant_id: UUID
+    provider_id: UUID
+    provider_person_id: UUID
+    provider_kind: Literal["coach", "mentor"]
+    track: str
+    score: float
+    approved_at: datetime
+    approved_by: str
+    participant_timezone: str
+    participant_working_hours: list[WorkingHoursBlock]
+    provider_timezone: str
+    provider_working_hours: list[WorkingHoursBlock]
+
+
+class MatchRejected(MatchingEvent):
+    proposal_id: UUID
+    program_id: UUID
+    participant_id: UUID
+    provider_id: UUID | None
+    reason: str
+    rejected_by: str
+
+
+class MatchReassigned(MatchingEvent):
+    old_match_id: UUID
+    new_match_id: UUID
+    program_id: UUID
+    participant_id: UUID
+    reason: str

@@ -1,6 +1,7 @@
 """ORM models of the matching service: its own database, its own tables."""
 
 from sqlalchemy.orm import DeclarativeBase
+
 from tandem_kit.db import new_metadata
 
 
@@ -8,4 +9,21 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-__all__ = ["Base"]
+from tandem_matching.models.intake import Intake  # noqa: E402
+from tandem_matching.models.match import Decision, Match  # noqa: E402
+from tandem_matching.models.program import Cohort, Program, WeightSetVersion  # noqa: E402
+from tandem_matching.models.proposal import Proposal, ProposalCandidate  # noqa: E402
+from tandem_matching.models.provider import Provider  # noqa: E402
+
+__all__ = [
+    "Base",
+    "Cohort",
+    "Decision",
+    "Intake",
+    "Match",
+    "Program",
+    "Proposal",
+    "ProposalCandidate",
+    "Provider",
+    "WeightSetVersion",
+]

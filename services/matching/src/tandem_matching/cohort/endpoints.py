@@ -1,0 +1,24 @@
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from tandem_kit.db import SessionDep
+from tandem_matching.auth import MatchingWrite
+from tandem_matching.cohort import service
+from tandem_matching.cohort.schemas import AssignmentRequest, AssignmentRun
+from tandem_matching.consent.dependencies import ConsentGateDep
+
+router = APIRouter(tags=["cohorts"])
+
+
+@router.post("/cohorts/{cohort_id}/assignments", response_model=AssignmentRun)
+async def run_assignment(
+    cohort_id: UUID,
+    data: AssignmentRequest,
+    principal: MatchingWrite,
+    session: SessionDep,
+    gate: ConsentGateDep,
+    dry_run: bool = Query(default=True, description="True: report only; false: create pending proposals."),
+) -> AssignmentRun:
+    """Assign a whole cohort optimally under capacity; a real run creates pending proposals."""
+    return await service.run_assignment(session, principal, gate, cohort_id, data, dry_run=dry_run)

@@ -1,0 +1,38 @@
+from uuid import UUID
+
+from fastapi import APIRouter, status
+
+from tandem_kit.db import SessionDep
+from tandem_matching.auth import MatchingRead, MatchingWrite
+from tandem_matching.intake import service
+from tandem_matching.intake.schemas import Intake, IntakeCreate, TrackOverride
+
+router = APIRouter(tags=["intakes"])
+
+
+@router.post("/programs/{program_id}/intakes", response_model=Intake, status_code=status.HTTP_201_CREATED)
+async def submit_intake(
+    program_id: UUID, data: IntakeCreate, principal: MatchingWrite, session: SessionDep
+) -> Intake:
+    """Submit a participant's intake; the track is decided from the triggers by the seed's matrix."""
+    return service.to_read(await service.submit_intake(session, principal, program_id, data))
+
+
+@router.get("/programs/{program_id}/intakes", response_model=list[Intake])
+async def list_intakes(program_id: UUID, principal: MatchingRead, session: SessionDep) -> list[Intake]:
+    """List a program's intakes (a participant sees only their own)."""
+    return [service.to_read(i) for i in await service.list_intakes(session, principal, program_id)]
+
+
+@router.get("/intakes/{intake_id}", response_model=Intake)
+async def get_intake(intake_id: UUID, principal: MatchingRead, session: SessionDep) -> Intake:
+    """Get an intake with its track decision."""
+    return service.to_read(await service.get_intake(session, principal, intake_id))
+
+
+@router.post("/intakes/{intake_id}/track-override", response_model=Intake)
+async def override_track(
+    intake_id: UUID, data: TrackOverride, principal: MatchingWrite, session: SessionDep
+) -> Intake:
+    """Override the decided track with a reason (program managers; audited)."""
+    return service.to_read(await service.override_track(session, principal, intake_id, data))

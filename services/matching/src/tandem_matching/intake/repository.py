@@ -1,0 +1,47 @@
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_kit.auth import Principal
+from tandem_matching.models import Intake
+
+
+def readable_statement(principal: Principal) -> Select[tuple[Intake]]:
+    statement = select(Intake)
+    if not principal.sees_everything:
+        statement = statement.where(Intake.person_id == UUID(str(principal.person_id)))
+    return statement
+
+
+async def get(session: AsyncSession, principal: Principal, intake_id: UUID) -> Intake | None:
+    found: Intake | None = await session.scalar(readable_statement(principal).where(Intake.id == intake_id))
+    return found
+
+
+async def find(session: AsyncSession, program_id: UUID, person_id: UUID) -> Intake | None:
+    found: Intake | None = await session.scalar(
+        select(Intake).where(Intake.program_id == program_id, Intake.person_id == person_id)
+    )
+    return found
+
+
+async def list_for_program(session: AsyncSession, principal: Principal, program_id: UUID) -> Sequence[Intake]:
+    return (
+        await session.scalars(
+            readable_statement(principal)
+            .where(Intake.program_id == program_id)
+            .order_by(Intake.created_at, Intake.id)
+        )
+    ).all()
+
+
+async def in_cohort(session: AsyncSession, cohort_id: UUID) -> Sequence[Intake]:
+    return (
+        await session.scalars(select(Intake).where(Intake.cohort_id == cohort_id).order_by(Intake.id))
+    ).all()
+
+
+async def by_ids(session: AsyncSession, ids: Sequence[UUID]) -> Sequence[Intake]:
+    return (await session.scalars(select(Intake).where(Intake.id.in_(ids)))).all()

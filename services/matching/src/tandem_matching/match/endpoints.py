@@ -1,0 +1,42 @@
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from tandem_kit.db import SessionDep
+from tandem_matching.auth import MatchingRead, MatchingWrite
+from tandem_matching.consent.dependencies import ConsentGateDep
+from tandem_matching.match import service
+from tandem_matching.match.schemas import Match, Reassign, Reassignment, ReassignmentRate
+
+router = APIRouter(tags=["matches"])
+
+
+@router.get("/matches/{match_id}", response_model=Match)
+async def get_match(match_id: UUID, principal: MatchingRead, session: SessionDep) -> Match:
+    """Get a match (a person sees only matches they are a party to)."""
+    return Match.model_validate(await service.get_match(session, principal, match_id))
+
+
+@router.get("/programs/{program_id}/matches", response_model=list[Match])
+async def list_matches(program_id: UUID, principal: MatchingRead, session: SessionDep) -> list[Match]:
+    """List a program's matches, history included."""
+    return [Match.model_validate(m) for m in await service.list_matches(session, principal, program_id)]
+
+
+@router.post("/matches/{match_id}/reassign", response_model=Reassignment)
+async def reassign_match(
+    match_id: UUID, data: Reassign, principal: MatchingWrite, session: SessionDep, gate: ConsentGateDep
+) -> Reassignment:
+    """End a match with a reason and match a new provider (emits MatchReassigned and MatchApproved)."""
+    old, new = await service.reassign(
+        session, principal, gate, match_id, provider_id=data.provider_id, reason=data.reason
+    )
+    return Reassignment(old_match=Match.model_validate(old), new_match=Match.model_validate(new))
+
+
+@router.get("/programs/{program_id}/reassignment-rate", response_model=ReassignmentRate)
+async def get_reassignment_rate(
+    program_id: UUID, principal: MatchingRead, session: SessionDep
+) -> ReassignmentRate:
+    """The program's reassignment rate against the pilot target (< 10%)."""
+    return await service.reassignment_rate(session, program_id)

@@ -1,0 +1,73 @@
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_kit.auth import Principal
+from tandem_matching.models import Match
+
+
+def readable_statement(principal: Principal) -> Select[tuple[Match]]:
+    """Managers and machines see every match; a person only matches they are a party to."""
+    statement = select(Match)
+    if not principal.sees_everything:
+        person = UUID(str(principal.person_id))
+        statement = statement.where(or_(Match.participant_id == person, Match.provider_person_id == person))
+    return statement
+
+
+async def get(session: AsyncSession, principal: Principal, match_id: UUID) -> Match | None:
+    found: Match | None = await session.scalar(readable_statement(principal).where(Match.id == match_id))
+    return found
+
+
+async def get_many(session: AsyncSession, principal: Principal, ids: Sequence[UUID]) -> Sequence[Match]:
+    return (await session.scalars(readable_statement(principal).where(Match.id.in_(ids)))).all()
+
+
+async def list_for_program(session: AsyncSession, principal: Principal, program_id: UUID) -> Sequence[Match]:
+    return (
+        await session.scalars(
+            readable_statement(principal)
+            .where(Match.program_id == program_id)
+            .order_by(Match.approved_at, Match.id)
+        )
+    ).all()
+
+
+async def lock(session: AsyncSession, match_id: UUID) -> Match | None:
+    found: Match | None = await session.scalar(
+        select(Match).where(Match.id == match_id).with_for_update().execution_options(populate_existing=True)
+    )
+    return found
+
+
+async def active_for(session: AsyncSession, intake_id: UUID, kind: str) -> Match | None:
+    found: Match | None = await session.scalar(
+        select(Match).where(
+            Match.intake_id == intake_id, Match.provider_kind == kind, Match.status == "active"
+        )
+    )
+    return found
+
+
+async def active_kinds(session: AsyncSession, intake_ids: Sequence[UUID]) -> set[tuple[UUID, str]]:
+    rows = await session.execute(
+        select(Match.intake_id, Match.provider_kind).where(
+            Match.intake_id.in_(intake_ids), Match.status == "active"
+        )
+    )
+    return {(row.intake_id, row.provider_kind) for row in rows}
+
+
+async def reassignment_counts(session: AsyncSession, program_id: UUID) -> tuple[int, int]:
+    row = (
+        await session.execute(
+            select(
+                func.count().filter(Match.previous_match_id.is_(None)),
+                func.count().filter(Match.status == "reassigned"),
+            ).where(Match.program_id == program_id)
+        )
+    ).one()
+    return int(row[0]), int(row[1])

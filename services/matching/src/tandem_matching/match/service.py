@@ -1,0 +1,230 @@
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_kit.auth import Principal
+from tandem_kit.errors import Conflict, NotFound, Unprocessable
+from tandem_kit.events import emit
+from tandem_matching import models
+from tandem_matching.auth import actor, require_manager
+from tandem_matching.consent.gate import ConsentGate
+from tandem_matching.events import MatchApproved, MatchReassigned, WorkingHoursBlock
+from tandem_matching.intake import repository as intake_repository
+from tandem_matching.match import repository
+from tandem_matching.match.schemas import ReassignmentRate
+from tandem_matching.program import service as program_service
+from tandem_matching.proposal.ranking import admissibility, require_consent, score_pair
+from tandem_matching.provider import repository as provider_repository
+from tandem_matching.scoring.domain import FilterReason
+
+REASSIGNMENT_TARGET = 0.10
+
+
+class MatchNotFound(NotFound):
+    code, title = "match-not-found", "Match not found"
+
+
+class ProviderAtCapacity(Conflict):
+    code, title = "provider-at-capacity", "Provider at capacity"
+
+
+class ProviderNotAdmissible(Conflict):
+    code, title = "provider-not-admissible", "Provider may not be matched with this participant"
+
+
+class AlreadyMatched(Conflict):
+    code, title = "already-matched", "Participant already has an active match of this kind"
+
+
+class MatchNotActive(Conflict):
+    code, title = "match-not-active", "Match is not active"
+
+
+class WrongProvider(Unprocessable):
+    code, title = "wrong-provider", "Provider does not fit"
+
+
+def _hours(blocks: Sequence[dict[str, object]]) -> list[WorkingHoursBlock]:
+    return [WorkingHoursBlock.model_validate(b) for b in blocks]
+
+
+async def open_match(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    intake: models.Intake,
+    provider_id: UUID,
+    score: float,
+    proposal_id: UUID | None,
+    previous_match_id: UUID | None = None,
+) -> models.Match:
+    """Create an active match under a lock on the provider row, so capacity holds under concurrency.
+
+    The row lock serialises approvals for one provider; the CHECK (active_load <= capacity) and the
+    partial unique index on active matches stand behind it in the database.
+    """
+    provider = await provider_repository.lock(session, provider_id)
+    if provider is None or provider.program_id != intake.program_id:
+        raise WrongProvider("The provider is not part of this program.", pointer="#/provider_id")
+    reasons = admissibility(intake, provider)
+    if FilterReason.AT_CAPACITY in reasons:
+        raise ProviderAtCapacity(
+            f"The {provider.kind} already carries {provider.active_load} of {provider.capacity}.",
+            provider_id=str(provider.id),
+        )
+    if reasons:
+        raise ProviderNotAdmissible(
+            "The provider fails a hard filter for this participant.", reasons=reasons, pointer="#/provider_id"
+        )
+    if await repository.active_for(session, intake.id, provider.kind) is not None:
+        raise AlreadyMatched(f"The participant already has an active {provider.kind}.")
+    provider.active_load += 1
+    match = models.Match(
+        program_id=intake.program_id,
+        proposal_id=proposal_id,
+        intake_id=intake.id,
+        participant_id=intake.person_id,
+        provider_id=provider.id,
+        provider_person_id=provider.person_id,
+        provider_kind=provider.kind,
+        track=intake.track,
+        score=score,
+        status="active",
+        approved_at=datetime.now(UTC),
+        approved_by=actor(principal),
+        previous_match_id=previous_match_id,
+    )
+    session.add(match)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        if "load_within_capacity" in str(exc.orig):
+            raise ProviderAtCapacity("A concurrent approval took the provider's last place.") from exc
+        raise AlreadyMatched("A concurrent decision matched this participant first.") from exc
+    await emit(
+        session,
+        MatchApproved(
+            match_id=match.id,
+            proposal_id=proposal_id,
+            program_id=match.program_id,
+            participant_id=match.participant_id,
+            provider_id=provider.id,
+            provider_person_id=provider.person_id,
+            provider_kind="coach" if provider.kind == "coach" else "mentor",
+            track=match.track,
+            score=score,
+            approved_at=match.approved_at,
+            approved_by=match.approved_by,
+            participant_timezone=intake.timezone,
+            participant_working_hours=_hours(intake.working_hours),
+            provider_timezone=provider.timezone,
+            provider_working_hours=_hours(provider.working_hours),
+        ),
+    )
+    return match
+
+
+async def get_match(session: AsyncSession, principal: Principal, match_id: UUID) -> models.Match:
+    match = await repository.get(session, principal, match_id)
+    if match is None:
+        raise MatchNotFound(f"No match with id {match_id}.")
+    return match
+
+
+async def list_matches(
+    session: AsyncSession, principal: Principal, program_id: UUID
+) -> Sequence[models.Match]:
+    await program_service.get_program(session, program_id)
+    return await repository.list_for_program(session, principal, program_id)
+
+
+async def reassign(
+    session: AsyncSession,
+    principal: Principal,
+    gate: ConsentGate,
+    match_id: UUID,
+    *,
+    provider_id: UUID,
+    reason: str,
+) -> tuple[models.Match, models.Match]:
+    """End a match with a reason and open a new one; both rows stay, linked, in the history."""
+    require_manager(principal)
+    await get_match(session, principal, match_id)
+    old = await repository.lock(session, match_id)
+    assert old is not None
+    if old.status != "active":
+        raise MatchNotActive(f"The match is {old.status}.")
+    intakes = await intake_repository.by_ids(session, [old.intake_id])
+    intake = intakes[0]
+    consent = await require_consent(gate, intake)
+    if provider_id == old.provider_id:
+        raise WrongProvider("Reassignment needs a different provider.", pointer="#/provider_id")
+    new_provider = await provider_repository.by_id(session, provider_id)
+    if (
+        new_provider is None
+        or new_provider.program_id != old.program_id
+        or new_provider.kind != old.provider_kind
+    ):
+        raise WrongProvider(
+            f"The new provider must be a {old.provider_kind} of the same program.", pointer="#/provider_id"
+        )
+    old_provider = await provider_repository.lock(session, old.provider_id)
+    assert old_provider is not None
+    old.status = "reassigned"
+    old.ended_at = datetime.now(UTC)
+    old.end_reason = reason
+    old_provider.active_load -= 1
+    await session.flush()
+    weights = program_service.weight_set(await program_service.current_weights(session, old.program_id))
+    breakdown = score_pair(intake, new_provider, consent, weights)
+    new = await open_match(
+        session,
+        principal,
+        intake=intake,
+        provider_id=provider_id,
+        score=breakdown.total,
+        proposal_id=None,
+        previous_match_id=old.id,
+    )
+    session.add(
+        models.Decision(
+            program_id=old.program_id,
+            action="reassigned",
+            actor=actor(principal),
+            match_id=new.id,
+            intake_id=intake.id,
+            provider_id=provider_id,
+            score=breakdown.total,
+            reason=reason,
+            details={"old_match_id": str(old.id), "old_provider_id": str(old.provider_id)},
+        )
+    )
+    await session.flush()
+    await emit(
+        session,
+        MatchReassigned(
+            old_match_id=old.id,
+            new_match_id=new.id,
+            program_id=old.program_id,
+            participant_id=old.participant_id,
+            reason=reason,
+        ),
+    )
+    return old, new
+
+
+async def reassignment_rate(session: AsyncSession, program_id: UUID) -> ReassignmentRate:
+    await program_service.get_program(session, program_id)
+    initial, reassigned = await repository.reassignment_counts(session, program_id)
+    rate = reassigned / initial if initial else 0.0
+    return ReassignmentRate(
+        program_id=program_id,
+        initial_matches=initial,
+        reassignments=reassigned,
+        rate=rate,
+        target=REASSIGNMENT_TARGET,
+        within_target=rate < REASSIGNMENT_TARGET,
+    )

@@ -1,0 +1,95 @@
+"""Adapters from stored rows to the scorer's profiles (pure): the only place they meet."""
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from tandem_matching import models
+from tandem_matching.scoring.domain import (
+    Eligibility,
+    ParticipantProfile,
+    ProviderKind,
+    ProviderProfile,
+    RubricScore,
+    Signal,
+    WorkingHours,
+    coach_eligibility,
+    mentor_eligibility,
+)
+
+NEEDED_MINUTES = {ProviderKind.COACH: 60, ProviderKind.MENTOR: 60}
+"""Shared weekly minutes a track needs before more overlap adds nothing (a weekly 60-minute slot)."""
+
+
+def minutes(hhmm: str) -> int:
+    hours, mins = hhmm.split(":")
+    return int(hours) * 60 + int(mins)
+
+
+def hhmm(total: int) -> str:
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
+def working_hours(blocks: Sequence[Mapping[str, Any]]) -> WorkingHours:
+    return tuple((int(b["weekday"]), minutes(str(b["start"])), minutes(str(b["end"]))) for b in blocks)
+
+
+def eligibility(provider: models.Provider) -> Eligibility:
+    """Initial and continuing eligibility from the provider's credentials and track record."""
+    if provider.kind == ProviderKind.COACH:
+        return coach_eligibility(
+            [RubricScore(**panel) for panel in provider.calibration],
+            ratings=provider.ratings,
+            sessions_completed=provider.sessions_completed,
+            sessions_scheduled=provider.sessions_scheduled,
+        )
+    return mentor_eligibility(
+        bias_awareness_trained=provider.bias_awareness_trained,
+        curriculum_weeks_completed=provider.curriculum_weeks_completed,
+        commitment_signed=provider.commitment_signed,
+        ratings=provider.ratings,
+        sessions_completed=provider.sessions_completed,
+        sessions_scheduled=provider.sessions_scheduled,
+    )
+
+
+def provider_profile(provider: models.Provider) -> ProviderProfile:
+    """Keyed by the provider's *person* id, so the scorer's conflict checks see the org chart."""
+    return ProviderProfile(
+        id=provider.person_id,
+        kind=ProviderKind(provider.kind),
+        timezone=provider.timezone,
+        languages=frozenset(provider.languages),
+        working_hours=working_hours(provider.working_hours),
+        skills=dict(provider.skills),
+        behavioural_focus=frozenset(provider.behavioural_focus),
+        sponsorship_actions=provider.sponsorship_actions,
+        promotions_sponsored=provider.promotions_sponsored,
+        ratings=tuple(provider.ratings),
+        sessions_completed=provider.sessions_completed,
+        sessions_scheduled=provider.sessions_scheduled,
+        manager_chain=tuple(UUID(m) for m in provider.manager_chain),
+        capacity=provider.capacity,
+        active_load=provider.active_load,
+        eligibility=eligibility(provider),
+    )
+
+
+def participant_profile(
+    intake: models.Intake, consented: Collection[Signal], *, kind: ProviderKind
+) -> ParticipantProfile:
+    """The participant as the scorer may see them: data behind an unconsented signal is left out,
+    so no excluded value can leak into a score even by accident."""
+    return ParticipantProfile(
+        id=intake.person_id,
+        timezone=intake.timezone if Signal.AVAILABILITY_OVERLAP in consented else "UTC",
+        languages=frozenset(intake.languages),
+        working_hours=working_hours(intake.working_hours) if Signal.AVAILABILITY_OVERLAP in consented else (),
+        wanted_skills=dict(intake.wanted_skills) if Signal.TECHNICAL_SKILLS in consented else {},
+        behavioural_goals=(
+            frozenset(intake.behavioural_goals) if Signal.BEHAVIOURAL_GOALS in consented else frozenset()
+        ),
+        manager_chain=tuple(UUID(m) for m in intake.manager_chain),
+        promotion_related=intake.promotion_related,
+        needed_minutes_per_week=NEEDED_MINUTES[kind],
+    )

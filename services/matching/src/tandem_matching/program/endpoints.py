@@ -1,0 +1,96 @@
+from uuid import UUID
+
+from fastapi import APIRouter, status
+
+from tandem_kit.db import SessionDep
+from tandem_matching.auth import MatchingRead, MatchingWrite
+from tandem_matching.program import service
+from tandem_matching.program.schemas import (
+    CapacityReport,
+    Cohort,
+    CohortCreate,
+    Program,
+    ProgramCreate,
+    ProgramWithWeights,
+    WeightSet,
+    WeightsUpdate,
+)
+
+router = APIRouter(tags=["programs"])
+
+
+async def _with_weights(session: SessionDep, program_id: UUID) -> ProgramWithWeights:
+    program = await service.get_program(session, program_id)
+    weights = await service.current_weights(session, program_id)
+    return ProgramWithWeights.model_validate(
+        {**Program.model_validate(program).model_dump(), "weights": WeightSet.model_validate(weights)}
+    )
+
+
+@router.post("/programs", response_model=ProgramWithWeights, status_code=status.HTTP_201_CREATED)
+async def create_program(
+    data: ProgramCreate, principal: MatchingWrite, session: SessionDep
+) -> ProgramWithWeights:
+    """Create a program with its tracks, dates, capacity rules and first weight set."""
+    program = await service.create_program(session, principal, data)
+    return await _with_weights(session, program.id)
+
+
+@router.get("/programs", response_model=list[Program])
+async def list_programs(principal: MatchingRead, session: SessionDep) -> list[Program]:
+    """List programs."""
+    return [Program.model_validate(p) for p in await service.list_programs(session)]
+
+
+@router.get("/programs/{program_id}", response_model=ProgramWithWeights)
+async def get_program(program_id: UUID, principal: MatchingRead, session: SessionDep) -> ProgramWithWeights:
+    """Get a program with its current weight set."""
+    return await _with_weights(session, program_id)
+
+
+@router.get("/programs/{program_id}/weights", response_model=WeightSet)
+async def get_weights(program_id: UUID, principal: MatchingRead, session: SessionDep) -> WeightSet:
+    """The program's current weight set."""
+    return WeightSet.model_validate(await service.current_weights(session, program_id))
+
+
+@router.get("/programs/{program_id}/weights/versions", response_model=list[WeightSet])
+async def list_weight_versions(
+    program_id: UUID, principal: MatchingRead, session: SessionDep
+) -> list[WeightSet]:
+    """Every version of the program's weights, oldest first."""
+    return [WeightSet.model_validate(v) for v in await service.weight_versions(session, program_id)]
+
+
+@router.put("/programs/{program_id}/weights", response_model=WeightSet)
+async def update_weights(
+    program_id: UUID, data: WeightsUpdate, principal: MatchingWrite, session: SessionDep
+) -> WeightSet:
+    """Replace the program's weights: creates a new version, earlier proposals keep theirs."""
+    return WeightSet.model_validate(await service.update_weights(session, principal, program_id, data))
+
+
+@router.get("/programs/{program_id}/capacity", response_model=CapacityReport)
+async def get_capacity(program_id: UUID, principal: MatchingRead, session: SessionDep) -> CapacityReport:
+    """Caseloads and the coach pool share of active leaders against the seed's 8-12%."""
+    return await service.capacity_report(session, program_id)
+
+
+@router.post("/programs/{program_id}/cohorts", response_model=Cohort, status_code=status.HTTP_201_CREATED)
+async def create_cohort(
+    program_id: UUID, data: CohortCreate, principal: MatchingWrite, session: SessionDep
+) -> Cohort:
+    """Create a cohort in a program."""
+    return Cohort.model_validate(await service.create_cohort(session, principal, program_id, data))
+
+
+@router.get("/programs/{program_id}/cohorts", response_model=list[Cohort])
+async def list_cohorts(program_id: UUID, principal: MatchingRead, session: SessionDep) -> list[Cohort]:
+    """List a program's cohorts."""
+    return [Cohort.model_validate(c) for c in await service.list_cohorts(session, program_id)]
+
+
+@router.get("/cohorts/{cohort_id}", response_model=Cohort)
+async def get_cohort(cohort_id: UUID, principal: MatchingRead, session: SessionDep) -> Cohort:
+    """Get a cohort."""
+    return Cohort.model_validate(await service.get_cohort(session, cohort_id))

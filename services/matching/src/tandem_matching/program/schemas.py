@@ -1,0 +1,138 @@
+from datetime import date, datetime
+from typing import Literal, Self
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from tandem_matching.scoring.domain import DEFAULT_WEIGHTS, Signal
+
+ProgramTrack = Literal["coaching", "mentoring", "dual_track"]
+
+ProgramID = UUID
+
+
+class Weights(BaseModel):
+    """Signal weights, 0..100 each (they need not add up to 100; at least one must be positive)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    technical_skills: int = Field(ge=0, le=100, description="Technical skills (ML, data platforms, ...).")
+    behavioural_goals: int = Field(ge=0, le=100, description="Behavioural goals fit.")
+    sponsorship_history: int = Field(ge=0, le=100, description="Sponsorship history (doors opened).")
+    availability_overlap: int = Field(ge=0, le=100, description="Working-hours overlap across time zones.")
+    past_success: int = Field(ge=0, le=100, description="Past success: ratings and completion.")
+
+    @model_validator(mode="after")
+    def _one_positive(self) -> Self:
+        if not any(self.as_dict().values()):
+            raise ValueError("at least one weight must be positive")
+        return self
+
+    def as_dict(self) -> dict[str, int]:
+        return {s.value: getattr(self, s.value) for s in Signal}
+
+    @classmethod
+    def seed(cls) -> "Weights":
+        return cls(**{s.value: w for s, w in DEFAULT_WEIGHTS.as_dict().items()})
+
+
+class WeightSet(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int = Field(description="Version number, 1 for the program's first weight set.")
+    weights: Weights = Field(description="The weights of this version.")
+    reason: str | None = Field(description="Why the weights changed.")
+    created_by: str = Field(description="Who created this version.")
+    created_at: datetime = Field(description="When this version was created.")
+
+
+class WeightsUpdate(Weights):
+    reason: str | None = Field(default=None, max_length=2000, description="Why the weights change.")
+
+
+class ProgramCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, description="Program name.")
+    tracks: list[ProgramTrack] = Field(min_length=1, description="Tracks the program runs.")
+    starts_on: date = Field(description="First day of the program.")
+    ends_on: date = Field(description="Last day of the program (after starts_on).")
+    coach_caseload_limit: int = Field(
+        default=20, ge=15, le=25, description="Most participants one coach may carry (seed: 1:15 to 1:25)."
+    )
+    mentor_high_touch_limit: int = Field(
+        default=3, ge=1, le=3, description="Most high-touch mentees per mentor (seed: at most 3)."
+    )
+    active_leaders: int | None = Field(
+        default=None, ge=1, description="Active leader population, for the coach pool share (seed 8-12%)."
+    )
+    weights: Weights | None = Field(
+        default=None, description="Initial signal weights; the seed's 35/25/20/10/10 when omitted."
+    )
+
+    @field_validator("ends_on")
+    @classmethod
+    def _after_start(cls, value: date, info: ValidationInfo) -> date:
+        starts = info.data.get("starts_on")
+        if starts is not None and value <= starts:
+            raise ValueError("must be after starts_on")
+        return value
+
+    @field_validator("tracks")
+    @classmethod
+    def _unique(cls, value: list[ProgramTrack]) -> list[ProgramTrack]:
+        return list(dict.fromkeys(value))
+
+
+class Program(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: ProgramID = Field(description="Program id.")
+    name: str = Field(description="Program name.")
+    tracks: list[ProgramTrack] = Field(description="Tracks the program runs.")
+    starts_on: date = Field(description="First day.")
+    ends_on: date = Field(description="Last day.")
+    coach_caseload_limit: int = Field(description="Most participants one coach may carry.")
+    mentor_high_touch_limit: int = Field(description="Most high-touch mentees per mentor.")
+    active_leaders: int | None = Field(description="Active leader population.")
+    created_at: datetime = Field(description="When the program was created.")
+
+
+class ProgramWithWeights(Program):
+    weights: WeightSet = Field(description="The current weight set.")
+
+
+class CapacityReport(BaseModel):
+    program_id: ProgramID = Field(description="Program id.")
+    coaches: int = Field(description="Registered coaches.")
+    eligible_coaches: int = Field(description="Coaches currently eligible.")
+    mentors: int = Field(description="Registered mentors.")
+    eligible_mentors: int = Field(description="Mentors currently eligible.")
+    active_leaders: int | None = Field(description="Active leader population, when known.")
+    coach_pool_share: float | None = Field(
+        description="Coaches / active leaders (None without a population)."
+    )
+    seed_pool_share_range: tuple[float, float] = Field(description="The seed's recommended share: 8% to 12%.")
+    pool_share_status: Literal["below", "within", "above", "unknown"] = Field(
+        description="Where the coach pool share sits against the seed's range."
+    )
+    coach_caseload_limit: int = Field(description="Program caseload limit per coach.")
+    coach_capacity: int = Field(description="Sum of coach capacities.")
+    coach_load: int = Field(description="Active coaching matches.")
+    mentor_capacity: int = Field(description="Sum of mentor capacities.")
+    mentor_load: int = Field(description="Active mentoring matches.")
+
+
+class CohortCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, description="Cohort name.")
+
+
+class Cohort(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID = Field(description="Cohort id.")
+    program_id: ProgramID = Field(description="Program the cohort belongs to.")
+    name: str = Field(description="Cohort name.")
+    created_at: datetime = Field(description="When the cohort was created.")

@@ -1,0 +1,46 @@
+from typing import Literal
+from uuid import UUID
+
+from fastapi import APIRouter, status
+
+from tandem_kit.db import SessionDep
+from tandem_matching.auth import MatchingRead, MatchingWrite
+from tandem_matching.consent.dependencies import ConsentGateDep
+from tandem_matching.proposal import service
+from tandem_matching.proposal.schemas import DryRun, DryRunRequest, Proposal, ProposalCreate
+
+router = APIRouter(tags=["proposals"])
+
+
+@router.post("/proposals", response_model=Proposal, status_code=status.HTTP_201_CREATED)
+async def create_proposal(
+    data: ProposalCreate, principal: MatchingWrite, session: SessionDep, gate: ConsentGateDep
+) -> Proposal:
+    """Rank candidates for a participant (409 consent-required without `matching` consent)."""
+    proposal = await service.create_proposal(session, principal, gate, data)
+    return await service.read(session, principal, proposal.id)
+
+
+@router.get("/proposals/{proposal_id}", response_model=Proposal)
+async def get_proposal(proposal_id: UUID, principal: MatchingRead, session: SessionDep) -> Proposal:
+    """Get a proposal with its explained candidates."""
+    return await service.read(session, principal, proposal_id)
+
+
+@router.get("/programs/{program_id}/proposals", response_model=list[Proposal])
+async def list_proposals(
+    program_id: UUID,
+    principal: MatchingRead,
+    session: SessionDep,
+    status: Literal["pending", "approved", "rejected", "overridden", "superseded"] | None = None,
+) -> list[Proposal]:
+    """List a program's proposals, optionally by status (a participant sees only their own)."""
+    return await service.list_proposals(session, principal, program_id, status=status)
+
+
+@router.post("/programs/{program_id}/weights/dry-run", response_model=DryRun)
+async def dry_run_weights(
+    program_id: UUID, data: DryRunRequest, principal: MatchingWrite, session: SessionDep, gate: ConsentGateDep
+) -> DryRun:
+    """Score a participant with proposed weights next to the current ones, saving nothing."""
+    return await service.dry_run(session, principal, gate, program_id, data)

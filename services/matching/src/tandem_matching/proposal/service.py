@@ -1,0 +1,272 @@
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_kit.auth import Principal
+from tandem_kit.errors import NotFound, Unprocessable
+from tandem_kit.events import emit
+from tandem_matching import models
+from tandem_matching.auth import actor, require_manager
+from tandem_matching.consent.gate import ConsentGate
+from tandem_matching.events import ProposalCreated
+from tandem_matching.intake import service as intake_service
+from tandem_matching.intake.domain import Track, is_high_political_risk, kinds_for
+from tandem_matching.match import repository as match_repository
+from tandem_matching.match.service import AlreadyMatched
+from tandem_matching.program import service as program_service
+from tandem_matching.program.schemas import Weights
+from tandem_matching.proposal import ranking, repository
+from tandem_matching.proposal.schemas import (
+    Candidate,
+    DryRun,
+    DryRunRequest,
+    ExcludedSignal,
+    Proposal,
+    ProposalCreate,
+    SignalExplanation,
+)
+from tandem_matching.proposal.schemas import Ranking as RankingRead
+from tandem_matching.provider import repository as provider_repository
+from tandem_matching.review import service as review_service
+from tandem_matching.review.service import ManualApprovalRequired, ProposalNotFound
+from tandem_matching.scoring.domain import ALL_SIGNALS, ProviderKind, WeightSet
+
+
+class KindNotInTrack(Unprocessable):
+    code, title = "kind-not-in-track", "Provider kind not part of the participant's track"
+
+
+class IntakeNotFoundForProposal(NotFound):
+    code, title = "intake-not-found", "Intake not found"
+
+
+def _candidates(rows: Sequence[models.ProposalCandidate]) -> list[Candidate]:
+    return [
+        Candidate(
+            rank=row.rank,
+            provider_id=row.provider_id,
+            score=row.score,
+            signals=[
+                SignalExplanation(signal=s.value, **row.signals[s.value])
+                for s in ALL_SIGNALS
+                if s.value in row.signals
+            ],
+        )
+        for row in rows
+    ]
+
+
+def explanation(excluded: Sequence[Mapping[str, Any]], redistributed: float, promotion: bool) -> list[str]:
+    notes = [
+        f"{e['signal']} was left out because the participant did not consent to "
+        f"{', '.join(str(f) for f in e['missing_fields'])} ({float(e['nominal_weight']):.1f} points)."
+        for e in excluded
+    ]
+    if excluded and redistributed:
+        notes.append(
+            f"The {redistributed:.1f} points they would have carried were redistributed to the included "
+            "signals in proportion to their weights."
+        )
+    if promotion:
+        notes.append("Promotion-related pairing: sponsorship history was made to outweigh technical skills.")
+    return notes
+
+
+def to_read(proposal: models.Proposal, rows: Sequence[models.ProposalCandidate]) -> Proposal:
+    return Proposal(
+        id=proposal.id,
+        program_id=proposal.program_id,
+        intake_id=proposal.intake_id,
+        cohort_id=proposal.cohort_id,
+        participant_id=proposal.participant_id,
+        provider_kind="coach" if proposal.provider_kind == "coach" else "mentor",
+        status=proposal.status,  # type: ignore[arg-type]
+        source=proposal.source,
+        weight_set_version=proposal.weight_set_version,
+        weights_used=proposal.weights_used,
+        excluded_signals=[ExcludedSignal.model_validate(e) for e in proposal.excluded_signals],
+        redistributed_weight=proposal.redistributed_weight,
+        promotion_rule_applied=proposal.promotion_rule_applied,
+        consent_notice_version=proposal.consent_notice_version,
+        candidates=_candidates(rows),
+        explanation=explanation(
+            proposal.excluded_signals, proposal.redistributed_weight, proposal.promotion_rule_applied
+        ),
+        match_id=proposal.match_id,
+        created_by=proposal.created_by,
+        created_at=proposal.created_at,
+        decided_by=proposal.decided_by,
+        decided_at=proposal.decided_at,
+        decision_reason=proposal.decision_reason,
+    )
+
+
+async def next_kind(session: AsyncSession, intake: models.Intake, requested: str | None) -> ProviderKind:
+    """The requested kind (it must be part of the track), else the track's first kind not yet matched."""
+    kinds = kinds_for(Track(intake.track))
+    if requested is not None:
+        kind = ProviderKind(requested)
+        if kind not in kinds:
+            raise KindNotInTrack(
+                f"The {intake.track} track matches {', '.join(k.value for k in kinds)} only.",
+                pointer="#/kind",
+            )
+    else:
+        active = await match_repository.active_kinds(session, [intake.id])
+        open_kinds = [k for k in kinds if (intake.id, k.value) not in active]
+        kind = open_kinds[0] if open_kinds else kinds[0]
+    if await match_repository.active_for(session, intake.id, kind.value) is not None:
+        raise AlreadyMatched(f"The participant already has an active {kind.value}.")
+    return kind
+
+
+async def save_proposal(
+    session: AsyncSession,
+    principal: Principal,
+    intake: models.Intake,
+    result: ranking.Ranking,
+    *,
+    kind: ProviderKind,
+    source: str = "request",
+    cohort_id: UUID | None = None,
+    first: UUID | None = None,
+) -> models.Proposal:
+    """Persist a pending proposal (superseding any pending one for the same need) and emit ProposalCreated.
+
+    `first` puts that provider at rank 1 (a cohort run's assignment); the rest keep their order.
+    """
+    await repository.supersede_pending(session, intake.id, kind.value)
+    ordered = sorted(result.candidates, key=lambda c: (c.provider.id != first, c.rank))
+    proposal = models.Proposal(
+        program_id=intake.program_id,
+        intake_id=intake.id,
+        cohort_id=cohort_id,
+        participant_id=intake.person_id,
+        provider_kind=kind.value,
+        status="pending",
+        source=source,
+        weight_set_version=result.summary.version,
+        weights_used=result.summary.used,
+        consented_fields=sorted(result.consent.fields),
+        consent_notice_version=result.consent.notice_version,
+        excluded_signals=result.summary.excluded,
+        redistributed_weight=result.summary.redistributed,
+        promotion_rule_applied=result.summary.promotion_rule_applied,
+        created_by=actor(principal),
+    )
+    session.add(proposal)
+    await session.flush()
+    session.add_all(
+        models.ProposalCandidate(
+            proposal_id=proposal.id,
+            rank=rank,
+            provider_id=c.provider.id,
+            score=c.breakdown.total,
+            signals=ranking.signals_json(c.breakdown),
+        )
+        for rank, c in enumerate(ordered, start=1)
+    )
+    await session.flush()
+    await emit(
+        session,
+        ProposalCreated(
+            proposal_id=proposal.id,
+            program_id=proposal.program_id,
+            participant_id=proposal.participant_id,
+            candidate_count=len(ordered),
+            weight_set_version=proposal.weight_set_version,
+        ),
+    )
+    return proposal
+
+
+async def create_proposal(
+    session: AsyncSession, principal: Principal, gate: ConsentGate, data: ProposalCreate
+) -> models.Proposal:
+    require_manager(principal)
+    intake = await intake_service.get_intake(session, principal, data.intake_id)
+    if data.auto_approve and is_high_political_risk(intake.political_risk_flags):
+        raise ManualApprovalRequired(
+            "High political risk participants (platform leads, C-suite adjacent, direct budget "
+            "authority) are never auto-approved: request the proposal without auto_approve.",
+            flags=list(intake.political_risk_flags),
+            pointer="#/auto_approve",
+        )
+    kind = await next_kind(session, intake, data.kind)
+    weights = program_service.weight_set(await program_service.current_weights(session, intake.program_id))
+    result = await ranking.rank(session, gate, intake, weights, kind=kind, k=data.k)
+    proposal = await save_proposal(session, principal, intake, result, kind=kind)
+    if data.auto_approve:
+        await review_service.approve(session, principal, gate, proposal.id, automatic=True)
+    return proposal
+
+
+async def get_proposal(session: AsyncSession, principal: Principal, proposal_id: UUID) -> models.Proposal:
+    proposal = await repository.get(session, principal, proposal_id)
+    if proposal is None:
+        raise ProposalNotFound(f"No proposal with id {proposal_id}.")
+    return proposal
+
+
+async def read(session: AsyncSession, principal: Principal, proposal_id: UUID) -> Proposal:
+    proposal = await get_proposal(session, principal, proposal_id)
+    return to_read(proposal, await repository.candidates_of(session, [proposal.id]))
+
+
+async def list_proposals(
+    session: AsyncSession, principal: Principal, program_id: UUID, *, status: str | None
+) -> list[Proposal]:
+    await program_service.get_program(session, program_id)
+    proposals = await repository.list_for_program(session, principal, program_id, status=status)
+    rows = await repository.candidates_of(session, [p.id for p in proposals])
+    by_proposal: dict[UUID, list[models.ProposalCandidate]] = {}
+    for row in rows:
+        by_proposal.setdefault(row.proposal_id, []).append(row)
+    return [to_read(p, by_proposal.get(p.id, [])) for p in proposals]
+
+
+def _ranking_read(result: ranking.Ranking, version: int | None) -> RankingRead:
+    return RankingRead(
+        weight_set_version=version,
+        weights_used=result.summary.used,
+        excluded_signals=[ExcludedSignal.model_validate(e) for e in result.summary.excluded],
+        redistributed_weight=result.summary.redistributed,
+        candidates=[
+            Candidate(
+                rank=c.rank,
+                provider_id=c.provider.id,
+                score=c.breakdown.total,
+                signals=[
+                    SignalExplanation(signal=s, **v) for s, v in ranking.signals_json(c.breakdown).items()
+                ],
+            )
+            for c in result.candidates
+        ],
+    )
+
+
+async def dry_run(
+    session: AsyncSession, principal: Principal, gate: ConsentGate, program_id: UUID, data: DryRunRequest
+) -> DryRun:
+    """Rank one participant with the current and with proposed weights; nothing is saved."""
+    require_manager(principal)
+    intake = await intake_service.get_intake(session, principal, data.intake_id)
+    if intake.program_id != program_id:
+        raise IntakeNotFoundForProposal("The intake is not part of this program.", pointer="#/intake_id")
+    kinds = kinds_for(Track(intake.track))
+    kind = ProviderKind(data.kind) if data.kind else kinds[0]
+    current = program_service.weight_set(await program_service.current_weights(session, program_id))
+    proposed = WeightSet(**Weights.model_validate(data.weights).as_dict(), version=current.version)
+    consent = await ranking.require_consent(gate, intake)
+    pool = await provider_repository.pool(session, program_id, kind.value)
+    index, by_person = ranking.build_index(pool)
+    now = ranking.rank_with(intake, consent, index, by_person, current, kind=kind, k=data.k)
+    then = ranking.rank_with(intake, consent, index, by_person, proposed, kind=kind, k=data.k)
+    return DryRun(
+        intake_id=intake.id,
+        provider_kind="coach" if kind is ProviderKind.COACH else "mentor",
+        current=_ranking_read(now, current.version),
+        proposed=_ranking_read(then, None),
+    )

@@ -1,0 +1,44 @@
+from uuid import UUID
+
+from fastapi import APIRouter, status
+
+from tandem_kit.db import SessionDep
+from tandem_matching.auth import MatchingRead, MatchingWrite
+from tandem_matching.provider import service
+from tandem_matching.provider.schemas import Eligibility, Provider, ProviderCreate, ProviderUpdate
+
+router = APIRouter(tags=["providers"])
+
+
+@router.post("/programs/{program_id}/providers", response_model=Provider, status_code=status.HTTP_201_CREATED)
+async def register_provider(
+    program_id: UUID, data: ProviderCreate, principal: MatchingWrite, session: SessionDep
+) -> Provider:
+    """Register a coach or mentor in a program (emits ProviderRegistered)."""
+    return service.to_read(await service.register_provider(session, principal, program_id, data))
+
+
+@router.get("/programs/{program_id}/providers", response_model=list[Provider])
+async def list_providers(program_id: UUID, principal: MatchingRead, session: SessionDep) -> list[Provider]:
+    """List a program's coaches and mentors (a person sees only their own rows)."""
+    return [service.to_read(p) for p in await service.list_providers(session, principal, program_id)]
+
+
+@router.get("/providers/{provider_id}", response_model=Provider)
+async def get_provider(provider_id: UUID, principal: MatchingRead, session: SessionDep) -> Provider:
+    """Get a coach or mentor."""
+    return service.to_read(await service.get_provider(session, principal, provider_id))
+
+
+@router.patch("/providers/{provider_id}", response_model=Provider)
+async def update_provider(
+    provider_id: UUID, data: ProviderUpdate, principal: MatchingWrite, session: SessionDep
+) -> Provider:
+    """Update a provider's profile, credentials, track record or capacity."""
+    return service.to_read(await service.update_provider(session, principal, provider_id, data))
+
+
+@router.get("/providers/{provider_id}/eligibility", response_model=Eligibility)
+async def get_eligibility(provider_id: UUID, principal: MatchingRead, session: SessionDep) -> Eligibility:
+    """Whether the provider may appear in proposals, and why not."""
+    return await service.eligibility(session, principal, provider_id)

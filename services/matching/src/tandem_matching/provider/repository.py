@@ -1,0 +1,76 @@
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_kit.auth import Principal
+from tandem_matching.models import Provider
+
+
+def readable_statement(principal: Principal) -> Select[tuple[Provider]]:
+    """Managers and machines see every provider; a person sees only their own provider rows."""
+    statement = select(Provider)
+    if not principal.sees_everything:
+        statement = statement.where(Provider.person_id == UUID(str(principal.person_id)))
+    return statement
+
+
+async def get(session: AsyncSession, principal: Principal, provider_id: UUID) -> Provider | None:
+    found: Provider | None = await session.scalar(
+        readable_statement(principal).where(Provider.id == provider_id)
+    )
+    return found
+
+
+async def list_for_program(
+    session: AsyncSession, principal: Principal, program_id: UUID
+) -> Sequence[Provider]:
+    return (
+        await session.scalars(
+            readable_statement(principal)
+            .where(Provider.program_id == program_id)
+            .order_by(Provider.created_at, Provider.id)
+        )
+    ).all()
+
+
+async def get_many(session: AsyncSession, principal: Principal, ids: Sequence[UUID]) -> Sequence[Provider]:
+    return (await session.scalars(readable_statement(principal).where(Provider.id.in_(ids)))).all()
+
+
+async def pool(session: AsyncSession, program_id: UUID, kind: str | None = None) -> Sequence[Provider]:
+    """Every provider of a program (the matching engine's view, not a caller's)."""
+    statement = select(Provider).where(Provider.program_id == program_id)
+    if kind is not None:
+        statement = statement.where(Provider.kind == kind)
+    return (await session.scalars(statement.order_by(Provider.id))).all()
+
+
+async def by_ids(session: AsyncSession, ids: Sequence[UUID]) -> Sequence[Provider]:
+    return (await session.scalars(select(Provider).where(Provider.id.in_(ids)))).all()
+
+
+async def by_id(session: AsyncSession, provider_id: UUID) -> Provider | None:
+    found: Provider | None = await session.get(Provider, provider_id)
+    return found
+
+
+async def lock(session: AsyncSession, provider_id: UUID) -> Provider | None:
+    """The provider row, locked until the transaction ends: capacity checks serialise on it."""
+    found: Provider | None = await session.scalar(
+        select(Provider)
+        .where(Provider.id == provider_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return found
+
+
+async def find(session: AsyncSession, program_id: UUID, person_id: UUID, kind: str) -> Provider | None:
+    found: Provider | None = await session.scalar(
+        select(Provider).where(
+            Provider.program_id == program_id, Provider.person_id == person_id, Provider.kind == kind
+        )
+    )
+    return found

@@ -1,0 +1,111 @@
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tandem_matching.schemas import FocusAreas, Language, SkillLevels, Timezone, WorkingHoursBlock
+
+ProviderKindName = Literal["coach", "mentor"]
+ProviderID = UUID
+
+
+class RubricScore(BaseModel):
+    """One calibration panelist's 1..5 scores on the seed's five coach dimensions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    challenge_skill: int = Field(ge=1, le=5, description="Challenge skill.")
+    behavioural_tools: int = Field(ge=1, le=5, description="Behavioural tools.")
+    confidentiality_practice: int = Field(ge=1, le=5, description="Confidentiality practice.")
+    context_fluency: int = Field(ge=1, le=5, description="Context fluency.")
+    measurable_outcomes: int = Field(ge=1, le=5, description="Measurable outcomes.")
+
+
+class _Credentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    calibration: list[RubricScore] | None = Field(
+        default=None, description="Coach calibration panel scores (median of panelist means must be >= 4)."
+    )
+    bias_awareness_trained: bool | None = Field(
+        default=None, description="Mentor: bias-awareness training done."
+    )
+    curriculum_weeks_completed: int | None = Field(
+        default=None, ge=0, le=4, description="Mentor: weeks of the 4-week curriculum completed."
+    )
+    commitment_signed: bool | None = Field(
+        default=None, description="Mentor: signed conflict-of-interest and sponsorship commitment."
+    )
+    ratings: list[float] | None = Field(default=None, description="Participant ratings 1..5 (median >= 4.0).")
+    sessions_completed: int | None = Field(default=None, ge=0, description="Sessions completed.")
+    sessions_scheduled: int | None = Field(default=None, ge=0, description="Sessions scheduled.")
+    sponsorship_actions: int | None = Field(
+        default=None, ge=0, description="Documented sponsor actions (introductions, advocacy) in 18 months."
+    )
+    promotions_sponsored: int | None = Field(
+        default=None, ge=0, description="Mentees promoted with sponsorship."
+    )
+
+
+class ProviderCreate(_Credentials):
+    person_id: UUID = Field(description="The coach's or mentor's person id (HRIS directory).")
+    kind: ProviderKindName = Field(description="coach or mentor.")
+    timezone: Timezone
+    working_hours: list[WorkingHoursBlock] = Field(min_length=1, description="Weekly working hours, local.")
+    languages: list[Language] = Field(min_length=1, description="Languages the provider works in.")
+    skills: SkillLevels = Field(default_factory=dict)
+    behavioural_focus: FocusAreas = Field(default_factory=list)
+    manager_chain: list[UUID] = Field(
+        default_factory=list, description="The provider's manager, skip-level, ... (conflict checks)."
+    )
+    capacity: int | None = Field(
+        default=None,
+        ge=1,
+        description="Caseload; the program's limit for the kind when omitted, never above it.",
+    )
+
+
+class ProviderUpdate(_Credentials):
+    timezone: Timezone | None = None
+    working_hours: list[WorkingHoursBlock] | None = Field(
+        default=None, min_length=1, description="Weekly hours."
+    )
+    languages: list[Language] | None = Field(default=None, min_length=1, description="Languages.")
+    skills: SkillLevels | None = None
+    behavioural_focus: FocusAreas | None = None
+    manager_chain: list[UUID] | None = Field(default=None, description="Manager chain.")
+    capacity: int | None = Field(default=None, ge=1, description="Caseload (within the program limit).")
+
+
+class Eligibility(BaseModel):
+    provider_id: ProviderID = Field(description="Provider id.")
+    kind: ProviderKindName = Field(description="coach or mentor.")
+    eligible: bool = Field(description="Whether the provider may appear in proposals.")
+    reasons: list[str] = Field(description="Why not, as stable codes (empty when eligible).")
+    calibration_median: float | None = Field(description="Coach calibration median (None without a panel).")
+    rating_median: float | None = Field(description="Median participant rating (None without ratings).")
+    completion_rate: float | None = Field(
+        description="Completed / scheduled sessions (None without history)."
+    )
+
+
+class Provider(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: ProviderID = Field(description="Provider id.")
+    program_id: UUID = Field(description="Program id.")
+    person_id: UUID = Field(description="Person id.")
+    kind: ProviderKindName = Field(description="coach or mentor.")
+    timezone: str = Field(description="IANA time zone.")
+    working_hours: list[WorkingHoursBlock] = Field(description="Weekly working hours, local.")
+    languages: list[str] = Field(description="Languages.")
+    skills: dict[str, int] = Field(description="Skill levels.")
+    behavioural_focus: list[str] = Field(description="Behavioural focus areas.")
+    sponsorship_actions: int = Field(description="Documented sponsor actions.")
+    promotions_sponsored: int = Field(description="Mentees promoted with sponsorship.")
+    capacity: int = Field(description="Caseload.")
+    active_load: int = Field(description="Active matches.")
+    eligible: bool = Field(description="Whether the provider may appear in proposals.")
+    ineligible_reasons: list[str] = Field(description="Why not (empty when eligible).")
+    created_at: datetime = Field(description="When the provider was registered.")

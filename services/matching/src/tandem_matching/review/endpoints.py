@@ -1,0 +1,53 @@
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from tandem_kit.db import SessionDep
+from tandem_matching.auth import MatchingRead, MatchingWrite
+from tandem_matching.consent.dependencies import ConsentGateDep
+from tandem_matching.match.schemas import Match
+from tandem_matching.proposal import service as proposal_service
+from tandem_matching.proposal.schemas import Proposal
+from tandem_matching.review import service
+from tandem_matching.review.schemas import Approve, Decision, Override, Reject
+
+router = APIRouter(tags=["review"])
+
+
+@router.post("/proposals/{proposal_id}/approve", response_model=Match)
+async def approve_proposal(
+    proposal_id: UUID, data: Approve, principal: MatchingWrite, session: SessionDep, gate: ConsentGateDep
+) -> Match:
+    """Approve a candidate (the best-ranked when none is named): creates the match, emits MatchApproved."""
+    match = await service.approve(
+        session, principal, gate, proposal_id, provider_id=data.provider_id, reason=data.reason
+    )
+    return Match.model_validate(match)
+
+
+@router.post("/proposals/{proposal_id}/reject", response_model=Proposal)
+async def reject_proposal(
+    proposal_id: UUID, data: Reject, principal: MatchingWrite, session: SessionDep
+) -> Proposal:
+    """Reject a proposal with a reason (emits MatchRejected)."""
+    proposal = await service.reject(
+        session, principal, proposal_id, reason=data.reason, provider_id=data.provider_id
+    )
+    return await proposal_service.read(session, principal, proposal.id)
+
+
+@router.post("/proposals/{proposal_id}/override", response_model=Match)
+async def override_proposal(
+    proposal_id: UUID, data: Override, principal: MatchingWrite, session: SessionDep, gate: ConsentGateDep
+) -> Match:
+    """Match a provider of the manager's choosing, with a required reason (audited)."""
+    match = await service.override(
+        session, principal, gate, proposal_id, provider_id=data.provider_id, reason=data.reason
+    )
+    return Match.model_validate(match)
+
+
+@router.get("/programs/{program_id}/decisions", response_model=list[Decision])
+async def list_decisions(program_id: UUID, principal: MatchingRead, session: SessionDep) -> list[Decision]:
+    """Every review decision of a program, oldest first: who, when, what score, what reason."""
+    return [Decision.model_validate(d) for d in await service.list_decisions(session, principal, program_id)]
