@@ -118,6 +118,7 @@ async def book_session(
         booked_by=principal.subject,
     )
     people = list(dict.fromkeys([engagement.participant_id, engagement.provider_person_id]))
+    # A failed flush expires the loaded objects: nothing below may read them before re-raising.
     try:
         await repository.add_with_attendees(session, booked, people)
     except IntegrityError as exc:
@@ -128,7 +129,7 @@ async def book_session(
             ) from exc
         if code == UNIQUE_VIOLATION:
             raise KickoffAlreadyBooked(
-                f"Engagement {engagement.id} already has a booked kickoff; cancel it first.", pointer="#/kind"
+                f"Engagement {engagement_id} already has a booked kickoff; cancel it first.", pointer="#/kind"
             ) from exc
         raise
     if booked.kind == "kickoff":

@@ -1,0 +1,200 @@
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from tandem_kit.testing import TestKeys
+
+BASE = "/api/v1/scheduling/engagements"
+WRITE = ("scheduling:read", "scheduling:write")
+
+
+def sessions_url(engagement: Any) -> str:
+    return f"{BASE}/{engagement.id}/sessions"
+
+
+async def book(
+    client: httpx.AsyncClient, keys: TestKeys, engagement: Any, at: datetime, **body: Any
+) -> httpx.Response:
+    return await client.post(
+        sessions_url(engagement), json={"starts_at": at.isoformat(), **body}, headers=keys.headers(*WRITE)
+    )
+
+
+async def test_anonymous(client: httpx.AsyncClient, make_engagement: Any, monday: datetime) -> None:
+    engagement = await make_engagement()
+    resp = await client.post(sessions_url(engagement), json={"starts_at": monday.isoformat()})
+    assert resp.status_code == 401
+
+
+async def test_missing_write_scope(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime
+) -> None:
+    engagement = await make_engagement()
+    resp = await client.post(
+        sessions_url(engagement),
+        json={"starts_at": monday.isoformat()},
+        headers=keys.headers("scheduling:read"),
+    )
+    assert resp.status_code == 403
+    assert resp.json()["missing_scopes"] == ["scheduling:write"]
+
+
+async def test_other_person_not_found(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime
+) -> None:
+    engagement = await make_engagement()
+    stranger = keys.headers(*WRITE, person_id=str(uuid.uuid4()), roles=["coach"])
+    resp = await client.post(
+        sessions_url(engagement), json={"starts_at": monday.isoformat()}, headers=stranger
+    )
+    assert resp.status_code == 404
+    listed = await client.get(sessions_url(engagement), headers=stranger)
+    assert listed.status_code == 404
+
+
+async def test_book_kickoff_meets_sla_and_emits(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime, outbox: Any
+) -> None:
+    engagement = await make_engagement()
+    participant = keys.headers(*WRITE, person_id=str(engagement.participant_id), roles=["participant"])
+    resp = await client.post(
+        sessions_url(engagement),
+        json={"starts_at": monday.isoformat(), "kind": "kickoff"},
+        headers=participant,
+    )
+    assert resp.status_code == 201, resp.text
+    body = resp.json()
+    assert (body["kind"], body["status"]) == ("kickoff", "booked")
+    assert datetime.fromisoformat(body["ends_at"]) - datetime.fromisoformat(body["starts_at"]) == timedelta(
+        minutes=60
+    )
+    clocks = (await client.get(f"{BASE}/{engagement.id}/sla-clocks", headers=participant)).json()
+    assert clocks[0]["met_at"] is not None
+    assert await outbox("SessionBooked", session_id=body["id"], kind="kickoff") == 1
+    listed = await client.get(sessions_url(engagement), headers=participant)
+    assert [s["id"] for s in listed.json()] == [body["id"]]
+
+
+async def test_regular_session_uses_engagement_length(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime
+) -> None:
+    engagement = await make_engagement(track="mentor_plus_coaching")
+    resp = await book(client, keys, engagement, monday)
+    assert resp.status_code == 201
+    assert resp.json()["ends_at"] == (monday + timedelta(minutes=45)).isoformat().replace("+00:00", "Z")
+
+
+async def test_overlap_for_the_provider_in_another_engagement_is_409(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime
+) -> None:
+    first = await make_engagement()
+    second = await make_engagement(provider_person_id=str(first.provider_person_id))
+    assert (await book(client, keys, first, monday, duration_minutes=60)).status_code == 201
+    resp = await book(client, keys, second, monday + timedelta(minutes=30), duration_minutes=60)
+    assert resp.status_code == 409
+    assert resp.json()["type"].endswith("slot-taken")
+    assert resp.json()["pointer"] == "#/starts_at"
+
+
+async def test_back_to_back_is_allowed(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime
+) -> None:
+    engagement = await make_engagement()
+    assert (await book(client, keys, engagement, monday, duration_minutes=60)).status_code == 201
+    resp = await book(client, keys, engagement, monday + timedelta(minutes=60), duration_minutes=60)
+    assert resp.status_code == 201
+
+
+async def test_outside_working_hours_is_422(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime
+) -> None:
+    engagement = await make_engagement()
+    # 16:30 UTC is 11:30 in New York but 17:30 in Berlin.
+    resp = await book(client, keys, engagement, monday + timedelta(hours=2, minutes=30), duration_minutes=30)
+    assert resp.status_code == 422
+    body = resp.json()
+    assert (body["pointer"], body["role"]) == ("#/starts_at", "provider")
+    assert "Europe/Berlin" in body["detail"]
+
+
+async def test_past_and_naive_times_are_422(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any
+) -> None:
+    engagement = await make_engagement()
+    past = await client.post(
+        sessions_url(engagement), json={"starts_at": "2020-01-06T14:00:00Z"}, headers=keys.headers(*WRITE)
+    )
+    assert past.status_code == 422
+    assert past.json()["pointer"] == "#/starts_at"
+    naive = await client.post(
+        sessions_url(engagement), json={"starts_at": "2030-01-07T14:00:00"}, headers=keys.headers(*WRITE)
+    )
+    assert naive.status_code == 422
+    assert naive.json()["errors"][0]["pointer"] == "#/starts_at"
+
+
+async def test_second_kickoff_is_409(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime
+) -> None:
+    engagement = await make_engagement()
+    assert (await book(client, keys, engagement, monday, kind="kickoff")).status_code == 201
+    resp = await book(client, keys, engagement, monday + timedelta(days=1), kind="kickoff")
+    assert resp.status_code == 409
+    assert resp.json()["type"].endswith("kickoff-already-booked")
+
+
+async def test_cancel_frees_the_time_and_reopens_kickoff(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime, outbox: Any
+) -> None:
+    engagement = await make_engagement()
+    booked = (await book(client, keys, engagement, monday, kind="kickoff")).json()
+    resp = await client.post(
+        f"{sessions_url(engagement)}/{booked['id']}/cancel",
+        json={"reason": "coach unwell"},
+        headers=keys.headers(*WRITE),
+    )
+    assert resp.status_code == 200
+    assert (resp.json()["status"], resp.json()["cancel_reason"]) == ("cancelled", "coach unwell")
+    assert await outbox("SessionCancelled", session_id=booked["id"], reason="coach unwell") == 1
+    clocks = (await client.get(f"{BASE}/{engagement.id}/sla-clocks", headers=keys.headers(*WRITE))).json()
+    assert clocks[0]["met_at"] is None
+    again = await book(client, keys, engagement, monday, kind="kickoff")
+    assert again.status_code == 201
+    twice = await client.post(
+        f"{sessions_url(engagement)}/{booked['id']}/cancel",
+        json={"reason": "x"},
+        headers=keys.headers(*WRITE),
+    )
+    assert twice.status_code == 409
+
+
+async def test_cancel_unknown_session_is_404(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any
+) -> None:
+    engagement = await make_engagement()
+    resp = await client.post(
+        f"{sessions_url(engagement)}/{uuid.uuid4()}/cancel",
+        json={"reason": "x"},
+        headers=keys.headers(*WRITE),
+    )
+    assert resp.status_code == 404
+    assert resp.json()["type"].endswith("session-not-found")
+
+
+async def test_ics_export(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime
+) -> None:
+    engagement = await make_engagement()
+    booked = (await book(client, keys, engagement, monday, kind="kickoff")).json()
+    resp = await client.get(f"{BASE}/{engagement.id}/sessions.ics", headers=keys.headers("scheduling:read"))
+    assert resp.status_code == 200
+    assert resp.headers["content-type"] == "text/calendar; charset=utf-8"
+    lines = resp.text.split("\r\n")
+    assert lines[0] == "BEGIN:VCALENDAR"
+    assert f"UID:{booked['id']}@tandem" in lines
+    assert f"DTSTART:{monday.strftime('%Y%m%dT%H%M%SZ')}" in lines
+    assert "STATUS:CONFIRMED" in lines
+    assert lines[-2:] == ["END:VCALENDAR", ""]
+    assert all(len(line.encode()) <= 75 for line in lines)
