@@ -147,7 +147,7 @@ class Stack:
         for name, scopes in wanted.items():
             out = self.config.home / ("dev-client.json" if name == "dev" else f"clients/{name}.json")
             out.parent.mkdir(parents=True, exist_ok=True)
-            subprocess.run(
+            done = subprocess.run(
                 [
                     sys.executable,
                     "-m",
@@ -159,13 +159,16 @@ class Stack:
                     ",".join(scopes),
                     "--output",
                     str(out),
-                    "--token-url",
-                    f"{self.config.url('gateway')}/oauth/token",
+                    "--no-migrate",
                 ],
                 env={**os.environ, **self.part_env(gateway)},
-                check=True,
+                check=False,
                 capture_output=True,
+                text=True,
             )
+            if done.returncode != 0:
+                last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+                raise InfraError(f"creating the OAuth client {name!r} failed: {last}")
             self.clients[name] = json.loads(out.read_text())
 
     # -- processes --------------------------------------------------------------------------

@@ -82,7 +82,10 @@ class EmbeddedPostgres:
         return {"user": self._user} if self._user else {}
 
     def _prepare(self) -> None:
-        self.datadir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.datadir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InfraError(f"PostgreSQL data directory {self.datadir} is unusable: {exc.strerror}") from exc
         if self._user is None:
             return
         # PostgreSQL refuses to run as root: run it as an unprivileged user that owns the data.
