@@ -1,7 +1,8 @@
 """GraphQL helpers: per-request DataLoaders sharing the request's session, and typed field decorators."""
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from typing import Any, TypeVar, cast
 
 import strawberry
@@ -18,6 +19,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 BatchLoad = Callable[[AsyncSession, Principal, Sequence[K]], Awaitable[Sequence[V]]]
 
 
+@contextlib.asynccontextmanager
+async def exclusive_session(info: Info[Any, Any]) -> AsyncIterator[AsyncSession]:
+    """The request's session, used by one resolver at a time (sibling fields resolve concurrently)."""
+    lock: asyncio.Lock = info.context["loaders"].setdefault("_session_lock", asyncio.Lock())
+    async with lock:
+        yield info.context["session"]
+
+
 def loader(info: Info[Any, Any], name: str, load: BatchLoad[K, V]) -> DataLoader[K, V]:
     """The request's loader `name`, created on first use.
 
@@ -26,12 +35,10 @@ def loader(info: Info[Any, Any], name: str, load: BatchLoad[K, V]) -> DataLoader
     """
     loaders: dict[str, Any] = info.context["loaders"]
     if name not in loaders:
-        lock: asyncio.Lock = loaders.setdefault("_session_lock", asyncio.Lock())
-        session: AsyncSession = info.context["session"]
         principal: Principal = info.context["principal"]
 
         async def batch(keys: list[K]) -> Sequence[V]:
-            async with lock:
+            async with exclusive_session(info) as session:
                 return await load(session, principal, keys)
 
         loaders[name] = DataLoader(load_fn=batch)

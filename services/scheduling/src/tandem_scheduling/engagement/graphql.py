@@ -11,7 +11,7 @@ from tandem_kit.app import require_scope
 from tandem_kit.auth import Principal
 from tandem_scheduling import models
 from tandem_scheduling.engagement import repository, service
-from tandem_scheduling.graphql_support import field, loader
+from tandem_scheduling.graphql_support import exclusive_session, field, loader
 from tandem_scheduling.session.graphql import Session, load_by_engagement
 
 
@@ -116,10 +116,8 @@ class EngagementQuery:
         person = _uuid(participant_id) if participant_id is not None else None
         if participant_id is not None and person is None:
             return []
-        rows = await service.list_engagements(
-            info.context["session"],
-            info.context["principal"],
-            participant_id=person,
-            limit=max(1, min(limit, 200)),
-        )
+        async with exclusive_session(info) as session:
+            rows = await service.list_engagements(
+                session, info.context["principal"], participant_id=person, limit=max(1, min(limit, 200))
+            )
         return [to_graphql(e) for e in rows]
