@@ -4,13 +4,14 @@ from fastapi import FastAPI
 
 from tandem_consent.graphql import schema
 from tandem_consent.inventory import endpoints as inventory_endpoints
+from tandem_consent.ledger import endpoints as ledger_endpoints
 from tandem_consent.purpose import endpoints as purpose_endpoints
 from tandem_consent.settings import Settings
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
 from tandem_kit.events import Subscription
 
-ROUTERS = [purpose_endpoints.router, inventory_endpoints.router]
+ROUTERS = [purpose_endpoints.router, inventory_endpoints.router, ledger_endpoints.router]
 SUBSCRIPTIONS: list[Subscription] = []
 
 

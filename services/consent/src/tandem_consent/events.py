@@ -1,9 +1,28 @@
-"""Domain events the consent service emits (past tense, frozen)."""
+"""Domain events the consent service emits (past tense, frozen). See docs/contracts.md."""
 
+from datetime import datetime
 from typing import ClassVar
+from uuid import UUID
 
 from tandem_kit.events import DomainEvent
 
 
 class ConsentEvent(DomainEvent):
     source: ClassVar[str] = "consent"
+
+
+class ConsentGranted(ConsentEvent):
+    """A person granted a purpose (or changed which fields the grant covers)."""
+
+    person_id: UUID
+    purpose: str
+    notice_version: int
+    granted_at: datetime
+
+
+class ConsentWithdrawn(ConsentEvent):
+    """A person's grant for a purpose ended: stop using their data for it."""
+
+    person_id: UUID
+    purpose: str
+    withdrawn_at: datetime

@@ -1,13 +1,22 @@
-"""The consent subgraph (Apollo Federation 2): one Query merged from the modules' query types."""
+"""The consent subgraph (Apollo Federation 2): one Query and one Mutation merged from the modules."""
 
 import strawberry
 
+from tandem_consent.inventory.graphql import InventoryQuery
+from tandem_consent.ledger.graphql import ConsentState, LedgerMutation, LedgerQuery, Person
 from tandem_consent.purpose.graphql import PurposeQuery
 
 
 @strawberry.type
-class Query(PurposeQuery):
+class Query(PurposeQuery, InventoryQuery, LedgerQuery):
     pass
 
 
-schema = strawberry.federation.Schema(query=Query, federation_version="2.7")
+@strawberry.type
+class Mutation(LedgerMutation):
+    pass
+
+
+schema = strawberry.federation.Schema(
+    query=Query, mutation=Mutation, types=[Person, ConsentState], federation_version="2.7"
+)

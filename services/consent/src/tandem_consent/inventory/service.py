@@ -3,7 +3,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_consent.inventory import repository
-from tandem_consent.inventory.schemas import DataFieldCreate, DataFieldUpdate
+from tandem_consent.inventory.schemas import DataFieldCreate, DataFieldUpdate, Sensitivity
 from tandem_consent.models import DataField
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, NotFound, Unprocessable
@@ -66,3 +66,9 @@ async def update_field(
     await session.flush()
     await session.refresh(field)
     return field
+
+
+async def confidential_keys(session: AsyncSession, keys: Sequence[str]) -> frozenset[str]:
+    """Which of `keys` are confidential (covered by a consent only when named in it)."""
+    found = await repository.get_by_keys(session, keys)
+    return frozenset(f.key for f in found if f.sensitivity == Sensitivity.CONFIDENTIAL)

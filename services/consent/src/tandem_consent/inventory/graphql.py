@@ -1,0 +1,32 @@
+import strawberry
+from strawberry.types import Info
+
+from tandem_consent.gql import field
+from tandem_consent.inventory import service
+
+
+@strawberry.type(description="A personal-data field in the inventory.")
+class DataField:
+    key: str
+    title: str
+    description: str
+    source: str
+    category: str
+    sensitivity: str
+
+
+@strawberry.type
+class InventoryQuery:
+    @field(description="The personal-data fields Tandem may process (the data inventory).")
+    async def data_fields(self, info: Info) -> list[DataField]:
+        return [
+            DataField(
+                key=f.key,
+                title=f.title,
+                description=f.description,
+                source=f.source,
+                category=f.category,
+                sensitivity=f.sensitivity,
+            )
+            for f in await service.list_fields(info.context["session"])
+        ]

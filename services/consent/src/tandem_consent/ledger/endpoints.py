@@ -1,0 +1,98 @@
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response, status
+
+from tandem_consent.auth import ConsentRead, ConsentWrite
+from tandem_consent.ledger import service
+from tandem_consent.ledger.schemas import (
+    CheckRequest,
+    CheckResponse,
+    ConsentGrant,
+    ConsentRecord,
+    ConsentState,
+    ConsentWithdrawal,
+)
+from tandem_consent.schemas import Page
+from tandem_kit.db import SessionDep
+
+router = APIRouter(tags=["consents"])
+
+
+@router.get("/people/{person_id}/consents", response_model=list[ConsentState])
+async def list_consents(person_id: UUID, principal: ConsentRead, session: SessionDep) -> list[ConsentState]:
+    """A person's standing for every purpose."""
+    return [ConsentState.of(c) for c in await service.person_consents(session, principal, person_id)]
+
+
+@router.get("/people/{person_id}/consents/{purpose}", response_model=ConsentState)
+async def get_consent(
+    person_id: UUID, purpose: str, principal: ConsentRead, session: SessionDep
+) -> ConsentState:
+    """A person's standing for one purpose."""
+    return ConsentState.of(await service.person_consent(session, principal, person_id, purpose))
+
+
+@router.post(
+    "/people/{person_id}/consents/{purpose}/grants",
+    response_model=ConsentState,
+    responses={
+        status.HTTP_200_OK: {"description": "The same grant was already on record; nothing was added."}
+    },
+    status_code=status.HTTP_201_CREATED,
+)
+async def grant_consent(
+    person_id: UUID,
+    purpose: str,
+    data: ConsentGrant,
+    response: Response,
+    principal: ConsentWrite,
+    session: SessionDep,
+) -> ConsentState:
+    """Record that the person granted the purpose, for the notice version they were shown."""
+    standing, recorded = await service.grant(session, principal, person_id, purpose, data)
+    response.status_code = status.HTTP_201_CREATED if recorded else status.HTTP_200_OK
+    return ConsentState.of(standing)
+
+
+@router.post(
+    "/people/{person_id}/consents/{purpose}/withdrawals",
+    response_model=ConsentState,
+    responses={status.HTTP_200_OK: {"description": "The purpose was not granted; nothing was added."}},
+    status_code=status.HTTP_201_CREATED,
+)
+async def withdraw_consent(
+    person_id: UUID,
+    purpose: str,
+    data: ConsentWithdrawal,
+    response: Response,
+    principal: ConsentWrite,
+    session: SessionDep,
+) -> ConsentState:
+    """Record that the person withdrew the purpose; it stops using their data from now on."""
+    standing, recorded = await service.withdraw(session, principal, person_id, purpose, data)
+    response.status_code = status.HTTP_201_CREATED if recorded else status.HTTP_200_OK
+    return ConsentState.of(standing)
+
+
+@router.get("/people/{person_id}/consent-records", response_model=Page[ConsentRecord])
+async def list_consent_records(
+    person_id: UUID,
+    principal: ConsentRead,
+    session: SessionDep,
+    purpose: str | None = Query(default=None, description="Only this purpose."),
+    limit: int = Query(default=100, ge=1, le=500, description="Page size."),
+    offset: int = Query(default=0, ge=0, description="Records to skip."),
+) -> Page[ConsentRecord]:
+    """The person's consent ledger: every grant and withdrawal with its evidence, oldest first."""
+    items, total = await service.records(
+        session, principal, person_id, purpose=purpose, limit=limit, offset=offset
+    )
+    return Page(
+        items=[ConsentRecord.model_validate(r) for r in items], total=total, limit=limit, offset=offset
+    )
+
+
+@router.post("/checks", response_model=CheckResponse)
+async def check_consents(data: CheckRequest, principal: ConsentRead, session: SessionDep) -> CheckResponse:
+    """Which of these people let the purpose use their data, and which fields it may use."""
+    return CheckResponse(results=await service.check(session, principal, data))
