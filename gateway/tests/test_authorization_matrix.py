@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+
 from tandem_gateway.testing import bearer
 
 TokenFactory = Callable[..., Awaitable[str]]
@@ -52,18 +53,24 @@ def test_matrix_covers_every_route(app: FastAPI) -> None:
 
 async def test_anonymous_everywhere(app: FastAPI, client: httpx.AsyncClient) -> None:
     results = {
-        (method, path): (await client.request(method, concrete(path), headers={"accept": "application/json"})).status_code
+        (method, path): (
+            await client.request(method, concrete(path), headers={"accept": "application/json"})
+        ).status_code
         for method, path in operations(app)
     }
     assert results == dict.fromkeys(results, 401)
 
 
-async def test_wrong_scope_everywhere(app: FastAPI, client: httpx.AsyncClient, token_for: TokenFactory) -> None:
+async def test_wrong_scope_everywhere(
+    app: FastAPI, client: httpx.AsyncClient, token_for: TokenFactory
+) -> None:
     # analytics:ingest opens none of these: not admin, not consent:*, not a read scope for GraphQL.
     token = await token_for("analytics:ingest")
     results = {
         (method, path): (
-            await client.request(method, concrete(path), headers={**bearer(token), "accept": "application/json"})
+            await client.request(
+                method, concrete(path), headers={**bearer(token), "accept": "application/json"}
+            )
         ).status_code
         for method, path in operations(app)
     }

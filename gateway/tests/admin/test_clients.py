@@ -1,17 +1,19 @@
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
+
 from tandem_gateway.testing import Credentials, bearer
 
 TokenFactory = Callable[..., Awaitable[str]]
 
 
-async def _create(client: httpx.AsyncClient, admin: str, name: str, scopes: list[str]) -> dict[str, str]:
+async def _create(client: httpx.AsyncClient, admin: str, name: str, scopes: list[str]) -> dict[str, Any]:
     response = await client.post(
         "/api/v1/admin/clients", json={"name": name, "scopes": scopes}, headers=bearer(admin)
     )
     assert response.status_code == 201, response.text
-    body: dict[str, str] = response.json()
+    body: dict[str, Any] = response.json()
     return body
 
 
@@ -48,7 +50,9 @@ async def test_create_duplicate_name_conflict(client: httpx.AsyncClient, token_f
     admin = await token_for("admin")
     await _create(client, admin, "lms-degreed", ["analytics:ingest"])
     response = await client.post(
-        "/api/v1/admin/clients", json={"name": "lms-degreed", "scopes": ["analytics:ingest"]}, headers=bearer(admin)
+        "/api/v1/admin/clients",
+        json={"name": "lms-degreed", "scopes": ["analytics:ingest"]},
+        headers=bearer(admin),
     )
     assert response.status_code == 409
     assert response.json()["pointer"] == "#/name"
@@ -83,11 +87,15 @@ async def test_rotate_secret(client: httpx.AsyncClient, token_for: TokenFactory)
 async def test_disable(client: httpx.AsyncClient, token_for: TokenFactory) -> None:
     admin = await token_for("admin")
     created = await _create(client, admin, "old-vendor", ["analytics:ingest"])
-    disabled = await client.post(f"/api/v1/admin/clients/{created['client_id']}/disable", headers=bearer(admin))
+    disabled = await client.post(
+        f"/api/v1/admin/clients/{created['client_id']}/disable", headers=bearer(admin)
+    )
     assert disabled.status_code == 200
     assert disabled.json()["enabled"] is False
     creds = Credentials(created["client_id"], created["client_secret"])
-    response = await client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=creds.basic)
+    response = await client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers=creds.basic
+    )
     assert response.status_code == 401
 
 

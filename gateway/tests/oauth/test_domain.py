@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from tandem_gateway.oauth.domain import (
     SCOPES,
     VERIFIER_LEEWAY_SECONDS,

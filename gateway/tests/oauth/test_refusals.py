@@ -10,6 +10,7 @@ import httpx
 import pytest
 from authlib.jose import JsonWebKey, jwt
 from fastapi import FastAPI
+
 from tandem_gateway.oauth.keys import KeyStore
 from tandem_gateway.oauth.service import sign_access_token
 from tandem_gateway.testing import ISSUER, bearer

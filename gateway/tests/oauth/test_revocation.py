@@ -2,6 +2,7 @@ from collections.abc import Callable
 
 import httpx
 from fastapi import FastAPI
+
 from tandem_gateway.testing import ISSUER, Credentials, bearer, create_oauth_client, fetch_token, serve
 from tandem_kit.auth import TokenVerifier
 from tandem_kit.errors import Unauthorized

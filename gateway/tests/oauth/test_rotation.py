@@ -3,6 +3,7 @@ from collections.abc import Callable
 import jwt
 from fastapi import FastAPI
 from sqlalchemy import text
+
 from tandem_gateway.testing import ISSUER, bearer, create_oauth_client, fetch_token
 from tandem_kit.auth import TokenVerifier
 from tandem_kit.testing import asgi_client, eventually, running
@@ -12,7 +13,9 @@ def kid(token: str) -> str:
     return str(jwt.get_unverified_header(token)["kid"])
 
 
-async def test_rotation_publishes_first_and_keeps_old_tokens_valid(fresh_gateway: Callable[..., FastAPI]) -> None:
+async def test_rotation_publishes_first_and_keeps_old_tokens_valid(
+    fresh_gateway: Callable[..., FastAPI],
+) -> None:
     app = fresh_gateway(key_publish_delay_seconds=0.6)
     async with running(app), asgi_client(app) as http:
         creds = await create_oauth_client(app, "all")
@@ -45,7 +48,10 @@ async def test_rotation_publishes_first_and_keeps_old_tokens_valid(fresh_gateway
         assert (await verifier.verify(new_token)).client_id == creds.client_id
         await verifier.aclose()
 
-        states = {k["kid"]: k["state"] for k in (await http.get("/api/v1/admin/keys", headers=bearer(new_token))).json()}
+        states = {
+            k["kid"]: k["state"]
+            for k in (await http.get("/api/v1/admin/keys", headers=bearer(new_token))).json()
+        }
         assert states == {old_kid: "retired", new_kid: "current"}
 
 
@@ -53,7 +59,9 @@ async def test_signing_keys_encrypted_at_rest(fresh_gateway: Callable[..., FastA
     app = fresh_gateway()
     async with running(app):
         async with app.state.database.engine.connect() as conn:
-            row = (await conn.execute(text("SELECT kid, private_jwk_encrypted, public_jwk FROM signing_keys"))).one()
+            row = (
+                await conn.execute(text("SELECT kid, private_jwk_encrypted, public_jwk FROM signing_keys"))
+            ).one()
         assert row.private_jwk_encrypted.startswith("gAAAAA")  # a Fernet token
         assert '"d"' not in row.private_jwk_encrypted
         assert "d" not in row.public_jwk

@@ -5,6 +5,7 @@ import httpx
 import jwt
 from fastapi import FastAPI
 from sqlalchemy import select
+
 from tandem_gateway.models import OAuthClient
 from tandem_gateway.testing import ISSUER, Credentials, create_oauth_client, fetch_token
 from tandem_kit.testing import sessionmaker_of
@@ -13,13 +14,15 @@ from tandem_kit.testing import sessionmaker_of
 async def jwks_client_key(client: httpx.AsyncClient, token: str) -> jwt.PyJWK:
     kid = jwt.get_unverified_header(token)["kid"]
     keys = (await client.get("/.well-known/jwks.json")).json()["keys"]
-    return jwt.PyJWK({k: v for k, v in next(k for k in keys if k["kid"] == kid).items()})
+    return jwt.PyJWK(next(k for k in keys if k["kid"] == kid))
 
 
 async def test_issue_basic_verified_with_pyjwt(app: FastAPI, client: httpx.AsyncClient) -> None:
     creds = await create_oauth_client(app, "consent:read", "matching:read")
     response = await client.post(
-        "/oauth/token", data={"grant_type": "client_credentials", "scope": "consent:read"}, headers=creds.basic
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "scope": "consent:read"},
+        headers=creds.basic,
     )
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
@@ -45,7 +48,11 @@ async def test_issue_client_secret_post_all_scopes(app: FastAPI, client: httpx.A
     creds = await create_oauth_client(app, "analytics:read", "analytics:ingest")
     response = await client.post(
         "/oauth/token",
-        data={"grant_type": "client_credentials", "client_id": creds.client_id, "client_secret": creds.secret},
+        data={
+            "grant_type": "client_credentials",
+            "client_id": creds.client_id,
+            "client_secret": creds.secret,
+        },
     )
     assert response.status_code == 200
     assert response.json()["scope"] == "analytics:read analytics:ingest"
@@ -69,7 +76,9 @@ async def test_unknown_resource_invalid_target(app: FastAPI, client: httpx.Async
 async def test_wrong_secret_invalid_client(app: FastAPI, client: httpx.AsyncClient) -> None:
     creds = await create_oauth_client(app, "consent:read")
     wrong = Credentials(creds.client_id, "not-the-secret")
-    response = await client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=wrong.basic)
+    response = await client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers=wrong.basic
+    )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
     assert response.headers["www-authenticate"].startswith("Basic")
@@ -108,7 +117,9 @@ async def test_unsupported_grant_type(app: FastAPI, client: httpx.AsyncClient) -
 async def test_scope_not_allowed(app: FastAPI, client: httpx.AsyncClient) -> None:
     creds = await create_oauth_client(app, "consent:read")
     response = await client.post(
-        "/oauth/token", data={"grant_type": "client_credentials", "scope": "consent:read admin"}, headers=creds.basic
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "scope": "consent:read admin"},
+        headers=creds.basic,
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_scope"
@@ -116,7 +127,9 @@ async def test_scope_not_allowed(app: FastAPI, client: httpx.AsyncClient) -> Non
 
 async def test_json_body_invalid_request(app: FastAPI, client: httpx.AsyncClient) -> None:
     creds = await create_oauth_client(app, "consent:read")
-    response = await client.post("/oauth/token", json={"grant_type": "client_credentials"}, headers=creds.basic)
+    response = await client.post(
+        "/oauth/token", json={"grant_type": "client_credentials"}, headers=creds.basic
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
 
@@ -125,12 +138,16 @@ async def test_repeated_failures_rate_limited(app: FastAPI, client: httpx.AsyncC
     creds = await create_oauth_client(app, "consent:read")
     wrong = Credentials(creds.client_id, "wrong")
     statuses = [
-        (await client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=wrong.basic)).status_code
+        (
+            await client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=wrong.basic)
+        ).status_code
         for _ in range(3)
     ]
     assert statuses == [401, 401, 401]
     # Even the right secret is refused until the window ends.
-    limited = await client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=creds.basic)
+    limited = await client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers=creds.basic
+    )
     assert limited.status_code == 429
     assert 1 <= int(limited.headers["retry-after"]) <= 60
     assert limited.json()["error"] == "temporarily_unavailable"
@@ -153,7 +170,9 @@ async def test_disabled_client_refused(app: FastAPI, client: httpx.AsyncClient) 
         assert row is not None
         row.enabled = False
         await session.commit()
-    response = await client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=creds.basic)
+    response = await client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers=creds.basic
+    )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
 

@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
+
 from tandem_consent.app import create_app as create_consent_app
 from tandem_consent.settings import Settings as ConsentSettings
 from tandem_gateway.app import create_app
@@ -107,7 +108,10 @@ async def stack(infra: Infra) -> AsyncIterator[Stack]:
                 upstream_read_timeout=1.0,
             )
         )
-        async with serve(gateway, port=gateway_port), serve(create_consent_app(consent_settings), port=consent_port):
+        async with (
+            serve(gateway, port=gateway_port),
+            serve(create_consent_app(consent_settings), port=consent_port),
+        ):
             admin = await create_oauth_client(gateway, "all", name="stack-admin")
             yield Stack(gateway=gateway_url, consent=f"http://127.0.0.1:{consent_port}", admin=admin)
 
@@ -206,7 +210,9 @@ async def test_ingest_route_needs_ingest_scope(stack: Stack, http: httpx.AsyncCl
 async def test_response_streamed(stack: Stack, http: httpx.AsyncClient) -> None:
     creds = await create_client_with(http, stack, ["analytics:read"])
     received = bytearray()
-    async with http.stream("GET", "/api/v1/analytics/stream", headers=bearer(await fetch_token(http, creds))) as r:
+    async with http.stream(
+        "GET", "/api/v1/analytics/stream", headers=bearer(await fetch_token(http, creds))
+    ) as r:
         assert r.status_code == 200
         assert r.headers.get("transfer-encoding") == "chunked"
         async for chunk in r.aiter_bytes():
@@ -268,14 +274,17 @@ async def test_graphql_through_gateway(stack: Stack, http: httpx.AsyncClient) ->
 
 async def test_graphql_needs_a_read_scope(stack: Stack, http: httpx.AsyncClient) -> None:
     creds = await create_client_with(http, stack, ["analytics:ingest"])
-    response = await http.post("/graphql", json={"query": "{ __typename }"}, headers=bearer(await fetch_token(http, creds)))
+    response = await http.post(
+        "/graphql", json={"query": "{ __typename }"}, headers=bearer(await fetch_token(http, creds))
+    )
     assert response.status_code == 403
 
 
 async def create_client_with(http: httpx.AsyncClient, stack: Stack, scopes: list[str]) -> Credentials:
     admin = await fetch_token(http, stack.admin)
     name = f"c-{jwt.utils.base64url_encode(str(time.monotonic_ns()).encode()).decode()}"
-    created = await http.post("/api/v1/admin/clients", json={"name": name, "scopes": scopes}, headers=bearer(admin))
+    created = await http.post(
+        "/api/v1/admin/clients", json={"name": name, "scopes": scopes}, headers=bearer(admin)
+    )
     assert created.status_code == 201, created.text
     return Credentials(created.json()["client_id"], created.json()["client_secret"])
-
