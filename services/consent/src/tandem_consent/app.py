@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from tandem_consent.anonymity import endpoints as anonymity_endpoints
 from tandem_consent.graphql import schema
 from tandem_consent.inventory import endpoints as inventory_endpoints
 from tandem_consent.ledger import endpoints as ledger_endpoints
@@ -11,7 +12,12 @@ from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
 from tandem_kit.events import Subscription
 
-ROUTERS = [purpose_endpoints.router, inventory_endpoints.router, ledger_endpoints.router]
+ROUTERS = [
+    purpose_endpoints.router,
+    inventory_endpoints.router,
+    ledger_endpoints.router,
+    anonymity_endpoints.router,
+]
 SUBSCRIPTIONS: list[Subscription] = []
 
 
