@@ -22,6 +22,7 @@ async def app(infra: Infra) -> AsyncIterator[FastAPI]:
         environment="test",
         database_url=infra.database("consent", SERVICE_DIR),
         nats_url=infra.nats.url,
+        retention_interval_seconds=0,
     )
     async with running(create_app(settings, token_verifier=infra.keys.verifier("consent"))) as started:
         yield started

@@ -1,32 +1,54 @@
 """The consent service application."""
 
-from fastapi import FastAPI
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, FastAPI
 
 from tandem_consent.anonymity import endpoints as anonymity_endpoints
 from tandem_consent.graphql import schema
 from tandem_consent.inventory import endpoints as inventory_endpoints
 from tandem_consent.ledger import endpoints as ledger_endpoints
 from tandem_consent.purpose import endpoints as purpose_endpoints
+from tandem_consent.retention import endpoints as retention_endpoints
+from tandem_consent.retention import tasks as retention_tasks
 from tandem_consent.settings import Settings
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
 from tandem_kit.events import Subscription
 
-ROUTERS = [
+ROUTERS: list[APIRouter] = [
     purpose_endpoints.router,
     inventory_endpoints.router,
     ledger_endpoints.router,
     anonymity_endpoints.router,
+    retention_endpoints.router,
 ]
 SUBSCRIPTIONS: list[Subscription] = []
 
 
 def create_app(settings: Settings | None = None, *, token_verifier: TokenVerifier | None = None) -> FastAPI:
-    return create_service_app(
+    settings = settings or Settings()
+    app = create_service_app(
         name="consent",
-        settings=settings or Settings(),
+        settings=settings,
         routers=ROUTERS,
         graphql_schema=schema,
         subscriptions=SUBSCRIPTIONS,
         token_verifier=token_verifier,
+        on_startup=[retention_tasks.starter(settings.retention_interval_seconds)],
     )
+    app.state.settings = settings
+    kit_lifespan = app.router.lifespan_context
+
+    # The kit has start-up hooks but no shutdown hooks: stop the purge loop before the database goes.
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with kit_lifespan(app):
+            try:
+                yield
+            finally:
+                await retention_tasks.stop(app)
+
+    app.router.lifespan_context = lifespan
+    return app

@@ -26,3 +26,13 @@ class ConsentWithdrawn(ConsentEvent):
     person_id: UUID
     purpose: str
     withdrawn_at: datetime
+
+
+class RetentionPurgeRequested(ConsentEvent):
+    """A retention run found `category` expired before `cutoff`: the holding `service` purges it."""
+
+    run_id: UUID
+    category: str
+    service: str
+    action: str
+    cutoff: datetime

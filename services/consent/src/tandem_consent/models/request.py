@@ -2,7 +2,18 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import ARRAY, DateTime, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    ARRAY,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -13,6 +24,19 @@ class DataSubjectRequest(Base):
     """An access or erasure request, fulfilled when every expected service has sent its receipt."""
 
     __tablename__ = "data_subject_requests"
+    __table_args__ = (
+        CheckConstraint("kind IN ('access', 'erasure')", name="kind"),
+        CheckConstraint("status IN ('open', 'completed')", name="status"),
+        CheckConstraint("(status = 'completed') = (completed_at IS NOT NULL)", name="completed_at"),
+        Index("ix_data_subject_requests_status_due_at", "status", "due_at"),
+        Index(
+            "uq_data_subject_requests_open",
+            "person_id",
+            "kind",
+            unique=True,
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
     person_id: Mapped[UUID] = mapped_column(index=True)
@@ -26,7 +50,7 @@ class DataSubjectRequest(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     receipts: Mapped[list["DataSubjectReceipt"]] = relationship(
-        lazy="raise", order_by="DataSubjectReceipt.service", cascade="all, delete-orphan"
+        lazy="raise", order_by="DataSubjectReceipt.service", passive_deletes=True
     )
 
 
@@ -34,7 +58,11 @@ class DataSubjectReceipt(Base):
     """What one service did for a request: the records it erased or the data it exported."""
 
     __tablename__ = "data_subject_receipts"
-    __table_args__ = (UniqueConstraint("request_id", "service"),)
+    __table_args__ = (
+        UniqueConstraint("request_id", "service"),
+        CheckConstraint("outcome IN ('completed', 'nothing_held')", name="outcome"),
+        CheckConstraint("records >= 0", name="records"),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
     request_id: Mapped[UUID] = mapped_column(ForeignKey("data_subject_requests.id", ondelete="CASCADE"))

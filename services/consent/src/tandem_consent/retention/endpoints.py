@@ -1,0 +1,59 @@
+from uuid import UUID
+
+from fastapi import APIRouter, Query, status
+
+from tandem_consent.auth import ConsentAdmin, ConsentRead
+from tandem_consent.retention import service
+from tandem_consent.retention.schemas import (
+    RetentionPolicy,
+    RetentionPolicyUpdate,
+    RetentionRun,
+    RetentionRunCreate,
+)
+from tandem_kit.db import SessionDep
+
+router = APIRouter(tags=["retention"])
+
+
+@router.get("/retention-policies", response_model=list[RetentionPolicy])
+async def list_retention_policies(principal: ConsentRead, session: SessionDep) -> list[RetentionPolicy]:
+    """List how long each category of personal data is kept, and by whom."""
+    return [RetentionPolicy.model_validate(p) for p in await service.list_policies(session)]
+
+
+@router.get("/retention-policies/{category}", response_model=RetentionPolicy)
+async def get_retention_policy(category: str, principal: ConsentRead, session: SessionDep) -> RetentionPolicy:
+    """Get one category's retention policy."""
+    return RetentionPolicy.model_validate(await service.get_policy(session, category))
+
+
+@router.put("/retention-policies/{category}", response_model=RetentionPolicy)
+async def put_retention_policy(
+    category: str, data: RetentionPolicyUpdate, principal: ConsentAdmin, session: SessionDep
+) -> RetentionPolicy:
+    """Create or replace a category's retention policy."""
+    return RetentionPolicy.model_validate(await service.put_policy(session, principal, category, data))
+
+
+@router.post("/retention-runs", response_model=RetentionRun, status_code=status.HTTP_201_CREATED)
+async def create_retention_run(
+    data: RetentionRunCreate, principal: ConsentAdmin, session: SessionDep
+) -> RetentionRun:
+    """Apply every retention policy now (or count what would go, with `dry_run`)."""
+    return RetentionRun.model_validate(await service.run_purge(session, principal, dry_run=data.dry_run))
+
+
+@router.get("/retention-runs", response_model=list[RetentionRun])
+async def list_retention_runs(
+    principal: ConsentAdmin,
+    session: SessionDep,
+    limit: int = Query(default=20, ge=1, le=200, description="How many of the latest runs."),
+) -> list[RetentionRun]:
+    """The latest retention runs, newest first."""
+    return [RetentionRun.model_validate(r) for r in await service.list_runs(session, limit=limit)]
+
+
+@router.get("/retention-runs/{run_id}", response_model=RetentionRun)
+async def get_retention_run(run_id: UUID, principal: ConsentAdmin, session: SessionDep) -> RetentionRun:
+    """One retention run and what it purged."""
+    return RetentionRun.model_validate(await service.get_run(session, run_id))

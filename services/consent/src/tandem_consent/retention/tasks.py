@@ -1,0 +1,76 @@
+"""The scheduled retention purge: a loop inside the service, or one run from the command line (cron).
+
+`python -m tandem_consent.retention.tasks` runs one purge against `CONSENT_DATABASE_URL` and exits.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import structlog
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tandem_consent.retention import service
+from tandem_consent.settings import Settings
+from tandem_kit.auth import Principal
+from tandem_kit.db import Database
+from tandem_kit.logs import configure_logging
+
+log = structlog.get_logger("tandem.consent.retention")
+
+JOB = Principal(
+    subject="consent-retention-job", client_id="consent", scopes=frozenset({"admin"}), token_id="job"
+)
+
+
+async def purge_once(maker: async_sessionmaker[AsyncSession], *, every_seconds: float) -> None:
+    async with maker() as session, session.begin():
+        run = await service.run_if_due(session, JOB, every_seconds=every_seconds)
+    if run is not None:
+        log.info("consent.retention.purged", run_id=str(run.id), steps=len(run.results))
+
+
+async def loop(app: FastAPI, every_seconds: float) -> None:
+    # Check often, purge when due: a restart neither skips a day nor purges twice.
+    check = min(every_seconds, 300.0)
+    while True:
+        try:
+            await purge_once(app.state.sessionmaker, every_seconds=every_seconds)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("consent.retention.failed", error_type=type(exc).__name__)
+        await asyncio.sleep(check)
+
+
+def starter(every_seconds: float) -> Callable[[FastAPI], Awaitable[None]]:
+    """A start-up hook running the purge loop; `every_seconds <= 0` turns it off."""
+
+    async def start(app: FastAPI) -> None:
+        if every_seconds > 0:
+            app.state.retention_loop = asyncio.create_task(loop(app, every_seconds), name="consent-retention")
+
+    return start
+
+
+async def stop(app: FastAPI) -> None:
+    task: asyncio.Task[None] | None = getattr(app.state, "retention_loop", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def main() -> None:
+    settings = Settings()
+    configure_logging(settings.log_level, service="consent")
+    database = Database(settings.database_url, pool_size=1)
+    try:
+        await purge_once(database.sessionmaker, every_seconds=0)
+    finally:
+        await database.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
