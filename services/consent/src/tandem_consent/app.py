@@ -10,6 +10,7 @@ from tandem_consent.graphql import schema
 from tandem_consent.inventory import endpoints as inventory_endpoints
 from tandem_consent.ledger import endpoints as ledger_endpoints
 from tandem_consent.purpose import endpoints as purpose_endpoints
+from tandem_consent.request import endpoints as request_endpoints
 from tandem_consent.retention import endpoints as retention_endpoints
 from tandem_consent.retention import tasks as retention_tasks
 from tandem_consent.settings import Settings
@@ -23,6 +24,7 @@ ROUTERS: list[APIRouter] = [
     ledger_endpoints.router,
     anonymity_endpoints.router,
     retention_endpoints.router,
+    request_endpoints.router,
 ]
 SUBSCRIPTIONS: list[Subscription] = []
 

@@ -36,3 +36,23 @@ class RetentionPurgeRequested(ConsentEvent):
     service: str
     action: str
     cutoff: datetime
+
+
+class DataSubjectRequestOpened(ConsentEvent):
+    """A person asked for a copy (`access`) or the erasure of their data: each listed service answers
+    with a receipt (`POST /api/v1/consent/data-subject-requests/{request_id}/receipts`)."""
+
+    request_id: UUID
+    person_id: UUID
+    kind: str
+    due_at: datetime
+    services: list[str]
+
+
+class DataSubjectRequestCompleted(ConsentEvent):
+    """Every expected service has answered the request."""
+
+    request_id: UUID
+    person_id: UUID
+    kind: str
+    completed_at: datetime

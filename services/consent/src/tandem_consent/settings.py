@@ -1,5 +1,8 @@
 """Consent service settings (environment prefix `CONSENT_`)."""
 
+from typing import Annotated
+
+from fastapi import Depends, Request
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -23,3 +26,11 @@ class Settings(KitSettings):
     dsr_due_days: int = Field(
         default=30, ge=1, le=90, description="Days to answer a data-subject request (GDPR: one month)."
     )
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from tandem_consent.models import ConsentRecord, ConsentState, Purpose
+from tandem_consent.models import ConsentRecord, ConsentState, DataSubjectReceipt, DataSubjectRequest, Purpose
 from tandem_consent.retention import service
 from tandem_consent.retention.tasks import JOB
 from tandem_kit.db import Database
@@ -201,3 +201,46 @@ async def test_concurrent_run_is_conflict(
     resp = await client.post(RUNS, json={}, headers=keys.headers(*ADMIN))
     assert resp.status_code == 409
     assert resp.json()["type"] == "https://tandem.dev/problems/purge-in-progress"
+
+
+async def test_run_purges_requests_completed_long_ago(
+    app: FastAPI, client: httpx.AsyncClient, keys: TestKeys
+) -> None:
+    old, recent = uuid.uuid4(), uuid.uuid4()
+    async with sessionmaker_of(app)() as session:
+        for request_id, years in ((old, 4), (recent, 2)):
+            done = datetime.now(UTC) - timedelta(days=365 * years)
+            session.add(
+                DataSubjectRequest(
+                    id=request_id,
+                    person_id=uuid.uuid4(),
+                    kind="erasure",
+                    status="completed",
+                    expected_services=["consent"],
+                    requested_by="hris",
+                    created_at=done,
+                    due_at=done,
+                    completed_at=done,
+                )
+            )
+            await session.flush()
+            session.add(
+                DataSubjectReceipt(
+                    request_id=request_id,
+                    service="consent",
+                    outcome="nothing_held",
+                    records=0,
+                    submitted_by="consent",
+                )
+            )
+        await session.commit()
+    resp = await client.post(RUNS, json={}, headers=keys.headers(*ADMIN))
+    step = next(r for r in resp.json()["results"] if r["category"] == "data_subject_requests")
+    assert step["purged"] >= 1
+    async with sessionmaker_of(app)() as session:
+        left = set((await session.scalars(select(DataSubjectReceipt.request_id))).all())
+        assert (await session.get(DataSubjectRequest, old), recent in left, old in left) == (
+            None,
+            True,
+            False,
+        )

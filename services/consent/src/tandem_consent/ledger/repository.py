@@ -1,7 +1,7 @@
 from collections.abc import Sequence
 from uuid import UUID, uuid4
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -74,3 +74,25 @@ async def page_records(
     ordered = statement.order_by(ConsentRecord.recorded_at, ConsentRecord.sequence)
     items = (await session.scalars(ordered.limit(limit).offset(offset))).all()
     return items, int(total or 0)
+
+
+async def all_records(session: AsyncSession, person_id: UUID) -> Sequence[ConsentRecord]:
+    statement = (
+        select(ConsentRecord)
+        .options(joinedload(ConsentRecord.purpose))
+        .where(ConsentRecord.person_id == person_id)
+        .order_by(ConsentRecord.recorded_at, ConsentRecord.sequence)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def scrub_evidence(session: AsyncSession, person_id: UUID) -> int:
+    """Drop the capture details and free text of the person's ledger; the decisions themselves stay."""
+    result = await session.scalars(
+        update(ConsentRecord)
+        .where(ConsentRecord.person_id == person_id)
+        .values(evidence={}, evidence_reference=None, reason=None)
+        .returning(ConsentRecord.id)
+        .execution_options(synchronize_session=False)
+    )
+    return len(result.all())

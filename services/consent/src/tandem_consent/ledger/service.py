@@ -1,6 +1,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_consent.access import own_person_id, sees_person
 from tandem_consent.events import ConsentGranted, ConsentWithdrawn
 from tandem_consent.inventory import service as inventory
-from tandem_consent.ledger import domain, repository
+from tandem_consent.ledger import domain, repository, schemas
 from tandem_consent.ledger.domain import Action, Method, Permission, Snapshot, TimeProblem
 from tandem_consent.ledger.schemas import CheckRequest, CheckResult, ConsentGrant, ConsentWithdrawal
 from tandem_consent.models import ConsentRecord, ConsentState, Purpose
@@ -199,6 +200,21 @@ async def withdraw_everything(
         after, _ = await _decide(session, principal, person_id, standing.purpose, decision)
         withdrawn.append(after)
     return withdrawn
+
+
+async def export_person(session: AsyncSession, principal: Principal, person_id: UUID) -> dict[str, Any]:
+    """Everything this service holds about the person, as JSON (for an access request)."""
+    standings = (await consents_of(session, principal, [person_id]))[person_id]
+    records = await repository.all_records(session, person_id)
+    return {
+        "consents": [schemas.ConsentState.of(s).model_dump(mode="json") for s in standings if s.state],
+        "records": [schemas.ConsentRecord.model_validate(r).model_dump(mode="json") for r in records],
+    }
+
+
+async def erase_evidence(session: AsyncSession, person_id: UUID) -> int:
+    """Scrub the capture details of the person's ledger (an erasure request); returns the records touched."""
+    return await repository.scrub_evidence(session, person_id)
 
 
 def _check_permission(principal: Principal, person_id: UUID, action: Action) -> None:
