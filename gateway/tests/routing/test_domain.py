@@ -14,7 +14,7 @@ from tandem_gateway.routing.domain import audience_allows, request_headers, requ
         ("analytics", "POST", "vendors/betterup/events:batch", "analytics:ingest"),
         ("analytics", "GET", "vendors/betterup/events/abc", "analytics:ingest"),
         ("analytics", "GET", "kpis", "analytics:read"),
-        ("analytics", "POST", "vendors/betterup", "analytics:write"),
+        ("analytics", "POST", "vendors", "admin"),
         ("scheduling", "GET", "admin/sla-policies", "admin"),
     ],
 )
