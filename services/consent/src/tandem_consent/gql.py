@@ -2,6 +2,7 @@
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, TypeVar, cast
+from uuid import UUID
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -26,3 +27,11 @@ def loader(
         loaders[name] = DataLoader(load_fn=load)
     found: DataLoader[K, V] = loaders[name]
     return found
+
+
+def parse_uuid(value: str) -> UUID | None:
+    """An entity id from a representation; None when it is not a UUID (the entity resolves to null)."""
+    try:
+        return UUID(value)
+    except ValueError:
+        return None

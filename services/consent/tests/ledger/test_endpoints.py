@@ -258,3 +258,9 @@ async def test_evidence_too_large_names_field(grant: Decide) -> None:
     resp = await grant(uuid.uuid4(), evidence={f"k{i}": "v" for i in range(21)})
     assert resp.status_code == 422
     assert resp.json()["errors"][0]["pointer"] == "#/evidence"
+
+
+async def test_malformed_person_claim_is_nobody(grant: Decide, keys: TestKeys) -> None:
+    headers = keys.headers("consent:write", person_id="not-a-uuid")
+    resp = await grant(uuid.uuid4(), headers=headers)
+    assert resp.status_code == 404

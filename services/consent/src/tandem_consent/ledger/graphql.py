@@ -8,7 +8,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from tandem_consent.gql import field, loader
+from tandem_consent.gql import field, loader, parse_uuid
 from tandem_consent.ledger import schemas, service
 from tandem_consent.ledger.schemas import ConsentGrant, ConsentWithdrawal
 from tandem_consent.ledger.service import PersonConsent
@@ -42,7 +42,7 @@ class ConsentState:
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> "ConsentState | None":
         require_scope(info, "consent:read")
         person, _, purpose = id.partition("/")
-        person_id = _uuid(person)
+        person_id = parse_uuid(person)
         if person_id is None:
             return None
         for standing in await consents_loader(info).load(person_id):
@@ -58,7 +58,7 @@ class Person:
     @field(description="The person's standing for every purpose (empty for people the caller may not see).")
     async def consents(self, info: Info) -> list[ConsentState]:
         require_scope(info, "consent:read")
-        person_id = _uuid(self.id)
+        person_id = parse_uuid(self.id)
         if person_id is None:
             return []
         return [to_graphql(s) for s in await consents_loader(info).load(person_id)]
@@ -66,13 +66,6 @@ class Person:
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> "Person":
         return Person(id=id)
-
-
-def _uuid(value: str) -> UUID | None:
-    try:
-        return UUID(value)
-    except ValueError:
-        return None
 
 
 def consents_loader(info: Info[Any, Any]) -> DataLoader[UUID, list[PersonConsent]]:

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_consent.access import own_person_id, sees_person
+from tandem_consent.access import PersonNotFound, own_person_id, require_visible, sees_person
 from tandem_consent.events import ConsentGranted, ConsentWithdrawn
 from tandem_consent.inventory import service as inventory
 from tandem_consent.ledger import domain, repository, schemas
@@ -15,12 +15,8 @@ from tandem_consent.ledger.schemas import CheckRequest, CheckResult, ConsentGran
 from tandem_consent.models import ConsentRecord, ConsentState, Purpose
 from tandem_consent.purpose import service as purposes
 from tandem_kit.auth import Principal
-from tandem_kit.errors import Conflict, Forbidden, NotFound, Unprocessable
+from tandem_kit.errors import Conflict, Forbidden, Unprocessable
 from tandem_kit.events import emit
-
-
-class PersonNotFound(NotFound):
-    code, title = "person-not-found", "Person not found"
 
 
 class GrantOnBehalfForbidden(Forbidden):
@@ -81,11 +77,6 @@ class PersonConsent:
         return Snapshot(self.state.granted, self.state.notice_version, tuple(self.state.fields))
 
 
-def _require_visible(principal: Principal, person_id: UUID) -> None:
-    if not sees_person(principal, person_id):
-        raise PersonNotFound(f"No person {person_id} is visible to this caller.")
-
-
 async def consents_of(
     session: AsyncSession, principal: Principal, person_ids: Sequence[UUID]
 ) -> dict[UUID, list[PersonConsent]]:
@@ -105,14 +96,14 @@ async def consents_of(
 async def person_consents(
     session: AsyncSession, principal: Principal, person_id: UUID
 ) -> list[PersonConsent]:
-    _require_visible(principal, person_id)
+    require_visible(principal, person_id)
     return (await consents_of(session, principal, [person_id]))[person_id]
 
 
 async def person_consent(
     session: AsyncSession, principal: Principal, person_id: UUID, key: str
 ) -> PersonConsent:
-    _require_visible(principal, person_id)
+    require_visible(principal, person_id)
     purpose = await purposes.get_purpose(session, key)
     states = await repository.states_for_purpose(session, principal, purpose.id, [person_id])
     return PersonConsent(person_id, purpose, states[0] if states else None)
@@ -127,7 +118,7 @@ async def records(
     limit: int,
     offset: int,
 ) -> tuple[Sequence[ConsentRecord], int]:
-    _require_visible(principal, person_id)
+    require_visible(principal, person_id)
     purpose_id = (await purposes.get_purpose(session, purpose)).id if purpose else None
     return await repository.page_records(
         session, principal, person_id, purpose_id=purpose_id, limit=limit, offset=offset
@@ -218,8 +209,13 @@ async def erase_evidence(session: AsyncSession, person_id: UUID) -> int:
 
 
 def _check_permission(principal: Principal, person_id: UUID, action: Action) -> None:
-    actor = domain.Actor(own_person_id(principal) if principal.person_id else None, principal.roles)
-    permission = domain.may_record(actor, person_id, action)
+    own = own_person_id(principal)
+    # A person token whose person id is not a UUID is nobody, never a capturing system.
+    permission = (
+        domain.may_record(domain.Actor(own, principal.roles), person_id, action)
+        if own is not None or principal.person_id is None
+        else Permission.NOT_VISIBLE
+    )
     if permission is Permission.NOT_VISIBLE:
         raise PersonNotFound(f"No person {person_id} is visible to this caller.")
     if permission is Permission.FORBIDDEN:
@@ -295,10 +291,7 @@ async def check(session: AsyncSession, principal: Principal, data: CheckRequest)
     if purpose is None:
         raise UnknownPurpose(f"No purpose with key {data.purpose!r}.", pointer="#/purpose")
     for index, person_id in enumerate(data.person_ids):
-        if not sees_person(principal, person_id):
-            raise PersonNotFound(
-                f"No person {person_id} is visible to this caller.", pointer=f"#/person_ids/{index}"
-            )
+        require_visible(principal, person_id, pointer=f"#/person_ids/{index}")
     rows = await repository.states_for_purpose(session, principal, purpose.id, data.person_ids)
     states = {s.person_id: s for s in rows}
     results = []

@@ -8,7 +8,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from tandem_consent import models
-from tandem_consent.gql import field, loader
+from tandem_consent.gql import field, loader, parse_uuid
 from tandem_consent.purpose import service
 from tandem_kit.app import require_scope
 
@@ -43,14 +43,7 @@ class Purpose:
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> "Purpose | None":
         require_scope(info, "consent:read")
-        return await purpose_loader(info).load(_uuid(id))
-
-
-def _uuid(value: str) -> UUID | None:
-    try:
-        return UUID(value)
-    except ValueError:
-        return None
+        return await purpose_loader(info).load(parse_uuid(id))
 
 
 def purpose_loader(info: Info[Any, Any]) -> DataLoader[UUID | None, Purpose | None]:

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_consent.access import sees_person
+from tandem_consent.access import require_visible
 from tandem_consent.events import DataSubjectRequestCompleted, DataSubjectRequestOpened
 from tandem_consent.ledger import service as ledger
 from tandem_consent.ledger.domain import Method
@@ -22,10 +22,6 @@ SERVICE = "consent"
 
 class RequestNotFound(NotFound):
     code, title = "data-subject-request-not-found", "Data-subject request not found"
-
-
-class PersonNotFound(NotFound):
-    code, title = "person-not-found", "Person not found"
 
 
 class ReceiptFromPerson(Forbidden):
@@ -57,8 +53,7 @@ async def open_request(
     due_days: int,
 ) -> tuple[DataSubjectRequest, bool]:
     """Open a request and do this service's part at once; `False` when the same kind is already open."""
-    if not sees_person(principal, data.person_id):
-        raise PersonNotFound(f"No person {data.person_id} is visible to this caller.", pointer="#/person_id")
+    require_visible(principal, data.person_id, pointer="#/person_id")
     now = datetime.now(UTC)
     expected = list(dict.fromkeys(services))
     request_id = await repository.insert_open(
