@@ -1,0 +1,587 @@
+"""The end-to-end program slice, step by step, over HTTP through the gateway.
+
+`make demo` prints each step; `tests/test_end_to_end.py` runs the same steps and asserts each outcome.
+Every step checks what it saw and raises `StepFailed` with a plain-words reason when it is not what a
+real user should see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+WORKING_WEEK = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]
+
+
+class StepFailed(AssertionError):
+    """A step did not behave as a user would expect."""
+
+
+def expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise StepFailed(message)
+
+
+def expect_status(resp: httpx.Response, status: int, what: str) -> Any:
+    if resp.status_code != status:
+        raise StepFailed(f"{what}: expected HTTP {status}, got {resp.status_code}: {resp.text[:400]}")
+    return resp.json() if resp.content and "json" in resp.headers.get("content-type", "") else None
+
+
+@dataclass
+class SliceState:
+    """Everything the slice created, for later steps and for the test's assertions."""
+
+    participant_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    unconsented_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    coach_person_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    program_id: str = ""
+    coach_id: str = ""
+    intake_id: str = ""
+    proposal: dict[str, Any] = field(default_factory=dict)
+    match: dict[str, Any] = field(default_factory=dict)
+    engagement: dict[str, Any] = field(default_factory=dict)
+    session: dict[str, Any] = field(default_factory=dict)
+    slots: list[dict[str, Any]] = field(default_factory=list)
+    vendor_id: str = ""
+    vendor_secret: str = ""
+    kpis: dict[str, Any] = field(default_factory=dict)
+    federated: dict[str, Any] = field(default_factory=dict)
+    refusals: dict[str, int] = field(default_factory=dict)
+    cohort: dict[str, str] = field(default_factory=dict)
+    batch: dict[str, Any] = field(default_factory=dict)
+
+
+def sign_webhook(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    """Standard Webhooks: v1,base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}")), key from `whsec_...`."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    mac = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
+
+
+class Slice:
+    def __init__(self, gateway_url: str, client_id: str, client_secret: str) -> None:
+        self.http = httpx.AsyncClient(base_url=gateway_url, timeout=httpx.Timeout(15.0))
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.state = SliceState()
+        self._token = ""
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def token(self) -> str:
+        if not self._token:
+            resp = await self.http.post(
+                "/oauth/token",
+                data={"grant_type": "client_credentials"},
+                auth=(self.client_id, self.client_secret),
+            )
+            self._token = expect_status(resp, 200, "client-credentials token")["access_token"]
+        return self._token
+
+    async def call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {await self.token()}", **kwargs.pop("headers", {})}
+        return await self.http.request(method, url, headers=headers, **kwargs)
+
+    async def eventually(self, probe: Callable[[], Awaitable[Any]], what: str, timeout: float = 20.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = await probe()
+            if found:
+                return found
+            await asyncio.sleep(0.1)
+        raise StepFailed(f"{what} did not happen within {timeout:.0f}s")
+
+    # -- 1. consent ------------------------------------------------------------------------
+    async def consent_granted(self) -> str:
+        s = self.state
+        purpose = expect_status(
+            await self.call("GET", "/api/v1/consent/purposes/matching"), 200, "matching purpose"
+        )
+        granted = await self.call(
+            "POST",
+            f"/api/v1/consent/people/{s.participant_id}/consents/matching/grants",
+            json={"notice_version": purpose["notice_version"], "method": "api"},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        expect(
+            granted.status_code in (200, 201), f"grant refused: {granted.status_code} {granted.text[:300]}"
+        )
+        state = expect_status(
+            await self.call("GET", f"/api/v1/consent/people/{s.participant_id}/consents/matching"),
+            200,
+            "consent state",
+        )
+        expect(state["granted"] is True, "the participant's matching consent is not recorded as granted")
+        return f"participant granted 'matching' (notice v{purpose['notice_version']}), recorded in the ledger"
+
+    # -- 2. matching -----------------------------------------------------------------------
+    async def program_created(self) -> str:
+        today = datetime.now(UTC).date()
+        program = expect_status(
+            await self.call(
+                "POST",
+                "/api/v1/matching/programs",
+                json={
+                    "name": "Demo leadership pilot",
+                    "tracks": ["coaching", "mentoring", "dual_track"],
+                    "starts_on": today.isoformat(),
+                    "ends_on": (today + timedelta(days=180)).isoformat(),
+                    "coach_caseload_limit": 15,
+                },
+            ),
+            201,
+            "create program",
+        )
+        weights = program["weights"]["weights"]
+        expect(
+            weights
+            == {
+                "technical_skills": 35,
+                "behavioural_goals": 25,
+                "sponsorship_history": 20,
+                "availability_overlap": 10,
+                "past_success": 10,
+            },
+            f"default weights are not the seed's 35/25/20/10/10: {weights}",
+        )
+        self.state.program_id = program["id"]
+        return "program created with the seed weights 35/25/20/10/10"
+
+    async def coach_registered(self) -> str:
+        s = self.state
+        panel = [
+            {
+                "challenge_skill": 4,
+                "behavioural_tools": 5,
+                "confidentiality_practice": 4,
+                "context_fluency": 4,
+                "measurable_outcomes": 4,
+            }
+            for _ in range(3)
+        ]
+        coach = expect_status(
+            await self.call(
+                "POST",
+                f"/api/v1/matching/programs/{s.program_id}/providers",
+                json={
+                    "person_id": s.coach_person_id,
+                    "kind": "coach",
+                    "timezone": "Europe/London",
+                    "working_hours": WORKING_WEEK,
+                    "languages": ["en"],
+                    "skills": {"ml_engineering": 4, "data_platforms": 3},
+                    "behavioural_focus": ["stakeholder_management", "decision_hygiene"],
+                    "calibration": panel,
+                    "capacity": 10,
+                },
+            ),
+            201,
+            "register coach",
+        )
+        s.coach_id = coach["id"]
+        return "coach registered (calibration median 4/5, capacity 10)"
+
+    async def intake_submitted(self) -> str:
+        s = self.state
+        intake = expect_status(
+            await self.call(
+                "POST",
+                f"/api/v1/matching/programs/{s.program_id}/intakes",
+                json={
+                    "person_id": s.participant_id,
+                    "triggers": ["performance_gap"],
+                    "timezone": "America/New_York",
+                    "working_hours": WORKING_WEEK,
+                    "languages": ["en"],
+                    "wanted_skills": {"ml_engineering": 3},
+                    "behavioural_goals": ["stakeholder_management"],
+                },
+            ),
+            201,
+            "submit intake",
+        )
+        expect(
+            intake["track"] == "coach",
+            f"performance gap should decide the coach track, got {intake['track']}",
+        )
+        s.intake_id = intake["id"]
+        return f"intake with a performance gap -> track '{intake['track']}' ({intake['track_reason']})"
+
+    async def proposal_ranked(self) -> str:
+        s = self.state
+        proposal = expect_status(
+            await self.call(
+                "POST", "/api/v1/matching/proposals", json={"intake_id": s.intake_id, "kind": "coach"}
+            ),
+            201,
+            "request proposal",
+        )
+        expect(proposal["status"] == "pending", f"a new proposal should be pending, is {proposal['status']}")
+        top = proposal["candidates"][0]
+        expect(top["provider_id"] == s.coach_id, "the registered coach is not the top candidate")
+        total = sum(sig["contribution"] for sig in top["signals"])
+        expect(
+            abs(total - top["score"]) < 1e-6,
+            f"contributions {total} do not add up to the score {top['score']}",
+        )
+        s.proposal = proposal
+        return f"proposal ranked the coach first, score {top['score']:.1f} = sum of {len(top['signals'])} signal contributions"
+
+    async def no_consent_refused(self) -> str:
+        s = self.state
+        intake = expect_status(
+            await self.call(
+                "POST",
+                f"/api/v1/matching/programs/{s.program_id}/intakes",
+                json={
+                    "person_id": s.unconsented_id,
+                    "triggers": ["career_transition"],
+                    "timezone": "Europe/Paris",
+                    "working_hours": WORKING_WEEK,
+                    "languages": ["en"],
+                },
+            ),
+            201,
+            "intake without consent",
+        )
+        refused = await self.call("POST", "/api/v1/matching/proposals", json={"intake_id": intake["id"]})
+        body = expect_status(refused, 409, "proposal for a person without matching consent")
+        expect(refused.headers["content-type"] == "application/problem+json", "refusal is not problem+json")
+        s.refusals["no_consent"] = refused.status_code
+        return f"a participant without 'matching' consent is refused: 409 {body['title']}"
+
+    async def match_approved(self) -> str:
+        s = self.state
+        match = expect_status(
+            await self.call(
+                "POST",
+                f"/api/v1/matching/proposals/{s.proposal['id']}/approve",
+                json={"provider_id": s.coach_id, "reason": "demo approval"},
+            ),
+            200,
+            "approve proposal",
+        )
+        s.match = match
+        return "program manager approved the match -> MatchApproved written to the outbox"
+
+    async def _match_participant(self, person_id: str) -> str:
+        """Consent, intake with a performance gap, proposal, approval: the match id."""
+        s = self.state
+        notice = expect_status(await self.call("GET", "/api/v1/consent/purposes/matching"), 200, "purpose")
+        granted = await self.call(
+            "POST",
+            f"/api/v1/consent/people/{person_id}/consents/matching/grants",
+            json={"notice_version": notice["notice_version"], "method": "api"},
+        )
+        expect(granted.status_code in (200, 201), f"grant refused: {granted.status_code}")
+        intake = expect_status(
+            await self.call(
+                "POST",
+                f"/api/v1/matching/programs/{s.program_id}/intakes",
+                json={
+                    "person_id": person_id,
+                    "triggers": ["performance_gap"],
+                    "timezone": "Europe/Berlin",
+                    "working_hours": WORKING_WEEK,
+                    "languages": ["en"],
+                    "wanted_skills": {"data_platforms": 2},
+                },
+            ),
+            201,
+            "cohort intake",
+        )
+        proposal = expect_status(
+            await self.call(
+                "POST", "/api/v1/matching/proposals", json={"intake_id": intake["id"], "kind": "coach"}
+            ),
+            201,
+            "cohort proposal",
+        )
+        match = expect_status(
+            await self.call("POST", f"/api/v1/matching/proposals/{proposal['id']}/approve", json={}),
+            200,
+            "cohort approval",
+        )
+        return str(match["id"])
+
+    async def cohort_matched(self) -> str:
+        s = self.state
+        s.cohort = {s.participant_id: s.match["id"]}
+        for _ in range(4):
+            person = str(uuid.uuid4())
+            s.cohort[person] = await self._match_participant(person)
+        return f"four more participants consented and were matched: {len(s.cohort)} coachees in the program"
+
+    # -- 3. scheduling ---------------------------------------------------------------------
+    async def engagement_created(self) -> str:
+        s = self.state
+
+        async def probe() -> dict[str, Any] | None:
+            resp = await self.call(
+                "GET", "/api/v1/scheduling/engagements", params={"participant_id": s.participant_id}
+            )
+            rows = resp.json() if resp.status_code == 200 else []
+            return next((e for e in rows if e["match_id"] == s.match["id"]), None)
+
+        s.engagement = await self.eventually(probe, "the engagement for the approved match")
+        clocks = expect_status(
+            await self.call("GET", f"/api/v1/scheduling/engagements/{s.engagement['id']}/sla-clocks"),
+            200,
+            "SLA clocks",
+        )
+        kickoff = next((c for c in clocks if c["kind"] == "kickoff"), None)
+        expect(kickoff is not None, "the engagement has no kickoff SLA clock")
+        assert kickoff is not None
+        due = datetime.fromisoformat(kickoff["due_at"])
+        approved = datetime.fromisoformat(s.engagement["approved_at"])
+        expect(
+            due - approved <= timedelta(days=7), f"kickoff SLA due {due} is more than 7 days after {approved}"
+        )
+        return f"scheduling consumed MatchApproved -> engagement, kickoff due {due:%Y-%m-%d %H:%M} UTC (within 7 days)"
+
+    async def kickoff_booked(self) -> str:
+        s = self.state
+        eid = s.engagement["id"]
+        slots = expect_status(
+            await self.call("GET", f"/api/v1/scheduling/engagements/{eid}/slots", params={"duration": 60}),
+            200,
+            "slot search",
+        )["slots"]
+        expect(bool(slots), "no slot inside both people's working hours before the kickoff deadline")
+        first = slots[0]
+        booked = expect_status(
+            await self.call(
+                "POST",
+                f"/api/v1/scheduling/engagements/{eid}/sessions",
+                json={"starts_at": first["starts_at"], "duration_minutes": 60, "kind": "kickoff"},
+            ),
+            201,
+            "book kickoff",
+        )
+        s.session = booked
+        s.slots = slots
+        clocks = expect_status(
+            await self.call("GET", f"/api/v1/scheduling/engagements/{eid}/sla-clocks"), 200, "SLA clocks"
+        )
+        kickoff = next(c for c in clocks if c["kind"] == "kickoff")
+        expect(kickoff["met_at"] is not None, "booking the kickoff did not meet the kickoff SLA")
+        return f"{len(slots)} slots found in both time zones; kickoff booked at {first['starts_at']}; SLA met"
+
+    async def double_booking_refused(self) -> str:
+        s = self.state
+        eid = s.engagement["id"]
+        booked_start = datetime.fromisoformat(s.session["starts_at"])
+        booked_end = datetime.fromisoformat(s.session["ends_at"])
+        # Another slot both people are free for, which overlaps the kickoff just booked.
+        overlapping = [
+            datetime.fromisoformat(x["starts_at"])
+            for x in s.slots
+            if booked_start < datetime.fromisoformat(x["starts_at"]) < booked_end
+        ]
+        # Without a partly overlapping slot on the grid, the very same time overlaps too.
+        start = overlapping[0] if overlapping else booked_start
+        resp = await self.call(
+            "POST",
+            f"/api/v1/scheduling/engagements/{eid}/sessions",
+            json={"starts_at": start.isoformat(), "duration_minutes": 60, "kind": "regular"},
+        )
+        expect_status(resp, 409, "overlapping booking")
+        s.refusals["double_booking"] = resp.status_code
+        return "an overlapping booking is refused: 409 (PostgreSQL exclusion constraint)"
+
+    # -- 4. analytics ----------------------------------------------------------------------
+    async def vendor_registered(self) -> str:
+        vendor = expect_status(
+            await self.call(
+                "POST", "/api/v1/analytics/vendors", json={"name": f"DemoCoach-{uuid.uuid4().hex[:6]}"}
+            ),
+            201,
+            "register vendor",
+        )
+        self.state.vendor_id = vendor["id"]
+        self.state.vendor_secret = vendor["secret"]
+        return "vendor platform registered; its webhook secret is shown once"
+
+    def _vendor_event(self) -> bytes:
+        s = self.state
+        return json.dumps(
+            {
+                "type": "session.scheduled",
+                "timestamp": datetime.now(UTC).isoformat(),
+                "data": {
+                    "vendor_session_id": f"v-{s.session['id']}",
+                    "session_id": s.session["id"],
+                    "engagement_id": s.engagement["id"],
+                    "match_id": s.match["id"],
+                    "participant_id": s.participant_id,
+                    "provider_id": s.coach_id,
+                    "started_at": s.session["starts_at"],
+                    "duration_minutes": 60,
+                },
+            }
+        ).encode()
+
+    async def push(
+        self,
+        body: bytes,
+        msg_id: str,
+        *,
+        secret: str | None = None,
+        ts: int | None = None,
+        batch: bool = False,
+    ) -> httpx.Response:
+        timestamp = ts if ts is not None else int(time.time())
+        signature = sign_webhook(secret or self.state.vendor_secret, msg_id, timestamp, body)
+        suffix = "events:batch" if batch else "events"
+        return await self.call(
+            "POST",
+            f"/api/v1/analytics/vendors/{self.state.vendor_id}/{suffix}",
+            content=body,
+            headers={
+                "content-type": "application/json",
+                "webhook-id": msg_id,
+                "webhook-timestamp": str(timestamp),
+                "webhook-signature": signature,
+            },
+        )
+
+    async def vendor_session_pushed(self) -> str:
+        body = self._vendor_event()
+        msg_id = f"msg_{uuid.uuid4().hex}"
+        first = expect_status(await self.push(body, msg_id), 202, "signed session.completed")
+        expect(first["duplicate"] is False, "the first push was reported as a duplicate")
+        again = await self.push(body, msg_id)
+        expect(
+            again.status_code in (200, 202) and again.json()["duplicate"] is True, "a replay was not detected"
+        )
+        wrong = base64.b64encode(b"x" * 32).decode()
+        bad = await self.push(body, f"msg_{uuid.uuid4().hex}", secret=f"whsec_{wrong}")
+        expect_status(bad, 401, "push with a bad signature")
+        stale = await self.push(body, f"msg_{uuid.uuid4().hex}", ts=int(time.time()) - 600)
+        expect_status(stale, 401, "push with a stale timestamp")
+        self.state.refusals.update(bad_signature=bad.status_code, stale_signature=stale.status_code)
+        return "signed session.scheduled stored once (replay detected); bad and stale signatures refused: 401"
+
+    async def vendor_batch_pushed(self) -> str:
+        """Yesterday's completed sessions of the whole cohort, in one signed batch (one id sent twice)."""
+        s = self.state
+        yesterday = (datetime.now(UTC) - timedelta(days=1)).replace(
+            hour=15, minute=0, second=0, microsecond=0
+        )
+        items = [
+            {
+                "id": f"msg_{uuid.uuid4().hex}",
+                "type": "session.completed",
+                "timestamp": (yesterday + timedelta(hours=1)).isoformat(),
+                "data": {
+                    "vendor_session_id": f"v-{uuid.uuid4().hex[:12]}",
+                    "match_id": match_id,
+                    "participant_id": person,
+                    "provider_id": s.coach_id,
+                    "started_at": yesterday.isoformat(),
+                    "duration_minutes": 55,
+                    "rating": 5,
+                },
+            }
+            for person, match_id in s.cohort.items()
+        ]
+        items.append(items[0])  # a vendor retry inside the batch: stored once
+        resp = await self.push(json.dumps(items).encode(), f"msg_{uuid.uuid4().hex}", batch=True)
+        result = expect_status(resp, 200, "signed batch")
+        expect(
+            (result["accepted"], result["duplicates"], result["rejected"]) == (len(s.cohort), 1, 0),
+            f"batch result {result['accepted']}/{result['duplicates']}/{result['rejected']} is not {len(s.cohort)}/1/0",
+        )
+        s.batch = result
+        return f"one signed batch of {len(items)} session.completed: {result['accepted']} stored, 1 duplicate ignored"
+
+    async def kpis_computed(self) -> str:
+        s = self.state
+
+        async def probe() -> dict[str, Any] | None:
+            resp = await self.call("GET", "/api/v1/analytics/kpis", params={"program_id": s.program_id})
+            if resp.status_code != 200:
+                return None
+            kpis = {k["name"]: k for k in resp.json()}
+            completion = kpis.get("session_completion_rate", {})
+            coaching = kpis.get("coach_to_coachee_ratio", {})
+            ready = completion.get("denominator") == len(s.cohort) and coaching.get("numerator") == len(
+                s.cohort
+            )
+            return kpis if ready else None
+
+        s.kpis = await self.eventually(probe, "KPIs over the cohort's matches and completed sessions")
+        names = ("coach_to_coachee_ratio", "coach_utilization", "session_completion_rate")
+        expected = {"coach_to_coachee_ratio": 5.0, "coach_utilization": 0.5, "session_completion_rate": 1.0}
+        for name, value in expected.items():
+            expect(s.kpis[name]["value"] == value, f"{name} is {s.kpis[name]['value']}, expected {value}")
+        return "KPIs: " + ", ".join(f"{n}={_kpi_text(s.kpis[n])}" for n in names)
+
+    # -- 5. federation ---------------------------------------------------------------------
+    async def federated_query(self) -> str:
+        s = self.state
+        query = """
+        query Slice($id: ID!) {
+          match(id: $id) {
+            id
+            score
+            participant { id consents { purpose granted } }
+            engagement { id status sessions { id startsAt } }
+          }
+        }"""
+
+        async def probe() -> dict[str, Any] | None:
+            resp = await self.call(
+                "POST", "/graphql", json={"query": query, "variables": {"id": s.match["id"]}}
+            )
+            return resp.json() if resp.status_code == 200 else None
+
+        body = await self.eventually(probe, "the federated GraphQL endpoint", timeout=30)
+        expect(not body.get("errors"), f"GraphQL errors: {body.get('errors')}")
+        match = body["data"]["match"]
+        expect(match["engagement"]["id"] == s.engagement["id"], "the match's engagement is not scheduling's")
+        expect([x["id"] for x in match["engagement"]["sessions"]] == [s.session["id"]], "sessions differ")
+        consents = {c["purpose"]: c["granted"] for c in match["participant"]["consents"]}
+        expect(consents.get("matching") is True, f"participant consents not joined: {consents}")
+        s.federated = match
+        return "one GraphQL query returned the match (matching), its engagement and session (scheduling) and the participant's consents (consent)"
+
+    def steps(self) -> list[tuple[str, Callable[[], Awaitable[str]]]]:
+        return [
+            ("consent", self.consent_granted),
+            ("matching", self.program_created),
+            ("matching", self.coach_registered),
+            ("matching", self.intake_submitted),
+            ("matching", self.proposal_ranked),
+            ("matching", self.no_consent_refused),
+            ("matching", self.match_approved),
+            ("matching", self.cohort_matched),
+            ("scheduling", self.engagement_created),
+            ("scheduling", self.kickoff_booked),
+            ("scheduling", self.double_booking_refused),
+            ("analytics", self.vendor_registered),
+            ("analytics", self.vendor_session_pushed),
+            ("analytics", self.vendor_batch_pushed),
+            ("analytics", self.kpis_computed),
+            ("federation", self.federated_query),
+        ]
+
+
+def _kpi_text(kpi: dict[str, Any]) -> str:
+    if kpi.get("suppressed"):
+        return "suppressed (k-anonymity)"
+    value = kpi.get("value")
+    return "n/a" if value is None else f"{value:.2f} ({kpi.get('numerator')}/{kpi.get('denominator')})"
