@@ -1,0 +1,36 @@
+"""Cross-service tests: the real processes, started by the same code as `make run`, on free ports."""
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from tandem_devstack.slice import Slice
+from tandem_devstack.stack import PARTS, Stack, StackConfig
+from tandem_kit.embedded import free_port
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    home: Path = tmp_path_factory.mktemp("stack")
+    config = StackConfig(
+        home=home,
+        ports={p.name: free_port() for p in PARTS},
+        postgres_port=free_port(),
+        nats_port=free_port(),
+        environment="development",
+        fast_postgres=True,
+    )
+    running = Stack(config)
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+async def program_slice(stack: Stack) -> AsyncIterator[Slice]:
+    creds = json.loads((stack.config.home / "dev-client.json").read_text())
+    flow = Slice(stack.config.url("gateway"), creds["client_id"], creds["client_secret"])
+    yield flow
+    await flow.aclose()

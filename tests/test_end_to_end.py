@@ -1,0 +1,53 @@
+"""The program slice end to end, on the real stack: consent -> intake -> match -> approval -> kickoff
+booking -> vendor session -> KPI -> one federated query. Every outcome and every refusal is asserted."""
+
+from datetime import datetime, timedelta
+
+import httpx
+
+from tandem_devstack.slice import Slice
+from tandem_devstack.stack import Stack
+
+
+async def test_program_slice(program_slice: Slice) -> None:
+    done = [await step() for _, step in program_slice.steps()]
+    s = program_slice.state
+
+    assert len(done) == len(program_slice.steps())
+    # matching: seed decision matrix and explainable score
+    top = s.proposal["candidates"][0]
+    assert top["provider_id"] == s.coach_id
+    assert abs(sum(sig["contribution"] for sig in top["signals"]) - top["score"]) < 1e-6
+    assert s.match["participant_id"] == s.participant_id
+    # refusals: no consent, double booking, bad signature, stale signature
+    assert s.refusals == {
+        "no_consent": 409,
+        "double_booking": 409,
+        "bad_signature": 401,
+        "stale_signature": 401,
+    }
+    # scheduling: the kickoff session belongs to the approved match's engagement
+    assert s.engagement["match_id"] == s.match["id"]
+    assert datetime.fromisoformat(s.session["ends_at"]) - datetime.fromisoformat(
+        s.session["starts_at"]
+    ) == timedelta(minutes=60)
+    # analytics: replay stored once, KPIs from stored facts
+    assert (s.batch["accepted"], s.batch["duplicates"]) == (5, 1)
+    assert s.kpis["coach_to_coachee_ratio"]["value"] == 5.0
+    assert s.kpis["coach_utilization"]["value"] == 0.5
+    assert s.kpis["session_completion_rate"]["value"] == 1.0
+    # federation: one query, three subgraphs
+    assert s.federated["id"] == s.match["id"]
+    assert s.federated["engagement"]["sessions"][0]["id"] == s.session["id"]
+    assert {"purpose": "matching", "granted": True} in s.federated["participant"]["consents"]
+
+
+async def test_every_part_ready_and_anonymous_refused(stack: Stack) -> None:
+    async with httpx.AsyncClient(timeout=5) as http:
+        for name in ("gateway", "matching", "scheduling", "consent", "analytics"):
+            ready = await http.get(f"{stack.config.url(name)}/readyz")
+            assert ready.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+        anonymous = await http.get(f"{stack.config.url('gateway')}/api/v1/matching/programs")
+    assert anonymous.status_code == 401
+    assert anonymous.headers["content-type"] == "application/problem+json"
+    assert anonymous.headers["www-authenticate"].startswith("Bearer")
