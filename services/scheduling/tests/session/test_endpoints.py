@@ -198,3 +198,27 @@ async def test_ics_export(
     assert "STATUS:CONFIRMED" in lines
     assert lines[-2:] == ["END:VCALENDAR", ""]
     assert all(len(line.encode()) <= 75 for line in lines)
+
+
+async def test_cancel_by_other_person_not_found(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime
+) -> None:
+    engagement = await make_engagement()
+    booked = (await book(client, keys, engagement, monday)).json()
+    stranger = keys.headers(*WRITE, person_id=str(uuid.uuid4()), roles=["participant"])
+    resp = await client.post(
+        f"{sessions_url(engagement)}/{booked['id']}/cancel", json={"reason": "x"}, headers=stranger
+    )
+    assert resp.status_code == 404
+    still = await client.get(sessions_url(engagement), headers=keys.headers(*WRITE))
+    assert [s["status"] for s in still.json()] == ["booked"]
+
+
+async def test_ics_needs_a_token_and_a_party(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any
+) -> None:
+    engagement = await make_engagement()
+    url = f"{BASE}/{engagement.id}/sessions.ics"
+    assert (await client.get(url)).status_code == 401
+    stranger = keys.headers("scheduling:read", person_id=str(uuid.uuid4()))
+    assert (await client.get(url, headers=stranger)).status_code == 404
