@@ -47,7 +47,9 @@ def test_completion_rate_value() -> None:
 
 def test_zero_denominators_are_insufficient_data_not_errors() -> None:
     results = compute(ProgramCounts(), k=K)
-    assert {o.definition.name: (o.status, o.value) for o in results} == dict.fromkeys(DEFINITIONS, ("insufficient_data", None))
+    assert {o.definition.name: (o.status, o.value) for o in results} == dict.fromkeys(
+        DEFINITIONS, ("insufficient_data", None)
+    )
 
 
 def test_fewer_than_k_people_suppresses_everything() -> None:
