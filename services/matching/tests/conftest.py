@@ -13,9 +13,17 @@ from sqlalchemy import select
 
 from tandem_consent.app import create_app as create_consent_app
 from tandem_consent.settings import Settings as ConsentSettings
-from tandem_kit.events import outbox_messages
+from tandem_kit.events import outbox_messages, processed_events
 from tandem_kit.oauth_client import ServiceClient, StaticToken
-from tandem_kit.testing import Infra, TestKeys, asgi_client, rollback_client, running, sessionmaker_of
+from tandem_kit.testing import (
+    Infra,
+    TestKeys,
+    asgi_client,
+    eventually,
+    rollback_client,
+    running,
+    sessionmaker_of,
+)
 from tandem_matching.app import create_app
 from tandem_matching.settings import Settings
 
@@ -197,8 +205,41 @@ class World:
             )
         assert resp.status_code == 201, resp.text
 
+    async def settled(self, person_id: uuid.UUID) -> None:
+        """Wait until matching has applied every consent event about the person (no stale invalidation)."""
+        async with sessionmaker_of(self.consent_app)() as session:
+            ids = set(
+                (
+                    await session.scalars(
+                        select(outbox_messages.c.id).where(
+                            outbox_messages.c.payload["data"]["person_id"].astext == str(person_id)
+                        )
+                    )
+                ).all()
+            )
+
+        async def applied() -> bool:
+            async with sessionmaker_of(self.app)() as session:
+                done = set(
+                    (
+                        await session.scalars(
+                            select(processed_events.c.event_id).where(processed_events.c.event_id.in_(ids))
+                        )
+                    ).all()
+                )
+            return done == ids
+
+        await eventually(applied)
+
     async def proposal(self, intake: dict[str, Any], **changes: Any) -> dict[str, Any]:
         return await self.post("/proposals", {"intake_id": intake["id"], **changes})
+
+
+@pytest.fixture
+async def committed_world(app: FastAPI, consent_app: FastAPI, keys: TestKeys) -> AsyncIterator[World]:
+    """For concurrency tests: every request commits (use fresh ids; nothing is rolled back)."""
+    async with asgi_client(app) as client:
+        yield World(client=client, app=app, consent_app=consent_app, keys=keys)
 
 
 @pytest.fixture

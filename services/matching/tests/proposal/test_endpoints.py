@@ -65,7 +65,8 @@ async def test_without_consent_is_409(world: Any) -> None:
     body = resp.json()
     assert body["type"] == "https://tandem.dev/problems/consent-required"
     assert body["person_id"] == intake["person_id"]
-    assert await world.outbox("ProposalCreated") == []
+    created = await world.outbox("ProposalCreated")
+    assert [e for e in created if e["data"]["participant_id"] == intake["person_id"]] == []
 
 
 async def test_excluded_signals_listed_and_redistributed(world: Any) -> None:
@@ -173,13 +174,15 @@ async def test_withdrawn_consent_invalidates_cache(world: Any) -> None:
     program = await world.program()
     await world.coach(program)
     intake = await world.intake(program)
+    person_id = uuid.UUID(intake["person_id"])
+    await world.settled(person_id)
     await world.proposal(intake)
-    await world.withdraw(uuid.UUID(intake["person_id"]))
-
-    async def refused() -> bool:
-        resp = await world.client.post(
-            f"{API}/proposals", json={"intake_id": intake["id"]}, headers=world.headers
-        )
-        return resp.status_code == 409
-
-    assert await eventually(refused) is True
+    gate = world.app.state.consent_gate
+    assert gate.cached(person_id)
+    await world.withdraw(person_id)
+    await eventually(lambda: not gate.cached(person_id))
+    resp = await world.client.post(
+        f"{API}/proposals", json={"intake_id": intake["id"]}, headers=world.headers
+    )
+    assert resp.status_code == 409
+    assert resp.json()["type"].endswith("consent-required")

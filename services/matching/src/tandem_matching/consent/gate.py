@@ -46,6 +46,10 @@ class ConsentGate:
         self._cache: dict[UUID, tuple[float, ConsentDecision]] = {}
         self.fetches = 0
 
+    def cached(self, person_id: UUID) -> bool:
+        entry = self._cache.get(person_id)
+        return entry is not None and entry[0] > self.clock()
+
     def invalidate(self, person_id: UUID) -> None:
         self._cache.pop(person_id, None)
 

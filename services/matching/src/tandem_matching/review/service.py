@@ -50,7 +50,7 @@ async def _pending(session: AsyncSession, principal: Principal, proposal_id: UUI
     if proposal is None:
         raise ProposalNotFound(f"No proposal with id {proposal_id}.")
     if proposal.status != "pending":
-        raise ProposalDecided(f"The proposal is already {proposal.status}.", status=proposal.status)
+        raise ProposalDecided(f"The proposal is already {proposal.status}.", proposal_status=proposal.status)
     return proposal
 
 
