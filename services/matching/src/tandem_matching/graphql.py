@@ -4,6 +4,7 @@ Every list goes through a DataLoader cached per request in `info.context["loader
 object read goes through the same readable statements as REST.
 """
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -37,9 +38,12 @@ def _loader(
     if name not in loaders:
         session: AsyncSession = info.context["session"]
         principal: Principal = info.context["principal"]
+        # Sibling fields resolve concurrently, but one AsyncSession runs one query at a time.
+        lock: asyncio.Lock = loaders.setdefault("__session_lock__", asyncio.Lock())
 
         async def load(keys: list[K]) -> Sequence[V | None]:
-            found = await fetch(session, principal, keys)
+            async with lock:
+                found = await fetch(session, principal, keys)
             return [found.get(key) for key in keys]
 
         loaders[name] = DataLoader(load_fn=load)
@@ -95,8 +99,8 @@ async def _program_matches(
     session: AsyncSession, principal: Principal, ids: list[UUID]
 ) -> dict[UUID, list[models.Match]]:
     grouped: dict[UUID, list[models.Match]] = {i: [] for i in ids}
-    for program_id in ids:
-        grouped[program_id] = list(await match_repository.list_for_program(session, principal, program_id))
+    for match in await match_repository.list_for_programs(session, principal, ids):
+        grouped[match.program_id].append(match)
     return grouped
 
 

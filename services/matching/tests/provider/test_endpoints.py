@@ -1,0 +1,121 @@
+import uuid
+from typing import Any
+
+import httpx
+
+from tandem_kit.testing import TestKeys
+
+API = "/api/v1/matching"
+
+
+async def test_anonymous(client: httpx.AsyncClient) -> None:
+    assert (await client.get(f"{API}/providers/{uuid.uuid4()}/eligibility")).status_code == 401
+
+
+async def test_missing_scope(client: httpx.AsyncClient, keys: TestKeys) -> None:
+    resp = await client.get(f"{API}/providers/{uuid.uuid4()}", headers=keys.headers("scheduling:read"))
+    assert resp.status_code == 403
+
+
+async def test_register_emits_event(world: Any) -> None:
+    program = await world.program()
+    coach = await world.coach(program)
+    assert coach["capacity"] == 20
+    assert coach["eligible"] is True
+    [event] = [
+        e["data"] for e in await world.outbox("ProviderRegistered") if e["data"]["provider_id"] == coach["id"]
+    ]
+    assert event == {
+        "provider_id": coach["id"],
+        "person_id": coach["person_id"],
+        "program_id": program["id"],
+        "kind": "coach",
+        "capacity": 20,
+    }
+
+
+async def test_mentor_capacity_above_three_refused(world: Any) -> None:
+    program = await world.program()
+    resp = await world.client.post(
+        f"{API}/programs/{program['id']}/providers",
+        json={
+            "person_id": str(uuid.uuid4()),
+            "kind": "mentor",
+            "timezone": "UTC",
+            "working_hours": [{"weekday": 0, "start": "09:00", "end": "12:00"}],
+            "languages": ["en"],
+            "capacity": 4,
+        },
+        headers=world.headers,
+    )
+    assert resp.status_code == 422
+    assert resp.json()["pointer"] == "#/capacity"
+
+
+async def test_bad_timezone_and_skill_name_fields(world: Any) -> None:
+    program = await world.program()
+    resp = await world.client.post(
+        f"{API}/programs/{program['id']}/providers",
+        json={
+            "person_id": str(uuid.uuid4()),
+            "kind": "coach",
+            "timezone": "Mars/Olympus",
+            "working_hours": [{"weekday": 0, "start": "09:00", "end": "12:00"}],
+            "languages": ["en"],
+            "skills": {"juggling": 3},
+        },
+        headers=world.headers,
+    )
+    assert resp.status_code == 422
+    assert {e["pointer"] for e in resp.json()["errors"]} == {"#/timezone", "#/skills"}
+
+
+async def test_coach_eligibility_reasons(world: Any) -> None:
+    program = await world.program()
+    weak = [
+        {
+            "challenge_skill": 3,
+            "behavioural_tools": 3,
+            "confidentiality_practice": 4,
+            "context_fluency": 3,
+            "measurable_outcomes": 3,
+        }
+    ]
+    coach = await world.coach(program, calibration=weak, ratings=[3.0, 3.5, 4.0])
+    resp = await world.client.get(f"{API}/providers/{coach['id']}/eligibility", headers=world.headers)
+    assert resp.json() == {
+        "provider_id": coach["id"],
+        "kind": "coach",
+        "eligible": False,
+        "reasons": ["calibration_median_below_4", "rating_median_below_4"],
+        "calibration_median": 3.2,
+        "rating_median": 3.5,
+        "completion_rate": 10 / 11,
+    }
+
+
+async def test_mentor_eligibility_after_training(world: Any) -> None:
+    program = await world.program()
+    mentor = await world.mentor(program, bias_awareness_trained=False, curriculum_weeks_completed=2)
+    url = f"{API}/providers/{mentor['id']}/eligibility"
+    before = (await world.client.get(url, headers=world.headers)).json()
+    assert before["reasons"] == ["bias_awareness_training_missing", "mentor_curriculum_incomplete"]
+    patched = await world.client.patch(
+        f"{API}/providers/{mentor['id']}",
+        json={"bias_awareness_trained": True, "curriculum_weeks_completed": 4},
+        headers=world.headers,
+    )
+    assert patched.status_code == 200
+    after = (await world.client.get(url, headers=world.headers)).json()
+    assert (after["eligible"], after["reasons"]) == (True, [])
+
+
+async def test_provider_sees_own_row_only(world: Any) -> None:
+    program = await world.program()
+    coach = await world.coach(program)
+    own = world.person(coach["person_id"], roles=("coach",))
+    assert (await world.client.get(f"{API}/providers/{coach['id']}", headers=own)).status_code == 200
+    other = world.person(uuid.uuid4(), roles=("coach",))
+    assert (
+        await world.client.get(f"{API}/providers/{coach['id']}/eligibility", headers=other)
+    ).status_code == 404
