@@ -1,9 +1,9 @@
 """Matching service settings (environment prefix `MATCHING_`)."""
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from tandem_kit.settings import KitSettings
+from tandem_kit.settings import PLACEHOLDER_SECRETS, KitSettings
 
 
 class Settings(KitSettings):
@@ -22,3 +22,9 @@ class Settings(KitSettings):
     consent_cache_seconds: float = Field(
         default=60.0, ge=0, description="How long a consent decision is reused (invalidated on events)."
     )
+
+    @model_validator(mode="after")
+    def _real_client_secret(self) -> "Settings":
+        if self.environment == "production" and self.client_secret.get_secret_value() in PLACEHOLDER_SECRETS:
+            raise ValueError("client_secret must be set to a real secret in production")
+        return self
