@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.events import outbox_messages
 from tandem_kit.testing import Infra, rollback_client, running, sessionmaker_of
+from tandem_scheduling.agreement.domain import CLAUSES
 from tandem_scheduling.app import create_app
 from tandem_scheduling.engagement import service as engagement_service
 from tandem_scheduling.engagement.schemas import MatchApprovedData
-from tandem_scheduling.models import Engagement
+from tandem_scheduling.models import Engagement, WorkingAgreement
 from tandem_scheduling.settings import Settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
@@ -91,13 +92,28 @@ MakeEngagement = Callable[..., Awaitable[Engagement]]
 
 @pytest.fixture
 def make_engagement(app: FastAPI, client: httpx.AsyncClient) -> MakeEngagement:
-    """Create an engagement inside the test's rolled-back transaction (needs the `client` fixture)."""
+    """Create an engagement inside the test's rolled-back transaction (needs the `client` fixture).
 
-    async def make(**overrides: Any) -> Engagement:
+    Its working agreement is signed by both parties unless `signed=False` (none is written then).
+    """
+
+    async def make(*, signed: bool = True, **overrides: Any) -> Engagement:
         async with sessionmaker_of(app)() as session:
             engagement = await engagement_service.create_from_match(
                 session, MatchApprovedData.model_validate(match_approved(**overrides))
             )
+            if signed:
+                now = datetime.now(UTC)
+                session.add(
+                    WorkingAgreement(
+                        engagement_id=engagement.id,
+                        version=1,
+                        clauses=dict.fromkeys(CLAUSES, "agreed"),
+                        participant_signed_at=now,
+                        provider_signed_at=now,
+                        updated_by="test",
+                    )
+                )
             await session.commit()
             return engagement
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
 from tandem_kit.events import Subscription
+from tandem_scheduling.agreement import endpoints as agreement_endpoints
 from tandem_scheduling.availability import endpoints as availability_endpoints
 from tandem_scheduling.engagement import endpoints as engagement_endpoints
 from tandem_scheduling.engagement.consumers import MATCH_APPROVED
@@ -22,6 +23,7 @@ ROUTERS: list[APIRouter] = [
     availability_endpoints.router,
     session_endpoints.router,
     sla_endpoints.router,
+    agreement_endpoints.router,
 ]
 SUBSCRIPTIONS: list[Subscription] = [MATCH_APPROVED]
 

@@ -41,6 +41,8 @@ async def test_routes_are_documented(client: httpx.AsyncClient) -> None:
         "/api/v1/scheduling/engagements/{engagement_id}/sessions/{session_id}/cancel",
         "/api/v1/scheduling/engagements/{engagement_id}/sla-clocks",
         "/api/v1/scheduling/engagements/{engagement_id}/slots",
+        "/api/v1/scheduling/engagements/{engagement_id}/working-agreement",
+        "/api/v1/scheduling/engagements/{engagement_id}/working-agreement/signatures",
     ]
     assert spec["paths"]["/api/v1/scheduling/engagements/{engagement_id}/sessions"]["post"][
         "operationId"

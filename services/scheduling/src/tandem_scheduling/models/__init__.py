@@ -9,7 +9,8 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+from tandem_scheduling.models.agreement import WorkingAgreement  # noqa: E402
 from tandem_scheduling.models.engagement import Engagement, SlaClock  # noqa: E402
 from tandem_scheduling.models.session import Session, SessionAttendee  # noqa: E402
 
-__all__ = ["Base", "Engagement", "Session", "SessionAttendee", "SlaClock"]
+__all__ = ["Base", "Engagement", "Session", "SessionAttendee", "SlaClock", "WorkingAgreement"]

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, NotFound, Unprocessable
 from tandem_kit.events import emit
+from tandem_scheduling.agreement import service as agreement_service
 from tandem_scheduling.availability import domain as slots
 from tandem_scheduling.engagement import domain as engagement_domain
 from tandem_scheduling.engagement import service as engagement_service
@@ -92,6 +93,8 @@ async def book_session(
     engagement = await engagement_service.get_engagement(session, principal, engagement_id)
     if engagement.status != "active":
         raise EngagementNotActive(f"Engagement {engagement.id} is {engagement.status}.")
+    if data.kind == "regular":
+        await agreement_service.require_signed(session, engagement)
     starts_at = data.starts_at.astimezone(UTC)
     if starts_at.second or starts_at.microsecond:
         raise InvalidSessionTime("Sessions start on a whole minute.", pointer="#/starts_at")
