@@ -1,0 +1,50 @@
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from alembic import command
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from tandem_kit.migrations import alembic_config, upgrade_head
+from tandem_kit.testing import Infra
+
+SERVICE_DIR = Path(__file__).resolve().parents[2]
+
+
+def tables_and_version(url: str) -> tuple[list[str], list[str]]:
+    async def read() -> tuple[list[str], list[str]]:
+        engine = create_async_engine(url)
+        async with engine.connect() as conn:
+            tables = (
+                await conn.scalars(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+                )
+            ).all()
+            versions = (await conn.scalars(text("SELECT version_num FROM alembic_version"))).all()
+        await engine.dispose()
+        return list(tables), list(versions)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, read()).result()
+
+
+def test_downgrade_to_base_and_up_again(infra: Infra) -> None:
+    url = infra.fresh_database("scheduling_migrations", SERVICE_DIR)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(command.downgrade, alembic_config(SERVICE_DIR, url), "base").result()
+    assert tables_and_version(url) == (["alembic_version"], [])
+    upgrade_head(SERVICE_DIR, url)
+    assert tables_and_version(url) == (
+        [
+            "alembic_version",
+            "engagements",
+            "outbox_messages",
+            "processed_events",
+            "session_attendees",
+            "sessions",
+            "sla_clocks",
+            "working_agreements",
+        ],
+        ["0003"],
+    )
