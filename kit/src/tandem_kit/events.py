@@ -150,6 +150,7 @@ class Broker:
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=0.2,
                     connect_timeout=2,
+                    drain_timeout=2,
                 )
             except Exception as exc:
                 log.warning("broker.connect_failed", error_type=type(exc).__name__, retry_in=delay)
