@@ -1,6 +1,5 @@
 """The application factory every Tandem service uses: lifespan, errors, auth, health, metrics, GraphQL."""
 
-
 import asyncio
 import contextlib
 import time
