@@ -14,10 +14,10 @@ from typing import ClassVar
 from sqlalchemy import delete, insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _infra import bench_line, infra  # noqa: E402
+from _infra import bench_line, infra
 
-from tandem_kit.db import Database  # noqa: E402
-from tandem_kit.events import Broker, DomainEvent, OutboxRelay, emit, outbox_messages  # noqa: E402
+from tandem_kit.db import Database
+from tandem_kit.events import Broker, DomainEvent, OutboxRelay, emit, outbox_messages
 
 
 class BenchHappened(DomainEvent):

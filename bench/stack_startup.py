@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _infra import bench_line  # noqa: E402
+from _infra import bench_line
 
-from tandem_devstack.stack import PARTS, Stack, StackConfig  # noqa: E402
-from tandem_kit.embedded import EmbeddedNats, EmbeddedPostgres, free_port  # noqa: E402
+from tandem_devstack.stack import PARTS, Stack, StackConfig
+from tandem_kit.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 
 
 def config(home: Path) -> StackConfig:
