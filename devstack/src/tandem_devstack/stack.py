@@ -5,6 +5,7 @@ Used by `make run` (foreground until Ctrl-C/SIGTERM), by `make demo`, and by the
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from tandem_kit.db import Database
 from tandem_kit.embedded import EmbeddedNats, EmbeddedPostgres, InfraError, port_is_free
 from tandem_kit.migrations import upgrade_head
 
@@ -142,34 +144,31 @@ class Stack:
     # -- OAuth clients ----------------------------------------------------------------------
     def bootstrap_clients(self) -> None:
         """The dev client (all scopes) for people, and one client per service for its own calls."""
-        gateway = PARTS[0]
+        asyncio.run(self._bootstrap_clients())
+
+    async def _bootstrap_clients(self) -> None:
+        # In-process (not the CLI) so start-up does not pay for another interpreter per client.
+        from tandem_gateway.bootstrap import ensure_client
+        from tandem_gateway.oauth.domain import parse_scopes
+        from tandem_gateway.settings import Settings as GatewaySettings
+
+        env = self.part_env(PARTS[0])
+        settings = GatewaySettings(
+            database_url=env["GATEWAY_DATABASE_URL"], issuer=env["GATEWAY_ISSUER"], environment="development"
+        )
         wanted = {"dev": ("all",)} | {p.name: p.client_scopes for p in PARTS if p.client_scopes}
-        for name, scopes in wanted.items():
-            out = self.config.home / ("dev-client.json" if name == "dev" else f"clients/{name}.json")
-            out.parent.mkdir(parents=True, exist_ok=True)
-            done = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "tandem_gateway.bootstrap",
-                    "create-client",
-                    "--name",
-                    name,
-                    "--scopes",
-                    ",".join(scopes),
-                    "--output",
-                    str(out),
-                    "--no-migrate",
-                ],
-                env={**os.environ, **self.part_env(gateway)},
-                check=False,
-                capture_output=True,
-                text=True,
-            )
-            if done.returncode != 0:
-                last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-                raise InfraError(f"creating the OAuth client {name!r} failed: {last}")
-            self.clients[name] = json.loads(out.read_text())
+        database = Database(settings.database_url, pool_size=1)
+        try:
+            for name, scopes in wanted.items():
+                out = self.config.home / ("dev-client.json" if name == "dev" else f"clients/{name}.json")
+                out.parent.mkdir(parents=True, exist_ok=True)
+                async with database.sessionmaker() as session, session.begin():
+                    await ensure_client(
+                        session, settings, name=name, scopes=parse_scopes(",".join(scopes)), output=out
+                    )
+                self.clients[name] = json.loads(out.read_text())
+        finally:
+            await database.dispose()
 
     # -- processes --------------------------------------------------------------------------
     def part_env(self, part: Part) -> dict[str, str]:
