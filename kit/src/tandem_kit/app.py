@@ -91,7 +91,7 @@ def require_scope(info: Info[Any, Any], scope: str) -> Principal:
     return principal
 
 
-Startup = Callable[[FastAPI], Awaitable[None]]
+Hook = Callable[[FastAPI], Awaitable[None]]
 
 
 def create_app(
@@ -102,7 +102,8 @@ def create_app(
     graphql_schema: strawberry.Schema | None = None,
     subscriptions: Sequence[Subscription] = (),
     description: str = "",
-    on_startup: Sequence[Startup] = (),
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
     token_verifier: TokenVerifier | None = None,
     run_relay: bool = True,
 ) -> FastAPI:
@@ -138,6 +139,10 @@ def create_app(
         try:
             yield
         finally:
+            # Service hooks first, while the database and the broker are still there.
+            for hook in on_shutdown:
+                with contextlib.suppress(Exception):
+                    await hook(app)
             for task in tasks:
                 task.cancel()
             for task in tasks:

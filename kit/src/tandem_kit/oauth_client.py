@@ -124,3 +124,5 @@ class ServiceClient:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+        if isinstance(self.tokens, ClientCredentials):
+            await self.tokens.aclose()

@@ -1,8 +1,5 @@
 """The consent service application."""
 
-import contextlib
-from collections.abc import AsyncIterator
-
 from fastapi import APIRouter, FastAPI
 
 from tandem_consent.anonymity import endpoints as anonymity_endpoints
@@ -39,18 +36,7 @@ def create_app(settings: Settings | None = None, *, token_verifier: TokenVerifie
         subscriptions=SUBSCRIPTIONS,
         token_verifier=token_verifier,
         on_startup=[retention_tasks.starter(settings.retention_interval_seconds)],
+        on_shutdown=[retention_tasks.stop],
     )
     app.state.settings = settings
-    kit_lifespan = app.router.lifespan_context
-
-    # The kit has start-up hooks but no shutdown hooks: stop the purge loop before the database goes.
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with kit_lifespan(app):
-            try:
-                yield
-            finally:
-                await retention_tasks.stop(app)
-
-    app.router.lifespan_context = lifespan
     return app

@@ -46,7 +46,14 @@ def create_app(
 ) -> FastAPI:
     """`consent` replaces the consent service client (tests pass one bound to the real consent app)."""
     settings = settings or Settings()
-    gate = ConsentGate(consent or consent_client(settings), ttl=settings.consent_cache_seconds)
+    owned = consent is None
+    client = consent or consent_client(settings)
+    gate = ConsentGate(client, ttl=settings.consent_cache_seconds)
+
+    async def close_consent_client(_: FastAPI) -> None:
+        if owned:  # a client passed in belongs to the caller
+            await client.aclose()
+
     app = create_service_app(
         name="matching",
         settings=settings,
@@ -54,6 +61,7 @@ def create_app(
         graphql_schema=schema,
         subscriptions=[consent_subscription(gate)],
         token_verifier=token_verifier,
+        on_shutdown=[close_consent_client],
     )
     app.state.consent_gate = gate
     return app

@@ -1,8 +1,5 @@
 """The scheduling service application."""
 
-import contextlib
-from collections.abc import AsyncIterator
-
 from fastapi import APIRouter, FastAPI
 
 from tandem_kit.app import create_app as create_service_app
@@ -30,7 +27,7 @@ SUBSCRIPTIONS: list[Subscription] = [MATCH_APPROVED]
 
 def create_app(settings: Settings | None = None, *, token_verifier: TokenVerifier | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = create_service_app(
+    return create_service_app(
         name="scheduling",
         settings=settings,
         routers=ROUTERS,
@@ -38,17 +35,5 @@ def create_app(settings: Settings | None = None, *, token_verifier: TokenVerifie
         subscriptions=SUBSCRIPTIONS,
         token_verifier=token_verifier,
         on_startup=[sla_tasks.starter(settings.sla_scan_seconds)],
+        on_shutdown=[sla_tasks.stop],
     )
-    kit_lifespan = app.router.lifespan_context
-
-    # The kit has start-up hooks but no shutdown hooks: stop the SLA scan before the kit disposes the database.
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with kit_lifespan(app):
-            try:
-                yield
-            finally:
-                await sla_tasks.stop(app)
-
-    app.router.lifespan_context = lifespan
-    return app

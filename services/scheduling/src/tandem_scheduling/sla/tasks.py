@@ -8,7 +8,7 @@ import structlog
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tandem_kit.app import Startup
+from tandem_kit.app import Hook
 from tandem_scheduling.sla.service import detect_breaches
 
 log = structlog.get_logger("tandem.scheduling.sla")
@@ -31,7 +31,7 @@ async def scan_forever(sessionmaker: async_sessionmaker[AsyncSession], every_sec
         await asyncio.sleep(every_seconds)
 
 
-def starter(every_seconds: float) -> Startup:
+def starter(every_seconds: float) -> Hook:
     """An `on_startup` hook that runs the scan every `every_seconds` (0 disables it)."""
 
     async def start(app: FastAPI) -> None:
