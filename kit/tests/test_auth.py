@@ -196,3 +196,31 @@ async def test_scope_dependency(publisher: KeyPublisher, verifier: TokenVerifier
     assert 'error="insufficient_scope"' in wrong.headers["www-authenticate"]
     assert right.json() == {"sub": "client-1"}
     assert issubclass(Unauthorized, ProblemError)
+
+
+async def test_cached_token_is_still_checked_for_revocation(publisher: KeyPublisher) -> None:
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=publisher.app()), base_url="http://issuer")
+    verifier = TokenVerifier(
+        issuer=ISSUER,
+        audiences={"tandem"},
+        jwks_url="http://issuer/jwks",
+        revocation_list_url="http://issuer/revoked",
+        refresh_seconds=0,
+        http=http,
+    )
+    token = publisher.token(jti="cached-then-revoked")
+    first = await verifier.verify(token)
+    second = await verifier.verify(token)
+    assert second is first  # served from the cache of verified tokens
+    publisher.revoked.append("cached-then-revoked")
+    assert "revoked" in await rejected(verifier, token)
+    await verifier.aclose()
+
+
+async def test_cache_entry_lives_until_the_token_expires(
+    verifier: TokenVerifier, publisher: KeyPublisher
+) -> None:
+    exp = int(time.time()) + 120
+    token = publisher.token(exp=exp)
+    await verifier.verify(token)
+    assert verifier._verified[token][0] == exp

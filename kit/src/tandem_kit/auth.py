@@ -4,6 +4,7 @@ import asyncio
 import base64
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from tandem_kit.errors import Forbidden, Unauthorized
 log = structlog.get_logger("tandem.auth")
 
 ALLOWED_ALGORITHMS = ("RS256", "ES256")
+VERIFIED_CACHE_SIZE = 10_000
 _jwt = JsonWebToken(list(ALLOWED_ALGORITHMS))
 bearer_scheme = HTTPBearer(
     auto_error=False, description="OAuth 2.0 access token (RFC 9068 JWT) from the gateway."
@@ -98,6 +100,9 @@ class TokenVerifier:
         self._static = jwks is not None
         self._fetched_at = 0.0
         self._revoked: set[str] = set()
+        # Verified tokens by their exact text, until they expire: a token is checked cryptographically
+        # once per process, not on every request (revocation is still checked on every use).
+        self._verified: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
         self._revoked_at = 0.0
         self._lock = asyncio.Lock()
 
@@ -141,6 +146,19 @@ class TokenVerifier:
         self._revoked.add(token_id)
 
     async def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None and cached[0] > time.time():
+            await self._refresh_revoked()
+            if cached[1].token_id in self._revoked:
+                raise _unauthorized("The access token has been revoked.")
+            return cached[1]
+        principal, expires_at = await self._verify(token)
+        self._verified[token] = (expires_at, principal)
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         header = _header(token)
         alg = header.get("alg")
         if alg not in ALLOWED_ALGORITHMS:
@@ -174,13 +192,14 @@ class TokenVerifier:
         if jti in self._revoked:
             raise _unauthorized("The access token has been revoked.")
         scope = claims.get("scope", "")
-        return Principal(
+        principal = Principal(
             subject=str(claims["sub"]),
             client_id=str(claims.get("client_id", claims["sub"])),
             scopes=frozenset(scope.split() if isinstance(scope, str) else scope),
             token_id=jti,
             claims=dict(claims),
         )
+        return principal, float(claims["exp"])
 
     async def aclose(self) -> None:
         await self._http.aclose()
