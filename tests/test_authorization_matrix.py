@@ -1,0 +1,105 @@
+"""Every route of every service, walked from its OpenAPI document: 401 without a token and 403 with a
+token lacking the scope, both through the gateway and on the service itself (the gateway is not the
+only lock)."""
+
+import json
+import re
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tandem_devstack.stack import Stack
+
+SERVICES = ["matching", "scheduling", "consent", "analytics"]
+# A token whose only scope belongs to another service lacks every scope the service's routes need.
+FOREIGN_SCOPE = {
+    "matching": "consent:read",
+    "scheduling": "consent:read",
+    "consent": "analytics:read",
+    "analytics": "consent:read",
+}
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def operations(document: dict[str, Any]) -> list[tuple[str, str]]:
+    found = []
+    for path, item in document["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue  # health, readiness and metrics are open by design; /graphql is covered by test_graphql_needs_a_token
+        for method in item:
+            if method in METHODS:
+                concrete = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+                found.append((method.upper(), concrete))
+    return found
+
+
+async def token_for(http: httpx.AsyncClient, gateway: str, admin_token: str, scope: str) -> str:
+    created = await http.post(
+        f"{gateway}/api/v1/admin/clients",
+        json={"name": f"matrix-{uuid.uuid4().hex[:8]}", "scopes": [scope]},
+        headers={"Authorization": f"Bearer {admin_token}"},
+    )
+    assert created.status_code == 201, created.text
+    client = created.json()
+    issued = await http.post(
+        f"{gateway}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(client["client_id"], client["client_secret"]),
+    )
+    assert issued.status_code == 200, issued.text
+    token: str = issued.json()["access_token"]
+    return token
+
+
+@pytest.fixture(scope="module")
+async def admin_token(stack: Stack) -> str:
+    creds = json.loads((stack.config.home / "dev-client.json").read_text())
+    async with httpx.AsyncClient() as http:
+        resp = await http.post(
+            f"{stack.config.url('gateway')}/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(creds["client_id"], creds["client_secret"]),
+        )
+    token: str = resp.json()["access_token"]
+    return token
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_every_route_refuses_anonymous_and_wrong_scope(
+    stack: Stack, admin_token: str, service: str
+) -> None:
+    gateway = stack.config.url("gateway")
+    async with httpx.AsyncClient(timeout=10) as http:
+        document = (await http.get(f"{gateway}/api/v1/{service}/openapi.json")).json()
+        routes = operations(document)
+        foreign = await token_for(http, gateway, admin_token, FOREIGN_SCOPE[service])
+        wrong: list[str] = []
+        for base in (gateway, stack.config.url(service)):
+            for method, path in routes:
+                anonymous = await http.request(method, f"{base}{path}")
+                scoped = await http.request(
+                    method, f"{base}{path}", headers={"Authorization": f"Bearer {foreign}"}
+                )
+                if anonymous.status_code != 401 or "Bearer" not in anonymous.headers.get(
+                    "www-authenticate", ""
+                ):
+                    wrong.append(f"{base} {method} {path}: anonymous -> {anonymous.status_code}")
+                if scoped.status_code != 403 or scoped.headers["content-type"] != "application/problem+json":
+                    wrong.append(f"{base} {method} {path}: wrong scope -> {scoped.status_code}")
+    assert len(routes) >= 5
+    assert wrong == []
+
+
+@pytest.mark.parametrize("part", ["gateway", *SERVICES])
+async def test_graphql_needs_a_token(stack: Stack, admin_token: str, part: str) -> None:
+    query = {"query": "{ __typename }"}
+    async with httpx.AsyncClient(timeout=10) as http:
+        anonymous = await http.post(f"{stack.config.url(part)}/graphql", json=query)
+        foreign = await token_for(http, stack.config.url("gateway"), admin_token, "analytics:ingest")
+        scoped = await http.post(
+            f"{stack.config.url(part)}/graphql", json=query, headers={"Authorization": f"Bearer {foreign}"}
+        )
+    assert anonymous.status_code == 401
+    assert scoped.status_code == 403
