@@ -5,6 +5,7 @@ Both run as foreground child processes, so the parent decides their lifetime: no
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
@@ -12,12 +13,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from pgserver._commands import POSTGRES_BIN_PATH
 from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
 PG_SYSTEM_USER = "pgserver"
+PR_SET_PDEATHSIG = 1
 
 
 class InfraError(RuntimeError):
@@ -54,6 +57,17 @@ def _wait_tcp(port: int, proc: subprocess.Popen[bytes], timeout: float, what: st
         except OSError:
             time.sleep(0.05)
     raise InfraError(f"{what} did not accept connections on port {port} within {timeout:.0f}s (log: {log})")
+
+
+def _die_with_parent(sig: int) -> Callable[[], None]:
+    """A preexec hook: the kernel signals the child when the process that started it dies, so a
+    killed test run or `make run` never leaves a database or broker behind (Linux only)."""
+
+    def hook() -> None:
+        if sys.platform.startswith("linux"):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, sig)
+
+    return hook
 
 
 def _stop(proc: subprocess.Popen[bytes] | None, sig: int, timeout: float = 15.0) -> None:
@@ -143,6 +157,7 @@ class EmbeddedPostgres:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent(signal.SIGINT),  # PostgreSQL's fast shutdown
                 **self._run_as(),
             )
         assert self.proc is not None
@@ -238,6 +253,7 @@ class EmbeddedNats:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent(signal.SIGTERM),
             )
         _wait_tcp(self.port, self.proc, timeout, "NATS", self.log)
 
