@@ -99,7 +99,15 @@ async def serve(app: ASGIApp, *, port: int | None = None) -> AsyncIterator[str]:
     """Serve an ASGI app (lifespan included) over real HTTP on 127.0.0.1; yields its base URL."""
     port = port or free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="auto")
+        # Without a graceful-shutdown bound, uvicorn waits for every open keep-alive connection.
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="auto",
+            timeout_graceful_shutdown=5,
+        )
     )
     task = asyncio.create_task(server.serve())
     try:
