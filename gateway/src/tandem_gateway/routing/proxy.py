@@ -16,6 +16,8 @@ from tandem_kit.errors import ProblemError, ServiceUnavailable
 
 log = structlog.get_logger("tandem.gateway.routing")
 
+BUFFER_LIMIT = 256 * 1024  # bytes: larger answers, and answers of unknown length, are streamed
+
 
 class GatewayTimeout(ProblemError):
     status, code, title = 504, "gateway-timeout", "Gateway timeout"
@@ -81,9 +83,22 @@ async def forward(upstreams: Upstreams, request: Request, service: str, path: st
     except httpx.HTTPError as exc:
         log.warning("gateway.routing.upstream_failed", service=service, error_type=type(exc).__name__)
         raise unavailable(service, exc) from exc
-    response = StreamingResponse(
-        upstream.aiter_raw(), status_code=upstream.status_code, background=BackgroundTask(upstream.aclose)
-    )
+    length = upstream.headers.get("content-length", "")
+    response: Response
+    if length.isdigit() and int(length) <= BUFFER_LIMIT:
+        # Small answers (most API calls) go back in one piece: a streamed response costs a task group
+        # and a send per chunk, about a fifth of the gateway's CPU per forwarded call.
+        try:
+            body = await upstream.aread()
+        except httpx.HTTPError as exc:
+            raise unavailable(service, exc) from exc
+        finally:
+            await upstream.aclose()
+        response = Response(body, status_code=upstream.status_code)
+    else:
+        response = StreamingResponse(
+            upstream.aiter_raw(), status_code=upstream.status_code, background=BackgroundTask(upstream.aclose)
+        )
     response.raw_headers = [
         (n.encode("latin-1"), v.encode("latin-1"))
         for n, v in response_headers(upstream.headers.multi_items())
