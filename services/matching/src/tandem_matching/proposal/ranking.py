@@ -75,7 +75,7 @@ def summarise(weights: WeightSet, fields: frozenset[str], *, promotion_related: 
     """Explain the weights for a participant who consented to `fields`."""
     consented = consented_signals(fields)
     # The scorer's own weight plan, so the summary can never disagree with the contributions.
-    plan = domain._weight_plan(weights, consented, promotion_related=promotion_related)
+    plan = domain.weight_plan(weights, consented, promotion_related=promotion_related)
     effective = effective_weights(weights, promotion_related=promotion_related).as_dict()
     everything = sum(effective.values())
     gaps = missing_fields(fields)

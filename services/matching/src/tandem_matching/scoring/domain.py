@@ -579,7 +579,9 @@ class ScoreBreakdown:
 
 
 @dataclass(frozen=True)
-class _WeightPlan:
+class WeightPlan:
+    """How a weight set applies to one participant: promotion rule, then consent redistribution."""
+
     included: tuple[Signal, ...]
     excluded: tuple[Signal, ...]
     nominal: Mapping[Signal, float]
@@ -589,7 +591,8 @@ class _WeightPlan:
     promotion_rule_applied: bool
 
 
-def _weight_plan(weights: WeightSet, consented: Iterable[Signal], *, promotion_related: bool) -> _WeightPlan:
+def weight_plan(weights: WeightSet, consented: Iterable[Signal], *, promotion_related: bool) -> WeightPlan:
+    """The weights each consented signal carries (share of 100 points) and what was redistributed."""
     effective = effective_weights(weights, promotion_related=promotion_related)
     allowed = {Signal(s) for s in consented}
     included = tuple(s for s in ALL_SIGNALS if s in allowed)
@@ -605,7 +608,7 @@ def _weight_plan(weights: WeightSet, consented: Iterable[Signal], *, promotion_r
     else:
         used = {s: 100.0 * raw[s] / kept for s in included}
         redistributed = 100.0 * sum(raw[s] for s in excluded) / everything
-    return _WeightPlan(
+    return WeightPlan(
         included=included,
         excluded=excluded,
         nominal=nominal,
@@ -631,7 +634,7 @@ def score(
     The promotion rule (:func:`effective_weights`) applies when the participant is
     promotion-related. Hard filters are not applied here: see :func:`hard_filter`.
     """
-    plan = _weight_plan(weights, consented, promotion_related=participant.promotion_related)
+    plan = weight_plan(weights, consented, promotion_related=participant.promotion_related)
     contributions: dict[Signal, SignalContribution] = {}
     for signal in plan.included:
         value = signal_value(signal, participant, provider, week_of=week_of)
@@ -779,7 +782,7 @@ class ProviderIndex:
         self, participant: ParticipantProfile, weights: WeightSet, *, consented: Iterable[Signal]
     ) -> FloatArray:
         """Every row's total, as :func:`score` would compute it (hard filters not applied)."""
-        plan = _weight_plan(weights, consented, promotion_related=participant.promotion_related)
+        plan = weight_plan(weights, consented, promotion_related=participant.promotion_related)
         totals = np.zeros(len(self), dtype=np.float64)
         for signal in plan.included:
             if plan.used[signal] != 0.0:
