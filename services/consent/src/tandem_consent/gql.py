@@ -1,21 +1,15 @@
 """Typed helpers for the consent subgraph's strawberry types."""
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 from uuid import UUID
 
-import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def field(*, description: str) -> Callable[[F], F]:
-    """`strawberry.field(description=...)` as a typed decorator (strawberry types that overload `Any`)."""
-    return cast(Callable[[F], F], strawberry.field(description=description))
 
 
 def loader(

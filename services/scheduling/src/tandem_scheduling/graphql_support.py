@@ -3,9 +3,8 @@
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
@@ -44,8 +43,3 @@ def loader(info: Info[Any, Any], name: str, load: BatchLoad[K, V]) -> DataLoader
         loaders[name] = DataLoader(load_fn=batch)
     found: DataLoader[K, V] = loaders[name]
     return found
-
-
-def field(description: str) -> Callable[[F], F]:
-    """`strawberry.field(description=...)` with its type kept (strawberry's overload returns Any)."""
-    return cast(Callable[[F], F], strawberry.field(description=description))

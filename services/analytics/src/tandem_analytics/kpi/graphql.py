@@ -1,6 +1,5 @@
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -11,13 +10,7 @@ from tandem_analytics.kpi import schemas, service
 from tandem_analytics.settings import Settings
 from tandem_kit.app import require_scope
 from tandem_kit.errors import Unprocessable
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def field(*, description: str) -> Callable[[F], F]:
-    """`strawberry.field(description=...)` as a typed decorator (strawberry's overloads return Any)."""
-    return cast(Callable[[F], F], strawberry.field(description=description))
+from tandem_kit.graphql import field
 
 
 @strawberry.federation.type(keys=["id"], description="A program KPI computed from stored facts.")

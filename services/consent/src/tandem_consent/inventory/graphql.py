@@ -1,8 +1,8 @@
 import strawberry
 from strawberry.types import Info
 
-from tandem_consent.gql import field
 from tandem_consent.inventory import service
+from tandem_kit.graphql import field
 
 
 @strawberry.type(description="A personal-data field in the inventory.")

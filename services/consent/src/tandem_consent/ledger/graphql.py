@@ -8,11 +8,12 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from tandem_consent.gql import field, loader, parse_uuid
+from tandem_consent.gql import loader, parse_uuid
 from tandem_consent.ledger import schemas, service
 from tandem_consent.ledger.schemas import ConsentGrant, ConsentWithdrawal
 from tandem_consent.ledger.service import PersonConsent
 from tandem_kit.app import require_scope
+from tandem_kit.graphql import field
 
 
 @strawberry.enum

@@ -8,9 +8,10 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from tandem_consent import models
-from tandem_consent.gql import field, loader, parse_uuid
+from tandem_consent.gql import loader, parse_uuid
 from tandem_consent.purpose import service
 from tandem_kit.app import require_scope
+from tandem_kit.graphql import field
 
 
 @strawberry.type
