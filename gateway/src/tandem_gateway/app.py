@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -49,8 +48,30 @@ def create_app(
     verifier = token_verifier or GatewayTokenVerifier(
         keystore, issuer=settings.issuer, refresh_seconds=settings.jwks_refresh_seconds
     )
+
+    async def start_edge(app: FastAPI) -> None:
+        keystore.bind(app.state.database.sessionmaker)
+        async with app.state.database.sessionmaker() as session, session.begin():
+            await keystore.ensure_signing_key(session)
+        await keystore.load()
+        upstreams = Upstreams(settings, transport=upstream_transport)
+        graph = Graph(settings, upstreams, keystore)
+        app.state.upstreams, app.state.graph = upstreams, graph
+        app.state.composing = asyncio.create_task(graph.compose_until_ready(), name="gateway-compose")
+
+    async def stop_edge(app: FastAPI) -> None:
+        app.state.composing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await app.state.composing
+        await app.state.upstreams.aclose()
+
     app = create_service_app(
-        name="gateway", settings=settings, description=DESCRIPTION, token_verifier=verifier
+        name="gateway",
+        settings=settings,
+        description=DESCRIPTION,
+        token_verifier=verifier,
+        on_startup=[start_edge],
+        on_shutdown=[stop_edge],
     )
     app.state.settings = settings
     app.state.keystore = keystore
@@ -60,27 +81,4 @@ def create_app(
     app.include_router(graphql_endpoints.router)
     app.include_router(routing_endpoints.docs_router)
     app.include_router(routing_endpoints.router)
-
-    kit_lifespan = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with kit_lifespan(app):
-            keystore.bind(app.state.database.sessionmaker)
-            async with app.state.database.sessionmaker() as session, session.begin():
-                await keystore.ensure_signing_key(session)
-            await keystore.load()
-            upstreams = Upstreams(settings, transport=upstream_transport)
-            graph = Graph(settings, upstreams, keystore)
-            app.state.upstreams, app.state.graph = upstreams, graph
-            composing = asyncio.create_task(graph.compose_until_ready(), name="gateway-compose")
-            try:
-                yield
-            finally:
-                composing.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await composing
-                await upstreams.aclose()
-
-    app.router.lifespan_context = lifespan
     return app
