@@ -7,6 +7,8 @@ from uuid import UUID
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from tandem_kit.graphql import exclusive_session
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -16,9 +18,15 @@ def loader(
     info: Info[Any, Any], name: str, load: Callable[[Sequence[K]], Awaitable[Sequence[V]]]
 ) -> DataLoader[K, V]:
     """The request's DataLoader called `name`, created on first use: one query per batch of keys."""
-    loaders: dict[str, DataLoader[Any, Any]] = info.context["loaders"]
+    loaders: dict[str, Any] = info.context["loaders"]
     if name not in loaders:
-        loaders[name] = DataLoader(load_fn=load)
+
+        async def batch(keys: list[K]) -> Sequence[V]:
+            # One AsyncSession runs one statement at a time; other loaders may dispatch alongside.
+            async with exclusive_session(info):
+                return await load(keys)
+
+        loaders[name] = DataLoader(load_fn=batch)
     found: DataLoader[K, V] = loaders[name]
     return found
 

@@ -4,7 +4,6 @@ Every list goes through a DataLoader cached per request in `info.context["loader
 object read goes through the same readable statements as REST.
 """
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -18,6 +17,7 @@ from strawberry.types import Info
 
 from tandem_kit.app import require_scope
 from tandem_kit.auth import Principal
+from tandem_kit.graphql import exclusive_session
 from tandem_matching import models, profiles
 from tandem_matching.match import repository as match_repository
 from tandem_matching.program import repository as program_repository
@@ -36,13 +36,10 @@ def _loader(
 ) -> DataLoader[K, V | None]:
     loaders: dict[str, Any] = info.context["loaders"]
     if name not in loaders:
-        session: AsyncSession = info.context["session"]
         principal: Principal = info.context["principal"]
-        # Sibling fields resolve concurrently, but one AsyncSession runs one query at a time.
-        lock: asyncio.Lock = loaders.setdefault("__session_lock__", asyncio.Lock())
 
         async def load(keys: list[K]) -> Sequence[V | None]:
-            async with lock:
+            async with exclusive_session(info) as session:
                 found = await fetch(session, principal, keys)
             return [found.get(key) for key in keys]
 

@@ -9,10 +9,9 @@ from strawberry.types import Info
 
 from tandem_kit.app import require_scope
 from tandem_kit.auth import Principal
-from tandem_kit.graphql import field
+from tandem_kit.graphql import exclusive_session, field, loader
 from tandem_scheduling import models
 from tandem_scheduling.engagement import repository, service
-from tandem_scheduling.graphql_support import exclusive_session, loader
 from tandem_scheduling.session.graphql import Session, load_by_engagement
 
 

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from tandem_kit.auth import Principal
+from tandem_kit.graphql import loader
 from tandem_scheduling import models
-from tandem_scheduling.graphql_support import loader
 from tandem_scheduling.session import repository
 
 

@@ -1,0 +1,40 @@
+"""Per-request DataLoaders: one query per batch, and never two statements at once on one session."""
+
+import asyncio
+from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any
+
+from tandem_kit.auth import Principal
+from tandem_kit.graphql import loader
+
+PRINCIPAL = Principal(subject="c", client_id="c", scopes=frozenset(), token_id="t")
+
+
+async def test_batches_of_different_loaders_take_turns_on_the_session() -> None:
+    session = object()
+    info: Any = SimpleNamespace(context={"session": session, "principal": PRINCIPAL, "loaders": {}})
+    active: list[str] = []
+    overlaps: list[tuple[str, ...]] = []
+    batches: list[tuple[str, tuple[int, ...]]] = []
+
+    def recorder(name: str):  # type: ignore[no-untyped-def]
+        async def load(used: object, principal: Principal, keys: Sequence[int]) -> list[str]:
+            assert used is session
+            active.append(name)
+            if len(active) > 1:
+                overlaps.append(tuple(active))
+            await asyncio.sleep(0)  # yield: the other loader's batch would run now without the lock
+            batches.append((name, tuple(keys)))
+            active.remove(name)
+            return [f"{name}:{k}" for k in keys]
+
+        return load
+
+    a = loader(info, "a", recorder("a"))
+    b = loader(info, "b", recorder("b"))
+    results = await asyncio.gather(a.load(1), a.load(2), b.load(3), b.load(4), a.load(1))
+    assert results == ["a:1", "a:2", "b:3", "b:4", "a:1"]
+    assert overlaps == []
+    assert sorted(batches) == [("a", (1, 2)), ("b", (3, 4))]
+    assert loader(info, "a", recorder("a")) is a  # one loader per name per request
