@@ -48,6 +48,12 @@ async def test_every_part_ready_and_anonymous_refused(stack: Stack) -> None:
             ready = await http.get(f"{stack.config.url(name)}/readyz")
             assert ready.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
         anonymous = await http.get(f"{stack.config.url('gateway')}/api/v1/matching/programs")
+        metrics = (await http.get(f"{stack.config.url('gateway')}/metrics")).text
     assert anonymous.status_code == 401
+    # Forwarded calls are counted under the route template, not under one label per raw path.
+    assert (
+        'http_requests_total{method="GET",route="/api/v1/{service}/{path:path}",service="gateway",status="401"}'
+        in metrics
+    )
     assert anonymous.headers["content-type"] == "application/problem+json"
     assert anonymous.headers["www-authenticate"].startswith("Bearer")

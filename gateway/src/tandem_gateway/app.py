@@ -15,6 +15,7 @@ from tandem_gateway.oauth.keys import KeyCipher, KeyStore
 from tandem_gateway.oauth.verifier import GatewayTokenVerifier
 from tandem_gateway.routing import endpoints as routing_endpoints
 from tandem_gateway.routing import graphql as graphql_endpoints
+from tandem_gateway.routing.fast import FastForward
 from tandem_gateway.routing.graphql import Graph
 from tandem_gateway.routing.proxy import Upstreams
 from tandem_gateway.settings import Settings
@@ -72,6 +73,7 @@ def create_app(
         token_verifier=verifier,
         on_startup=[start_edge],
         on_shutdown=[stop_edge],
+        middleware=[FastForward],
     )
     app.state.settings = settings
     app.state.keystore = keystore

@@ -106,6 +106,7 @@ def create_app(
     on_shutdown: Sequence[Hook] = (),
     token_verifier: TokenVerifier | None = None,
     run_relay: bool = True,
+    middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
 ) -> FastAPI:
     """Build a service app. Background work (relay, consumers) lives exactly as long as the app."""
 
@@ -165,6 +166,9 @@ def create_app(
     )
     install_problem_handlers(app)
     registry = CollectorRegistry()
+    # A part's own ASGI middleware runs inside the request context (request id, metrics).
+    for extra in middleware:
+        app.add_middleware(extra)
     app.add_middleware(RequestContextMiddleware, registry=registry, service=name)
     app.include_router(health_router(registry))
     for router in routers:

@@ -1,0 +1,57 @@
+"""The forwarding hot path as plain ASGI: `/api/v1/<service>/...` skips FastAPI's routing and
+dependency solving (about a fifth of the gateway's CPU per forwarded call). The FastAPI routes in
+`endpoints.py` stay for the OpenAPI document and behave the same; this runs in front of them."""
+
+import re
+from types import SimpleNamespace
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tandem_gateway.routing.domain import audience_allows, required_scope
+from tandem_gateway.routing.proxy import Upstreams, forward
+from tandem_gateway.settings import SERVICES
+from tandem_kit.auth import Authenticator, bearer_scheme
+from tandem_kit.errors import ProblemError, Unauthorized, problem_response
+
+PROXIED = re.compile(rf"/api/v1/({'|'.join(SERVICES)})/(.+)")
+ROUTE = SimpleNamespace(path="/api/v1/{service}/{path:path}")  # the metrics label of the slow path
+
+
+class FastForward:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = PROXIED.fullmatch(scope["path"]) if scope["type"] == "http" else None
+        if found is None or found.group(2) == "openapi.json":
+            await self.app(scope, receive, send)
+            return
+        service, path = found.group(1), found.group(2)
+        scope["route"] = ROUTE
+        request = Request(scope, receive)
+        response: Response
+        try:
+            credentials = await bearer_scheme(request)
+            principal = await Authenticator(scopes={required_scope(service, request.method, path)})(
+                request, credentials
+            )
+            if not audience_allows(principal.claims.get("aud"), service):
+                raise Unauthorized(
+                    f"The access token is not meant for the {service} service.",
+                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                )
+            upstreams: Upstreams = request.app.state.upstreams
+            response = await forward(upstreams, request, service, path)
+        except ProblemError as exc:
+            response = problem_response(
+                exc.status,
+                exc.title,
+                code=exc.code,
+                detail=exc.detail,
+                instance=scope["path"],
+                headers=exc.headers,
+                **exc.extensions,
+            )
+        await response(scope, receive, send)
