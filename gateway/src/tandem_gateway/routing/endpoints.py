@@ -7,11 +7,11 @@ from fastapi import APIRouter, Request, Response, Security
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
-from tandem_gateway.routing.domain import audience_allows, required_scope
+from tandem_gateway.routing.fast import authorize
 from tandem_gateway.routing.proxy import Upstreams, fetch_json, forward
 from tandem_gateway.settings import SERVICES
-from tandem_kit.auth import Authenticator, bearer_scheme
-from tandem_kit.errors import NotFound, Unauthorized
+from tandem_kit.auth import bearer_scheme
+from tandem_kit.errors import NotFound
 
 router = APIRouter(tags=["routing"])
 docs_router = APIRouter(tags=["docs"])
@@ -51,14 +51,7 @@ async def forward_to_service(
 ) -> Response:
     """Forward to the owning service after checking the token and the coarse scope (see docs/gateway.md)."""
     _service(service)
-    principal = await Authenticator(scopes={required_scope(service, request.method, path)})(
-        request, credentials
-    )
-    if not audience_allows(principal.claims.get("aud"), service):
-        raise Unauthorized(
-            f"The access token is not meant for the {service} service.",
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        )
+    await authorize(request, credentials, service, path)
     return await forward(_upstreams(request), request, service, path)
 
 
