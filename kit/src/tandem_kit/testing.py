@@ -156,9 +156,6 @@ def sessionmaker_of(app: FastAPI) -> async_sessionmaker[AsyncSession]:
     return maker
 
 
-Waiter = Callable[[], Any]
-
-
 async def eventually(check: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.05) -> Any:
     """Poll an async or sync check until it returns a truthy value (for event-driven outcomes)."""
     deadline = asyncio.get_running_loop().time() + timeout

@@ -17,7 +17,7 @@ from strawberry.types import Info
 
 from tandem_kit.app import require_scope
 from tandem_kit.auth import Principal
-from tandem_kit.graphql import exclusive_session
+from tandem_kit.graphql import exclusive_session, field
 from tandem_matching import models, profiles
 from tandem_matching.match import repository as match_repository
 from tandem_matching.program import repository as program_repository
@@ -133,13 +133,13 @@ class Program:
     mentor_high_touch_limit: int
     active_leaders: int | None
 
-    @strawberry.field(description="The current signal weights.")  # type: ignore[untyped-decorator]
+    @field(description="The current signal weights.")
     async def weights(self, info: Info) -> WeightSet:
         version = await _loader(info, "weights", _weights).load(UUID(self.id))
         assert version is not None
         return WeightSet(version=version.version, **version.weights)
 
-    @strawberry.field(description="The program's matches the caller may see.")  # type: ignore[untyped-decorator]
+    @field(description="The program's matches the caller may see.")
     async def matches(self, info: Info) -> list["Match"]:
         rows = await _loader(info, "program_matches", _program_matches).load(UUID(self.id))
         return [Match.of(m) for m in rows or []]
@@ -253,7 +253,7 @@ class Proposal:
         assert program is not None
         return Program.of(program)
 
-    @strawberry.field(description="Ranked candidates, best first, each explained signal by signal.")  # type: ignore[untyped-decorator]
+    @field(description="Ranked candidates, best first, each explained signal by signal.")
     async def candidates(self, info: Info) -> list[Candidate]:
         rows = await _loader(info, "candidates", _candidates).load(UUID(self.id)) or []
         return [
@@ -308,7 +308,7 @@ class Match:
     participant_id: strawberry.Private[UUID]
     provider_id: strawberry.Private[UUID]
 
-    @strawberry.field(description="The participant (consent and the directory contribute its fields).")  # type: ignore[untyped-decorator]
+    @field(description="The participant (consent and the directory contribute its fields).")
     def participant(self) -> Person:
         return Person(id=strawberry.ID(str(self.participant_id)))
 
@@ -358,35 +358,35 @@ def _uuid(value: strawberry.ID) -> UUID | None:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="A program by id.")  # type: ignore[untyped-decorator]
+    @field(description="A program by id.")
     async def program(self, info: Info, id: strawberry.ID) -> Program | None:
         _read(info)
         key = _uuid(id)
         program = await _loader(info, "programs", _programs).load(key) if key else None
         return Program.of(program) if program else None
 
-    @strawberry.field(description="A match by id (parties see their own; managers all).")  # type: ignore[untyped-decorator]
+    @field(description="A match by id (parties see their own; managers all).")
     async def match(self, info: Info, id: strawberry.ID) -> Match | None:
         _read(info)
         key = _uuid(id)
         match = await _loader(info, "matches", _matches).load(key) if key else None
         return Match.of(match) if match else None
 
-    @strawberry.field(description="A program's matches the caller may see, history included.")  # type: ignore[untyped-decorator]
+    @field(description="A program's matches the caller may see, history included.")
     async def matches(self, info: Info, program_id: strawberry.ID) -> list[Match]:
         _read(info)
         key = _uuid(program_id)
         rows = await _loader(info, "program_matches", _program_matches).load(key) if key else None
         return [Match.of(m) for m in rows or []]
 
-    @strawberry.field(description="A proposal by id (participants see their own; managers all).")  # type: ignore[untyped-decorator]
+    @field(description="A proposal by id (participants see their own; managers all).")
     async def proposal(self, info: Info, id: strawberry.ID) -> Proposal | None:
         _read(info)
         key = _uuid(id)
         proposal = await _loader(info, "proposals", _proposals).load(key) if key else None
         return Proposal.of(proposal) if proposal else None
 
-    @strawberry.field(description="A coach or mentor by id (people see their own provider rows).")  # type: ignore[untyped-decorator]
+    @field(description="A coach or mentor by id (people see their own provider rows).")
     async def provider(self, info: Info, id: strawberry.ID) -> Provider | None:
         _read(info)
         key = _uuid(id)
