@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import timedelta
 
 import httpx
@@ -21,6 +20,7 @@ from tandem_gateway.routing.proxy import Upstreams
 from tandem_gateway.settings import Settings
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
+from tandem_kit.tasks import cancel_and_wait
 
 DESCRIPTION = (
     "Tandem's edge: OAuth 2.0 authorization server for machine clients, the admin API, REST routing "
@@ -61,9 +61,7 @@ def create_app(
         app.state.composing = asyncio.create_task(graph.compose_until_ready(), name="gateway-compose")
 
     async def stop_edge(app: FastAPI) -> None:
-        app.state.composing.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await app.state.composing
+        await cancel_and_wait(app.state.composing)
         await app.state.upstreams.aclose()
 
     app = create_service_app(

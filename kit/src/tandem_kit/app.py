@@ -23,6 +23,7 @@ from tandem_kit.errors import Forbidden, install_problem_handlers
 from tandem_kit.events import Broker, EventConsumer, OutboxRelay, Subscription
 from tandem_kit.logs import configure_logging
 from tandem_kit.settings import KitSettings
+from tandem_kit.tasks import cancel_and_wait
 
 log = structlog.get_logger("tandem.app")
 
@@ -144,11 +145,10 @@ def create_app(
             for hook in on_shutdown:
                 with contextlib.suppress(Exception):
                     await hook(app)
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            app.state.relay.stop()
+            for consumer in app.state.consumers:
+                consumer.stop()
+            await cancel_and_wait(*tasks)
             await broker.close()
             if token_verifier is None:
                 await verifier.aclose()

@@ -40,6 +40,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tandem_kit.db import new_metadata
+from tandem_kit.tasks import cancel_and_wait
 
 log = structlog.get_logger("tandem.events")
 
@@ -161,7 +162,9 @@ class Broker:
             return
 
     async def jetstream(self, timeout: float | None = None) -> JetStreamContext:
-        await asyncio.wait_for(self._connected.wait(), timeout)
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation (gh-86296).
+        async with asyncio.timeout(timeout):
+            await self._connected.wait()
         assert self.nc is not None
         js = self.nc.jetstream(timeout=5)
         if not self._stream_ready:
@@ -171,12 +174,15 @@ class Broker:
 
     async def close(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
         if self.nc is not None and not self.nc.is_closed:
             with contextlib.suppress(Exception):
-                await self.nc.drain()
+                async with asyncio.timeout(5):
+                    await self.nc.drain()
+            if not self.nc.is_closed:
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(5):
+                        await self.nc.close()
 
 
 async def ensure_stream(js: JetStreamContext) -> None:
@@ -203,7 +209,13 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
         self._wake = asyncio.Event()
+        self._stopping = False
         self.published = 0
+
+    def stop(self) -> None:
+        """Ask `run` to return after the batch in flight."""
+        self._stopping = True
+        self._wake.set()
 
     async def relay_once(self) -> int:
         js = await self.broker.jetstream(timeout=self.poll_seconds * 4)
@@ -257,7 +269,7 @@ class OutboxRelay:
         listener = asyncio.create_task(self._listen())
         delay = self.poll_seconds
         try:
-            while True:
+            while not self._stopping:
                 self._wake.clear()
                 try:
                     count = await self.relay_once()
@@ -273,11 +285,10 @@ class OutboxRelay:
                 if count:
                     continue
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                    async with asyncio.timeout(self.poll_seconds):
+                        await self._wake.wait()
         finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
+            await cancel_and_wait(listener)
 
 
 Handler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
@@ -303,6 +314,11 @@ class EventConsumer:
         self.sessionmaker = sessionmaker
         self.sub = sub
         self.applied = 0
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Ask `run` to return after the fetch in flight."""
+        self._stopping = True
 
     async def apply(self, envelope: EventEnvelope) -> bool:
         """Apply in one transaction with the dedup marker; False when it was already applied."""
@@ -341,7 +357,7 @@ class EventConsumer:
         await msg.ack()
 
     async def run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 js = await self.broker.jetstream()
                 config = ConsumerConfig(
@@ -355,7 +371,7 @@ class EventConsumer:
                 with contextlib.suppress(Exception):
                     await js.add_consumer(STREAM, config)
                 psub = await js.pull_subscribe_bind(self.sub.name, stream=STREAM)
-                while True:
+                while not self._stopping:
                     try:
                         msgs = await psub.fetch(batch=100, timeout=1)
                     except TimeoutError:

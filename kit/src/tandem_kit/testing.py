@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import os
 import time
 import uuid
@@ -20,6 +21,7 @@ import httpx
 import pytest
 from authlib.jose import JsonWebKey, jwt
 from fastapi import FastAPI
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem_kit.auth import TokenVerifier
@@ -149,6 +151,34 @@ def asgi_client(app: FastAPI, **headers: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=headers
     )
+
+
+_recording: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("recording", default=None)
+
+
+@contextlib.contextmanager
+def recorded_statements(app: FastAPI) -> Iterator[list[str]]:
+    """The SQL the app runs for requests made inside the block, in order.
+
+    Only work started from the block's context counts (an ASGI request made in the block and the
+    resolver tasks it spawns); the outbox relay and event consumers, started at app start-up, run in
+    their own contexts and are left out, so counts do not depend on background timing.
+    """
+    database: Database = app.state.database
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        target = _recording.get()
+        if target is not None:
+            target.append(statement)
+
+    token = _recording.set(seen)
+    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+        _recording.reset(token)
 
 
 def sessionmaker_of(app: FastAPI) -> async_sessionmaker[AsyncSession]:

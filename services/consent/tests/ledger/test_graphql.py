@@ -1,14 +1,11 @@
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
 
-from tandem_kit.db import Database
-from tandem_kit.testing import TestKeys
+from tandem_kit.testing import TestKeys, recorded_statements
 
 Decide = Callable[..., Awaitable[httpx.Response]]
 AsPerson = Callable[..., dict[str, str]]
@@ -29,20 +26,6 @@ async def gql(
     assert resp.status_code == 200, resp.text
     body: dict[str, Any] = resp.json()
     return body
-
-
-@pytest.fixture
-async def statements(app: FastAPI) -> AsyncIterator[list[str]]:
-    """SQL statements the app runs while the test does."""
-    database: Database = app.state.database
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(database.engine.sync_engine, "before_cursor_execute", record)
 
 
 async def test_anonymous(client: httpx.AsyncClient) -> None:
@@ -70,17 +53,17 @@ async def test_person_entity_lists_consents(client: httpx.AsyncClient, grant: De
 
 
 async def test_many_people_take_the_same_queries_as_one(
-    client: httpx.AsyncClient, keys: TestKeys, statements: list[str]
+    client: httpx.AsyncClient, keys: TestKeys, app: FastAPI
 ) -> None:
     headers = keys.headers("consent:read")
-    await gql(client, headers, ENTITIES, reps=[{"__typename": "Person", "id": str(uuid.uuid4())}])
-    one = len(statements)
-    assert one > 0
-    statements.clear()
+    with recorded_statements(app) as one:
+        await gql(client, headers, ENTITIES, reps=[{"__typename": "Person", "id": str(uuid.uuid4())}])
+    assert len(one) > 0
     reps = [{"__typename": "Person", "id": str(uuid.uuid4())} for _ in range(25)]
-    body = await gql(client, headers, ENTITIES, reps=reps)
+    with recorded_statements(app) as many:
+        body = await gql(client, headers, ENTITIES, reps=reps)
     assert len(body["data"]["_entities"]) == 25
-    assert len(statements) == one
+    assert len(many) == len(one)
 
 
 async def test_other_persons_consents_are_hidden(

@@ -1,14 +1,11 @@
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
 
-from tandem_kit.testing import TestKeys
+from tandem_kit.testing import TestKeys, recorded_statements
 
 MATCH_ENGAGEMENT = """
 query ($representations: [_Any!]!) {
@@ -17,20 +14,6 @@ query ($representations: [_Any!]!) {
   }
 }
 """
-
-
-@pytest.fixture
-def statements(app: FastAPI) -> Iterator[list[str]]:
-    """SQL statements the app runs during the test."""
-    seen: list[str] = []
-    engine = app.state.database.engine.sync_engine
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 async def gql(
@@ -54,7 +37,7 @@ async def test_match_engagement_with_sessions_batched(
     keys: TestKeys,
     make_engagement: Any,
     monday: datetime,
-    statements: list[str],
+    app: FastAPI,
 ) -> None:
     engagements = [await make_engagement() for _ in range(3)]
     booked = await client.post(
@@ -64,14 +47,14 @@ async def test_match_engagement_with_sessions_batched(
     )
     assert booked.status_code == 201
     unknown = str(uuid.uuid4())
-    statements.clear()
-    body = await gql(
-        client,
-        keys.headers("scheduling:read"),
-        MATCH_ENGAGEMENT,
-        representations=[{"__typename": "Match", "id": str(e.match_id)} for e in engagements]
-        + [{"__typename": "Match", "id": unknown}],
-    )
+    with recorded_statements(app) as statements:
+        body = await gql(
+            client,
+            keys.headers("scheduling:read"),
+            MATCH_ENGAGEMENT,
+            representations=[{"__typename": "Match", "id": str(e.match_id)} for e in engagements]
+            + [{"__typename": "Match", "id": unknown}],
+        )
     entities = body["data"]["_entities"]
     assert [m["id"] for m in entities] == [*(str(e.match_id) for e in engagements), unknown]
     assert [m["engagement"]["id"] if m["engagement"] else None for m in entities] == [

@@ -4,7 +4,6 @@
 """
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -16,6 +15,7 @@ from tandem_consent.settings import Settings
 from tandem_kit.auth import Principal
 from tandem_kit.db import Database
 from tandem_kit.logs import configure_logging
+from tandem_kit.tasks import cancel_and_wait
 
 log = structlog.get_logger("tandem.consent.retention")
 
@@ -55,11 +55,7 @@ def starter(every_seconds: float) -> Callable[[FastAPI], Awaitable[None]]:
 
 
 async def stop(app: FastAPI) -> None:
-    task: asyncio.Task[None] | None = getattr(app.state, "retention_loop", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await cancel_and_wait(getattr(app.state, "retention_loop", None))
 
 
 async def main() -> None:

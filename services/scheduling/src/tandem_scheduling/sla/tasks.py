@@ -1,7 +1,6 @@
 """The periodic SLA scan, started with the app and stopped with it."""
 
 import asyncio
-import contextlib
 from datetime import UTC, datetime
 
 import structlog
@@ -9,6 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem_kit.app import Hook
+from tandem_kit.tasks import cancel_and_wait
 from tandem_scheduling.sla.service import detect_breaches
 
 log = structlog.get_logger("tandem.scheduling.sla")
@@ -45,8 +45,4 @@ def starter(every_seconds: float) -> Hook:
 
 
 async def stop(app: FastAPI) -> None:
-    task: asyncio.Task[None] | None = getattr(app.state, "sla_scanner", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await cancel_and_wait(getattr(app.state, "sla_scanner", None))
