@@ -45,6 +45,7 @@ async def echo(request: Request) -> JSONResponse:
         {
             "method": request.method,
             "path": request.url.path,
+            "raw_path": request.scope["raw_path"].decode(),
             "query": request.url.query,
             "headers": dict(request.headers),
             "size": size,
@@ -196,6 +197,24 @@ async def test_request_body_streamed_and_headers_filtered(stack: Stack, http: ht
     assert "x-internal-debug" not in headers
     assert response.headers["x-request-id"] == "req-42"
     assert response.headers["x-upstream"] == "echo"
+
+
+async def test_sized_body_and_encoded_path_pass_unchanged(stack: Stack, http: httpx.AsyncClient) -> None:
+    creds = await create_client_with(http, stack, ["analytics:read", "admin"])
+    payload = b'{"note": "caf\xc3\xa9"}' * 1000
+    response = await http.put(
+        "/api/v1/analytics/programs/a%2Fb%20c/notes?q=x%26y&q=z",
+        content=payload,
+        headers={**bearer(await fetch_token(http, creds)), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    echoed = response.json()
+    assert echoed["method"] == "PUT"
+    assert echoed["raw_path"] == "/api/v1/analytics/programs/a%2Fb%20c/notes"
+    assert echoed["query"] == "q=x%26y&q=z"
+    assert echoed["headers"]["content-length"] == str(len(payload))
+    assert "transfer-encoding" not in echoed["headers"]
+    assert echoed["sha256"] == hashlib.sha256(payload).hexdigest()
 
 
 async def test_ingest_route_needs_ingest_scope(stack: Stack, http: httpx.AsyncClient) -> None:
