@@ -41,10 +41,16 @@ class Part:
 
 PARTS = (
     Part("gateway", "tandem_gateway.app", REPO / "gateway", 8000),
-    Part("matching", "tandem_matching.app", REPO / "services" / "matching", 8001, ("consent:read",)),
-    Part("scheduling", "tandem_scheduling.app", REPO / "services" / "scheduling", 8002),
+    Part(
+        "matching",
+        "tandem_matching.app",
+        REPO / "services" / "matching",
+        8001,
+        ("consent:read", "consent:write"),
+    ),
+    Part("scheduling", "tandem_scheduling.app", REPO / "services" / "scheduling", 8002, ("consent:write",)),
     Part("consent", "tandem_consent.app", REPO / "services" / "consent", 8003),
-    Part("analytics", "tandem_analytics.app", REPO / "services" / "analytics", 8004),
+    Part("analytics", "tandem_analytics.app", REPO / "services" / "analytics", 8004, ("consent:write",)),
 )
 
 

@@ -304,6 +304,12 @@ class Subscription:
     max_deliver: ClassVar[int] = 20
 
 
+def redelivery_delay(deliveries: int | None) -> float:
+    """Seconds before a failed event is offered again: 1, 2, 4 ... capped at a minute, so the
+    `max_deliver` attempts span about a quarter of an hour of a dependency being down."""
+    return float(min(2 ** max((deliveries or 1) - 1, 0), 60))
+
+
 class EventConsumer:
     """Pulls from JetStream and applies each event once per consumer (processed_events table)."""
 
@@ -352,7 +358,7 @@ class EventConsumer:
                 event_id=str(envelope.id),
                 error_type=type(exc).__name__,
             )
-            await msg.nak(delay=1)
+            await msg.nak(delay=redelivery_delay(msg.metadata.num_delivered))
             return
         await msg.ack()
 

@@ -12,6 +12,8 @@ from typing import Any, Protocol
 import httpx
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
+from tandem_kit.settings import CallerSettings
+
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 
@@ -126,3 +128,14 @@ class ServiceClient:
         await self.http.aclose()
         if isinstance(self.tokens, ClientCredentials):
             await self.tokens.aclose()
+
+
+def service_client(settings: CallerSettings, base_url: str, scopes: Iterable[str]) -> ServiceClient:
+    """A client for another Tandem service, with this service's client-credentials tokens."""
+    tokens = ClientCredentials(
+        token_url=settings.token_url,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret.get_secret_value(),
+        scopes=scopes,
+    )
+    return ServiceClient(base_url, tokens)

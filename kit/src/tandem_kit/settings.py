@@ -52,3 +52,27 @@ class KitSettings(BaseSettings):
         ):
             raise ValueError("internal_secret must be set to a real secret in production")
         return self
+
+
+class CallerSettings(KitSettings):
+    """For a service that calls other services with its own client-credentials tokens.
+
+    Subclasses set `client_id`'s default to their own name (development clients are named so).
+    """
+
+    token_url: str = Field(
+        default="http://127.0.0.1:8000/oauth/token",
+        description="The gateway's token endpoint for this service's client-credentials tokens.",
+    )
+    client_id: str = Field(default="", description="This service's OAuth client id.")
+    client_secret: SecretStr = Field(default=SecretStr("dev"), description="This service's OAuth secret.")
+    consent_url: str = Field(
+        default="http://127.0.0.1:8003",
+        description="Base URL of the consent service (consent checks, data-subject request receipts).",
+    )
+
+    @model_validator(mode="after")
+    def _real_client_secret(self) -> CallerSettings:
+        if self.environment == "production" and self.client_secret.get_secret_value() in PLACEHOLDER_SECRETS:
+            raise ValueError("client_secret must be set to a real secret in production")
+        return self

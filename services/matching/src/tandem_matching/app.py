@@ -4,7 +4,7 @@ from fastapi import APIRouter, FastAPI
 
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
-from tandem_kit.oauth_client import ClientCredentials, ServiceClient
+from tandem_kit.oauth_client import ServiceClient, service_client
 from tandem_matching.cohort import endpoints as cohort_endpoints
 from tandem_matching.consent.gate import ConsentGate, consent_subscription
 from tandem_matching.graphql import schema
@@ -28,14 +28,8 @@ ROUTERS: list[APIRouter] = [
 
 
 def consent_client(settings: Settings) -> ServiceClient:
-    """The production consent client: client-credentials tokens from the gateway."""
-    tokens = ClientCredentials(
-        token_url=settings.token_url,
-        client_id=settings.client_id,
-        client_secret=settings.client_secret.get_secret_value(),
-        scopes=["consent:read"],
-    )
-    return ServiceClient(settings.consent_url, tokens)
+    """The production consent client: checks (read) and data-subject request receipts (write)."""
+    return service_client(settings, settings.consent_url, ["consent:read", "consent:write"])
 
 
 def create_app(
