@@ -19,9 +19,12 @@ class Settings(KitSettings):
         description="How often the retention purge runs in the service; 0 turns it off.",
     )
     dsr_services: list[str] = Field(
-        default=["consent", "matching", "scheduling", "analytics", "gateway"],
+        default=["consent", "matching", "scheduling", "analytics"],
         min_length=1,
-        description="Services that hold personal data: each sends a receipt for every data-subject request.",
+        description=(
+            "Services that hold personal data: each sends a receipt for every data-subject request "
+            "(the gateway holds none: OAuth clients are machines)."
+        ),
     )
     dsr_due_days: int = Field(
         default=30, ge=1, le=90, description="Days to answer a data-subject request (GDPR: one month)."

@@ -11,7 +11,7 @@ from tandem_consent.models import DataSubjectRequest
 from tandem_kit.testing import TestKeys, sessionmaker_of
 
 URL = "/api/v1/consent/data-subject-requests"
-OTHERS = ["matching", "scheduling", "analytics", "gateway"]
+OTHERS = ["matching", "scheduling", "analytics"]
 Decide = Callable[..., Awaitable[httpx.Response]]
 AsPerson = Callable[..., dict[str, str]]
 Outbox = Callable[..., Awaitable[list[dict[str, Any]]]]
@@ -125,7 +125,7 @@ async def test_receipts_complete_the_request(
         )
         assert resp.status_code == 201, resp.text
         assert resp.json()["status"] == "open"
-    last = await answer(client, keys, opened["id"], "gateway")
+    last = await answer(client, keys, opened["id"], OTHERS[-1])
     body = last.json()
     assert (body["status"], body["missing_services"]) == ("completed", [])
     assert body["completed_at"] is not None
@@ -187,7 +187,7 @@ async def test_access_export_gathers_every_service(
     )
     assert resp.status_code == 201
     export = (await client.get(f"{URL}/{opened['id']}/export", headers=as_person(me))).json()
-    assert (export["complete"], export["missing_services"]) == (False, ["matching", "analytics", "gateway"])
+    assert (export["complete"], export["missing_services"]) == (False, ["matching", "analytics"])
     assert export["services"]["scheduling"] == {"sessions": [{"id": "s1"}]}
     consent = export["services"]["consent"]
     assert [c["purpose"] for c in consent["consents"]] == ["vendor_sharing"]
