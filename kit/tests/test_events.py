@@ -22,7 +22,9 @@ from tandem_kit.events import (
     Subscription,
     emit,
     outbox_messages,
+    redelivery_delay,
 )
+from tandem_kit.tasks import cancel_and_wait
 from tandem_kit.testing import Infra, eventually
 
 # Any service's tree builds the kit tables; consent's is the smallest.
@@ -47,6 +49,11 @@ async def emit_many(db: Database, count: int, start: int = 0) -> list[uuid.UUID]
         for n in range(start, start + count):
             ids.append((await emit(session, ThingHappened(n=n))).id)
     return ids
+
+
+class ThingRetried(DomainEvent):
+    source: ClassVar[str] = "kittest"
+    n: int
 
 
 class Recorder:
@@ -143,3 +150,44 @@ async def test_broker_outage_loses_nothing_and_duplicates_nothing(database: Data
         await asyncio.gather(*tasks, return_exceptions=True)
         await broker.close()
         nats.stop()
+
+
+def test_redelivery_backs_off_to_a_minute() -> None:
+    assert [redelivery_delay(n) for n in (None, 1, 2, 3, 6, 7, 20)] == [1, 1, 2, 4, 32, 60, 60]
+    # The 20 deliveries a subscription allows span about a quarter of an hour.
+    assert 14 * 60 < sum(redelivery_delay(n) for n in range(1, Subscription.max_deliver)) < 20 * 60
+
+
+async def test_a_failed_event_comes_again_and_is_applied_once(database: Database, infra: Infra) -> None:
+    broker = Broker(infra.nats.url, name="kit-test-retry")
+    broker.start()
+    attempts: list[int] = []
+
+    async def flaky(session: AsyncSession, envelope: EventEnvelope) -> None:
+        attempts.append(envelope.data["n"])
+        if len(attempts) == 1:
+            raise RuntimeError("dependency down")
+
+    relay = OutboxRelay(database.engine, broker, poll_seconds=0.05)
+    consumer = EventConsumer(
+        broker,
+        database.sessionmaker,
+        Subscription(
+            name=f"kittest-{uuid.uuid4().hex[:8]}", subjects=["tandem.kittest.ThingRetried"], handler=flaky
+        ),
+    )
+    tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]
+    try:
+        async with database.sessionmaker() as session, session.begin():
+            await emit(session, ThingRetried(n=41))
+        await eventually(lambda: consumer.applied == 1)
+        assert attempts == [41, 41]
+        # Both loops end on request, without being cancelled.
+        relay.stop()
+        consumer.stop()
+        done, _ = await asyncio.wait(tasks, timeout=5)
+        assert len(done) == 2
+        assert not any(t.cancelled() for t in done)
+    finally:
+        await cancel_and_wait(*tasks)
+        await broker.close()
