@@ -1,4 +1,5 @@
-"""Answering access and erasure requests for one person's data (GDPR articles 15 and 17).
+"""Answering access and erasure requests for one person's data (GDPR articles 15 and 17), and
+purging what consent's retention policies say has expired.
 
 The consent service opens a request and emits `DataSubjectRequestOpened` naming every service that
 holds personal data. Each of those services subscribes with `person_data_subscription`: it runs its
@@ -14,8 +15,9 @@ answered, so it is logged and the local work commits.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -90,4 +92,40 @@ def person_data_subscription(
 
     return Subscription(
         name=f"{service}-data-subject-requests", subjects=[REQUEST_OPENED], handler=answer_request
+    )
+
+
+PURGE_REQUESTED = "tandem.consent.RetentionPurgeRequested"
+
+Purge = Callable[[AsyncSession, datetime, str], Awaitable[int]]
+"""`purge(session, cutoff, action)`: delete (`action="delete"`) or de-identify (`"anonymize"`) the
+category's records whose retention clock started before `cutoff`; returns how many it touched."""
+
+
+def retention_subscription(*, service: str, purges: Mapping[str, Purge]) -> Subscription:
+    """A durable consumer that purges this service's expired categories when consent's retention run
+    asks (`RetentionPurgeRequested`), in the event's transaction: a failed purge is retried."""
+
+    async def purge_category(session: AsyncSession, envelope: EventEnvelope) -> None:
+        data = envelope.data
+        if data.get("service") != service:
+            return
+        category, action = str(data["category"]), str(data["action"])
+        purge = purges.get(category)
+        if purge is None:
+            # A policy consent knows and this service does not: say so, retrying cannot help.
+            log.warning("privacy.retention.unknown_category", category=category, run_id=data.get("run_id"))
+            return
+        cutoff = datetime.fromisoformat(str(data["cutoff"]))
+        count = await purge(session, cutoff, action)
+        log.info(
+            "privacy.retention.purged",
+            category=category,
+            action=action,
+            records=count,
+            run_id=data.get("run_id"),
+        )
+
+    return Subscription(
+        name=f"{service}-retention-purges", subjects=[PURGE_REQUESTED], handler=purge_category
     )
