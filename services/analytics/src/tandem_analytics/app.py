@@ -5,24 +5,45 @@ from fastapi import FastAPI
 from tandem_analytics.fact.consumers import SUBSCRIPTIONS
 from tandem_analytics.graphql import schema
 from tandem_analytics.kpi import endpoints as kpi_endpoints
+from tandem_analytics.privacy.consumers import data_subject_requests
 from tandem_analytics.settings import Settings
 from tandem_analytics.telemetry import endpoints as telemetry_endpoints
 from tandem_analytics.vendor import endpoints as vendor_endpoints
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
+from tandem_kit.oauth_client import ServiceClient, service_client
 
 ROUTERS = [vendor_endpoints.router, telemetry_endpoints.router, kpi_endpoints.router]
 
 
-def create_app(settings: Settings | None = None, *, token_verifier: TokenVerifier | None = None) -> FastAPI:
+def consent_client(settings: Settings) -> ServiceClient:
+    """The production consent client: data-subject request receipts (write)."""
+    return service_client(settings, settings.consent_url, ["consent:write"])
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    token_verifier: TokenVerifier | None = None,
+    consent: ServiceClient | None = None,
+) -> FastAPI:
+    """`consent` replaces the consent service client (tests pass one bound to the real consent app)."""
     settings = settings or Settings()
+    owned = consent is None
+    client = consent or consent_client(settings)
+
+    async def close_consent_client(_: FastAPI) -> None:
+        if owned:  # a client passed in belongs to the caller
+            await client.aclose()
+
     app = create_service_app(
         name="analytics",
         settings=settings,
         routers=ROUTERS,
         graphql_schema=schema,
-        subscriptions=SUBSCRIPTIONS,
+        subscriptions=[*SUBSCRIPTIONS, data_subject_requests(client)],
         token_verifier=token_verifier,
+        on_shutdown=[close_consent_client],
     )
     app.state.settings = settings
     return app

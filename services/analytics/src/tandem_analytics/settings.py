@@ -6,13 +6,14 @@ from fastapi import Depends, Request
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from tandem_kit.settings import KitSettings
+from tandem_kit.settings import CallerSettings
 
 
-class Settings(KitSettings):
+class Settings(CallerSettings):
     model_config = SettingsConfigDict(env_prefix="ANALYTICS_", extra="ignore", env_nested_delimiter="__")
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/analytics"
+    client_id: str = Field(default="analytics", description="This service's OAuth client id.")
     webhook_tolerance_seconds: int = Field(
         default=300, ge=1, le=3600, description="Accepted clock skew of `webhook-timestamp`, either way."
     )

@@ -1,0 +1,169 @@
+"""Every row analytics holds about one person, and the statements that de-identify those rows.
+
+A person appears as a participant (`participant_id`) or as a provider: through their provider
+records (`provider_facts.person_id` -> `provider_id`, the id the other facts carry), or directly when
+a vendor sent the person id as telemetry `provider_id`.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Select, case, false, null, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_analytics.models import (
+    EngagementFact,
+    MatchFact,
+    ProviderFact,
+    SessionFact,
+    SessionTelemetry,
+    SlaFact,
+    Vendor,
+)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The person a request is about, with the provider records that stand for them in the facts."""
+
+    person_id: UUID
+    provider_ids: frozenset[UUID]
+
+
+async def subject(session: AsyncSession, person_id: UUID) -> Subject:
+    provider_ids = await session.scalars(
+        select(ProviderFact.provider_id).where(ProviderFact.person_id == person_id)
+    )
+    return Subject(person_id, frozenset(provider_ids))
+
+
+def _as_provider(column: Any, who: Subject) -> ColumnElement[bool]:
+    return column.in_(who.provider_ids) if who.provider_ids else false()
+
+
+def _involving(model: Any, who: Subject) -> ColumnElement[bool]:
+    return or_(model.participant_id == who.person_id, _as_provider(model.provider_id, who))
+
+
+def _telemetry_involving(who: Subject) -> ColumnElement[bool]:
+    t = SessionTelemetry
+    return or_(
+        t.participant_id == who.person_id, t.provider_id == who.person_id, _as_provider(t.provider_id, who)
+    )
+
+
+# Statement builders
+
+
+def providers_statement(who: Subject) -> Select[tuple[ProviderFact]]:
+    return (
+        select(ProviderFact)
+        .where(ProviderFact.person_id == who.person_id)
+        .order_by(ProviderFact.registered_at, ProviderFact.provider_id)
+    )
+
+
+def matches_statement(who: Subject) -> Select[tuple[MatchFact]]:
+    return (
+        select(MatchFact)
+        .where(_involving(MatchFact, who))
+        .order_by(MatchFact.approved_at, MatchFact.match_id)
+    )
+
+
+def engagements_statement(who: Subject) -> Select[tuple[EngagementFact]]:
+    return (
+        select(EngagementFact)
+        .where(_involving(EngagementFact, who))
+        .order_by(EngagementFact.created_at, EngagementFact.engagement_id)
+    )
+
+
+def sessions_statement(who: Subject) -> Select[tuple[SessionFact]]:
+    # A cancellation applied before its booking leaves a row without people: it is theirs through
+    # the engagement.
+    engagements = select(EngagementFact.engagement_id).where(_involving(EngagementFact, who))
+    return (
+        select(SessionFact)
+        .where(or_(_involving(SessionFact, who), SessionFact.engagement_id.in_(engagements)))
+        .order_by(SessionFact.starts_at.nulls_last(), SessionFact.session_id)
+    )
+
+
+def sla_breaches_statement(who: Subject) -> Select[tuple[SlaFact]]:
+    """Breaches carry no person column: they are the person's through their engagement or match."""
+    engagements = select(EngagementFact.engagement_id).where(_involving(EngagementFact, who))
+    matches = select(MatchFact.match_id).where(_involving(MatchFact, who))
+    return (
+        select(SlaFact)
+        .where(or_(SlaFact.engagement_id.in_(engagements), SlaFact.match_id.in_(matches)))
+        .order_by(SlaFact.breached_at, SlaFact.engagement_id, SlaFact.sla)
+    )
+
+
+def telemetry_statement(who: Subject) -> Select[tuple[SessionTelemetry, str]]:
+    t = SessionTelemetry
+    return (
+        select(t, Vendor.name)
+        .join(Vendor, Vendor.id == t.vendor_id)
+        .where(_telemetry_involving(who))
+        .order_by(t.occurred_at, t.received_at, t.id)
+    )
+
+
+# Executors
+
+
+async def rows(session: AsyncSession, statement: Select[tuple[Any]]) -> Sequence[Any]:
+    return (await session.scalars(statement)).all()
+
+
+async def telemetry(session: AsyncSession, who: Subject) -> Sequence[tuple[SessionTelemetry, str]]:
+    return [(row, name) for row, name in (await session.execute(telemetry_statement(who))).tuples()]
+
+
+def _swap(column: Any, aliases: Mapping[UUID, UUID]) -> Any:
+    return case(aliases, value=column, else_=column) if aliases else column
+
+
+async def de_identify(
+    session: AsyncSession, who: Subject, *, alias: UUID, provider_aliases: Mapping[UUID, UUID]
+) -> dict[str, int]:
+    """Replace the person's id by `alias` and each of their provider ids by its alias, everywhere;
+    drop the ratings they gave. Returns the rows changed per table."""
+    changed: dict[str, int] = {}
+    result = await session.execute(
+        update(ProviderFact)
+        .where(ProviderFact.person_id == who.person_id)
+        .values(person_id=alias, provider_id=_swap(ProviderFact.provider_id, provider_aliases))
+        .returning(ProviderFact.provider_id)
+        .execution_options(synchronize_session=False)
+    )
+    changed["provider_facts"] = len(result.all())
+    for model in (MatchFact, EngagementFact, SessionFact):
+        participant = case((model.participant_id == who.person_id, alias), else_=model.participant_id)
+        result = await session.execute(
+            update(model)
+            .where(_involving(model, who))
+            .values(participant_id=participant, provider_id=_swap(model.provider_id, provider_aliases))
+            .returning(model.participant_id)
+            .execution_options(synchronize_session=False)
+        )
+        changed[model.__tablename__] = len(result.all())
+    t = SessionTelemetry
+    as_participant = t.participant_id == who.person_id
+    result = await session.execute(
+        update(t)
+        .where(_telemetry_involving(who))
+        .values(
+            participant_id=case((as_participant, alias), else_=t.participant_id),
+            provider_id=_swap(t.provider_id, {**provider_aliases, who.person_id: alias}),
+            rating=case((as_participant, null()), else_=t.rating),
+        )
+        .returning(t.id)
+        .execution_options(synchronize_session=False)
+    )
+    changed["session_telemetry"] = len(result.all())
+    return changed

@@ -1,0 +1,187 @@
+"""Access and erasure for one person (GDPR articles 15 and 17), answered to consent's requests.
+
+Access exports every row that is about the person, grouped by kind, with their role in it and
+without the other party's ids. Erasure keeps the facts the KPIs count but de-identifies them: the
+person's id becomes one fresh random id per request, each of their provider records a fresh random
+id of its own (so distinct counts of people and coaches stay right), and ratings they gave are
+dropped. Nothing is deleted, so every KPI keeps its value. See docs/analytics.md, "Personal data".
+"""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_analytics.models import (
+    EngagementFact,
+    MatchFact,
+    ProviderFact,
+    SessionFact,
+    SessionTelemetry,
+    SlaFact,
+)
+from tandem_analytics.privacy import repository
+from tandem_analytics.privacy.repository import Subject
+from tandem_kit.privacy import Answer
+
+log = structlog.get_logger("tandem.analytics.privacy")
+
+NOTHING_HELD = "Analytics holds no data about this person."
+KINDS = ("provider_records", "matches", "engagements", "sessions", "sla_breaches", "session_telemetry")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _id(value: UUID | None) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _role(who: Subject, participant_id: UUID | None, provider_id: UUID | None) -> str | None:
+    if participant_id == who.person_id:
+        return "participant"
+    if provider_id == who.person_id or provider_id in who.provider_ids:
+        return "provider"
+    return None
+
+
+def _own_provider_id(role: str | None, provider_id: UUID | None) -> dict[str, Any]:
+    # A participant's coach or mentor is someone else: their id stays out of the export.
+    return {"provider_id": _id(provider_id)} if role == "provider" else {}
+
+
+def _provider(row: ProviderFact) -> dict[str, Any]:
+    return {
+        "provider_id": str(row.provider_id),
+        "program_id": str(row.program_id),
+        "kind": row.kind,
+        "capacity": row.capacity,
+        "registered_at": _iso(row.registered_at),
+    }
+
+
+def _match(who: Subject, row: MatchFact) -> dict[str, Any]:
+    role = _role(who, row.participant_id, row.provider_id)
+    return {
+        "match_id": str(row.match_id),
+        "program_id": str(row.program_id),
+        "role": role,
+        **_own_provider_id(role, row.provider_id),
+        "provider_kind": row.provider_kind,
+        "track": row.track,
+        "approved_at": _iso(row.approved_at),
+        "ended_at": _iso(row.ended_at),
+    }
+
+
+def _engagement(who: Subject, row: EngagementFact) -> dict[str, Any]:
+    role = _role(who, row.participant_id, row.provider_id)
+    return {
+        "engagement_id": str(row.engagement_id),
+        "match_id": str(row.match_id),
+        "program_id": str(row.program_id),
+        "role": role,
+        **_own_provider_id(role, row.provider_id),
+        "kickoff_due_at": _iso(row.kickoff_due_at),
+        "created_at": _iso(row.created_at),
+    }
+
+
+def _session(who: Subject, row: SessionFact, engagement_roles: dict[UUID, str | None]) -> dict[str, Any]:
+    role = _role(who, row.participant_id, row.provider_id) or engagement_roles.get(row.engagement_id)
+    return {
+        "session_id": str(row.session_id),
+        "engagement_id": str(row.engagement_id),
+        "match_id": _id(row.match_id),
+        "role": role,
+        **_own_provider_id(role, row.provider_id),
+        "kind": row.kind,
+        "starts_at": _iso(row.starts_at),
+        "ends_at": _iso(row.ends_at),
+        "booked_at": _iso(row.booked_at),
+        "cancelled_at": _iso(row.cancelled_at),
+    }
+
+
+def _sla_breach(row: SlaFact) -> dict[str, Any]:
+    return {
+        "engagement_id": str(row.engagement_id),
+        "match_id": str(row.match_id),
+        "sla": row.sla,
+        "due_at": _iso(row.due_at),
+        "breached_at": _iso(row.breached_at),
+    }
+
+
+def _telemetry(who: Subject, row: SessionTelemetry, vendor: str) -> dict[str, Any]:
+    role = _role(who, row.participant_id, row.provider_id)
+    return {
+        "id": str(row.id),
+        "vendor": vendor,
+        "type": row.type,
+        "occurred_at": _iso(row.occurred_at),
+        "vendor_session_id": row.vendor_session_id,
+        "session_id": _id(row.session_id),
+        "engagement_id": _id(row.engagement_id),
+        "match_id": _id(row.match_id),
+        "role": role,
+        **_own_provider_id(role, row.provider_id),
+        "started_at": _iso(row.started_at),
+        "duration_minutes": row.duration_minutes,
+        # The rating is the participant's own words about their coach, so only theirs to see.
+        **({"rating": row.rating} if role == "participant" else {}),
+        "received_at": _iso(row.received_at),
+    }
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items() if n)
+
+
+async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
+    """Every row about the person, grouped by kind (the same data gives the same export)."""
+    who = await repository.subject(session, person_id)
+    engagements = await repository.rows(session, repository.engagements_statement(who))
+    engagement_roles = {e.engagement_id: _role(who, e.participant_id, e.provider_id) for e in engagements}
+    export: dict[str, list[dict[str, Any]]] = {
+        "provider_records": [
+            _provider(r) for r in await repository.rows(session, repository.providers_statement(who))
+        ],
+        "matches": [
+            _match(who, r) for r in await repository.rows(session, repository.matches_statement(who))
+        ],
+        "engagements": [_engagement(who, r) for r in engagements],
+        "sessions": [
+            _session(who, r, engagement_roles)
+            for r in await repository.rows(session, repository.sessions_statement(who))
+        ],
+        "sla_breaches": [
+            _sla_breach(r) for r in await repository.rows(session, repository.sla_breaches_statement(who))
+        ],
+        "session_telemetry": [_telemetry(who, r, v) for r, v in await repository.telemetry(session, who)],
+    }
+    counts = {kind: len(export[kind]) for kind in KINDS}
+    records = sum(counts.values())
+    if not records:
+        return Answer(0, NOTHING_HELD)
+    return Answer(records, f"Exported {records} row(s): {_counts(counts)}.", dict(export))
+
+
+async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
+    """De-identify every row about the person; runs in the caller's transaction (no commit here)."""
+    who = await repository.subject(session, person_id)
+    alias = uuid4()
+    provider_aliases = {provider_id: uuid4() for provider_id in sorted(who.provider_ids)}
+    counts = await repository.de_identify(session, who, alias=alias, provider_aliases=provider_aliases)
+    records = sum(counts.values())
+    log.info("analytics.privacy.erased", person_id=str(person_id), **counts)
+    if not records:
+        return Answer(0, NOTHING_HELD)
+    return Answer(
+        records,
+        f"De-identified {records} row(s) ({_counts(counts)}): the person's id and their provider ids "
+        "replaced by random ids, ratings they gave removed; the facts stay for the program KPIs.",
+    )
