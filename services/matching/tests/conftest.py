@@ -63,7 +63,7 @@ async def app(infra: Infra, consent_app: FastAPI) -> AsyncIterator[FastAPI]:
     )
     consent = ServiceClient(
         "http://consent.test",
-        StaticToken(lambda: infra.keys.token("consent:read", sub="matching")),
+        StaticToken(lambda: infra.keys.token("consent:read", "consent:write", sub="matching")),
         transport=httpx.ASGITransport(app=consent_app),
     )
     matching = create_app(settings, token_verifier=infra.keys.verifier("matching"), consent=consent)

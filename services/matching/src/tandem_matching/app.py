@@ -10,6 +10,7 @@ from tandem_matching.consent.gate import ConsentGate, consent_subscription
 from tandem_matching.graphql import schema
 from tandem_matching.intake import endpoints as intake_endpoints
 from tandem_matching.match import endpoints as match_endpoints
+from tandem_matching.privacy import service as privacy
 from tandem_matching.program import endpoints as program_endpoints
 from tandem_matching.proposal import endpoints as proposal_endpoints
 from tandem_matching.provider import endpoints as provider_endpoints
@@ -38,7 +39,8 @@ def create_app(
     token_verifier: TokenVerifier | None = None,
     consent: ServiceClient | None = None,
 ) -> FastAPI:
-    """`consent` replaces the consent service client (tests pass one bound to the real consent app)."""
+    """`consent` replaces the consent service client (tests pass one bound to the real consent app); it
+    serves consent checks and the receipts of data-subject requests."""
     settings = settings or Settings()
     owned = consent is None
     client = consent or consent_client(settings)
@@ -53,7 +55,7 @@ def create_app(
         settings=settings,
         routers=ROUTERS,
         graphql_schema=schema,
-        subscriptions=[consent_subscription(gate)],
+        subscriptions=[consent_subscription(gate), privacy.subscription(client)],
         token_verifier=token_verifier,
         on_shutdown=[close_consent_client],
     )

@@ -1,0 +1,1 @@
+"""A person's data in matching: the access export and the erasure (GDPR articles 15 and 17)."""

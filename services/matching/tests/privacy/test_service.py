@@ -1,0 +1,380 @@
+"""Access and erasure requests opened in the real consent service and answered by matching.
+
+The matching app of the session runs its consumers, so every request opened here is answered through
+the real broker; the data is committed (fresh person ids per test) so that consumer can see it.
+"""
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from tandem_consent.events import DataSubjectRequestOpened
+from tandem_kit.events import EventConsumer, EventEnvelope, outbox_messages, processed_events
+from tandem_kit.oauth_client import ServiceClient, StaticToken
+from tandem_kit.testing import asgi_client, eventually, sessionmaker_of
+from tandem_matching.models import Intake
+from tandem_matching.privacy import service as privacy
+
+API = "/api/v1/matching"
+REQUESTS = "/api/v1/consent/data-subject-requests"
+CONSUMER = "matching-data-subject-requests"
+
+
+async def _consent(world: Any, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    async with asgi_client(world.consent_app) as consent:
+        resp = await consent.request(
+            method, path, json=body, headers=world.keys.headers("consent:read", "consent:write")
+        )
+    assert resp.status_code in (200, 201), resp.text
+    return resp.json()
+
+
+async def _open(world: Any, person_id: str, kind: str) -> dict[str, Any]:
+    request: dict[str, Any] = await _consent(world, "POST", REQUESTS, {"person_id": person_id, "kind": kind})
+    return request
+
+
+async def _receipt(world: Any, request_id: str) -> dict[str, Any]:
+    """Matching's receipt, once the consumer has answered through the broker."""
+
+    async def answered() -> dict[str, Any] | None:
+        request = await _consent(world, "GET", f"{REQUESTS}/{request_id}")
+        return next((r for r in request["receipts"] if r["service"] == "matching"), None)
+
+    found: dict[str, Any] = await eventually(answered, timeout=20)
+    return found
+
+
+async def _envelope(world: Any, request_id: str) -> EventEnvelope:
+    """The DataSubjectRequestOpened event exactly as consent put it in its outbox."""
+    async with sessionmaker_of(world.consent_app)() as session:
+        payload = await session.scalar(
+            select(outbox_messages.c.payload).where(
+                outbox_messages.c.subject == "tandem.consent.DataSubjectRequestOpened",
+                outbox_messages.c.payload["data"]["request_id"].astext == request_id,
+            )
+        )
+    return EventEnvelope.model_validate(payload)
+
+
+async def _get(world: Any, path: str, *, status: int = 200) -> Any:
+    resp = await world.client.get(API + path, headers=world.headers)
+    assert resp.status_code == status, resp.text
+    return resp.json()
+
+
+async def _approve(world: Any, proposal: dict[str, Any]) -> dict[str, Any]:
+    resp = await world.client.post(
+        f"{API}/proposals/{proposal['id']}/approve", json={}, headers=world.headers
+    )
+    assert resp.status_code == 200, resp.text
+    match: dict[str, Any] = resp.json()
+    return match
+
+
+async def _participant_world(world: Any) -> dict[str, Any]:
+    """P: a coach match, a track override with a reason, a pending mentor proposal. Q: a coach match
+    with the same coach."""
+    program = await world.program()
+    coach = await world.coach(program)
+    mentor = await world.mentor(program)
+    person = await world.intake(program, behavioural_goals=["stakeholder_management", "influence"])
+    other = await world.intake(program)
+    resp = await world.client.post(
+        f"{API}/intakes/{person['id']}/track-override",
+        json={"track": "coach_then_mentor", "reason": "Private: wants sponsorship after the sprint"},
+        headers=world.headers,
+    )
+    assert resp.status_code == 200, resp.text
+    match = await _approve(world, await world.proposal(person, kind="coach"))
+    pending = await world.proposal(person, kind="mentor")
+    other_match = await _approve(world, await world.proposal(other))
+    return {
+        "program": program,
+        "coach": coach,
+        "mentor": mentor,
+        "person": person,
+        "other": other,
+        "match": match,
+        "pending": pending,
+        "other_match": other_match,
+    }
+
+
+async def test_access_exports_the_participants_rows_only(committed_world: Any) -> None:
+    world = committed_world
+    w = await _participant_world(world)
+    person_id = w["person"]["person_id"]
+
+    request = await _open(world, person_id, "access")
+    receipt = await _receipt(world, request["id"])
+
+    # 1 intake, 2 proposals with 1 ranked candidate each, 1 match, 2 audit entries (override, approval).
+    assert (receipt["outcome"], receipt["records"]) == ("completed", 8)
+    assert receipt["detail"] == (
+        "Exported 8 record(s): 1 intakes, 0 providers, 2 proposals, 0 candidacies, 1 matches, "
+        "2 decisions, 2 ranked candidates."
+    )
+    export = (await _consent(world, "GET", f"{REQUESTS}/{request['id']}/export"))["services"]["matching"]
+    assert [i["id"] for i in export["intakes"]] == [w["person"]["id"]]
+    assert set(export["intakes"][0]["behavioural_goals"]) == {"stakeholder_management", "influence"}
+    assert [p["provider_kind"] for p in export["proposals"]] == ["coach", "mentor"]
+    assert [len(p["candidates"]) for p in export["proposals"]] == [1, 1]
+    assert export["matches"] == [
+        {
+            "id": w["match"]["id"],
+            "program_id": w["program"]["id"],
+            "provider_kind": "coach",
+            "track": "coach_then_mentor",
+            "score": w["match"]["score"],
+            "status": "active",
+            "approved_at": export["matches"][0]["approved_at"],
+            "ended_at": None,
+            "end_reason": None,
+            "previous_match_id": None,
+            "intake_id": w["person"]["id"],
+            "proposal_id": w["match"]["proposal_id"],
+            "role": "participant",
+        }
+    ]
+    assert [(d["action"], d["reason"]) for d in export["decisions"]] == [
+        ("track_overridden", "Private: wants sponsorship after the sprint"),
+        ("approved", None),
+    ]
+    assert export["providers"] == export["candidacies"] == []
+    text = json.dumps(export)
+    for someone_else in (
+        w["other"]["person_id"],
+        w["other"]["id"],
+        w["coach"]["person_id"],
+        w["coach"]["id"],
+    ):
+        assert someone_else not in text
+
+
+async def test_access_exports_the_providers_side(committed_world: Any) -> None:
+    world = committed_world
+    w = await _participant_world(world)
+
+    request = await _open(world, w["coach"]["person_id"], "access")
+    receipt = await _receipt(world, request["id"])
+
+    # 1 provider profile, ranked twice, 2 matches, 2 approvals naming the provider.
+    assert (receipt["outcome"], receipt["records"]) == ("completed", 7)
+    export = (await _consent(world, "GET", f"{REQUESTS}/{request['id']}/export"))["services"]["matching"]
+    assert [p["id"] for p in export["providers"]] == [w["coach"]["id"]]
+    assert export["providers"][0]["skills"] == {"ml_engineering": 4, "data_platforms": 3}
+    assert {c["provider_id"] for c in export["candidacies"]} == {w["coach"]["id"]}
+    assert [(m["role"], m["provider_id"]) for m in export["matches"]] == [("provider", w["coach"]["id"])] * 2
+    assert [d["action"] for d in export["decisions"]] == ["approved", "approved"]
+    text = json.dumps(export)
+    for someone_else in (
+        w["person"]["person_id"],
+        w["person"]["id"],
+        w["other"]["person_id"],
+        w["other"]["id"],
+    ):
+        assert someone_else not in text
+
+
+async def test_access_for_a_stranger_holds_nothing(committed_world: Any) -> None:
+    request = await _open(committed_world, str(uuid.uuid4()), "access")
+
+    receipt = await _receipt(committed_world, request["id"])
+
+    assert (receipt["outcome"], receipt["records"], receipt["detail"]) == (
+        "nothing_held",
+        0,
+        "Matching holds no data about this person.",
+    )
+
+
+async def test_erasure_deletes_the_participants_content_and_keeps_the_match(committed_world: Any) -> None:
+    world = committed_world
+    w = await _participant_world(world)
+    person_id = w["person"]["person_id"]
+    rate_before = await _get(world, f"/programs/{w['program']['id']}/reassignment-rate")
+
+    receipt = await _receipt(world, (await _open(world, person_id, "erasure"))["id"])
+
+    # Deleted: the pending mentor proposal and its candidate. De-identified: the intake, the approved
+    # proposal, the match, the two audit entries.
+    assert (receipt["outcome"], receipt["records"]) == ("completed", 7)
+    assert receipt["detail"] == (
+        "Deleted 0 intake(s), 1 proposal(s), 1 ranked candidate(s), 0 provider profile(s); "
+        "de-identified 1 intake(s), 1 proposal(s), 0 provider profile(s), 1 match(es), 2 audit entr(ies), "
+        "0 other people's manager chain(s)."
+    )
+    intake = await _get(world, f"/intakes/{w['person']['id']}")
+    stand_in = intake["person_id"]
+    assert stand_in != person_id
+    assert (intake["behavioural_goals"], intake["triggers"], intake["timezone"], intake["track_reason"]) == (
+        [],
+        [],
+        "UTC",
+        "",
+    )
+    assert intake["track"] == "coach_then_mentor"
+    match = await _get(world, f"/matches/{w['match']['id']}")
+    assert (match["participant_id"], match["status"], match["provider_id"]) == (
+        stand_in,
+        "active",
+        w["coach"]["id"],
+    )
+    assert (await _get(world, f"/proposals/{w['match']['proposal_id']}"))["participant_id"] == stand_in
+    await _get(world, f"/proposals/{w['pending']['id']}", status=404)
+    decisions = await _get(world, f"/programs/{w['program']['id']}/decisions")
+    override = next(d for d in decisions if d["action"] == "track_overridden")
+    assert (override["reason"], override["actor"]) == (None, "client:test-client")
+    # Someone else's data is untouched; program statistics still count the match.
+    other = await _get(world, f"/intakes/{w['other']['id']}")
+    assert (other["person_id"], other["behavioural_goals"]) == (
+        w["other"]["person_id"],
+        ["stakeholder_management"],
+    )
+    assert (await _get(world, f"/matches/{w['other_match']['id']}"))["participant_id"] == w["other"][
+        "person_id"
+    ]
+    assert await _get(world, f"/programs/{w['program']['id']}/reassignment-rate") == rate_before
+    # The person, asking with their own token, finds nothing; a new access request holds nothing.
+    mine = await world.client.get(
+        f"{API}/programs/{w['program']['id']}/intakes", headers=world.person(person_id)
+    )
+    assert mine.json() == []
+    access = await _receipt(world, (await _open(world, person_id, "access"))["id"])
+    assert (access["outcome"], access["records"]) == ("nothing_held", 0)
+
+
+async def test_erasure_of_a_provider_leaves_the_pool(committed_world: Any) -> None:
+    world = committed_world
+    program = await world.program()
+    coach = await world.coach(program)
+    person_id = coach["person_id"]
+    # The same person also registered as a mentor, never ranked: that profile is simply deleted.
+    idle = await world.mentor(program, person_id=person_id)
+    participant = await world.intake(program)
+    match = await _approve(world, await world.proposal(participant))
+    reporting = await world.intake(program, manager_chain=[person_id, str(uuid.uuid4())])
+    waiting = await world.proposal(await world.intake(program))
+
+    receipt = await _receipt(world, (await _open(world, person_id, "erasure"))["id"])
+
+    assert (receipt["outcome"], receipt["records"]) == ("completed", 5)
+    await _get(world, f"/providers/{idle['id']}", status=404)
+    kept = await _get(world, f"/providers/{coach['id']}")
+    stand_in = kept["person_id"]
+    assert stand_in != person_id
+    assert (kept["skills"], kept["working_hours"], kept["languages"], kept["timezone"]) == ({}, [], [], "UTC")
+    assert (kept["capacity"], kept["active_load"], kept["eligible"]) == (1, 1, False)
+    eligibility = await _get(world, f"/providers/{coach['id']}/eligibility")
+    assert (eligibility["calibration_median"], eligibility["rating_median"]) == (None, None)
+    assert (await _get(world, f"/matches/{match['id']}"))["provider_person_id"] == stand_in
+    async with sessionmaker_of(world.app)() as session:  # the chain is not part of the read API
+        chain = await session.scalar(
+            select(Intake.manager_chain).where(Intake.id == uuid.UUID(reporting["id"]))
+        )
+    assert chain[0] == stand_in
+    assert person_id not in chain
+    # A proposal made before the erasure can no longer be approved to the erased provider.
+    resp = await world.client.post(f"{API}/proposals/{waiting['id']}/approve", json={}, headers=world.headers)
+    assert (resp.status_code, resp.json()["type"]) == (
+        409,
+        "https://tandem.dev/problems/provider-at-capacity",
+    )
+    # No new proposal ranks the erased provider; a fresh coach is proposed instead.
+    fresh = await world.coach(program)
+    newcomer = await world.intake(program)
+    proposal = await world.proposal(newcomer)
+    assert [c["provider_id"] for c in proposal["candidates"]] == [fresh["id"]]
+
+
+async def test_replayed_erasure_is_applied_once(committed_world: Any) -> None:
+    world = committed_world
+    w = await _participant_world(world)
+    request = await _open(world, w["person"]["person_id"], "erasure")
+    first = await _receipt(world, request["id"])
+    stand_in = (await _get(world, f"/matches/{w['match']['id']}"))["participant_id"]
+    [consumer] = [c for c in world.app.state.consumers if c.sub.name == CONSUMER]
+    envelope = await _envelope(world, request["id"])
+
+    assert await consumer.apply(envelope) is False
+    assert await consumer.apply(envelope) is False
+    # Even run again past the dedup marker (a redelivery after a lost commit), nothing changes.
+    async with sessionmaker_of(world.app)() as session, session.begin():
+        await consumer.sub.handler(session, envelope)
+
+    receipts = (await _consent(world, "GET", f"{REQUESTS}/{request['id']}"))["receipts"]
+    assert [(r["service"], r["records"]) for r in receipts if r["service"] == "matching"] == [
+        ("matching", first["records"])
+    ]
+    assert (await _get(world, f"/matches/{w['match']['id']}"))["participant_id"] == stand_in
+
+
+async def test_request_not_listing_matching_is_ignored(
+    committed_world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = committed_world
+    intake = await world.intake(await world.program(), consent=False)
+    monkeypatch.setattr(world.consent_app.state.settings, "dsr_services", ["consent"])
+
+    request = await _open(world, intake["person_id"], "erasure")
+    event_id = (await _envelope(world, request["id"])).id
+
+    async def seen() -> bool:
+        async with sessionmaker_of(world.app)() as session:
+            marker = await session.scalar(
+                select(processed_events.c.event_id).where(
+                    processed_events.c.event_id == event_id, processed_events.c.consumer == CONSUMER
+                )
+            )
+        return marker is not None
+
+    await eventually(seen, timeout=20)
+    answered = await _consent(world, "GET", f"{REQUESTS}/{request['id']}")
+    assert [r["service"] for r in answered["receipts"]] == ["consent"]
+    kept = await _get(world, f"/intakes/{intake['id']}")
+    assert (kept["person_id"], kept["behavioural_goals"]) == (intake["person_id"], ["stakeholder_management"])
+
+
+async def test_consent_unreachable_rolls_the_erasure_back(committed_world: Any) -> None:
+    world = committed_world
+    intake = await world.intake(await world.program(), consent=False)
+    event = DataSubjectRequestOpened(
+        request_id=uuid.uuid4(),
+        person_id=uuid.UUID(intake["person_id"]),
+        kind="erasure",
+        due_at=datetime.now(UTC) + timedelta(days=30),
+        services=["consent", "matching"],
+    )
+    envelope = EventEnvelope(
+        id=uuid.uuid4(),
+        type="DataSubjectRequestOpened",
+        source="consent",
+        occurred_at=datetime.now(UTC),
+        data=event.model_dump(mode="json"),
+    )
+    closed = ServiceClient(
+        "http://127.0.0.1:9",
+        StaticToken(lambda: world.keys.token("consent:read", "consent:write", sub="matching")),
+        timeout=0.2,
+    )
+    consumer = EventConsumer(world.app.state.broker, sessionmaker_of(world.app), privacy.subscription(closed))
+    try:
+        with pytest.raises(httpx.TransportError):
+            await consumer.apply(envelope)
+    finally:
+        await closed.aclose()
+
+    kept = await _get(world, f"/intakes/{intake['id']}")
+    assert (kept["person_id"], kept["behavioural_goals"]) == (intake["person_id"], ["stakeholder_management"])
+    # The dedup marker rolled back with the work: the redelivered event will be applied.
+    async with sessionmaker_of(world.app)() as session:
+        marker = await session.scalar(
+            select(processed_events.c.event_id).where(processed_events.c.event_id == envelope.id)
+        )
+    assert marker is None
