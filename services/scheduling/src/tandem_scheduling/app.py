@@ -4,12 +4,13 @@ from fastapi import APIRouter, FastAPI
 
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
-from tandem_kit.events import Subscription
+from tandem_kit.oauth_client import ServiceClient, service_client
 from tandem_scheduling.agreement import endpoints as agreement_endpoints
 from tandem_scheduling.availability import endpoints as availability_endpoints
 from tandem_scheduling.engagement import endpoints as engagement_endpoints
 from tandem_scheduling.engagement.consumers import MATCH_APPROVED
 from tandem_scheduling.graphql import schema
+from tandem_scheduling.privacy.consumers import data_subject_requests
 from tandem_scheduling.session import endpoints as session_endpoints
 from tandem_scheduling.settings import Settings
 from tandem_scheduling.sla import endpoints as sla_endpoints
@@ -22,18 +23,35 @@ ROUTERS: list[APIRouter] = [
     sla_endpoints.router,
     agreement_endpoints.router,
 ]
-SUBSCRIPTIONS: list[Subscription] = [MATCH_APPROVED]
 
 
-def create_app(settings: Settings | None = None, *, token_verifier: TokenVerifier | None = None) -> FastAPI:
+def consent_client(settings: Settings) -> ServiceClient:
+    """The production consent client: data-subject request receipts (write)."""
+    return service_client(settings, settings.consent_url, ["consent:write"])
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    token_verifier: TokenVerifier | None = None,
+    consent: ServiceClient | None = None,
+) -> FastAPI:
+    """`consent` replaces the consent service client (tests pass one bound to the real consent app)."""
     settings = settings or Settings()
+    owned = consent is None
+    client = consent or consent_client(settings)
+
+    async def close_consent_client(_: FastAPI) -> None:
+        if owned:  # a client passed in belongs to the caller
+            await client.aclose()
+
     return create_service_app(
         name="scheduling",
         settings=settings,
         routers=ROUTERS,
         graphql_schema=schema,
-        subscriptions=SUBSCRIPTIONS,
+        subscriptions=[MATCH_APPROVED, data_subject_requests(client)],
         token_verifier=token_verifier,
         on_startup=[sla_tasks.starter(settings.sla_scan_seconds)],
-        on_shutdown=[sla_tasks.stop],
+        on_shutdown=[sla_tasks.stop, close_consent_client],
     )

@@ -1,0 +1,15 @@
+"""Consent's data-subject requests, answered for scheduling's part."""
+
+from tandem_kit.events import Subscription
+from tandem_kit.oauth_client import ServiceClient
+from tandem_kit.privacy import person_data_subscription
+from tandem_scheduling.privacy import service
+
+SERVICE = "scheduling"
+
+
+def data_subject_requests(consent: ServiceClient) -> Subscription:
+    """Answers every access or erasure request that lists scheduling, with a receipt to `consent`."""
+    return person_data_subscription(
+        service=SERVICE, consent=consent, export=service.export_person, erase=service.erase_person
+    )

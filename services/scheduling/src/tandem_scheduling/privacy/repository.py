@@ -1,0 +1,100 @@
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_scheduling.models import Engagement, SessionAttendee, SlaClock, WorkingAgreement
+
+
+async def engagements_of(
+    session: AsyncSession, person_id: UUID, *, for_update: bool = False
+) -> Sequence[Engagement]:
+    """Every engagement the person is party to, as participant or as provider."""
+    statement = (
+        select(Engagement)
+        .where(or_(Engagement.participant_id == person_id, Engagement.provider_person_id == person_id))
+        .order_by(Engagement.created_at, Engagement.id)
+    )
+    if for_update:
+        statement = statement.with_for_update()
+    return (await session.scalars(statement)).all()
+
+
+async def holds_of(session: AsyncSession, person_id: UUID) -> Sequence[SessionAttendee]:
+    statement = (
+        select(SessionAttendee)
+        .where(SessionAttendee.person_id == person_id)
+        .order_by(func.lower(SessionAttendee.during), SessionAttendee.session_id)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def agreements_of(session: AsyncSession, engagement_ids: Sequence[UUID]) -> Sequence[WorkingAgreement]:
+    statement = (
+        select(WorkingAgreement)
+        .where(WorkingAgreement.engagement_id.in_(engagement_ids))
+        .order_by(WorkingAgreement.engagement_id)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def clocks_of(session: AsyncSession, engagement_ids: Sequence[UUID]) -> Sequence[SlaClock]:
+    statement = (
+        select(SlaClock)
+        .where(SlaClock.engagement_id.in_(engagement_ids))
+        .order_by(SlaClock.engagement_id, SlaClock.due_at, SlaClock.id)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def rekey_holds(session: AsyncSession, person_id: UUID, alias: UUID) -> None:
+    """Put `alias` in place of the person in every hold.
+
+    The exclusion constraint stays satisfied: the person's live holds never overlapped, and the alias
+    is new, so the same ranges under the alias cannot collide with anyone.
+    """
+    await session.execute(
+        update(SessionAttendee)
+        .where(SessionAttendee.person_id == person_id)
+        .values(person_id=alias)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def delete_agreements(session: AsyncSession, engagement_ids: Sequence[UUID]) -> None:
+    await session.execute(
+        delete(WorkingAgreement)
+        .where(WorkingAgreement.engagement_id.in_(engagement_ids))
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def restore_met(session: AsyncSession, met: Mapping[UUID, datetime]) -> None:
+    """Give clocks back the `met_at` they had (cancelling a kickoff reopens its clock)."""
+    for clock_id, met_at in met.items():
+        await session.execute(
+            update(SlaClock)
+            .where(SlaClock.id == clock_id, SlaClock.met_at.is_(None))
+            .values(met_at=met_at)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def delete_open_clocks_due_after(
+    session: AsyncSession, engagement_ids: Sequence[UUID], now: datetime
+) -> int:
+    """Delete the engagements' unmet, unbreached clocks that are not due yet; how many."""
+    result = await session.execute(
+        delete(SlaClock)
+        .where(
+            SlaClock.engagement_id.in_(engagement_ids),
+            SlaClock.met_at.is_(None),
+            SlaClock.breached_at.is_(None),
+            SlaClock.due_at > now,
+        )
+        .returning(SlaClock.id)
+        .execution_options(synchronize_session=False)
+    )
+    return len(result.all())

@@ -1,0 +1,236 @@
+"""One person's data in scheduling: the access export and the erasure (GDPR articles 15 and 17).
+
+Both run inside the consent event's transaction (`tandem_kit.privacy`); neither commits. What is
+deleted, what is de-identified and why is written down in docs/scheduling.md ("Personal data").
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_kit.auth import Principal
+from tandem_kit.privacy import Answer
+from tandem_scheduling.models import Engagement, Session, SessionAttendee, SlaClock, WorkingAgreement
+from tandem_scheduling.privacy import repository
+from tandem_scheduling.session import repository as session_repository
+from tandem_scheduling.session import service as session_service
+from tandem_scheduling.session.schemas import SessionCancel
+
+log = structlog.get_logger("tandem.scheduling.privacy")
+
+NOTHING_HELD = "Scheduling holds no data about this person."
+ENDED = "ended"
+# Placeholders for the erased party's columns, which are NOT NULL: a zone without working hours.
+ERASED_TIMEZONE = "Etc/UTC"
+ERASURE_REASON = "The engagement ended with a data-subject erasure."
+# Cancelling goes through the same service call as the API, as this service itself.
+ERASER = Principal(
+    subject="scheduling",
+    client_id="scheduling",
+    scopes=frozenset({"scheduling:write"}),
+    token_id="data-subject-erasure",
+)
+
+
+@dataclass(frozen=True)
+class PersonData:
+    """Every row that is about the person: their engagements and what hangs off them, their holds."""
+
+    engagements: Sequence[Engagement]
+    sessions: Sequence[Session]
+    holds: Sequence[SessionAttendee]
+    agreements: Sequence[WorkingAgreement]
+    clocks: Sequence[SlaClock]
+
+    @property
+    def records(self) -> int:
+        return sum(map(len, (self.engagements, self.sessions, self.holds, self.agreements, self.clocks)))
+
+
+async def find(session: AsyncSession, person_id: UUID, *, for_update: bool = False) -> PersonData:
+    engagements = await repository.engagements_of(session, person_id, for_update=for_update)
+    ids = [e.id for e in engagements]
+    return PersonData(
+        engagements=engagements,
+        sessions=await session_repository.list_for_engagements(session, ids),
+        holds=await repository.holds_of(session, person_id),
+        agreements=await repository.agreements_of(session, ids),
+        clocks=await repository.clocks_of(session, ids),
+    )
+
+
+async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
+    """Everything scheduling holds about the person, grouped by kind; nothing about the other party."""
+    data = await find(session, person_id)
+    if not data.records:
+        return Answer(0, NOTHING_HELD)
+    engagements = {e.id: e for e in data.engagements}
+    export: dict[str, Any] = {
+        "engagements": [_engagement(e, person_id) for e in data.engagements],
+        "sessions": [_session(s, person_id) for s in data.sessions],
+        "session_attendees": [_hold(h) for h in data.holds],
+        "working_agreements": [
+            _agreement(a, engagements[a.engagement_id], person_id) for a in data.agreements
+        ],
+        "sla_clocks": [_clock(c) for c in data.clocks],
+    }
+    detail = (
+        f"{len(data.engagements)} engagement(s), {len(data.sessions)} session(s), "
+        f"{len(data.holds)} calendar hold(s), {len(data.agreements)} working agreement(s), "
+        f"{len(data.clocks)} SLA clock(s)."
+    )
+    return Answer(data.records, detail, export)
+
+
+async def erase_person(session: AsyncSession, person_id: UUID, *, now: datetime | None = None) -> Answer:
+    """End the person's engagements, cancel their future sessions, delete their personal content and
+    put one fresh random id in place of theirs in the rows that statistics still need."""
+    now = now or datetime.now(UTC)
+    data = await find(session, person_id, for_update=True)
+    if not data.records:
+        return Answer(0, NOTHING_HELD)
+    ids = [e.id for e in data.engagements]
+    met = {c.id: c.met_at for c in data.clocks if c.met_at is not None}
+    future = [s for s in data.sessions if s.status == "booked" and s.starts_at > now]
+    for booked in future:
+        await session_service.cancel_session(
+            session, ERASER, booked.engagement_id, booked.id, SessionCancel(reason=ERASURE_REASON), now=now
+        )
+    # A kickoff kept its promise when it was booked; the erasure must not turn that into a breach.
+    await repository.restore_met(session, met)
+    # Promises not yet due are moot once the engagement ends; overdue ones still count as breached.
+    moot = await repository.delete_open_clocks_due_after(session, ids, now)
+
+    alias = uuid4()
+    cancelled = {s.id for s in future}
+    for s in data.sessions:
+        s.booked_by = s.booked_by.replace(str(person_id), str(alias))
+        if s.id not in cancelled:
+            s.cancel_reason = None  # free text, possibly about the person
+    provider_aliases: dict[UUID, UUID] = {}
+    for e in data.engagements:
+        _deidentify(e, person_id, alias, provider_aliases)
+    await session.flush()
+    await repository.rekey_holds(session, person_id, alias)
+    await repository.delete_agreements(session, ids)
+    # The alias is never logged: it would link the old id to the de-identified rows.
+    log.info(
+        "scheduling.privacy.erased",
+        person_id=str(person_id),
+        engagements=len(data.engagements),
+        cancelled=len(future),
+    )
+    detail = (
+        f"Ended and de-identified {len(data.engagements)} engagement(s) with their "
+        f"{len(data.sessions)} session(s) ({len(future)} future one(s) cancelled) and "
+        f"{len(data.clocks)} SLA clock(s) ({moot} not yet due deleted); de-identified "
+        f"{len(data.holds)} calendar hold(s); deleted {len(data.agreements)} working agreement(s)."
+    )
+    return Answer(data.records, detail)
+
+
+def _deidentify(e: Engagement, person_id: UUID, alias: UUID, provider_aliases: dict[UUID, UUID]) -> None:
+    if e.participant_id == person_id:
+        e.participant_id = alias
+        e.participant_timezone, e.participant_working_hours = ERASED_TIMEZONE, []
+    if e.provider_person_id == person_id:
+        e.provider_person_id = alias
+        # The matching provider record id names the person as surely as their person id does.
+        e.provider_id = provider_aliases.setdefault(e.provider_id, uuid4())
+        e.provider_timezone, e.provider_working_hours = ERASED_TIMEZONE, []
+    e.status = ENDED
+
+
+def _roles(e: Engagement, person_id: UUID) -> list[str]:
+    return [
+        role
+        for role, who in (("participant", e.participant_id), ("provider", e.provider_person_id))
+        if who == person_id
+    ]
+
+
+def _engagement(e: Engagement, person_id: UUID) -> dict[str, Any]:
+    roles = _roles(e, person_id)
+    row: dict[str, Any] = {
+        "id": str(e.id),
+        "roles": roles,
+        "match_id": str(e.match_id),
+        "program_id": str(e.program_id),
+        "provider_kind": e.provider_kind,
+        "track": e.track,
+        "status": e.status,
+        "cadence": e.cadence,
+        "session_minutes": e.session_minutes,
+        "planned_months": e.planned_months,
+        "review_every_weeks": e.review_every_weeks,
+        "approved_at": e.approved_at.isoformat(),
+        "created_at": e.created_at.isoformat(),
+    }
+    # Only the person's own side: the other party's ids, zone and hours are theirs.
+    if "participant" in roles:
+        row["participant_timezone"] = e.participant_timezone
+        row["participant_working_hours"] = e.participant_working_hours
+    if "provider" in roles:
+        row["provider_id"] = str(e.provider_id)
+        row["provider_timezone"] = e.provider_timezone
+        row["provider_working_hours"] = e.provider_working_hours
+    return row
+
+
+def _session(s: Session, person_id: UUID) -> dict[str, Any]:
+    return {
+        "id": str(s.id),
+        "engagement_id": str(s.engagement_id),
+        "kind": s.kind,
+        "status": s.status,
+        "starts_at": s.starts_at.isoformat(),
+        "ends_at": s.ends_at.isoformat(),
+        # Who booked is someone else's identifier unless it names the person.
+        "booked_by": s.booked_by if str(person_id) in s.booked_by else None,
+        "cancelled_at": s.cancelled_at.isoformat() if s.cancelled_at else None,
+        "cancel_reason": s.cancel_reason,
+        "created_at": s.created_at.isoformat(),
+    }
+
+
+def _hold(h: SessionAttendee) -> dict[str, Any]:
+    return {
+        "session_id": str(h.session_id),
+        "starts_at": h.during.lower.isoformat() if h.during.lower else None,
+        "ends_at": h.during.upper.isoformat() if h.during.upper else None,
+        "cancelled": h.cancelled,
+    }
+
+
+def _agreement(a: WorkingAgreement, e: Engagement, person_id: UUID) -> dict[str, Any]:
+    roles = _roles(e, person_id)
+    row: dict[str, Any] = {
+        "engagement_id": str(a.engagement_id),
+        "version": a.version,
+        "clauses": a.clauses,
+        "created_at": a.created_at.isoformat(),
+        "updated_at": a.updated_at.isoformat(),
+    }
+    if "participant" in roles:
+        row["participant_signed_at"] = (
+            a.participant_signed_at.isoformat() if a.participant_signed_at else None
+        )
+    if "provider" in roles:
+        row["provider_signed_at"] = a.provider_signed_at.isoformat() if a.provider_signed_at else None
+    return row
+
+
+def _clock(c: SlaClock) -> dict[str, Any]:
+    return {
+        "id": str(c.id),
+        "engagement_id": str(c.engagement_id),
+        "kind": c.kind,
+        "due_at": c.due_at.isoformat(),
+        "met_at": c.met_at.isoformat() if c.met_at else None,
+        "breached_at": c.breached_at.isoformat() if c.breached_at else None,
+    }
