@@ -3,7 +3,7 @@
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
 
@@ -21,7 +21,9 @@ from tandem_kit.events import (
     OutboxRelay,
     Subscription,
     emit,
+    ensure_stream,
     outbox_messages,
+    processed_events,
     redelivery_delay,
 )
 from tandem_kit.tasks import cancel_and_wait
@@ -190,4 +192,46 @@ async def test_a_failed_event_comes_again_and_is_applied_once(database: Database
         assert not any(t.cancelled() for t in done)
     finally:
         await cancel_and_wait(*tasks)
+        await broker.close()
+
+
+async def test_old_sent_events_and_markers_are_pruned(database: Database, infra: Infra) -> None:
+    broker = Broker(infra.nats.url, name="kit-test-prune")
+    relay = OutboxRelay(database.engine, broker, retention_seconds=3600)
+    old_sent, new_sent, old_unsent = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    async with database.sessionmaker() as session, session.begin():
+        hours = [(old_sent, -2), (new_sent, -0.5), (old_unsent, None)]
+        for event_id, published in hours:
+            await session.execute(
+                outbox_messages.insert().values(
+                    id=event_id,
+                    subject="tandem.kittest.ThingHappened",
+                    payload={"n": 1},
+                    published_at=None if published is None else func.now() + timedelta(hours=published),
+                )
+            )
+        for event_id, age in ((old_sent, 2), (new_sent, 0.5)):
+            await session.execute(
+                processed_events.insert().values(
+                    event_id=event_id, consumer="kittest", processed_at=func.now() - timedelta(hours=age)
+                )
+            )
+    assert await relay.prune_once() == (1, 1)
+    async with database.sessionmaker() as session:
+        left = set(await session.scalars(select(outbox_messages.c.id)))
+        markers = set(await session.scalars(select(processed_events.c.event_id)))
+    # Unsent rows are never pruned, however old: nothing accepted is lost.
+    assert left == {new_sent, old_unsent}
+    assert markers == {new_sent}
+
+
+async def test_the_stream_keeps_events_for_the_retention(infra: Infra) -> None:
+    broker = Broker(infra.nats.url, name="kit-test-stream", retention_seconds=86400)
+    broker.start()
+    try:
+        js = await broker.jetstream(timeout=10)
+        assert (await js.stream_info("TANDEM")).config.max_age == 86400
+        await ensure_stream(js, max_age=7 * 86400)
+        assert (await js.stream_info("TANDEM")).config.max_age == 7 * 86400
+    finally:
         await broker.close()

@@ -115,7 +115,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, service=name)
         database = Database(settings.database_url, pool_size=settings.database_pool_size)
-        broker = Broker(settings.nats_url, name=f"tandem-{name}")
+        retention = settings.event_retention_days * 24 * 3600
+        broker = Broker(settings.nats_url, name=f"tandem-{name}", retention_seconds=retention)
         broker.start()
         verifier = token_verifier or TokenVerifier(
             issuer=settings.token_issuer,
@@ -129,7 +130,9 @@ def create_app(
             app.state.sessionmaker = database.sessionmaker
         app.state.broker = broker
         app.state.token_verifier = verifier
-        app.state.relay = OutboxRelay(database.engine, broker, poll_seconds=settings.outbox_poll_seconds)
+        app.state.relay = OutboxRelay(
+            database.engine, broker, poll_seconds=settings.outbox_poll_seconds, retention_seconds=retention
+        )
         app.state.consumers = [EventConsumer(broker, app.state.sessionmaker, sub) for sub in subscriptions]
         tasks: list[asyncio.Task[None]] = []
         if run_relay:
@@ -141,14 +144,15 @@ def create_app(
         try:
             yield
         finally:
-            # Service hooks first, while the database and the broker are still there.
-            for hook in on_shutdown:
-                with contextlib.suppress(Exception):
-                    await hook(app)
+            # Background work first (a consumer may be using a client a hook closes), then the
+            # service hooks, while the database and the broker are still there.
             app.state.relay.stop()
             for consumer in app.state.consumers:
                 consumer.stop()
             await cancel_and_wait(*tasks)
+            for hook in on_shutdown:
+                with contextlib.suppress(Exception):
+                    await hook(app)
             await broker.close()
             if token_verifier is None:
                 await verifier.aclose()

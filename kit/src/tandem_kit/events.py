@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import nats
@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    delete,
     func,
     insert,
     select,
@@ -45,6 +46,7 @@ from tandem_kit.tasks import cancel_and_wait
 log = structlog.get_logger("tandem.events")
 
 STREAM = "TANDEM"
+EVENT_RETENTION_SECONDS = 7 * 24 * 3600.0  # events carry personal data: the stream keeps them a week
 SUBJECT_PREFIX = "tandem"
 NOTIFY_CHANNEL = "tandem_outbox"
 
@@ -125,9 +127,10 @@ async def emit(
 class Broker:
     """A NATS connection that keeps trying until the server is there, and reconnects forever after."""
 
-    def __init__(self, url: str, *, name: str) -> None:
+    def __init__(self, url: str, *, name: str, retention_seconds: float = EVENT_RETENTION_SECONDS) -> None:
         self.url = url
         self.name = name
+        self.retention_seconds = retention_seconds
         self.nc: NatsClient | None = None
         self._connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -168,7 +171,7 @@ class Broker:
         assert self.nc is not None
         js = self.nc.jetstream(timeout=5)
         if not self._stream_ready:
-            await ensure_stream(js)
+            await ensure_stream(js, max_age=self.retention_seconds)
             self._stream_ready = True
         return js
 
@@ -185,13 +188,20 @@ class Broker:
                         await self.nc.close()
 
 
-async def ensure_stream(js: JetStreamContext) -> None:
+async def ensure_stream(js: JetStreamContext, *, max_age: float = EVENT_RETENTION_SECONDS) -> None:
+    """The one stream for every service's events; messages older than `max_age` seconds are dropped."""
     try:
-        await js.stream_info(STREAM)
+        info = await js.stream_info(STREAM)
     except NotFoundError:
         await js.add_stream(
-            StreamConfig(name=STREAM, subjects=[f"{SUBJECT_PREFIX}.>"], duplicate_window=300.0)
+            StreamConfig(
+                name=STREAM, subjects=[f"{SUBJECT_PREFIX}.>"], duplicate_window=300.0, max_age=max_age
+            )
         )
+        return
+    if info.config.max_age != max_age:
+        info.config.max_age = max_age
+        await js.update_stream(info.config)
 
 
 class OutboxRelay:
@@ -202,12 +212,22 @@ class OutboxRelay:
     """
 
     def __init__(
-        self, engine: AsyncEngine, broker: Broker, *, poll_seconds: float = 0.5, batch_size: int = 500
+        self,
+        engine: AsyncEngine,
+        broker: Broker,
+        *,
+        poll_seconds: float = 0.5,
+        batch_size: int = 500,
+        retention_seconds: float = EVENT_RETENTION_SECONDS,
+        prune_every_seconds: float = 3600.0,
     ) -> None:
         self.engine = engine
         self.broker = broker
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
+        self.retention_seconds = retention_seconds
+        self.prune_every_seconds = prune_every_seconds
+        self._pruned_at = float("-inf")
         self._wake = asyncio.Event()
         self._stopping = False
         self.published = 0
@@ -248,6 +268,34 @@ class OutboxRelay:
         self.published += len(rows)
         return len(rows)
 
+    async def prune_once(self) -> tuple[int, int]:
+        """Delete published outbox rows and dedup markers older than the retention: both carry event
+        data (personal data included), and the broker no longer holds an event that old to redeliver."""
+        cutoff = func.now() - timedelta(seconds=self.retention_seconds)
+        async with self.engine.begin() as conn:
+            sent = await conn.execute(
+                delete(outbox_messages).where(
+                    outbox_messages.c.published_at.is_not(None), outbox_messages.c.published_at < cutoff
+                )
+            )
+            seen = await conn.execute(
+                delete(processed_events).where(processed_events.c.processed_at < cutoff)
+            )
+        return sent.rowcount, seen.rowcount
+
+    async def _prune_if_due(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if now - self._pruned_at < self.prune_every_seconds:
+            return
+        self._pruned_at = now
+        try:
+            sent, seen = await self.prune_once()
+        except Exception as exc:
+            log.warning("outbox.prune_failed", error_type=type(exc).__name__)
+            return
+        if sent or seen:
+            log.info("outbox.pruned", outbox_rows=sent, processed_markers=seen)
+
     async def _listen(self) -> None:
         """Wake the relay on NOTIFY; reconnects when the database connection drops."""
         while True:
@@ -284,6 +332,7 @@ class OutboxRelay:
                     continue
                 if count:
                     continue
+                await self._prune_if_due()
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.poll_seconds):
                         await self._wake.wait()

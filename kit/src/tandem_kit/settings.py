@@ -38,6 +38,14 @@ class KitSettings(BaseSettings):
     )
     jwks_refresh_seconds: float = Field(default=30.0, gt=0, description="JWKS and denylist refresh interval.")
     outbox_poll_seconds: float = Field(default=0.5, gt=0, description="Outbox relay fallback poll interval.")
+    event_retention_days: float = Field(
+        default=7.0,
+        gt=0,
+        description=(
+            "How long events (they carry personal data) stay in the broker's stream, in sent outbox rows "
+            "and in dedup markers; a consumer down for longer misses them."
+        ),
+    )
     log_level: str = Field(default="INFO")
     internal_secret: SecretStr = Field(
         default=SecretStr("dev"),
@@ -75,4 +83,6 @@ class CallerSettings(KitSettings):
     def _real_client_secret(self) -> CallerSettings:
         if self.environment == "production" and self.client_secret.get_secret_value() in PLACEHOLDER_SECRETS:
             raise ValueError("client_secret must be set to a real secret in production")
+        if not self.client_id:
+            raise ValueError("client_id must name this service's OAuth client")
         return self
