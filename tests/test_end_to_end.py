@@ -1,11 +1,12 @@
 """The program slice end to end, on the real stack: consent -> intake -> match -> approval -> kickoff
-booking -> vendor session -> KPI -> one federated query. Every outcome and every refusal is asserted."""
+booking -> vendor session -> KPI -> one federated query -> access and erasure requests answered by
+every service. Every outcome and every refusal is asserted."""
 
 from datetime import datetime, timedelta
 
 import httpx
 
-from tandem_devstack.slice import Slice
+from tandem_devstack.slice import PERSONAL_DATA_HOLDERS, Slice
 from tandem_devstack.stack import Stack
 
 
@@ -40,6 +41,13 @@ async def test_program_slice(program_slice: Slice) -> None:
     assert s.federated["id"] == s.match["id"]
     assert s.federated["engagement"]["sessions"][0]["id"] == s.session["id"]
     assert {"purpose": "matching", "granted": True} in s.federated["participant"]["consents"]
+    # personal data: every holder exported, then erased, the participant's data; then holds nothing
+    erased = {r["service"]: (r["outcome"], r["records"]) for r in s.erasure["receipts"]}
+    assert set(erased) == {"consent", *PERSONAL_DATA_HOLDERS}
+    assert all(erased[name][0] == "completed" and erased[name][1] > 0 for name in PERSONAL_DATA_HOLDERS)
+    assert s.access["complete"] is True
+    after = {r["service"]: r["outcome"] for r in s.after_erasure["receipts"]}
+    assert [after[name] for name in PERSONAL_DATA_HOLDERS] == ["nothing_held"] * 3
 
 
 async def test_every_part_ready_and_anonymous_refused(stack: Stack) -> None:

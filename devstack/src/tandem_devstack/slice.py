@@ -61,6 +61,13 @@ class SliceState:
     refusals: dict[str, int] = field(default_factory=dict)
     cohort: dict[str, str] = field(default_factory=dict)
     batch: dict[str, Any] = field(default_factory=dict)
+    access: dict[str, Any] = field(default_factory=dict)
+    erasure: dict[str, Any] = field(default_factory=dict)
+    after_erasure: dict[str, Any] = field(default_factory=dict)
+
+
+DSR = "/api/v1/consent/data-subject-requests"
+PERSONAL_DATA_HOLDERS = ("matching", "scheduling", "analytics")
 
 
 def sign_webhook(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
@@ -559,6 +566,68 @@ class Slice:
         s.federated = match
         return "one GraphQL query returned the match (matching), its engagement and session (scheduling) and the participant's consents (consent)"
 
+    # -- 6. personal data ------------------------------------------------------------------
+    async def _answered_request(self, kind: str) -> dict[str, Any]:
+        """Open an access or erasure request for the participant and wait until every service answered."""
+        opened = expect_status(
+            await self.call(
+                "POST",
+                DSR,
+                json={"person_id": self.state.participant_id, "kind": kind, "note": "make demo"},
+            ),
+            201,
+            f"{kind} request",
+        )
+
+        async def probe() -> dict[str, Any] | None:
+            body = expect_status(await self.call("GET", f"{DSR}/{opened['id']}"), 200, f"{kind} request")
+            return body if body["status"] == "completed" else None
+
+        answered: dict[str, Any] = await self.eventually(
+            probe, f"every service answering the {kind} request", 30
+        )
+        return answered
+
+    async def access_answered(self) -> str:
+        s = self.state
+        request = await self._answered_request("access")
+        export = expect_status(await self.call("GET", f"{DSR}/{request['id']}/export"), 200, "access export")
+        held = {r["service"]: r for r in request["receipts"]}
+        expect(
+            all(held[name]["outcome"] == "completed" for name in PERSONAL_DATA_HOLDERS),
+            f"a service holding the participant's data exported nothing: {held}",
+        )
+        expect(
+            s.match["id"] in json.dumps(export["services"]["matching"]), "matching's export lacks the match"
+        )
+        expect(
+            s.session["id"] in json.dumps(export["services"]["scheduling"]),
+            "scheduling's export lacks the kickoff session",
+        )
+        s.access = export
+        counts = ", ".join(f"{name} {held[name]['records']}" for name in PERSONAL_DATA_HOLDERS)
+        return f"access request answered by every service with the participant's data ({counts} records)"
+
+    async def erasure_answered(self) -> str:
+        s = self.state
+        s.erasure = await self._answered_request("erasure")
+        s.after_erasure = await self._answered_request("access")
+        left = {
+            r["service"]: r["outcome"]
+            for r in s.after_erasure["receipts"]
+            if r["service"] in PERSONAL_DATA_HOLDERS
+        }
+        expect(
+            set(left.values()) == {"nothing_held"},
+            f"after erasure a service still holds the participant's data: {left}",
+        )
+        erased = ", ".join(
+            f"{r['service']} {r['records']}"
+            for r in s.erasure["receipts"]
+            if r["service"] in PERSONAL_DATA_HOLDERS
+        )
+        return f"erasure reached every service ({erased} records); a new access request finds nothing"
+
     def steps(self) -> list[tuple[str, Callable[[], Awaitable[str]]]]:
         return [
             ("consent", self.consent_granted),
@@ -577,6 +646,8 @@ class Slice:
             ("analytics", self.vendor_batch_pushed),
             ("analytics", self.kpis_computed),
             ("federation", self.federated_query),
+            ("personal data", self.access_answered),
+            ("personal data", self.erasure_answered),
         ]
 
 
