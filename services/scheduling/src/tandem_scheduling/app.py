@@ -10,7 +10,7 @@ from tandem_scheduling.availability import endpoints as availability_endpoints
 from tandem_scheduling.engagement import endpoints as engagement_endpoints
 from tandem_scheduling.engagement.consumers import MATCH_APPROVED
 from tandem_scheduling.graphql import schema
-from tandem_scheduling.privacy.consumers import data_subject_requests
+from tandem_scheduling.privacy.consumers import data_subject_requests, retention_purges
 from tandem_scheduling.session import endpoints as session_endpoints
 from tandem_scheduling.settings import Settings
 from tandem_scheduling.sla import endpoints as sla_endpoints
@@ -50,7 +50,7 @@ def create_app(
         settings=settings,
         routers=ROUTERS,
         graphql_schema=schema,
-        subscriptions=[MATCH_APPROVED, data_subject_requests(client)],
+        subscriptions=[MATCH_APPROVED, data_subject_requests(client), retention_purges()],
         token_verifier=token_verifier,
         on_startup=[sla_tasks.starter(settings.sla_scan_seconds)],
         on_shutdown=[sla_tasks.stop, close_consent_client],

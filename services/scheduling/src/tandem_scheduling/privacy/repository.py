@@ -2,10 +2,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Interval, Select, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_scheduling.models import Engagement, SessionAttendee, SlaClock, WorkingAgreement
+from tandem_scheduling.models import Engagement, Session, SessionAttendee, SlaClock, WorkingAgreement
+
+# Bulk statements over rows this session never loaded: nothing in the identity map to keep in step.
+NO_SYNC = {"synchronize_session": False}
 
 
 async def engagements_of(
@@ -96,5 +99,69 @@ async def delete_open_clocks_due_after(
         )
         .returning(SlaClock.id)
         .execution_options(synchronize_session=False)
+    )
+    return len(result.all())
+
+
+def ended_before(cutoff: datetime) -> Select[tuple[UUID]]:
+    """Ids of the engagements that ended before `cutoff`.
+
+    Scheduling records no end of an engagement, so it ended at its last sign of life: the latest of its
+    planned end (`approved_at` + `planned_months`), its last session (the end of a held one, the
+    cancellation of a cancelled one) and the last change or signature of its working agreement.
+    """
+    last_session = (
+        select(func.max(func.least(Session.ends_at, Session.cancelled_at)))
+        .where(Session.engagement_id == Engagement.id)
+        .scalar_subquery()
+    )
+    planned_end = Engagement.approved_at + func.make_interval(0, Engagement.planned_months, type_=Interval)
+    ended_at = func.greatest(
+        planned_end,
+        last_session,
+        WorkingAgreement.updated_at,
+        WorkingAgreement.participant_signed_at,
+        WorkingAgreement.provider_signed_at,
+    )
+    return (
+        select(Engagement.id)
+        .outerjoin(WorkingAgreement, WorkingAgreement.engagement_id == Engagement.id)
+        .where(ended_at < cutoff)
+    )
+
+
+async def clear_cancel_reasons(session: AsyncSession, engagements: Select[tuple[UUID]]) -> int:
+    """Drop the free-text cancel reasons of these engagements' sessions; how many sessions had one."""
+    result = await session.scalars(
+        update(Session)
+        .where(Session.engagement_id.in_(engagements), Session.cancel_reason.is_not(None))
+        .values(cancel_reason=None)
+        .returning(Session.id),
+        execution_options=NO_SYNC,
+    )
+    return len(result.all())
+
+
+async def delete_agreements_of(session: AsyncSession, engagements: Select[tuple[UUID]]) -> int:
+    result = await session.scalars(
+        delete(WorkingAgreement)
+        .where(WorkingAgreement.engagement_id.in_(engagements))
+        .returning(WorkingAgreement.id),
+        execution_options=NO_SYNC,
+    )
+    return len(result.all())
+
+
+async def redact_agreements_of(
+    session: AsyncSession, engagements: Select[tuple[UUID]], clauses: dict[str, str], by: str
+) -> int:
+    """Replace the clause text and the author of these engagements' agreements; versions, signatures
+    and times stay. Agreements already redacted are left alone, so a repeated run touches nothing."""
+    result = await session.scalars(
+        update(WorkingAgreement)
+        .where(WorkingAgreement.engagement_id.in_(engagements), WorkingAgreement.clauses != clauses)
+        .values(clauses=clauses, updated_by=by)
+        .returning(WorkingAgreement.id),
+        execution_options=NO_SYNC,
     )
     return len(result.all())
