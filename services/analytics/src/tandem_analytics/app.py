@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from tandem_analytics.fact.consumers import SUBSCRIPTIONS
 from tandem_analytics.graphql import schema
 from tandem_analytics.kpi import endpoints as kpi_endpoints
-from tandem_analytics.privacy.consumers import data_subject_requests
+from tandem_analytics.privacy.consumers import data_subject_requests, retention_purges
 from tandem_analytics.settings import Settings
 from tandem_analytics.telemetry import endpoints as telemetry_endpoints
 from tandem_analytics.vendor import endpoints as vendor_endpoints
@@ -41,7 +41,7 @@ def create_app(
         settings=settings,
         routers=ROUTERS,
         graphql_schema=schema,
-        subscriptions=[*SUBSCRIPTIONS, data_subject_requests(client)],
+        subscriptions=[*SUBSCRIPTIONS, data_subject_requests(client), retention_purges()],
         token_verifier=token_verifier,
         on_shutdown=[close_consent_client],
     )

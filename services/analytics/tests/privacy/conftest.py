@@ -27,6 +27,7 @@ from tandem_kit.events import EventConsumer, EventEnvelope, Subscription, outbox
 from tandem_kit.testing import TestKeys, asgi_client, eventually, sessionmaker_of
 
 REQUESTS = "/api/v1/consent/data-subject-requests"
+RETENTION_RUNS = "/api/v1/consent/retention-runs"
 SUBSCRIPTION = "analytics-data-subject-requests"
 
 
@@ -113,9 +114,16 @@ class Program:
         return provider
 
     async def coaching(
-        self, provider: Provider, *, late: bool = False, outcome: str = "session.completed", rating: int = 5
+        self,
+        provider: Provider,
+        *,
+        late: bool = False,
+        outcome: str = "session.completed",
+        rating: int = 5,
+        reported_at: datetime | None = None,
     ) -> Coaching:
-        """Approved 20 days ago; kickoff booked on day 1 for day 2, or (late) on day 9 with a breach."""
+        """Approved on `approved` (20 days ago unless changed); kickoff booked on day 1 for day 2, or
+        (late) on day 9 with a breach; the vendor's outcome says it happened at `reported_at` (now)."""
         c = Coaching(
             participant=uuid.uuid4(),
             provider=provider,
@@ -166,22 +174,37 @@ class Program:
                 "breached_at": (due + timedelta(minutes=1)).isoformat(),
             }
             await self._apply(scheduling_facts, "scheduling", "SlaBreached", breach, due)
+        await self.report(c, outcome, started_at=starts, rating=rating, reported_at=reported_at)
+        return c
+
+    async def report(
+        self,
+        c: Coaching,
+        outcome: str,
+        *,
+        started_at: datetime,
+        rating: int = 5,
+        reported_at: datetime | None = None,
+    ) -> None:
+        """One signed vendor message about the coaching's session (`reported_at` None: now)."""
         data: dict[str, Any] = {
             "vendor_session_id": c.vendor_session_id,
             "session_id": str(c.session_id),
             "participant_id": str(c.participant),
-            "provider_id": str(provider.provider_id),
-            "started_at": starts.isoformat(),
+            "provider_id": str(c.provider.provider_id),
+            "started_at": started_at.isoformat(),
             "duration_minutes": 55,
         }
         if outcome == "session.completed":
             data["rating"] = rating
-        body, headers = self.signed(self.vendor_secret, {"type": outcome, "data": data}, keys=self.keys)
+        payload: dict[str, Any] = {"type": outcome, "data": data}
+        if reported_at is not None:
+            payload["timestamp"] = reported_at.isoformat()
+        body, headers = self.signed(self.vendor_secret, payload, keys=self.keys)
         resp = await self.http.post(
             f"/api/v1/analytics/vendors/{self.vendor_id}/events", content=body, headers=headers
         )
         assert resp.status_code == 202, resp.text
-        return c
 
 
 @pytest.fixture
@@ -247,6 +270,28 @@ class Consent:
             )
         assert payload is not None
         return EventEnvelope.model_validate(payload)
+
+    async def run_retention(self) -> dict[str, Any]:
+        """Start a retention run as a consent administrator: consent asks each service to purge."""
+        async with asgi_client(self.app) as consent:
+            resp = await consent.post(
+                RETENTION_RUNS, json={}, headers=self.keys.headers("consent:write", "admin")
+            )
+        assert resp.status_code == 201, resp.text
+        body: dict[str, Any] = resp.json()
+        return body
+
+    async def purge_envelopes(self, run_id: str) -> dict[str, EventEnvelope]:
+        """The `RetentionPurgeRequested` events a run wrote to consent's outbox, by category."""
+        async with sessionmaker_of(self.app)() as session:
+            payloads = await session.scalars(
+                select(outbox_messages.c.payload).where(
+                    outbox_messages.c.subject == "tandem.consent.RetentionPurgeRequested",
+                    outbox_messages.c.payload["data"]["run_id"].astext == run_id,
+                )
+            )
+            envelopes = [EventEnvelope.model_validate(p) for p in payloads]
+        return {e.data["category"]: e for e in envelopes}
 
     def subscription(self) -> Subscription:
         """The data-subject subscription analytics runs (the same consumer name, so one dedup marker)."""

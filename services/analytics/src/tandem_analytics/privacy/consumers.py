@@ -1,9 +1,9 @@
-"""The consumer that answers consent's access and erasure requests for analytics."""
+"""The consumers that answer consent's access and erasure requests and its retention runs."""
 
-from tandem_analytics.privacy import service
+from tandem_analytics.privacy import retention, service
 from tandem_kit.events import Subscription
 from tandem_kit.oauth_client import ServiceClient
-from tandem_kit.privacy import person_data_subscription
+from tandem_kit.privacy import person_data_subscription, retention_subscription
 
 SERVICE = "analytics"
 
@@ -13,3 +13,8 @@ def data_subject_requests(consent: ServiceClient) -> Subscription:
     return person_data_subscription(
         service=SERVICE, consent=consent, export=service.export_person, erase=service.erase_person
     )
+
+
+def retention_purges() -> Subscription:
+    """Purges analytics' expired categories when consent's retention run asks."""
+    return retention_subscription(service=SERVICE, purges=retention.PURGES)

@@ -7,10 +7,28 @@ a vendor sent the person id as telemetry `provider_id`.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, case, false, null, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Uuid,
+    bindparam,
+    case,
+    cast,
+    delete,
+    false,
+    func,
+    null,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_analytics.models import (
@@ -22,6 +40,7 @@ from tandem_analytics.models import (
     SlaFact,
     Vendor,
 )
+from tandem_analytics.privacy.domain import ALIAS_VERSION, is_alias
 
 
 @dataclass(frozen=True)
@@ -167,3 +186,86 @@ async def de_identify(
     )
     changed["session_telemetry"] = len(result.all())
     return changed
+
+
+# Retention: session telemetry expires per vendor session, from the last message about it.
+
+
+def expired_sessions_statement(cutoff: datetime) -> Select[tuple[UUID, str]]:
+    """Vendor sessions whose last message occurred before `cutoff` (a session still reporting stays)."""
+    t = SessionTelemetry
+    return (
+        select(t.vendor_id, t.vendor_session_id)
+        .group_by(t.vendor_id, t.vendor_session_id)
+        .having(func.max(t.occurred_at) < cutoff)
+    )
+
+
+def _expired(cutoff: datetime) -> ColumnElement[bool]:
+    t = SessionTelemetry
+    return tuple_(t.vendor_id, t.vendor_session_id).in_(expired_sessions_statement(cutoff))
+
+
+def _is_alias(column: Any) -> ColumnElement[bool]:
+    # The version digit of the canonical text form: xxxxxxxx-xxxx-Vxxx-...
+    return func.substr(cast(column, String), 15, 1) == str(ALIAS_VERSION)
+
+
+def _identified() -> ColumnElement[bool]:
+    """The row still names someone: a real participant or provider id, or the participant's rating."""
+    t = SessionTelemetry
+    return or_(~_is_alias(t.participant_id), ~_is_alias(t.provider_id), t.rating.is_not(None))
+
+
+async def expired_identities(session: AsyncSession, cutoff: datetime) -> set[UUID]:
+    """The real ids (participants and providers) named in expired telemetry."""
+    t = SessionTelemetry
+    result = await session.execute(
+        select(t.participant_id, t.provider_id).where(_expired(cutoff), _identified()).distinct()
+    )
+    return {value for row in result.tuples() for value in row if not is_alias(value)}
+
+
+async def anonymize_expired_telemetry(
+    session: AsyncSession, cutoff: datetime, aliases: Mapping[UUID, UUID]
+) -> int:
+    """Rename every id in `aliases` in the expired telemetry and drop the ratings; rows changed."""
+    t = SessionTelemetry
+    olds, news = list(aliases), list(aliases.values())
+    changed: set[UUID] = set()
+    for column in (t.participant_id, t.provider_id):
+        # A join on the mapping (one round trip, two parameters) rather than a CASE per id.
+        mapping = (
+            func.unnest(
+                bindparam("olds", olds, type_=ARRAY(Uuid())), bindparam("news", news, type_=ARRAY(Uuid()))
+            )
+            .table_valued("old", "new")
+            .render_derived(name="aliases")
+        )
+        result = await session.execute(
+            update(t)
+            .where(_expired(cutoff), column == mapping.c.old)
+            .values({column.key: mapping.c.new})
+            .returning(t.id)
+            .execution_options(synchronize_session=False)
+        )
+        changed.update(result.scalars())
+    result = await session.execute(
+        update(t)
+        .where(_expired(cutoff), t.rating.is_not(None))
+        .values(rating=null())
+        .returning(t.id)
+        .execution_options(synchronize_session=False)
+    )
+    changed.update(result.scalars())
+    return len(changed)
+
+
+async def delete_expired_telemetry(session: AsyncSession, cutoff: datetime) -> int:
+    result = await session.execute(
+        delete(SessionTelemetry)
+        .where(_expired(cutoff))
+        .returning(SessionTelemetry.id)
+        .execution_options(synchronize_session=False)
+    )
+    return len(result.all())

@@ -9,7 +9,7 @@ dropped. Nothing is deleted, so every KPI keeps its value. See docs/analytics.md
 
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,7 @@ from tandem_analytics.models import (
     SlaFact,
 )
 from tandem_analytics.privacy import repository
+from tandem_analytics.privacy.domain import new_alias
 from tandem_analytics.privacy.repository import Subject
 from tandem_kit.privacy import Answer
 
@@ -173,8 +174,8 @@ async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
 async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
     """De-identify every row about the person; runs in the caller's transaction (no commit here)."""
     who = await repository.subject(session, person_id)
-    alias = uuid4()
-    provider_aliases = {provider_id: uuid4() for provider_id in sorted(who.provider_ids)}
+    alias = new_alias()
+    provider_aliases = {provider_id: new_alias() for provider_id in sorted(who.provider_ids)}
     counts = await repository.de_identify(session, who, alias=alias, provider_aliases=provider_aliases)
     records = sum(counts.values())
     log.info("analytics.privacy.erased", person_id=str(person_id), **counts)
