@@ -10,6 +10,7 @@ from tandem_matching.consent.gate import ConsentGate, consent_subscription
 from tandem_matching.graphql import schema
 from tandem_matching.intake import endpoints as intake_endpoints
 from tandem_matching.match import endpoints as match_endpoints
+from tandem_matching.privacy import retention
 from tandem_matching.privacy import service as privacy
 from tandem_matching.program import endpoints as program_endpoints
 from tandem_matching.proposal import endpoints as proposal_endpoints
@@ -55,7 +56,7 @@ def create_app(
         settings=settings,
         routers=ROUTERS,
         graphql_schema=schema,
-        subscriptions=[consent_subscription(gate), privacy.subscription(client)],
+        subscriptions=[consent_subscription(gate), privacy.subscription(client), retention.subscription()],
         token_verifier=token_verifier,
         on_shutdown=[close_consent_client],
     )

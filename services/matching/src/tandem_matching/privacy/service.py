@@ -23,8 +23,7 @@ from tandem_matching.privacy import repository
 
 SERVICE = "matching"
 NOTHING_HELD = "Matching holds no data about this person."
-ERASED_TIMEZONE = "UTC"
-"""Time zone columns are required; an erased row keeps the neutral zone the scorer already uses."""
+ERASED_TIMEZONE = repository.ERASED_TIMEZONE
 
 log = structlog.get_logger("tandem.matching.privacy")
 
@@ -256,15 +255,8 @@ def _replaced(chain: list[str], person_id: UUID, pseudonym: UUID) -> list[str]:
 def _deidentify_intake(intake: models.Intake, pseudonym: UUID) -> None:
     """Kept for its matches (reassignment rate, track mix); the person's answers are gone."""
     intake.person_id = pseudonym
-    intake.triggers = []
-    intake.track_reason = ""
-    intake.timezone = ERASED_TIMEZONE
-    intake.working_hours = []
-    intake.languages = []
-    intake.wanted_skills = {}
-    intake.behavioural_goals = []
-    intake.manager_chain = []
-    intake.political_risk_flags = []
+    for column, empty in repository.empty_responses().items():
+        setattr(intake, column, empty)
 
 
 def _deidentify_proposal(proposal: models.Proposal, pseudonym: UUID) -> None:
