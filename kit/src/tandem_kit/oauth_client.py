@@ -139,3 +139,18 @@ def service_client(settings: CallerSettings, base_url: str, scopes: Iterable[str
         scopes=scopes,
     )
     return ServiceClient(base_url, tokens)
+
+
+def own_or_given(
+    given: ServiceClient | None, make: Callable[[], ServiceClient]
+) -> tuple[ServiceClient, list[Callable[[Any], Awaitable[None]]]]:
+    """The client an app uses, and the shutdown hooks that close it: a client the app made itself
+    is closed with the app; one passed in (tests) belongs to the caller."""
+    if given is not None:
+        return given, []
+    client = make()
+
+    async def close(_: Any) -> None:
+        await client.aclose()
+
+    return client, [close]

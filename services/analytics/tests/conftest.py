@@ -13,13 +13,10 @@ from fastapi import FastAPI
 from tandem_analytics.app import create_app
 from tandem_analytics.settings import Settings
 from tandem_analytics.telemetry.domain import signature
-from tandem_consent.app import create_app as create_consent_app
-from tandem_consent.settings import Settings as ConsentSettings
-from tandem_kit.oauth_client import ServiceClient, StaticToken
+from tandem_consent.testing import consent_client, running_consent
 from tandem_kit.testing import Infra, TestKeys, rollback_client, running
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
-CONSENT_DIR = SERVICE_DIR.parent / "consent"
 # Requests in these tests wait for consent's own receipt and analytics' one only.
 DSR_SERVICES = ["consent", "analytics"]
 
@@ -27,16 +24,7 @@ DSR_SERVICES = ["consent", "analytics"]
 @pytest.fixture(scope="session")
 async def consent_app(infra: Infra) -> AsyncIterator[FastAPI]:
     """The real consent service, in process, on its own database (never a fake of our own service)."""
-    settings = ConsentSettings(
-        environment="test",
-        database_url=infra.database("consent", CONSENT_DIR),
-        nats_url=infra.nats.url,
-        dsr_services=DSR_SERVICES,
-        retention_interval_seconds=0,
-    )
-    async with running(
-        create_consent_app(settings, token_verifier=infra.keys.verifier("consent"))
-    ) as started:
+    async with running_consent(infra, dsr_services=DSR_SERVICES) as started:
         yield started
 
 
@@ -48,11 +36,7 @@ async def app(infra: Infra, consent_app: FastAPI) -> AsyncIterator[FastAPI]:
         nats_url=infra.nats.url,
     )
     # The production client asks for consent:write only; so does this one.
-    consent = ServiceClient(
-        "http://consent.test",
-        StaticToken(lambda: infra.keys.token("consent:write", sub="analytics")),
-        transport=httpx.ASGITransport(app=consent_app),
-    )
+    consent = consent_client(infra, consent_app, "analytics", "consent:write")
     analytics = create_app(settings, token_verifier=infra.keys.verifier("analytics"), consent=consent)
     async with running(analytics) as started:
         yield started

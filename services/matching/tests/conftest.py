@@ -11,10 +11,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from tandem_consent.app import create_app as create_consent_app
-from tandem_consent.settings import Settings as ConsentSettings
+from tandem_consent.testing import consent_client, running_consent
 from tandem_kit.events import outbox_messages, processed_events
-from tandem_kit.oauth_client import ServiceClient, StaticToken
 from tandem_kit.testing import (
     Infra,
     TestKeys,
@@ -28,7 +26,6 @@ from tandem_matching.app import create_app
 from tandem_matching.settings import Settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
-CONSENT_DIR = SERVICE_DIR.parent / "consent"
 API = "/api/v1/matching"
 MANAGER = ("matching:read", "matching:write")
 OFFICE = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]
@@ -45,12 +42,7 @@ COACH_PANEL = [
 
 @pytest.fixture(scope="session")
 async def consent_app(infra: Infra) -> AsyncIterator[FastAPI]:
-    settings = ConsentSettings(
-        environment="test", database_url=infra.database("consent", CONSENT_DIR), nats_url=infra.nats.url
-    )
-    async with running(
-        create_consent_app(settings, token_verifier=infra.keys.verifier("consent"))
-    ) as started:
+    async with running_consent(infra) as started:
         yield started
 
 
@@ -61,14 +53,11 @@ async def app(infra: Infra, consent_app: FastAPI) -> AsyncIterator[FastAPI]:
         database_url=infra.database("matching", SERVICE_DIR),
         nats_url=infra.nats.url,
     )
-    consent = ServiceClient(
-        "http://consent.test",
-        StaticToken(lambda: infra.keys.token("consent:read", "consent:write", sub="matching")),
-        transport=httpx.ASGITransport(app=consent_app),
-    )
+    consent = consent_client(infra, consent_app, "matching", "consent:read", "consent:write")
     matching = create_app(settings, token_verifier=infra.keys.verifier("matching"), consent=consent)
     async with running(matching) as started:
         yield started
+    await consent.aclose()
 
 
 @pytest.fixture

@@ -10,10 +10,8 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_consent.app import create_app as create_consent_app
-from tandem_consent.settings import Settings as ConsentSettings
+from tandem_consent.testing import consent_client, running_consent
 from tandem_kit.events import outbox_messages
-from tandem_kit.oauth_client import ServiceClient, StaticToken
 from tandem_kit.testing import Infra, rollback_client, running, sessionmaker_of
 from tandem_scheduling.agreement.domain import CLAUSES
 from tandem_scheduling.app import create_app
@@ -23,7 +21,6 @@ from tandem_scheduling.models import Engagement, WorkingAgreement
 from tandem_scheduling.settings import Settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
-CONSENT_DIR = SERVICE_DIR.parent / "consent"
 
 WEEKDAYS_9_TO_5 = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]
 
@@ -32,25 +29,8 @@ WEEKDAYS_9_TO_5 = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in ran
 async def consent_app(infra: Infra) -> AsyncIterator[FastAPI]:
     """The real consent service, in process with its own database; only it and scheduling answer
     data-subject requests here, so a request completes once scheduling has sent its receipt."""
-    settings = ConsentSettings(
-        environment="test",
-        database_url=infra.database("consent", CONSENT_DIR),
-        nats_url=infra.nats.url,
-        dsr_services=["consent", "scheduling"],
-    )
-    async with running(
-        create_consent_app(settings, token_verifier=infra.keys.verifier("consent"))
-    ) as started:
+    async with running_consent(infra, dsr_services=["consent", "scheduling"]) as started:
         yield started
-
-
-def consent_client(infra: Infra, consent_app: FastAPI) -> ServiceClient:
-    """Scheduling's client for the in-process consent app, with a service token (`consent:write`)."""
-    return ServiceClient(
-        "http://consent.test",
-        StaticToken(lambda: infra.keys.token("consent:read", "consent:write", sub="scheduling")),
-        transport=httpx.ASGITransport(app=consent_app),
-    )
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +41,7 @@ async def app(infra: Infra, consent_app: FastAPI) -> AsyncIterator[FastAPI]:
         nats_url=infra.nats.url,
         sla_scan_seconds=0,
     )
-    consent = consent_client(infra, consent_app)
+    consent = consent_client(infra, consent_app, "scheduling", "consent:read", "consent:write")
     scheduling = create_app(settings, token_verifier=infra.keys.verifier("scheduling"), consent=consent)
     async with running(scheduling) as started:
         yield started

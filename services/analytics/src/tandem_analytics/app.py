@@ -11,7 +11,7 @@ from tandem_analytics.telemetry import endpoints as telemetry_endpoints
 from tandem_analytics.vendor import endpoints as vendor_endpoints
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
-from tandem_kit.oauth_client import ServiceClient, service_client
+from tandem_kit.oauth_client import ServiceClient, own_or_given, service_client
 
 ROUTERS = [vendor_endpoints.router, telemetry_endpoints.router, kpi_endpoints.router]
 
@@ -29,13 +29,7 @@ def create_app(
 ) -> FastAPI:
     """`consent` replaces the consent service client (tests pass one bound to the real consent app)."""
     settings = settings or Settings()
-    owned = consent is None
-    client = consent or consent_client(settings)
-
-    async def close_consent_client(_: FastAPI) -> None:
-        if owned:  # a client passed in belongs to the caller
-            await client.aclose()
-
+    client, closing = own_or_given(consent, lambda: consent_client(settings))
     app = create_service_app(
         name="analytics",
         settings=settings,
@@ -43,7 +37,7 @@ def create_app(
         graphql_schema=schema,
         subscriptions=[*SUBSCRIPTIONS, data_subject_requests(client), retention_purges()],
         token_verifier=token_verifier,
-        on_shutdown=[close_consent_client],
+        on_shutdown=closing,
     )
     app.state.settings = settings
     return app

@@ -23,7 +23,8 @@ from tandem_analytics.models import (
     SessionTelemetry,
     SlaFact,
 )
-from tandem_kit.events import EventConsumer, EventEnvelope, Subscription, outbox_messages
+from tandem_consent.testing import consent_events
+from tandem_kit.events import EventConsumer, EventEnvelope, Subscription
 from tandem_kit.testing import TestKeys, asgi_client, eventually, sessionmaker_of
 
 REQUESTS = "/api/v1/consent/data-subject-requests"
@@ -261,15 +262,8 @@ class Consent:
 
     async def envelope(self, request_id: str) -> EventEnvelope:
         """The `DataSubjectRequestOpened` consent wrote to its outbox for the request."""
-        async with sessionmaker_of(self.app)() as session:
-            payload = await session.scalar(
-                select(outbox_messages.c.payload).where(
-                    outbox_messages.c.subject == "tandem.consent.DataSubjectRequestOpened",
-                    outbox_messages.c.payload["data"]["request_id"].astext == request_id,
-                )
-            )
-        assert payload is not None
-        return EventEnvelope.model_validate(payload)
+        (found,) = await consent_events(self.app, "DataSubjectRequestOpened", request_id=request_id)
+        return found
 
     async def run_retention(self) -> dict[str, Any]:
         """Start a retention run as a consent administrator: consent asks each service to purge."""
@@ -283,14 +277,7 @@ class Consent:
 
     async def purge_envelopes(self, run_id: str) -> dict[str, EventEnvelope]:
         """The `RetentionPurgeRequested` events a run wrote to consent's outbox, by category."""
-        async with sessionmaker_of(self.app)() as session:
-            payloads = await session.scalars(
-                select(outbox_messages.c.payload).where(
-                    outbox_messages.c.subject == "tandem.consent.RetentionPurgeRequested",
-                    outbox_messages.c.payload["data"]["run_id"].astext == run_id,
-                )
-            )
-            envelopes = [EventEnvelope.model_validate(p) for p in payloads]
+        envelopes = await consent_events(self.app, "RetentionPurgeRequested", run_id=run_id)
         return {e.data["category"]: e for e in envelopes}
 
     def subscription(self) -> Subscription:

@@ -4,7 +4,7 @@ from fastapi import APIRouter, FastAPI
 
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
-from tandem_kit.oauth_client import ServiceClient, service_client
+from tandem_kit.oauth_client import ServiceClient, own_or_given, service_client
 from tandem_matching.cohort import endpoints as cohort_endpoints
 from tandem_matching.consent.gate import ConsentGate, consent_subscription
 from tandem_matching.graphql import schema
@@ -43,14 +43,8 @@ def create_app(
     """`consent` replaces the consent service client (tests pass one bound to the real consent app); it
     serves consent checks and the receipts of data-subject requests."""
     settings = settings or Settings()
-    owned = consent is None
-    client = consent or consent_client(settings)
+    client, closing = own_or_given(consent, lambda: consent_client(settings))
     gate = ConsentGate(client, ttl=settings.consent_cache_seconds)
-
-    async def close_consent_client(_: FastAPI) -> None:
-        if owned:  # a client passed in belongs to the caller
-            await client.aclose()
-
     app = create_service_app(
         name="matching",
         settings=settings,
@@ -58,7 +52,7 @@ def create_app(
         graphql_schema=schema,
         subscriptions=[consent_subscription(gate), privacy.subscription(client), retention.subscription()],
         token_verifier=token_verifier,
-        on_shutdown=[close_consent_client],
+        on_shutdown=closing,
     )
     app.state.consent_gate = gate
     return app

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select, update
 
 from tandem_consent.events import RetentionPurgeRequested
-from tandem_kit.events import EventConsumer, EventEnvelope, outbox_messages, processed_events
+from tandem_consent.testing import consent_events
+from tandem_kit.events import EventConsumer, EventEnvelope, processed_events
 from tandem_kit.testing import asgi_client, eventually, sessionmaker_of
 from tandem_matching.models import Match
 from tandem_matching.privacy import retention
@@ -353,18 +354,10 @@ async def test_consent_retention_run_purges_through_the_broker(committed_world: 
 
 async def _purged(world: Any, run_id: str) -> None:
     """Wait until matching's consumer has applied every purge the run asked of it."""
-    async with sessionmaker_of(world.consent_app)() as session:
-        ids = set(
-            (
-                await session.scalars(
-                    select(outbox_messages.c.id).where(
-                        outbox_messages.c.subject == "tandem.consent.RetentionPurgeRequested",
-                        outbox_messages.c.payload["data"]["run_id"].astext == run_id,
-                        outbox_messages.c.payload["data"]["service"].astext == "matching",
-                    )
-                )
-            ).all()
-        )
+    purges = await consent_events(
+        world.consent_app, "RetentionPurgeRequested", run_id=run_id, service="matching"
+    )
+    ids = {e.id for e in purges}
     assert len(ids) == 2
 
     async def applied() -> bool:

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from tandem_consent.events import DataSubjectRequestOpened
-from tandem_kit.events import EventConsumer, EventEnvelope, outbox_messages, processed_events
+from tandem_consent.testing import consent_events
+from tandem_kit.events import EventConsumer, EventEnvelope, processed_events
 from tandem_kit.oauth_client import ServiceClient, StaticToken
 from tandem_kit.testing import asgi_client, eventually, sessionmaker_of
 from tandem_matching.models import Intake
@@ -52,14 +53,8 @@ async def _receipt(world: Any, request_id: str) -> dict[str, Any]:
 
 async def _envelope(world: Any, request_id: str) -> EventEnvelope:
     """The DataSubjectRequestOpened event exactly as consent put it in its outbox."""
-    async with sessionmaker_of(world.consent_app)() as session:
-        payload = await session.scalar(
-            select(outbox_messages.c.payload).where(
-                outbox_messages.c.subject == "tandem.consent.DataSubjectRequestOpened",
-                outbox_messages.c.payload["data"]["request_id"].astext == request_id,
-            )
-        )
-    return EventEnvelope.model_validate(payload)
+    (found,) = await consent_events(world.consent_app, "DataSubjectRequestOpened", request_id=request_id)
+    return found
 
 
 async def _get(world: Any, path: str, *, status: int = 200) -> Any:

@@ -4,7 +4,7 @@ from fastapi import APIRouter, FastAPI
 
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
-from tandem_kit.oauth_client import ServiceClient, service_client
+from tandem_kit.oauth_client import ServiceClient, own_or_given, service_client
 from tandem_scheduling.agreement import endpoints as agreement_endpoints
 from tandem_scheduling.availability import endpoints as availability_endpoints
 from tandem_scheduling.engagement import endpoints as engagement_endpoints
@@ -38,13 +38,7 @@ def create_app(
 ) -> FastAPI:
     """`consent` replaces the consent service client (tests pass one bound to the real consent app)."""
     settings = settings or Settings()
-    owned = consent is None
-    client = consent or consent_client(settings)
-
-    async def close_consent_client(_: FastAPI) -> None:
-        if owned:  # a client passed in belongs to the caller
-            await client.aclose()
-
+    client, closing = own_or_given(consent, lambda: consent_client(settings))
     return create_service_app(
         name="scheduling",
         settings=settings,
@@ -53,5 +47,5 @@ def create_app(
         subscriptions=[MATCH_APPROVED, data_subject_requests(client), retention_purges()],
         token_verifier=token_verifier,
         on_startup=[sla_tasks.starter(settings.sla_scan_seconds)],
-        on_shutdown=[sla_tasks.stop, close_consent_client],
+        on_shutdown=[sla_tasks.stop, *closing],
     )

@@ -16,8 +16,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from tandem_consent.testing import consent_events
 from tandem_kit.auth import Principal
-from tandem_kit.events import EventConsumer, EventEnvelope, outbox_messages, processed_events
+from tandem_kit.events import EventConsumer, EventEnvelope, processed_events
 from tandem_kit.oauth_client import ServiceClient, StaticToken
 from tandem_kit.testing import Infra, TestKeys, asgi_client, eventually, rollback_client, sessionmaker_of
 from tandem_scheduling.engagement import service as engagement_service
@@ -235,14 +236,8 @@ class World:
 
     async def envelope(self, request_id: str) -> EventEnvelope:
         """The `DataSubjectRequestOpened` consent wrote to its outbox for this request."""
-        async with sessionmaker_of(self.consent_app)() as session:
-            payload = await session.scalar(
-                select(outbox_messages.c.payload).where(
-                    outbox_messages.c.subject == "tandem.consent.DataSubjectRequestOpened",
-                    outbox_messages.c.payload["data"]["request_id"].astext == request_id,
-                )
-            )
-        return EventEnvelope.model_validate(payload)
+        (found,) = await consent_events(self.consent_app, "DataSubjectRequestOpened", request_id=request_id)
+        return found
 
     def consent_client(self, base_url: str = "http://consent.test", **options: Any) -> ServiceClient:
         transport = httpx.ASGITransport(app=self.consent_app) if base_url == "http://consent.test" else None
