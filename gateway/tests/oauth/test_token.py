@@ -18,7 +18,8 @@ async def jwks_client_key(client: httpx.AsyncClient, token: str) -> jwt.PyJWK:
 
 
 async def test_issue_basic_verified_with_pyjwt(app: FastAPI, client: httpx.AsyncClient) -> None:
-    creds = await create_oauth_client(app, "consent:read", "matching:read")
+    name = f"scheduling-{time.time_ns()}"
+    creds = await create_oauth_client(app, "consent:read", "matching:read", name=name)
     response = await client.post(
         "/oauth/token",
         data={"grant_type": "client_credentials", "scope": "consent:read"},
@@ -38,6 +39,7 @@ async def test_issue_basic_verified_with_pyjwt(app: FastAPI, client: httpx.Async
     claims = jwt.decode(token, key.key, algorithms=["ES256"], audience="tandem", issuer=ISSUER)
     assert claims["sub"] == creds.client_id
     assert claims["client_id"] == creds.client_id
+    assert claims["client_name"] == name  # how a service tells which service is calling
     assert claims["scope"] == "consent:read"
     assert claims["exp"] - claims["iat"] == 900
     assert abs(claims["iat"] - time.time()) < 5

@@ -48,6 +48,13 @@ class Principal:
         return str(value) if value else None
 
     @property
+    def client_name(self) -> str | None:
+        """The calling client's unique name (`client_name` claim); service clients are named after
+        their service, which is how one service knows another is calling."""
+        value = self.claims.get("client_name")
+        return str(value) if value else None
+
+    @property
     def roles(self) -> frozenset[str]:
         value = self.claims.get("roles") or []
         return frozenset(value if isinstance(value, list) else str(value).split())

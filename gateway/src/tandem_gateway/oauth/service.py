@@ -140,6 +140,7 @@ async def issue_token(
         issuer=settings.issuer,
         subject=client.client_id,
         client_id=client.client_id,
+        client_name=client.name,
         audience=audience,
         scopes=scopes,
         ttl=timedelta(seconds=settings.access_token_ttl_seconds),
@@ -159,8 +160,10 @@ def sign_access_token(
     audience: str | list[str],
     scopes: Sequence[str],
     ttl: timedelta,
+    client_name: str | None = None,
 ) -> tuple[str, dict[str, object]]:
-    """An RFC 9068 access token signed by the current key."""
+    """An RFC 9068 access token signed by the current key; `client_name` (unique per client) lets a
+    service tell which Tandem service a machine token belongs to."""
     key = keystore.signing_key()
     now = int(keystore.clock().timestamp())
     claims: dict[str, object] = {
@@ -174,6 +177,8 @@ def sign_access_token(
         "nbf": now,
         "exp": now + int(ttl.total_seconds()),
     }
+    if client_name is not None:
+        claims["client_name"] = client_name
     header = {"alg": ALGORITHM, "typ": "at+jwt", "kid": key.kid}
     raw: bytes = _jwt.encode(header, claims, key.private)
     return raw.decode(), claims

@@ -54,6 +54,7 @@ class Graph:
             issuer=self.settings.issuer,
             subject="gateway",
             client_id="gateway",
+            client_name="gateway",
             audience="tandem",
             scopes=READ_SCOPES,
             ttl=timedelta(seconds=60),

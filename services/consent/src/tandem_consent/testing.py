@@ -40,7 +40,7 @@ def consent_client(infra: Infra, consent_app: FastAPI, service: str, *scopes: st
     """`service`'s client for the in-process consent app, with a service token holding `scopes`."""
     return ServiceClient(
         "http://consent.test",
-        StaticToken(lambda: infra.keys.token(*scopes, sub=service)),
+        StaticToken(lambda: infra.keys.token(*scopes, sub=service, client_name=service)),
         transport=httpx.ASGITransport(app=consent_app),
     )
 

@@ -18,7 +18,7 @@ Outbox = Callable[..., Awaitable[list[dict[str, Any]]]]
 
 
 def machine(keys: TestKeys, client_id: str = "matching") -> dict[str, str]:
-    return keys.headers("consent:read", "consent:write", sub=client_id)
+    return keys.headers("consent:read", "consent:write", sub=client_id, client_name=client_id)
 
 
 async def open_request(
@@ -168,6 +168,21 @@ async def test_receipt_from_a_person_forbidden(client: httpx.AsyncClient, as_per
         headers=as_person(me),
     )
     assert resp.status_code == 403
+
+
+async def test_receipt_only_from_the_services_own_client(client: httpx.AsyncClient, keys: TestKeys) -> None:
+    opened = (await open_request(client, machine(keys, "hris"), uuid.uuid4(), "erasure")).json()
+    body = {"service": "analytics", "outcome": "completed", "records": 3}
+    url = f"{URL}/{opened['id']}/receipts"
+    forged = await client.post(url, json=body, headers=machine(keys, "hris"))
+    unnamed = await client.post(url, json=body, headers=keys.headers("consent:write", sub="tc_123"))
+    assert (forged.status_code, unnamed.status_code) == (403, 403)
+    assert forged.json()["pointer"] == "#/service"
+    assert "'analytics'" in forged.json()["detail"]
+    state = (await client.get(f"{URL}/{opened['id']}", headers=machine(keys, "hris"))).json()
+    assert "analytics" in state["missing_services"]
+    own = await client.post(url, json=body, headers=machine(keys, "analytics"))
+    assert own.status_code == 201
 
 
 async def test_access_export_gathers_every_service(

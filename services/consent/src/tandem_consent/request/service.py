@@ -28,6 +28,10 @@ class ReceiptFromPerson(Forbidden):
     code, title = "receipt-from-person", "Receipts come from services"
 
 
+class ReceiptFromOtherClient(Forbidden):
+    code, title = "receipt-from-other-client", "Receipts come from the service they speak for"
+
+
 class UnexpectedService(Unprocessable):
     code, title = "unexpected-service", "Service not expected to answer"
 
@@ -129,6 +133,13 @@ async def submit_receipt(
     """Record a service's receipt; `False` when the identical receipt was already on record."""
     if principal.person_id is not None:
         raise ReceiptFromPerson("Receipts are sent by services with a client-credentials token.")
+    if principal.client_name != data.service:
+        # Any client may hold consent:write; only the service's own client speaks for it.
+        raise ReceiptFromOtherClient(
+            f"Only the {data.service!r} client may send its receipt (this token is for "
+            f"{principal.client_name or 'an unnamed client'!r}).",
+            pointer="#/service",
+        )
     request = await _get(session, principal, request_id, lock=True)
     if data.service not in request.expected_services:
         raise UnexpectedService(
