@@ -243,7 +243,11 @@ class World:
         transport = httpx.ASGITransport(app=self.consent_app) if base_url == "http://consent.test" else None
         return ServiceClient(
             base_url,
-            StaticToken(lambda: self.keys.token("consent:read", "consent:write", sub="scheduling")),
+            StaticToken(
+                lambda: self.keys.token(
+                    "consent:read", "consent:write", sub="scheduling", client_name="scheduling"
+                )
+            ),
             transport=transport,
             **options,
         )
