@@ -21,13 +21,12 @@ from tandem_matching.scoring.domain import (
     DEFAULT_WEIGHTS,
     Eligibility,
     ParticipantProfile,
-    ProviderIndex,
     ProviderKind,
     ProviderProfile,
     hard_filter,
     score,
-    top_k,
 )
+from tandem_matching.scoring.ranking import ProviderIndex, top_k
 
 WEEK = date(2025, 3, 12)  # New York already on EDT, Europe still on winter time: offsets differ.
 ZONES = [

@@ -21,7 +21,6 @@ from tandem_matching.scoring.domain import (
     FilterReason,
     InvalidWeightSet,
     ParticipantProfile,
-    ProviderIndex,
     ProviderKind,
     ProviderProfile,
     RubricScore,
@@ -36,11 +35,11 @@ from tandem_matching.scoring.domain import (
     score,
     sponsorship_history_value,
     technical_skills_fit,
-    top_k,
     utc_week_intervals,
     validate_weights,
     weekly_overlap_minutes,
 )
+from tandem_matching.scoring.ranking import ProviderIndex, top_k
 
 ZONES = ["UTC", "America/New_York", "Europe/London", "Asia/Kolkata", "Asia/Tokyo", "Asia/Kathmandu"]
 SKILLS = ["ml", "data_platforms", "cloud", "security", "product", "finance"]

@@ -25,7 +25,8 @@ from tandem_matching.program import service as program_service
 from tandem_matching.proposal import ranking
 from tandem_matching.proposal import service as proposal_service
 from tandem_matching.provider import repository as provider_repository
-from tandem_matching.scoring.domain import ProviderIndex, ProviderKind
+from tandem_matching.scoring.domain import ProviderKind
+from tandem_matching.scoring.ranking import ProviderIndex
 
 
 class InvalidLockedPair(Unprocessable):

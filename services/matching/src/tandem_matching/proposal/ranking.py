@@ -14,15 +14,13 @@ from tandem_matching.consent.gate import ConsentDecision, ConsentGate
 from tandem_matching.provider import repository as provider_repository
 from tandem_matching.scoring import domain
 from tandem_matching.scoring.domain import (
-    ProviderIndex,
     ProviderKind,
-    RankedCandidate,
     ScoreBreakdown,
     Signal,
     WeightSet,
     effective_weights,
-    top_k,
 )
+from tandem_matching.scoring.ranking import ProviderIndex, RankedCandidate, top_k
 
 
 class ConsentRequired(Conflict):
