@@ -68,3 +68,17 @@ class MatchReassigned(MatchingEvent):
     program_id: UUID
     participant_id: UUID
     reason: str
+
+
+class MatchEnded(MatchingEvent):
+    """The match is no longer active, for whatever reason (a reassignment sends it before
+    `MatchReassigned`)."""
+
+    match_id: UUID
+    program_id: UUID
+    participant_id: UUID
+    provider_id: UUID
+    provider_kind: Literal["coach", "mentor"]
+    reason: Literal["completed", "withdrawn", "terminated", "reassigned"]
+    ended_at: datetime
+    ended_by: str

@@ -1,10 +1,13 @@
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
-from tandem_kit.testing import TestKeys
+from tandem_kit.events import outbox_messages
+from tandem_kit.testing import TestKeys, sessionmaker_of
 
 API = "/api/v1/matching"
 
@@ -164,3 +167,187 @@ async def test_capacity_holds_under_concurrent_approvals(committed_world: Any) -
         await world.client.get(f"{API}/programs/{program['id']}/matches", headers=world.headers)
     ).json()
     assert len(matches) == 2
+
+
+async def _events(world: Any, *match_ids: str) -> list[tuple[str, dict[str, Any]]]:
+    """(type, data) of the outbox events naming one of the matches, in the order the relay sends them."""
+    ids = set(match_ids)
+    async with sessionmaker_of(world.app)() as session:
+        rows = await session.execute(select(outbox_messages.c.payload).order_by(outbox_messages.c.seq))
+        payloads = [row.payload for row in rows]
+    keys = ("match_id", "old_match_id", "new_match_id")
+    return [(p["type"], p["data"]) for p in payloads if ids & {p["data"].get(k) for k in keys}]
+
+
+async def _end(world: Any, match_id: str, body: dict[str, Any], **headers: str) -> httpx.Response:
+    return await world.client.post(
+        f"{API}/matches/{match_id}/end", json=body, headers=headers or world.headers
+    )
+
+
+async def test_end_anonymous(client: httpx.AsyncClient) -> None:
+    resp = await client.post(f"{API}/matches/{uuid.uuid4()}/end", json={"reason": "completed"})
+    assert resp.status_code == 401
+
+
+async def test_end_missing_scope(client: httpx.AsyncClient, keys: TestKeys) -> None:
+    resp = await client.post(
+        f"{API}/matches/{uuid.uuid4()}/end",
+        json={"reason": "completed"},
+        headers=keys.headers("matching:read"),
+    )
+    assert resp.status_code == 403
+    assert resp.json()["missing_scopes"] == ["matching:write"]
+
+
+async def test_end_by_a_party_is_forbidden(world: Any) -> None:
+    _, person, match = await _matched(world)
+    participant = world.person(person["person_id"], "matching:read", "matching:write")
+    coach = world.person(match["provider_person_id"], "matching:read", "matching:write", roles=("coach",))
+    for headers in (participant, coach):
+        resp = await _end(world, match["id"], {"reason": "withdrawn"}, **headers)
+        assert resp.status_code == 403
+        assert resp.json()["type"].endswith("program-manager-required")
+    still = (await world.client.get(f"{API}/matches/{match['id']}", headers=world.headers)).json()
+    assert (still["status"], still["ended_at"]) == ("active", None)
+    assert [t for t, _ in await _events(world, match["id"])] == ["MatchApproved"]
+
+
+async def test_end_unknown_match(world: Any) -> None:
+    resp = await _end(world, str(uuid.uuid4()), {"reason": "completed"})
+    assert resp.status_code == 404
+    assert resp.json()["type"].endswith("match-not-found")
+
+
+async def test_end_validates_the_body(world: Any) -> None:
+    _, _, match = await _matched(world)
+    reassigned = await _end(world, match["id"], {"reason": "reassigned"})
+    assert reassigned.status_code == 422
+    assert reassigned.json()["errors"][0]["pointer"] == "#/reason"
+    long_note = await _end(world, match["id"], {"reason": "completed", "note": "x" * 2001})
+    assert long_note.status_code == 422
+    assert long_note.json()["errors"][0]["pointer"] == "#/note"
+
+
+async def test_end_valid(world: Any) -> None:
+    program, person, match = await _matched(world)
+    before = datetime.now(UTC)
+    resp = await _end(world, match["id"], {"reason": "completed", "note": "All eight sessions held"})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert (body["id"], body["status"], body["end_reason"]) == (match["id"], "ended", "completed")
+    ended_at = datetime.fromisoformat(body["ended_at"])
+    assert ended_at.utcoffset() == timedelta(0)
+    assert before <= ended_at <= datetime.now(UTC)
+    events = await _events(world, match["id"])
+    assert [t for t, _ in events] == ["MatchApproved", "MatchEnded"]
+    assert events[1][1] == {
+        "match_id": match["id"],
+        "program_id": program["id"],
+        "participant_id": person["person_id"],
+        "provider_id": match["provider_id"],
+        "provider_kind": "coach",
+        "reason": "completed",
+        "ended_at": body["ended_at"],
+        "ended_by": "client:test-client",
+    }
+    decisions = (
+        await world.client.get(f"{API}/programs/{program['id']}/decisions", headers=world.headers)
+    ).json()
+    ended = decisions[-1]
+    assert (ended["action"], ended["actor"], ended["reason"], ended["details"]) == (
+        "ended",
+        "client:test-client",
+        "completed",
+        {"note": "All eight sessions held"},
+    )
+    assert (ended["match_id"], ended["intake_id"], ended["provider_id"]) == (
+        match["id"],
+        person["id"],
+        match["provider_id"],
+    )
+    # An ended match is history, not a reassignment: the rate does not move.
+    rate = (
+        await world.client.get(f"{API}/programs/{program['id']}/reassignment-rate", headers=world.headers)
+    ).json()
+    assert (rate["initial_matches"], rate["reassignments"]) == (1, 0)
+
+
+async def test_end_frees_the_providers_place(world: Any) -> None:
+    program = await world.program()
+    coach = await world.coach(program, capacity=1)
+    first = await world.intake(program)
+    match = await world.post(f"/proposals/{(await world.proposal(first))['id']}/approve", {}, status=200)
+    waiting = await world.intake(program)
+    full = await world.proposal(waiting)
+    assert coach["id"] not in [c["provider_id"] for c in full["candidates"]]
+
+    ended = await _end(world, match["id"], {"reason": "withdrawn"})
+    assert ended.status_code == 200, ended.text
+
+    provider = (await world.client.get(f"{API}/providers/{coach['id']}", headers=world.headers)).json()
+    assert (provider["capacity"], provider["active_load"]) == (1, 0)
+    proposal = await world.proposal(waiting)
+    assert proposal["candidates"][0]["provider_id"] == coach["id"]
+    second = await world.post(f"/proposals/{proposal['id']}/approve", {}, status=200)
+    assert (second["provider_id"], second["status"]) == (coach["id"], "active")
+    # The participant whose match ended may be matched again (the ended match no longer counts).
+    again = await world.proposal(first)
+    assert again["status"] == "pending"
+
+
+async def test_end_twice_conflict(world: Any) -> None:
+    _, _, match = await _matched(world)
+    assert (await _end(world, match["id"], {"reason": "terminated"})).status_code == 200
+    again = await _end(world, match["id"], {"reason": "completed"})
+    assert again.status_code == 409
+    problem = again.json()
+    assert (problem["type"], problem["detail"], problem["match_status"]) == (
+        "https://tandem.dev/problems/match-not-active",
+        "The match is ended.",
+        "ended",
+    )
+    # The first end stands: one MatchEnded, the reason unchanged.
+    assert [t for t, _ in await _events(world, match["id"])] == ["MatchApproved", "MatchEnded"]
+    after = (await world.client.get(f"{API}/matches/{match['id']}", headers=world.headers)).json()
+    assert after["end_reason"] == "terminated"
+
+
+async def test_end_reassigned_match_conflict(world: Any) -> None:
+    program, _, match = await _matched(world)
+    other = await world.coach(program)
+    await world.post(
+        f"/matches/{match['id']}/reassign", {"provider_id": other["id"], "reason": "moved"}, status=200
+    )
+    resp = await _end(world, match["id"], {"reason": "completed"})
+    assert resp.status_code == 409
+    assert resp.json()["match_status"] == "reassigned"
+
+
+async def test_reassign_emits_ended_reassigned_approved_in_order(world: Any) -> None:
+    program, person, match = await _matched(world)
+    other = await world.coach(program)
+    body = await world.post(
+        f"/matches/{match['id']}/reassign",
+        {"provider_id": other["id"], "reason": "chemistry did not work"},
+        status=200,
+    )
+    new_id = body["new_match"]["id"]
+    events = await _events(world, match["id"], new_id)
+    assert [(t, d.get("match_id")) for t, d in events] == [
+        ("MatchApproved", match["id"]),
+        ("MatchEnded", match["id"]),
+        ("MatchReassigned", None),
+        ("MatchApproved", new_id),
+    ]
+    assert events[1][1] == {
+        "match_id": match["id"],
+        "program_id": program["id"],
+        "participant_id": person["person_id"],
+        "provider_id": match["provider_id"],
+        "provider_kind": "coach",
+        "reason": "reassigned",
+        "ended_at": body["old_match"]["ended_at"],
+        "ended_by": "client:test-client",
+    }
+    assert (events[3][1]["provider_id"], events[3][1]["proposal_id"]) == (other["id"], None)

@@ -288,6 +288,32 @@ async def test_erasure_of_a_provider_leaves_the_pool(committed_world: Any) -> No
     assert [c["provider_id"] for c in proposal["candidates"]] == [fresh["id"]]
 
 
+async def test_erasure_keeps_an_ended_matchs_reason_and_drops_its_note(committed_world: Any) -> None:
+    world = committed_world
+    program = await world.program()
+    await world.coach(program)
+    person = await world.intake(program)
+    match = await _approve(world, await world.proposal(person))
+    resp = await world.client.post(
+        f"{API}/matches/{match['id']}/end",
+        json={"reason": "withdrawn", "note": "Private: left for family reasons"},
+        headers=world.headers,
+    )
+    assert resp.status_code == 200, resp.text
+
+    receipt = await _receipt(world, (await _open(world, person["person_id"], "erasure"))["id"])
+
+    # De-identified: the intake, the proposal the match came from, the match, two audit entries.
+    assert (receipt["outcome"], receipt["records"]) == ("completed", 5)
+    ended = await _get(world, f"/matches/{match['id']}")
+    assert ended["participant_id"] != person["person_id"]
+    assert (ended["status"], ended["end_reason"]) == ("ended", "withdrawn")
+    decisions = await _get(world, f"/programs/{program['id']}/decisions")
+    assert [(d["action"], d["reason"], d["details"]) for d in decisions if d["action"] == "ended"] == [
+        ("ended", "withdrawn", {})
+    ]
+
+
 async def test_replayed_erasure_is_applied_once(committed_world: Any) -> None:
     world = committed_world
     w = await _participant_world(world)

@@ -6,7 +6,7 @@ from tandem_kit.db import SessionDep
 from tandem_matching.auth import MatchingRead, MatchingWrite
 from tandem_matching.consent.dependencies import ConsentGateDep
 from tandem_matching.match import service
-from tandem_matching.match.schemas import Match, Reassign, Reassignment, ReassignmentRate
+from tandem_matching.match.schemas import Match, MatchEnd, Reassign, Reassignment, ReassignmentRate
 
 router = APIRouter(tags=["matches"])
 
@@ -23,11 +23,18 @@ async def list_matches(program_id: UUID, principal: MatchingRead, session: Sessi
     return [Match.model_validate(m) for m in await service.list_matches(session, principal, program_id)]
 
 
+@router.post("/matches/{match_id}/end", response_model=Match)
+async def end_match(match_id: UUID, data: MatchEnd, principal: MatchingWrite, session: SessionDep) -> Match:
+    """End an active match with a reason, freeing the provider's place (emits MatchEnded)."""
+    match = await service.end(session, principal, match_id, reason=data.reason, note=data.note)
+    return Match.model_validate(match)
+
+
 @router.post("/matches/{match_id}/reassign", response_model=Reassignment)
 async def reassign_match(
     match_id: UUID, data: Reassign, principal: MatchingWrite, session: SessionDep, gate: ConsentGateDep
 ) -> Reassignment:
-    """End a match with a reason and match a new provider (emits MatchReassigned and MatchApproved)."""
+    """End a match with a reason and match a new provider (emits MatchEnded, MatchReassigned, MatchApproved)."""
     old, new = await service.reassign(
         session, principal, gate, match_id, provider_id=data.provider_id, reason=data.reason
     )

@@ -5,6 +5,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 MatchID = UUID
+EndReason = Literal["completed", "withdrawn", "terminated"]
 
 
 class Match(BaseModel):
@@ -24,7 +25,9 @@ class Match(BaseModel):
     approved_at: datetime = Field(description="When it was approved.")
     approved_by: str = Field(description="Who approved it.")
     ended_at: datetime | None = Field(description="When it ended.")
-    end_reason: str | None = Field(description="Why it ended.")
+    end_reason: str | None = Field(
+        description="Why it ended: completed, withdrawn or terminated, or a reassignment's reason."
+    )
     previous_match_id: UUID | None = Field(description="The match this one replaced.")
 
 
@@ -33,6 +36,18 @@ class Reassign(BaseModel):
 
     provider_id: UUID = Field(description="The new provider (same program and kind).")
     reason: str = Field(min_length=3, max_length=2000, description="Why the match is reassigned (audited).")
+
+
+class MatchEnd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: EndReason = Field(
+        description="completed (the engagement ran its course), withdrawn (a party stepped back) or "
+        "terminated (ended by the program)."
+    )
+    note: str | None = Field(
+        default=None, max_length=2000, description="Free-text context for the audit trail (optional)."
+    )
 
 
 class Reassignment(BaseModel):

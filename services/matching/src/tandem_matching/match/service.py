@@ -1,7 +1,9 @@
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Literal
 from uuid import UUID
 
+import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,16 +13,18 @@ from tandem_kit.events import emit
 from tandem_matching import models
 from tandem_matching.auth import actor, require_manager
 from tandem_matching.consent.gate import ConsentGate
-from tandem_matching.events import MatchApproved, MatchReassigned, WorkingHoursBlock
+from tandem_matching.events import MatchApproved, MatchEnded, MatchReassigned, WorkingHoursBlock
 from tandem_matching.intake import repository as intake_repository
 from tandem_matching.match import repository
-from tandem_matching.match.schemas import ReassignmentRate
+from tandem_matching.match.schemas import EndReason, ReassignmentRate
 from tandem_matching.program import service as program_service
 from tandem_matching.proposal.ranking import admissibility, require_consent, score_pair
 from tandem_matching.provider import repository as provider_repository
 from tandem_matching.scoring.domain import FilterReason
 
 REASSIGNMENT_TARGET = 0.10
+
+log = structlog.get_logger("tandem.matching.match")
 
 
 class MatchNotFound(NotFound):
@@ -59,9 +63,27 @@ async def open_match(
     provider_id: UUID,
     score: float,
     proposal_id: UUID | None,
-    previous_match_id: UUID | None = None,
 ) -> models.Match:
-    """Create an active match under a lock on the provider row, so capacity holds under concurrency.
+    """Create an active match and emit its `MatchApproved`."""
+    match, approved = await _create_match(
+        session, principal, intake=intake, provider_id=provider_id, score=score, proposal_id=proposal_id
+    )
+    await emit(session, approved)
+    return match
+
+
+async def _create_match(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    intake: models.Intake,
+    provider_id: UUID,
+    score: float,
+    proposal_id: UUID | None,
+    previous_match_id: UUID | None = None,
+) -> tuple[models.Match, MatchApproved]:
+    """Create an active match under a lock on the provider row, so capacity holds under concurrency;
+    the caller emits the returned event (a reassignment sends it after the old match's events).
 
     The row lock serialises approvals for one provider; the CHECK (active_load <= capacity) and the
     partial unique index on active matches stand behind it in the database.
@@ -104,27 +126,23 @@ async def open_match(
         if "load_within_capacity" in str(exc.orig):
             raise ProviderAtCapacity("A concurrent approval took the provider's last place.") from exc
         raise AlreadyMatched("A concurrent decision matched this participant first.") from exc
-    await emit(
-        session,
-        MatchApproved(
-            match_id=match.id,
-            proposal_id=proposal_id,
-            program_id=match.program_id,
-            participant_id=match.participant_id,
-            provider_id=provider.id,
-            provider_person_id=provider.person_id,
-            provider_kind="coach" if provider.kind == "coach" else "mentor",
-            track=match.track,
-            score=score,
-            approved_at=match.approved_at,
-            approved_by=match.approved_by,
-            participant_timezone=intake.timezone,
-            participant_working_hours=_hours(intake.working_hours),
-            provider_timezone=provider.timezone,
-            provider_working_hours=_hours(provider.working_hours),
-        ),
+    return match, MatchApproved(
+        match_id=match.id,
+        proposal_id=proposal_id,
+        program_id=match.program_id,
+        participant_id=match.participant_id,
+        provider_id=provider.id,
+        provider_person_id=provider.person_id,
+        provider_kind="coach" if provider.kind == "coach" else "mentor",
+        track=match.track,
+        score=score,
+        approved_at=match.approved_at,
+        approved_by=match.approved_by,
+        participant_timezone=intake.timezone,
+        participant_working_hours=_hours(intake.working_hours),
+        provider_timezone=provider.timezone,
+        provider_working_hours=_hours(provider.working_hours),
     )
-    return match
 
 
 async def get_match(session: AsyncSession, principal: Principal, match_id: UUID) -> models.Match:
@@ -141,6 +159,37 @@ async def list_matches(
     return await repository.list_for_program(session, principal, program_id)
 
 
+async def end(
+    session: AsyncSession,
+    principal: Principal,
+    match_id: UUID,
+    *,
+    reason: EndReason,
+    note: str | None,
+) -> models.Match:
+    """End an active match (the row stays in the history); the provider's place is freed."""
+    require_manager(principal)
+    match = await _lock_active(session, principal, match_id)
+    ended = await _close(session, principal, match, status="ended", reason=reason, end_reason=reason)
+    session.add(
+        models.Decision(
+            program_id=match.program_id,
+            action="ended",
+            actor=actor(principal),
+            match_id=match.id,
+            intake_id=match.intake_id,
+            provider_id=match.provider_id,
+            reason=reason,
+            # The note is free text about people: erasure drops it, the reason (a closed list) stays.
+            details={"note": note} if note else {},
+        )
+    )
+    await session.flush()
+    await emit(session, ended)
+    log.info("matching.match.ended", match_id=str(match.id), reason=reason)
+    return match
+
+
 async def reassign(
     session: AsyncSession,
     principal: Principal,
@@ -150,13 +199,13 @@ async def reassign(
     provider_id: UUID,
     reason: str,
 ) -> tuple[models.Match, models.Match]:
-    """End a match with a reason and open a new one; both rows stay, linked, in the history."""
+    """End a match with a reason and open a new one; both rows stay, linked, in the history.
+
+    Events go out in the order consumers need: the old match's `MatchEnded` (frees its engagement and
+    counts), then `MatchReassigned`, then the new match's `MatchApproved`.
+    """
     require_manager(principal)
-    await get_match(session, principal, match_id)
-    old = await repository.lock(session, match_id)
-    assert old is not None
-    if old.status != "active":
-        raise MatchNotActive(f"The match is {old.status}.")
+    old = await _lock_active(session, principal, match_id)
     intakes = await intake_repository.by_ids(session, [old.intake_id])
     intake = intakes[0]
     consent = await require_consent(gate, intake)
@@ -171,16 +220,10 @@ async def reassign(
         raise WrongProvider(
             f"The new provider must be a {old.provider_kind} of the same program.", pointer="#/provider_id"
         )
-    old_provider = await provider_repository.lock(session, old.provider_id)
-    assert old_provider is not None
-    old.status = "reassigned"
-    old.ended_at = datetime.now(UTC)
-    old.end_reason = reason
-    old_provider.active_load -= 1
-    await session.flush()
+    ended = await _close(session, principal, old, status="reassigned", reason="reassigned", end_reason=reason)
     weights = program_service.weight_set(await program_service.current_weights(session, old.program_id))
     breakdown = score_pair(intake, new_provider, consent, weights)
-    new = await open_match(
+    new, approved = await _create_match(
         session,
         principal,
         intake=intake,
@@ -203,6 +246,7 @@ async def reassign(
         )
     )
     await session.flush()
+    await emit(session, ended)
     await emit(
         session,
         MatchReassigned(
@@ -213,7 +257,48 @@ async def reassign(
             reason=reason,
         ),
     )
+    await emit(session, approved)
     return old, new
+
+
+async def _lock_active(session: AsyncSession, principal: Principal, match_id: UUID) -> models.Match:
+    """The match, locked, if the caller may see it and it is still active."""
+    await get_match(session, principal, match_id)
+    match = await repository.lock(session, match_id)
+    assert match is not None
+    if match.status != "active":
+        raise MatchNotActive(f"The match is {match.status}.", match_status=match.status)
+    return match
+
+
+async def _close(
+    session: AsyncSession,
+    principal: Principal,
+    match: models.Match,
+    *,
+    status: Literal["ended", "reassigned"],
+    reason: Literal["completed", "withdrawn", "terminated", "reassigned"],
+    end_reason: str,
+) -> MatchEnded:
+    """Stop a locked active match and free its provider's place (the provider row is locked, as an
+    approval locks it, so the load stays exact); returns the event for the caller to emit."""
+    provider = await provider_repository.lock(session, match.provider_id)
+    assert provider is not None
+    match.status = status
+    match.ended_at = datetime.now(UTC)
+    match.end_reason = end_reason
+    provider.active_load -= 1
+    await session.flush()
+    return MatchEnded(
+        match_id=match.id,
+        program_id=match.program_id,
+        participant_id=match.participant_id,
+        provider_id=match.provider_id,
+        provider_kind="coach" if match.provider_kind == "coach" else "mentor",
+        reason=reason,
+        ended_at=match.ended_at,
+        ended_by=actor(principal),
+    )
 
 
 async def reassignment_rate(session: AsyncSession, program_id: UUID) -> ReassignmentRate:

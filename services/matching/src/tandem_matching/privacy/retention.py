@@ -5,7 +5,7 @@ Consent's policies (`RetentionPurgeRequested`) name two categories held here:
 * `intake_responses`: intake forms and behavioural goals of participants whose engagement ended;
 * `match_proposals`: ranked proposals with their score explanations, once the match ended.
 
-The clocks: a match ends at its `ended_at` (a reassignment) or, never ended, with its program (the
+The clocks: a match ends at its `ended_at` (ended or reassigned) or, never ended, with its program (the
 day after `ends_on`, midnight UTC). An intake's engagement ends when the last of its matches ended; an
 intake never matched has no engagement, so its clock never starts. A proposal's clock starts when
 the match made from it ended; for one no match was made from (rejected, superseded) when its intake's

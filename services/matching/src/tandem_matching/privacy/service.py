@@ -9,7 +9,7 @@ personal columns are emptied. Both steps run in the event's transaction (`tandem
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, get_args
 from uuid import UUID, uuid4
 
 import structlog
@@ -19,11 +19,13 @@ from tandem_kit.events import Subscription
 from tandem_kit.oauth_client import ServiceClient
 from tandem_kit.privacy import Answer, person_data_subscription
 from tandem_matching import models
+from tandem_matching.match.schemas import EndReason
 from tandem_matching.privacy import repository
 
 SERVICE = "matching"
 NOTHING_HELD = "Matching holds no data about this person."
 ERASED_TIMEZONE = repository.ERASED_TIMEZONE
+END_REASONS: frozenset[str | None] = frozenset(get_args(EndReason))
 
 log = structlog.get_logger("tandem.matching.privacy")
 
@@ -191,7 +193,7 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
 
     # Rows that stay are changed through the ORM and flushed before any bulk delete runs.
     for decision in decisions:
-        decision.reason = None
+        _deidentify_decision(decision)
     for proposal in proposals:
         if proposal.id in kept_proposals:
             _deidentify_proposal(proposal, pseudonym)
@@ -291,9 +293,18 @@ def _deidentify_provider(provider: models.Provider, pseudonym: UUID) -> None:
 
 
 def _deidentify_match(match: models.Match, person_id: UUID, pseudonym: UUID) -> None:
-    """Kept for the other party and the reassignment rate; only the person's side is replaced."""
+    """Kept for the other party and the reassignment rate; only the person's side is replaced.
+    A reassignment's reason is free text and goes; an ended match's reason is a closed-list word."""
     if match.participant_id == person_id:
         match.participant_id = pseudonym
     if match.provider_person_id == person_id:
         match.provider_person_id = pseudonym
-    match.end_reason = None
+    if match.end_reason not in END_REASONS:
+        match.end_reason = None
+
+
+def _deidentify_decision(decision: models.Decision) -> None:
+    """What someone wrote goes (a reason, an end note); what was picked from a list stays."""
+    if decision.action != "ended":
+        decision.reason = None
+    decision.details = {k: v for k, v in decision.details.items() if k != "note"}
