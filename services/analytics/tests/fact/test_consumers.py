@@ -194,3 +194,89 @@ async def test_events_arrive_through_the_broker(app: FastAPI) -> None:
         return await count(app, MatchFact, MatchFact.match_id == uuid.UUID(data["match_id"])) == 1
 
     assert await eventually(arrived)
+
+
+def match_ended(approved: dict[str, Any], **over: Any) -> dict[str, Any]:
+    keys = ("match_id", "program_id", "participant_id", "provider_id", "provider_kind")
+    return {
+        **{k: approved[k] for k in keys},
+        "reason": "completed",
+        "ended_at": (NOW + timedelta(days=90)).isoformat(),
+        "ended_by": "pm-1",
+        **over,
+    }
+
+
+async def match_fact(app: FastAPI, match_id: str) -> MatchFact:
+    async with sessionmaker_of(app)() as session:
+        fact = await session.get(MatchFact, uuid.UUID(match_id))
+    assert fact is not None
+    return fact
+
+
+async def test_match_ended_applied_once(app: FastAPI) -> None:
+    approved = match_approved()
+    c = consumer(app, matching_facts)
+    assert await c.apply(envelope("matching", "MatchApproved", approved)) is True
+    ended = envelope("matching", "MatchEnded", match_ended(approved, reason="withdrawn"))
+    assert await c.apply(ended) is True
+    assert await c.apply(ended) is False
+    fact = await match_fact(app, approved["match_id"])
+    assert (fact.ended_at, fact.end_reason, fact.approved_at, fact.track) == (
+        NOW + timedelta(days=90),
+        "withdrawn",
+        NOW,
+        "coach",
+    )
+
+
+async def test_first_end_applied_is_kept(app: FastAPI) -> None:
+    approved = match_approved()
+    c = consumer(app, matching_facts)
+    assert await c.apply(envelope("matching", "MatchApproved", approved)) is True
+    assert await c.apply(envelope("matching", "MatchEnded", match_ended(approved))) is True
+    later = match_ended(approved, reason="terminated", ended_at=(NOW + timedelta(days=99)).isoformat())
+    assert await c.apply(envelope("matching", "MatchEnded", later)) is True
+    fact = await match_fact(app, approved["match_id"])
+    assert (fact.ended_at, fact.end_reason) == (NOW + timedelta(days=90), "completed")
+
+
+async def test_end_before_approval_stays_ended(app: FastAPI) -> None:
+    approved = match_approved()
+    c = consumer(app, matching_facts)
+    assert (
+        await c.apply(envelope("matching", "MatchEnded", match_ended(approved, reason="reassigned"))) is True
+    )
+    early = await match_fact(app, approved["match_id"])
+    assert (early.approved_at, early.track, early.end_reason) == (None, None, "reassigned")
+
+    assert await c.apply(envelope("matching", "MatchApproved", approved)) is True
+    assert await c.apply(envelope("matching", "MatchApproved", approved)) is True
+    fact = await match_fact(app, approved["match_id"])
+    assert (fact.approved_at, fact.track, fact.ended_at, fact.end_reason) == (
+        NOW,
+        "coach",
+        NOW + timedelta(days=90),
+        "reassigned",
+    )
+    assert await count(app, MatchFact, MatchFact.match_id == uuid.UUID(approved["match_id"])) == 1
+
+
+async def test_match_ended_arrives_through_the_broker(app: FastAPI) -> None:
+    approved = match_approved()
+    js = await app.state.broker.jetstream(timeout=5)
+    for type_, data in (("MatchApproved", approved), ("MatchEnded", match_ended(approved))):
+        env = envelope("matching", type_, data)
+        await js.publish(
+            subject_for("matching", type_),
+            json.dumps(env.model_dump(mode="json")).encode(),
+            headers={"Nats-Msg-Id": str(env.id)},
+        )
+
+    async def ended() -> bool:
+        match_id = uuid.UUID(approved["match_id"])
+        return (
+            await count(app, MatchFact, MatchFact.match_id == match_id, MatchFact.ended_at.is_not(None)) == 1
+        )
+
+    assert await eventually(ended)

@@ -247,6 +247,42 @@ async def test_values_from_seeded_facts(
     }
 
 
+async def test_match_ended_before_its_approval_counts_nowhere(
+    app: FastAPI, client: httpx.AsyncClient, keys: TestKeys, program: uuid.UUID
+) -> None:
+    # The row an early MatchEnded leaves (no approval yet), with a session already booked for it.
+    now, match = datetime.now(UTC), uuid.uuid4()
+    async with sessionmaker_of(app)() as session:
+        session.add(
+            MatchFact(
+                match_id=match,
+                program_id=program,
+                participant_id=uuid.uuid4(),
+                provider_id=uuid.uuid4(),
+                provider_kind="coach",
+                ended_at=now - timedelta(days=1),
+                end_reason="withdrawn",
+            )
+        )
+        session.add(
+            SessionFact(
+                session_id=uuid.uuid4(),
+                engagement_id=uuid.uuid4(),
+                match_id=match,
+                kind="kickoff",
+                starts_at=now - timedelta(days=5),
+            )
+        )
+        await session.commit()
+
+    resp = await client.get(URL, params={"program_id": str(program)}, headers=keys.headers("analytics:read"))
+
+    got = {k["name"]: (k["value"], k["numerator"], k["denominator"]) for k in resp.json()}
+    assert got["coach_to_coachee_ratio"] == (3.0, 6, 2)
+    assert got["coach_utilization"] == (0.6, 6, 10)
+    assert got["time_to_first_session"] == (3.3333, 20, 6)
+
+
 async def test_single_kpi_carries_seed_baseline_and_target(
     client: httpx.AsyncClient, keys: TestKeys, program: uuid.UUID
 ) -> None:

@@ -178,6 +178,22 @@ class Program:
         await self.report(c, outcome, started_at=starts, rating=rating, reported_at=reported_at)
         return c
 
+    async def end(self, c: Coaching, *, reason: str = "completed") -> datetime:
+        """Matching's MatchEnded for the coaching's match, ended now; returns the end time."""
+        ended_at = datetime.now(UTC)
+        data = {
+            "match_id": str(c.match_id),
+            "program_id": str(self.id),
+            "participant_id": str(c.participant),
+            "provider_id": str(c.provider.provider_id),
+            "provider_kind": "coach",
+            "reason": reason,
+            "ended_at": ended_at.isoformat(),
+            "ended_by": "pm-1",
+        }
+        await self._apply(matching_facts, "matching", "MatchEnded", data, ended_at)
+        return ended_at
+
     async def report(
         self,
         c: Coaching,

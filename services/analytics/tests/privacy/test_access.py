@@ -73,6 +73,22 @@ async def test_coach_gets_their_rows_without_the_participants(program: Any, cons
     assert str(second.participant) not in text
 
 
+async def test_ended_match_carries_its_end(program: Any, consent: Any) -> None:
+    coaching = await program.coaching(await program.coach())
+    ended_at = await program.end(coaching, reason="withdrawn")
+    request = await consent.open(coaching.participant, "access")
+
+    await consent.receipt(request["id"])
+
+    export = (await consent.get(request["id"], "/export"))["services"]["analytics"]
+    [match] = export["matches"]
+    assert (match["match_id"], match["ended_at"], match["end_reason"]) == (
+        str(coaching.match_id),
+        ended_at.isoformat(),
+        "withdrawn",
+    )
+
+
 async def test_unknown_person_is_nothing_held(consent: Any) -> None:
     request = await consent.open(uuid.uuid4(), "access")
 

@@ -111,3 +111,21 @@ async def test_erasing_twice_is_harmless(program: Any, consent: Any) -> None:
     assert await program.about(coaching) == erased
     assert (await consent.get(second["id"]))["status"] == "completed"
     assert await program.rows(SessionFact, SessionFact.participant_id == coaching.participant) == []
+
+
+async def test_late_match_end_keeps_the_erasure(program: Any, consent: Any) -> None:
+    coach = await program.coach()
+    coaching = await program.coaching(coach)
+    request = await consent.open(coaching.participant, "erasure")
+    assert (await consent.receipt(request["id"]))["outcome"] == "completed"
+    [erased] = await program.rows(MatchFact, MatchFact.match_id == coaching.match_id)
+
+    # MatchEnded emitted by matching before its own erasure, applied here after ours: real ids.
+    ended_at = await program.end(coaching)
+
+    # The end is recorded on the de-identified row; the person's id does not come back.
+    [ended] = await program.rows(MatchFact, MatchFact.match_id == coaching.match_id)
+    assert ended == {**erased, "ended_at": ended_at, "end_reason": "completed"}
+    assert ended["participant_id"] != coaching.participant
+    access = await consent.open(coaching.participant, "access")
+    assert (await consent.receipt(access["id"]))["outcome"] == "nothing_held"

@@ -1,7 +1,9 @@
 """Consumers of matching and scheduling events: each event becomes (or updates) a fact row.
 
 Applied once per event id by the kit (processed_events); the upserts are idempotent as well, so a
-replay with a new id is harmless too. Each subscription reads its events in stream order.
+replay with a new id is harmless too. Each subscription reads its events in stream order, yet the
+facts do not depend on it: a cancellation or a match's end applied before the booking or approval
+it refers to leaves a row that the later event completes, keeping the end.
 """
 
 from collections.abc import Awaitable, Callable
@@ -23,6 +25,12 @@ async def on_provider_registered(session: AsyncSession, envelope: EventEnvelope)
 async def on_match_approved(session: AsyncSession, envelope: EventEnvelope) -> None:
     data = schemas.MatchApproved.model_validate(envelope.data)
     await repository.upsert_match(session, data.model_dump())
+
+
+async def on_match_ended(session: AsyncSession, envelope: EventEnvelope) -> None:
+    data = schemas.MatchEnded.model_validate(envelope.data)
+    values = data.model_dump(exclude={"reason"})
+    await repository.mark_match_ended(session, {**values, "end_reason": data.reason})
 
 
 async def on_engagement_created(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -67,6 +75,7 @@ def dispatcher(handlers: dict[str, Handler]) -> Handler:
 MATCHING_HANDLERS: dict[str, Handler] = {
     "ProviderRegistered": on_provider_registered,
     "MatchApproved": on_match_approved,
+    "MatchEnded": on_match_ended,
 }
 SCHEDULING_HANDLERS: dict[str, Handler] = {
     "EngagementCreated": on_engagement_created,

@@ -24,8 +24,27 @@ async def upsert_provider(session: AsyncSession, values: dict[str, Any]) -> None
 
 
 async def upsert_match(session: AsyncSession, values: dict[str, Any]) -> None:
+    stmt = insert(MatchFact).values(values)
+    # An end applied first left a row without its approval: fill that in, keep the end. The ids are
+    # not rewritten, so a late approval cannot undo an erasure of the row either.
     await session.execute(
-        insert(MatchFact).values(values).on_conflict_do_nothing(index_elements=[MatchFact.match_id])
+        stmt.on_conflict_do_update(
+            index_elements=[MatchFact.match_id],
+            set_={"track": stmt.excluded.track, "approved_at": stmt.excluded.approved_at},
+            where=MatchFact.approved_at.is_(None),
+        )
+    )
+
+
+async def mark_match_ended(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Record the end; before the approval arrives, as a row the approval completes later."""
+    stmt = insert(MatchFact).values(values)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[MatchFact.match_id],
+            set_={"ended_at": stmt.excluded.ended_at, "end_reason": stmt.excluded.end_reason},
+            where=MatchFact.ended_at.is_(None),
+        )
     )
 
 

@@ -28,6 +28,17 @@ class MatchApproved(EventData):
     approved_at: AwareDatetime
 
 
+class MatchEnded(EventData):
+    # `ended_by` (who closed the match) is deliberately not read: no KPI needs it.
+    match_id: UUID
+    program_id: UUID
+    participant_id: UUID
+    provider_id: UUID
+    provider_kind: Literal["coach", "mentor"]
+    reason: Literal["completed", "withdrawn", "terminated", "reassigned"]
+    ended_at: AwareDatetime
+
+
 class EngagementCreated(EventData):
     engagement_id: UUID
     match_id: UUID
@@ -65,6 +76,7 @@ class SlaBreached(EventData):
 __all__ = [
     "EngagementCreated",
     "MatchApproved",
+    "MatchEnded",
     "ProviderRegistered",
     "SessionBooked",
     "SessionCancelled",

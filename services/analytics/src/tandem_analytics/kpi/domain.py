@@ -120,7 +120,7 @@ DEFINITIONS: dict[str, KpiDefinition] = {
             better="lower",
             baseline=25,
             target=15,
-            formula="active coachees / active coaches (seed 1:25 -> 1:15)",
+            formula="coachees / coaches in active coaching matches, not ended (seed 1:25 -> 1:15)",
             measure=coach_to_coachee_ratio,
         ),
         KpiDefinition(
@@ -130,7 +130,7 @@ DEFINITIONS: dict[str, KpiDefinition] = {
             better="higher",
             baseline=0.40,
             target=0.70,
-            formula="active coaching matches / total registered coach capacity",
+            formula="active coaching matches (approved, not ended) / total registered coach capacity",
             measure=coach_utilization,
         ),
         KpiDefinition(

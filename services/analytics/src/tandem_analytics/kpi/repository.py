@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, and_, distinct, exists, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, distinct, exists, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_analytics.kpi.domain import ProgramCounts
@@ -48,7 +48,13 @@ def latest_outcomes_statement(now: datetime) -> Select[Any]:
     )
 
 
-async def _coaching(session: AsyncSession, program_id: UUID | None) -> dict[str, int]:
+def active_match(now: datetime) -> ColumnElement[bool]:
+    """Active from its approval until its end. An end applied before the approval is already ended."""
+    m = MatchFact
+    return and_(m.approved_at <= now, or_(m.ended_at.is_(None), m.ended_at > now))
+
+
+async def _coaching(session: AsyncSession, program_id: UUID | None, now: datetime) -> dict[str, int]:
     m = MatchFact
     row = (
         await session.execute(
@@ -56,7 +62,7 @@ async def _coaching(session: AsyncSession, program_id: UUID | None) -> dict[str,
                 func.count(distinct(m.provider_id)),
                 func.count(distinct(m.participant_id)),
                 func.count(),
-            ).where(m.provider_kind == "coach", m.ended_at.is_(None), _in_program(m.program_id, program_id))
+            ).where(m.provider_kind == "coach", active_match(now), _in_program(m.program_id, program_id))
         )
     ).one()
     capacity = await session.scalar(
@@ -150,7 +156,8 @@ async def _first_session(session: AsyncSession, program_id: UUID | None) -> dict
             select(func.coalesce(func.sum(days), 0), func.count(), func.count(distinct(m.participant_id)))
             .select_from(m)
             .join(first, first.c.match_id == m.match_id)
-            .where(_in_program(m.program_id, program_id))
+            # Ended matches still count (their first session happened); one not yet approved cannot.
+            .where(m.approved_at.is_not(None), _in_program(m.program_id, program_id))
         )
     ).one()
     return {
@@ -162,7 +169,7 @@ async def _first_session(session: AsyncSession, program_id: UUID | None) -> dict
 
 async def program_counts(session: AsyncSession, program_id: UUID | None, *, now: datetime) -> ProgramCounts:
     return ProgramCounts(
-        **await _coaching(session, program_id),
+        **await _coaching(session, program_id, now),
         **await _outcomes(session, program_id, now),
         **await _attendance(session, program_id, now),
         **await _sla(session, program_id),

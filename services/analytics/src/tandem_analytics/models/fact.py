@@ -23,7 +23,11 @@ class ProviderFact(Base):
 
 
 class MatchFact(Base):
-    """An approved match; active until it ends."""
+    """A match, active from its approval until it ends.
+
+    Track and approval time are nullable: an end may be applied before the approval it ends, and
+    that row waits (counted as ended, never as active) for MatchApproved to fill them in.
+    """
 
     __tablename__ = "match_facts"
 
@@ -32,9 +36,10 @@ class MatchFact(Base):
     participant_id: Mapped[UUID]
     provider_id: Mapped[UUID]
     provider_kind: Mapped[str] = mapped_column(String(20))
-    track: Mapped[str] = mapped_column(String(40))
-    approved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    track: Mapped[str | None] = mapped_column(String(40))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(String(20))
 
 
 class EngagementFact(Base):

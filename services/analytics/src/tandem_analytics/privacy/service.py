@@ -75,6 +75,7 @@ def _match(who: Subject, row: MatchFact) -> dict[str, Any]:
         "track": row.track,
         "approved_at": _iso(row.approved_at),
         "ended_at": _iso(row.ended_at),
+        "end_reason": row.end_reason,
     }
 
 
