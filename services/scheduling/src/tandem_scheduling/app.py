@@ -8,7 +8,7 @@ from tandem_kit.oauth_client import ServiceClient, own_or_given, service_client
 from tandem_scheduling.agreement import endpoints as agreement_endpoints
 from tandem_scheduling.availability import endpoints as availability_endpoints
 from tandem_scheduling.engagement import endpoints as engagement_endpoints
-from tandem_scheduling.engagement.consumers import MATCH_APPROVED
+from tandem_scheduling.engagement.consumers import MATCH_APPROVED, MATCH_ENDED
 from tandem_scheduling.graphql import schema
 from tandem_scheduling.privacy.consumers import data_subject_requests, retention_purges
 from tandem_scheduling.session import endpoints as session_endpoints
@@ -44,7 +44,7 @@ def create_app(
         settings=settings,
         routers=ROUTERS,
         graphql_schema=schema,
-        subscriptions=[MATCH_APPROVED, data_subject_requests(client), retention_purges()],
+        subscriptions=[MATCH_APPROVED, MATCH_ENDED, data_subject_requests(client), retention_purges()],
         token_verifier=token_verifier,
         on_startup=[sla_tasks.starter(settings.sla_scan_seconds)],
         on_shutdown=[sla_tasks.stop, *closing],

@@ -38,6 +38,7 @@ def test_downgrade_to_base_and_up_again(infra: Infra) -> None:
     assert tables_and_version(url) == (
         [
             "alembic_version",
+            "ended_matches",
             "engagements",
             "outbox_messages",
             "processed_events",
@@ -46,5 +47,5 @@ def test_downgrade_to_base_and_up_again(infra: Infra) -> None:
             "sla_clocks",
             "working_agreements",
         ],
-        ["0003"],
+        ["0004"],
     )

@@ -1,5 +1,6 @@
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -80,6 +81,10 @@ async def test_erasure_through_the_broker_deletes_content_and_deidentifies_share
         "ended",
         ERASED_TIMEZONE,
         [],
+    )
+    assert before[mine["id"]]["ended_at"] is None
+    assert datetime.fromisoformat(mine["ended_at"]) > datetime.fromisoformat(
+        before[mine["id"]]["approved_at"]
     )
     # The coach's side is theirs and stays.
     assert mine["provider_person_id"] == str(person.coach)

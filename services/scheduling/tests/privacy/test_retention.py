@@ -12,8 +12,9 @@ from sqlalchemy import select
 from tandem_kit.auth import Principal
 from tandem_kit.events import EventConsumer, EventEnvelope, outbox_messages
 from tandem_kit.testing import eventually, sessionmaker_of
+from tandem_scheduling.engagement import ending
 from tandem_scheduling.engagement import service as engagement_service
-from tandem_scheduling.engagement.schemas import MatchApprovedData
+from tandem_scheduling.engagement.schemas import MatchApprovedData, MatchEndedData
 from tandem_scheduling.models import WorkingAgreement
 from tandem_scheduling.privacy import retention
 from tandem_scheduling.privacy.consumers import retention_purges
@@ -64,9 +65,11 @@ async def make_pair(
     approved: timedelta,
     signed: timedelta | None = None,
     last_session: timedelta | None = None,
+    ended: timedelta | None = None,
 ) -> Pair:
     """Every time is how long ago: approval, the signatures (two days after approval unless given),
-    and an extra held session (none unless given). The coach track plans three months."""
+    an extra held session (none unless given) and the end of the match (`MatchEnded`; none unless
+    given). The coach track plans three months."""
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     approved_at = now - approved
     signed_at = now - signed if signed is not None else approved_at + timedelta(days=2)
@@ -122,6 +125,9 @@ async def make_pair(
         sessions = [kickoff, cancelled]
         if last_session is not None:
             sessions.append(await book(now - last_session, "regular"))
+        if ended is not None:
+            end = MatchEndedData(match_id=data.match_id, reason="completed", ended_at=now - ended)
+            await ending.end_match(session, end)
         await session.commit()
     return Pair(str(engagement.id), [str(s) for s in sessions])
 
@@ -223,6 +229,8 @@ async def test_session_notes_of_engagements_ended_before_the_cutoff_are_deleted(
         pytest.param({"approved": timedelta(days=20)}, id="running"),
         pytest.param({"approved": LONG_AGO, "last_session": timedelta(days=30)}, id="held-a-session-lately"),
         pytest.param({"approved": LONG_AGO, "signed": timedelta(days=30)}, id="signed-lately"),
+        # A mentoring that ran long past its plan: the end is when the match ended, not the plan.
+        pytest.param({"approved": LONG_AGO, "ended": timedelta(days=30)}, id="match-ended-lately"),
     ],
 )
 async def test_engagement_that_ended_within_the_period_keeps_its_notes(
@@ -237,6 +245,24 @@ async def test_engagement_that_ended_within_the_period_keeps_its_notes(
     after = await snapshot(world, pair)
     assert after == before
     assert after["agreement"]["clauses"] == CLAUSES
+
+
+async def test_a_match_that_ended_before_the_cutoff_is_purged_though_its_plan_ran_later(
+    world: Any,
+) -> None:
+    """Approved 400 days ago and withdrawn ten days later: the three-month plan would put the end at
+    about 310 days ago, inside the period; the recorded end is 390 days ago, before the cutoff."""
+    pair = await make_pair(world, approved=timedelta(days=400), ended=timedelta(days=390))
+    before = await snapshot(world, pair)
+    assert before["engagement"]["status"] == "ended"
+    envelope = await purge_event(world, await start_run(world), retention.SESSION_NOTES)
+
+    assert await apply(world, envelope) is True
+
+    after = await snapshot(world, pair)
+    assert after["agreement"] is None
+    assert after["sessions"] == without_reasons(before["sessions"])
+    assert (after["engagement"], after["sla_clocks"]) == (before["engagement"], before["sla_clocks"])
 
 
 async def test_anonymize_removes_the_text_and_keeps_what_statistics_count(world: Any) -> None:

@@ -6,8 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.events import EventEnvelope, Subscription
 from tandem_scheduling.availability.domain import InvalidWorkingHours, person
-from tandem_scheduling.engagement import service
-from tandem_scheduling.engagement.schemas import MatchApprovedData
+from tandem_scheduling.engagement import ending, service
+from tandem_scheduling.engagement.schemas import MatchApprovedData, MatchEndedData
 
 log = structlog.get_logger("tandem.scheduling.engagement")
 
@@ -31,4 +31,20 @@ MATCH_APPROVED = Subscription(
     name="scheduling-match-approved",
     subjects=["tandem.matching.MatchApproved"],
     handler=on_match_approved,
+)
+
+
+async def on_match_ended(session: AsyncSession, envelope: EventEnvelope) -> None:
+    try:
+        data = MatchEndedData.model_validate(envelope.data)
+    except ValidationError as exc:
+        log.error("scheduling.engagement.invalid_event", event_id=str(envelope.id), error=str(exc))
+        return
+    await ending.end_match(session, data)
+
+
+MATCH_ENDED = Subscription(
+    name="scheduling-match-ended",
+    subjects=["tandem.matching.MatchEnded"],
+    handler=on_match_ended,
 )

@@ -31,6 +31,7 @@ class Engagement:
     participant_timezone: str
     provider_timezone: str
     approved_at: datetime
+    ended_at: datetime | None = strawberry.field(description="When the engagement ended; null while active.")
 
     @field(description="Sessions of this engagement, earliest first (cancelled included).")
     async def sessions(self, info: Info[Any, Any]) -> list[Session]:
@@ -72,6 +73,7 @@ def to_graphql(e: models.Engagement) -> Engagement:
         participant_timezone=e.participant_timezone,
         provider_timezone=e.provider_timezone,
         approved_at=e.approved_at,
+        ended_at=e.ended_at,
     )
 
 

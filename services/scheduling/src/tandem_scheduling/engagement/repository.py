@@ -1,11 +1,13 @@
 from collections.abc import Sequence
+from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
-from tandem_scheduling.models import Engagement
+from tandem_scheduling.models import EndedMatch, Engagement
 
 
 def readable_statement(principal: Principal) -> Select[tuple[Engagement]]:
@@ -40,6 +42,16 @@ async def get_readable_for_update(
     return found
 
 
+async def get_readable_for_share(
+    session: AsyncSession, principal: Principal, engagement_id: UUID
+) -> Engagement | None:
+    """The engagement, locked against ending it (which locks it for update) until the transaction ends."""
+    found = await session.scalar(
+        readable_statement(principal).where(Engagement.id == engagement_id).with_for_update(read=True)
+    )
+    return found
+
+
 async def list_readable(
     session: AsyncSession,
     principal: Principal,
@@ -69,6 +81,35 @@ async def list_readable_by_match_ids(
     ).all()
 
 
-async def get_by_match_id(session: AsyncSession, match_id: UUID) -> Engagement | None:
-    found = await session.scalar(select(Engagement).where(Engagement.match_id == match_id))
+async def get_by_match_id(
+    session: AsyncSession, match_id: UUID, *, for_update: bool = False
+) -> Engagement | None:
+    statement = select(Engagement).where(Engagement.match_id == match_id)
+    if for_update:
+        statement = statement.with_for_update()
+    found = await session.scalar(statement)
     return found
+
+
+async def lock_match(session: AsyncSession, match_id: UUID) -> None:
+    """Serialise the transactions that open or end this match's engagement until they end.
+
+    Without it an approval and an end applied at the same moment could each miss the other's row.
+    """
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(str(match_id), 0))))
+
+
+async def remember_ended_match(session: AsyncSession, match_id: UUID, ended_at: datetime) -> bool:
+    """Record that the match ended; False when it was recorded already."""
+    result = await session.execute(
+        insert(EndedMatch)
+        .values(match_id=match_id, ended_at=ended_at)
+        .on_conflict_do_nothing()
+        .returning(EndedMatch.match_id)
+    )
+    return result.first() is not None
+
+
+async def match_ended(session: AsyncSession, match_id: UUID) -> bool:
+    found = await session.scalar(select(EndedMatch.match_id).where(EndedMatch.match_id == match_id))
+    return found is not None

@@ -1,8 +1,8 @@
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class WorkingHours(BaseModel):
@@ -35,6 +35,21 @@ class MatchApprovedData(BaseModel):
     provider_working_hours: list[WorkingHours]
 
 
+class MatchEndedData(BaseModel):
+    """The `data` of matching's `MatchEnded` event (docs/contracts.md): only what scheduling needs;
+    other fields are ignored, and so is the set of reasons (a new one must not keep a match active)."""
+
+    match_id: UUID
+    reason: str = Field(min_length=1, max_length=40)
+    ended_at: datetime
+
+    @field_validator("ended_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        # The contract sends UTC; a value without an offset is read as UTC rather than as the server's zone.
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 class Engagement(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -46,7 +61,10 @@ class Engagement(BaseModel):
     provider_person_id: UUID = Field(description="Person id of the coach or mentor.")
     provider_kind: str = Field(description="`coach` or `mentor`.")
     track: str = Field(description="Track decided by matching, e.g. `coach`, `mentor`, `coach_then_mentor`.")
-    status: str = Field(description="`active` while sessions are being held.")
+    status: str = Field(
+        description="`active` while sessions are being held; `ended` once its match ended (or an erasure "
+        "ended it): nothing more can be booked."
+    )
     cadence: str = Field(description="Meeting rhythm: `weekly`, `biweekly` or `monthly`.")
     session_minutes: int = Field(description="Length of a regular session in minutes.")
     planned_months: int = Field(description="Planned length of the engagement in months.")
@@ -56,4 +74,5 @@ class Engagement(BaseModel):
     provider_timezone: str = Field(description="Provider's IANA time zone.")
     provider_working_hours: list[WorkingHours] = Field(description="Provider's working hours, local.")
     approved_at: datetime = Field(description="When the match was approved.")
+    ended_at: datetime | None = Field(description="When the engagement ended; null while it is active.")
     created_at: datetime = Field(description="When the engagement was created.")

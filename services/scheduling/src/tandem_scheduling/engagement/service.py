@@ -33,20 +33,34 @@ async def list_engagements(
 
 
 async def get_engagement(
-    session: AsyncSession, principal: Principal, engagement_id: UUID, *, for_update: bool = False
+    session: AsyncSession,
+    principal: Principal,
+    engagement_id: UUID,
+    *,
+    for_update: bool = False,
+    for_share: bool = False,
 ) -> Engagement:
-    getter = repository.get_readable_for_update if for_update else repository.get_readable
-    engagement = await getter(session, principal, engagement_id)
+    if for_update:
+        engagement = await repository.get_readable_for_update(session, principal, engagement_id)
+    elif for_share:
+        engagement = await repository.get_readable_for_share(session, principal, engagement_id)
+    else:
+        engagement = await repository.get_readable(session, principal, engagement_id)
     if engagement is None:
         raise EngagementNotFound(f"No engagement {engagement_id} that you may see.")
     return engagement
 
 
-async def create_from_match(session: AsyncSession, data: MatchApprovedData) -> Engagement:
-    """Open the engagement of an approved match, with its kickoff SLA; a repeated match is a no-op."""
+async def create_from_match(session: AsyncSession, data: MatchApprovedData) -> Engagement | None:
+    """Open the engagement of an approved match, with its kickoff SLA; a repeated match is a no-op,
+    and a match that already ended (its `MatchEnded` came first) opens nothing."""
+    await repository.lock_match(session, data.match_id)
     existing = await repository.get_by_match_id(session, data.match_id)
     if existing is not None:
         return existing
+    if await repository.match_ended(session, data.match_id):
+        log.info("scheduling.engagement.approved_after_end", match_id=str(data.match_id))
+        return None
     cadence = domain.cadence_for(data.provider_kind, data.track)
     engagement = Engagement(
         match_id=data.match_id,

@@ -25,7 +25,7 @@ class Engagement(Base):
     provider_person_id: Mapped[UUID] = mapped_column(index=True)
     provider_kind: Mapped[str] = mapped_column(String(16))
     track: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | ended
     cadence: Mapped[str] = mapped_column(String(16))
     session_minutes: Mapped[int] = mapped_column(Integer)
     planned_months: Mapped[int] = mapped_column(Integer)
@@ -35,6 +35,7 @@ class Engagement(Base):
     provider_timezone: Mapped[str] = mapped_column(String(64))
     provider_working_hours: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     approved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     sla_clocks: Mapped[list["SlaClock"]] = relationship(back_populates="engagement", lazy="raise")
@@ -56,3 +57,13 @@ class SlaClock(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     engagement: Mapped[Engagement] = relationship(back_populates="sla_clocks", lazy="raise")
+
+
+class EndedMatch(Base):
+    """A match that ended before its approval reached scheduling: a late `MatchApproved` opens nothing."""
+
+    __tablename__ = "ended_matches"
+
+    match_id: Mapped[UUID] = mapped_column(primary_key=True)
+    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,4 +1,4 @@
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -74,41 +74,14 @@ async def delete_agreements(session: AsyncSession, engagement_ids: Sequence[UUID
     )
 
 
-async def restore_met(session: AsyncSession, met: Mapping[UUID, datetime]) -> None:
-    """Give clocks back the `met_at` they had (cancelling a kickoff reopens its clock)."""
-    for clock_id, met_at in met.items():
-        await session.execute(
-            update(SlaClock)
-            .where(SlaClock.id == clock_id, SlaClock.met_at.is_(None))
-            .values(met_at=met_at)
-            .execution_options(synchronize_session=False)
-        )
-
-
-async def delete_open_clocks_due_after(
-    session: AsyncSession, engagement_ids: Sequence[UUID], now: datetime
-) -> int:
-    """Delete the engagements' unmet, unbreached clocks that are not due yet; how many."""
-    result = await session.execute(
-        delete(SlaClock)
-        .where(
-            SlaClock.engagement_id.in_(engagement_ids),
-            SlaClock.met_at.is_(None),
-            SlaClock.breached_at.is_(None),
-            SlaClock.due_at > now,
-        )
-        .returning(SlaClock.id)
-        .execution_options(synchronize_session=False)
-    )
-    return len(result.all())
-
-
 def ended_before(cutoff: datetime) -> Select[tuple[UUID]]:
     """Ids of the engagements that ended before `cutoff`.
 
-    Scheduling records no end of an engagement, so it ended at its last sign of life: the latest of its
-    planned end (`approved_at` + `planned_months`), its last session (the end of a held one, the
-    cancellation of a cancelled one) and the last change or signature of its working agreement.
+    An engagement ended at its `ended_at` (its match ended, or an erasure ended it). One without it
+    (still active, or ended by an erasure before the end was recorded) ended at its last sign of life:
+    the latest of its planned end (`approved_at` + `planned_months`), its last session (the end of a
+    held one, the cancellation of a cancelled one) and the last change or signature of its working
+    agreement; an active one still inside its plan or recently used has not ended.
     """
     last_session = (
         select(func.max(func.least(Session.ends_at, Session.cancelled_at)))
@@ -116,13 +89,14 @@ def ended_before(cutoff: datetime) -> Select[tuple[UUID]]:
         .scalar_subquery()
     )
     planned_end = Engagement.approved_at + func.make_interval(0, Engagement.planned_months, type_=Interval)
-    ended_at = func.greatest(
+    last_sign_of_life = func.greatest(
         planned_end,
         last_session,
         WorkingAgreement.updated_at,
         WorkingAgreement.participant_signed_at,
         WorkingAgreement.provider_signed_at,
     )
+    ended_at = func.coalesce(Engagement.ended_at, last_sign_of_life)
     return (
         select(Engagement.id)
         .outerjoin(WorkingAgreement, WorkingAgreement.engagement_id == Engagement.id)

@@ -13,28 +13,18 @@ from uuid import UUID, uuid4
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_kit.auth import Principal
 from tandem_kit.privacy import Answer
+from tandem_scheduling.engagement import ending as engagement_ending
 from tandem_scheduling.models import Engagement, Session, SessionAttendee, SlaClock, WorkingAgreement
 from tandem_scheduling.privacy import repository
 from tandem_scheduling.session import repository as session_repository
-from tandem_scheduling.session import service as session_service
-from tandem_scheduling.session.schemas import SessionCancel
 
 log = structlog.get_logger("tandem.scheduling.privacy")
 
 NOTHING_HELD = "Scheduling holds no data about this person."
-ENDED = "ended"
 # Placeholders for the erased party's columns, which are NOT NULL: a zone without working hours.
 ERASED_TIMEZONE = "Etc/UTC"
 ERASURE_REASON = "The engagement ended with a data-subject erasure."
-# Cancelling goes through the same service call as the API, as this service itself.
-ERASER = Principal(
-    subject="scheduling",
-    client_id="scheduling",
-    scopes=frozenset({"scheduling:write"}),
-    token_id="data-subject-erasure",
-)
 
 
 @dataclass(frozen=True)
@@ -94,17 +84,12 @@ async def erase_person(session: AsyncSession, person_id: UUID, *, now: datetime 
     data = await find(session, person_id, for_update=True)
     if not data.records:
         return Answer(0, NOTHING_HELD)
-    ids = [e.id for e in data.engagements]
-    met = {c.id: c.met_at for c in data.clocks if c.met_at is not None}
-    future = [s for s in data.sessions if s.status == "booked" and s.starts_at > now]
-    for booked in future:
-        await session_service.cancel_session(
-            session, ERASER, booked.engagement_id, booked.id, SessionCancel(reason=ERASURE_REASON), now=now
-        )
-    # A kickoff kept its promise when it was booked; the erasure must not turn that into a breach.
-    await repository.restore_met(session, met)
-    # Promises not yet due are moot once the engagement ends; overdue ones still count as breached.
-    moot = await repository.delete_open_clocks_due_after(session, ids, now)
+    # The same end as a finished match's: future sessions cancelled (a user who asks to be forgotten
+    # expects no more meetings), past ones kept, clocks not yet due dropped, overdue ones kept.
+    ending = await engagement_ending.end_engagements(
+        session, data.engagements, reason=ERASURE_REASON, ended_at=now, now=now
+    )
+    future, moot = ending.cancelled, ending.moot_clocks
 
     alias = uuid4()
     cancelled = {s.id for s in future}
@@ -117,7 +102,7 @@ async def erase_person(session: AsyncSession, person_id: UUID, *, now: datetime 
         _deidentify(e, person_id, alias, provider_aliases)
     await session.flush()
     await repository.rekey_holds(session, person_id, alias)
-    await repository.delete_agreements(session, ids)
+    await repository.delete_agreements(session, [e.id for e in data.engagements])
     # The alias is never logged: it would link the old id to the de-identified rows.
     log.info(
         "scheduling.privacy.erased",
@@ -143,7 +128,6 @@ def _deidentify(e: Engagement, person_id: UUID, alias: UUID, provider_aliases: d
         # The matching provider record id names the person as surely as their person id does.
         e.provider_id = provider_aliases.setdefault(e.provider_id, uuid4())
         e.provider_timezone, e.provider_working_hours = ERASED_TIMEZONE, []
-    e.status = ENDED
 
 
 def _roles(e: Engagement, person_id: UUID) -> list[str]:
@@ -169,6 +153,7 @@ def _engagement(e: Engagement, person_id: UUID) -> dict[str, Any]:
         "planned_months": e.planned_months,
         "review_every_weeks": e.review_every_weeks,
         "approved_at": e.approved_at.isoformat(),
+        "ended_at": e.ended_at.isoformat() if e.ended_at else None,
         "created_at": e.created_at.isoformat(),
     }
     # Only the person's own side: the other party's ids, zone and hours are theirs.

@@ -32,6 +32,16 @@ async def list_for_engagements(session: AsyncSession, engagement_ids: Sequence[U
     return (await session.scalars(engagement_sessions_statement(engagement_ids))).all()
 
 
+async def list_booked_after(
+    session: AsyncSession, engagement_ids: Sequence[UUID], now: datetime
+) -> Sequence[Session]:
+    """The engagements' booked sessions that start after `now`."""
+    statement = engagement_sessions_statement(engagement_ids).where(
+        Session.status == "booked", Session.starts_at > now
+    )
+    return (await session.scalars(statement)).all()
+
+
 async def get_in_engagement(
     session: AsyncSession, engagement_id: UUID, session_id: UUID, *, for_update: bool = False
 ) -> Session | None:

@@ -90,7 +90,9 @@ async def book_session(
 ) -> Session:
     """Book a session inside both people's working hours; the database refuses any double booking."""
     now = now or datetime.now(UTC)
-    engagement = await engagement_service.get_engagement(session, principal, engagement_id)
+    # Shared lock: bookings run side by side, but an engagement being ended waits for them (and they
+    # for it), so no session is booked into an engagement that has just ended.
+    engagement = await engagement_service.get_engagement(session, principal, engagement_id, for_share=True)
     if engagement.status != "active":
         raise EngagementNotActive(f"Engagement {engagement.id} is {engagement.status}.")
     if data.kind == "regular":

@@ -1,0 +1,93 @@
+"""Ending engagements: their match ended (matching's `MatchEnded`), or an erasure ended them.
+
+Kept apart from `service.py` because it cancels sessions through the session service, which itself
+builds on `service.py`.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_kit.auth import Principal
+from tandem_scheduling.engagement import repository
+from tandem_scheduling.engagement.schemas import MatchEndedData
+from tandem_scheduling.models import Engagement, Session
+from tandem_scheduling.session import repository as session_repository
+from tandem_scheduling.session import service as session_service
+from tandem_scheduling.session.schemas import SessionCancel
+from tandem_scheduling.sla import service as sla_service
+
+log = structlog.get_logger("tandem.scheduling.engagement")
+
+ENDED = "ended"
+# Sessions are cancelled through the same service call as the API, as this service itself.
+SCHEDULING = Principal(
+    subject="scheduling",
+    client_id="scheduling",
+    scopes=frozenset({"scheduling:write"}),
+    token_id="engagement-end",
+)
+
+
+@dataclass(frozen=True)
+class Ending:
+    cancelled: Sequence[Session]
+    moot_clocks: int
+
+
+def cancel_reason(match_reason: str) -> str:
+    return f"The match ended ({match_reason})."
+
+
+async def end_engagements(
+    session: AsyncSession,
+    engagements: Sequence[Engagement],
+    *,
+    reason: str,
+    ended_at: datetime,
+    now: datetime,
+) -> Ending:
+    """End engagements the caller locked for update: future booked sessions are cancelled as
+    `POST .../cancel` does (holds released, `SessionCancelled` with `reason`), past ones stay; SLA
+    clocks not yet due go, overdue open ones stay. An engagement that already ended keeps its `ended_at`."""
+    ids = [e.id for e in engagements]
+    met = await sla_service.met_clocks(session, ids)
+    future = await session_repository.list_booked_after(session, ids, now)
+    for booked in future:
+        await session_service.cancel_session(
+            session, SCHEDULING, booked.engagement_id, booked.id, SessionCancel(reason=reason), now=now
+        )
+    moot = await sla_service.close(session, ids, met=met, now=now)
+    for e in engagements:
+        e.status = ENDED
+        e.ended_at = e.ended_at or ended_at
+    await session.flush()
+    return Ending(cancelled=future, moot_clocks=moot)
+
+
+async def end_match(session: AsyncSession, data: MatchEndedData, *, now: datetime | None = None) -> None:
+    """End the engagement of a match that ended; a match scheduling has not seen yet is remembered, so
+    that its approval, should it come later, opens nothing. Repeats change nothing."""
+    now = now or datetime.now(UTC)
+    await repository.lock_match(session, data.match_id)
+    engagement = await repository.get_by_match_id(session, data.match_id, for_update=True)
+    if engagement is None:
+        if await repository.remember_ended_match(session, data.match_id, data.ended_at):
+            log.info("scheduling.engagement.ended_before_approval", match_id=str(data.match_id))
+        return
+    if engagement.status == ENDED and engagement.ended_at is not None:
+        return
+    ending = await end_engagements(
+        session, [engagement], reason=cancel_reason(data.reason), ended_at=data.ended_at, now=now
+    )
+    log.info(
+        "scheduling.engagement.ended",
+        engagement_id=str(engagement.id),
+        match_id=str(data.match_id),
+        reason=data.reason,
+        cancelled=len(ending.cancelled),
+        moot_clocks=ending.moot_clocks,
+    )
