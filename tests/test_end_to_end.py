@@ -1,6 +1,6 @@
 """The program slice end to end, on the real stack: consent -> intake -> match -> approval -> kickoff
-booking -> vendor session -> KPI -> one federated query -> access and erasure requests answered by
-every service. Every outcome and every refusal is asserted."""
+booking -> vendor session -> KPI -> one federated query -> a match ended everywhere -> access and
+erasure requests answered by every service. Every outcome and every refusal is asserted."""
 
 from datetime import datetime, timedelta
 
@@ -41,6 +41,10 @@ async def test_program_slice(program_slice: Slice) -> None:
     assert s.federated["id"] == s.match["id"]
     assert s.federated["engagement"]["sessions"][0]["id"] == s.session["id"]
     assert {"purpose": "matching", "granted": True} in s.federated["participant"]["consents"]
+    # a match ends: its engagement ends too, and cannot be booked
+    assert s.ended["match"]["end_reason"] == "completed"
+    assert s.ended["engagement"]["ended_at"] is not None
+    assert s.ended["booking_status"] == 409
     # personal data: every holder exported, then erased, the participant's data; then holds nothing
     erased = {r["service"]: (r["outcome"], r["records"]) for r in s.erasure["receipts"]}
     assert set(erased) == {"consent", *PERSONAL_DATA_HOLDERS}

@@ -64,6 +64,7 @@ class SliceState:
     access: dict[str, Any] = field(default_factory=dict)
     erasure: dict[str, Any] = field(default_factory=dict)
     after_erasure: dict[str, Any] = field(default_factory=dict)
+    ended: dict[str, Any] = field(default_factory=dict)
 
 
 DSR = "/api/v1/consent/data-subject-requests"
@@ -566,7 +567,38 @@ class Slice:
         s.federated = match
         return "one GraphQL query returned the match (matching), its engagement and session (scheduling) and the participant's consents (consent)"
 
-    # -- 6. personal data ------------------------------------------------------------------
+    # -- 6. a match ends --------------------------------------------------------------------
+    async def match_ended(self) -> str:
+        s = self.state
+        person, match_id = next((p, m) for p, m in s.cohort.items() if p != s.participant_id)
+        ended = expect_status(
+            await self.call("POST", f"/api/v1/matching/matches/{match_id}/end", json={"reason": "completed"}),
+            200,
+            "ending a match",
+        )
+        expect(ended["status"] == "ended", f"the match is {ended['status']}, not ended")
+        again = await self.call(
+            "POST", f"/api/v1/matching/matches/{match_id}/end", json={"reason": "completed"}
+        )
+        expect_status(again, 409, "ending the match twice")
+
+        async def probe() -> dict[str, Any] | None:
+            resp = await self.call("GET", "/api/v1/scheduling/engagements", params={"participant_id": person})
+            rows = resp.json() if resp.status_code == 200 else []
+            return next((e for e in rows if e["match_id"] == match_id and e["status"] == "ended"), None)
+
+        engagement = await self.eventually(probe, "scheduling ending the engagement of the ended match")
+        later = datetime.fromisoformat(s.session["starts_at"]) + timedelta(days=14)
+        refused = await self.call(
+            "POST",
+            f"/api/v1/scheduling/engagements/{engagement['id']}/sessions",
+            json={"starts_at": later.isoformat(), "duration_minutes": 60, "kind": "regular"},
+        )
+        expect_status(refused, 409, "booking into an ended engagement")
+        s.ended = {"match": ended, "engagement": engagement, "booking_status": refused.status_code}
+        return "a program manager ended a match (completed) -> MatchEnded; scheduling ended its engagement and refuses new bookings: 409"
+
+    # -- 7. personal data ------------------------------------------------------------------
     async def _answered_request(self, kind: str) -> dict[str, Any]:
         """Open an access or erasure request for the participant and wait until every service answered."""
         opened = expect_status(
@@ -646,6 +678,7 @@ class Slice:
             ("analytics", self.vendor_batch_pushed),
             ("analytics", self.kpis_computed),
             ("federation", self.federated_query),
+            ("matching", self.match_ended),
             ("personal data", self.access_answered),
             ("personal data", self.erasure_answered),
         ]
