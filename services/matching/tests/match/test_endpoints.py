@@ -351,3 +351,40 @@ async def test_reassign_emits_ended_reassigned_approved_in_order(world: Any) -> 
         "ended_by": "client:test-client",
     }
     assert (events[3][1]["provider_id"], events[3][1]["proposal_id"]) == (other["id"], None)
+
+
+async def test_crossing_reassignments_both_succeed(committed_world: Any) -> None:
+    """Two reassignments that swap two coaches at once lock both coaches in the same order, so
+    neither deadlocks (PostgreSQL would abort one of them: a 500)."""
+    world = committed_world
+    program = await world.program()
+    first, second = await world.coach(program, capacity=2), await world.coach(program, capacity=2)
+    matches = []
+    for coach in (first, second):
+        proposal = await world.proposal(await world.intake(program))
+        resp = await world.client.post(
+            f"{API}/proposals/{proposal['id']}/override",
+            json={"provider_id": coach["id"], "reason": "chosen by the program manager"},
+            headers=world.headers,
+        )
+        assert resp.status_code == 200, resp.text
+        matches.append(resp.json())
+    for _ in range(5):
+        swapped = await asyncio.gather(
+            *(
+                world.client.post(
+                    f"{API}/matches/{match['id']}/reassign",
+                    json={"provider_id": other["id"], "reason": "swap"},
+                    headers=world.headers,
+                )
+                for match, other in ((matches[0], second), (matches[1], first))
+            )
+        )
+        assert [r.status_code for r in swapped] == [200, 200], [r.text for r in swapped]
+        matches = [r.json()["new_match"] for r in swapped]
+        first, second = second, first
+    loads = [
+        (await world.client.get(f"{API}/providers/{c['id']}", headers=world.headers)).json()["active_load"]
+        for c in (first, second)
+    ]
+    assert loads == [1, 1]

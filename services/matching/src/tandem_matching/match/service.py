@@ -220,6 +220,10 @@ async def reassign(
         raise WrongProvider(
             f"The new provider must be a {old.provider_kind} of the same program.", pointer="#/provider_id"
         )
+    # Both provider rows, in id order, before touching either: two reassignments swapping the same
+    # two providers would otherwise lock them in opposite orders and deadlock.
+    for locked in sorted({old.provider_id, provider_id}):
+        await provider_repository.lock(session, locked)
     ended = await _close(session, principal, old, status="reassigned", reason="reassigned", end_reason=reason)
     weights = program_service.weight_set(await program_service.current_weights(session, old.program_id))
     breakdown = score_pair(intake, new_provider, consent, weights)
