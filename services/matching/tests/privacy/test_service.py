@@ -203,7 +203,7 @@ async def test_erasure_deletes_the_participants_content_and_keeps_the_match(comm
     assert receipt["detail"] == (
         "Deleted 0 intake(s), 1 proposal(s), 1 ranked candidate(s), 0 provider profile(s); "
         "de-identified 1 intake(s), 1 proposal(s), 0 provider profile(s), 1 match(es), 2 audit entr(ies), "
-        "0 other people's manager chain(s)."
+        "0 other people's manager chain(s); ended 1 active match(es)."
     )
     intake = await _get(world, f"/intakes/{w['person']['id']}")
     stand_in = intake["person_id"]
@@ -216,11 +216,17 @@ async def test_erasure_deletes_the_participants_content_and_keeps_the_match(comm
     )
     assert intake["track"] == "coach_then_mentor"
     match = await _get(world, f"/matches/{w['match']['id']}")
-    assert (match["participant_id"], match["status"], match["provider_id"]) == (
+    # The erased person takes no further part: the match ended (withdrawn), the coach's place is free.
+    assert (match["participant_id"], match["status"], match["end_reason"], match["provider_id"]) == (
         stand_in,
-        "active",
+        "ended",
+        "withdrawn",
         w["coach"]["id"],
     )
+    ended = [p for p in await world.outbox("MatchEnded") if p["data"]["match_id"] == w["match"]["id"]]
+    assert [(e["data"]["participant_id"], e["data"]["reason"]) for e in ended] == [(stand_in, "withdrawn")]
+    coach = await _get(world, f"/providers/{w['coach']['id']}")
+    assert coach["active_load"] == 1  # Q's match with the same coach goes on
     assert (await _get(world, f"/proposals/{w['match']['proposal_id']}"))["participant_id"] == stand_in
     await _get(world, f"/proposals/{w['pending']['id']}", status=404)
     decisions = await _get(world, f"/programs/{w['program']['id']}/decisions")
@@ -265,7 +271,9 @@ async def test_erasure_of_a_provider_leaves_the_pool(committed_world: Any) -> No
     stand_in = kept["person_id"]
     assert stand_in != person_id
     assert (kept["skills"], kept["working_hours"], kept["languages"], kept["timezone"]) == ({}, [], [], "UTC")
-    assert (kept["capacity"], kept["active_load"], kept["eligible"]) == (1, 1, False)
+    # Its match ended with it (withdrawn); with no credentials and no capacity it leaves the pool.
+    assert (kept["capacity"], kept["active_load"], kept["eligible"]) == (0, 0, False)
+    assert (await _get(world, f"/matches/{match['id']}"))["status"] == "ended"
     eligibility = await _get(world, f"/providers/{coach['id']}/eligibility")
     assert (eligibility["calibration_median"], eligibility["rating_median"]) == (None, None)
     assert (await _get(world, f"/matches/{match['id']}"))["provider_person_id"] == stand_in

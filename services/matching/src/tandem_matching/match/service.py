@@ -1,4 +1,4 @@
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID
@@ -170,7 +170,9 @@ async def end(
     """End an active match (the row stays in the history); the provider's place is freed."""
     require_manager(principal)
     match = await _lock_active(session, principal, match_id)
-    ended = await _close(session, principal, match, status="ended", reason=reason, end_reason=reason)
+    ended = await _close(
+        session, match, status="ended", reason=reason, end_reason=reason, by=actor(principal)
+    )
     session.add(
         models.Decision(
             program_id=match.program_id,
@@ -224,7 +226,9 @@ async def reassign(
     # two providers would otherwise lock them in opposite orders and deadlock.
     for locked in sorted({old.provider_id, provider_id}):
         await provider_repository.lock(session, locked)
-    ended = await _close(session, principal, old, status="reassigned", reason="reassigned", end_reason=reason)
+    ended = await _close(
+        session, old, status="reassigned", reason="reassigned", end_reason=reason, by=actor(principal)
+    )
     weights = program_service.weight_set(await program_service.current_weights(session, old.program_id))
     breakdown = score_pair(intake, new_provider, consent, weights)
     new, approved = await _create_match(
@@ -277,12 +281,12 @@ async def _lock_active(session: AsyncSession, principal: Principal, match_id: UU
 
 async def _close(
     session: AsyncSession,
-    principal: Principal,
     match: models.Match,
     *,
     status: Literal["ended", "reassigned"],
     reason: Literal["completed", "withdrawn", "terminated", "reassigned"],
     end_reason: str,
+    by: str,
 ) -> MatchEnded:
     """Stop a locked active match and free its provider's place (the provider row is locked, as an
     approval locks it, so the load stays exact); returns the event for the caller to emit."""
@@ -301,8 +305,42 @@ async def _close(
         provider_kind="coach" if match.provider_kind == "coach" else "mentor",
         reason=reason,
         ended_at=match.ended_at,
-        ended_by=actor(principal),
+        ended_by=by,
     )
+
+
+ERASURE_ACTOR = "system:data-subject-erasure"
+
+
+async def withdraw_for_erasure(session: AsyncSession, match_ids: Iterable[UUID]) -> int:
+    """End the still-active matches among `match_ids` because a party to them was erased (reason
+    `withdrawn`): their providers' places are freed and `MatchEnded` goes out, so scheduling and
+    analytics stop counting them. Call after the matches were de-identified: the event carries the
+    stand-in ids. Returns how many were ended."""
+    count = 0
+    for match_id in sorted(set(match_ids)):  # one lock order for every caller
+        match = await repository.lock(session, match_id)
+        if match is None or match.status != "active":
+            continue
+        ended = await _close(
+            session, match, status="ended", reason="withdrawn", end_reason="withdrawn", by=ERASURE_ACTOR
+        )
+        session.add(
+            models.Decision(
+                program_id=match.program_id,
+                action="ended",
+                actor=ERASURE_ACTOR,
+                match_id=match.id,
+                intake_id=match.intake_id,
+                provider_id=match.provider_id,
+                reason="withdrawn",
+                details={},
+            )
+        )
+        await emit(session, ended)
+        count += 1
+    await session.flush()
+    return count
 
 
 async def reassignment_rate(session: AsyncSession, program_id: UUID) -> ReassignmentRate:

@@ -19,6 +19,7 @@ from tandem_kit.events import Subscription
 from tandem_kit.oauth_client import ServiceClient
 from tandem_kit.privacy import Answer, person_data_subscription
 from tandem_matching import models
+from tandem_matching.match import service as match_service
 from tandem_matching.match.schemas import EndReason
 from tandem_matching.privacy import repository
 
@@ -214,6 +215,14 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
         other.manager_chain = _replaced(other.manager_chain, person_id, pseudonym)
     await session.flush()
 
+    # An erased person takes no further part: their active matches end (reason `withdrawn`), which
+    # frees the provider's place and tells scheduling and analytics through `MatchEnded`.
+    withdrawn = await match_service.withdraw_for_erasure(session, [m.id for m in matches])
+    for provider in providers:
+        if provider.id in kept_providers:
+            provider.capacity = provider.active_load  # its matches ended: full at zero, never proposed
+    await session.flush()
+
     deleted_proposals, deleted_candidates = await repository.delete_proposals(
         session, proposal_ids - kept_proposals
     )
@@ -235,8 +244,9 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
         "other people's manager chain(s)": len(others),
     }
     records = sum(deleted.values()) + sum(deidentified.values())
-    log.info("matching.privacy.erased", person_id=str(person_id), records=records)
-    return Answer(records, f"Deleted {_summary(deleted)}; de-identified {_summary(deidentified)}.")
+    log.info("matching.privacy.erased", person_id=str(person_id), records=records, matches_ended=withdrawn)
+    ended = f"; ended {withdrawn} active match(es)" if withdrawn else ""
+    return Answer(records, f"Deleted {_summary(deleted)}; de-identified {_summary(deidentified)}{ended}.")
 
 
 def subscription(consent: ServiceClient) -> Subscription:
