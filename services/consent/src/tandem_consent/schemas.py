@@ -1,8 +1,12 @@
 """Field types shared by the consent service's API schemas."""
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, Field
+
+from tandem_kit.pagination import Page
+
+__all__ = ["Evidence", "FieldKeys", "Key", "Page"]
 
 T = TypeVar("T")
 
@@ -16,15 +20,6 @@ def _unique(items: list[T]) -> list[T]:
 
 
 FieldKeys = Annotated[list[Key], AfterValidator(_unique), Field(max_length=200)]
-
-
-class Page(BaseModel, Generic[T]):
-    """One page of a longer list."""
-
-    items: list[T] = Field(description="The items on this page.")
-    total: int = Field(description="How many items there are in all.")
-    limit: int = Field(description="Page size asked for.")
-    offset: int = Field(description="How many items come before this page.")
 
 
 Evidence = Annotated[
