@@ -1,3 +1,4 @@
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -35,7 +36,7 @@ async def test_create_shows_secret_once(client: httpx.AsyncClient, token_for: To
     assert created["client_secret"]
     assert created["scopes"] == ["matching:read", "consent:read"]
     listed = (await client.get("/api/v1/admin/clients", headers=bearer(admin))).json()
-    mine = next(c for c in listed if c["client_id"] == created["client_id"])
+    mine = next(c for c in listed["items"] if c["client_id"] == created["client_id"])
     assert mine["name"] == "hris-workday"
     assert "client_secret" not in mine
     token = await client.post(
@@ -103,3 +104,26 @@ async def test_unknown_client_not_found(client: httpx.AsyncClient, token_for: To
     response = await client.get("/api/v1/admin/clients/tc_nobody", headers=bearer(await token_for("admin")))
     assert response.status_code == 404
     assert response.json()["type"] == "https://tandem.dev/problems/client-not-found"
+
+
+async def test_clients_are_listed_a_page_at_a_time(
+    client: httpx.AsyncClient, token_for: TokenFactory
+) -> None:
+    admin = await token_for("admin")
+    for n in range(3):
+        await _create(client, admin, f"paged-{n}-{uuid.uuid4().hex[:6]}", ["consent:read"])
+    everything = (await client.get("/api/v1/admin/clients", headers=bearer(admin))).json()
+    seen: list[str] = []
+    offset = 0
+    while offset < everything["total"]:
+        page = (
+            await client.get(
+                "/api/v1/admin/clients", params={"limit": 2, "offset": offset}, headers=bearer(admin)
+            )
+        ).json()
+        assert page["total"] == everything["total"]
+        assert len(page["items"]) <= 2
+        seen += [c["client_id"] for c in page["items"]]
+        offset += 2
+    assert seen == [c["client_id"] for c in everything["items"]]
+    assert len(set(seen)) == everything["total"] >= 3

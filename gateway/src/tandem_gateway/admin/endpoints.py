@@ -6,6 +6,7 @@ from tandem_gateway.oauth import clients
 from tandem_gateway.oauth.auth import Admin, KeyStoreDep
 from tandem_gateway.oauth.schemas import Client, ClientCreate, ClientWithSecret, SigningKeyInfo
 from tandem_kit.db import SessionDep
+from tandem_kit.pagination import Page, PageQuery, page_of
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
@@ -23,10 +24,11 @@ async def create_client(data: ClientCreate, principal: Admin, session: SessionDe
     return _with_secret(client, secret)
 
 
-@router.get("/clients", response_model=list[Client])
-async def list_clients(principal: Admin, session: SessionDep) -> list[Client]:
-    """List clients (never their secrets)."""
-    return [Client.model_validate(c) for c in await clients.list_clients(session)]
+@router.get("/clients", response_model=Page[Client])
+async def list_clients(principal: Admin, session: SessionDep, page: PageQuery) -> Page[Client]:
+    """List clients (never their secrets), oldest first, one page at a time."""
+    found, total = await clients.list_clients(session, page)
+    return page_of(found, total, page, Client.model_validate)
 
 
 @router.get("/clients/{client_id}", response_model=Client)

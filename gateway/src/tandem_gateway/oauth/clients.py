@@ -16,6 +16,7 @@ from tandem_gateway.oauth.keys import KeyStore
 from tandem_gateway.oauth.schemas import ClientCreate, SigningKeyInfo
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, NotFound
+from tandem_kit.pagination import PageParams
 
 log = structlog.get_logger("tandem.gateway.clients")
 
@@ -49,8 +50,8 @@ async def create_client(
     return client, secret
 
 
-async def list_clients(session: AsyncSession) -> Sequence[OAuthClient]:
-    return await repository.list_clients(session)
+async def list_clients(session: AsyncSession, page: PageParams) -> tuple[Sequence[OAuthClient], int]:
+    return await repository.list_clients(session, page)
 
 
 async def get_client(session: AsyncSession, client_id: str) -> OAuthClient:

@@ -6,6 +6,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_gateway.models import AuthFailure, OAuthClient, RevokedToken, SigningKey
+from tandem_kit.pagination import PageParams, fetch_page
 
 
 def clients_statement() -> Select[tuple[OAuthClient]]:
@@ -13,8 +14,8 @@ def clients_statement() -> Select[tuple[OAuthClient]]:
     return select(OAuthClient).order_by(OAuthClient.created_at, OAuthClient.name)
 
 
-async def list_clients(session: AsyncSession) -> Sequence[OAuthClient]:
-    return (await session.scalars(clients_statement())).all()
+async def list_clients(session: AsyncSession, page: PageParams) -> tuple[Sequence[OAuthClient], int]:
+    return await fetch_page(session, clients_statement(), page)
 
 
 async def get_client(session: AsyncSession, client_id: str) -> OAuthClient | None:

@@ -172,8 +172,15 @@ async def test_run_asks_other_services_to_purge(
     notes = next(e for e in events if e["category"] == "session_notes")
     as_of = datetime.fromisoformat(run["as_of"])
     assert datetime.fromisoformat(notes["cutoff"]) == as_of - timedelta(days=365)
-    listed = await client.get(RUNS, headers=keys.headers(*ADMIN))
-    assert listed.json()[0]["id"] == run["id"]
+    listed = (await client.get(RUNS, headers=keys.headers(*ADMIN))).json()
+    assert listed["items"][0]["id"] == run["id"]  # newest first
+    assert listed["total"] >= 1
+    walked = (await client.get(RUNS, params={"limit": 1, "offset": 0}, headers=keys.headers(*ADMIN))).json()
+    assert (walked["items"][0]["id"], walked["limit"], walked["total"]) == (run["id"], 1, listed["total"])
+    too_big = await client.get(RUNS, params={"limit": 501}, headers=keys.headers(*ADMIN))
+    assert too_big.status_code == 422
+    assert too_big.headers["content-type"] == "application/problem+json"
+    assert "limit" in too_big.text
     one = await client.get(f"{RUNS}/{run['id']}", headers=keys.headers(*ADMIN))
     assert one.json()["results"] == run["results"]
 

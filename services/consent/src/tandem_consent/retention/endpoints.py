@@ -1,6 +1,6 @@
 from uuid import UUID
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 
 from tandem_consent.auth import ConsentAdmin, ConsentRead
 from tandem_consent.retention import service
@@ -11,6 +11,7 @@ from tandem_consent.retention.schemas import (
     RetentionRunCreate,
 )
 from tandem_kit.db import SessionDep
+from tandem_kit.pagination import Page, PageQuery, page_of
 
 router = APIRouter(tags=["retention"])
 
@@ -43,14 +44,13 @@ async def create_retention_run(
     return RetentionRun.model_validate(await service.run_purge(session, principal, dry_run=data.dry_run))
 
 
-@router.get("/retention-runs", response_model=list[RetentionRun])
+@router.get("/retention-runs", response_model=Page[RetentionRun])
 async def list_retention_runs(
-    principal: ConsentAdmin,
-    session: SessionDep,
-    limit: int = Query(default=20, ge=1, le=200, description="How many of the latest runs."),
-) -> list[RetentionRun]:
-    """The latest retention runs, newest first."""
-    return [RetentionRun.model_validate(r) for r in await service.list_runs(session, limit=limit)]
+    principal: ConsentAdmin, session: SessionDep, page: PageQuery
+) -> Page[RetentionRun]:
+    """Retention runs, newest first, one page at a time."""
+    runs, total = await service.list_runs(session, page)
+    return page_of(runs, total, page, RetentionRun.model_validate)
 
 
 @router.get("/retention-runs/{run_id}", response_model=RetentionRun)

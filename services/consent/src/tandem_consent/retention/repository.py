@@ -12,6 +12,7 @@ from tandem_consent.models import (
     RetentionPolicy,
     RetentionRun,
 )
+from tandem_kit.pagination import PageParams, fetch_page
 
 # One purge at a time across every replica: the lock is held until the run's transaction ends.
 PURGE_LOCK = 0x7A3D_C0DE
@@ -32,9 +33,9 @@ async def get_policy(session: AsyncSession, category: str) -> RetentionPolicy | 
     return (await session.scalars(statement)).one_or_none()
 
 
-async def list_runs(session: AsyncSession, *, limit: int) -> Sequence[RetentionRun]:
-    statement = select(RetentionRun).order_by(RetentionRun.created_at.desc()).limit(limit)
-    return (await session.scalars(statement)).all()
+async def list_runs(session: AsyncSession, page: PageParams) -> tuple[Sequence[RetentionRun], int]:
+    statement = select(RetentionRun).order_by(RetentionRun.created_at.desc(), RetentionRun.id)
+    return await fetch_page(session, statement, page)
 
 
 async def get_run(session: AsyncSession, run_id: UUID) -> RetentionRun | None:

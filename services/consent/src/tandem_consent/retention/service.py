@@ -13,6 +13,7 @@ from tandem_consent.retention.schemas import RetentionPolicyUpdate
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, NotFound, Unprocessable
 from tandem_kit.events import emit
+from tandem_kit.pagination import PageParams
 
 
 class RetentionPolicyNotFound(NotFound):
@@ -70,8 +71,8 @@ async def put_policy(
     return policy
 
 
-async def list_runs(session: AsyncSession, *, limit: int) -> Sequence[RetentionRun]:
-    return await repository.list_runs(session, limit=limit)
+async def list_runs(session: AsyncSession, page: PageParams) -> tuple[Sequence[RetentionRun], int]:
+    return await repository.list_runs(session, page)
 
 
 async def get_run(session: AsyncSession, run_id: UUID) -> RetentionRun:
