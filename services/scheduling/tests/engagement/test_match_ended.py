@@ -95,7 +95,7 @@ class Scheduling:
         resp = await self.client.get(
             BASE, params={"participant_id": approved["participant_id"]}, headers=self.headers
         )
-        return next((e for e in resp.json() if e["match_id"] == approved["match_id"]), None)
+        return next((e for e in resp.json()["items"] if e["match_id"] == approved["match_id"]), None)
 
     async def opened(self, **overrides: Any) -> dict[str, Any]:
         """An engagement opened by `MatchApproved`, with both parties' signed agreement."""
@@ -153,7 +153,7 @@ class Scheduling:
         return resp.json()
 
     async def sessions(self, engagement: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        return {s["id"]: s for s in await self.get(f"/{engagement['id']}/sessions")}
+        return {s["id"]: s for s in (await self.get(f"/{engagement['id']}/sessions"))["items"]}
 
     async def live_holds(self, session_id: str) -> int:
         async with sessionmaker_of(self.app)() as session:

@@ -73,7 +73,7 @@ async def test_erasure_through_the_broker_deletes_content_and_deidentifies_share
         "2 SLA clock(s) (0 not yet due deleted); de-identified 4 calendar hold(s); deleted 1 working "
         "agreement(s)."
     )
-    assert await world.get(f"?participant_id={person.id}") == []
+    assert (await world.get(f"?participant_id={person.id}"))["items"] == []
     mine = await world.get(f"/{person.engagement['id']}")
     alias = mine["participant_id"]
     assert alias != str(person.id)
@@ -99,14 +99,14 @@ async def test_erasure_through_the_broker_deletes_content_and_deidentifies_share
         "America/New_York",
     )
 
-    sessions = {s["id"]: s for s in await world.get(f"/{person.engagement['id']}/sessions")}
+    sessions = {s["id"]: s for s in (await world.get(f"/{person.engagement['id']}/sessions"))["items"]}
     held = sessions[person.sessions["held_kickoff"]]
     assert held["status"] == "booked"  # past sessions stay for attendance and SLA statistics
     assert sessions[person.sessions["cancelled"]]["cancel_reason"] is None
     upcoming = sessions[person.sessions["next_week"]]
     assert (upcoming["status"], upcoming["cancel_reason"]) == ("cancelled", ERASURE_REASON)
     assert upcoming["booked_by"] == f"user-{alias}"
-    [kickoff] = await world.get(f"/{person.coaching['id']}/sessions")
+    [kickoff] = (await world.get(f"/{person.coaching['id']}/sessions"))["items"]
     assert kickoff["status"] == "cancelled"
     [clock] = await world.get(f"/{person.coaching['id']}/sla-clocks")
     assert clock["met_at"] is not None  # booked in time: the erasure does not make it a breach
@@ -134,7 +134,7 @@ async def test_erasure_through_the_broker_deletes_content_and_deidentifies_share
     # Someone else's engagement is untouched.
     strangers = await world.get(f"/{person.strangers['id']}")
     assert strangers == person.strangers
-    [theirs] = await world.get(f"/{person.strangers['id']}/sessions")
+    [theirs] = (await world.get(f"/{person.strangers['id']}/sessions"))["items"]
     assert theirs["status"] == "booked"
 
     follow_up = await world.open_request(person.id, "access")
@@ -202,7 +202,9 @@ async def test_request_not_listing_scheduling_is_ignored(world: Any) -> None:
     assert await world.apply(elsewhere) is True
 
     assert await world.receipt(request["id"]) is None
-    assert [e["id"] for e in await world.get(f"?participant_id={person.id}")] == [person.engagement["id"]]
+    assert [e["id"] for e in (await world.get(f"?participant_id={person.id}"))["items"]] == [
+        person.engagement["id"]
+    ]
     assert await world.get(f"/{person.engagement['id']}") == person.engagement
     assert len(await world.holds(person.id)) == 4
     await world.get(f"/{person.engagement['id']}/working-agreement")
@@ -218,7 +220,7 @@ async def test_consent_unreachable_rolls_the_erasure_back(world: Any) -> None:
         await world.apply(envelope, consent=closed_port)
 
     assert await world.get(f"/{person.engagement['id']}") == person.engagement
-    sessions = {s["id"]: s for s in await world.get(f"/{person.engagement['id']}/sessions")}
+    sessions = {s["id"]: s for s in (await world.get(f"/{person.engagement['id']}/sessions"))["items"]}
     assert sessions[person.sessions["next_week"]]["status"] == "booked"
     assert sessions[person.sessions["cancelled"]]["cancel_reason"] == "Ana was ill."
     assert len(await world.holds(person.id)) == 4

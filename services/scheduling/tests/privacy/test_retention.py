@@ -137,7 +137,7 @@ async def snapshot(world: Any, pair: Pair) -> dict[str, Any]:
     agreement = await world.client.get(f"{BASE}{pair.path}/working-agreement", headers=world.machine)
     return {
         "engagement": await world.get(pair.path),
-        "sessions": await world.get(f"{pair.path}/sessions"),
+        "sessions": (await world.get(f"{pair.path}/sessions"))["items"],
         "sla_clocks": await world.get(f"{pair.path}/sla-clocks"),
         "agreement": agreement.json() if agreement.status_code == 200 else None,
     }

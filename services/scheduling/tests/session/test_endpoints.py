@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from tandem_kit.testing import TestKeys
 
@@ -74,7 +75,7 @@ async def test_book_kickoff_meets_sla_and_emits(
     assert clocks[0]["met_at"] is not None
     assert await outbox("SessionBooked", session_id=body["id"], kind="kickoff") == 1
     listed = await client.get(sessions_url(engagement), headers=participant)
-    assert [s["id"] for s in listed.json()] == [body["id"]]
+    assert [s["id"] for s in listed.json()["items"]] == [body["id"]]
 
 
 async def test_regular_session_uses_engagement_length(
@@ -211,7 +212,7 @@ async def test_cancel_by_other_person_not_found(
     )
     assert resp.status_code == 404
     still = await client.get(sessions_url(engagement), headers=keys.headers(*WRITE))
-    assert [s["status"] for s in still.json()] == ["booked"]
+    assert [s["status"] for s in still.json()["items"]] == ["booked"]
 
 
 async def test_ics_needs_a_token_and_a_party(
@@ -222,3 +223,68 @@ async def test_ics_needs_a_token_and_a_party(
     assert (await client.get(url)).status_code == 401
     stranger = keys.headers("scheduling:read", person_id=str(uuid.uuid4()))
     assert (await client.get(url, headers=stranger)).status_code == 404
+
+
+async def test_list_pages_walk_every_session(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime
+) -> None:
+    engagement = await make_engagement()
+    other = await make_engagement()
+    # Booked out of order, one cancelled: the list is by start, cancelled ones included.
+    starts = [monday + timedelta(minutes=m) for m in (45, 0, 90, 15, 60)]
+    ids = {}
+    for at in starts:
+        resp = await book(client, keys, engagement, at, duration_minutes=15)
+        assert resp.status_code == 201, resp.text
+        ids[at] = resp.json()["id"]
+    assert (await book(client, keys, other, monday, duration_minutes=15)).status_code == 201
+    cancelled = await client.post(
+        f"{sessions_url(engagement)}/{ids[starts[2]]}/cancel",
+        json={"reason": "x"},
+        headers=keys.headers(*WRITE),
+    )
+    assert cancelled.status_code == 200
+    expected = [ids[at] for at in sorted(starts)]
+    participant = keys.headers(
+        "scheduling:read", person_id=str(engagement.participant_id), roles=["participant"]
+    )
+    for limit in range(1, len(starts) + 2):
+        seen: list[str] = []
+        for offset in range(0, len(starts) + limit, limit):
+            resp = await client.get(
+                sessions_url(engagement), params={"limit": limit, "offset": offset}, headers=participant
+            )
+            assert resp.status_code == 200, resp.text
+            body = resp.json()
+            assert (body["total"], body["limit"], body["offset"]) == (len(starts), limit, offset)
+            seen += [s["id"] for s in body["items"]]
+        assert seen == expected, limit
+
+
+async def test_list_total_is_the_engagements_own(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime
+) -> None:
+    engagement = await make_engagement()
+    # The same coach in another engagement: their sessions there are not this engagement's.
+    other = await make_engagement(provider_person_id=str(engagement.provider_person_id))
+    assert (await book(client, keys, engagement, monday, duration_minutes=30)).status_code == 201
+    for minutes in (30, 60):
+        at = monday + timedelta(minutes=minutes)
+        assert (await book(client, keys, other, at, duration_minutes=30)).status_code == 201
+    coach = keys.headers("scheduling:read", person_id=str(engagement.provider_person_id), roles=["coach"])
+    body = (await client.get(sessions_url(engagement), params={"limit": 1}, headers=coach)).json()
+    assert (len(body["items"]), body["total"]) == (1, 1)
+    assert (await client.get(sessions_url(other), headers=coach)).json()["total"] == 2
+    stranger = keys.headers("scheduling:read", person_id=str(uuid.uuid4()), roles=["participant"])
+    assert (await client.get(sessions_url(other), headers=stranger)).status_code == 404
+
+
+@pytest.mark.parametrize(("params", "parameter"), [({"limit": 0}, "limit"), ({"limit": 501}, "limit")])
+async def test_list_bad_page_is_422(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, params: dict[str, Any], parameter: str
+) -> None:
+    engagement = await make_engagement()
+    resp = await client.get(sessions_url(engagement), params=params, headers=keys.headers("scheduling:read"))
+    assert resp.status_code == 422
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert [(e["parameter"], e["in"]) for e in resp.json()["errors"]] == [(parameter, "query")]

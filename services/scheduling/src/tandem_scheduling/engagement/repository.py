@@ -7,6 +7,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
+from tandem_kit.pagination import PageParams, fetch_page
 from tandem_scheduling.models import EndedMatch, Engagement
 
 
@@ -52,18 +53,29 @@ async def get_readable_for_share(
     return found
 
 
-async def list_readable(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    participant_id: UUID | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> Sequence[Engagement]:
+def listed_statement(
+    principal: Principal, *, participant_id: UUID | None = None
+) -> Select[tuple[Engagement]]:
+    """The engagements the caller may see, newest first; the id last makes the order total, so pages
+    neither skip nor repeat a row."""
     statement = readable_statement(principal)
     if participant_id is not None:
         statement = statement.where(Engagement.participant_id == participant_id)
-    statement = statement.order_by(Engagement.created_at.desc(), Engagement.id).limit(limit).offset(offset)
+    return statement.order_by(Engagement.created_at.desc(), Engagement.id)
+
+
+async def page_readable(
+    session: AsyncSession, principal: Principal, page: PageParams, *, participant_id: UUID | None = None
+) -> tuple[Sequence[Engagement], int]:
+    """One page of the engagements the caller may see, and how many they may see in all."""
+    return await fetch_page(session, listed_statement(principal, participant_id=participant_id), page)
+
+
+async def list_readable(
+    session: AsyncSession, principal: Principal, *, participant_id: UUID | None = None, limit: int
+) -> Sequence[Engagement]:
+    """The first `limit` engagements the caller may see, newest first."""
+    statement = listed_statement(principal, participant_id=participant_id).limit(limit)
     return (await session.scalars(statement)).all()
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_kit.auth import Principal
 from tandem_kit.errors import NotFound
 from tandem_kit.events import emit
+from tandem_kit.pagination import PageParams
 from tandem_scheduling.engagement import domain, repository
 from tandem_scheduling.engagement.schemas import MatchApprovedData
 from tandem_scheduling.events import EngagementCreated
@@ -19,17 +20,18 @@ class EngagementNotFound(NotFound):
     code, title = "engagement-not-found", "Engagement not found"
 
 
+async def page_engagements(
+    session: AsyncSession, principal: Principal, *, page: PageParams, participant_id: UUID | None = None
+) -> tuple[Sequence[Engagement], int]:
+    """One page of the engagements the caller may see (newest first) and their total."""
+    return await repository.page_readable(session, principal, page, participant_id=participant_id)
+
+
 async def list_engagements(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    participant_id: UUID | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    session: AsyncSession, principal: Principal, *, participant_id: UUID | None = None, limit: int
 ) -> Sequence[Engagement]:
-    return await repository.list_readable(
-        session, principal, participant_id=participant_id, limit=limit, offset=offset
-    )
+    """The newest `limit` engagements the caller may see (GraphQL's unpaged list)."""
+    return await repository.list_readable(session, principal, participant_id=participant_id, limit=limit)
 
 
 async def get_engagement(

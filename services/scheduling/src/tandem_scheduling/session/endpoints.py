@@ -4,6 +4,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 
 from tandem_kit.db import SessionDep
+from tandem_kit.pagination import Page, PageQuery, page_of
 from tandem_scheduling.engagement.auth import SchedulingRead, SchedulingWrite
 from tandem_scheduling.session import service
 from tandem_scheduling.session.schemas import Session, SessionCancel, SessionCreate
@@ -11,10 +12,13 @@ from tandem_scheduling.session.schemas import Session, SessionCancel, SessionCre
 router = APIRouter(prefix="/engagements/{engagement_id}", tags=["sessions"])
 
 
-@router.get("/sessions", response_model=list[Session])
-async def list_sessions(engagement_id: UUID, principal: SchedulingRead, session: SessionDep) -> list[Session]:
-    """List an engagement's sessions (cancelled ones included), earliest first."""
-    return [Session.model_validate(s) for s in await service.list_sessions(session, principal, engagement_id)]
+@router.get("/sessions", response_model=Page[Session])
+async def list_sessions(
+    engagement_id: UUID, principal: SchedulingRead, session: SessionDep, page: PageQuery
+) -> Page[Session]:
+    """List an engagement's sessions (cancelled ones included), earliest first, one page at a time."""
+    rows, total = await service.page_sessions(session, principal, engagement_id, page=page)
+    return page_of(rows, total, page, Session.model_validate)
 
 
 @router.post("/sessions", response_model=Session, status_code=status.HTTP_201_CREATED)

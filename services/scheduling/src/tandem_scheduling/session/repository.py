@@ -7,6 +7,7 @@ from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
+from tandem_kit.pagination import PageParams, fetch_page
 from tandem_scheduling.engagement.repository import readable_statement
 from tandem_scheduling.models import Engagement, Session, SessionAttendee
 
@@ -26,6 +27,13 @@ async def list_readable_by_ids(
     readable = readable_statement(principal).with_only_columns(Engagement.id)
     statement = select(Session).where(Session.id.in_(ids), Session.engagement_id.in_(readable))
     return (await session.scalars(statement)).all()
+
+
+async def page_for_engagement(
+    session: AsyncSession, engagement_id: UUID, page: PageParams
+) -> tuple[Sequence[Session], int]:
+    """One page of an engagement's sessions, earliest first, and how many it has in all."""
+    return await fetch_page(session, engagement_sessions_statement([engagement_id]), page)
 
 
 async def list_for_engagements(session: AsyncSession, engagement_ids: Sequence[UUID]) -> Sequence[Session]:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, NotFound, Unprocessable
 from tandem_kit.events import emit
+from tandem_kit.pagination import PageParams
 from tandem_scheduling.agreement import service as agreement_service
 from tandem_scheduling.availability import domain as slots
 from tandem_scheduling.engagement import domain as engagement_domain
@@ -64,11 +65,12 @@ def default_minutes(engagement: Engagement, kind: str) -> int:
     return engagement_domain.KICKOFF_MINUTES if kind == "kickoff" else engagement.session_minutes
 
 
-async def list_sessions(
-    session: AsyncSession, principal: Principal, engagement_id: UUID
-) -> Sequence[Session]:
+async def page_sessions(
+    session: AsyncSession, principal: Principal, engagement_id: UUID, *, page: PageParams
+) -> tuple[Sequence[Session], int]:
+    """One page of a readable engagement's sessions (earliest first) and their total."""
     engagement = await engagement_service.get_engagement(session, principal, engagement_id)
-    return await repository.list_for_engagements(session, [engagement.id])
+    return await repository.page_for_engagement(session, engagement.id, page)
 
 
 async def export_calendar(

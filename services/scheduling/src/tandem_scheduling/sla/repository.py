@@ -19,7 +19,10 @@ class Breach:
 
 
 async def list_for_engagement(session: AsyncSession, engagement_id: UUID) -> Sequence[SlaClock]:
-    statement = select(SlaClock).where(SlaClock.engagement_id == engagement_id).order_by(SlaClock.due_at)
+    """All of an engagement's clocks: at most one per kind (a unique constraint), so never a long list."""
+    statement = (
+        select(SlaClock).where(SlaClock.engagement_id == engagement_id).order_by(SlaClock.due_at, SlaClock.id)
+    )
     return (await session.scalars(statement)).all()
 
 
