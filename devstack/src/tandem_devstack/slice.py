@@ -341,7 +341,7 @@ class Slice:
             resp = await self.call(
                 "GET", "/api/v1/scheduling/engagements", params={"participant_id": s.participant_id}
             )
-            rows = resp.json() if resp.status_code == 200 else []
+            rows = resp.json()["items"] if resp.status_code == 200 else []
             return next((e for e in rows if e["match_id"] == s.match["id"]), None)
 
         s.engagement = await self.eventually(probe, "the engagement for the approved match")
@@ -584,7 +584,7 @@ class Slice:
 
         async def probe() -> dict[str, Any] | None:
             resp = await self.call("GET", "/api/v1/scheduling/engagements", params={"participant_id": person})
-            rows = resp.json() if resp.status_code == 200 else []
+            rows = resp.json()["items"] if resp.status_code == 200 else []
             return next((e for e in rows if e["match_id"] == match_id and e["status"] == "ended"), None)
 
         engagement = await self.eventually(probe, "scheduling ending the engagement of the ended match")
