@@ -52,7 +52,7 @@ async def test_dry_run_reports_and_saves_nothing(world: Any) -> None:
     assert all(p["proposal_id"] is None for p in run["pairs"])
     proposals = (
         await world.client.get(f"{API}/programs/{program['id']}/proposals", headers=world.headers)
-    ).json()
+    ).json()["items"]
     assert proposals == []
 
 
@@ -73,7 +73,7 @@ async def test_real_run_creates_pending_proposals_with_locked_pair(world: Any) -
         await world.client.get(
             f"{API}/programs/{program['id']}/proposals?status=pending", headers=world.headers
         )
-    ).json()
+    ).json()["items"]
     assert len(proposals) == 3
     assert {p["source"] for p in proposals} == {"cohort_assignment"}
     for proposal in proposals:

@@ -67,7 +67,7 @@ async def test_override_track_audited(world: Any) -> None:
     assert (resp.json()["track"], resp.json()["track_overridden"]) == ("mentor_plus_coaching", True)
     decisions = (
         await world.client.get(f"{API}/programs/{program['id']}/decisions", headers=world.headers)
-    ).json()
+    ).json()["items"]
     assert [(d["action"], d["reason"], d["details"]) for d in decisions] == [
         ("track_overridden", "retention risk raised by HRBP", {"from": "coach", "to": "mentor_plus_coaching"})
     ]

@@ -46,7 +46,7 @@ async def test_parties_see_match_others_not(world: Any) -> None:
     listed = await world.client.get(
         f"{API}/programs/{program['id']}/matches", headers=world.person(uuid.uuid4())
     )
-    assert listed.json() == []
+    assert (listed.json()["items"], listed.json()["total"]) == ([], 0)
 
 
 async def test_reassign_keeps_history_and_rate(world: Any) -> None:
@@ -65,7 +65,7 @@ async def test_reassign_keeps_history_and_rate(world: Any) -> None:
     assert body["new_match"]["provider_id"] == other["id"]
     matches = (
         await world.client.get(f"{API}/programs/{program['id']}/matches", headers=world.headers)
-    ).json()
+    ).json()["items"]
     assert [m["status"] for m in matches] == ["reassigned", "active"]
     old_provider = (
         await world.client.get(f"{API}/providers/{match['provider_id']}", headers=world.headers)
@@ -92,7 +92,7 @@ async def test_reassign_keeps_history_and_rate(world: Any) -> None:
     }
     decisions = (
         await world.client.get(f"{API}/programs/{program['id']}/decisions", headers=world.headers)
-    ).json()
+    ).json()["items"]
     assert [d["action"] for d in decisions] == ["approved", "reassigned"]
 
 
@@ -165,7 +165,7 @@ async def test_capacity_holds_under_concurrent_approvals(committed_world: Any) -
     assert after["active_load"] == 2
     matches = (
         await world.client.get(f"{API}/programs/{program['id']}/matches", headers=world.headers)
-    ).json()
+    ).json()["items"]
     assert len(matches) == 2
 
 
@@ -253,7 +253,7 @@ async def test_end_valid(world: Any) -> None:
     }
     decisions = (
         await world.client.get(f"{API}/programs/{program['id']}/decisions", headers=world.headers)
-    ).json()
+    ).json()["items"]
     ended = decisions[-1]
     assert (ended["action"], ended["actor"], ended["reason"], ended["details"]) == (
         "ended",

@@ -116,7 +116,7 @@ async def test_intake_responses_of_ended_engagements_are_deleted(world: Any) -> 
         "coach_then_mentor",
         True,
     )
-    decisions = await _get(world, f"/programs/{ended['id']}/decisions")
+    decisions = (await _get(world, f"/programs/{ended['id']}/decisions"))["items"]
     assert [(d["action"], d["reason"]) for d in decisions] == [
         ("track_overridden", None),
         ("rejected", "Private: too close to the team"),
@@ -142,7 +142,7 @@ async def test_ended_match_proposals_are_anonymized_and_statistics_hold(world: A
     await world.coach(later)
     kept = await _engagement(world, later)
     rate_before = await _get(world, f"/programs/{ended['id']}/reassignment-rate")
-    before = {p["id"]: p for p in await _get(world, f"/programs/{ended['id']}/proposals")}
+    before = {p["id"]: p for p in (await _get(world, f"/programs/{ended['id']}/proposals"))["items"]}
 
     # 2 proposals, their 2 ranked candidates, 2 audit reasons (rejection and approval).
     assert await _purge(world, "match_proposals", "anonymize") == 6
@@ -164,7 +164,7 @@ async def test_ended_match_proposals_are_anonymized_and_statistics_hold(world: A
             original["weights_used"],
             original["match_id"],
         )
-    decisions = await _get(world, f"/programs/{ended['id']}/decisions")
+    decisions = (await _get(world, f"/programs/{ended['id']}/decisions"))["items"]
     assert [(d["action"], d["reason"], d["score"]) for d in decisions] == [
         ("track_overridden", OVERRIDE_REASON, None),
         ("rejected", None, before[expired["rejected"]["id"]]["candidates"][0]["score"]),
@@ -237,7 +237,7 @@ async def test_delete_action_deletes_ended_proposals_and_keeps_the_match(world: 
         "active",
         expired["match"]["score"],
     )
-    decisions = await _get(world, f"/programs/{ended['id']}/decisions")
+    decisions = (await _get(world, f"/programs/{ended['id']}/decisions"))["items"]
     assert [(d["action"], d["proposal_id"], d["reason"]) for d in decisions] == [
         ("track_overridden", None, OVERRIDE_REASON),
         ("rejected", None, None),
@@ -265,7 +265,7 @@ async def test_anonymize_action_on_intake_responses_gives_one_stand_in(world: An
         assert (await _get(world, f"/proposals/{proposal['id']}"))["participant_id"] == stand_in
     # The person, asking with their own token, no longer finds the engagement.
     mine = await world.client.get(f"{API}/programs/{ended['id']}/intakes", headers=world.person(person_id))
-    assert mine.json() == []
+    assert (mine.json()["items"], mine.json()["total"]) == ([], 0)
     assert await _purge(world, "intake_responses", "anonymize") == 0
 
 

@@ -229,7 +229,7 @@ async def test_erasure_deletes_the_participants_content_and_keeps_the_match(comm
     assert coach["active_load"] == 1  # Q's match with the same coach goes on
     assert (await _get(world, f"/proposals/{w['match']['proposal_id']}"))["participant_id"] == stand_in
     await _get(world, f"/proposals/{w['pending']['id']}", status=404)
-    decisions = await _get(world, f"/programs/{w['program']['id']}/decisions")
+    decisions = (await _get(world, f"/programs/{w['program']['id']}/decisions"))["items"]
     override = next(d for d in decisions if d["action"] == "track_overridden")
     assert (override["reason"], override["actor"]) == (None, "client:test-client")
     # Someone else's data is untouched; program statistics still count the match.
@@ -246,7 +246,7 @@ async def test_erasure_deletes_the_participants_content_and_keeps_the_match(comm
     mine = await world.client.get(
         f"{API}/programs/{w['program']['id']}/intakes", headers=world.person(person_id)
     )
-    assert mine.json() == []
+    assert (mine.json()["items"], mine.json()["total"]) == ([], 0)
     access = await _receipt(world, (await _open(world, person_id, "access"))["id"])
     assert (access["outcome"], access["records"]) == ("nothing_held", 0)
 
@@ -316,7 +316,7 @@ async def test_erasure_keeps_an_ended_matchs_reason_and_drops_its_note(committed
     ended = await _get(world, f"/matches/{match['id']}")
     assert ended["participant_id"] != person["person_id"]
     assert (ended["status"], ended["end_reason"]) == ("ended", "withdrawn")
-    decisions = await _get(world, f"/programs/{program['id']}/decisions")
+    decisions = (await _get(world, f"/programs/{program['id']}/decisions"))["items"]
     assert [(d["action"], d["reason"], d["details"]) for d in decisions if d["action"] == "ended"] == [
         ("ended", "withdrawn", {})
     ]

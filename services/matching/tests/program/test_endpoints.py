@@ -115,7 +115,7 @@ async def test_dry_run_saves_nothing(world: Any) -> None:
     assert len(versions) == 1
     proposals = (
         await world.client.get(f"{API}/programs/{program['id']}/proposals", headers=world.headers)
-    ).json()
+    ).json()["items"]
     assert proposals == []
 
 

@@ -75,7 +75,7 @@ async def test_approve_creates_match_and_event(world: Any) -> None:
     assert len(event["provider_working_hours"]) == 5
     decisions = (
         await world.client.get(f"{API}/programs/{program['id']}/decisions", headers=world.headers)
-    ).json()
+    ).json()["items"]
     assert [(d["action"], d["provider_id"], d["score"], d["reason"]) for d in decisions] == [
         ("approved", top["provider_id"], top["score"], "good fit")
     ]
@@ -149,7 +149,7 @@ async def test_override_with_reason_audited(world: Any) -> None:
     assert after["status"] == "overridden"
     decisions = (
         await world.client.get(f"{API}/programs/{program['id']}/decisions", headers=world.headers)
-    ).json()
+    ).json()["items"]
     [decision] = decisions
     assert decision["action"] == "overridden"
     assert decision["reason"] == "sponsored cross-team funding before"
@@ -200,7 +200,7 @@ async def test_low_risk_auto_approved(world: Any) -> None:
     assert proposal["candidates"][0]["provider_id"] == coach["id"]
     decisions = (
         await world.client.get(f"{API}/programs/{program['id']}/decisions", headers=world.headers)
-    ).json()
+    ).json()["items"]
     assert [d["action"] for d in decisions] == ["auto_approved"]
 
 

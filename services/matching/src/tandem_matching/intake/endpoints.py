@@ -3,6 +3,7 @@ from uuid import UUID
 from fastapi import APIRouter, status
 
 from tandem_kit.db import SessionDep
+from tandem_kit.pagination import Page, PageQuery, page_of
 from tandem_matching.auth import MatchingRead, MatchingWrite
 from tandem_matching.intake import service
 from tandem_matching.intake.schemas import Intake, IntakeCreate, TrackOverride
@@ -18,10 +19,13 @@ async def submit_intake(
     return service.to_read(await service.submit_intake(session, principal, program_id, data))
 
 
-@router.get("/programs/{program_id}/intakes", response_model=list[Intake])
-async def list_intakes(program_id: UUID, principal: MatchingRead, session: SessionDep) -> list[Intake]:
-    """List a program's intakes (a participant sees only their own)."""
-    return [service.to_read(i) for i in await service.list_intakes(session, principal, program_id)]
+@router.get("/programs/{program_id}/intakes", response_model=Page[Intake])
+async def list_intakes(
+    program_id: UUID, principal: MatchingRead, session: SessionDep, page: PageQuery
+) -> Page[Intake]:
+    """List a program's intakes, paged (a participant sees only their own)."""
+    intakes, total = await service.list_intakes(session, principal, program_id, page)
+    return page_of(intakes, total, page, service.to_read)
 
 
 @router.get("/intakes/{intake_id}", response_model=Intake)

@@ -5,6 +5,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
+from tandem_kit.pagination import PageParams, fetch_page
 from tandem_matching.models import Intake
 
 
@@ -27,14 +28,15 @@ async def find(session: AsyncSession, program_id: UUID, person_id: UUID) -> Inta
     return found
 
 
-async def list_for_program(session: AsyncSession, principal: Principal, program_id: UUID) -> Sequence[Intake]:
-    return (
-        await session.scalars(
-            readable_statement(principal)
-            .where(Intake.program_id == program_id)
-            .order_by(Intake.created_at, Intake.id)
-        )
-    ).all()
+async def list_for_program(
+    session: AsyncSession, principal: Principal, program_id: UUID, page: PageParams
+) -> tuple[Sequence[Intake], int]:
+    statement = (
+        readable_statement(principal)
+        .where(Intake.program_id == program_id)
+        .order_by(Intake.created_at, Intake.id)
+    )
+    return await fetch_page(session, statement, page)
 
 
 async def in_cohort(session: AsyncSession, cohort_id: UUID) -> Sequence[Intake]:

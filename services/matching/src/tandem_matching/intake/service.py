@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, NotFound, Unprocessable
+from tandem_kit.pagination import PageParams
 from tandem_matching.auth import actor, require_manager
 from tandem_matching.intake.domain import PLANS, Track, decide_track, is_high_political_risk
 from tandem_matching.intake.repository import find, get, list_for_program
@@ -79,9 +80,11 @@ async def get_intake(session: AsyncSession, principal: Principal, intake_id: UUI
     return intake
 
 
-async def list_intakes(session: AsyncSession, principal: Principal, program_id: UUID) -> Sequence[Intake]:
+async def list_intakes(
+    session: AsyncSession, principal: Principal, program_id: UUID, page: PageParams
+) -> tuple[Sequence[Intake], int]:
     await program_service.get_program(session, program_id)
-    return await list_for_program(session, principal, program_id)
+    return await list_for_program(session, principal, program_id, page)
 
 
 async def override_track(

@@ -3,6 +3,7 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from tandem_kit.db import SessionDep
+from tandem_kit.pagination import Page, PageQuery, page_of
 from tandem_matching.auth import MatchingRead, MatchingWrite
 from tandem_matching.consent.dependencies import ConsentGateDep
 from tandem_matching.match import service
@@ -17,10 +18,13 @@ async def get_match(match_id: UUID, principal: MatchingRead, session: SessionDep
     return Match.model_validate(await service.get_match(session, principal, match_id))
 
 
-@router.get("/programs/{program_id}/matches", response_model=list[Match])
-async def list_matches(program_id: UUID, principal: MatchingRead, session: SessionDep) -> list[Match]:
-    """List a program's matches, history included."""
-    return [Match.model_validate(m) for m in await service.list_matches(session, principal, program_id)]
+@router.get("/programs/{program_id}/matches", response_model=Page[Match])
+async def list_matches(
+    program_id: UUID, principal: MatchingRead, session: SessionDep, page: PageQuery
+) -> Page[Match]:
+    """List a program's matches, history included, paged (a person sees only their own)."""
+    matches, total = await service.list_matches(session, principal, program_id, page)
+    return page_of(matches, total, page, Match.model_validate)
 
 
 @router.post("/matches/{match_id}/end", response_model=Match)

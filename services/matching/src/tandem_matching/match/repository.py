@@ -5,6 +5,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
+from tandem_kit.pagination import PageParams, fetch_page
 from tandem_matching.models import Match
 
 
@@ -26,14 +27,15 @@ async def get_many(session: AsyncSession, principal: Principal, ids: Sequence[UU
     return (await session.scalars(readable_statement(principal).where(Match.id.in_(ids)))).all()
 
 
-async def list_for_program(session: AsyncSession, principal: Principal, program_id: UUID) -> Sequence[Match]:
-    return (
-        await session.scalars(
-            readable_statement(principal)
-            .where(Match.program_id == program_id)
-            .order_by(Match.approved_at, Match.id)
-        )
-    ).all()
+async def list_for_program(
+    session: AsyncSession, principal: Principal, program_id: UUID, page: PageParams
+) -> tuple[Sequence[Match], int]:
+    statement = (
+        readable_statement(principal)
+        .where(Match.program_id == program_id)
+        .order_by(Match.approved_at, Match.id)
+    )
+    return await fetch_page(session, statement, page)
 
 
 async def list_for_programs(

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, NotFound, Unprocessable
 from tandem_kit.events import emit
+from tandem_kit.pagination import PageParams
 from tandem_matching import models
 from tandem_matching.auth import actor, require_manager
 from tandem_matching.consent.gate import ConsentGate
@@ -153,10 +154,10 @@ async def get_match(session: AsyncSession, principal: Principal, match_id: UUID)
 
 
 async def list_matches(
-    session: AsyncSession, principal: Principal, program_id: UUID
-) -> Sequence[models.Match]:
+    session: AsyncSession, principal: Principal, program_id: UUID, page: PageParams
+) -> tuple[Sequence[models.Match], int]:
     await program_service.get_program(session, program_id)
-    return await repository.list_for_program(session, principal, program_id)
+    return await repository.list_for_program(session, principal, program_id, page)
 
 
 async def end(

@@ -3,6 +3,7 @@ from uuid import UUID
 from fastapi import APIRouter, status
 
 from tandem_kit.db import SessionDep
+from tandem_kit.pagination import Page, PageQuery, page_of
 from tandem_matching.auth import MatchingRead, MatchingWrite
 from tandem_matching.program import service
 from tandem_matching.program.schemas import (
@@ -36,10 +37,11 @@ async def create_program(
     return await _with_weights(session, program.id)
 
 
-@router.get("/programs", response_model=list[Program])
-async def list_programs(principal: MatchingRead, session: SessionDep) -> list[Program]:
-    """List programs."""
-    return [Program.model_validate(p) for p in await service.list_programs(session)]
+@router.get("/programs", response_model=Page[Program])
+async def list_programs(principal: MatchingRead, session: SessionDep, page: PageQuery) -> Page[Program]:
+    """List programs, oldest first (paged)."""
+    programs, total = await service.list_programs(session, page)
+    return page_of(programs, total, page, Program.model_validate)
 
 
 @router.get("/programs/{program_id}", response_model=ProgramWithWeights)

@@ -4,6 +4,7 @@ from uuid import UUID
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem_kit.pagination import PageParams, fetch_page
 from tandem_matching.models import Cohort, Program, WeightSetVersion
 
 
@@ -12,8 +13,8 @@ def programs_statement() -> Select[tuple[Program]]:
     return select(Program)
 
 
-async def list_programs(session: AsyncSession) -> Sequence[Program]:
-    return (await session.scalars(programs_statement().order_by(Program.created_at, Program.id))).all()
+async def list_programs(session: AsyncSession, page: PageParams) -> tuple[Sequence[Program], int]:
+    return await fetch_page(session, programs_statement().order_by(Program.created_at, Program.id), page)
 
 
 async def get_program(session: AsyncSession, program_id: UUID) -> Program | None:

@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
 from tandem_kit.errors import NotFound
+from tandem_kit.pagination import PageParams
 from tandem_matching import profiles
 from tandem_matching.auth import actor, require_manager
 from tandem_matching.models import Cohort, Program, WeightSetVersion
@@ -61,8 +62,8 @@ async def create_program(session: AsyncSession, principal: Principal, data: Prog
     return program
 
 
-async def list_programs(session: AsyncSession) -> Sequence[Program]:
-    return await repository.list_programs(session)
+async def list_programs(session: AsyncSession, page: PageParams) -> tuple[Sequence[Program], int]:
+    return await repository.list_programs(session, page)
 
 
 async def get_program(session: AsyncSession, program_id: UUID) -> Program:

@@ -4,6 +4,7 @@ from uuid import UUID
 from fastapi import APIRouter, status
 
 from tandem_kit.db import SessionDep
+from tandem_kit.pagination import Page, PageQuery
 from tandem_matching.auth import MatchingRead, MatchingWrite
 from tandem_matching.consent.dependencies import ConsentGateDep
 from tandem_matching.proposal import service
@@ -27,15 +28,16 @@ async def get_proposal(proposal_id: UUID, principal: MatchingRead, session: Sess
     return await service.read(session, principal, proposal_id)
 
 
-@router.get("/programs/{program_id}/proposals", response_model=list[Proposal])
+@router.get("/programs/{program_id}/proposals", response_model=Page[Proposal])
 async def list_proposals(
     program_id: UUID,
     principal: MatchingRead,
     session: SessionDep,
+    page: PageQuery,
     status: Literal["pending", "approved", "rejected", "overridden", "superseded"] | None = None,
-) -> list[Proposal]:
-    """List a program's proposals, optionally by status (a participant sees only their own)."""
-    return await service.list_proposals(session, principal, program_id, status=status)
+) -> Page[Proposal]:
+    """List a program's proposals, optionally by status, paged (a participant sees only their own)."""
+    return await service.list_proposals(session, principal, program_id, page, status=status)
 
 
 @router.post("/programs/{program_id}/weights/dry-run", response_model=DryRun)

@@ -5,6 +5,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
+from tandem_kit.pagination import PageParams, fetch_page
 from tandem_matching.models import Proposal, ProposalCandidate
 
 
@@ -38,12 +39,17 @@ async def lock(session: AsyncSession, proposal_id: UUID) -> Proposal | None:
 
 
 async def list_for_program(
-    session: AsyncSession, principal: Principal, program_id: UUID, *, status: str | None = None
-) -> Sequence[Proposal]:
+    session: AsyncSession,
+    principal: Principal,
+    program_id: UUID,
+    page: PageParams,
+    *,
+    status: str | None = None,
+) -> tuple[Sequence[Proposal], int]:
     statement = readable_statement(principal).where(Proposal.program_id == program_id)
     if status is not None:
         statement = statement.where(Proposal.status == status)
-    return (await session.scalars(statement.order_by(Proposal.created_at, Proposal.id))).all()
+    return await fetch_page(session, statement.order_by(Proposal.created_at, Proposal.id), page)
 
 
 async def candidates_of(session: AsyncSession, proposal_ids: Sequence[UUID]) -> Sequence[ProposalCandidate]:

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_kit.auth import Principal
 from tandem_kit.errors import NotFound, Unprocessable
 from tandem_kit.events import emit
+from tandem_kit.pagination import Page, PageParams, page_of
 from tandem_matching import models
 from tandem_matching.auth import actor, require_manager
 from tandem_matching.consent.gate import ConsentGate
@@ -216,15 +217,16 @@ async def read(session: AsyncSession, principal: Principal, proposal_id: UUID) -
 
 
 async def list_proposals(
-    session: AsyncSession, principal: Principal, program_id: UUID, *, status: str | None
-) -> list[Proposal]:
+    session: AsyncSession, principal: Principal, program_id: UUID, page: PageParams, *, status: str | None
+) -> Page[Proposal]:
     await program_service.get_program(session, program_id)
-    proposals = await repository.list_for_program(session, principal, program_id, status=status)
+    proposals, total = await repository.list_for_program(session, principal, program_id, page, status=status)
+    # Candidates of this page's proposals only, in one query.
     rows = await repository.candidates_of(session, [p.id for p in proposals])
     by_proposal: dict[UUID, list[models.ProposalCandidate]] = {}
     for row in rows:
         by_proposal.setdefault(row.proposal_id, []).append(row)
-    return [to_read(p, by_proposal.get(p.id, [])) for p in proposals]
+    return page_of(proposals, total, page, lambda p: to_read(p, by_proposal.get(p.id, [])))
 
 
 def _ranking_read(result: ranking.Ranking, version: int | None) -> RankingRead:

@@ -3,6 +3,7 @@ from uuid import UUID
 from fastapi import APIRouter, status
 
 from tandem_kit.db import SessionDep
+from tandem_kit.pagination import Page, PageQuery, page_of
 from tandem_matching.auth import MatchingRead, MatchingWrite
 from tandem_matching.provider import service
 from tandem_matching.provider.schemas import Eligibility, Provider, ProviderCreate, ProviderUpdate
@@ -18,10 +19,13 @@ async def register_provider(
     return service.to_read(await service.register_provider(session, principal, program_id, data))
 
 
-@router.get("/programs/{program_id}/providers", response_model=list[Provider])
-async def list_providers(program_id: UUID, principal: MatchingRead, session: SessionDep) -> list[Provider]:
-    """List a program's coaches and mentors (a person sees only their own rows)."""
-    return [service.to_read(p) for p in await service.list_providers(session, principal, program_id)]
+@router.get("/programs/{program_id}/providers", response_model=Page[Provider])
+async def list_providers(
+    program_id: UUID, principal: MatchingRead, session: SessionDep, page: PageQuery
+) -> Page[Provider]:
+    """List a program's coaches and mentors, paged (a person sees only their own rows)."""
+    providers, total = await service.list_providers(session, principal, program_id, page)
+    return page_of(providers, total, page, service.to_read)
 
 
 @router.get("/providers/{provider_id}", response_model=Provider)

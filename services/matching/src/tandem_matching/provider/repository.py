@@ -5,6 +5,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
+from tandem_kit.pagination import PageParams, fetch_page
 from tandem_matching.models import Provider
 
 
@@ -24,15 +25,14 @@ async def get(session: AsyncSession, principal: Principal, provider_id: UUID) ->
 
 
 async def list_for_program(
-    session: AsyncSession, principal: Principal, program_id: UUID
-) -> Sequence[Provider]:
-    return (
-        await session.scalars(
-            readable_statement(principal)
-            .where(Provider.program_id == program_id)
-            .order_by(Provider.created_at, Provider.id)
-        )
-    ).all()
+    session: AsyncSession, principal: Principal, program_id: UUID, page: PageParams
+) -> tuple[Sequence[Provider], int]:
+    statement = (
+        readable_statement(principal)
+        .where(Provider.program_id == program_id)
+        .order_by(Provider.created_at, Provider.id)
+    )
+    return await fetch_page(session, statement, page)
 
 
 async def get_many(session: AsyncSession, principal: Principal, ids: Sequence[UUID]) -> Sequence[Provider]:

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, NotFound, Unprocessable
 from tandem_kit.events import emit
+from tandem_kit.pagination import PageParams
 from tandem_matching import profiles
 from tandem_matching.auth import require_manager
 from tandem_matching.events import ProviderRegistered
@@ -94,9 +95,11 @@ async def get_provider(session: AsyncSession, principal: Principal, provider_id:
     return provider
 
 
-async def list_providers(session: AsyncSession, principal: Principal, program_id: UUID) -> Sequence[Provider]:
+async def list_providers(
+    session: AsyncSession, principal: Principal, program_id: UUID, page: PageParams
+) -> tuple[Sequence[Provider], int]:
     await program_service.get_program(session, program_id)
-    return await repository.list_for_program(session, principal, program_id)
+    return await repository.list_for_program(session, principal, program_id, page)
 
 
 async def update_provider(

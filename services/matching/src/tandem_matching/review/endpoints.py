@@ -3,6 +3,7 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from tandem_kit.db import SessionDep
+from tandem_kit.pagination import Page, PageQuery, page_of
 from tandem_matching.auth import MatchingRead, MatchingWrite
 from tandem_matching.consent.dependencies import ConsentGateDep
 from tandem_matching.match.schemas import Match
@@ -47,7 +48,10 @@ async def override_proposal(
     return Match.model_validate(match)
 
 
-@router.get("/programs/{program_id}/decisions", response_model=list[Decision])
-async def list_decisions(program_id: UUID, principal: MatchingRead, session: SessionDep) -> list[Decision]:
-    """Every review decision of a program, oldest first: who, when, what score, what reason."""
-    return [Decision.model_validate(d) for d in await service.list_decisions(session, principal, program_id)]
+@router.get("/programs/{program_id}/decisions", response_model=Page[Decision])
+async def list_decisions(
+    program_id: UUID, principal: MatchingRead, session: SessionDep, page: PageQuery
+) -> Page[Decision]:
+    """Review decisions of a program, oldest first, paged: who, when, what score, what reason."""
+    decisions, total = await service.list_decisions(session, principal, program_id, page)
+    return page_of(decisions, total, page, Decision.model_validate)

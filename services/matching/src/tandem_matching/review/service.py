@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, NotFound, Unprocessable
 from tandem_kit.events import emit
+from tandem_kit.pagination import PageParams
 from tandem_matching import models
 from tandem_matching.auth import actor, require_manager
 from tandem_matching.consent.gate import ConsentGate
@@ -224,8 +225,8 @@ async def override(
 
 
 async def list_decisions(
-    session: AsyncSession, principal: Principal, program_id: UUID
-) -> Sequence[models.Decision]:
+    session: AsyncSession, principal: Principal, program_id: UUID, page: PageParams
+) -> tuple[Sequence[models.Decision], int]:
     require_manager(principal)
     await program_service.get_program(session, program_id)
-    return await repository.list_for_program(session, program_id)
+    return await repository.list_for_program(session, program_id, page)
