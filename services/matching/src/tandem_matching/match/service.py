@@ -171,21 +171,9 @@ async def end(
     """End an active match (the row stays in the history); the provider's place is freed."""
     require_manager(principal)
     match = await _lock_active(session, principal, match_id)
-    ended = await _close(
-        session, match, status="ended", reason=reason, end_reason=reason, by=actor(principal)
-    )
-    session.add(
-        models.Decision(
-            program_id=match.program_id,
-            action="ended",
-            actor=actor(principal),
-            match_id=match.id,
-            intake_id=match.intake_id,
-            provider_id=match.provider_id,
-            reason=reason,
-            # The note is free text about people: erasure drops it, the reason (a closed list) stays.
-            details={"note": note} if note else {},
-        )
+    # The note is free text about people: erasure drops it, the reason (a closed list) stays.
+    ended = await _end(
+        session, match, reason=reason, by=actor(principal), details={"note": note} if note else {}
     )
     await session.flush()
     await emit(session, ended)
@@ -280,6 +268,31 @@ async def _lock_active(session: AsyncSession, principal: Principal, match_id: UU
     return match
 
 
+async def _end(
+    session: AsyncSession,
+    match: models.Match,
+    *,
+    reason: Literal["completed", "withdrawn", "terminated"],
+    by: str,
+    details: dict[str, str],
+) -> MatchEnded:
+    """End a locked active match and audit it (`ended`); returns the event for the caller to emit."""
+    ended = await _close(session, match, status="ended", reason=reason, end_reason=reason, by=by)
+    session.add(
+        models.Decision(
+            program_id=match.program_id,
+            action="ended",
+            actor=by,
+            match_id=match.id,
+            intake_id=match.intake_id,
+            provider_id=match.provider_id,
+            reason=reason,
+            details=details,
+        )
+    )
+    return ended
+
+
 async def _close(
     session: AsyncSession,
     match: models.Match,
@@ -323,21 +336,7 @@ async def withdraw_for_erasure(session: AsyncSession, match_ids: Iterable[UUID])
         match = await repository.lock(session, match_id)
         if match is None or match.status != "active":
             continue
-        ended = await _close(
-            session, match, status="ended", reason="withdrawn", end_reason="withdrawn", by=ERASURE_ACTOR
-        )
-        session.add(
-            models.Decision(
-                program_id=match.program_id,
-                action="ended",
-                actor=ERASURE_ACTOR,
-                match_id=match.id,
-                intake_id=match.intake_id,
-                provider_id=match.provider_id,
-                reason="withdrawn",
-                details={},
-            )
-        )
+        ended = await _end(session, match, reason="withdrawn", by=ERASURE_ACTOR, details={})
         await emit(session, ended)
         count += 1
     await session.flush()
