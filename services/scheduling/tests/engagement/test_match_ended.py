@@ -15,7 +15,6 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from tandem_kit.auth import Principal
 from tandem_kit.events import EventConsumer, EventEnvelope, Subscription
 from tandem_kit.testing import TestKeys, asgi_client, eventually, sessionmaker_of
 from tandem_scheduling.agreement.domain import CLAUSES
@@ -23,16 +22,13 @@ from tandem_scheduling.engagement import ending
 from tandem_scheduling.engagement.consumers import MATCH_APPROVED, MATCH_ENDED
 from tandem_scheduling.engagement.schemas import MatchEndedData
 from tandem_scheduling.models import SessionAttendee, WorkingAgreement
-from tandem_scheduling.session import service as session_service
-from tandem_scheduling.session.schemas import SessionCreate
+from tandem_scheduling.session.schemas import SessionKind
 from tandem_scheduling.sla.service import detect_breaches
+from tandem_scheduling.testing import book_in_the_past
 
 BASE = "/api/v1/scheduling/engagements"
 WRITE = ("scheduling:read", "scheduling:write")
 ALL_DAY = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
-MACHINE = Principal(
-    subject="pm-frontend", client_id="pm-frontend", scopes=frozenset(WRITE), token_id="test-setup"
-)
 
 
 def now_minute() -> datetime:
@@ -134,18 +130,9 @@ class Scheduling:
         session_id: str = resp.json()["id"]
         return session_id
 
-    async def held(self, engagement: dict[str, Any], at: datetime, kind: str = "kickoff") -> str:
+    async def held(self, engagement: dict[str, Any], at: datetime, kind: SessionKind = "kickoff") -> str:
         """A session in the past: booked as it was, a day before it started (the API books only ahead)."""
-        async with sessionmaker_of(self.app)() as session:
-            booked = await session_service.book_session(
-                session,
-                MACHINE,
-                uuid.UUID(engagement["id"]),
-                SessionCreate(starts_at=at, kind=kind),  # type: ignore[arg-type]
-                now=at - timedelta(days=1),
-            )
-            await session.commit()
-            return str(booked.id)
+        return await book_in_the_past(self.app, uuid.UUID(engagement["id"]), at, kind)
 
     async def get(self, path: str) -> Any:
         resp = await self.client.get(BASE + path, headers=self.headers)

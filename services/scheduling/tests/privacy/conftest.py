@@ -17,7 +17,6 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from tandem_consent.testing import consent_events
-from tandem_kit.auth import Principal
 from tandem_kit.events import EventConsumer, EventEnvelope, processed_events
 from tandem_kit.oauth_client import ServiceClient, StaticToken
 from tandem_kit.testing import Infra, TestKeys, asgi_client, eventually, rollback_client, sessionmaker_of
@@ -25,8 +24,8 @@ from tandem_scheduling.engagement import service as engagement_service
 from tandem_scheduling.engagement.schemas import MatchApprovedData
 from tandem_scheduling.models import SessionAttendee
 from tandem_scheduling.privacy.consumers import data_subject_requests
-from tandem_scheduling.session import service as session_service
-from tandem_scheduling.session.schemas import SessionCreate
+from tandem_scheduling.session.schemas import SessionKind
+from tandem_scheduling.testing import book_in_the_past
 
 BASE = "/api/v1/scheduling/engagements"
 REQUESTS = "/api/v1/consent/data-subject-requests"
@@ -43,9 +42,6 @@ CLAUSES = {
     "termination": "Ends after 12 sessions.",
 }
 PRIVATE_REASON = "Ana was ill."
-MACHINE = Principal(
-    subject="pm-frontend", client_id="pm-frontend", scopes=frozenset(WRITE), token_id="test-setup"
-)
 
 
 @dataclass
@@ -122,18 +118,9 @@ class World:
         session_id: str = resp.json()["id"]
         return session_id
 
-    async def book_in_the_past(self, engagement: dict[str, Any], at: datetime, kind: str) -> str:
-        """The API books only future times: a past session is booked as it was, a week before."""
-        async with sessionmaker_of(self.app)() as session:
-            booked = await session_service.book_session(
-                session,
-                MACHINE,
-                uuid.UUID(engagement["id"]),
-                SessionCreate(starts_at=at, kind=kind),  # type: ignore[arg-type]
-                now=at - timedelta(days=1),
-            )
-            await session.commit()
-            return str(booked.id)
+    async def book_in_the_past(self, engagement: dict[str, Any], at: datetime, kind: SessionKind) -> str:
+        """The API books only future times: a past session is booked as it was, a day before."""
+        return await book_in_the_past(self.app, uuid.UUID(engagement["id"]), at, kind)
 
     async def sign(self, engagement: dict[str, Any], participant: uuid.UUID, coach: uuid.UUID) -> None:
         url = f"{BASE}/{engagement['id']}/working-agreement"
