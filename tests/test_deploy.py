@@ -95,3 +95,51 @@ def test_entrypoint_knows_every_part() -> None:
     script = (REPO / "deploy/entrypoint.sh").read_text()
     assert "gateway|matching|scheduling|consent|analytics)" in script
     assert 'alembic -c "$dir/alembic.ini"' in script
+
+
+def test_compose_router_is_opt_in(compose: dict[str, Any]) -> None:
+    router = compose["services"]["router"]
+    assert router["profiles"] == ["router"]
+    assert router["image"].startswith("ghcr.io/apollographql/router:v2.")
+    assert "./deploy/router/router.yaml:/dist/config/router.yaml:ro" in router["volumes"]
+    assert "./deploy/router/supergraph.graphql:/dist/schema/supergraph.graphql:ro" in router["volumes"]
+    assert router["ports"] == ["4000:4000"]
+
+
+def test_k8s_router_not_deployed_by_default(manifests: list[dict[str, Any]]) -> None:
+    assert [d for d in manifests if d["metadata"]["name"] in ("router", "tandem-router")] == []
+
+
+def test_k8s_router_manifest() -> None:
+    docs = {d["kind"]: d for d in load_all(REPO / "deploy/k8s/router.yaml")}
+    assert sorted(docs) == ["ConfigMap", "Deployment", "Service"]
+    # The ConfigMap carries the committed files verbatim, so the cluster runs what tests/test_router.py checked.
+    for name in ("router.yaml", "supergraph.graphql"):
+        assert docs["ConfigMap"]["data"][name] == (REPO / "deploy/router" / name).read_text(), name
+    router = yaml.safe_load(docs["ConfigMap"]["data"]["router.yaml"])
+    assert router["supergraph"]["listen"] == "0.0.0.0:4000"
+    assert router["health_check"]["listen"] == "0.0.0.0:8088"
+    deployment, service = docs["Deployment"], docs["Service"]
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"].startswith("ghcr.io/apollographql/router:v2.")
+    assert container["ports"] == [
+        {"name": "http", "containerPort": 4000},
+        {"name": "health", "containerPort": 8088},
+    ]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/health?ready", "port": "health"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/health", "port": "health"}
+    mounts = {m["mountPath"]: m["subPath"] for m in container["volumeMounts"]}
+    assert mounts == {
+        "/dist/config/router.yaml": "router.yaml",
+        "/dist/schema/supergraph.graphql": "supergraph.graphql",
+    }
+    assert container["args"] == [
+        "--config",
+        "/dist/config/router.yaml",
+        "--supergraph",
+        "/dist/schema/supergraph.graphql",
+    ]
+    volume = deployment["spec"]["template"]["spec"]["volumes"][0]
+    assert volume["configMap"]["name"] == docs["ConfigMap"]["metadata"]["name"]
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
