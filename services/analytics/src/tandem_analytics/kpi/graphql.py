@@ -10,7 +10,7 @@ from tandem_analytics.kpi import schemas, service
 from tandem_analytics.settings import Settings
 from tandem_kit.app import require_scope
 from tandem_kit.errors import Unprocessable
-from tandem_kit.graphql import field
+from tandem_kit.graphql import exclusive_session, field
 
 
 @strawberry.federation.type(keys=["id"], description="A program KPI computed from stored facts.")
@@ -78,17 +78,19 @@ def _loader(info: Info[Any, Any]) -> DataLoader[UUID | None, list[KpiValue]]:
     loaders: dict[str, Any] = info.context["loaders"]
     if "kpis" not in loaders:
         principal = require_scope(info, "analytics:read")
-        session = info.context["session"]
         settings: Settings = info.context["request"].app.state.settings
 
         async def load(programs: list[UUID | None]) -> list[list[KpiValue]]:
-            return [
-                [
-                    to_graphql(v)
-                    for v in await service.program_kpis(session, principal, program_id=p, settings=settings)
+            async with exclusive_session(info) as session:
+                return [
+                    [
+                        to_graphql(v)
+                        for v in await service.program_kpis(
+                            session, principal, program_id=p, settings=settings
+                        )
+                    ]
+                    for p in programs
                 ]
-                for p in programs
-            ]
 
         loaders["kpis"] = DataLoader(load_fn=load)
     loader: DataLoader[UUID | None, list[KpiValue]] = loaders["kpis"]

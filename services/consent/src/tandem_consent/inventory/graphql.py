@@ -2,7 +2,7 @@ import strawberry
 from strawberry.types import Info
 
 from tandem_consent.inventory import service
-from tandem_kit.graphql import field
+from tandem_kit.graphql import exclusive_session, field
 
 
 @strawberry.type(description="A personal-data field in the inventory.")
@@ -19,6 +19,8 @@ class DataField:
 class InventoryQuery:
     @field(description="The personal-data fields Tandem may process (the data inventory).")
     async def data_fields(self, info: Info) -> list[DataField]:
+        async with exclusive_session(info) as session:
+            fields = await service.list_fields(session)
         return [
             DataField(
                 key=f.key,
@@ -28,5 +30,5 @@ class InventoryQuery:
                 category=f.category,
                 sensitivity=f.sensitivity,
             )
-            for f in await service.list_fields(info.context["session"])
+            for f in fields
         ]

@@ -13,7 +13,7 @@ from tandem_consent.ledger import schemas, service
 from tandem_consent.ledger.schemas import ConsentGrant, ConsentWithdrawal
 from tandem_consent.ledger.service import PersonConsent
 from tandem_kit.app import require_scope
-from tandem_kit.graphql import field
+from tandem_kit.graphql import exclusive_session, field
 
 
 @strawberry.enum
@@ -93,10 +93,8 @@ class LedgerQuery:
     @field(description="A person's standing for every purpose (404 error for people the caller may not see).")
     async def person_consents(self, info: Info, person_id: UUID) -> list[ConsentState]:
         principal = require_scope(info, "consent:read")
-        return [
-            to_graphql(s)
-            for s in await service.person_consents(info.context["session"], principal, person_id)
-        ]
+        async with exclusive_session(info) as session:
+            return [to_graphql(s) for s in await service.person_consents(session, principal, person_id)]
 
 
 @strawberry.type
@@ -113,7 +111,8 @@ class LedgerMutation:
     ) -> ConsentState:
         principal = require_scope(info, "consent:write")
         data = ConsentGrant(notice_version=notice_version, fields=fields, method=method.value)
-        standing, _ = await service.grant(info.context["session"], principal, person_id, purpose, data)
+        async with exclusive_session(info) as session:
+            standing, _ = await service.grant(session, principal, person_id, purpose, data)
         return to_graphql(standing)
 
     @field(description="Record that the person withdrew a purpose.")
@@ -127,5 +126,6 @@ class LedgerMutation:
     ) -> ConsentState:
         principal = require_scope(info, "consent:write")
         data = ConsentWithdrawal(reason=reason, method=method.value)
-        standing, _ = await service.withdraw(info.context["session"], principal, person_id, purpose, data)
+        async with exclusive_session(info) as session:
+            standing, _ = await service.withdraw(session, principal, person_id, purpose, data)
         return to_graphql(standing)

@@ -11,7 +11,7 @@ from tandem_consent import models
 from tandem_consent.gql import loader, parse_uuid
 from tandem_consent.purpose import service
 from tandem_kit.app import require_scope
-from tandem_kit.graphql import field
+from tandem_kit.graphql import exclusive_session, field
 
 
 @strawberry.type
@@ -35,7 +35,8 @@ class Purpose:
     @field(description="Every published version of this purpose's notice, oldest first.")
     async def notices(self, info: Info) -> list[Notice]:
         require_scope(info, "consent:read")
-        rows = await service.list_notices(info.context["session"], self.key)
+        async with exclusive_session(info) as session:
+            rows = await service.list_notices(session, self.key)
         return [
             Notice(version=n.version, description=n.description, fields=n.fields, published_at=n.published_at)
             for n in rows
@@ -74,10 +75,12 @@ class PurposeQuery:
     @field(description="Purposes personal data may be used for.")
     async def purposes(self, info: Info) -> list[Purpose]:
         require_scope(info, "consent:read")
-        return [to_graphql(p) for p in await service.list_purposes(info.context["session"])]
+        async with exclusive_session(info) as session:
+            return [to_graphql(p) for p in await service.list_purposes(session)]
 
     @field(description="One purpose by key, or null.")
     async def purpose(self, info: Info, key: str) -> Purpose | None:
         require_scope(info, "consent:read")
-        found = await service.find_purpose(info.context["session"], key)
+        async with exclusive_session(info) as session:
+            found = await service.find_purpose(session, key)
         return to_graphql(found) if found else None
