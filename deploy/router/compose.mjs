@@ -67,6 +67,28 @@ function main() {
   }
   writeFileSync(values.out, result.supergraphSdl.endsWith("\n") ? result.supergraphSdl : `${result.supergraphSdl}\n`);
   console.log(`composed ${SUBGRAPHS.map((n) => `${n} (${urls[n]})`).join(", ")} -> ${values.out}`);
+  if (values.out === join(HERE, "supergraph.graphql")) {
+    syncConfigMap();
+  }
+}
+
+// The Kubernetes ConfigMap carries router.yaml and the committed supergraph verbatim
+// (tests/test_deploy.py checks it): rewrite its data from the two files, keep the rest of the manifest.
+function syncConfigMap() {
+  const manifest = join(REPO, "deploy", "k8s", "router.yaml");
+  const text = readFileSync(manifest, "utf8");
+  const split = text.indexOf("\n---\n");
+  const head = text.slice(0, text.indexOf("\ndata:\n", 0) + "\ndata:\n".length);
+  const block = (name) =>
+    `  ${name}: |\n` +
+    readFileSync(join(HERE, name), "utf8")
+      .replace(/\n$/, "")
+      .split("\n")
+      .map((line) => (line ? `    ${line}` : ""))
+      .join("\n") +
+    "\n";
+  writeFileSync(manifest, head + block("router.yaml") + block("supergraph.graphql") + text.slice(split + 1));
+  console.log(`synced the ConfigMap in ${manifest}`);
 }
 
 main();

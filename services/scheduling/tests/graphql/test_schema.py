@@ -3,6 +3,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from tandem_kit.testing import TestKeys, recorded_statements
@@ -141,3 +142,16 @@ async def test_other_persons_match_has_no_engagement(
         representations=[{"__typename": "Match", "id": str(engagement.match_id)}],
     )
     assert body["data"]["_entities"] == [{"id": str(engagement.match_id), "engagement": None}]
+
+
+@pytest.mark.parametrize("limit", [0, 201])
+async def test_engagements_limit_out_of_range_is_an_error(
+    client: httpx.AsyncClient, keys: TestKeys, limit: int
+) -> None:
+    body = await gql(
+        client, keys.headers("scheduling:read"), "query ($n: Int!) { engagements(limit: $n) { id } }", n=limit
+    )
+    assert body["data"] is None
+    (error,) = body["errors"]
+    assert error["path"] == ["engagements"]
+    assert f"limit must be between 1 and 200, not {limit}" in error["message"]

@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from tandem_kit.app import require_scope
 from tandem_kit.auth import Principal
+from tandem_kit.errors import Unprocessable
 from tandem_kit.graphql import exclusive_session, field, loader
 from tandem_scheduling import models
 from tandem_scheduling.engagement import repository, service
@@ -100,6 +101,9 @@ def _uuid(value: strawberry.ID) -> UUID | None:
         return None
 
 
+MAX_LIST = 200
+
+
 @strawberry.type
 class EngagementQuery:
     @field(description="One engagement, if the caller may see it.")
@@ -110,16 +114,18 @@ class EngagementQuery:
             return None
         return await loader(info, "engagement_by_id", load_by_ids).load(engagement_id)
 
-    @field(description="Engagements the caller may see, optionally of one participant.")
+    @field(description="Engagements the caller may see, optionally of one participant (limit 1-200).")
     async def engagements(
         self, info: Info[Any, Any], participant_id: strawberry.ID | None = None, limit: int = 50
     ) -> list[Engagement]:
         require_scope(info, "scheduling:read")
+        if not 1 <= limit <= MAX_LIST:
+            raise Unprocessable(f"limit must be between 1 and {MAX_LIST}, not {limit}.", parameter="limit")
         person = _uuid(participant_id) if participant_id is not None else None
         if participant_id is not None and person is None:
             return []
         async with exclusive_session(info) as session:
             rows = await service.list_engagements(
-                session, info.context["principal"], participant_id=person, limit=max(1, min(limit, 200))
+                session, info.context["principal"], participant_id=person, limit=limit
             )
         return [to_graphql(e) for e in rows]
