@@ -140,6 +140,25 @@ async def test_subgraph_error_without_data_is_passed_on(supergraph: Supergraph) 
     }
 
 
+async def test_root_error_without_data_keeps_its_path(supergraph: Supergraph) -> None:
+    """A root query's error paths are the client's own (same fields, same aliases): they stay, as
+    Apollo Router and Hive Gateway keep them."""
+
+    async def fetch(subgraph: str, query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
+        return {"data": None, "errors": [{"message": "limit out of range", "path": ["one"]}]}
+
+    executor = FederatedExecutor(supergraph, fetch)
+
+    result = await executor.execute('{ one: match(id: "m1") { id } }')
+
+    assert result == {
+        "errors": [
+            {"message": "limit out of range", "path": ["one"], "extensions": {"serviceName": "matching"}}
+        ],
+        "data": {"one": None},
+    }
+
+
 async def test_malformed_entities_response_is_an_error_not_a_wrong_join(supergraph: Supergraph) -> None:
     subgraphs = Subgraphs()
 

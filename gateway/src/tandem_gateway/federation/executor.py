@@ -247,7 +247,8 @@ class _Run:
         everything: list[Path] = [[key] for key in fetch.provided]
         data = response.get("data") if response else None
         if response is None or not isinstance(data, dict):
-            self._fail(fetch.subgraph, response, everything)
+            # A root query's paths are the client's own (same fields, same aliases): keep them.
+            self._fail(fetch.subgraph, response, everything, client_paths=True)
             return
         _merge(self.root, data)
         for error in response.get("errors") or ():
@@ -298,12 +299,18 @@ class _Run:
         for error in response.get("errors") or ():
             self._add_error(subgraph, error, _entity_error_paths(error, used))
 
-    def _fail(self, subgraph: str, response: dict[str, Any] | None, paths: list[Path]) -> None:
-        """A subgraph returned no data: null for everything this request should have provided, plus why."""
+    def _fail(
+        self, subgraph: str, response: dict[str, Any] | None, paths: list[Path], *, client_paths: bool = False
+    ) -> None:
+        """A subgraph returned no data: null for everything this request should have provided, plus why.
+
+        `client_paths`: the subgraph's error paths are already the client's (a root fetch); an entity
+        fetch's are the gateway's own `_entities` paths and are dropped."""
         self.explained.update(tuple(p) for p in paths)
         errors = (response or {}).get("errors") or []
         for error in errors:
-            self.errors.append(_client_error(subgraph, error, None))
+            path = error.get("path") if client_paths and isinstance(error, dict) else None
+            self.errors.append(_client_error(subgraph, error, path if isinstance(path, list) else None))
         if not errors:
             self.errors.append(
                 {
