@@ -177,7 +177,7 @@ def cases(seed: dict[str, Any]) -> list[Case]:
             {"id": match_id},
         ),
         Case(
-            "engagements(limit: 0) beside another root field (scheduling answers one row)",
+            "error: engagements(limit: 0) beside another root field (out of range: an error at its path)",
             """query Limits($id: ID!) { match(id: $id) { id } engagements(limit: 0) { id } }""",
             {"id": match_id},
         ),
