@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from tandem_gateway.oauth.domain import CLIENT_ONLY_SCOPES, ROLES, SCOPES
 from tandem_kit.settings import KitSettings
 
 SERVICES = ("matching", "scheduling", "consent", "analytics")
+
+
+class UserTokenIssuer(BaseModel):
+    """An enterprise IdP whose user access tokens the gateway accepts (see docs/gateway.md, People)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    issuer: str = Field(min_length=1, description="The IdP's `iss`, exactly as in its tokens.")
+    jwks_url: str = Field(
+        min_length=1, description="The IdP's JWKS (fetched, cached, refetched on unknown kid)."
+    )
+    audience: str = Field(min_length=1, description="The `aud` the IdP puts in tokens meant for Tandem.")
+    person_claim: str = Field(default="tandem_person_id", description="Claim holding the person's UUID.")
+    roles_claim: str = Field(default="groups", description="Claim holding the user's IdP groups.")
+    role_map: dict[str, str] = Field(default_factory=dict, description="IdP group -> Tandem role.")
+    scopes_by_role: dict[str, list[str]] = Field(
+        default_factory=dict, description="Tandem role -> the scopes a person with it gets."
+    )
+
+    @model_validator(mode="after")
+    def _known_roles_and_scopes(self) -> UserTokenIssuer:
+        roles = set(self.role_map.values()) | set(self.scopes_by_role)
+        unknown_roles = sorted(roles - set(ROLES))
+        if unknown_roles:
+            raise ValueError(f"{self.issuer}: unknown roles {' '.join(unknown_roles)}; use {' '.join(ROLES)}")
+        scopes = {s for listed in self.scopes_by_role.values() for s in listed}
+        unknown_scopes = sorted(scopes - (set(SCOPES) - CLIENT_ONLY_SCOPES))
+        if unknown_scopes:
+            raise ValueError(f"{self.issuer}: scopes not for people: {' '.join(unknown_scopes)}")
+        return self
 
 
 class Settings(KitSettings):
@@ -41,12 +72,25 @@ class Settings(KitSettings):
     composition_retry_seconds: float = Field(default=2.0, gt=0, description="Retry while subgraphs are down.")
     graphql_max_depth: int = Field(default=12, ge=1)
     graphql_max_cost: int = Field(default=5000, ge=1)
+    user_token_issuers: list[UserTokenIssuer] = Field(
+        default_factory=list,
+        description="Enterprise IdPs whose user tokens the gateway accepts (JSON list); empty: feature off.",
+    )
 
     @model_validator(mode="after")
     def _publish_before_signing(self) -> Settings:
         # A key that signs before every verifier has refetched the JWKS makes its tokens fail for a while.
         if self.environment != "test" and self.key_publish_delay_seconds < self.jwks_refresh_seconds:
             raise ValueError("key_publish_delay_seconds must be >= jwks_refresh_seconds")
+        return self
+
+    @model_validator(mode="after")
+    def _distinct_user_token_issuers(self) -> Settings:
+        issuers = [i.issuer for i in self.user_token_issuers]
+        if len(set(issuers)) != len(issuers):
+            raise ValueError("user_token_issuers lists an issuer twice")
+        if self.issuer in issuers:
+            raise ValueError("user_token_issuers cannot include the gateway's own issuer")
         return self
 
     def service_url(self, service: str) -> str:

@@ -8,11 +8,15 @@ from tandem_gateway.oauth.domain import (
     SCOPES,
     VERIFIER_LEEWAY_SECONDS,
     KeyTimes,
+    UserTokenExpiry,
     granted_scopes,
     hash_secret,
     key_schedule,
     parse_scopes,
     retry_after,
+    role_scopes,
+    tandem_roles,
+    user_token_expiry,
     verify_secret,
     window_start,
 )
@@ -109,3 +113,37 @@ def test_window_and_retry_after() -> None:
     assert window_start(now, 60) == datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
     assert retry_after(now, 60) == 15
     assert retry_after(datetime(2026, 11, 23, 12, 0, 59, 500_000, tzinfo=UTC), 60) == 1
+
+
+def test_tandem_roles_from_groups() -> None:
+    role_map = {"tandem-pm": "program_manager", "tandem-people": "participant", "coaches": "coach"}
+    assert tandem_roles(["Everyone", "tandem-pm", "tandem-people"], role_map) == [
+        "participant",
+        "program_manager",
+    ]
+    assert tandem_roles("coaches tandem-people", role_map) == ["participant", "coach"]
+    assert tandem_roles(["Everyone"], role_map) == []
+    assert tandem_roles(None, role_map) == []
+    assert tandem_roles([1, {"x": 2}], role_map) == []
+
+
+def test_role_scopes_union_in_canonical_order() -> None:
+    scopes_by_role = {
+        "participant": ["consent:write", "consent:read"],
+        "coach": ["scheduling:read", "consent:read"],
+    }
+    assert role_scopes(["participant", "coach"], scopes_by_role) == [
+        "scheduling:read",
+        "consent:read",
+        "consent:write",
+    ]
+    assert role_scopes(["mentor"], scopes_by_role) == []
+
+
+def test_user_token_expiry_five_minutes_refreshed_early() -> None:
+    assert user_token_expiry(10_000, 1_000) == UserTokenExpiry(expires_at=1_300, refresh_at=1_270)
+
+
+def test_user_token_expiry_capped_by_idp_token_kept_to_the_end() -> None:
+    assert user_token_expiry(1_120, 1_000) == UserTokenExpiry(expires_at=1_120, refresh_at=1_120)
+    assert user_token_expiry(1_300, 1_000) == UserTokenExpiry(expires_at=1_300, refresh_at=1_300)

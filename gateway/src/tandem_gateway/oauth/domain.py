@@ -1,4 +1,4 @@
-"""Pure OAuth rules: scopes, secret hashing, the signing-key timeline, the failure window."""
+"""Pure OAuth rules: scopes, roles, secret hashing, the signing-key timeline, the failure window."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,10 +20,23 @@ SCOPES = (
     "analytics:read",
     "analytics:ingest",
     "admin",
+    "token:exchange",
 )
+# Scopes only a machine client may hold: never given to a person's token.
+CLIENT_ONLY_SCOPES = frozenset({"token:exchange"})
 READ_SCOPES = ("matching:read", "scheduling:read", "consent:read", "analytics:read")
 AUDIENCES = ("tandem", "gateway", "matching", "scheduling", "consent", "analytics")
 DEFAULT_AUDIENCE = "tandem"
+
+# The roles the services know (`tandem_kit.auth.Principal.roles`).
+ROLES = ("participant", "coach", "mentor", "program_manager", "admin")
+TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
+JWT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt"
+ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
+# A token minted for a person lives at most this long (and never past the IdP token it stands for).
+USER_TOKEN_TTL_SECONDS = 300
+# A cached minted token is replaced this long before it expires, so it never expires in flight.
+USER_TOKEN_REFRESH_MARGIN_SECONDS = 30
 
 # scrypt cost: ~16 MiB and a few tens of milliseconds per check, run off the event loop.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -50,6 +63,39 @@ def granted_scopes(requested: str | None, allowed: Sequence[str]) -> list[str] |
     if not wanted <= set(allowed):
         return None
     return [s for s in SCOPES if s in wanted]
+
+
+def tandem_roles(groups: object, role_map: Mapping[str, str]) -> list[str]:
+    """The Tandem roles an IdP groups claim maps to (a list, or one space-separated string), in `ROLES` order."""
+    if isinstance(groups, str):
+        names = groups.split()
+    elif isinstance(groups, list):
+        names = [g for g in groups if isinstance(g, str)]
+    else:
+        names = []
+    mapped = {role_map[name] for name in names if name in role_map}
+    return [r for r in ROLES if r in mapped]
+
+
+def role_scopes(roles: Iterable[str], scopes_by_role: Mapping[str, Sequence[str]]) -> list[str]:
+    """The union of the roles' scopes, in canonical order."""
+    wanted = {scope for role in roles for scope in scopes_by_role.get(role, ())}
+    return [s for s in SCOPES if s in wanted]
+
+
+@dataclass(frozen=True)
+class UserTokenExpiry:
+    expires_at: int
+    refresh_at: int
+
+
+def user_token_expiry(idp_expires_at: int, now: int) -> UserTokenExpiry:
+    """A minted token expires at min(IdP exp, now + 5 min). It is reused until the margin before its
+    expiry, unless the IdP token caps it: then a new one could not live longer, so it is kept to the end."""
+    capped = now + USER_TOKEN_TTL_SECONDS
+    if idp_expires_at <= capped:
+        return UserTokenExpiry(expires_at=idp_expires_at, refresh_at=idp_expires_at)
+    return UserTokenExpiry(expires_at=capped, refresh_at=capped - USER_TOKEN_REFRESH_MARGIN_SECONDS)
 
 
 def new_client_secret() -> str:
