@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from tandem_gateway.admin import endpoints as admin_endpoints
 from tandem_gateway.oauth import endpoints as oauth_endpoints
 from tandem_gateway.oauth.keys import KeyCipher, KeyStore
+from tandem_gateway.oauth.user_tokens import UserTokenEdge, UserTokens
 from tandem_gateway.oauth.verifier import GatewayTokenVerifier
 from tandem_gateway.routing import endpoints as routing_endpoints
 from tandem_gateway.routing import graphql as graphql_endpoints
@@ -50,6 +51,8 @@ def create_app(
         keystore, issuer=settings.issuer, refresh_seconds=settings.jwks_refresh_seconds
     )
 
+    user_tokens = UserTokens(settings, keystore)
+
     async def start_edge(app: FastAPI) -> None:
         keystore.bind(app.state.database.sessionmaker)
         async with app.state.database.sessionmaker() as session, session.begin():
@@ -63,6 +66,7 @@ def create_app(
     async def stop_edge(app: FastAPI) -> None:
         await cancel_and_wait(app.state.composing)
         await app.state.upstreams.aclose()
+        await user_tokens.aclose()
 
     app = create_service_app(
         name="gateway",
@@ -71,10 +75,12 @@ def create_app(
         token_verifier=verifier,
         on_startup=[start_edge],
         on_shutdown=[stop_edge],
-        middleware=[FastForward],
+        # Added last, so it runs first: FastForward and the routes only ever see Tandem tokens.
+        middleware=[FastForward, *([UserTokenEdge] if user_tokens.enabled else [])],
     )
     app.state.settings = settings
     app.state.keystore = keystore
+    app.state.user_tokens = user_tokens
     # Root-level routes; the catch-all proxy route goes last so it never shadows the others.
     app.include_router(oauth_endpoints.router)
     app.include_router(admin_endpoints.router)

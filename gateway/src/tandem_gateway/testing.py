@@ -6,6 +6,7 @@ import asyncio
 import base64
 import contextlib
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,7 +15,12 @@ from typing import Any
 
 import httpx
 import uvicorn
+from authlib.jose import JsonWebKey, JsonWebToken
 from fastapi import FastAPI
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from tandem_gateway.oauth import clients
@@ -120,3 +126,70 @@ async def serve(app: ASGIApp, *, port: int | None = None) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+class FakeIdp:
+    """An enterprise IdP (Okta, Entra ID) as the gateway sees it: its own RSA keys published as a JWKS
+    over HTTP (serve `app`, JWKS at `/keys`), RS256 user access tokens with iss/aud/sub/exp/nbf/iat,
+    and key rotation (the new key signs, the old one stays published)."""
+
+    def __init__(
+        self, issuer: str = "https://idp.example.test/oauth2/default", audience: str = "api://tandem"
+    ):
+        self.issuer = issuer
+        self.audience = audience
+        self.keys: list[Any] = [self.new_key()]
+        self.jwks_fetches = 0
+        self.app = Starlette(routes=[Route("/keys", self._jwks)])
+
+    @staticmethod
+    def new_key(kid: str | None = None) -> Any:
+        """A fresh RSA key; with the `kid` of a published key it makes a forged-signature token."""
+        kid = kid or uuid.uuid4().hex[:16]
+        return JsonWebKey.generate_key("RSA", 2048, is_private=True, options={"kid": kid})
+
+    async def _jwks(self, _request: Request) -> JSONResponse:
+        self.jwks_fetches += 1
+        return JSONResponse(
+            {"keys": [k.as_dict(is_private=False, alg="RS256", use="sig") for k in self.keys]}
+        )
+
+    def rotate(self) -> None:
+        self.keys.insert(0, self.new_key())
+
+    def token(
+        self,
+        person_id: str | None = None,
+        groups: list[str] | None = None,
+        *,
+        sub: str = "00u1a2b3c4d5e6f7g8h9",
+        expires_in: int = 3600,
+        not_before_in: int | None = None,
+        issued_in: int = 0,
+        audience: str | None = None,
+        issuer: str | None = None,
+        key: Any = None,
+        **claims: Any,
+    ) -> str:
+        """A user access token signed by the current key (or `key`)."""
+        now = int(time.time())
+        body: dict[str, Any] = {
+            "iss": issuer or self.issuer,
+            "aud": audience or self.audience,
+            "sub": sub,
+            "iat": now + issued_in,
+            "exp": now + expires_in,
+            "jti": uuid.uuid4().hex,
+            "client_id": "0oa-front-end",
+            **claims,
+        }
+        if not_before_in is not None:
+            body["nbf"] = now + not_before_in
+        if person_id is not None:
+            body["tandem_person_id"] = person_id
+        if groups is not None:
+            body["groups"] = groups
+        signer = key or self.keys[0]
+        header = {"alg": "RS256", "typ": "JWT", "kid": signer.as_dict()["kid"]}
+        raw: bytes = JsonWebToken(["RS256"]).encode(header, body, signer)
+        return raw.decode()

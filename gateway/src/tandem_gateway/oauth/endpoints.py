@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from tandem_gateway.oauth import service
-from tandem_gateway.oauth.auth import KeyStoreDep, SettingsDep, VerifierDep
-from tandem_gateway.oauth.domain import SCOPES
+from tandem_gateway.oauth.auth import KeyStoreDep, SettingsDep, UserTokensDep, VerifierDep
+from tandem_gateway.oauth.domain import ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE, SCOPES, TOKEN_EXCHANGE_GRANT
 from tandem_gateway.oauth.errors import InvalidRequestError, OAuth2Error, oauth_error_response
 from tandem_gateway.oauth.schemas import Introspection, RevokedList, TokenResponse
 from tandem_kit.db import SessionDep
@@ -51,24 +51,32 @@ CLIENT_FIELDS = {
     "/oauth/token",
     response_model=TokenResponse,
     openapi_extra=_form_body(
-        grant_type="`client_credentials`.",
-        scope="Space-separated scopes; all the client's scopes when omitted.",
-        resource="Audience: `tandem` (default) or one service name (RFC 8707).",
+        grant_type=f"`client_credentials`, or `{TOKEN_EXCHANGE_GRANT}` when user-token issuers are set.",
+        scope="Space-separated scopes; all the client's scopes when omitted (client credentials only).",
+        resource="Audience: `tandem` (default) or one service name (RFC 8707; client credentials only).",
+        subject_token="Token exchange: the user's access token from a trusted IdP (a JWT).",
+        subject_token_type=f"Token exchange: `{JWT_TOKEN_TYPE}` (or `{ACCESS_TOKEN_TYPE}`).",
         **CLIENT_FIELDS,
     ),
 )
 async def issue_token(
-    request: Request, session: SessionDep, settings: SettingsDep, keystore: KeyStoreDep
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    keystore: KeyStoreDep,
+    user_tokens: UserTokensDep,
 ) -> JSONResponse:
-    """Issue an access token (client credentials grant)."""
+    """Issue an access token (client credentials, or token exchange for a person: RFC 8693)."""
     try:
         form = await read_form(request)
         credentials = service.presented_credentials(request.headers.get("authorization"), form)
         client = await service.authenticate_client(session, settings, credentials)
-        token = await service.issue_token(session, client, form=form, keystore=keystore, settings=settings)
+        token = await service.issue_token(
+            session, client, form=form, keystore=keystore, settings=settings, user_tokens=user_tokens
+        )
     except OAuth2Error as error:
         return oauth_error_response(error)
-    return JSONResponse(token.model_dump(), headers=NO_STORE)
+    return JSONResponse(token.model_dump(exclude_none=True), headers=NO_STORE)
 
 
 @router.post(
@@ -122,7 +130,7 @@ async def get_jwks(keystore: KeyStoreDep) -> JSONResponse:
 
 
 @router.get("/.well-known/oauth-authorization-server")
-async def get_metadata(settings: SettingsDep) -> dict[str, Any]:
+async def get_metadata(settings: SettingsDep, user_tokens: UserTokensDep) -> dict[str, Any]:
     """Authorization server metadata (RFC 8414)."""
     base = settings.issuer.rstrip("/")
     return {
@@ -133,7 +141,10 @@ async def get_metadata(settings: SettingsDep) -> dict[str, Any]:
         "introspection_endpoint": f"{base}/oauth/introspect",
         "scopes_supported": list(SCOPES),
         "response_types_supported": [],
-        "grant_types_supported": ["client_credentials"],
+        "grant_types_supported": [
+            "client_credentials",
+            *([TOKEN_EXCHANGE_GRANT] if user_tokens.enabled else []),
+        ],
         "token_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
         "revocation_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
         "introspection_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from authlib.oauth2.base import OAuth2Error
 from authlib.oauth2.rfc6749.errors import (
     InvalidClientError,
+    InvalidGrantError,
     InvalidRequestError,
     InvalidScopeError,
     UnauthorizedClientError,
@@ -15,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 __all__ = [
     "InvalidClientError",
+    "InvalidGrantError",
     "InvalidRequestError",
     "InvalidScopeError",
     "InvalidTargetError",

@@ -8,6 +8,10 @@ from tandem_gateway.oauth.domain import SCOPES, parse_scopes
 
 class TokenResponse(BaseModel):
     access_token: str = Field(description="RFC 9068 JWT access token.")
+    issued_token_type: str | None = Field(
+        default=None,
+        description="Token exchange only (RFC 8693): `urn:ietf:params:oauth:token-type:access_token`.",
+    )
     token_type: str = Field(default="Bearer", description="Always `Bearer`.")
     expires_in: int = Field(description="Seconds until the token expires.")
     scope: str = Field(description="Space-separated scopes the token carries.")

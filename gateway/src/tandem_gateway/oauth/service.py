@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus
 
 import structlog
@@ -18,8 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_gateway.models import OAuthClient
 from tandem_gateway.oauth import repository
 from tandem_gateway.oauth.domain import (
+    ACCESS_TOKEN_TYPE,
     AUDIENCES,
     DEFAULT_AUDIENCE,
+    JWT_TOKEN_TYPE,
+    TOKEN_EXCHANGE_GRANT,
     granted_scopes,
     hash_secret,
     retry_after,
@@ -27,6 +31,7 @@ from tandem_gateway.oauth.domain import (
     window_start,
 )
 from tandem_gateway.oauth.errors import (
+    InvalidGrantError,
     InvalidRequestError,
     InvalidScopeError,
     InvalidTargetError,
@@ -39,7 +44,10 @@ from tandem_gateway.oauth.keys import ALGORITHM, KeyStore
 from tandem_gateway.oauth.schemas import Introspection, TokenResponse
 from tandem_gateway.oauth.verifier import GatewayTokenVerifier
 from tandem_gateway.settings import Settings
-from tandem_kit.errors import Unauthorized
+from tandem_kit.errors import ProblemError, Unauthorized
+
+if TYPE_CHECKING:
+    from tandem_gateway.oauth.user_tokens import UserTokens
 
 log = structlog.get_logger("tandem.gateway.oauth")
 
@@ -124,10 +132,13 @@ async def issue_token(
     form: Form,
     keystore: KeyStore,
     settings: Settings,
+    user_tokens: UserTokens | None = None,
 ) -> TokenResponse:
     grant_type = _single(form, "grant_type")
     if grant_type is None:
         raise InvalidRequestError(description="The parameter grant_type is required.")
+    if grant_type == TOKEN_EXCHANGE_GRANT and user_tokens is not None and user_tokens.enabled:
+        return await exchange_token(client, form=form, user_tokens=user_tokens)
     if grant_type != "client_credentials":
         raise UnsupportedGrantTypeError(grant_type)
     scopes = granted_scopes(_single(form, "scope"), client.scopes)
@@ -151,6 +162,37 @@ async def issue_token(
     )
 
 
+async def exchange_token(client: OAuthClient, *, form: Form, user_tokens: UserTokens) -> TokenResponse:
+    """RFC 8693: a trusted IdP's user token (subject) for the Tandem token the edge would use for it."""
+    if "token:exchange" not in client.scopes:
+        raise UnauthorizedClientError(
+            description="The client may not exchange tokens (scope token:exchange)."
+        )
+    subject_token = _single(form, "subject_token")
+    if not subject_token:
+        raise InvalidRequestError(description="The parameter subject_token is required.")
+    if _single(form, "subject_token_type") not in (JWT_TOKEN_TYPE, ACCESS_TOKEN_TYPE):
+        raise InvalidRequestError(description=f"The parameter subject_token_type must be {JWT_TOKEN_TYPE}.")
+    if _single(form, "requested_token_type") not in (None, ACCESS_TOKEN_TYPE):
+        raise InvalidRequestError(description=f"Only {ACCESS_TOKEN_TYPE} can be requested.")
+    unsupported = [name for name in ("actor_token", "scope", "resource", "audience") if name in form]
+    if unsupported:
+        raise InvalidRequestError(
+            description=f"Not supported with token exchange: {', '.join(unsupported)} (scopes follow roles)."
+        )
+    try:
+        minted = await user_tokens.exchange(subject_token)
+    except ProblemError as exc:
+        raise InvalidGrantError(description=exc.detail or exc.title) from exc
+    log.info("gateway.oauth.token_exchanged", client_id=client.client_id, sub=minted.claims["sub"])
+    return TokenResponse(
+        access_token=minted.token,
+        issued_token_type=ACCESS_TOKEN_TYPE,
+        expires_in=max(0, minted.expires_at - int(user_tokens.keystore.clock().timestamp())),
+        scope=minted.scope,
+    )
+
+
 def sign_access_token(
     keystore: KeyStore,
     *,
@@ -161,11 +203,17 @@ def sign_access_token(
     scopes: Sequence[str],
     ttl: timedelta,
     client_name: str | None = None,
+    expires_at: int | None = None,
+    extra_claims: Mapping[str, object] | None = None,
 ) -> tuple[str, dict[str, object]]:
     """An RFC 9068 access token signed by the current key; `client_name` (unique per client) lets a
-    service tell which Tandem service a machine token belongs to."""
+    service tell which Tandem service a machine token belongs to. `expires_at` (epoch seconds) caps
+    the lifetime below `ttl`; `extra_claims` carry a person's `person_id`, `roles` and `act`."""
     key = keystore.signing_key()
     now = int(keystore.clock().timestamp())
+    exp = now + int(ttl.total_seconds())
+    if expires_at is not None:
+        exp = min(exp, expires_at)
     claims: dict[str, object] = {
         "iss": issuer,
         "sub": subject,
@@ -175,10 +223,12 @@ def sign_access_token(
         "jti": uuid.uuid4().hex,
         "iat": now,
         "nbf": now,
-        "exp": now + int(ttl.total_seconds()),
+        "exp": exp,
     }
     if client_name is not None:
         claims["client_name"] = client_name
+    if extra_claims:
+        claims.update(extra_claims)
     header = {"alg": ALGORITHM, "typ": "at+jwt", "kid": key.kid}
     raw: bytes = _jwt.encode(header, claims, key.private)
     return raw.decode(), claims
