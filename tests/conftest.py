@@ -4,6 +4,7 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tandem_devstack.slice import Slice
@@ -34,3 +35,18 @@ async def program_slice(stack: Stack) -> AsyncIterator[Slice]:
     flow = Slice(stack.config.url("gateway"), creds["client_id"], creds["client_secret"])
     yield flow
     await flow.aclose()
+
+
+@pytest.fixture(scope="session")
+async def dev_token(stack: Stack) -> str:
+    """An access token of the development client (every scope), from the stack's gateway."""
+    creds = json.loads((stack.config.home / "dev-client.json").read_text())
+    async with httpx.AsyncClient() as http:
+        resp = await http.post(
+            f"{stack.config.url('gateway')}/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(creds["client_id"], creds["client_secret"]),
+        )
+    assert resp.status_code == 200, resp.text
+    token: str = resp.json()["access_token"]
+    return token

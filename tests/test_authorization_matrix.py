@@ -2,7 +2,6 @@
 token lacking the scope, both through the gateway and on the service itself (the gateway is not the
 only lock)."""
 
-import json
 import re
 import uuid
 from typing import Any
@@ -53,28 +52,15 @@ async def token_for(http: httpx.AsyncClient, gateway: str, admin_token: str, sco
     return token
 
 
-@pytest.fixture(scope="module")
-async def admin_token(stack: Stack) -> str:
-    creds = json.loads((stack.config.home / "dev-client.json").read_text())
-    async with httpx.AsyncClient() as http:
-        resp = await http.post(
-            f"{stack.config.url('gateway')}/oauth/token",
-            data={"grant_type": "client_credentials"},
-            auth=(creds["client_id"], creds["client_secret"]),
-        )
-    token: str = resp.json()["access_token"]
-    return token
-
-
 @pytest.mark.parametrize("service", SERVICES)
 async def test_every_route_refuses_anonymous_and_wrong_scope(
-    stack: Stack, admin_token: str, service: str
+    stack: Stack, dev_token: str, service: str
 ) -> None:
     gateway = stack.config.url("gateway")
     async with httpx.AsyncClient(timeout=10) as http:
         document = (await http.get(f"{gateway}/api/v1/{service}/openapi.json")).json()
         routes = operations(document)
-        foreign = await token_for(http, gateway, admin_token, FOREIGN_SCOPE[service])
+        foreign = await token_for(http, gateway, dev_token, FOREIGN_SCOPE[service])
         wrong: list[str] = []
         for base in (gateway, stack.config.url(service)):
             for method, path in routes:
@@ -93,11 +79,11 @@ async def test_every_route_refuses_anonymous_and_wrong_scope(
 
 
 @pytest.mark.parametrize("part", ["gateway", *SERVICES])
-async def test_graphql_needs_a_token(stack: Stack, admin_token: str, part: str) -> None:
+async def test_graphql_needs_a_token(stack: Stack, dev_token: str, part: str) -> None:
     query = {"query": "{ __typename }"}
     async with httpx.AsyncClient(timeout=10) as http:
         anonymous = await http.post(f"{stack.config.url(part)}/graphql", json=query)
-        foreign = await token_for(http, stack.config.url("gateway"), admin_token, "analytics:ingest")
+        foreign = await token_for(http, stack.config.url("gateway"), dev_token, "analytics:ingest")
         scoped = await http.post(
             f"{stack.config.url(part)}/graphql", json=query, headers={"Authorization": f"Bearer {foreign}"}
         )

@@ -4,7 +4,6 @@ same time, and they share one database session per request, so each must take it
 permitted" on the AsyncSession.)"""
 
 import importlib
-import json
 import uuid
 from typing import Any
 
@@ -62,27 +61,14 @@ def every_root_field(service: str) -> str:
     return "{ " + " ".join(fields) + " }"
 
 
-@pytest.fixture(scope="module")
-async def token(stack: Stack) -> str:
-    creds = json.loads((stack.config.home / "dev-client.json").read_text())
-    async with httpx.AsyncClient() as http:
-        resp = await http.post(
-            f"{stack.config.url('gateway')}/oauth/token",
-            data={"grant_type": "client_credentials"},
-            auth=(creds["client_id"], creds["client_secret"]),
-        )
-    found: str = resp.json()["access_token"]
-    return found
-
-
 @pytest.mark.parametrize("service", SERVICES)
-async def test_all_root_fields_at_once(stack: Stack, token: str, service: str) -> None:
+async def test_all_root_fields_at_once(stack: Stack, dev_token: str, service: str) -> None:
     query = every_root_field(service)
     async with httpx.AsyncClient(timeout=30) as http:
         resp = await http.post(
             f"{stack.config.url(service)}/graphql",
             json={"query": query},
-            headers={"Authorization": f"Bearer {token}"},
+            headers={"Authorization": f"Bearer {dev_token}"},
         )
     assert resp.status_code == 200, resp.text
     body: dict[str, Any] = resp.json()

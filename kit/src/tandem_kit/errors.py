@@ -110,17 +110,22 @@ def _is_json(request: Request) -> bool:
     return ctype == "application/json" or ctype.endswith("+json")
 
 
-async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ProblemError)
+def response_for(exc: ProblemError, instance: str) -> JSONResponse:
+    """The problem+json answer for a raised `ProblemError` (plain ASGI code uses it outside FastAPI)."""
     return problem_response(
         exc.status,
         exc.title,
         code=exc.code,
         detail=exc.detail,
-        instance=request.url.path,
+        instance=instance,
         headers=exc.headers,
         **exc.extensions,
     )
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return response_for(exc, request.url.path)
 
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:

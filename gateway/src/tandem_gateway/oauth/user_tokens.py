@@ -35,7 +35,7 @@ from tandem_gateway.oauth.keys import KeyStore
 from tandem_gateway.oauth.service import sign_access_token
 from tandem_gateway.settings import Settings, UserTokenIssuer
 from tandem_kit.auth import ALLOWED_ALGORITHMS, Principal, TokenVerifier
-from tandem_kit.errors import Forbidden, ProblemError, Unauthorized, problem_response
+from tandem_kit.errors import Forbidden, ProblemError, Unauthorized, response_for
 
 log = structlog.get_logger("tandem.gateway.user_tokens")
 
@@ -272,15 +272,7 @@ class UserTokenEdge:
         try:
             minted = await user_tokens.exchange(token)
         except ProblemError as exc:
-            response = problem_response(
-                exc.status,
-                exc.title,
-                code=exc.code,
-                detail=exc.detail,
-                instance=scope["path"],
-                headers=exc.headers,
-                **exc.extensions,
-            )
+            response = response_for(exc, scope["path"])
             await response(scope, receive, send)
             return
         scope["headers"] = [

@@ -14,7 +14,7 @@ from tandem_gateway.routing.domain import audience_allows, required_scope
 from tandem_gateway.routing.proxy import Upstreams, forward
 from tandem_gateway.settings import SERVICES
 from tandem_kit.auth import Authenticator, Principal, bearer_scheme
-from tandem_kit.errors import ProblemError, Unauthorized, problem_response
+from tandem_kit.errors import ProblemError, Unauthorized, response_for
 
 PROXIED = re.compile(rf"/api/v1/({'|'.join(SERVICES)})/(.+)")
 ROUTE = SimpleNamespace(path="/api/v1/{service}/{path:path}")  # the metrics label of the slow path
@@ -53,13 +53,5 @@ class FastForward:
             upstreams: Upstreams = request.app.state.upstreams
             response = await forward(upstreams, request, service, path)
         except ProblemError as exc:
-            response = problem_response(
-                exc.status,
-                exc.title,
-                code=exc.code,
-                detail=exc.detail,
-                instance=scope["path"],
-                headers=exc.headers,
-                **exc.extensions,
-            )
+            response = response_for(exc, scope["path"])
         await response(scope, receive, send)
