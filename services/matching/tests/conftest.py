@@ -119,7 +119,11 @@ class World:
         }
         return await self.post("/programs", body)
 
-    async def coach(self, program: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    async def coach(
+        self, program: dict[str, Any], *, consent: bool | list[str] = True, **changes: Any
+    ) -> dict[str, Any]:
+        """Register a coach; their own `matching` consent is granted through the real consent API
+        unless ``consent=False`` (or only the listed fields)."""
         body = {
             "person_id": str(uuid.uuid4()),
             "kind": "coach",
@@ -134,9 +138,13 @@ class World:
             "sessions_scheduled": 11,
             **changes,
         }
-        return await self.post(f"/programs/{program['id']}/providers", body)
+        return await self._provider(program, body, consent)
 
-    async def mentor(self, program: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    async def mentor(
+        self, program: dict[str, Any], *, consent: bool | list[str] = True, **changes: Any
+    ) -> dict[str, Any]:
+        """Register a mentor; their own `matching` consent is granted through the real consent API
+        unless ``consent=False`` (or only the listed fields)."""
         body = {
             "person_id": str(uuid.uuid4()),
             "kind": "mentor",
@@ -152,7 +160,15 @@ class World:
             "commitment_signed": True,
             **changes,
         }
-        return await self.post(f"/programs/{program['id']}/providers", body)
+        return await self._provider(program, body, consent)
+
+    async def _provider(
+        self, program: dict[str, Any], body: dict[str, Any], consent: bool | list[str]
+    ) -> dict[str, Any]:
+        provider = await self.post(f"/programs/{program['id']}/providers", body)
+        if consent is not False:
+            await self.grant(uuid.UUID(provider["person_id"]), fields=None if consent is True else consent)
+        return provider
 
     async def intake(
         self, program: dict[str, Any], *, consent: bool | list[str] = True, **changes: Any

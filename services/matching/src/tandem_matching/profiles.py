@@ -5,6 +5,8 @@ from typing import Any
 from uuid import UUID
 
 from tandem_matching import models
+from tandem_matching.consent.domain import consented_signals
+from tandem_matching.consent.gate import ConsentDecision
 from tandem_matching.scoring.domain import (
     Eligibility,
     ParticipantProfile,
@@ -53,25 +55,35 @@ def eligibility(provider: models.Provider) -> Eligibility:
     )
 
 
-def provider_profile(provider: models.Provider) -> ProviderProfile:
-    """Keyed by the provider's *person* id, so the scorer's conflict checks see the org chart."""
+def provider_profile(provider: models.Provider, consent: ConsentDecision) -> ProviderProfile:
+    """Keyed by the provider's *person* id, so the scorer's conflict checks see the org chart.
+
+    ``consent`` is the provider's own `matching` decision: without it the profile is hard-filtered
+    (``matching_consent``); data behind a signal the provider did not consent to is left out, as
+    for the participant. Eligibility and capacity are program gates, read from the row as stored.
+    """
+    signals = consented_signals(consent.fields) if consent.granted else frozenset[Signal]()
     return ProviderProfile(
         id=provider.person_id,
         kind=ProviderKind(provider.kind),
-        timezone=provider.timezone,
+        timezone=provider.timezone if Signal.AVAILABILITY_OVERLAP in signals else "UTC",
         languages=frozenset(provider.languages),
-        working_hours=working_hours(provider.working_hours),
-        skills=dict(provider.skills),
-        behavioural_focus=frozenset(provider.behavioural_focus),
-        sponsorship_actions=provider.sponsorship_actions,
-        promotions_sponsored=provider.promotions_sponsored,
-        ratings=tuple(provider.ratings),
-        sessions_completed=provider.sessions_completed,
-        sessions_scheduled=provider.sessions_scheduled,
+        working_hours=working_hours(provider.working_hours) if Signal.AVAILABILITY_OVERLAP in signals else (),
+        skills=dict(provider.skills) if Signal.TECHNICAL_SKILLS in signals else {},
+        behavioural_focus=(
+            frozenset(provider.behavioural_focus) if Signal.BEHAVIOURAL_GOALS in signals else frozenset()
+        ),
+        sponsorship_actions=provider.sponsorship_actions if Signal.SPONSORSHIP_HISTORY in signals else 0,
+        promotions_sponsored=provider.promotions_sponsored if Signal.SPONSORSHIP_HISTORY in signals else 0,
+        ratings=tuple(provider.ratings) if Signal.PAST_SUCCESS in signals else (),
+        sessions_completed=provider.sessions_completed if Signal.PAST_SUCCESS in signals else 0,
+        sessions_scheduled=provider.sessions_scheduled if Signal.PAST_SUCCESS in signals else 0,
         manager_chain=tuple(UUID(m) for m in provider.manager_chain),
         capacity=provider.capacity,
         active_load=provider.active_load,
         eligibility=eligibility(provider),
+        matching_consent=consent.granted,
+        consented_signals=signals,
     )
 
 

@@ -283,11 +283,12 @@ async def test_erasure_of_a_provider_leaves_the_pool(committed_world: Any) -> No
         )
     assert chain[0] == stand_in
     assert person_id not in chain
-    # A proposal made before the erasure can no longer be approved to the erased provider.
+    # A proposal made before the erasure can no longer be approved to the erased provider: its
+    # stand-in id holds no `matching` consent (and it has no capacity left either).
     resp = await world.client.post(f"{API}/proposals/{waiting['id']}/approve", json={}, headers=world.headers)
     assert (resp.status_code, resp.json()["type"]) == (
         409,
-        "https://tandem.dev/problems/provider-at-capacity",
+        "https://tandem.dev/problems/provider-consent-required",
     )
     # No new proposal ranks the erased provider; a fresh coach is proposed instead.
     fresh = await world.coach(program)

@@ -59,12 +59,22 @@ async def run_assignment(
             )
             continue
         needs[intake.id] = (intake, open_kinds[0])
-    consents = await gate.check([intake.person_id for intake, _ in needs.values()])
+    pools = {
+        kind: await provider_repository.pool(session, cohort.program_id, kind.value)
+        for kind in {kind for _, kind in needs.values()}
+    }
+    # Participants and every pool member in one batched (cached) call: providers need their own
+    # `matching` consent to be ranked or locked.
+    consents = await gate.check(
+        [
+            *(intake.person_id for intake, _ in needs.values()),
+            *(p.person_id for pool in pools.values() for p in pool),
+        ]
+    )
     indexes: dict[ProviderKind, tuple[ProviderIndex, dict[UUID, models.Provider]]] = {}
     capacities: dict[UUID, int] = {}
-    for kind in {kind for _, kind in needs.values()}:
-        pool = await provider_repository.pool(session, cohort.program_id, kind.value)
-        indexes[kind] = ranking.build_index(pool)
+    for kind, pool in pools.items():
+        indexes[kind] = ranking.build_index(pool, consents)
         capacities.update({p.id: p.capacity - p.active_load for p in pool})
     rankings: dict[UUID, ranking.Ranking] = {}
     for intake_id, (intake, kind) in needs.items():
@@ -89,7 +99,11 @@ async def run_assignment(
             )
         intake, kind = needs[pair.intake_id]
         provider = {row.id: row for row in indexes[kind][1].values()}.get(pair.provider_id)
-        reasons = ranking.admissibility(intake, provider) if provider is not None else ["not_in_program"]
+        reasons = (
+            ranking.admissibility(intake, provider, consents[provider.person_id])
+            if provider is not None
+            else ["not_in_program"]
+        )
         if reasons:
             raise InvalidLockedPair(
                 f"The provider cannot be locked to this participant: {', '.join(reasons)}.",
@@ -99,7 +113,9 @@ async def run_assignment(
         assert provider is not None
         result = rankings[pair.intake_id]
         if all(c.provider.id != provider.id for c in result.candidates):
-            breakdown = ranking.score_pair(intake, provider, result.consent, weights)
+            breakdown = ranking.score_pair(
+                intake, provider, result.consent, weights, consents[provider.person_id]
+            )
             extra = ranking.Ranked(provider, len(result.candidates) + 1, breakdown)
             rankings[pair.intake_id] = replace(result, candidates=[*result.candidates, extra])
         locked[pair.intake_id] = provider.id

@@ -13,13 +13,18 @@ from tandem_kit.events import emit
 from tandem_kit.pagination import PageParams
 from tandem_matching import models
 from tandem_matching.auth import actor, require_manager
-from tandem_matching.consent.gate import ConsentGate
+from tandem_matching.consent.gate import ConsentDecision, ConsentGate
 from tandem_matching.events import MatchApproved, MatchEnded, MatchReassigned, WorkingHoursBlock
 from tandem_matching.intake import repository as intake_repository
 from tandem_matching.match import repository
 from tandem_matching.match.schemas import EndReason, ReassignmentRate
 from tandem_matching.program import service as program_service
-from tandem_matching.proposal.ranking import admissibility, require_consent, score_pair
+from tandem_matching.proposal.ranking import (
+    admissibility,
+    require_consent,
+    require_provider_consent,
+    score_pair,
+)
 from tandem_matching.provider import repository as provider_repository
 from tandem_matching.scoring.domain import FilterReason
 
@@ -64,10 +69,21 @@ async def open_match(
     provider_id: UUID,
     score: float,
     proposal_id: UUID | None,
+    provider_consent: ConsentDecision,
 ) -> models.Match:
-    """Create an active match and emit its `MatchApproved`."""
+    """Create an active match and emit its `MatchApproved`.
+
+    ``provider_consent`` is the provider's own `matching` decision, asked by the caller (who answers
+    409 `provider-consent-required` first); the hard filter holds it again under the row lock.
+    """
     match, approved = await _create_match(
-        session, principal, intake=intake, provider_id=provider_id, score=score, proposal_id=proposal_id
+        session,
+        principal,
+        intake=intake,
+        provider_id=provider_id,
+        score=score,
+        proposal_id=proposal_id,
+        provider_consent=provider_consent,
     )
     await emit(session, approved)
     return match
@@ -81,6 +97,7 @@ async def _create_match(
     provider_id: UUID,
     score: float,
     proposal_id: UUID | None,
+    provider_consent: ConsentDecision,
     previous_match_id: UUID | None = None,
 ) -> tuple[models.Match, MatchApproved]:
     """Create an active match under a lock on the provider row, so capacity holds under concurrency;
@@ -92,7 +109,7 @@ async def _create_match(
     provider = await provider_repository.lock(session, provider_id)
     if provider is None or provider.program_id != intake.program_id:
         raise WrongProvider("The provider is not part of this program.", pointer="#/provider_id")
-    reasons = admissibility(intake, provider)
+    reasons = admissibility(intake, provider, provider_consent)
     if FilterReason.AT_CAPACITY in reasons:
         raise ProviderAtCapacity(
             f"The {provider.kind} already carries {provider.active_load} of {provider.capacity}.",
@@ -211,6 +228,7 @@ async def reassign(
         raise WrongProvider(
             f"The new provider must be a {old.provider_kind} of the same program.", pointer="#/provider_id"
         )
+    provider_consent = await require_provider_consent(gate, new_provider)
     # Both provider rows, in id order, before touching either: two reassignments swapping the same
     # two providers would otherwise lock them in opposite orders and deadlock.
     for locked in sorted({old.provider_id, provider_id}):
@@ -219,7 +237,7 @@ async def reassign(
         session, old, status="reassigned", reason="reassigned", end_reason=reason, by=actor(principal)
     )
     weights = program_service.weight_set(await program_service.current_weights(session, old.program_id))
-    breakdown = score_pair(intake, new_provider, consent, weights)
+    breakdown = score_pair(intake, new_provider, consent, weights, provider_consent)
     new, approved = await _create_match(
         session,
         principal,
@@ -227,6 +245,7 @@ async def reassign(
         provider_id=provider_id,
         score=breakdown.total,
         proposal_id=None,
+        provider_consent=provider_consent,
         previous_match_id=old.id,
     )
     session.add(

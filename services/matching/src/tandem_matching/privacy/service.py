@@ -22,6 +22,7 @@ from tandem_matching import models
 from tandem_matching.match import service as match_service
 from tandem_matching.match.schemas import EndReason
 from tandem_matching.privacy import repository
+from tandem_matching.proposal.ranking import PROVIDER_EXCLUDED
 
 SERVICE = "matching"
 NOTHING_HELD = "Matching holds no data about this person."
@@ -153,7 +154,11 @@ async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
 
     ranking: dict[UUID, list[dict[str, Any]]] = {}
     for candidate in ranked:
-        ranking.setdefault(candidate.proposal_id, []).append(row(candidate, ("rank", "score", "signals")))
+        # A ranked provider's own consent gaps (`provider_excluded`) are about them, not the participant.
+        signals = {k: v for k, v in candidate.signals.items() if k != PROVIDER_EXCLUDED}
+        ranking.setdefault(candidate.proposal_id, []).append(
+            row(candidate, ("rank", "score"), signals=signals)
+        )
     export = {
         "intakes": [row(i, INTAKE_COLUMNS) for i in intakes],
         "providers": [row(p, PROVIDER_COLUMNS) for p in providers],

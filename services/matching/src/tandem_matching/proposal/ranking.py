@@ -1,15 +1,16 @@
 """Consent-aware ranking: the bridge between stored rows, the consent decision and the pure scorer."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.errors import Conflict
 from tandem_matching import models, profiles
-from tandem_matching.consent.domain import consented_signals, missing_fields
+from tandem_matching.consent.domain import SIGNAL_FIELDS, consented_signals, missing_fields
 from tandem_matching.consent.gate import ConsentDecision, ConsentGate
 from tandem_matching.provider import repository as provider_repository
 from tandem_matching.scoring import domain
@@ -25,6 +26,10 @@ from tandem_matching.scoring.ranking import ProviderIndex, RankedCandidate, top_
 
 class ConsentRequired(Conflict):
     code, title = "consent-required", "Consent required"
+
+
+class ProviderConsentRequired(Conflict):
+    code, title = "provider-consent-required", "Provider consent required"
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class WeightSummary:
 class Ranking:
     consent: ConsentDecision
     consented: frozenset[Signal]
+    weights: WeightSet
     summary: WeightSummary
     candidates: list[Ranked]
 
@@ -67,6 +73,28 @@ async def require_consent(gate: ConsentGate, intake: models.Intake) -> ConsentDe
             purpose="matching",
         )
     return decision
+
+
+async def require_provider_consent(gate: ConsentGate, provider: models.Provider) -> ConsentDecision:
+    """The provider's own `matching` decision; 409 naming the provider when it is not granted."""
+    decision = await gate.one(provider.person_id)
+    if not decision.granted:
+        raise ProviderConsentRequired(
+            f"The {provider.kind} has not consented to the `matching` purpose; they cannot be "
+            "proposed, approved, overridden to or reassigned to until they do.",
+            provider_id=str(provider.id),
+            person_id=str(provider.person_id),
+            purpose="matching",
+            pointer="#/provider_id",
+        )
+    return decision
+
+
+async def provider_consents(
+    gate: ConsentGate, pool: Sequence[models.Provider]
+) -> dict[UUID, ConsentDecision]:
+    """Every pool member's own decision, keyed by person id: one batched, cached call."""
+    return await gate.check([p.person_id for p in pool])
 
 
 def summarise(weights: WeightSet, fields: frozenset[str], *, promotion_related: bool) -> WeightSummary:
@@ -94,8 +122,30 @@ def summarise(weights: WeightSet, fields: frozenset[str], *, promotion_related: 
     )
 
 
-def signals_json(breakdown: ScoreBreakdown) -> dict[str, Any]:
-    return {
+PROVIDER_EXCLUDED = "provider_excluded"
+"""Key, next to the signals, of a candidate's stored provider-side exclusions."""
+
+
+def provider_exclusions(
+    breakdown: ScoreBreakdown, weights: WeightSet, *, promotion_related: bool
+) -> list[dict[str, Any]]:
+    """Signals the participant allowed but this provider's own consent did not, for the explanation."""
+    effective = effective_weights(weights, promotion_related=promotion_related).as_dict()
+    everything = sum(effective.values())
+    return [
+        {
+            "signal": s.value,
+            "missing_fields": sorted(SIGNAL_FIELDS[s]),
+            "nominal_weight": 100.0 * effective[s] / everything,
+        }
+        for s in breakdown.provider_excluded
+    ]
+
+
+def signals_json(
+    breakdown: ScoreBreakdown, weights: WeightSet | None = None, *, promotion_related: bool = False
+) -> dict[str, Any]:
+    stored: dict[str, Any] = {
         s.value: {
             "value": c.value,
             "nominal_weight": c.nominal_weight,
@@ -104,11 +154,21 @@ def signals_json(breakdown: ScoreBreakdown) -> dict[str, Any]:
         }
         for s, c in breakdown.contributions.items()
     }
+    if breakdown.provider_excluded and weights is not None:
+        stored[PROVIDER_EXCLUDED] = provider_exclusions(
+            breakdown, weights, promotion_related=promotion_related
+        )
+    return stored
 
 
-def build_index(pool: Sequence[models.Provider]) -> tuple[ProviderIndex, dict[Any, models.Provider]]:
+def build_index(
+    pool: Sequence[models.Provider], consents: Mapping[UUID, ConsentDecision]
+) -> tuple[ProviderIndex, dict[Any, models.Provider]]:
+    """Index the pool under each provider's own consent (unconsented ones are hard-filtered)."""
     by_person = {p.person_id: p for p in pool}
-    index = ProviderIndex.build([profiles.provider_profile(p) for p in pool], week_of=today().date())
+    index = ProviderIndex.build(
+        [profiles.provider_profile(p, consents[p.person_id]) for p in pool], week_of=today().date()
+    )
     return index, by_person
 
 
@@ -128,6 +188,7 @@ def rank_with(
     return Ranking(
         consent=consent,
         consented=consented,
+        weights=weights,
         summary=summarise(weights, consent.fields, promotion_related=intake.promotion_related),
         candidates=[Ranked(by_person[c.provider_id], c.rank, c.breakdown) for c in ranked],
     )
@@ -145,25 +206,32 @@ async def rank(
     """The top `k` admissible providers of `kind` for the intake; 409 without `matching` consent."""
     consent = await require_consent(gate, intake)
     pool = await provider_repository.pool(session, intake.program_id, kind.value)
-    index, by_person = build_index(pool)
+    index, by_person = build_index(pool, await provider_consents(gate, pool))
     return rank_with(intake, consent, index, by_person, weights, kind=kind, k=k)
 
 
 def score_pair(
-    intake: models.Intake, provider: models.Provider, consent: ConsentDecision, weights: WeightSet
+    intake: models.Intake,
+    provider: models.Provider,
+    consent: ConsentDecision,
+    weights: WeightSet,
+    provider_consent: ConsentDecision,
 ) -> ScoreBreakdown:
     consented = consented_signals(consent.fields)
     kind = ProviderKind(provider.kind)
     return domain.score(
         profiles.participant_profile(intake, consented, kind=kind),
-        profiles.provider_profile(provider),
+        profiles.provider_profile(provider, provider_consent),
         weights,
         consented=consented,
         week_of=today().date(),
     )
 
 
-def admissibility(intake: models.Intake, provider: models.Provider) -> list[str]:
-    """Hard-filter reasons for one pair (eligibility, capacity, conflicts, language)."""
+def admissibility(
+    intake: models.Intake, provider: models.Provider, provider_consent: ConsentDecision
+) -> list[str]:
+    """Hard-filter reasons for one pair (eligibility, capacity, conflicts, language, provider consent)."""
     participant = profiles.participant_profile(intake, frozenset(), kind=ProviderKind(provider.kind))
-    return [str(r) for r in domain.hard_filter(participant, profiles.provider_profile(provider))]
+    profile = profiles.provider_profile(provider, provider_consent)
+    return [str(r) for r in domain.hard_filter(participant, profile)]

@@ -31,6 +31,11 @@ class Candidate(BaseModel):
     provider_id: UUID = Field(description="Provider id.")
     score: float = Field(description="Total score 0..100, the sum of the signal contributions.")
     signals: list[SignalExplanation] = Field(description="Per-signal explanation of the score.")
+    provider_excluded_signals: list[ExcludedSignal] = Field(
+        default_factory=list,
+        description="Signals left out for this candidate only: the participant allowed them, the "
+        "provider's own consent did not cover `missing_fields`; their weight was redistributed.",
+    )
 
 
 class ProposalCreate(BaseModel):

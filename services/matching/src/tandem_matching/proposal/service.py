@@ -54,6 +54,9 @@ def _candidates(rows: Sequence[models.ProposalCandidate]) -> list[Candidate]:
                 for s in ALL_SIGNALS
                 if s.value in row.signals
             ],
+            provider_excluded_signals=[
+                ExcludedSignal.model_validate(e) for e in row.signals.get(ranking.PROVIDER_EXCLUDED, [])
+            ],
         )
         for row in rows
     ]
@@ -165,7 +168,9 @@ async def save_proposal(
             rank=rank,
             provider_id=c.provider.id,
             score=c.breakdown.total,
-            signals=ranking.signals_json(c.breakdown),
+            signals=ranking.signals_json(
+                c.breakdown, result.weights, promotion_related=intake.promotion_related
+            ),
         )
         for rank, c in enumerate(ordered, start=1)
     )
@@ -229,7 +234,7 @@ async def list_proposals(
     return page_of(proposals, total, page, lambda p: to_read(p, by_proposal.get(p.id, [])))
 
 
-def _ranking_read(result: ranking.Ranking, version: int | None) -> RankingRead:
+def _ranking_read(result: ranking.Ranking, version: int | None, *, promotion_related: bool) -> RankingRead:
     return RankingRead(
         weight_set_version=version,
         weights_used=result.summary.used,
@@ -242,6 +247,12 @@ def _ranking_read(result: ranking.Ranking, version: int | None) -> RankingRead:
                 score=c.breakdown.total,
                 signals=[
                     SignalExplanation(signal=s, **v) for s, v in ranking.signals_json(c.breakdown).items()
+                ],
+                provider_excluded_signals=[
+                    ExcludedSignal.model_validate(e)
+                    for e in ranking.provider_exclusions(
+                        c.breakdown, result.weights, promotion_related=promotion_related
+                    )
                 ],
             )
             for c in result.candidates
@@ -263,12 +274,12 @@ async def dry_run(
     proposed = WeightSet(**Weights.model_validate(data.weights).as_dict(), version=current.version)
     consent = await ranking.require_consent(gate, intake)
     pool = await provider_repository.pool(session, program_id, kind.value)
-    index, by_person = ranking.build_index(pool)
+    index, by_person = ranking.build_index(pool, await ranking.provider_consents(gate, pool))
     now = ranking.rank_with(intake, consent, index, by_person, current, kind=kind, k=data.k)
     then = ranking.rank_with(intake, consent, index, by_person, proposed, kind=kind, k=data.k)
     return DryRun(
         intake_id=intake.id,
         provider_kind="coach" if kind is ProviderKind.COACH else "mentor",
-        current=_ranking_read(now, current.version),
-        proposed=_ranking_read(then, None),
+        current=_ranking_read(now, current.version, promotion_related=intake.promotion_related),
+        proposed=_ranking_read(then, None, promotion_related=intake.promotion_related),
     )

@@ -19,7 +19,7 @@ from tandem_matching.intake.domain import is_high_political_risk
 from tandem_matching.match import service as match_service
 from tandem_matching.program import service as program_service
 from tandem_matching.proposal import repository as proposal_repository
-from tandem_matching.proposal.ranking import require_consent, score_pair
+from tandem_matching.proposal.ranking import require_consent, require_provider_consent, score_pair
 from tandem_matching.provider import repository as provider_repository
 from tandem_matching.review import repository
 from tandem_matching.scoring.domain import WeightSet
@@ -103,6 +103,10 @@ async def approve(
     # Consent may have been withdrawn since the proposal was made: ask again, never match silently.
     await require_consent(gate, intake)
     candidate = _pick(await proposal_repository.candidates_of(session, [proposal.id]), provider_id)
+    chosen = await provider_repository.by_id(session, candidate.provider_id)
+    assert chosen is not None  # a candidate row references its provider
+    # The provider's own consent is asked again too: they may have withdrawn since they were ranked.
+    provider_consent = await require_provider_consent(gate, chosen)
     match = await match_service.open_match(
         session,
         principal,
@@ -110,6 +114,7 @@ async def approve(
         provider_id=candidate.provider_id,
         score=candidate.score,
         proposal_id=proposal.id,
+        provider_consent=provider_consent,
     )
     _decided(proposal, principal, "approved", reason)
     proposal.match_id = match.id
@@ -191,7 +196,8 @@ async def override(
     versions = await program_service.weight_versions(session, proposal.program_id)
     version = next(v for v in versions if v.version == proposal.weight_set_version)
     weights: WeightSet = program_service.weight_set(version)
-    breakdown = score_pair(intake, provider, consent, weights)
+    provider_consent = await require_provider_consent(gate, provider)
+    breakdown = score_pair(intake, provider, consent, weights, provider_consent)
     candidates = await proposal_repository.candidates_of(session, [proposal.id])
     match = await match_service.open_match(
         session,
@@ -200,6 +206,7 @@ async def override(
         provider_id=provider.id,
         score=breakdown.total,
         proposal_id=proposal.id,
+        provider_consent=provider_consent,
     )
     _decided(proposal, principal, "overridden", reason)
     proposal.match_id = match.id

@@ -54,6 +54,7 @@ class FilterReason(StrEnum):
     SAME_REPORTING_LINE = "same_reporting_line"
     AT_CAPACITY = "at_capacity"
     INELIGIBLE = "ineligible"
+    PROVIDER_CONSENT = "provider_consent"
 
 
 MIN_LEVEL = 1
@@ -219,6 +220,10 @@ class ProviderProfile:
     ``sponsorship_actions`` counts documented sponsor actions in the last 18 months.
     ``manager_chain`` is the provider's own line (manager, skip-level, ...), for conflict checks.
     ``eligibility`` is decided upstream (:func:`coach_eligibility`, :func:`mentor_eligibility`).
+    ``matching_consent`` and ``consented_signals`` are the provider's own `matching` consent, decided
+    upstream (the consent service): without it the provider is hard-filtered; a signal outside
+    ``consented_signals`` is excluded for every pair with this provider. The defaults (granted, every
+    signal) exist for direct construction in tests; the service always passes the consent answer.
     """
 
     id: UUID
@@ -237,9 +242,12 @@ class ProviderProfile:
     capacity: int = 1
     active_load: int = 0
     eligibility: Eligibility = ELIGIBLE
+    matching_consent: bool = True
+    consented_signals: frozenset[Signal] = frozenset(ALL_SIGNALS)
 
     def __post_init__(self) -> None:
         ZoneInfo(self.timezone)
+        object.__setattr__(self, "consented_signals", frozenset(Signal(s) for s in self.consented_signals))
         object.__setattr__(self, "working_hours", _check_hours(self.working_hours, "provider"))
         object.__setattr__(self, "skills", _check_levels(self.skills, "provider.skills"))
         object.__setattr__(self, "languages", frozenset(self.languages))
@@ -410,6 +418,8 @@ def hard_filter(participant: ParticipantProfile, provider: ProviderProfile) -> l
         reasons.append(FilterReason.AT_CAPACITY)
     if not provider.eligibility.eligible:
         reasons.append(FilterReason.INELIGIBLE)
+    if not provider.matching_consent:
+        reasons.append(FilterReason.PROVIDER_CONSENT)
     return reasons
 
 
@@ -563,9 +573,11 @@ class SignalContribution:
 class ScoreBreakdown:
     """An explained score: ``total`` (0..100) is exactly the sum of the contributions.
 
-    ``excluded`` lists signals the participant did not consent to; they were never computed.
-    ``redistributed_weight`` is the share of the 100 points they would have carried, handed to the
-    included signals in proportion to their weights.
+    ``excluded`` lists every signal left out for this pair (the participant's or the provider's
+    consent did not cover it); they were never computed. ``provider_excluded`` is the part of
+    ``excluded`` the participant allowed but the provider did not. ``redistributed_weight`` is the
+    share of the 100 points they would have carried, handed to the included signals in proportion to
+    their weights.
     """
 
     participant_id: UUID
@@ -576,6 +588,7 @@ class ScoreBreakdown:
     redistributed_weight: float
     weight_set_version: int
     promotion_rule_applied: bool
+    provider_excluded: tuple[Signal, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -629,12 +642,16 @@ def score(
 ) -> ScoreBreakdown:
     """Explain one pair: each consented signal's value, weight and contribution.
 
-    ``consented`` holds the signals the participant allowed; the rest are excluded and their weight
-    is redistributed proportionally. ``week_of`` picks the reference week for time-zone overlap.
+    ``consented`` holds the signals the participant allowed, ``provider.consented_signals`` those the
+    provider allowed; a signal outside either is excluded and its weight is redistributed
+    proportionally. ``week_of`` picks the reference week for time-zone overlap.
     The promotion rule (:func:`effective_weights`) applies when the participant is
     promotion-related. Hard filters are not applied here: see :func:`hard_filter`.
     """
-    plan = weight_plan(weights, consented, promotion_related=participant.promotion_related)
+    allowed = frozenset(Signal(s) for s in consented)
+    plan = weight_plan(
+        weights, allowed & provider.consented_signals, promotion_related=participant.promotion_related
+    )
     contributions: dict[Signal, SignalContribution] = {}
     for signal in plan.included:
         value = signal_value(signal, participant, provider, week_of=week_of)
@@ -651,4 +668,5 @@ def score(
         redistributed_weight=plan.redistributed,
         weight_set_version=plan.version,
         promotion_rule_applied=plan.promotion_rule_applied,
+        provider_excluded=tuple(s for s in plan.excluded if s in allowed),
     )

@@ -49,6 +49,13 @@ def _rows_by(keys: Iterable[tuple[UUID, int]]) -> dict[UUID, tuple[int, ...]]:
     return {key: tuple(rows) for key, rows in grouped.items()}
 
 
+def _signal_groups(pool: Sequence[ProviderProfile]) -> dict[frozenset[Signal], npt.NDArray[np.int64]]:
+    grouped: dict[frozenset[Signal], list[int]] = {}
+    for row, p in enumerate(pool):
+        grouped.setdefault(p.consented_signals, []).append(row)
+    return {signals: np.array(rows, dtype=np.int64) for signals, rows in grouped.items()}
+
+
 @dataclass(frozen=True, eq=False)
 class ProviderIndex:
     """A provider pool precomputed for vectorised scoring; build once per pool and reference week.
@@ -76,6 +83,7 @@ class ProviderIndex:
     row_of: Mapping[UUID, int]
     rows_reporting_to: Mapping[UUID, tuple[int, ...]]
     rows_by_manager: Mapping[UUID, tuple[int, ...]]
+    rows_by_signals: Mapping[frozenset[Signal], npt.NDArray[np.int64]]
 
     @classmethod
     def build(
@@ -119,7 +127,8 @@ class ProviderIndex:
                 dtype=np.float64,
             ),
             open=np.array(
-                [p.eligibility.eligible and p.remaining_capacity > 0 for p in pool], dtype=np.bool_
+                [p.eligibility.eligible and p.remaining_capacity > 0 and p.matching_consent for p in pool],
+                dtype=np.bool_,
             ),
             is_coach=np.array([p.kind is ProviderKind.COACH for p in pool], dtype=np.bool_),
             id_rank=id_rank,
@@ -130,6 +139,7 @@ class ProviderIndex:
             rows_by_manager=_rows_by(
                 (p.manager_chain[0], row) for row, p in enumerate(pool) if p.manager_chain
             ),
+            rows_by_signals=_signal_groups(pool),
         )
 
     def __len__(self) -> int:
@@ -155,12 +165,27 @@ class ProviderIndex:
     def score_all(
         self, participant: ParticipantProfile, weights: WeightSet, *, consented: Iterable[Signal]
     ) -> FloatArray:
-        """Every row's total, as :func:`score` would compute it (hard filters not applied)."""
-        plan = weight_plan(weights, consented, promotion_related=participant.promotion_related)
+        """Every row's total, as :func:`score` would compute it (hard filters not applied).
+
+        Providers are grouped by the signals their own consent allows (usually one group: all five);
+        each group gets the weight plan of the signals both sides allow, exactly as :func:`score`
+        builds it for one pair, so per-pair exclusions keep the vectorised numbers equal to it.
+        """
+        allowed = frozenset(Signal(s) for s in consented)
         totals = np.zeros(len(self), dtype=np.float64)
-        for signal in plan.included:
-            if plan.used[signal] != 0.0:
-                totals += plan.used[signal] * self._signal_values(signal, participant)
+        values: dict[Signal, FloatArray] = {}
+        for signals, rows in self.rows_by_signals.items():
+            plan = weight_plan(weights, allowed & signals, promotion_related=participant.promotion_related)
+            whole = len(rows) == len(self)
+            for signal in plan.included:
+                if plan.used[signal] == 0.0:
+                    continue
+                if signal not in values:
+                    values[signal] = self._signal_values(signal, participant)
+                if whole:
+                    totals += plan.used[signal] * values[signal]
+                else:
+                    totals[rows] += plan.used[signal] * values[signal][rows]
         return totals
 
     def _signal_values(self, signal: Signal, participant: ParticipantProfile) -> FloatArray:
