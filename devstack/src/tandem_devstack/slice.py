@@ -170,6 +170,21 @@ class Slice:
 
     async def coach_registered(self) -> str:
         s = self.state
+        # The coach's own profile feeds the scoring: matching ranks only providers who granted
+        # `matching` themselves, so the coach consents first (through the gateway, like the participant).
+        purpose = expect_status(
+            await self.call("GET", "/api/v1/consent/purposes/matching"), 200, "matching purpose"
+        )
+        granted = await self.call(
+            "POST",
+            f"/api/v1/consent/people/{s.coach_person_id}/consents/matching/grants",
+            json={"notice_version": purpose["notice_version"], "method": "api"},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        expect(
+            granted.status_code in (200, 201),
+            f"coach grant refused: {granted.status_code} {granted.text[:300]}",
+        )
         panel = [
             {
                 "challenge_skill": 4,
@@ -200,7 +215,7 @@ class Slice:
             "register coach",
         )
         s.coach_id = coach["id"]
-        return "coach registered (calibration median 4/5, capacity 10)"
+        return "coach granted 'matching' and registered (calibration median 4/5, capacity 10)"
 
     async def intake_submitted(self) -> str:
         s = self.state
