@@ -144,6 +144,15 @@ async def test_provider_field_exclusions_are_named_and_redistributed(world: Any)
     # The explanation is stored with the proposal, not recomputed on read.
     stored = (await world.client.get(f"{API}/proposals/{proposal['id']}", headers=world.headers)).json()
     assert {c["provider_id"]: c for c in stored["candidates"]}[partial["id"]] == candidate
+    # Which signals a coach withheld is about the coach: the participant reading their own proposal
+    # sees the ranking, not the coach's consent choices.
+    own = await world.client.get(
+        f"{API}/proposals/{proposal['id']}", headers=world.person(intake["person_id"])
+    )
+    assert own.status_code == 200, own.text
+    mine = {c["provider_id"]: c for c in own.json()["candidates"]}[partial["id"]]
+    assert mine["provider_excluded_signals"] == []
+    assert mine["score"] == candidate["score"]
 
 
 async def test_cohort_assignment_skips_unconsented_providers(world: Any) -> None:

@@ -43,7 +43,9 @@ class IntakeNotFoundForProposal(NotFound):
     code, title = "intake-not-found", "Intake not found"
 
 
-def _candidates(rows: Sequence[models.ProposalCandidate]) -> list[Candidate]:
+def _candidates(rows: Sequence[models.ProposalCandidate], *, show_provider_consent: bool) -> list[Candidate]:
+    """`show_provider_consent`: which signals a provider withheld is about the provider's consent, so
+    only program managers and machine clients see it, not a participant reading their own proposal."""
     return [
         Candidate(
             rank=row.rank,
@@ -56,7 +58,9 @@ def _candidates(rows: Sequence[models.ProposalCandidate]) -> list[Candidate]:
             ],
             provider_excluded_signals=[
                 ExcludedSignal.model_validate(e) for e in row.signals.get(ranking.PROVIDER_EXCLUDED, [])
-            ],
+            ]
+            if show_provider_consent
+            else [],
         )
         for row in rows
     ]
@@ -78,7 +82,9 @@ def explanation(excluded: Sequence[Mapping[str, Any]], redistributed: float, pro
     return notes
 
 
-def to_read(proposal: models.Proposal, rows: Sequence[models.ProposalCandidate]) -> Proposal:
+def to_read(
+    proposal: models.Proposal, rows: Sequence[models.ProposalCandidate], viewer: Principal
+) -> Proposal:
     return Proposal(
         id=proposal.id,
         program_id=proposal.program_id,
@@ -94,7 +100,7 @@ def to_read(proposal: models.Proposal, rows: Sequence[models.ProposalCandidate])
         redistributed_weight=proposal.redistributed_weight,
         promotion_rule_applied=proposal.promotion_rule_applied,
         consent_notice_version=proposal.consent_notice_version,
-        candidates=_candidates(rows),
+        candidates=_candidates(rows, show_provider_consent=viewer.sees_everything),
         explanation=explanation(
             proposal.excluded_signals, proposal.redistributed_weight, proposal.promotion_rule_applied
         ),
@@ -218,7 +224,7 @@ async def get_proposal(session: AsyncSession, principal: Principal, proposal_id:
 
 async def read(session: AsyncSession, principal: Principal, proposal_id: UUID) -> Proposal:
     proposal = await get_proposal(session, principal, proposal_id)
-    return to_read(proposal, await repository.candidates_of(session, [proposal.id]))
+    return to_read(proposal, await repository.candidates_of(session, [proposal.id]), principal)
 
 
 async def list_proposals(
@@ -231,7 +237,7 @@ async def list_proposals(
     by_proposal: dict[UUID, list[models.ProposalCandidate]] = {}
     for row in rows:
         by_proposal.setdefault(row.proposal_id, []).append(row)
-    return page_of(proposals, total, page, lambda p: to_read(p, by_proposal.get(p.id, [])))
+    return page_of(proposals, total, page, lambda p: to_read(p, by_proposal.get(p.id, []), principal))
 
 
 def _ranking_read(result: ranking.Ranking, version: int | None, *, promotion_related: bool) -> RankingRead:
