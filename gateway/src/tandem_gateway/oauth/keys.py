@@ -7,7 +7,6 @@ Every replica reloads the keys from the database every `refresh_seconds`; a new 
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import time
 import uuid
@@ -17,14 +16,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from authlib.jose import JsonWebKey
-from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem_gateway.models import SigningKey
 from tandem_gateway.oauth import repository
 from tandem_gateway.oauth.domain import KeySchedule, KeyTimes, key_schedule
+from tandem_kit.sealing import fernet_for
 
 ALGORITHM = "ES256"
 Clock = Callable[[], datetime]
@@ -38,10 +35,7 @@ class KeyCipher:
     """Fernet with a key derived (HKDF-SHA256) from the gateway's `internal_secret`."""
 
     def __init__(self, secret: str) -> None:
-        derived = HKDF(algorithm=SHA256(), length=32, salt=b"tandem-gateway", info=b"signing-keys").derive(
-            secret.encode()
-        )
-        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+        self._fernet = fernet_for(secret, info=b"signing-keys", salt=b"tandem-gateway")
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
