@@ -112,28 +112,34 @@ class Slice:
             await asyncio.sleep(0.1)
         raise StepFailed(f"{what} did not happen within {timeout:.0f}s")
 
-    # -- 1. consent ------------------------------------------------------------------------
-    async def consent_granted(self) -> str:
-        s = self.state
+    async def _grant_matching(self, person_id: str, who: str) -> Any:
+        """`person_id` grants `matching` under the current notice, through the gateway: its version."""
         purpose = expect_status(
             await self.call("GET", "/api/v1/consent/purposes/matching"), 200, "matching purpose"
         )
         granted = await self.call(
             "POST",
-            f"/api/v1/consent/people/{s.participant_id}/consents/matching/grants",
+            f"/api/v1/consent/people/{person_id}/consents/matching/grants",
             json={"notice_version": purpose["notice_version"], "method": "api"},
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
         expect(
-            granted.status_code in (200, 201), f"grant refused: {granted.status_code} {granted.text[:300]}"
+            granted.status_code in (200, 201),
+            f"{who} grant refused: {granted.status_code} {granted.text[:300]}",
         )
+        return purpose["notice_version"]
+
+    # -- 1. consent ------------------------------------------------------------------------
+    async def consent_granted(self) -> str:
+        s = self.state
+        notice_version = await self._grant_matching(s.participant_id, "participant")
         state = expect_status(
             await self.call("GET", f"/api/v1/consent/people/{s.participant_id}/consents/matching"),
             200,
             "consent state",
         )
         expect(state["granted"] is True, "the participant's matching consent is not recorded as granted")
-        return f"participant granted 'matching' (notice v{purpose['notice_version']}), recorded in the ledger"
+        return f"participant granted 'matching' (notice v{notice_version}), recorded in the ledger"
 
     # -- 2. matching -----------------------------------------------------------------------
     async def program_created(self) -> str:
@@ -172,19 +178,7 @@ class Slice:
         s = self.state
         # The coach's own profile feeds the scoring: matching ranks only providers who granted
         # `matching` themselves, so the coach consents first (through the gateway, like the participant).
-        purpose = expect_status(
-            await self.call("GET", "/api/v1/consent/purposes/matching"), 200, "matching purpose"
-        )
-        granted = await self.call(
-            "POST",
-            f"/api/v1/consent/people/{s.coach_person_id}/consents/matching/grants",
-            json={"notice_version": purpose["notice_version"], "method": "api"},
-            headers={"Idempotency-Key": str(uuid.uuid4())},
-        )
-        expect(
-            granted.status_code in (200, 201),
-            f"coach grant refused: {granted.status_code} {granted.text[:300]}",
-        )
+        await self._grant_matching(s.coach_person_id, "coach")
         panel = [
             {
                 "challenge_skill": 4,
@@ -303,13 +297,7 @@ class Slice:
     async def _match_participant(self, person_id: str) -> str:
         """Consent, intake with a performance gap, proposal, approval: the match id."""
         s = self.state
-        notice = expect_status(await self.call("GET", "/api/v1/consent/purposes/matching"), 200, "purpose")
-        granted = await self.call(
-            "POST",
-            f"/api/v1/consent/people/{person_id}/consents/matching/grants",
-            json={"notice_version": notice["notice_version"], "method": "api"},
-        )
-        expect(granted.status_code in (200, 201), f"grant refused: {granted.status_code}")
+        await self._grant_matching(person_id, "cohort participant")
         intake = expect_status(
             await self.call(
                 "POST",
