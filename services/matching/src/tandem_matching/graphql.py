@@ -4,7 +4,7 @@ Every list goes through a DataLoader cached per request in `info.context["loader
 object read goes through the same readable statements as REST.
 """
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -17,7 +17,7 @@ from strawberry.types import Info
 
 from tandem_kit.app import require_scope
 from tandem_kit.auth import Principal
-from tandem_kit.graphql import exclusive_session, field
+from tandem_kit.graphql import field, loader
 from tandem_matching import models, profiles
 from tandem_matching.match import repository as match_repository
 from tandem_matching.program import repository as program_repository
@@ -25,66 +25,63 @@ from tandem_matching.proposal import repository as proposal_repository
 from tandem_matching.provider import repository as provider_repository
 from tandem_matching.scoring.domain import ALL_SIGNALS
 
-K = TypeVar("K")
+K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
 def _loader(
     info: Info[Any, Any],
     name: str,
-    fetch: Callable[[AsyncSession, Principal, list[K]], Awaitable[dict[K, V]]],
+    fetch: Callable[[AsyncSession, Principal, Sequence[K]], Awaitable[Mapping[K, V]]],
 ) -> DataLoader[K, V | None]:
-    loaders: dict[str, Any] = info.context["loaders"]
-    if name not in loaders:
-        principal: Principal = info.context["principal"]
+    """The kit's per-request DataLoader over a fetch that answers by key (absent keys load None)."""
 
-        async def load(keys: list[K]) -> Sequence[V | None]:
-            async with exclusive_session(info) as session:
-                found = await fetch(session, principal, keys)
-            return [found.get(key) for key in keys]
+    async def aligned(session: AsyncSession, principal: Principal, keys: Sequence[K]) -> list[V | None]:
+        found = await fetch(session, principal, keys)
+        return [found.get(key) for key in keys]
 
-        loaders[name] = DataLoader(load_fn=load)
-    loader: DataLoader[K, V | None] = loaders[name]
-    return loader
+    return loader(info, name, aligned)
 
 
 async def _programs(
-    session: AsyncSession, principal: Principal, ids: list[UUID]
+    session: AsyncSession, principal: Principal, ids: Sequence[UUID]
 ) -> dict[UUID, models.Program]:
     return {p.id: p for p in await program_repository.get_programs(session, ids)}
 
 
 async def _weights(
-    session: AsyncSession, principal: Principal, ids: list[UUID]
+    session: AsyncSession, principal: Principal, ids: Sequence[UUID]
 ) -> dict[UUID, models.WeightSetVersion]:
     return {w.program_id: w for w in await program_repository.current_weights_many(session, ids)}
 
 
 async def _readable_providers(
-    session: AsyncSession, principal: Principal, ids: list[UUID]
+    session: AsyncSession, principal: Principal, ids: Sequence[UUID]
 ) -> dict[UUID, models.Provider]:
     return {p.id: p for p in await provider_repository.get_many(session, principal, ids)}
 
 
 async def _linked_providers(
-    session: AsyncSession, principal: Principal, ids: list[UUID]
+    session: AsyncSession, principal: Principal, ids: Sequence[UUID]
 ) -> dict[UUID, models.Provider]:
     # Reached through a match or proposal the caller may already see: the provider comes with it.
     return {p.id: p for p in await provider_repository.by_ids(session, ids)}
 
 
-async def _matches(session: AsyncSession, principal: Principal, ids: list[UUID]) -> dict[UUID, models.Match]:
+async def _matches(
+    session: AsyncSession, principal: Principal, ids: Sequence[UUID]
+) -> dict[UUID, models.Match]:
     return {m.id: m for m in await match_repository.get_many(session, principal, ids)}
 
 
 async def _proposals(
-    session: AsyncSession, principal: Principal, ids: list[UUID]
+    session: AsyncSession, principal: Principal, ids: Sequence[UUID]
 ) -> dict[UUID, models.Proposal]:
     return {p.id: p for p in await proposal_repository.get_many(session, principal, ids)}
 
 
 async def _candidates(
-    session: AsyncSession, principal: Principal, ids: list[UUID]
+    session: AsyncSession, principal: Principal, ids: Sequence[UUID]
 ) -> dict[UUID, list[models.ProposalCandidate]]:
     grouped: dict[UUID, list[models.ProposalCandidate]] = {i: [] for i in ids}
     for row in await proposal_repository.candidates_of(session, ids):
@@ -93,7 +90,7 @@ async def _candidates(
 
 
 async def _program_matches(
-    session: AsyncSession, principal: Principal, ids: list[UUID]
+    session: AsyncSession, principal: Principal, ids: Sequence[UUID]
 ) -> dict[UUID, list[models.Match]]:
     grouped: dict[UUID, list[models.Match]] = {i: [] for i in ids}
     for match in await match_repository.list_for_programs(session, principal, ids):
