@@ -52,15 +52,21 @@ async def end_engagements(
 ) -> Ending:
     """End engagements the caller locked for update: future booked sessions are cancelled as
     `POST .../cancel` does (holds released, `SessionCancelled` with `reason`), past ones stay; SLA
-    clocks not yet due go, overdue open ones stay. An engagement that already ended keeps its `ended_at`."""
+    clocks not yet due go, overdue open ones stay, met ones stay met (a kickoff cancelled by the end
+    was still booked in time). An engagement that already ended keeps its `ended_at`."""
     ids = [e.id for e in engagements]
-    met = await sla_service.met_clocks(session, ids)
     future = await session_repository.list_booked_after(session, ids, now)
     for booked in future:
         await session_service.cancel_session(
-            session, SCHEDULING, booked.engagement_id, booked.id, SessionCancel(reason=reason), now=now
+            session,
+            SCHEDULING,
+            booked.engagement_id,
+            booked.id,
+            SessionCancel(reason=reason),
+            now=now,
+            reopen_kickoff=False,
         )
-    moot = await sla_service.close(session, ids, met=met, now=now)
+    moot = await sla_service.close(session, ids, now=now)
     for e in engagements:
         e.status = ENDED
         e.ended_at = e.ended_at or ended_at

@@ -166,8 +166,10 @@ async def cancel_session(
     data: SessionCancel,
     *,
     now: datetime | None = None,
+    reopen_kickoff: bool = True,
 ) -> Session:
-    """Cancel a booked session: its time is free again, and a cancelled kickoff reopens the kickoff SLA."""
+    """Cancel a booked session: its time is free again, and a cancelled kickoff reopens the kickoff SLA
+    (unless `reopen_kickoff` is False: an ending engagement keeps a kickoff that was booked in time)."""
     engagement = await engagement_service.get_engagement(session, principal, engagement_id)
     booked = await repository.get_in_engagement(session, engagement.id, session_id, for_update=True)
     if booked is None:
@@ -178,7 +180,7 @@ async def cancel_session(
     booked.cancelled_at = now or datetime.now(UTC)
     booked.cancel_reason = data.reason
     await repository.release_holds(session, booked.id)
-    if booked.kind == "kickoff":
+    if booked.kind == "kickoff" and reopen_kickoff:
         await sla_service.reopen(session, engagement.id, "kickoff")
     await session.flush()
     await emit(

@@ -1,4 +1,4 @@
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -40,27 +40,6 @@ async def reopen(session: AsyncSession, engagement_id: UUID, kind: str) -> None:
         .where(SlaClock.engagement_id == engagement_id, SlaClock.kind == kind, SlaClock.breached_at.is_(None))
         .values(met_at=None)
     )
-
-
-async def met_of(session: AsyncSession, engagement_ids: Sequence[UUID]) -> dict[UUID, datetime]:
-    """`met_at` of the engagements' met clocks, by clock id."""
-    rows = await session.execute(
-        select(SlaClock.id, SlaClock.met_at).where(
-            SlaClock.engagement_id.in_(engagement_ids), SlaClock.met_at.is_not(None)
-        )
-    )
-    return {clock_id: met_at for clock_id, met_at in rows.tuples() if met_at is not None}
-
-
-async def restore_met(session: AsyncSession, met: Mapping[UUID, datetime]) -> None:
-    """Give clocks back the `met_at` they had (cancelling a kickoff reopens its clock)."""
-    for clock_id, met_at in met.items():
-        await session.execute(
-            update(SlaClock)
-            .where(SlaClock.id == clock_id, SlaClock.met_at.is_(None))
-            .values(met_at=met_at)
-            .execution_options(synchronize_session=False)
-        )
 
 
 async def delete_open_due_after(session: AsyncSession, engagement_ids: Sequence[UUID], now: datetime) -> int:

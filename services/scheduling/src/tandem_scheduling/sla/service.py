@@ -1,4 +1,4 @@
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -30,18 +30,9 @@ async def reopen(session: AsyncSession, engagement_id: UUID, kind: str) -> None:
     await repository.reopen(session, engagement_id, kind)
 
 
-async def met_clocks(session: AsyncSession, engagement_ids: Sequence[UUID]) -> dict[UUID, datetime]:
-    """When each met clock of these engagements was met, by clock id (to hand to `close`)."""
-    return await repository.met_of(session, engagement_ids)
-
-
-async def close(
-    session: AsyncSession, engagement_ids: Sequence[UUID], *, met: Mapping[UUID, datetime], now: datetime
-) -> int:
-    """The engagements ended: clocks in `met` keep their `met_at` (a kickoff cancelled by the end was
-    still booked in time), clocks not yet due are deleted (moot), overdue open ones stay for the scan
-    to breach. Returns how many were deleted."""
-    await repository.restore_met(session, met)
+async def close(session: AsyncSession, engagement_ids: Sequence[UUID], *, now: datetime) -> int:
+    """The engagements ended: open clocks not yet due are deleted (moot), overdue open ones stay for
+    the scan to breach, met ones stay. Returns how many were deleted."""
     return await repository.delete_open_due_after(session, engagement_ids, now)
 
 
