@@ -1,9 +1,11 @@
 """`make run`'s start-up faults: a one-line error naming the cause, a non-zero exit, nothing left running."""
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -29,14 +31,24 @@ def stack_processes(home: Path) -> list[psutil.Process]:
     return found
 
 
-def test_port_taken(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def taken_port() -> Iterator[int]:
+    """A port something else is listening on, while the block runs."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        port = taken.getsockname()[1]
+        yield taken.getsockname()[1]
+
+
+def start_up_errors(done: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in done.stderr.splitlines() if line.startswith("tandem:")]
+
+
+def test_port_taken(tmp_path: Path) -> None:
+    with taken_port() as port:
         done = run_stack(tmp_path, scheduling=port)
     assert done.returncode == 1
-    errors = [line for line in done.stderr.splitlines() if line.startswith("tandem:")]
+    errors = start_up_errors(done)
     assert errors == [f"tandem: port {port} for scheduling is already in use (set TANDEM_SCHEDULING_PORT)"]
     assert stack_processes(tmp_path) == []
 
@@ -45,19 +57,16 @@ def test_postgres_fails_to_start(tmp_path: Path) -> None:
     (tmp_path / "postgres").write_text("not a data directory")  # initdb cannot use a file
     done = run_stack(tmp_path)
     assert done.returncode == 1
-    errors = [line for line in done.stderr.splitlines() if line.startswith("tandem:")]
+    errors = start_up_errors(done)
     assert len(errors) == 1
     assert errors[0].startswith(f"tandem: PostgreSQL data directory {tmp_path / 'postgres'} is unusable")
     assert stack_processes(tmp_path) == []
 
 
 def test_postgres_port_taken(tmp_path: Path) -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
+    with taken_port() as port:
         done = run_stack(tmp_path, postgres=port)
     assert done.returncode == 1
-    errors = [line for line in done.stderr.splitlines() if line.startswith("tandem:")]
+    errors = start_up_errors(done)
     assert errors == [f"tandem: PostgreSQL port {port} is already in use"]
     assert stack_processes(tmp_path) == []
