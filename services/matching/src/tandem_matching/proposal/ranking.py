@@ -97,26 +97,30 @@ async def provider_consents(
     return await gate.check([p.person_id for p in pool])
 
 
+def _excluded(
+    missing: Mapping[Signal, list[str]], weights: WeightSet, *, promotion_related: bool
+) -> list[dict[str, Any]]:
+    """Left-out signals as stored and shown: the fields missing, the share of 100 points they had."""
+    effective = effective_weights(weights, promotion_related=promotion_related).as_dict()
+    everything = sum(effective.values())
+    return [
+        {"signal": s.value, "missing_fields": fields, "nominal_weight": 100.0 * effective[s] / everything}
+        for s, fields in missing.items()
+    ]
+
+
 def summarise(weights: WeightSet, fields: frozenset[str], *, promotion_related: bool) -> WeightSummary:
     """Explain the weights for a participant who consented to `fields`."""
     consented = consented_signals(fields)
     # The scorer's own weight plan, so the summary can never disagree with the contributions.
     plan = domain.weight_plan(weights, consented, promotion_related=promotion_related)
-    effective = effective_weights(weights, promotion_related=promotion_related).as_dict()
-    everything = sum(effective.values())
     gaps = missing_fields(fields)
-    excluded = [
-        {
-            "signal": s.value,
-            "missing_fields": gaps.get(s, []),
-            "nominal_weight": 100.0 * effective[s] / everything,
-        }
-        for s in plan.excluded
-    ]
     return WeightSummary(
         version=weights.version,
         used={s.value: plan.used[s] for s in plan.included},
-        excluded=excluded,
+        excluded=_excluded(
+            {s: gaps.get(s, []) for s in plan.excluded}, weights, promotion_related=promotion_related
+        ),
         redistributed=plan.redistributed,
         promotion_rule_applied=plan.promotion_rule_applied,
     )
@@ -130,16 +134,11 @@ def provider_exclusions(
     breakdown: ScoreBreakdown, weights: WeightSet, *, promotion_related: bool
 ) -> list[dict[str, Any]]:
     """Signals the participant allowed but this provider's own consent did not, for the explanation."""
-    effective = effective_weights(weights, promotion_related=promotion_related).as_dict()
-    everything = sum(effective.values())
-    return [
-        {
-            "signal": s.value,
-            "missing_fields": sorted(SIGNAL_FIELDS[s]),
-            "nominal_weight": 100.0 * effective[s] / everything,
-        }
-        for s in breakdown.provider_excluded
-    ]
+    return _excluded(
+        {s: sorted(SIGNAL_FIELDS[s]) for s in breakdown.provider_excluded},
+        weights,
+        promotion_related=promotion_related,
+    )
 
 
 def signals_json(
