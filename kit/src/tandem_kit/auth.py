@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import structlog
-from authlib.jose import JsonWebKey, JsonWebToken, KeySet
+from authlib.jose import JsonWebKey, JsonWebToken, JWTClaims, KeySet
 from authlib.jose.errors import JoseError
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -69,12 +69,12 @@ def _unauthorized(detail: str, error: str = "invalid_token") -> Unauthorized:
     return Unauthorized(detail, headers={"WWW-Authenticate": f'Bearer error="{error}"'})
 
 
-def _header(token: str) -> dict[str, Any]:
-    try:
-        head = token.split(".")[0]
-        decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
-    except (ValueError, IndexError) as exc:
-        raise _unauthorized("The access token is malformed.") from exc
+def jwt_segment(token: str, index: int) -> dict[str, Any]:
+    """A JWT's header (0) or claims (1), unverified; ValueError or IndexError if that is no JSON object."""
+    part = token.split(".")[index]
+    decoded = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    if not isinstance(decoded, dict):
+        raise ValueError("not a JSON object")
     return decoded
 
 
@@ -83,7 +83,16 @@ class TokenVerifier:
 
     The JWKS is cached and refetched every `refresh_seconds`, or at once (rate-limited) when a token
     names an unknown `kid`. Revoked token ids are refetched on the same interval.
+
+    A verifier for other tokens (an IdP's) keeps the header, key and signature checks and sets its own
+    wording, error (`_refused`) and claims (`_claims_options`).
     """
+
+    MALFORMED = "The access token is malformed."
+    ALGORITHM_REFUSED = "Tokens signed with {alg!r} are not accepted."
+    NO_KEY_ID = "The access token has no key id."
+    UNKNOWN_KEY = "The access token was signed by an unknown key."
+    NOT_VALID = "The access token is not valid: {reason}."
 
     def __init__(
         self,
@@ -165,31 +174,42 @@ class TokenVerifier:
             self._verified.popitem(last=False)
         return principal
 
-    async def _verify(self, token: str) -> tuple[Principal, float]:
-        header = _header(token)
+    def _refused(self, detail: str) -> Unauthorized:
+        return _unauthorized(detail)
+
+    def _claims_options(self) -> dict[str, dict[str, Any]]:
+        return {
+            "iss": {"essential": True, "value": self.issuer},
+            "exp": {"essential": True},
+            "sub": {"essential": True},
+            "jti": {"essential": True},
+        }
+
+    async def _signed_claims(self, token: str) -> JWTClaims:
+        """The claims of a token signed by a published key (JWKS refetched for an unknown `kid`) that
+        pass `_claims_options`, with 5 s leeway for clock skew."""
+        try:
+            header = jwt_segment(token, 0)
+        except (ValueError, IndexError) as exc:
+            raise self._refused(self.MALFORMED) from exc
         alg = header.get("alg")
         if alg not in ALLOWED_ALGORITHMS:
-            raise _unauthorized(f"Tokens signed with {alg!r} are not accepted.")
+            raise self._refused(self.ALGORITHM_REFUSED.format(alg=alg))
         kid = header.get("kid")
         if not isinstance(kid, str):
-            raise _unauthorized("The access token has no key id.")
+            raise self._refused(self.NO_KEY_ID)
         await self._refresh_keys(force=kid not in self._kids)
         if kid not in self._kids or self._keys is None:
-            raise _unauthorized("The access token was signed by an unknown key.")
+            raise self._refused(self.UNKNOWN_KEY)
         try:
-            claims = _jwt.decode(
-                token,
-                self._keys,
-                claims_options={
-                    "iss": {"essential": True, "value": self.issuer},
-                    "exp": {"essential": True},
-                    "sub": {"essential": True},
-                    "jti": {"essential": True},
-                },
-            )
+            claims: JWTClaims = _jwt.decode(token, self._keys, claims_options=self._claims_options())
             claims.validate(leeway=5)
         except JoseError as exc:
-            raise _unauthorized(f"The access token is not valid: {exc.description or exc.error}.") from exc
+            raise self._refused(self.NOT_VALID.format(reason=exc.description or exc.error)) from exc
+        return claims
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
+        claims = await self._signed_claims(token)
         aud = claims.get("aud")
         auds = {aud} if isinstance(aud, str) else set(aud or [])
         if not auds & self.audiences:

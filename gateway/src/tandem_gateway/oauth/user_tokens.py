@@ -8,10 +8,7 @@ the same exchange explicitly (RFC 8693).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import json
 import time
 import uuid
 from collections import OrderedDict
@@ -20,8 +17,6 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from authlib.jose import JsonWebToken
-from authlib.jose.errors import JoseError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tandem_gateway.oauth.domain import (
@@ -34,14 +29,12 @@ from tandem_gateway.oauth.domain import (
 from tandem_gateway.oauth.keys import KeyStore
 from tandem_gateway.oauth.service import sign_access_token
 from tandem_gateway.settings import Settings, UserTokenIssuer
-from tandem_kit.auth import ALLOWED_ALGORITHMS, Principal, TokenVerifier
+from tandem_kit.auth import Principal, TokenVerifier, jwt_segment
 from tandem_kit.errors import Forbidden, ProblemError, Unauthorized, response_for
 
 log = structlog.get_logger("tandem.gateway.user_tokens")
 
 MINTED_CACHE_SIZE = 10_000
-LEEWAY_SECONDS = 5
-_jwt = JsonWebToken(list(ALLOWED_ALGORITHMS))
 
 
 class UserTokenRejected(Unauthorized):
@@ -58,27 +51,26 @@ class NoTandemRole(Forbidden):
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'})
 
 
-def _segment(token: str, index: int) -> dict[str, Any]:
-    part = token.split(".")[index]
-    decoded = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-    if not isinstance(decoded, dict):
-        raise ValueError("not a JSON object")
-    return decoded
-
-
 def unverified_issuer(token: str) -> str | None:
     """The `iss` a JWT claims, before any check (only to pick the verifier); None if not a JWT."""
     try:
-        iss = _segment(token, 1).get("iss")
-    except (ValueError, IndexError, binascii.Error):
+        iss = jwt_segment(token, 1).get("iss")
+    except (ValueError, IndexError):
         return None
     return iss if isinstance(iss, str) else None
 
 
 class IdpTokenVerifier(TokenVerifier):
-    """The kit verifier's JWKS handling (cached, refetched on an unknown `kid`, at most once a second)
-    with the claims an IdP access token has: `iss`, `aud`, `sub`, `exp` required, `nbf`/`iat` checked
-    when present; no `jti` needed (Entra ID has none) and no revocation list (the IdP has none)."""
+    """The kit verifier's header and signature checks and JWKS handling (cached, refetched on an
+    unknown `kid`, at most once a second) with the claims an IdP access token has: `iss`, `aud`,
+    `sub`, `exp` required, `nbf`/`iat` checked when present; no `jti` needed (Entra ID has none) and
+    no revocation list (the IdP has none)."""
+
+    MALFORMED = "The user token is malformed."
+    ALGORITHM_REFUSED = "User tokens signed with {alg!r} are not accepted."
+    NO_KEY_ID = "The user token has no key id."
+    UNKNOWN_KEY = "The user token was signed by a key its issuer does not publish."
+    NOT_VALID = "The user token is not valid: {reason}."
 
     def __init__(self, config: UserTokenIssuer, *, refresh_seconds: float) -> None:
         super().__init__(
@@ -88,33 +80,19 @@ class IdpTokenVerifier(TokenVerifier):
             refresh_seconds=refresh_seconds,
         )
 
+    def _refused(self, detail: str) -> UserTokenRejected:
+        return UserTokenRejected(detail)
+
+    def _claims_options(self) -> dict[str, dict[str, Any]]:
+        return {
+            "iss": {"essential": True, "value": self.issuer},
+            "aud": {"essential": True, "values": sorted(self.audiences)},
+            "sub": {"essential": True},
+            "exp": {"essential": True},
+        }
+
     async def _verify(self, token: str) -> tuple[Principal, float]:
-        try:
-            header = _segment(token, 0)
-        except (ValueError, IndexError, binascii.Error) as exc:
-            raise UserTokenRejected("The user token is malformed.") from exc
-        if header.get("alg") not in ALLOWED_ALGORITHMS:
-            raise UserTokenRejected(f"User tokens signed with {header.get('alg')!r} are not accepted.")
-        kid = header.get("kid")
-        if not isinstance(kid, str):
-            raise UserTokenRejected("The user token has no key id.")
-        await self._refresh_keys(force=kid not in self._kids)
-        if kid not in self._kids or self._keys is None:
-            raise UserTokenRejected("The user token was signed by a key its issuer does not publish.")
-        try:
-            claims = _jwt.decode(
-                token,
-                self._keys,
-                claims_options={
-                    "iss": {"essential": True, "value": self.issuer},
-                    "aud": {"essential": True, "values": sorted(self.audiences)},
-                    "sub": {"essential": True},
-                    "exp": {"essential": True},
-                },
-            )
-            claims.validate(leeway=LEEWAY_SECONDS)
-        except JoseError as exc:
-            raise UserTokenRejected(f"The user token is not valid: {exc.description or exc.error}.") from exc
+        claims = await self._signed_claims(token)
         expires_at = float(claims["exp"])
         # Leeway is for clock skew on nbf/iat; a token past its exp is not turned into a Tandem token.
         if expires_at <= time.time():
