@@ -66,14 +66,6 @@ async def rekey_holds(session: AsyncSession, person_id: UUID, alias: UUID) -> No
     )
 
 
-async def delete_agreements(session: AsyncSession, engagement_ids: Sequence[UUID]) -> None:
-    await session.execute(
-        delete(WorkingAgreement)
-        .where(WorkingAgreement.engagement_id.in_(engagement_ids))
-        .execution_options(synchronize_session=False)
-    )
-
-
 def ended_before(cutoff: datetime) -> Select[tuple[UUID]]:
     """Ids of the engagements that ended before `cutoff`.
 
@@ -116,7 +108,9 @@ async def clear_cancel_reasons(session: AsyncSession, engagements: Select[tuple[
     return len(result.all())
 
 
-async def delete_agreements_of(session: AsyncSession, engagements: Select[tuple[UUID]]) -> int:
+async def delete_agreements_of(
+    session: AsyncSession, engagements: Select[tuple[UUID]] | Sequence[UUID]
+) -> int:
     result = await session.scalars(
         delete(WorkingAgreement)
         .where(WorkingAgreement.engagement_id.in_(engagements))

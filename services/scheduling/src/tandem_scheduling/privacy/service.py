@@ -102,7 +102,7 @@ async def erase_person(session: AsyncSession, person_id: UUID, *, now: datetime 
         _deidentify(e, person_id, alias, provider_aliases)
     await session.flush()
     await repository.rekey_holds(session, person_id, alias)
-    await repository.delete_agreements(session, [e.id for e in data.engagements])
+    await repository.delete_agreements_of(session, [e.id for e in data.engagements])
     # The alias is never logged: it would link the old id to the de-identified rows.
     log.info(
         "scheduling.privacy.erased",
