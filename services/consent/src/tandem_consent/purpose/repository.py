@@ -21,10 +21,6 @@ async def get_by_key(session: AsyncSession, key: str) -> Purpose | None:
     return (await session.scalars(purposes_statement().where(Purpose.key == key))).one_or_none()
 
 
-async def get_by_keys(session: AsyncSession, keys: Sequence[str]) -> Sequence[Purpose]:
-    return (await session.scalars(purposes_statement().where(Purpose.key.in_(keys)))).all()
-
-
 async def get_by_ids(session: AsyncSession, ids: Sequence[UUID]) -> Sequence[Purpose]:
     return (await session.scalars(purposes_statement().where(Purpose.id.in_(ids)))).all()
 
