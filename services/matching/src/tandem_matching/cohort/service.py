@@ -98,7 +98,7 @@ async def run_assignment(
                 pointer=f"#/locked/{i}/intake_id",
             )
         intake, kind = needs[pair.intake_id]
-        provider = {row.id: row for row in indexes[kind][1].values()}.get(pair.provider_id)
+        provider = next((p for p in pools[kind] if p.id == pair.provider_id), None)
         reasons = (
             ranking.admissibility(intake, provider, consents[provider.person_id])
             if provider is not None
