@@ -44,6 +44,7 @@ from tandem_gateway.oauth.keys import ALGORITHM, KeyStore
 from tandem_gateway.oauth.schemas import Introspection, TokenResponse
 from tandem_gateway.oauth.verifier import GatewayTokenVerifier
 from tandem_gateway.settings import Settings
+from tandem_kit.auth import Principal
 from tandem_kit.errors import ProblemError, Unauthorized
 
 if TYPE_CHECKING:
@@ -234,16 +235,23 @@ def sign_access_token(
     return raw.decode(), claims
 
 
-async def revoke_token(
-    session: AsyncSession, client: OAuthClient, *, form: Form, verifier: GatewayTokenVerifier
-) -> None:
-    """RFC 7009: revoke a token issued to this client (admins: any); unknown or invalid tokens are ignored."""
+async def _presented_token(form: Form, verifier: GatewayTokenVerifier) -> Principal | None:
+    """Who the required `token` parameter (RFC 7009, RFC 7662) belongs to; None if it does not verify."""
     token = _single(form, "token")
     if not token:
         raise InvalidRequestError(description="The parameter token is required.")
     try:
-        principal = await verifier.verify(token)
+        return await verifier.verify(token)
     except Unauthorized:
+        return None
+
+
+async def revoke_token(
+    session: AsyncSession, client: OAuthClient, *, form: Form, verifier: GatewayTokenVerifier
+) -> None:
+    """RFC 7009: revoke a token issued to this client (admins: any); unknown or invalid tokens are ignored."""
+    principal = await _presented_token(form, verifier)
+    if principal is None:
         return
     if principal.client_id != client.client_id and "admin" not in client.scopes:
         raise UnauthorizedClientError(description="The token was issued to another client.")
@@ -259,12 +267,8 @@ async def introspect_token(
     session: AsyncSession, client: OAuthClient, *, form: Form, verifier: GatewayTokenVerifier
 ) -> Introspection:
     """RFC 7662 for any authenticated client; inactive tokens reveal nothing."""
-    token = _single(form, "token")
-    if not token:
-        raise InvalidRequestError(description="The parameter token is required.")
-    try:
-        principal = await verifier.verify(token)
-    except Unauthorized:
+    principal = await _presented_token(form, verifier)
+    if principal is None:
         return Introspection(active=False)
     if await repository.is_revoked(session, principal.token_id):
         return Introspection(active=False)
