@@ -1,6 +1,7 @@
 """Stopping background tasks without hanging shutdown."""
 
 import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import structlog
@@ -29,3 +30,32 @@ async def cancel_and_wait(*tasks: "asyncio.Task[Any] | None", timeout: float = 1
     for ended in tasks:
         if ended is not None and not ended.cancelled() and ended.exception() is not None:
             log.warning("tasks.failed", task=ended.get_name(), error_type=type(ended.exception()).__name__)
+
+
+async def repeat(step: Callable[[], Awaitable[object]], every_seconds: float, *, failure_event: str) -> None:
+    """Run `step` every `every_seconds` until cancelled. A failing round (the database briefly away,
+    say) is logged as `failure_event` and the next round runs."""
+    while True:
+        try:
+            await step()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning(failure_event, error_type=type(exc).__name__)
+        await asyncio.sleep(every_seconds)
+
+
+def background(
+    state_key: str, make: Callable[[Any], Coroutine[Any, Any, None]], *, enabled: bool = True
+) -> tuple[Callable[[Any], Awaitable[None]], Callable[[Any], Awaitable[None]]]:
+    """Start-up and shutdown hooks for a task that lives as long as the app: `make(app)` is started
+    as `app.state.<state_key>` (unless not `enabled`) and cancelled, bounded, at shutdown."""
+
+    async def start(app: Any) -> None:
+        if enabled:
+            setattr(app.state, state_key, asyncio.create_task(make(app), name=state_key))
+
+    async def stop(app: Any) -> None:
+        await cancel_and_wait(getattr(app.state, state_key, None))
+
+    return start, stop

@@ -28,6 +28,7 @@ SUBSCRIPTIONS: list[Subscription] = []
 
 def create_app(settings: Settings | None = None, *, token_verifier: TokenVerifier | None = None) -> FastAPI:
     settings = settings or Settings()
+    start_retention, stop_retention = retention_tasks.hooks(settings.retention_interval_seconds)
     app = create_service_app(
         name="consent",
         settings=settings,
@@ -35,8 +36,8 @@ def create_app(settings: Settings | None = None, *, token_verifier: TokenVerifie
         graphql_schema=schema,
         subscriptions=SUBSCRIPTIONS,
         token_verifier=token_verifier,
-        on_startup=[retention_tasks.starter(settings.retention_interval_seconds)],
-        on_shutdown=[retention_tasks.stop],
+        on_startup=[start_retention],
+        on_shutdown=[stop_retention],
     )
     app.state.settings = settings
     return app

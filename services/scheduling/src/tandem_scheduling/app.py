@@ -39,6 +39,7 @@ def create_app(
     """`consent` replaces the consent service client (tests pass one bound to the real consent app)."""
     settings = settings or Settings()
     client, closing = own_or_given(consent, lambda: consent_client(settings))
+    start_scan, stop_scan = sla_tasks.hooks(settings.sla_scan_seconds)
     return create_service_app(
         name="scheduling",
         settings=settings,
@@ -46,6 +47,6 @@ def create_app(
         graphql_schema=schema,
         subscriptions=[MATCH_APPROVED, MATCH_ENDED, data_subject_requests(client), retention_purges()],
         token_verifier=token_verifier,
-        on_startup=[sla_tasks.starter(settings.sla_scan_seconds)],
-        on_shutdown=[sla_tasks.stop, *closing],
+        on_startup=[start_scan],
+        on_shutdown=[stop_scan, *closing],
     )

@@ -4,7 +4,6 @@
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
 import structlog
 from fastapi import FastAPI
@@ -12,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem_consent.retention import service
 from tandem_consent.settings import Settings
+from tandem_kit.app import Hook
 from tandem_kit.auth import Principal
 from tandem_kit.db import Database
 from tandem_kit.logs import configure_logging
-from tandem_kit.tasks import cancel_and_wait
+from tandem_kit.tasks import background, repeat
 
 log = structlog.get_logger("tandem.consent.retention")
 
@@ -31,31 +31,20 @@ async def purge_once(maker: async_sessionmaker[AsyncSession], *, every_seconds: 
         log.info("consent.retention.purged", run_id=str(run.id), steps=len(run.results))
 
 
-async def loop(app: FastAPI, every_seconds: float) -> None:
-    # Check often, purge when due: a restart neither skips a day nor purges twice.
+def hooks(every_seconds: float) -> tuple[Hook, Hook]:
+    """Start-up and shutdown hooks running the purge loop; `every_seconds <= 0` turns it off.
+
+    It checks often and purges when due: a restart neither skips a day nor purges twice."""
     check = min(every_seconds, 300.0)
-    while True:
-        try:
-            await purge_once(app.state.sessionmaker, every_seconds=every_seconds)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("consent.retention.failed", error_type=type(exc).__name__)
-        await asyncio.sleep(check)
 
+    async def loop(app: FastAPI) -> None:
+        await repeat(
+            lambda: purge_once(app.state.sessionmaker, every_seconds=every_seconds),
+            check,
+            failure_event="consent.retention.failed",
+        )
 
-def starter(every_seconds: float) -> Callable[[FastAPI], Awaitable[None]]:
-    """A start-up hook running the purge loop; `every_seconds <= 0` turns it off."""
-
-    async def start(app: FastAPI) -> None:
-        if every_seconds > 0:
-            app.state.retention_loop = asyncio.create_task(loop(app, every_seconds), name="consent-retention")
-
-    return start
-
-
-async def stop(app: FastAPI) -> None:
-    await cancel_and_wait(getattr(app.state, "retention_loop", None))
+    return background("retention_loop", loop, enabled=every_seconds > 0)
 
 
 async def main() -> None:

@@ -1,14 +1,12 @@
 """The periodic SLA scan, started with the app and stopped with it."""
 
-import asyncio
 from datetime import UTC, datetime
 
 import structlog
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem_kit.app import Hook
-from tandem_kit.tasks import cancel_and_wait
+from tandem_kit.tasks import background, repeat
 from tandem_scheduling.sla.service import detect_breaches
 
 log = structlog.get_logger("tandem.scheduling.sla")
@@ -20,29 +18,14 @@ async def scan_once(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
 
 
 async def scan_forever(sessionmaker: async_sessionmaker[AsyncSession], every_seconds: float) -> None:
-    while True:
-        try:
-            await scan_once(sessionmaker)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            # The database may be briefly away; the next round picks up whatever is overdue.
-            log.warning("scheduling.sla.scan_failed", error_type=type(exc).__name__)
-        await asyncio.sleep(every_seconds)
+    # The database may be briefly away; the next round picks up whatever is overdue.
+    await repeat(lambda: scan_once(sessionmaker), every_seconds, failure_event="scheduling.sla.scan_failed")
 
 
-def starter(every_seconds: float) -> Hook:
-    """An `on_startup` hook that runs the scan every `every_seconds` (0 disables it)."""
-
-    async def start(app: FastAPI) -> None:
-        if every_seconds <= 0:
-            return
-        app.state.sla_scanner = asyncio.create_task(
-            scan_forever(app.state.sessionmaker, every_seconds), name="scheduling-sla-scan"
-        )
-
-    return start
-
-
-async def stop(app: FastAPI) -> None:
-    await cancel_and_wait(getattr(app.state, "sla_scanner", None))
+def hooks(every_seconds: float) -> tuple[Hook, Hook]:
+    """Start-up and shutdown hooks running the scan every `every_seconds` (0 disables it)."""
+    return background(
+        "sla_scanner",
+        lambda app: scan_forever(app.state.sessionmaker, every_seconds),
+        enabled=every_seconds > 0,
+    )
