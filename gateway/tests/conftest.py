@@ -7,8 +7,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tandem_consent.app import create_app as create_consent_app
+from tandem_consent.settings import Settings as ConsentSettings
+from tandem_consent.testing import CONSENT_DIR
 from tandem_gateway.app import create_app
-from tandem_gateway.testing import GATEWAY_DIR, create_oauth_client, fetch_token, gateway_settings
+from tandem_gateway.testing import GATEWAY_DIR, ISSUER, create_oauth_client, fetch_token, gateway_settings
 from tandem_kit.testing import Infra, rollback_client, running
 
 
@@ -46,5 +49,25 @@ def fresh_gateway(infra: Infra) -> Callable[..., FastAPI]:
     def make(**overrides: Any) -> FastAPI:
         url = infra.fresh_database("gateway", GATEWAY_DIR)
         return create_app(gateway_settings(infra, database_url=url, **overrides))
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def consent_behind(infra: Infra) -> Callable[[str], FastAPI]:
+    """`consent_behind(gateway_url)`: the real consent app, trusting the tokens of the gateway served
+    at that URL (its JWKS and revocation list over HTTP)."""
+
+    def make(gateway_url: str) -> FastAPI:
+        settings = ConsentSettings(
+            environment="test",
+            database_url=infra.database("consent", CONSENT_DIR),
+            nats_url=infra.nats.url,
+            jwks_url=f"{gateway_url}/.well-known/jwks.json",
+            revocation_list_url=f"{gateway_url}/oauth/revoked",
+            token_issuer=ISSUER,
+            jwks_refresh_seconds=0.5,
+        )
+        return create_consent_app(settings)
 
     return make

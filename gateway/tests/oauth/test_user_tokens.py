@@ -2,9 +2,8 @@
 the real consent service (object-level checks), REST, GraphQL and the RFC 8693 exchange grant."""
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,8 +11,6 @@ import jwt
 import pytest
 from fastapi import FastAPI
 
-from tandem_consent.app import create_app as create_consent_app
-from tandem_consent.settings import Settings as ConsentSettings
 from tandem_gateway.app import create_app
 from tandem_gateway.oauth.domain import TOKEN_EXCHANGE_GRANT
 from tandem_gateway.oauth.user_tokens import UserTokens
@@ -30,7 +27,6 @@ from tandem_gateway.testing import (
 from tandem_kit.embedded import free_port
 from tandem_kit.testing import Infra, eventually
 
-CONSENT_DIR = Path(__file__).resolve().parents[3] / "services" / "consent"
 PARTICIPANTS, MANAGERS = "tandem-participants", "tandem-program-managers"
 JWT_TYPE = "urn:ietf:params:oauth:token-type:jwt"
 
@@ -45,19 +41,10 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-async def stack(infra: Infra) -> AsyncIterator[Stack]:
+async def stack(infra: Infra, consent_behind: Callable[[str], FastAPI]) -> AsyncIterator[Stack]:
     idp = FakeIdp()
     gateway_port, consent_port = free_port(), free_port()
     gateway_url = f"http://127.0.0.1:{gateway_port}"
-    consent_settings = ConsentSettings(
-        environment="test",
-        database_url=infra.database("consent", CONSENT_DIR),
-        nats_url=infra.nats.url,
-        jwks_url=f"{gateway_url}/.well-known/jwks.json",
-        revocation_list_url=f"{gateway_url}/oauth/revoked",
-        token_issuer=ISSUER,
-        jwks_refresh_seconds=0.5,
-    )
     async with serve(idp.app) as idp_url:
         issuers = [
             {
@@ -82,7 +69,7 @@ async def stack(infra: Infra) -> AsyncIterator[Stack]:
         )
         async with (
             serve(gateway, port=gateway_port),
-            serve(create_consent_app(consent_settings), port=consent_port),
+            serve(consent_behind(gateway_url), port=consent_port),
         ):
             exchanger = await create_oauth_client(gateway, "token:exchange", name="front-end-bff")
             plain = await create_oauth_client(gateway, "consent:read", name="no-exchange")

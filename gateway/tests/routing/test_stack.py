@@ -3,24 +3,21 @@
 import asyncio
 import hashlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import jwt
 import pytest
+from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
-from tandem_consent.app import create_app as create_consent_app
-from tandem_consent.settings import Settings as ConsentSettings
 from tandem_gateway.app import create_app
 from tandem_gateway.testing import (
     GATEWAY_DIR,
-    ISSUER,
     Credentials,
     bearer,
     create_oauth_client,
@@ -31,7 +28,6 @@ from tandem_gateway.testing import (
 from tandem_kit.embedded import free_port
 from tandem_kit.testing import Infra, eventually
 
-CONSENT_DIR = Path(__file__).resolve().parents[3] / "services" / "consent"
 CHUNK = b"x" * 65536
 
 
@@ -86,18 +82,9 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-async def stack(infra: Infra) -> AsyncIterator[Stack]:
+async def stack(infra: Infra, consent_behind: Callable[[str], FastAPI]) -> AsyncIterator[Stack]:
     gateway_port, consent_port = free_port(), free_port()
     gateway_url = f"http://127.0.0.1:{gateway_port}"
-    consent_settings = ConsentSettings(
-        environment="test",
-        database_url=infra.database("consent", CONSENT_DIR),
-        nats_url=infra.nats.url,
-        jwks_url=f"{gateway_url}/.well-known/jwks.json",
-        revocation_list_url=f"{gateway_url}/oauth/revoked",
-        token_issuer=ISSUER,
-        jwks_refresh_seconds=0.5,
-    )
     async with serve(ECHO) as echo_url:
         gateway = create_app(
             gateway_settings(
@@ -111,7 +98,7 @@ async def stack(infra: Infra) -> AsyncIterator[Stack]:
         )
         async with (
             serve(gateway, port=gateway_port),
-            serve(create_consent_app(consent_settings), port=consent_port),
+            serve(consent_behind(gateway_url), port=consent_port),
         ):
             admin = await create_oauth_client(gateway, "all", name="stack-admin")
             yield Stack(gateway=gateway_url, consent=f"http://127.0.0.1:{consent_port}", admin=admin)
