@@ -55,7 +55,9 @@ async def get_in_engagement(
 ) -> Session | None:
     statement = engagement_sessions_statement([engagement_id]).where(Session.id == session_id)
     if for_update:
-        statement = statement.with_for_update()
+        # A locked read must see the committed row, not a copy this session loaded earlier (ending an
+        # engagement lists its sessions first): otherwise a cancel that committed meanwhile is missed.
+        statement = statement.with_for_update().execution_options(populate_existing=True)
     found = await session.scalar(statement)
     return found
 
