@@ -125,6 +125,15 @@ async def test_alg_none(verifier: TokenVerifier, publisher: KeyPublisher) -> Non
     assert "'none'" in await rejected(verifier, forged)
 
 
+@pytest.mark.parametrize("header", [b"1", b"[]", b"not json"])
+async def test_header_that_is_no_json_object_is_malformed(
+    verifier: TokenVerifier, publisher: KeyPublisher, header: bytes
+) -> None:
+    _, body, sig = publisher.token().split(".")
+    head = base64.urlsafe_b64encode(header).decode().rstrip("=")
+    assert "malformed" in await rejected(verifier, f"{head}.{body}.{sig}")
+
+
 async def test_tampered_payload(verifier: TokenVerifier, publisher: KeyPublisher) -> None:
     head, _, sig = publisher.token().split(".")
     body = base64.urlsafe_b64encode(
