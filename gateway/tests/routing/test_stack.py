@@ -146,7 +146,9 @@ async def test_token_for_other_service_refused(stack: Stack, http: httpx.AsyncCl
     token = await fetch_token(http, creds, resource="matching")
     response = await http.get("/api/v1/consent/purposes", headers=bearer(token))
     assert response.status_code == 401
-    assert response.json()["detail"] == "The access token is not meant for the consent service."
+    assert response.json()["detail"] == (
+        "The access token is not meant for this service (aud must be one of: consent tandem)."
+    )
 
 
 async def test_request_body_streamed_and_headers_filtered(stack: Stack, http: httpx.AsyncClient) -> None:

@@ -241,7 +241,7 @@ async def _presented_token(form: Form, verifier: GatewayTokenVerifier) -> Princi
     if not token:
         raise InvalidRequestError(description="The parameter token is required.")
     try:
-        return await verifier.verify(token)
+        return await verifier.verify(token, audiences=AUDIENCES)
     except Unauthorized:
         return None
 
