@@ -56,6 +56,7 @@ class RouteScopes:
     """One service route: its path template and the scopes each method needs."""
 
     template: str
+    prefix: str  # the literal text before the first parameter: a cheap test before the pattern
     pattern: re.Pattern[str]
     scopes: Mapping[str, frozenset[str]]
 
@@ -70,6 +71,7 @@ def compile_route_scopes(
         entries = [
             RouteScopes(
                 template=template,
+                prefix=template.split("{", 1)[0],
                 pattern=re.compile("[^/]+".join(re.escape(text) for text in _PARAMETER.split(template))),
                 scopes={method: frozenset(scopes) for method, scopes in methods.items()},
             )
@@ -93,7 +95,11 @@ def route_scopes(
     """The template `method full_path` resolves to and its scopes; None for no such route and method."""
     method = "GET" if method.upper() == "HEAD" else method.upper()
     for route in routes:
-        if method in route.scopes and route.pattern.fullmatch(full_path):
+        if (
+            method in route.scopes
+            and full_path.startswith(route.prefix)
+            and route.pattern.fullmatch(full_path)
+        ):
             return route.template, route.scopes[method]
     return None
 
