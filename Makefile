@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 PYTEST_WORKERS ?= 2
 SRC := kit/src services/matching/src services/scheduling/src services/consent/src services/analytics/src gateway/src devstack/src
 
-.PHONY: install run test lint typecheck unit bench demo sdl clean
+.PHONY: install run test lint typecheck unit bench demo sdl route-scopes clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -46,6 +46,10 @@ demo: install
 
 sdl: install
 	$(PY) -m tandem_devstack sdl
+
+# The gateway's route -> scope table, from the services' own declarations (checked by tests/test_route_scopes.py).
+route-scopes: install
+	$(PY) -m tandem_devstack route-scopes
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .tandem .mypy_cache .ruff_cache

@@ -75,3 +75,19 @@ async def test_wrong_scope_everywhere(
         for method, path in operations(app)
     }
     assert results == dict.fromkeys(results, 403)
+
+
+async def test_other_audience_everywhere(
+    app: FastAPI, client: httpx.AsyncClient, token_for: TokenFactory
+) -> None:
+    # Every scope, but meant for matching: no route the gateway serves (nor forwarding to consent) takes it.
+    token = await token_for(resource="matching")
+    results = {
+        (method, path): (
+            await client.request(
+                method, concrete(path), headers={**bearer(token), "accept": "application/json"}
+            )
+        ).status_code
+        for method, path in operations(app)
+    }
+    assert results == dict.fromkeys(results, 401)

@@ -74,10 +74,14 @@ def export_sdl() -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="tandem_devstack")
-    parser.add_argument("command", choices=["run", "sdl", "demo"])
+    parser.add_argument("command", choices=["run", "sdl", "route-scopes", "demo"])
     args = parser.parse_args()
     if args.command == "sdl":
         return export_sdl()
+    if args.command == "route-scopes":
+        from tandem_devstack.route_scopes import export
+
+        return export()
     if args.command == "demo":
         from tandem_devstack.demo import main as demo
 

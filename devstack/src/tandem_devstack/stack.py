@@ -46,11 +46,11 @@ PARTS = (
         "tandem_matching.app",
         REPO / "services" / "matching",
         8001,
-        ("consent:read", "consent:write"),
+        ("consent:read", "consent:receipt"),
     ),
-    Part("scheduling", "tandem_scheduling.app", REPO / "services" / "scheduling", 8002, ("consent:write",)),
+    Part("scheduling", "tandem_scheduling.app", REPO / "services" / "scheduling", 8002, ("consent:receipt",)),
     Part("consent", "tandem_consent.app", REPO / "services" / "consent", 8003),
-    Part("analytics", "tandem_analytics.app", REPO / "services" / "analytics", 8004, ("consent:write",)),
+    Part("analytics", "tandem_analytics.app", REPO / "services" / "analytics", 8004, ("consent:receipt",)),
 )
 
 

@@ -55,7 +55,10 @@ class Settings(KitSettings):
         description="How long a new signing key is published before it signs (>= jwks_refresh_seconds).",
     )
     auth_failure_limit: int = Field(
-        default=10, ge=1, description="Failed client authentications allowed per window."
+        default=10,
+        ge=1,
+        description="Failed client authentications one source address may make per window (then 429); "
+        "the right secret is accepted regardless.",
     )
     auth_failure_window_seconds: int = Field(
         default=60, ge=1, description="Rate-limit window for failed client authentications (seconds)."

@@ -127,3 +127,21 @@ async def test_clients_are_listed_a_page_at_a_time(
         offset += 2
     assert seen == [c["client_id"] for c in everything["items"]]
     assert len(set(seen)) == everything["total"] >= 3
+
+
+async def test_token_for_a_service_refused_by_the_admin_api(
+    client: httpx.AsyncClient, token_for: TokenFactory
+) -> None:
+    """Issue 9, item 4: `aud=matching` with `admin` opens matching's admin routes, not the gateway's."""
+    for_matching = await token_for("admin", resource="matching")
+    created = await client.post(
+        "/api/v1/admin/clients", json={"name": "sneaky", "scopes": ["admin"]}, headers=bearer(for_matching)
+    )
+    listed = await client.get("/api/v1/admin/keys", headers=bearer(for_matching))
+    graph = await client.post("/graphql", json={"query": "{ __typename }"}, headers=bearer(for_matching))
+    assert (created.status_code, listed.status_code, graph.status_code) == (401, 401, 401)
+    assert created.json()["detail"] == (
+        "The access token is not meant for this service (aud must be one of: gateway tandem)."
+    )
+    for_gateway = await token_for("admin", resource="gateway")
+    assert (await client.get("/api/v1/admin/keys", headers=bearer(for_gateway))).status_code == 200

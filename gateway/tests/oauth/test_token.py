@@ -136,23 +136,49 @@ async def test_json_body_invalid_request(app: FastAPI, client: httpx.AsyncClient
     assert response.json()["error"] == "invalid_request"
 
 
-async def test_repeated_failures_rate_limited(app: FastAPI, client: httpx.AsyncClient) -> None:
-    creds = await create_oauth_client(app, "consent:read")
-    wrong = Credentials(creds.client_id, "wrong")
-    statuses = [
-        (
-            await client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=wrong.basic)
-        ).status_code
-        for _ in range(3)
-    ]
-    assert statuses == [401, 401, 401]
-    # Even the right secret is refused until the window ends.
-    limited = await client.post(
-        "/oauth/token", data={"grant_type": "client_credentials"}, headers=creds.basic
+def from_source(app: FastAPI, host: str) -> httpx.AsyncClient:
+    """A client whose requests come from `host` (inside the test's transaction, like `client`)."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=(host, 40000)), base_url="http://testserver"
     )
+
+
+async def _statuses(http: httpx.AsyncClient, creds: Credentials, times: int) -> list[int]:
+    return [
+        (
+            await http.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=creds.basic)
+        ).status_code
+        for _ in range(times)
+    ]
+
+
+async def test_repeated_failures_throttle_the_source(app: FastAPI, client: httpx.AsyncClient) -> None:
+    creds = await create_oauth_client(app, "consent:read")
+    other = await create_oauth_client(app, "consent:read")
+    async with from_source(app, "203.0.113.7") as attacker:
+        assert await _statuses(attacker, Credentials(creds.client_id, "wrong"), 3) == [401, 401, 401]
+        # Past the limit the source's failures are 429, for any client id it names.
+        limited = await attacker.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            headers=Credentials(other.client_id, "wrong").basic,
+        )
     assert limited.status_code == 429
     assert 1 <= int(limited.headers["retry-after"]) <= 60
     assert limited.json()["error"] == "temporarily_unavailable"
+
+
+async def test_failures_never_lock_the_client_out(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """Ten wrong secrets for a client id, from one source, do not stop the client: the right secret
+    still gets a token from another source and from the throttled source itself."""
+    creds = await create_oauth_client(app, "consent:read")
+    async with from_source(app, "203.0.113.8") as attacker, from_source(app, "198.51.100.20") as owner:
+        wrong = await _statuses(attacker, Credentials(creds.client_id, "wrong"), 10)
+        assert wrong == [401] * 3 + [429] * 7
+        assert await _statuses(owner, creds, 1) == [200]
+        assert await _statuses(attacker, creds, 1) == [200]
+        # The owner's source was never throttled: its own failure is a plain 401.
+        assert await _statuses(owner, Credentials(creds.client_id, "typo"), 1) == [401]
 
 
 async def test_secret_stored_hashed(app: FastAPI, client: httpx.AsyncClient) -> None:

@@ -1,6 +1,14 @@
 import pytest
 
-from tandem_gateway.routing.domain import audience_allows, request_headers, required_scope, response_headers
+from tandem_gateway.routing.domain import (
+    compile_route_scopes,
+    forwarding_audiences,
+    request_headers,
+    required_scope,
+    required_scopes,
+    response_headers,
+    route_scopes,
+)
 
 
 @pytest.mark.parametrize(
@@ -23,10 +31,37 @@ def test_required_scope(service: str, method: str, path: str, scope: str) -> Non
 
 
 def test_audience() -> None:
-    assert audience_allows("tandem", "consent") is True
-    assert audience_allows(["consent", "x"], "consent") is True
-    assert audience_allows("matching", "consent") is False
-    assert audience_allows(None, "consent") is False
+    assert forwarding_audiences("consent") == {"tandem", "consent"}
+
+
+@pytest.mark.parametrize(
+    ("service", "method", "path", "scopes"),
+    [
+        # Where the coarse rule and the services disagreed (issue 9, item 8): the service's scope wins.
+        ("consent", "POST", "checks", {"consent:read"}),
+        ("consent", "POST", "anonymity-checks", {"consent:read"}),
+        ("analytics", "GET", "vendors", {"admin"}),
+        ("consent", "POST", "purposes", {"consent:write", "admin"}),
+        ("consent", "POST", "data-subject-requests/7/receipts", {"consent:receipt"}),
+        ("matching", "POST", "proposals/7/approve", {"matching:decide"}),
+        ("matching", "HEAD", "programs/7", {"matching:read"}),
+        ("analytics", "POST", "vendors/betterup/events:batch", {"analytics:ingest"}),
+        # No such route: the coarse rule (the service answers 404).
+        ("matching", "DELETE", "programs/7", {"matching:write"}),
+    ],
+)
+def test_required_scopes_follow_the_services(service: str, method: str, path: str, scopes: set[str]) -> None:
+    assert required_scopes(service, method, path) == scopes
+
+
+def test_most_literal_template_wins() -> None:
+    routes = compile_route_scopes(
+        {"s": {"/x/{id}": {"GET": ["a"]}, "/x/{id}.ics": {"GET": ["b"]}, "/x/{id}/y": {"POST": ["c"]}}}
+    )["s"]
+    assert route_scopes(routes, "GET", "/x/1.ics") == ("/x/{id}.ics", {"b"})
+    assert route_scopes(routes, "GET", "/x/1") == ("/x/{id}", {"a"})
+    assert route_scopes(routes, "GET", "/x/1/y") is None
+    assert route_scopes(routes, "POST", "/x/1/y") == ("/x/{id}/y", {"c"})
 
 
 def test_request_headers_whitelist() -> None:

@@ -132,13 +132,14 @@ async def test_missing_scope_stopped_at_gateway(stack: Stack, http: httpx.AsyncC
     assert response.json()["missing_scopes"] == ["consent:read"]
 
 
-async def test_write_needs_write_scope(stack: Stack, http: httpx.AsyncClient) -> None:
+async def test_write_needs_the_routes_own_scopes(stack: Stack, http: httpx.AsyncClient) -> None:
+    # Purposes are privacy configuration: consent declares consent:write plus admin, so the gateway does.
     creds = await create_client_with(http, stack, ["consent:read"])
     response = await http.post(
         "/api/v1/consent/purposes", json={"key": "x"}, headers=bearer(await fetch_token(http, creds))
     )
     assert response.status_code == 403
-    assert response.json()["missing_scopes"] == ["consent:write"]
+    assert response.json()["missing_scopes"] == ["admin", "consent:write"]
 
 
 async def test_token_for_other_service_refused(stack: Stack, http: httpx.AsyncClient) -> None:
@@ -146,7 +147,9 @@ async def test_token_for_other_service_refused(stack: Stack, http: httpx.AsyncCl
     token = await fetch_token(http, creds, resource="matching")
     response = await http.get("/api/v1/consent/purposes", headers=bearer(token))
     assert response.status_code == 401
-    assert response.json()["detail"] == "The access token is not meant for the consent service."
+    assert response.json()["detail"] == (
+        "The access token is not meant for this service (aud must be one of: consent tandem)."
+    )
 
 
 async def test_request_body_streamed_and_headers_filtered(stack: Stack, http: httpx.AsyncClient) -> None:

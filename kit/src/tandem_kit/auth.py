@@ -13,7 +13,8 @@ import httpx
 import structlog
 from authlib.jose import JsonWebKey, JsonWebToken, JWTClaims, KeySet
 from authlib.jose.errors import JoseError
-from fastapi import Request, Security
+from fastapi import FastAPI, Request, Security
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from tandem_kit.errors import Forbidden, Unauthorized
@@ -60,8 +61,15 @@ class Principal:
         return frozenset(value if isinstance(value, list) else str(value).split())
 
     @property
+    def audiences(self) -> frozenset[str]:
+        """The token's `aud`: one string or a list."""
+        aud = self.claims.get("aud")
+        return frozenset({aud} if isinstance(aud, str) else (aud if isinstance(aud, list) else ()))
+
+    @property
     def sees_everything(self) -> bool:
-        """Machine clients and program managers see every object their scopes allow; people see their own."""
+        """Reads only: machine clients and program managers see every object of the kinds their scopes
+        open; a person sees their own. Acting on others' behalf is a separate, per-service rule."""
         return self.person_id is None or bool(self.roles & {"program_manager", "admin"})
 
 
@@ -161,7 +169,18 @@ class TokenVerifier:
     def revoke_locally(self, token_id: str) -> None:
         self._revoked.add(token_id)
 
-    async def verify(self, token: str) -> Principal:
+    async def verify(self, token: str, *, audiences: Iterable[str] | None = None) -> Principal:
+        """The token's principal if it is valid and meant for one of `audiences` (default: the
+        verifier's); the audience is checked on every use, cached or not."""
+        principal = await self._cached_or_verified(token)
+        wanted = self.audiences if audiences is None else frozenset(audiences)
+        if not principal.audiences & wanted:
+            raise _unauthorized(
+                f"The access token is not meant for this service (aud must be one of: {' '.join(sorted(wanted))})."
+            )
+        return principal
+
+    async def _cached_or_verified(self, token: str) -> Principal:
         cached = self._verified.get(token)
         if cached is not None and cached[0] > time.time():
             await self._refresh_revoked()
@@ -210,10 +229,6 @@ class TokenVerifier:
 
     async def _verify(self, token: str) -> tuple[Principal, float]:
         claims = await self._signed_claims(token)
-        aud = claims.get("aud")
-        auds = {aud} if isinstance(aud, str) else set(aud or [])
-        if not auds & self.audiences:
-            raise _unauthorized("The access token is not meant for this service.")
         await self._refresh_revoked()
         jti = str(claims["jti"])
         if jti in self._revoked:
@@ -233,10 +248,12 @@ class TokenVerifier:
 
 
 class Authenticator:
-    """FastAPI dependency: a valid bearer token carrying every scope in `scopes`."""
+    """FastAPI dependency: a valid bearer token carrying every scope in `scopes`, meant for one of
+    `audiences` (default: the app verifier's own)."""
 
-    def __init__(self, *, scopes: Iterable[str] = ()) -> None:
+    def __init__(self, *, scopes: Iterable[str] = (), audiences: Iterable[str] | None = None) -> None:
         self.scopes = frozenset(scopes)
+        self.audiences = None if audiences is None else frozenset(audiences)
 
     async def __call__(
         self, request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer_scheme)
@@ -246,7 +263,7 @@ class Authenticator:
                 "This endpoint needs a bearer access token.", headers={"WWW-Authenticate": "Bearer"}
             )
         verifier: TokenVerifier = request.app.state.token_verifier
-        principal = await verifier.verify(credentials.credentials)
+        principal = await verifier.verify(credentials.credentials, audiences=self.audiences)
         missing = sorted(self.scopes - principal.scopes)
         if missing:
             raise Forbidden(
@@ -258,3 +275,23 @@ class Authenticator:
             )
         request.state.principal = principal
         return principal
+
+
+def route_scopes(app: FastAPI, prefix: str = "/api/v1/") -> dict[str, dict[str, list[str]]]:
+    """`{path template: {METHOD: sorted scopes}}` for the app's routes under `prefix`, read from the
+    `Authenticator` dependencies they declare: what each route needs, in one place, for the gateway's
+    table (docs/gateway.md). A route without an `Authenticator` maps to no scopes."""
+    table: dict[str, dict[str, list[str]]] = {}
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or not route.path.startswith(prefix):
+            continue
+        scopes: set[str] = set()
+        pending = [route.dependant]
+        while pending:
+            dependant = pending.pop()
+            if isinstance(dependant.call, Authenticator):
+                scopes |= dependant.call.scopes
+            pending.extend(dependant.dependencies)
+        for method in sorted(route.methods):
+            table.setdefault(route.path, {})[method] = sorted(scopes)
+    return table

@@ -35,8 +35,8 @@ async def app(infra: Infra, consent_app: FastAPI) -> AsyncIterator[FastAPI]:
         database_url=infra.database("analytics", SERVICE_DIR),
         nats_url=infra.nats.url,
     )
-    # The production client asks for consent:write only; so does this one.
-    consent = consent_client(infra, consent_app, "analytics", "consent:write")
+    # The production client asks for consent:receipt only; so does this one.
+    consent = consent_client(infra, consent_app, "analytics", "consent:receipt")
     analytics = create_app(settings, token_verifier=infra.keys.verifier("analytics"), consent=consent)
     async with running(analytics) as started:
         yield started

@@ -27,7 +27,7 @@ from tandem_matching.settings import Settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 API = "/api/v1/matching"
-MANAGER = ("matching:read", "matching:write")
+MANAGER = ("matching:read", "matching:write", "matching:decide")
 OFFICE = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]
 COACH_PANEL = [
     {
@@ -53,7 +53,7 @@ async def app(infra: Infra, consent_app: FastAPI) -> AsyncIterator[FastAPI]:
         database_url=infra.database("matching", SERVICE_DIR),
         nats_url=infra.nats.url,
     )
-    consent = consent_client(infra, consent_app, "matching", "consent:read", "consent:write")
+    consent = consent_client(infra, consent_app, "matching", "consent:read", "consent:receipt")
     matching = create_app(settings, token_verifier=infra.keys.verifier("matching"), consent=consent)
     async with running(matching) as started:
         yield started

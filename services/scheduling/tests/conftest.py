@@ -41,7 +41,7 @@ async def app(infra: Infra, consent_app: FastAPI) -> AsyncIterator[FastAPI]:
         nats_url=infra.nats.url,
         sla_scan_seconds=0,
     )
-    consent = consent_client(infra, consent_app, "scheduling", "consent:read", "consent:write")
+    consent = consent_client(infra, consent_app, "scheduling", "consent:receipt")
     scheduling = create_app(settings, token_verifier=infra.keys.verifier("scheduling"), consent=consent)
     async with running(scheduling) as started:
         yield started

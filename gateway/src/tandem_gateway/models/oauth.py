@@ -49,10 +49,11 @@ class RevokedToken(Base):
 
 
 class AuthFailure(Base):
-    """Failed client authentications of one client in one fixed window (the rate limiter's state)."""
+    """Failed client authentications from one source address in one fixed window (the rate limiter's
+    state): the source is throttled, never the client it names."""
 
     __tablename__ = "auth_failures"
 
-    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)

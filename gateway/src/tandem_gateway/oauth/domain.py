@@ -13,20 +13,24 @@ from datetime import datetime, timedelta
 SCOPES = (
     "matching:read",
     "matching:write",
+    "matching:decide",
     "scheduling:read",
     "scheduling:write",
     "consent:read",
     "consent:write",
+    "consent:receipt",
     "analytics:read",
     "analytics:ingest",
     "admin",
     "token:exchange",
 )
-# Scopes only a machine client may hold: never given to a person's token.
-CLIENT_ONLY_SCOPES = frozenset({"token:exchange"})
+# Scopes only a machine client may hold: never given to a person's token (docs/gateway.md, Scopes).
+CLIENT_ONLY_SCOPES = frozenset({"consent:receipt", "token:exchange"})
 READ_SCOPES = ("matching:read", "scheduling:read", "consent:read", "analytics:read")
 AUDIENCES = ("tandem", "gateway", "matching", "scheduling", "consent", "analytics")
 DEFAULT_AUDIENCE = "tandem"
+# What the gateway's own API (admin, GraphQL) accepts; a token for one service goes to that service only.
+GATEWAY_AUDIENCES = ("tandem", "gateway")
 
 # The roles the services know (`tandem_kit.auth.Principal.roles`).
 ROLES = ("participant", "coach", "mentor", "program_manager", "admin")

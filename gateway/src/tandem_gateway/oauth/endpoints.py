@@ -41,6 +41,12 @@ async def read_form(request: Request) -> dict[str, list[str]]:
         raise InvalidRequestError(description="The body is not valid UTF-8.") from exc
 
 
+def client_source(request: Request) -> str:
+    """Where the request comes from: the peer address (behind a proxy, uvicorn's --proxy-headers sets
+    it from X-Forwarded-For for the proxies in --forwarded-allow-ips)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
 CLIENT_FIELDS = {
     "client_id": "client_secret_post only (otherwise HTTP Basic).",
     "client_secret": "client_secret_post only (otherwise HTTP Basic).",
@@ -70,7 +76,9 @@ async def issue_token(
     try:
         form = await read_form(request)
         credentials = service.presented_credentials(request.headers.get("authorization"), form)
-        client = await service.authenticate_client(session, settings, credentials)
+        client = await service.authenticate_client(
+            session, settings, credentials, source=client_source(request)
+        )
         token = await service.issue_token(
             session, client, form=form, keystore=keystore, settings=settings, user_tokens=user_tokens
         )
@@ -90,7 +98,9 @@ async def revoke_token(
     try:
         form = await read_form(request)
         credentials = service.presented_credentials(request.headers.get("authorization"), form)
-        client = await service.authenticate_client(session, settings, credentials)
+        client = await service.authenticate_client(
+            session, settings, credentials, source=client_source(request)
+        )
         await service.revoke_token(session, client, form=form, verifier=verifier)
     except OAuth2Error as error:
         return oauth_error_response(error)
@@ -109,7 +119,9 @@ async def introspect_token(
     try:
         form = await read_form(request)
         credentials = service.presented_credentials(request.headers.get("authorization"), form)
-        client = await service.authenticate_client(session, settings, credentials)
+        client = await service.authenticate_client(
+            session, settings, credentials, source=client_source(request)
+        )
         result = await service.introspect_token(session, client, form=form, verifier=verifier)
     except OAuth2Error as error:
         return oauth_error_response(error)

@@ -55,25 +55,17 @@ async def unexpired_revoked_ids(session: AsyncSession) -> list[str]:
     return list(rows)
 
 
-async def failures_in_window(session: AsyncSession, client_id: str, window_start: datetime) -> int:
-    count = await session.scalar(
-        select(AuthFailure.failures).where(
-            AuthFailure.client_id == client_id, AuthFailure.window_start == window_start
-        )
-    )
-    return count or 0
-
-
-async def record_failure(session: AsyncSession, client_id: str, window_start: datetime) -> int:
-    insert_row = insert(AuthFailure).values(client_id=client_id, window_start=window_start, failures=1)
+async def record_failure(session: AsyncSession, source: str, window_start: datetime) -> int:
+    """Count one failure for `source` in the window; returns the window's count so far."""
+    insert_row = insert(AuthFailure).values(source=source, window_start=window_start, failures=1)
     statement = insert_row.on_conflict_do_update(
-        index_elements=[AuthFailure.client_id, AuthFailure.window_start],
+        index_elements=[AuthFailure.source, AuthFailure.window_start],
         set_={"failures": AuthFailure.failures + 1},
     ).returning(AuthFailure.failures)
     return int((await session.execute(statement)).scalar_one())
 
 
-async def forget_failures_before(session: AsyncSession, client_id: str, window_start: datetime) -> None:
+async def forget_failures_before(session: AsyncSession, source: str, window_start: datetime) -> None:
     await session.execute(
-        delete(AuthFailure).where(AuthFailure.client_id == client_id, AuthFailure.window_start < window_start)
+        delete(AuthFailure).where(AuthFailure.source == source, AuthFailure.window_start < window_start)
     )

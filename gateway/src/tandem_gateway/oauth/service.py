@@ -91,28 +91,32 @@ def presented_credentials(authorization: str | None, form: Form) -> PresentedCre
 
 
 async def authenticate_client(
-    session: AsyncSession, settings: Settings, credentials: PresentedCredentials
+    session: AsyncSession, settings: Settings, credentials: PresentedCredentials, *, source: str
 ) -> OAuthClient:
-    """The enabled client whose secret matches; failures are counted and rate limited per client id."""
-    now = datetime.now(UTC)
-    window = window_start(now, settings.auth_failure_window_seconds)
+    """The enabled client whose secret matches, whoever failed before: the right secret is always
+    accepted. Failures are counted per source address, and a source past the limit in the window gets
+    429 with Retry-After, so wrong secrets sent for a client id (ids are public: they are in every
+    token) throttle the sender, never lock the client out. A secret is 256 random bits, so the limit
+    is there to slow down and flag a hammering source, not to keep the secret from being guessed."""
     client = await repository.get_client(session, credentials.client_id)
-    if client is not None:
-        failures = await repository.failures_in_window(session, client.client_id, window)
-        if failures >= settings.auth_failure_limit:
-            raise TooManyAttemptsError(retry_after(now, settings.auth_failure_window_seconds))
     stored = client.secret_hash if client is not None else _DUMMY_HASH
     matches = await asyncio.to_thread(verify_secret, credentials.secret, stored)
-    if client is None or not matches or not client.enabled:
-        if client is not None:
-            # The caller commits even though the request fails: the endpoint returns, it does not raise.
-            await repository.forget_failures_before(session, client.client_id, window)
-            await repository.record_failure(session, client.client_id, window)
-        log.info(
-            "gateway.oauth.client_auth_failed", client_id=credentials.client_id, method=credentials.method
-        )
-        raise invalid_client("Client authentication failed.")
-    return client
+    if client is not None and matches and client.enabled:
+        return client
+    now = datetime.now(UTC)
+    window = window_start(now, settings.auth_failure_window_seconds)
+    # The caller commits even though the request fails: the endpoint returns, it does not raise.
+    await repository.forget_failures_before(session, source, window)
+    failures = await repository.record_failure(session, source, window)
+    log.info(
+        "gateway.oauth.client_auth_failed",
+        client_id=credentials.client_id,
+        method=credentials.method,
+        source_failures=failures,
+    )
+    if failures > settings.auth_failure_limit:
+        raise TooManyAttemptsError(retry_after(now, settings.auth_failure_window_seconds))
+    raise invalid_client("Client authentication failed.")
 
 
 def _audience(form: Form) -> str:
@@ -241,7 +245,7 @@ async def _presented_token(form: Form, verifier: GatewayTokenVerifier) -> Princi
     if not token:
         raise InvalidRequestError(description="The parameter token is required.")
     try:
-        return await verifier.verify(token)
+        return await verifier.verify(token, audiences=AUDIENCES)
     except Unauthorized:
         return None
 

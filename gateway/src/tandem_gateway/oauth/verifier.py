@@ -7,7 +7,7 @@ import time
 from authlib.jose import JsonWebKey
 
 from tandem_gateway.oauth import repository
-from tandem_gateway.oauth.domain import AUDIENCES
+from tandem_gateway.oauth.domain import GATEWAY_AUDIENCES
 from tandem_gateway.oauth.keys import KeyStore
 from tandem_kit.auth import TokenVerifier
 
@@ -15,12 +15,15 @@ from tandem_kit.auth import TokenVerifier
 class GatewayTokenVerifier(TokenVerifier):
     """Reads the JWKS from the key store and the denylist from the database.
 
+    Its audiences are the gateway's own: every route the gateway serves itself refuses a token meant
+    for one service; forwarding asks for `tandem` or that service instead (`routing.fast.authorize`).
+
     A token revoked through this replica is refused at once (`revoke_locally`); other replicas see it
     after at most `refresh_seconds`, like the services.
     """
 
     def __init__(self, keystore: KeyStore, *, issuer: str, refresh_seconds: float) -> None:
-        super().__init__(issuer=issuer, audiences=AUDIENCES, refresh_seconds=refresh_seconds)
+        super().__init__(issuer=issuer, audiences=GATEWAY_AUDIENCES, refresh_seconds=refresh_seconds)
         self.keystore = keystore
         self._static = False
         self._version = -1

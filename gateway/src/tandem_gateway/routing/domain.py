@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _INGEST = re.compile(r"vendors/[^/]+/events(/.*|:.*)?")
@@ -42,11 +45,76 @@ FORWARDED_REQUEST_HEADERS = frozenset(
 )
 
 
-def required_scope(service: str, method: str, path: str) -> str:
-    """The scope the gateway demands before forwarding `method /api/v1/<service>/<path>`.
+# Generated from the services' own scope declarations (`make route-scopes`); tests/test_route_scopes.py
+# fails when it and the services disagree.
+ROUTE_SCOPES_FILE = Path(__file__).with_name("route_scopes.json")
+_PARAMETER = re.compile(r"\{[^}]+\}")
 
-    The service then enforces its own, more precise, scope per route.
-    """
+
+@dataclass(frozen=True)
+class RouteScopes:
+    """One service route: its path template and the scopes each method needs."""
+
+    template: str
+    prefix: str  # the literal text before the first parameter: a cheap test before the pattern
+    pattern: re.Pattern[str]
+    scopes: Mapping[str, frozenset[str]]
+
+
+def compile_route_scopes(
+    table: Mapping[str, Mapping[str, Mapping[str, Sequence[str]]]],
+) -> dict[str, tuple[RouteScopes, ...]]:
+    """Per service, its routes with the most literal text first, so `/sessions.ics` wins over
+    `/sessions` and `/events:batch` over `/events` (a parameter never matches a `/`)."""
+    compiled: dict[str, tuple[RouteScopes, ...]] = {}
+    for service, routes in table.items():
+        entries = [
+            RouteScopes(
+                template=template,
+                prefix=template.split("{", 1)[0],
+                pattern=re.compile("[^/]+".join(re.escape(text) for text in _PARAMETER.split(template))),
+                scopes={method: frozenset(scopes) for method, scopes in methods.items()},
+            )
+            for template, methods in routes.items()
+        ]
+        entries.sort(key=lambda e: (-len(_PARAMETER.sub("", e.template)), e.template))
+        compiled[service] = tuple(entries)
+    return compiled
+
+
+def load_route_scopes(path: Path = ROUTE_SCOPES_FILE) -> dict[str, tuple[RouteScopes, ...]]:
+    return compile_route_scopes(json.loads(path.read_text()))
+
+
+ROUTE_SCOPES = load_route_scopes()
+
+
+def route_scopes(
+    routes: Sequence[RouteScopes], method: str, full_path: str
+) -> tuple[str, frozenset[str]] | None:
+    """The template `method full_path` resolves to and its scopes; None for no such route and method."""
+    method = "GET" if method.upper() == "HEAD" else method.upper()
+    for route in routes:
+        if (
+            method in route.scopes
+            and full_path.startswith(route.prefix)
+            and route.pattern.fullmatch(full_path)
+        ):
+            return route.template, route.scopes[method]
+    return None
+
+
+def required_scopes(service: str, method: str, path: str) -> frozenset[str]:
+    """What the gateway demands before forwarding `method /api/v1/<service>/<path>`: exactly the scopes
+    the service's route declares (one source of truth), or the coarse rule for a route it does not have
+    (the service answers 404 or 405 then)."""
+    found = route_scopes(ROUTE_SCOPES.get(service, ()), method, f"/api/v1/{service}/{path.strip('/')}")
+    return found[1] if found is not None else frozenset({required_scope(service, method, path)})
+
+
+def required_scope(service: str, method: str, path: str) -> str:
+    """The coarse scope for a path no service route matches: reads need `<service>:read`, the rest
+    `<service>:write` (`admin` under admin/ and for analytics, `analytics:ingest` for vendor events)."""
     path = path.strip("/")
     if path == "admin" or path.startswith("admin/"):
         return "admin"
@@ -58,10 +126,9 @@ def required_scope(service: str, method: str, path: str) -> str:
     return "admin" if service == "analytics" else f"{service}:write"
 
 
-def audience_allows(aud: object, service: str) -> bool:
+def forwarding_audiences(service: str) -> frozenset[str]:
     """A token for `tandem` goes anywhere; a token for one service only to that service."""
-    auds = {aud} if isinstance(aud, str) else set(aud) if isinstance(aud, list) else set()
-    return bool(auds & {"tandem", service})
+    return frozenset({"tandem", service})
 
 
 def request_headers(

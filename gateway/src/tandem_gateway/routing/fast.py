@@ -10,11 +10,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tandem_gateway.routing.domain import audience_allows, required_scope
+from tandem_gateway.routing.domain import forwarding_audiences, required_scopes
 from tandem_gateway.routing.proxy import Upstreams, forward
 from tandem_gateway.settings import SERVICES
 from tandem_kit.auth import Authenticator, Principal, bearer_scheme
-from tandem_kit.errors import ProblemError, Unauthorized, response_for
+from tandem_kit.errors import ProblemError, response_for
 
 PROXIED = re.compile(rf"/api/v1/({'|'.join(SERVICES)})/(.+)")
 ROUTE = SimpleNamespace(path="/api/v1/{service}/{path:path}")  # the metrics label of the slow path
@@ -23,16 +23,12 @@ ROUTE = SimpleNamespace(path="/api/v1/{service}/{path:path}")  # the metrics lab
 async def authorize(
     request: Request, credentials: HTTPAuthorizationCredentials | None, service: str, path: str
 ) -> Principal:
-    """The coarse check before forwarding (see docs/gateway.md); the service checks precisely again."""
-    principal = await Authenticator(scopes={required_scope(service, request.method, path)})(
-        request, credentials
+    """The route's own scopes and audience before forwarding (see docs/gateway.md); the service checks
+    them again (the gateway is not the only lock)."""
+    authenticator = Authenticator(
+        scopes=required_scopes(service, request.method, path), audiences=forwarding_audiences(service)
     )
-    if not audience_allows(principal.claims.get("aud"), service):
-        raise Unauthorized(
-            f"The access token is not meant for the {service} service.",
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        )
-    return principal
+    return await authenticator(request, credentials)
 
 
 class FastForward:

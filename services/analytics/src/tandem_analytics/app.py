@@ -17,8 +17,8 @@ ROUTERS = [vendor_endpoints.router, telemetry_endpoints.router, kpi_endpoints.ro
 
 
 def consent_client(settings: Settings) -> ServiceClient:
-    """The production consent client: data-subject request receipts (write)."""
-    return service_client(settings, settings.consent_url, ["consent:write"])
+    """The production consent client: data-subject request receipts, nothing else."""
+    return service_client(settings, settings.consent_url, ["consent:receipt"])
 
 
 def create_app(

@@ -85,7 +85,7 @@ async def test_consent_unreachable_rolls_the_erasure_back(app: FastAPI, program:
     )
     closed_port = ServiceClient(
         "http://127.0.0.1:9",
-        StaticToken(lambda: keys.token("consent:write", sub="analytics", client_name="analytics")),
+        StaticToken(lambda: keys.token("consent:receipt", sub="analytics", client_name="analytics")),
         timeout=0.2,
     )
     consumer = EventConsumer(app.state.broker, sessionmaker_of(app), data_subject_requests(closed_port))

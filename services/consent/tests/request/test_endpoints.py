@@ -18,7 +18,9 @@ Outbox = Callable[..., Awaitable[list[dict[str, Any]]]]
 
 
 def machine(keys: TestKeys, client_id: str = "matching") -> dict[str, str]:
-    return keys.headers("consent:read", "consent:write", sub=client_id, client_name=client_id)
+    return keys.headers(
+        "consent:read", "consent:write", "consent:receipt", sub=client_id, client_name=client_id
+    )
 
 
 async def open_request(
@@ -175,7 +177,7 @@ async def test_receipt_only_from_the_services_own_client(client: httpx.AsyncClie
     body = {"service": "analytics", "outcome": "completed", "records": 3}
     url = f"{URL}/{opened['id']}/receipts"
     forged = await client.post(url, json=body, headers=machine(keys, "hris"))
-    unnamed = await client.post(url, json=body, headers=keys.headers("consent:write", sub="tc_123"))
+    unnamed = await client.post(url, json=body, headers=keys.headers("consent:receipt", sub="tc_123"))
     assert (forged.status_code, unnamed.status_code) == (403, 403)
     assert forged.json()["pointer"] == "#/service"
     assert "'analytics'" in forged.json()["detail"]
@@ -183,6 +185,26 @@ async def test_receipt_only_from_the_services_own_client(client: httpx.AsyncClie
     assert "analytics" in state["missing_services"]
     own = await client.post(url, json=body, headers=machine(keys, "analytics"))
     assert own.status_code == 201
+
+
+async def test_receipt_scope_is_needed_and_is_all_it_opens(
+    client: httpx.AsyncClient, keys: TestKeys, grant: Decide
+) -> None:
+    """A service's own client holds consent:receipt only: it cannot grant consent or open requests,
+    and consent:write (a front end's scope) cannot post a service's receipt."""
+    service = keys.headers("consent:receipt", sub="analytics", client_name="analytics")
+    person = uuid.uuid4()
+    opened = (await open_request(client, machine(keys, "hris"), person, "erasure")).json()
+    by_writer = await client.post(
+        f"{URL}/{opened['id']}/receipts",
+        json={"service": "analytics", "outcome": "completed", "records": 3},
+        headers=keys.headers("consent:write", sub="analytics", client_name="analytics"),
+    )
+    granted = await grant(person, headers=service)
+    another = await open_request(client, service, uuid.uuid4(), "erasure")
+    assert (by_writer.status_code, granted.status_code, another.status_code) == (403, 403, 403)
+    assert by_writer.json()["missing_scopes"] == ["consent:receipt"]
+    assert granted.json()["missing_scopes"] == ["consent:write"]
 
 
 async def test_access_export_gathers_every_service(

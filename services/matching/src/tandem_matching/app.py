@@ -30,8 +30,8 @@ ROUTERS: list[APIRouter] = [
 
 
 def consent_client(settings: Settings) -> ServiceClient:
-    """The production consent client: checks (read) and data-subject request receipts (write)."""
-    return service_client(settings, settings.consent_url, ["consent:read", "consent:write"])
+    """The production consent client: checks (read) and data-subject request receipts."""
+    return service_client(settings, settings.consent_url, ["consent:read", "consent:receipt"])
 
 
 def create_app(

@@ -197,13 +197,14 @@ async def test_end_missing_scope(client: httpx.AsyncClient, keys: TestKeys) -> N
         headers=keys.headers("matching:read"),
     )
     assert resp.status_code == 403
-    assert resp.json()["missing_scopes"] == ["matching:write"]
+    assert resp.json()["missing_scopes"] == ["matching:decide"]
 
 
 async def test_end_by_a_party_is_forbidden(world: Any) -> None:
     _, person, match = await _matched(world)
-    participant = world.person(person["person_id"], "matching:read", "matching:write")
-    coach = world.person(match["provider_person_id"], "matching:read", "matching:write", roles=("coach",))
+    # Even a token holding matching:decide (a role mapping gone wrong) does not let a party decide.
+    participant = world.person(person["person_id"], "matching:read", "matching:decide")
+    coach = world.person(match["provider_person_id"], "matching:read", "matching:decide", roles=("coach",))
     for headers in (participant, coach):
         resp = await _end(world, match["id"], {"reason": "withdrawn"}, **headers)
         assert resp.status_code == 403

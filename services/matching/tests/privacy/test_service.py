@@ -391,7 +391,9 @@ async def test_consent_unreachable_rolls_the_erasure_back(committed_world: Any) 
     closed = ServiceClient(
         "http://127.0.0.1:9",
         StaticToken(
-            lambda: world.keys.token("consent:read", "consent:write", sub="matching", client_name="matching")
+            lambda: world.keys.token(
+                "consent:read", "consent:receipt", sub="matching", client_name="matching"
+            )
         ),
         timeout=0.2,
     )

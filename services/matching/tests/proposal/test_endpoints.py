@@ -20,7 +20,7 @@ async def test_missing_scope(client: httpx.AsyncClient, keys: TestKeys) -> None:
         f"{API}/proposals", json={"intake_id": str(uuid.uuid4())}, headers=keys.headers("matching:read")
     )
     assert resp.status_code == 403
-    assert resp.json()["missing_scopes"] == ["matching:write"]
+    assert resp.json()["missing_scopes"] == ["matching:decide"]
 
 
 async def test_valid_ranks_and_explains(world: Any) -> None:
@@ -162,7 +162,7 @@ async def test_participant_cannot_request_proposal(world: Any) -> None:
     resp = await world.client.post(
         f"{API}/proposals",
         json={"intake_id": intake["id"]},
-        headers=world.person(intake["person_id"], "matching:read", "matching:write"),
+        headers=world.person(intake["person_id"], "matching:read", "matching:decide"),
     )
     assert resp.status_code == 403
     assert resp.json()["type"].endswith("program-manager-required")

@@ -26,7 +26,7 @@ async def test_missing_scope(client: httpx.AsyncClient, keys: TestKeys) -> None:
         f"{API}/proposals/{uuid.uuid4()}/approve", json={}, headers=keys.headers("matching:read")
     )
     assert resp.status_code == 403
-    assert resp.json()["missing_scopes"] == ["matching:write"]
+    assert resp.json()["missing_scopes"] == ["matching:decide"]
 
 
 async def test_unknown_proposal_not_found(world: Any) -> None:
@@ -40,9 +40,41 @@ async def test_participant_cannot_approve(world: Any) -> None:
     resp = await world.client.post(
         f"{API}/proposals/{proposal['id']}/approve",
         json={},
-        headers=world.person(person["person_id"], "matching:read", "matching:write"),
+        headers=world.person(person["person_id"], "matching:read", "matching:write", "matching:decide"),
     )
     assert resp.status_code == 403
+    assert resp.json()["type"].endswith("program-manager-required")
+
+
+async def test_integration_client_cannot_decide(world: Any) -> None:
+    """An HRIS or LMS client writes data (matching:write) but takes no program decision."""
+    program, _, proposal = await _pending(world)
+    integration = world.keys.headers("matching:read", "matching:write", sub="tc_hris")
+    decisions = [
+        ("post", f"{API}/proposals/{proposal['id']}/approve", {}),
+        ("post", f"{API}/proposals/{proposal['id']}/reject", {"reason": "no"}),
+        ("put", f"{API}/programs/{program['id']}/weights", {"technical_skills": 100}),
+        ("post", f"{API}/programs", {"name": "x"}),
+    ]
+    refused = [
+        (await world.client.request(method, url, json=body, headers=integration)).json()["missing_scopes"]
+        for method, url, body in decisions
+    ]
+    assert refused == [["matching:decide"]] * len(decisions)
+    intake = await world.client.post(
+        f"{API}/programs/{program['id']}/intakes",
+        json={
+            "person_id": str(uuid.uuid4()),
+            "triggers": ["performance_gap"],
+            "timezone": "UTC",
+            "working_hours": [{"weekday": 1, "start": "10:00", "end": "18:00"}],
+            "languages": ["en"],
+        },
+        headers=integration,
+    )
+    assert intake.status_code == 201
+    still = await world.client.get(f"{API}/proposals/{proposal['id']}", headers=integration)
+    assert still.json()["status"] == "pending"
 
 
 async def test_approve_creates_match_and_event(world: Any) -> None:

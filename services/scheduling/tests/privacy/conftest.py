@@ -231,9 +231,7 @@ class World:
         return ServiceClient(
             base_url,
             StaticToken(
-                lambda: self.keys.token(
-                    "consent:read", "consent:write", sub="scheduling", client_name="scheduling"
-                )
+                lambda: self.keys.token("consent:receipt", sub="scheduling", client_name="scheduling")
             ),
             transport=transport,
             **options,

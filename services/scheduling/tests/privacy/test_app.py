@@ -14,7 +14,7 @@ async def test_consent_client_is_schedulings_own_with_write_scope(monkeypatch: p
         assert client.tokens.token_url == "http://127.0.0.1:8000/oauth/token"
         assert (client.tokens._client.client_id, client.tokens._client.scope) == (
             "scheduling",
-            "consent:write",
+            "consent:receipt",
         )
     finally:
         await client.aclose()

@@ -3,7 +3,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
-from tandem_consent.auth import ConsentRead, ConsentWrite
+from tandem_consent.auth import ConsentRead, ConsentReceipt, ConsentWrite
 from tandem_consent.request import service
 from tandem_consent.request.domain import Status
 from tandem_consent.request.schemas import (
@@ -79,7 +79,7 @@ async def get_data_subject_request(
     responses={status.HTTP_200_OK: {"description": "The identical receipt was already on record."}},
 )
 async def submit_data_subject_receipt(
-    request_id: UUID, data: ReceiptCreate, response: Response, principal: ConsentWrite, session: SessionDep
+    request_id: UUID, data: ReceiptCreate, response: Response, principal: ConsentReceipt, session: SessionDep
 ) -> DataSubjectRequest:
     """A service reports what it erased or exported for the request (client-credentials tokens only)."""
     request, recorded = await service.submit_receipt(session, principal, request_id, data)

@@ -134,7 +134,7 @@ async def submit_receipt(
     if principal.person_id is not None:
         raise ReceiptFromPerson("Receipts are sent by services with a client-credentials token.")
     if principal.client_name != data.service:
-        # Any client may hold consent:write; only the service's own client speaks for it.
+        # Every service's client holds consent:receipt; only the service's own client speaks for it.
         raise ReceiptFromOtherClient(
             f"Only the {data.service!r} client may send its receipt (this token is for "
             f"{principal.client_name or 'an unnamed client'!r}).",

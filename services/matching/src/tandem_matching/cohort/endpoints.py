@@ -3,7 +3,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from tandem_kit.db import SessionDep
-from tandem_matching.auth import MatchingWrite
+from tandem_matching.auth import MatchingDecide
 from tandem_matching.cohort import service
 from tandem_matching.cohort.schemas import AssignmentRequest, AssignmentRun
 from tandem_matching.consent.dependencies import ConsentGateDep
@@ -15,7 +15,7 @@ router = APIRouter(tags=["cohorts"])
 async def run_assignment(
     cohort_id: UUID,
     data: AssignmentRequest,
-    principal: MatchingWrite,
+    principal: MatchingDecide,
     session: SessionDep,
     gate: ConsentGateDep,
     dry_run: bool = Query(default=True, description="True: report only; false: create pending proposals."),

@@ -4,7 +4,7 @@ from fastapi import APIRouter, status
 
 from tandem_kit.db import SessionDep
 from tandem_kit.pagination import Page, PageQuery, page_of
-from tandem_matching.auth import MatchingRead, MatchingWrite
+from tandem_matching.auth import MatchingDecide, MatchingRead, MatchingWrite
 from tandem_matching.intake import service
 from tandem_matching.intake.schemas import Intake, IntakeCreate, TrackOverride
 
@@ -36,7 +36,7 @@ async def get_intake(intake_id: UUID, principal: MatchingRead, session: SessionD
 
 @router.post("/intakes/{intake_id}/track-override", response_model=Intake)
 async def override_track(
-    intake_id: UUID, data: TrackOverride, principal: MatchingWrite, session: SessionDep
+    intake_id: UUID, data: TrackOverride, principal: MatchingDecide, session: SessionDep
 ) -> Intake:
     """Override the decided track with a reason (program managers; audited)."""
     return service.to_read(await service.override_track(session, principal, intake_id, data))

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, NotFound, Unprocessable
 from tandem_kit.pagination import PageParams
-from tandem_matching.auth import actor, require_manager
+from tandem_matching.auth import actor, require_manager, require_program_staff
 from tandem_matching.intake.domain import PLANS, Track, decide_track, is_high_political_risk
 from tandem_matching.intake.repository import find, get, list_for_program
 from tandem_matching.intake.schemas import Intake as IntakeRead
@@ -49,7 +49,7 @@ async def submit_intake(
 ) -> Intake:
     """A manager submits anyone's intake; a participant may submit their own."""
     if principal.person_id != str(data.person_id):
-        require_manager(principal)
+        require_program_staff(principal)
     await program_service.get_program(session, program_id)
     if data.cohort_id is not None:
         cohort = await program_service.get_cohort(session, data.cohort_id)

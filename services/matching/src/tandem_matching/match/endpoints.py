@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from tandem_kit.db import SessionDep
 from tandem_kit.pagination import Page, PageQuery, page_of
-from tandem_matching.auth import MatchingRead, MatchingWrite
+from tandem_matching.auth import MatchingDecide, MatchingRead
 from tandem_matching.consent.dependencies import ConsentGateDep
 from tandem_matching.match import service
 from tandem_matching.match.schemas import Match, MatchEnd, Reassign, Reassignment, ReassignmentRate
@@ -28,7 +28,7 @@ async def list_matches(
 
 
 @router.post("/matches/{match_id}/end", response_model=Match)
-async def end_match(match_id: UUID, data: MatchEnd, principal: MatchingWrite, session: SessionDep) -> Match:
+async def end_match(match_id: UUID, data: MatchEnd, principal: MatchingDecide, session: SessionDep) -> Match:
     """End an active match with a reason, freeing the provider's place (emits MatchEnded)."""
     match = await service.end(session, principal, match_id, reason=data.reason, note=data.note)
     return Match.model_validate(match)
@@ -36,7 +36,7 @@ async def end_match(match_id: UUID, data: MatchEnd, principal: MatchingWrite, se
 
 @router.post("/matches/{match_id}/reassign", response_model=Reassignment)
 async def reassign_match(
-    match_id: UUID, data: Reassign, principal: MatchingWrite, session: SessionDep, gate: ConsentGateDep
+    match_id: UUID, data: Reassign, principal: MatchingDecide, session: SessionDep, gate: ConsentGateDep
 ) -> Reassignment:
     """End a match with a reason and match a new provider (emits MatchEnded, MatchReassigned, MatchApproved)."""
     old, new = await service.reassign(

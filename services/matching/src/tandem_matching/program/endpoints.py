@@ -4,7 +4,7 @@ from fastapi import APIRouter, status
 
 from tandem_kit.db import SessionDep
 from tandem_kit.pagination import Page, PageQuery, page_of
-from tandem_matching.auth import MatchingRead, MatchingWrite
+from tandem_matching.auth import MatchingDecide, MatchingRead
 from tandem_matching.program import service
 from tandem_matching.program.schemas import (
     CapacityReport,
@@ -30,7 +30,7 @@ async def _with_weights(session: SessionDep, program_id: UUID) -> ProgramWithWei
 
 @router.post("/programs", response_model=ProgramWithWeights, status_code=status.HTTP_201_CREATED)
 async def create_program(
-    data: ProgramCreate, principal: MatchingWrite, session: SessionDep
+    data: ProgramCreate, principal: MatchingDecide, session: SessionDep
 ) -> ProgramWithWeights:
     """Create a program with its tracks, dates, capacity rules and first weight set."""
     program = await service.create_program(session, principal, data)
@@ -66,7 +66,7 @@ async def list_weight_versions(
 
 @router.put("/programs/{program_id}/weights", response_model=WeightSet)
 async def update_weights(
-    program_id: UUID, data: WeightsUpdate, principal: MatchingWrite, session: SessionDep
+    program_id: UUID, data: WeightsUpdate, principal: MatchingDecide, session: SessionDep
 ) -> WeightSet:
     """Replace the program's weights: creates a new version, earlier proposals keep theirs."""
     return WeightSet.model_validate(await service.update_weights(session, principal, program_id, data))
@@ -80,7 +80,7 @@ async def get_capacity(program_id: UUID, principal: MatchingRead, session: Sessi
 
 @router.post("/programs/{program_id}/cohorts", response_model=Cohort, status_code=status.HTTP_201_CREATED)
 async def create_cohort(
-    program_id: UUID, data: CohortCreate, principal: MatchingWrite, session: SessionDep
+    program_id: UUID, data: CohortCreate, principal: MatchingDecide, session: SessionDep
 ) -> Cohort:
     """Create a cohort in a program."""
     return Cohort.model_validate(await service.create_cohort(session, principal, program_id, data))

@@ -5,7 +5,7 @@ from fastapi import APIRouter, status
 
 from tandem_kit.db import SessionDep
 from tandem_kit.pagination import Page, PageQuery
-from tandem_matching.auth import MatchingRead, MatchingWrite
+from tandem_matching.auth import MatchingDecide, MatchingRead
 from tandem_matching.consent.dependencies import ConsentGateDep
 from tandem_matching.proposal import service
 from tandem_matching.proposal.schemas import DryRun, DryRunRequest, Proposal, ProposalCreate
@@ -15,7 +15,7 @@ router = APIRouter(tags=["proposals"])
 
 @router.post("/proposals", response_model=Proposal, status_code=status.HTTP_201_CREATED)
 async def create_proposal(
-    data: ProposalCreate, principal: MatchingWrite, session: SessionDep, gate: ConsentGateDep
+    data: ProposalCreate, principal: MatchingDecide, session: SessionDep, gate: ConsentGateDep
 ) -> Proposal:
     """Rank candidates for a participant (409 consent-required without `matching` consent)."""
     proposal = await service.create_proposal(session, principal, gate, data)
@@ -42,7 +42,11 @@ async def list_proposals(
 
 @router.post("/programs/{program_id}/weights/dry-run", response_model=DryRun)
 async def dry_run_weights(
-    program_id: UUID, data: DryRunRequest, principal: MatchingWrite, session: SessionDep, gate: ConsentGateDep
+    program_id: UUID,
+    data: DryRunRequest,
+    principal: MatchingDecide,
+    session: SessionDep,
+    gate: ConsentGateDep,
 ) -> DryRun:
     """Score a participant with proposed weights next to the current ones, saving nothing."""
     return await service.dry_run(session, principal, gate, program_id, data)

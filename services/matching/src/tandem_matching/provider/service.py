@@ -10,7 +10,7 @@ from tandem_kit.errors import Conflict, NotFound, Unprocessable
 from tandem_kit.events import emit
 from tandem_kit.pagination import PageParams
 from tandem_matching import profiles
-from tandem_matching.auth import require_manager
+from tandem_matching.auth import require_program_staff
 from tandem_matching.events import ProviderRegistered
 from tandem_matching.models import Program, Provider
 from tandem_matching.program import service as program_service
@@ -62,7 +62,7 @@ def to_read(provider: Provider) -> ProviderRead:
 async def register_provider(
     session: AsyncSession, principal: Principal, program_id: UUID, data: ProviderCreate
 ) -> Provider:
-    require_manager(principal)
+    require_program_staff(principal)
     program = await program_service.get_program(session, program_id)
     capacity = data.capacity or capacity_limit(program, data.kind)
     _check_capacity(program, data.kind, capacity)
@@ -105,7 +105,7 @@ async def list_providers(
 async def update_provider(
     session: AsyncSession, principal: Principal, provider_id: UUID, data: ProviderUpdate
 ) -> Provider:
-    require_manager(principal)
+    require_program_staff(principal)
     await get_provider(session, principal, provider_id)
     provider = await repository.lock(session, provider_id)
     assert provider is not None

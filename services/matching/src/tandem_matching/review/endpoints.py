@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from tandem_kit.db import SessionDep
 from tandem_kit.pagination import Page, PageQuery, page_of
-from tandem_matching.auth import MatchingRead, MatchingWrite
+from tandem_matching.auth import MatchingDecide, MatchingRead
 from tandem_matching.consent.dependencies import ConsentGateDep
 from tandem_matching.match.schemas import Match
 from tandem_matching.proposal import service as proposal_service
@@ -17,7 +17,7 @@ router = APIRouter(tags=["review"])
 
 @router.post("/proposals/{proposal_id}/approve", response_model=Match)
 async def approve_proposal(
-    proposal_id: UUID, data: Approve, principal: MatchingWrite, session: SessionDep, gate: ConsentGateDep
+    proposal_id: UUID, data: Approve, principal: MatchingDecide, session: SessionDep, gate: ConsentGateDep
 ) -> Match:
     """Approve a candidate (the best-ranked when none is named): creates the match, emits MatchApproved."""
     match = await service.approve(
@@ -28,7 +28,7 @@ async def approve_proposal(
 
 @router.post("/proposals/{proposal_id}/reject", response_model=Proposal)
 async def reject_proposal(
-    proposal_id: UUID, data: Reject, principal: MatchingWrite, session: SessionDep
+    proposal_id: UUID, data: Reject, principal: MatchingDecide, session: SessionDep
 ) -> Proposal:
     """Reject a proposal with a reason (emits MatchRejected)."""
     proposal = await service.reject(
@@ -39,7 +39,7 @@ async def reject_proposal(
 
 @router.post("/proposals/{proposal_id}/override", response_model=Match)
 async def override_proposal(
-    proposal_id: UUID, data: Override, principal: MatchingWrite, session: SessionDep, gate: ConsentGateDep
+    proposal_id: UUID, data: Override, principal: MatchingDecide, session: SessionDep, gate: ConsentGateDep
 ) -> Match:
     """Match a provider of the manager's choosing, with a required reason (audited)."""
     match = await service.override(

@@ -11,7 +11,7 @@ from tandem_kit.errors import Conflict, NotFound, Unprocessable
 from tandem_kit.events import emit
 from tandem_kit.pagination import PageParams
 from tandem_matching import models
-from tandem_matching.auth import actor, require_manager
+from tandem_matching.auth import actor, require_manager, require_program_staff
 from tandem_matching.consent.gate import ConsentGate
 from tandem_matching.events import MatchRejected
 from tandem_matching.intake import repository as intake_repository
@@ -234,6 +234,6 @@ async def override(
 async def list_decisions(
     session: AsyncSession, principal: Principal, program_id: UUID, page: PageParams
 ) -> tuple[Sequence[models.Decision], int]:
-    require_manager(principal)
+    require_program_staff(principal)
     await program_service.get_program(session, program_id)
     return await repository.list_for_program(session, program_id, page)
