@@ -16,6 +16,10 @@ from tandem_gateway.routing.domain import audience_allows, request_headers, requ
         ("analytics", "GET", "kpis", "analytics:read"),
         ("analytics", "POST", "vendors", "admin"),
         ("scheduling", "GET", "admin/sla-policies", "admin"),
+        # Parked events: listed and replayed by operations in every service.
+        ("matching", "GET", "admin/dead-letters", "admin"),
+        ("analytics", "POST", "admin/dead-letters/0b7c/replay", "admin"),
+        ("scheduling", "DELETE", "admin/dead-letters/0b7c", "admin"),
     ],
 )
 def test_required_scope(service: str, method: str, path: str, scope: str) -> None:
