@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,12 +21,12 @@ from tandem_kit.events import (
     EventConsumer,
     EventEnvelope,
     OutboxRelay,
+    RetryPolicy,
     Subscription,
     emit,
     ensure_stream,
     outbox_messages,
     processed_events,
-    redelivery_delay,
 )
 from tandem_kit.tasks import cancel_and_wait
 from tandem_kit.testing import Infra, eventually
@@ -154,12 +156,6 @@ async def test_broker_outage_loses_nothing_and_duplicates_nothing(database: Data
         nats.stop()
 
 
-def test_redelivery_backs_off_to_a_minute() -> None:
-    assert [redelivery_delay(n) for n in (None, 1, 2, 3, 6, 7, 20)] == [1, 1, 2, 4, 32, 60, 60]
-    # The 20 deliveries a subscription allows span about a quarter of an hour.
-    assert 14 * 60 < sum(redelivery_delay(n) for n in range(1, Subscription.max_deliver)) < 20 * 60
-
-
 async def test_a_failed_event_comes_again_and_is_applied_once(database: Database, infra: Infra) -> None:
     broker = Broker(infra.nats.url, name="kit-test-retry")
     broker.start()
@@ -235,3 +231,22 @@ async def test_the_stream_keeps_events_for_the_retention(infra: Infra) -> None:
         assert (await js.stream_info("TANDEM")).config.max_age == 7 * 86400
     finally:
         await broker.close()
+
+
+def test_redelivery_backs_off_to_a_minute_and_parks_after_a_quarter_hour() -> None:
+    policy = RetryPolicy()
+    assert [policy.delay(n) for n in (None, 1, 2, 3, 6, 7, 20)] == [1, 1, 2, 4, 32, 60, 60]
+    # The deliveries before an event is parked span about a quarter of an hour.
+    assert 14 * 60 < sum(policy.delay(n) for n in range(1, policy.park_after)) < 20 * 60
+
+
+@given(
+    deliveries=st.integers(min_value=1, max_value=10**9),
+    first=st.floats(min_value=0.001, max_value=10),
+    cap=st.floats(min_value=0.01, max_value=3600),
+)
+def test_redelivery_delay_grows_and_never_passes_its_cap(deliveries: int, first: float, cap: float) -> None:
+    # JetStream never gives up on an event, so the delivery count has no upper bound.
+    policy = RetryPolicy(first_delay=first, max_delay=cap)
+    assert 0 < policy.delay(deliveries) <= cap
+    assert policy.delay(deliveries) <= policy.delay(deliveries + 1)

@@ -24,6 +24,10 @@ from tandem_gateway.routing.domain import (
         ("analytics", "GET", "kpis", "analytics:read"),
         ("analytics", "POST", "vendors", "admin"),
         ("scheduling", "GET", "admin/sla-policies", "admin"),
+        # Parked events: listed and replayed by operations in every service.
+        ("matching", "GET", "admin/dead-letters", "admin"),
+        ("analytics", "POST", "admin/dead-letters/0b7c/replay", "admin"),
+        ("scheduling", "DELETE", "admin/dead-letters/0b7c", "admin"),
     ],
 )
 def test_required_scope(service: str, method: str, path: str, scope: str) -> None:

@@ -17,13 +17,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types import Info
 
+from tandem_kit import deadletters
 from tandem_kit.auth import Authenticator, Principal, TokenVerifier
 from tandem_kit.db import Database, SessionDep
 from tandem_kit.errors import Forbidden, install_problem_handlers
-from tandem_kit.events import Broker, EventConsumer, OutboxRelay, Subscription
+from tandem_kit.events import Broker, EventConsumer, OutboxRelay, RetryPolicy, Subscription
 from tandem_kit.logs import configure_logging
 from tandem_kit.settings import KitSettings
-from tandem_kit.tasks import cancel_and_wait
+from tandem_kit.tasks import cancel_and_wait, repeat
 
 log = structlog.get_logger("tandem.app")
 
@@ -133,11 +134,27 @@ def create_app(
         app.state.relay = OutboxRelay(
             database.engine, broker, poll_seconds=settings.outbox_poll_seconds, retention_seconds=retention
         )
-        app.state.consumers = [EventConsumer(broker, app.state.sessionmaker, sub) for sub in subscriptions]
+        policy = RetryPolicy(
+            park_after=settings.event_park_after_deliveries,
+            first_delay=settings.event_retry_first_seconds,
+            max_delay=settings.event_retry_max_seconds,
+            replay_every=settings.dead_letter_replay_seconds,
+        )
+        app.state.consumers = [
+            EventConsumer(broker, app.state.sessionmaker, sub, policy=policy) for sub in subscriptions
+        ]
+        app.state.dead_letters = deadletters.Replayer(app.state.sessionmaker, app.state.consumers)
         tasks: list[asyncio.Task[None]] = []
         if run_relay:
             tasks.append(asyncio.create_task(app.state.relay.run(), name=f"{name}-outbox-relay"))
         tasks += [asyncio.create_task(c.run(), name=f"{name}-{c.sub.name}") for c in app.state.consumers]
+        if subscriptions:
+            replays = repeat(
+                app.state.dead_letters.run_once,
+                policy.replay_every,
+                failure_event="events.dead_letter.round_failed",
+            )
+            tasks.append(asyncio.create_task(replays, name=f"{name}-dead-letter-replay"))
         for hook in on_startup:
             await hook(app)
         log.info("app.started", service=name)
@@ -177,6 +194,10 @@ def create_app(
     app.include_router(health_router(registry))
     for router in routers:
         app.include_router(router, prefix=f"/api/v1/{name}")
+    if subscriptions:
+        # Parked events: listed and replayed by operations, counted on /metrics.
+        app.include_router(deadletters.router, prefix=f"/api/v1/{name}")
+        registry.register(deadletters.DeadLetterCollector(app.state))
     if graphql_schema is not None:
         app.include_router(graphql_router(graphql_schema, scope=f"{name}:read"), prefix="/graphql")
     return app

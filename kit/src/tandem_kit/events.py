@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import nats
 import structlog
@@ -18,7 +18,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
 from nats.js.errors import NotFoundError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -28,6 +28,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    UniqueConstraint,
     Uuid,
     delete,
     func,
@@ -70,6 +71,26 @@ processed_events = Table(
     Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("attempts", Integer, nullable=False, server_default=text("1")),
     PrimaryKeyConstraint("event_id", "consumer"),
+)
+# Events a consumer could not apply: invalid ones at once, failing ones after their delivery budget.
+# Parked in the consumer's own database so JetStream's retention cannot drop them (see deadletters.py).
+dead_letters = Table(
+    "dead_letters",
+    kit_metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("consumer", String(120), nullable=False),
+    Column("event_id", Uuid, nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("event_type", String(120), nullable=False),
+    Column("payload", JSONB, nullable=False),
+    Column("reason", String(20), nullable=False),
+    Column("error_type", String(200), nullable=False),
+    Column("error_summary", String(1000), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("first_failed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_failed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True, index=True),
+    UniqueConstraint("consumer", "event_id"),
 )
 
 
@@ -341,6 +362,40 @@ class OutboxRelay:
 
 
 Handler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
+PayloadT = TypeVar("PayloadT", bound=BaseModel)
+TypedHandler = Callable[[AsyncSession, EventEnvelope, PayloadT], Awaitable[None]]
+
+# Why an event is parked: it cannot be applied as it is (parked at once, replayed by hand once the
+# code or the data is fixed), or it failed its whole delivery budget (replayed automatically).
+INVALID = "invalid"
+EXHAUSTED = "exhausted"
+
+
+class InvalidEvent(Exception):
+    """The event cannot be applied as it is: redelivery cannot help, so it is parked at once.
+
+    The message is a summary without personal data: field paths and rule names, never values.
+    """
+
+
+def error_summary(exc: ValidationError) -> str:
+    """Where and why a payload failed its model, without the values (they may be personal data)."""
+    parts = [f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['type']}" for e in exc.errors()]
+    return "; ".join(parts)[:900]
+
+
+def typed(payload: type[PayloadT], handler: TypedHandler[PayloadT]) -> Handler:
+    """A handler given `envelope.data` validated against `payload` by the kit; a payload that does
+    not fit is an `InvalidEvent` (parked), never a retry."""
+
+    async def handle(session: AsyncSession, envelope: EventEnvelope) -> None:
+        try:
+            data = payload.model_validate(envelope.data)
+        except ValidationError as exc:
+            raise InvalidEvent(f"{payload.__name__}: {error_summary(exc)}") from exc
+        await handler(session, envelope, data)
+
+    return handle
 
 
 @dataclass(frozen=True)
@@ -350,25 +405,136 @@ class Subscription:
     name: str
     subjects: Sequence[str]
     handler: Handler
-    max_deliver: ClassVar[int] = 20
 
 
-def redelivery_delay(deliveries: int | None) -> float:
-    """Seconds before a failed event is offered again: 1, 2, 4 ... capped at a minute, so the
-    `max_deliver` attempts span about a quarter of an hour of a dependency being down."""
-    return float(min(2 ** max((deliveries or 1) - 1, 0), 60))
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a consumer retries an event whose handler fails.
+
+    Deliveries back off `first_delay`, twice that ... up to `max_delay`; after `park_after` deliveries
+    (a quarter of an hour by default) the event is parked in `dead_letters`, from where it is replayed
+    every `replay_every` seconds until it applies. JetStream itself never gives up on an event: while
+    the park is impossible (the database is what is down) the event stays unacknowledged and comes
+    again every `max_delay`.
+    """
+
+    park_after: int = 20
+    first_delay: float = 1.0
+    max_delay: float = 60.0
+    replay_every: float = 60.0
+
+    def delay(self, deliveries: int | None) -> float:
+        """Seconds before a failed event is offered again after its `deliveries`-th delivery."""
+        exponent = min(max((deliveries or 1) - 1, 0), 32)
+        return float(min(self.first_delay * 2**exponent, self.max_delay))
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why an event is parked, told without personal data: exception types, field paths, rule names."""
+
+    reason: str
+    error_type: str
+    summary: str
+
+    @classmethod
+    def of(cls, exc: BaseException, *, reason: str) -> Failure:
+        if isinstance(exc, InvalidEvent):
+            summary = str(exc)
+        else:
+            # Exception messages may quote data (a constraint's key, a response body): only types.
+            causes: list[str] = []
+            cause = exc.__cause__ or exc.__context__
+            while cause is not None and len(causes) < 5:
+                causes.append(type(cause).__name__)
+                cause = cause.__cause__ or cause.__context__
+            summary = type(exc).__name__ + "".join(f" <- {c}" for c in causes)
+        return cls(reason=reason, error_type=type(exc).__name__, summary=summary[:1000])
+
+
+def letter_values(
+    consumer: str, subject: str, data: bytes, envelope: EventEnvelope | None, msg_id: str | None
+) -> dict[str, Any]:
+    """The identifying columns of a dead letter; an envelope that did not parse is kept as received."""
+    if envelope is not None:
+        return {
+            "consumer": consumer,
+            "event_id": envelope.id,
+            "subject": subject,
+            "event_type": envelope.type[:120],
+            "payload": envelope.model_dump(mode="json"),
+        }
+    try:
+        raw: Any = json.loads(data)
+    except ValueError:
+        raw = None
+    if not isinstance(raw, dict):
+        raw = {"raw": data.decode("utf-8", errors="replace")}
+    try:
+        event_id = uuid.UUID(str(raw.get("id") or msg_id))
+    except ValueError:
+        event_id = uuid.uuid5(uuid.NAMESPACE_OID, f"{subject}:{data.hex()}")
+    kind = raw.get("type")
+    return {
+        "consumer": consumer,
+        "event_id": event_id,
+        "subject": subject,
+        "event_type": kind[:120] if isinstance(kind, str) else "unknown",
+        "payload": raw,
+    }
+
+
+async def park(
+    session: AsyncSession, values: dict[str, Any], failure: Failure, *, attempts: int, policy: RetryPolicy
+) -> None:
+    """Record (or refresh) a dead letter in the caller's transaction."""
+    next_attempt = None if failure.reason == INVALID else func.now() + timedelta(seconds=policy.replay_every)
+    statement = pg_insert(dead_letters).values(
+        id=uuid.uuid4(),
+        **values,
+        reason=failure.reason,
+        error_type=failure.error_type,
+        error_summary=failure.summary,
+        attempts=attempts,
+        next_attempt_at=next_attempt,
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[dead_letters.c.consumer, dead_letters.c.event_id],
+            set_={
+                "reason": statement.excluded.reason,
+                "error_type": statement.excluded.error_type,
+                "error_summary": statement.excluded.error_summary,
+                "attempts": func.greatest(dead_letters.c.attempts + 1, statement.excluded.attempts),
+                "last_failed_at": func.now(),
+                "next_attempt_at": statement.excluded.next_attempt_at,
+            },
+        )
+    )
 
 
 class EventConsumer:
-    """Pulls from JetStream and applies each event once per consumer (processed_events table)."""
+    """Pulls from JetStream and applies each event once per consumer (processed_events table).
+
+    An event that cannot be applied is never dropped: it is retried, then parked in the consumer's
+    own `dead_letters` table (see `RetryPolicy`), and acknowledged only once it is applied or parked.
+    """
 
     def __init__(
-        self, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], sub: Subscription
+        self,
+        broker: Broker,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sub: Subscription,
+        *,
+        policy: RetryPolicy | None = None,
     ) -> None:
         self.broker = broker
         self.sessionmaker = sessionmaker
         self.sub = sub
+        self.policy = policy or RetryPolicy()
         self.applied = 0
+        self.parked: dict[str, int] = {INVALID: 0, EXHAUSTED: 0}
+        self.park_failures = 0
         self._stopping = False
 
     def stop(self) -> None:
@@ -378,27 +544,37 @@ class EventConsumer:
     async def apply(self, envelope: EventEnvelope) -> bool:
         """Apply in one transaction with the dedup marker; False when it was already applied."""
         async with self.sessionmaker() as session, session.begin():
-            marker = await session.execute(
-                pg_insert(processed_events)
-                .values(event_id=envelope.id, consumer=self.sub.name)
-                .on_conflict_do_nothing()
-                .returning(processed_events.c.event_id)
-            )
-            if marker.first() is None:
-                return False
-            await self.sub.handler(session, envelope)
-        self.applied += 1
+            applied = await self.apply_in(session, envelope)
+        if applied:
+            self.applied += 1
+        return applied
+
+    async def apply_in(self, session: AsyncSession, envelope: EventEnvelope) -> bool:
+        """Apply inside the caller's transaction (a live delivery or a replay); False when already applied."""
+        marker = await session.execute(
+            pg_insert(processed_events)
+            .values(event_id=envelope.id, consumer=self.sub.name)
+            .on_conflict_do_nothing()
+            .returning(processed_events.c.event_id)
+        )
+        if marker.first() is None:
+            return False
+        await self.sub.handler(session, envelope)
         return True
 
     async def _handle(self, msg: Msg) -> None:
+        deliveries = msg.metadata.num_delivered or 1
         try:
             envelope = EventEnvelope.model_validate_json(msg.data)
-        except ValueError:
-            log.error("events.malformed", consumer=self.sub.name, subject=msg.subject)
-            await msg.term()
+        except ValidationError as exc:
+            invalid = InvalidEvent(f"EventEnvelope: {error_summary(exc)}")
+            await self._park(msg, None, Failure.of(invalid, reason=INVALID))
             return
         try:
             await self.apply(envelope)
+        except InvalidEvent as exc:
+            await self._park(msg, envelope, Failure.of(exc, reason=INVALID))
+            return
         except Exception as exc:
             log.warning(
                 "events.handler_failed",
@@ -406,9 +582,44 @@ class EventConsumer:
                 event_type=envelope.type,
                 event_id=str(envelope.id),
                 error_type=type(exc).__name__,
+                deliveries=deliveries,
             )
-            await msg.nak(delay=redelivery_delay(msg.metadata.num_delivered))
+            if deliveries < self.policy.park_after:
+                await msg.nak(delay=self.policy.delay(deliveries))
+            else:
+                await self._park(msg, envelope, Failure.of(exc, reason=EXHAUSTED))
             return
+        await msg.ack()
+
+    async def _park(self, msg: Msg, envelope: EventEnvelope | None, failure: Failure) -> None:
+        headers = msg.headers or {}
+        values = letter_values(self.sub.name, msg.subject, msg.data, envelope, headers.get("Nats-Msg-Id"))
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                await park(
+                    session, values, failure, attempts=msg.metadata.num_delivered or 1, policy=self.policy
+                )
+        except Exception as exc:
+            # The park needs the database that may be what is down: leave the event to JetStream,
+            # which has no delivery limit, and try again (the handler first) after the longest back-off.
+            self.park_failures += 1
+            log.error(
+                "events.park_failed",
+                consumer=self.sub.name,
+                event_id=str(values["event_id"]),
+                error_type=type(exc).__name__,
+            )
+            await msg.nak(delay=self.policy.max_delay)
+            return
+        self.parked[failure.reason] += 1
+        log.error(
+            "events.parked",
+            consumer=self.sub.name,
+            event_type=values["event_type"],
+            event_id=str(values["event_id"]),
+            reason=failure.reason,
+            error_type=failure.error_type,
+        )
         await msg.ack()
 
     async def run(self) -> None:
@@ -420,7 +631,7 @@ class EventConsumer:
                     filter_subjects=list(self.sub.subjects),
                     ack_policy=AckPolicy.EXPLICIT,
                     deliver_policy=DeliverPolicy.ALL,
-                    max_deliver=Subscription.max_deliver,
+                    max_deliver=-1,  # never dropped by JetStream: see RetryPolicy
                     ack_wait=30,
                 )
                 with contextlib.suppress(Exception):

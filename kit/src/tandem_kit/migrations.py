@@ -12,7 +12,7 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
-from tandem_kit.events import outbox_messages, processed_events
+from tandem_kit.events import dead_letters, outbox_messages, processed_events
 
 
 def create_kit_tables() -> None:
@@ -26,6 +26,15 @@ def drop_kit_tables() -> None:
     bind = op.get_bind()
     for table in (processed_events, outbox_messages):
         table.drop(bind)
+
+
+def create_dead_letter_tables() -> None:
+    """Create the table where consumers park events they could not apply (see tandem_kit.deadletters)."""
+    dead_letters.create(op.get_bind())
+
+
+def drop_dead_letter_tables() -> None:
+    dead_letters.drop(op.get_bind())
 
 
 def run_env(target_metadata: MetaData) -> None:

@@ -18,13 +18,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import structlog
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_kit.events import EventEnvelope, Subscription
+from tandem_kit.events import EventEnvelope, Subscription, typed
 from tandem_kit.oauth_client import ServiceClient
 
 log = structlog.get_logger("tandem.privacy")
@@ -46,6 +47,27 @@ class Answer:
 
 
 PersonDataStep = Callable[[AsyncSession, UUID], Awaitable[Answer]]
+
+
+class RequestOpened(BaseModel):
+    """The part of `DataSubjectRequestOpened` a service needs (docs/contracts.md)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    request_id: UUID
+    person_id: UUID
+    kind: Literal["access", "erasure"]
+    services: list[str]
+
+
+class PurgeRequested(BaseModel):
+    """`RetentionPurgeRequested`: purge `category` for `service`, as of `cutoff`."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    run_id: UUID | None = None
+    category: str
+    service: str
+    action: str
+    cutoff: datetime
 
 
 class ReceiptNotDelivered(Exception):
@@ -70,14 +92,12 @@ def person_data_subscription(
 ) -> Subscription:
     """A durable consumer that answers every access or erasure request listing `service`."""
 
-    async def answer_request(session: AsyncSession, envelope: EventEnvelope) -> None:
-        data = envelope.data
-        if service not in data.get("services", []):
+    async def answer_request(session: AsyncSession, _envelope: EventEnvelope, data: RequestOpened) -> None:
+        if service not in data.services:
             return
-        request_id, kind = str(data["request_id"]), str(data["kind"])
-        person_id = UUID(str(data["person_id"]))
+        request_id, kind = str(data.request_id), data.kind
         step = export if kind == "access" else erase
-        answer = await step(session, person_id)
+        answer = await step(session, data.person_id)
         await session.flush()
         response = await consent.request(
             "POST", RECEIPTS.format(request_id=request_id), json=receipt(service, kind, answer)
@@ -91,7 +111,9 @@ def person_data_subscription(
             raise ReceiptNotDelivered(f"consent answered {response.status_code} for request {request_id}")
 
     return Subscription(
-        name=f"{service}-data-subject-requests", subjects=[REQUEST_OPENED], handler=answer_request
+        name=f"{service}-data-subject-requests",
+        subjects=[REQUEST_OPENED],
+        handler=typed(RequestOpened, answer_request),
     )
 
 
@@ -106,26 +128,26 @@ def retention_subscription(*, service: str, purges: Mapping[str, Purge]) -> Subs
     """A durable consumer that purges this service's expired categories when consent's retention run
     asks (`RetentionPurgeRequested`), in the event's transaction: a failed purge is retried."""
 
-    async def purge_category(session: AsyncSession, envelope: EventEnvelope) -> None:
-        data = envelope.data
-        if data.get("service") != service:
+    async def purge_category(session: AsyncSession, _envelope: EventEnvelope, data: PurgeRequested) -> None:
+        if data.service != service:
             return
-        category, action = str(data["category"]), str(data["action"])
-        purge = purges.get(category)
+        run_id = str(data.run_id) if data.run_id else None
+        purge = purges.get(data.category)
         if purge is None:
             # A policy consent knows and this service does not: say so, retrying cannot help.
-            log.warning("privacy.retention.unknown_category", category=category, run_id=data.get("run_id"))
+            log.warning("privacy.retention.unknown_category", category=data.category, run_id=run_id)
             return
-        cutoff = datetime.fromisoformat(str(data["cutoff"]))
-        count = await purge(session, cutoff, action)
+        count = await purge(session, data.cutoff, data.action)
         log.info(
             "privacy.retention.purged",
-            category=category,
-            action=action,
+            category=data.category,
+            action=data.action,
             records=count,
-            run_id=data.get("run_id"),
+            run_id=run_id,
         )
 
     return Subscription(
-        name=f"{service}-retention-purges", subjects=[PURGE_REQUESTED], handler=purge_category
+        name=f"{service}-retention-purges",
+        subjects=[PURGE_REQUESTED],
+        handler=typed(PurgeRequested, purge_category),
     )

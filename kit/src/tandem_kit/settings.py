@@ -46,6 +46,22 @@ class KitSettings(BaseSettings):
             "and in dedup markers; a consumer down for longer misses them."
         ),
     )
+    event_retry_first_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="First back-off before a failed event is offered again (then doubling).",
+    )
+    event_retry_max_seconds: float = Field(
+        default=60.0, gt=0, description="Longest back-off between deliveries."
+    )
+    event_park_after_deliveries: int = Field(
+        default=20,
+        ge=1,
+        description="Deliveries a failing event gets before it is parked in the consumer's dead_letters table.",
+    )
+    dead_letter_replay_seconds: float = Field(
+        default=60.0, gt=0, description="How often parked (exhausted) events are replayed automatically."
+    )
     log_level: str = Field(default="INFO")
     internal_secret: SecretStr = Field(
         default=SecretStr("dev"),

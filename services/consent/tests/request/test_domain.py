@@ -3,12 +3,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tandem_consent.request.domain import (
+    STALLED_AFTER,
     Kind,
     Outcome,
     ReceiptProblem,
     Status,
     due_at,
     is_overdue,
+    is_stalled,
     missing,
     receipt_problem,
     status_after,
@@ -60,3 +62,9 @@ def test_receipt_problem(
 ) -> None:
     problem = receipt_problem(kind, outcome, records, export)
     assert (problem.pointer if isinstance(problem, ReceiptProblem) else None) == pointer
+
+
+def test_stalled_a_day_after_the_last_dispatch_while_open() -> None:
+    assert is_stalled(Status.OPEN, NOW - STALLED_AFTER, NOW) is False
+    assert is_stalled(Status.OPEN, NOW - STALLED_AFTER - timedelta(seconds=1), NOW) is True
+    assert is_stalled(Status.COMPLETED, NOW - timedelta(days=30), NOW) is False

@@ -258,3 +258,55 @@ async def test_list_filters_and_hides_others(
     assert next(r for r in overdue.json()["items"] if r["id"] == theirs["id"])["overdue"] is True
     by_person = await client.get(f"{URL}?person_id={other}&status=open", headers=keys.headers("consent:read"))
     assert (by_person.json()["total"], by_person.json()["items"][0]["kind"]) == (1, "erasure")
+
+
+async def stall(app: FastAPI, request_id: str) -> None:
+    """As if the request event went out two days ago and some service never answered."""
+    async with sessionmaker_of(app)() as session:
+        await session.execute(
+            update(DataSubjectRequest)
+            .where(DataSubjectRequest.id == uuid.UUID(request_id))
+            .values(dispatched_at=datetime.now(UTC) - timedelta(days=2))
+        )
+        await session.commit()
+
+
+async def test_stalled_request_is_listed_and_redispatched_to_the_missing_services(
+    app: FastAPI, client: httpx.AsyncClient, keys: TestKeys, outbox: Outbox
+) -> None:
+    opened = (await open_request(client, machine(keys, "hris"), uuid.uuid4(), "erasure")).json()
+    assert (opened["stalled"], opened["dispatches"]) == (False, 1)
+    assert (await answer(client, keys, opened["id"], "matching")).status_code == 201
+    await stall(app, opened["id"])
+
+    stalled = await client.get(f"{URL}?stalled=true", headers=keys.headers("consent:read"))
+    listed = next(r for r in stalled.json()["items"] if r["id"] == opened["id"])
+    assert (listed["stalled"], listed["missing_services"]) == (True, ["scheduling", "analytics"])
+
+    resp = await client.post(
+        f"{URL}/{opened['id']}/redispatch", headers=keys.headers("consent:write", "admin")
+    )
+    assert resp.status_code == 200, resp.text
+    assert (resp.json()["stalled"], resp.json()["dispatches"]) == (False, 2)
+    events = await outbox("DataSubjectRequestOpened", request_id=opened["id"])
+    assert [e["services"] for e in events] == [["consent", *OTHERS], ["scheduling", "analytics"]]
+    again = await client.get(f"{URL}?stalled=true", headers=keys.headers("consent:read"))
+    assert opened["id"] not in [r["id"] for r in again.json()["items"]]
+
+
+async def test_redispatch_needs_admin(client: httpx.AsyncClient, keys: TestKeys) -> None:
+    opened = (await open_request(client, machine(keys, "hris"), uuid.uuid4(), "access")).json()
+    resp = await client.post(f"{URL}/{opened['id']}/redispatch", headers=keys.headers("consent:write"))
+    assert resp.status_code == 403
+    assert resp.json()["missing_scopes"] == ["admin"]
+
+
+async def test_redispatch_of_a_completed_request_conflicts(client: httpx.AsyncClient, keys: TestKeys) -> None:
+    opened = (await open_request(client, machine(keys, "hris"), uuid.uuid4(), "erasure")).json()
+    for service in OTHERS:
+        assert (await answer(client, keys, opened["id"], service)).status_code == 201
+    resp = await client.post(
+        f"{URL}/{opened['id']}/redispatch", headers=keys.headers("consent:write", "admin")
+    )
+    assert resp.status_code == 409
+    assert resp.json()["type"] == "https://tandem.dev/problems/data-subject-request-not-open"

@@ -2,10 +2,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from tandem_kit.events import EventConsumer, EventEnvelope, outbox_messages
+from tandem_kit.events import EventConsumer, EventEnvelope, InvalidEvent, dead_letters, outbox_messages
 from tandem_kit.testing import eventually
 from tandem_scheduling.engagement.consumers import MATCH_APPROVED
 from tandem_scheduling.models import Engagement, SlaClock
@@ -70,9 +71,27 @@ async def test_kickoff_sla_due_seven_days_after_approval(app: FastAPI, payload: 
     assert engagement.participant_working_hours[0] == {"weekday": 0, "start": "09:00", "end": "17:00"}
 
 
-async def test_unknown_time_zone_is_not_turned_into_an_engagement(app: FastAPI, payload: Any) -> None:
+async def test_unknown_time_zone_is_an_invalid_event_not_an_engagement(app: FastAPI, payload: Any) -> None:
     data = payload(participant_timezone="Mars/Olympus_Mons")
-    assert await consumer(app).apply(envelope(data)) is True
+    with pytest.raises(InvalidEvent, match="participant_working_hours: invalid_working_hours"):
+        await consumer(app).apply(envelope(data))
+    assert await engagements_of(app, data["match_id"]) == []
+
+
+async def test_a_malformed_event_from_the_broker_is_parked_once(app: FastAPI, payload: Any) -> None:
+    data = payload(provider_timezone="Mars/Olympus_Mons")
+    event = envelope(data)
+    js = await app.state.broker.jetstream(timeout=5)
+    await js.publish("tandem.matching.MatchApproved", event.model_dump_json().encode())
+
+    async def parked() -> list[Any]:
+        async with app.state.database.sessionmaker() as session:
+            rows = await session.execute(select(dead_letters).where(dead_letters.c.event_id == event.id))
+            return list(rows.all())
+
+    [row] = await eventually(parked)
+    assert (row.consumer, row.reason, row.attempts) == ("scheduling-match-approved", "invalid", 1)
+    assert row.error_summary == "MatchApprovedData: provider_working_hours: invalid_working_hours"
     assert await engagements_of(app, data["match_id"]) == []
 
 

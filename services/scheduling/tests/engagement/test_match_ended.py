@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from tandem_kit.events import EventConsumer, EventEnvelope, Subscription
+from tandem_kit.events import EventConsumer, EventEnvelope, InvalidEvent, Subscription
 from tandem_kit.testing import TestKeys, asgi_client, eventually, sessionmaker_of
 from tandem_scheduling.agreement.domain import CLAUSES
 from tandem_scheduling.engagement import ending
@@ -331,7 +332,9 @@ async def test_malformed_event_changes_nothing(
     data = match_ended(engagement["match_id"])
     del data["ended_at"]
 
-    assert await world.apply(MATCH_ENDED, envelope("MatchEnded", data)) is True
+    # An invalid event: the kit parks it where operations see it, it is never retried.
+    with pytest.raises(InvalidEvent, match="MatchEndedData: ended_at: missing"):
+        await world.apply(MATCH_ENDED, envelope("MatchEnded", data))
 
     assert (await world.get(f"/{engagement['id']}"))["status"] == "active"
 

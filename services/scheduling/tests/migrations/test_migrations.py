@@ -38,6 +38,7 @@ def test_downgrade_to_base_and_up_again(infra: Infra) -> None:
     assert tables_and_version(url) == (
         [
             "alembic_version",
+            "dead_letters",
             "ended_matches",
             "engagements",
             "outbox_messages",
@@ -47,5 +48,5 @@ def test_downgrade_to_base_and_up_again(infra: Infra) -> None:
             "sla_clocks",
             "working_agreements",
         ],
-        ["0004"],
+        ["0005_deadletter"],
     )

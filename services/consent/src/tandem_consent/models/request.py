@@ -48,6 +48,9 @@ class DataSubjectRequest(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When `DataSubjectRequestOpened` last went out, and how often (opening, then each re-dispatch).
+    dispatched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    dispatches: Mapped[int] = mapped_column(server_default=text("1"))
 
     receipts: Mapped[list["DataSubjectReceipt"]] = relationship(
         lazy="raise", order_by="DataSubjectReceipt.service", passive_deletes=True

@@ -41,6 +41,16 @@ def is_overdue(status: Status, due: datetime, now: datetime) -> bool:
     return status is Status.OPEN and now > due
 
 
+# Services answer within minutes: a failing event is retried for a quarter of an hour, then parked
+# and replayed every minute. A request still open a day after its event went out needs a look.
+STALLED_AFTER = timedelta(hours=24)
+
+
+def is_stalled(status: Status, dispatched_at: datetime, now: datetime) -> bool:
+    """Open, and no re-dispatch for `STALLED_AFTER`: some service has not answered (see `missing`)."""
+    return status is Status.OPEN and now - dispatched_at > STALLED_AFTER
+
+
 @dataclass(frozen=True)
 class ReceiptProblem:
     pointer: str

@@ -3,7 +3,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
-from tandem_consent.auth import ConsentRead, ConsentReceipt, ConsentWrite
+from tandem_consent.auth import ConsentAdmin, ConsentRead, ConsentReceipt, ConsentWrite
 from tandem_consent.request import service
 from tandem_consent.request.domain import Status
 from tandem_consent.request.schemas import (
@@ -49,12 +49,22 @@ async def list_data_subject_requests(
     person_id: UUID | None = Query(default=None, description="Only this person's requests."),
     status: Status | None = Query(default=None, description="Only requests in this status."),
     overdue: bool = Query(default=False, description="Only open requests past their due date."),
+    stalled: bool = Query(
+        default=False, description="Only open requests whose event went out more than a day ago."
+    ),
     limit: int = Query(default=100, ge=1, le=500, description="Page size."),
     offset: int = Query(default=0, ge=0, description="Requests to skip."),
 ) -> Page[DataSubjectRequest]:
     """List data-subject requests, soonest due first."""
     items, total = await service.list_requests(
-        session, principal, person_id=person_id, status=status, overdue=overdue, limit=limit, offset=offset
+        session,
+        principal,
+        person_id=person_id,
+        status=status,
+        overdue=overdue,
+        stalled=stalled,
+        limit=limit,
+        offset=offset,
     )
     now = datetime.now(UTC)
     return Page(
@@ -70,6 +80,15 @@ async def get_data_subject_request(
     return DataSubjectRequest.of(
         await service.get_request(session, principal, request_id), now=datetime.now(UTC)
     )
+
+
+@router.post("/{request_id}/redispatch", response_model=DataSubjectRequest)
+async def redispatch_data_subject_request(
+    request_id: UUID, principal: ConsentAdmin, session: SessionDep
+) -> DataSubjectRequest:
+    """Send the request again to the services that have not answered (a stalled request)."""
+    request = await service.redispatch(session, principal, request_id)
+    return DataSubjectRequest.of(request, now=datetime.now(UTC))
 
 
 @router.post(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from tandem_consent.access import readable_by
 from tandem_consent.models import DataSubjectRequest
-from tandem_consent.request.domain import Kind, Status
+from tandem_consent.request.domain import STALLED_AFTER, Kind, Status
 from tandem_kit.auth import Principal
 
 
@@ -82,6 +82,7 @@ async def page(
     person_id: UUID | None,
     status: Status | None,
     overdue: bool,
+    stalled: bool,
     limit: int,
     offset: int,
 ) -> tuple[Sequence[DataSubjectRequest], int]:
@@ -93,6 +94,11 @@ async def page(
     if overdue:
         statement = statement.where(
             DataSubjectRequest.status == Status.OPEN.value, DataSubjectRequest.due_at < func.now()
+        )
+    if stalled:
+        statement = statement.where(
+            DataSubjectRequest.status == Status.OPEN.value,
+            DataSubjectRequest.dispatched_at < func.now() - STALLED_AFTER,
         )
     total = await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     ordered = statement.order_by(DataSubjectRequest.due_at, DataSubjectRequest.id).limit(limit).offset(offset)

@@ -62,6 +62,11 @@ class DataSubjectRequest(BaseModel):
     expected_services: list[str] = Field(description="Services that must answer.")
     missing_services: list[str] = Field(description="Services that have not answered yet.")
     overdue: bool = Field(description="Open past its due date.")
+    stalled: bool = Field(
+        description="Open a day after the request event last went out: re-dispatch it to the missing services."
+    )
+    dispatches: int = Field(description="How often the request event went out (opening, then re-dispatches).")
+    dispatched_at: datetime = Field(description="When the request event last went out.")
     requested_by: str = Field(description="Token subject that opened the request.")
     note: str | None = Field(description="How the request came in.")
     created_at: datetime = Field(description="When the request was opened.")
@@ -80,6 +85,9 @@ class DataSubjectRequest(BaseModel):
             expected_services=request.expected_services,
             missing_services=domain.missing(request.expected_services, received),
             overdue=domain.is_overdue(Status(request.status), request.due_at, now),
+            stalled=domain.is_stalled(Status(request.status), request.dispatched_at, now),
+            dispatches=request.dispatches,
+            dispatched_at=request.dispatched_at,
             requested_by=request.requested_by,
             note=request.note,
             created_at=request.created_at,

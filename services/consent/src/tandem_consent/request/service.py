@@ -48,6 +48,10 @@ class NotAnAccessRequest(Conflict):
     code, title = "not-an-access-request", "Only access requests have an export"
 
 
+class RequestNotOpen(Conflict):
+    code, title = "data-subject-request-not-open", "The request is already completed"
+
+
 async def open_request(
     session: AsyncSession,
     principal: Principal,
@@ -209,12 +213,45 @@ async def list_requests(
     person_id: UUID | None,
     status: Status | None,
     overdue: bool,
+    stalled: bool,
     limit: int,
     offset: int,
 ) -> tuple[Sequence[DataSubjectRequest], int]:
     return await repository.page(
-        session, principal, person_id=person_id, status=status, overdue=overdue, limit=limit, offset=offset
+        session,
+        principal,
+        person_id=person_id,
+        status=status,
+        overdue=overdue,
+        stalled=stalled,
+        limit=limit,
+        offset=offset,
     )
+
+
+async def redispatch(session: AsyncSession, principal: Principal, request_id: UUID) -> DataSubjectRequest:
+    """Send the request event again, as a new event, to the services that have not answered.
+
+    Safe to repeat: each service's part is idempotent (an identical receipt is accepted as a repeat),
+    and the services that answered are not listed.
+    """
+    request = await _get(session, principal, request_id, lock=True)
+    if request.status != Status.OPEN:
+        raise RequestNotOpen("Every expected service has answered this request.")
+    missing = domain.missing(request.expected_services, [r.service for r in request.receipts])
+    await emit(
+        session,
+        DataSubjectRequestOpened(
+            request_id=request.id,
+            person_id=request.person_id,
+            kind=request.kind,
+            due_at=request.due_at,
+            services=missing,
+        ),
+    )
+    request.dispatched_at, request.dispatches = datetime.now(UTC), request.dispatches + 1
+    await session.flush()
+    return await _get(session, principal, request_id)
 
 
 async def access_export(

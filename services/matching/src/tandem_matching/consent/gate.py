@@ -11,10 +11,11 @@ from uuid import UUID
 
 import httpx
 import structlog
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.errors import ServiceUnavailable
-from tandem_kit.events import EventEnvelope, Subscription
+from tandem_kit.events import EventEnvelope, Subscription, typed
 from tandem_kit.oauth_client import ServiceClient
 
 log = structlog.get_logger("matching.consent")
@@ -110,16 +111,24 @@ class ConsentGate:
         await self.client.aclose()
 
 
+class ConsentChanged(BaseModel):
+    """What matching reads of `ConsentGranted` and `ConsentWithdrawn`."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    person_id: UUID
+
+
 def consent_subscription(gate: ConsentGate) -> Subscription:
     """Drop the cached decision of whoever granted or withdrew consent."""
 
-    async def on_consent_changed(_session: AsyncSession, envelope: EventEnvelope) -> None:
-        person_id = UUID(str(envelope.data["person_id"]))
-        gate.invalidate(person_id)
-        log.info("matching.consent.invalidated", person_id=str(person_id), event_type=envelope.type)
+    async def on_consent_changed(
+        _session: AsyncSession, envelope: EventEnvelope, data: ConsentChanged
+    ) -> None:
+        gate.invalidate(data.person_id)
+        log.info("matching.consent.invalidated", person_id=str(data.person_id), event_type=envelope.type)
 
     return Subscription(
         name="matching-consent-changes",
         subjects=["tandem.consent.ConsentWithdrawn", "tandem.consent.ConsentGranted"],
-        handler=on_consent_changed,
+        handler=typed(ConsentChanged, on_consent_changed),
     )
