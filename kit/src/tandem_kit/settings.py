@@ -46,6 +46,13 @@ class KitSettings(BaseSettings):
             "and in dedup markers; a consumer down for longer misses them."
         ),
     )
+    idempotency_key_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description=(
+            "How long a POST's Idempotency-Key and its stored answer are kept; a retry after that runs again."
+        ),
+    )
     log_level: str = Field(default="INFO")
     internal_secret: SecretStr = Field(
         default=SecretStr("dev"),
