@@ -192,7 +192,8 @@ async def test_concurrent_retry_is_409_while_the_first_runs(app: FastAPI, keys: 
         first = asyncio.create_task(post_grant(client, keys, person, key))
         await eventually(lambda: waiting_on_a_lock(app))
 
-        retry = await post_grant(client, keys, person, key)
+        # Bounded: without the key check the retry would wait on the lock behind the first.
+        retry = await asyncio.wait_for(post_grant(client, keys, person, key), timeout=10)
         assert retry.status_code == 409
         assert retry.json()["type"] == "https://tandem.dev/problems/idempotency-key-in-use"
         assert retry.headers["retry-after"] == "1"
