@@ -40,6 +40,7 @@ def test_downgrade_to_base_and_up_again(infra: Infra) -> None:
             "alembic_version",
             "ended_matches",
             "engagements",
+            "idempotency_keys",
             "outbox_messages",
             "processed_events",
             "session_attendees",
@@ -47,5 +48,5 @@ def test_downgrade_to_base_and_up_again(infra: Infra) -> None:
             "sla_clocks",
             "working_agreements",
         ],
-        ["0004"],
+        ["0005_idem"],
     )
