@@ -34,7 +34,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -281,7 +281,6 @@ class IdempotencyMiddleware:
         if not 200 <= status < 300:
             await session.rollback()
             return _raw_response(status, headers, body)
-        now = datetime.now(UTC)
         kept = [
             [n.decode("latin-1"), v.decode("latin-1")]
             for n, v in headers
@@ -297,8 +296,9 @@ class IdempotencyMiddleware:
             "status_code": status,
             "headers": kept,
             "body": self.fernet.encrypt(body),
-            "created_at": now,
-            "expires_at": now + self.ttl,
+            # The database's clock, the one expiry is checked and purged against.
+            "created_at": func.now(),
+            "expires_at": func.now() + self.ttl,
         }
         # An expired row of the same key may still be there (the purge runs every few minutes).
         statement = pg_insert(idempotency_keys).values(**row)

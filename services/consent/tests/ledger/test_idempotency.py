@@ -3,11 +3,12 @@
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 
 from tandem_kit.idempotency import idempotency_keys, purge_expired
 from tandem_kit.testing import TestKeys, asgi_client, eventually, sessionmaker_of
@@ -134,6 +135,18 @@ async def test_anonymous_with_key_is_401(client: httpx.AsyncClient) -> None:
         grants_url(uuid.uuid4()), json={"notice_version": 1}, headers={"Idempotency-Key": "k"}
     )
     assert resp.status_code == 401
+
+
+async def test_key_is_kept_for_24_hours_with_a_sealed_answer(
+    app: FastAPI, client: httpx.AsyncClient, keys: TestKeys
+) -> None:
+    person, key = uuid.uuid4(), str(uuid.uuid4())
+    assert (await post_grant(client, keys, person, key)).status_code == 201
+    async with sessionmaker_of(app)() as session:
+        row = (await session.execute(select(idempotency_keys).where(idempotency_keys.c.key == key))).one()
+    assert (row.client_id, row.subject, row.status_code) == ("pm-frontend", "pm-frontend", 201)
+    assert row.expires_at - row.created_at == timedelta(hours=24)
+    assert str(person).encode() not in row.body
 
 
 async def test_expired_key_runs_again_and_is_purged(
