@@ -29,6 +29,7 @@ async def test_program_slice(program_slice: Slice) -> None:
     }
     # scheduling: the kickoff session belongs to the approved match's engagement
     assert s.engagement["match_id"] == s.match["id"]
+    assert s.retried == {"kickoff": (201, "true", True)}  # retried with its Idempotency-Key: booked once
     assert datetime.fromisoformat(s.session["ends_at"]) - datetime.fromisoformat(
         s.session["starts_at"]
     ) == timedelta(minutes=60)

@@ -65,6 +65,7 @@ class SliceState:
     erasure: dict[str, Any] = field(default_factory=dict)
     after_erasure: dict[str, Any] = field(default_factory=dict)
     ended: dict[str, Any] = field(default_factory=dict)
+    retried: dict[str, tuple[int, str | None, bool]] = field(default_factory=dict)
 
 
 DSR = "/api/v1/consent/data-subject-requests"
@@ -373,14 +374,17 @@ class Slice:
         )["slots"]
         expect(bool(slots), "no slot inside both people's working hours before the kickoff deadline")
         first = slots[0]
-        booked = expect_status(
-            await self.call(
-                "POST",
-                f"/api/v1/scheduling/engagements/{eid}/sessions",
-                json={"starts_at": first["starts_at"], "duration_minutes": 60, "kind": "kickoff"},
-            ),
-            201,
-            "book kickoff",
+        url = f"/api/v1/scheduling/engagements/{eid}/sessions"
+        body = {"starts_at": first["starts_at"], "duration_minutes": 60, "kind": "kickoff"}
+        key = {"Idempotency-Key": str(uuid.uuid4())}
+        booked = expect_status(await self.call("POST", url, json=body, headers=key), 201, "book kickoff")
+        # A client that lost the answer retries with the same key: the first answer, nothing booked twice.
+        retry = await self.call("POST", url, json=body, headers=key)
+        replayed = retry.headers.get("idempotency-replayed")
+        same = retry.status_code == 201 and retry.json().get("id") == booked["id"]
+        s.retried["kickoff"] = (retry.status_code, replayed, same)
+        expect(
+            s.retried["kickoff"] == (201, "true", True), f"retried kickoff booking: {s.retried['kickoff']}"
         )
         s.session = booked
         s.slots = slots
@@ -389,7 +393,10 @@ class Slice:
         )
         kickoff = next(c for c in clocks if c["kind"] == "kickoff")
         expect(kickoff["met_at"] is not None, "booking the kickoff did not meet the kickoff SLA")
-        return f"{len(slots)} slots found in both time zones; kickoff booked at {first['starts_at']}; SLA met"
+        return (
+            f"{len(slots)} slots found in both time zones; kickoff booked at {first['starts_at']}, once "
+            "(its retry with the same Idempotency-Key replayed); SLA met"
+        )
 
     async def double_booking_refused(self) -> str:
         s = self.state

@@ -3,6 +3,7 @@
 import asyncio
 import hashlib
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
@@ -140,6 +141,32 @@ async def test_write_needs_the_routes_own_scopes(stack: Stack, http: httpx.Async
     )
     assert response.status_code == 403
     assert response.json()["missing_scopes"] == ["admin", "consent:write"]
+
+
+async def test_retried_grant_through_gateway_is_replayed(stack: Stack, http: httpx.AsyncClient) -> None:
+    """The gateway relays Idempotency-Key; the consent service answers a retry from its store."""
+    creds = await create_client_with(http, stack, ["consent:read", "consent:write"])
+    url = f"/api/v1/consent/people/{uuid.uuid4()}/consents/matching/grants"
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    first = await http.post(
+        url, json={"notice_version": 1}, headers={**bearer(await fetch_token(http, creds)), **key}
+    )
+    retry = await http.post(
+        url, json={"notice_version": 1}, headers={**bearer(await fetch_token(http, creds)), **key}
+    )
+    assert (first.status_code, retry.status_code) == (201, 201), retry.text
+    assert retry.json() == first.json()
+    assert (first.headers.get("idempotency-replayed"), retry.headers["idempotency-replayed"]) == (
+        None,
+        "true",
+    )
+    other = await http.post(
+        url,
+        json={"notice_version": 1, "method": "api"},
+        headers={**bearer(await fetch_token(http, creds)), **key},
+    )
+    assert other.status_code == 422
+    assert other.json()["type"] == "https://tandem.dev/problems/idempotency-key-reused"
 
 
 async def test_token_for_other_service_refused(stack: Stack, http: httpx.AsyncClient) -> None:

@@ -5,6 +5,7 @@ import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Annotated, Any
 
 import strawberry
@@ -22,6 +23,7 @@ from tandem_kit.auth import Authenticator, Principal, TokenVerifier
 from tandem_kit.db import Database, SessionDep
 from tandem_kit.errors import Forbidden, install_problem_handlers
 from tandem_kit.events import Broker, EventConsumer, OutboxRelay, RetryPolicy, Subscription
+from tandem_kit.idempotency import PURGE_EVERY_SECONDS, IdempotencyMiddleware, document_header, purge_expired
 from tandem_kit.logs import configure_logging
 from tandem_kit.settings import KitSettings
 from tandem_kit.tasks import cancel_and_wait, repeat
@@ -155,6 +157,13 @@ def create_app(
                 failure_event="events.dead_letter.round_failed",
             )
             tasks.append(asyncio.create_task(replays, name=f"{name}-dead-letter-replay"))
+        if routers:
+            purge = repeat(
+                lambda: purge_expired(database.sessionmaker),
+                PURGE_EVERY_SECONDS,
+                failure_event="http.idempotency.purge_failed",
+            )
+            tasks.append(asyncio.create_task(purge, name=f"{name}-idempotency-purge"))
         for hook in on_startup:
             await hook(app)
         log.info("app.started", service=name)
@@ -187,6 +196,16 @@ def create_app(
     )
     install_problem_handlers(app)
     registry = CollectorRegistry()
+    prefix = f"/api/v1/{name}/"
+    if routers:
+        # Innermost: every POST of `routers` honours Idempotency-Key (the gateway mounts none here).
+        app.add_middleware(
+            IdempotencyMiddleware,
+            prefix=prefix,
+            ttl=timedelta(hours=settings.idempotency_key_hours),
+            secret=settings.internal_secret.get_secret_value(),
+        )
+        document_header(app, prefix, hours=settings.idempotency_key_hours)
     # A part's own ASGI middleware runs inside the request context (request id, metrics).
     for extra in middleware:
         app.add_middleware(extra)

@@ -17,6 +17,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# Where a middleware that opened the request's unit of work itself leaves its session (scope state).
+UNIT_OF_WORK = "tandem.unit_of_work"
+
 
 def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
@@ -47,6 +50,12 @@ class Database:
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request is the unit of work: commit when the handler returns, roll back when it raises."""
+    shared: AsyncSession | None = request.scope.get("state", {}).get(UNIT_OF_WORK)
+    if shared is not None:
+        # An Idempotency-Key request: the middleware commits this work together with its stored answer.
+        yield shared
+        await shared.flush()
+        return
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with maker() as session:
         try:

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
 from tandem_kit.events import dead_letters, outbox_messages, processed_events
+from tandem_kit.idempotency import idempotency_keys
 
 
 def create_kit_tables() -> None:
@@ -35,6 +36,15 @@ def create_dead_letter_tables() -> None:
 
 def drop_dead_letter_tables() -> None:
     dead_letters.drop(op.get_bind())
+
+
+def create_idempotency_tables() -> None:
+    """Create the table of Idempotency-Keys and their stored answers (see tandem_kit.idempotency)."""
+    idempotency_keys.create(op.get_bind())
+
+
+def drop_idempotency_tables() -> None:
+    idempotency_keys.drop(op.get_bind())
 
 
 def run_env(target_metadata: MetaData) -> None:

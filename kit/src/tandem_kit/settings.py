@@ -62,6 +62,13 @@ class KitSettings(BaseSettings):
     dead_letter_replay_seconds: float = Field(
         default=60.0, gt=0, description="How often parked (exhausted) events are replayed automatically."
     )
+    idempotency_key_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description=(
+            "How long a POST's Idempotency-Key and its stored answer are kept; a retry after that runs again."
+        ),
+    )
     log_level: str = Field(default="INFO")
     internal_secret: SecretStr = Field(
         default=SecretStr("dev"),

@@ -41,6 +41,7 @@ def test_downgrade_to_base_and_up_again(infra: Infra) -> None:
             "dead_letters",
             "ended_matches",
             "engagements",
+            "idempotency_keys",
             "outbox_messages",
             "processed_events",
             "session_attendees",
@@ -48,5 +49,5 @@ def test_downgrade_to_base_and_up_again(infra: Infra) -> None:
             "sla_clocks",
             "working_agreements",
         ],
-        ["0005_deadletter"],
+        ["0005_idem"],
     )
