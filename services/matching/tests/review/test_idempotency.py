@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 
 API = "/api/v1/matching"
-MANAGER = ("matching:read", "matching:write")
+MANAGER = ("matching:read", "matching:write", "matching:decide")
 
 
 async def _pending(world: Any) -> dict[str, Any]:
