@@ -22,6 +22,7 @@ from tandem_kit.db import Database, SessionDep
 from tandem_kit.errors import Forbidden, install_problem_handlers
 from tandem_kit.events import Broker, EventConsumer, OutboxRelay, Subscription
 from tandem_kit.logs import configure_logging
+from tandem_kit.privacy import skip_erased
 from tandem_kit.settings import KitSettings
 from tandem_kit.tasks import cancel_and_wait
 
@@ -133,7 +134,9 @@ def create_app(
         app.state.relay = OutboxRelay(
             database.engine, broker, poll_seconds=settings.outbox_poll_seconds, retention_seconds=retention
         )
-        app.state.consumers = [EventConsumer(broker, app.state.sessionmaker, sub) for sub in subscriptions]
+        # A late event (emitted before an erasure, consumed after it) must not bring the person back.
+        guarded = [skip_erased(sub, key=settings.internal_secret) for sub in subscriptions]
+        app.state.consumers = [EventConsumer(broker, app.state.sessionmaker, sub) for sub in guarded]
         tasks: list[asyncio.Task[None]] = []
         if run_relay:
             tasks.append(asyncio.create_task(app.state.relay.run(), name=f"{name}-outbox-relay"))

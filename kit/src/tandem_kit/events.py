@@ -350,6 +350,8 @@ class Subscription:
     name: str
     subjects: Sequence[str]
     handler: Handler
+    # False only for consumers that must see erased people (answering data-subject requests, purges).
+    drops_erased: bool = True
     max_deliver: ClassVar[int] = 20
 
 

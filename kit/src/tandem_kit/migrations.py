@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
 from tandem_kit.events import outbox_messages, processed_events
+from tandem_kit.privacy import erased_people
 
 
 def create_kit_tables() -> None:
@@ -26,6 +27,15 @@ def drop_kit_tables() -> None:
     bind = op.get_bind()
     for table in (processed_events, outbox_messages):
         table.drop(bind)
+
+
+def create_privacy_tables() -> None:
+    """Create the erased-people record (`tandem_kit.privacy`); call from a service's migration."""
+    erased_people.create(op.get_bind())
+
+
+def drop_privacy_tables() -> None:
+    erased_people.drop(op.get_bind())
 
 
 def run_env(target_metadata: MetaData) -> None:

@@ -94,4 +94,9 @@ class AccessExport(BaseModel):
     person_id: UUID = Field(description="The person.")
     complete: bool = Field(description="Whether every expected service has answered.")
     missing_services: list[str] = Field(description="Services that have not answered yet.")
-    services: dict[str, Any] = Field(description="Each answering service's export of the person's data.")
+    erased: bool = Field(
+        description="An erasure request opened after this access request deleted the exports (`null`)."
+    )
+    services: dict[str, Any] = Field(
+        description="Each answering service's export of the person's data; `null` once erased."
+    )
