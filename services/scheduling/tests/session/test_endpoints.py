@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tandem_kit.testing import TestKeys
+from tandem_kit.testing import Infra, TestKeys
 
 BASE = "/api/v1/scheduling/engagements"
 WRITE = ("scheduling:read", "scheduling:write")
@@ -290,3 +290,22 @@ async def test_list_bad_page_is_422(
     assert resp.status_code == 422
     assert resp.headers["content-type"] == "application/problem+json"
     assert [(e["parameter"], e["in"]) for e in resp.json()["errors"]] == [(parameter, "query")]
+
+
+async def test_refused_double_booking_leaves_no_person_id_in_the_server_log(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime, infra: Infra
+) -> None:
+    first = await make_engagement()
+    second = await make_engagement(provider_person_id=str(first.provider_person_id))
+    assert (await book(client, keys, first, monday, duration_minutes=60)).status_code == 201
+    logged = infra.postgres.log.stat().st_size
+
+    resp = await book(client, keys, second, monday + timedelta(minutes=30), duration_minutes=60)
+
+    assert resp.status_code == 409
+    with infra.postgres.log.open(errors="replace") as log:
+        log.seek(logged)
+        written = log.read()
+    # The refusal is logged (the constraint's name), the key it refused (person id, range) is not.
+    assert "violates exclusion constraint" in written
+    assert str(first.provider_person_id) not in written
