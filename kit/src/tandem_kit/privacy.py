@@ -197,8 +197,14 @@ def person_data_subscription(
         subjects=[REQUEST_OPENED],
         handler=answer_request,
         drops_erased=False,
+        # Each request waits on consent's answer to its receipt: many people's requests are answered
+        # at once, one person's in the order they were opened (an access after an erasure finds nothing).
+        concurrency=REQUESTS_AT_ONCE,
+        order_key=lambda envelope: str(envelope.data.get("person_id")),
     )
 
+
+REQUESTS_AT_ONCE = 8  # below the services' database pool (10): each holds a connection while it waits
 
 PURGE_REQUESTED = "tandem.consent.RetentionPurgeRequested"
 
