@@ -43,19 +43,17 @@ async def erase(flow: Slice, people: list[str]) -> list[dict[str, Any]]:
     opened = await asyncio.gather(
         *(flow.call("POST", DSR, json={"person_id": p, "kind": "erasure"}) for p in people)
     )
-    ids = [expect_status(resp, 201, "erasure request")["id"] for resp in opened]
+    ids = {expect_status(resp, 201, "erasure request")["id"] for resp in opened}
 
-    async def completed(request_id: str) -> dict[str, Any]:
-        async def probe() -> dict[str, Any] | None:
-            body: dict[str, Any] = expect_status(
-                await flow.call("GET", f"{DSR}/{request_id}"), 200, "request"
-            )
-            return body if body["status"] == "completed" else None
+    # One list call per poll, not one call per request: polling must not load consent itself.
+    async def all_completed() -> bool:
+        still = expect_status(
+            await flow.call("GET", DSR, params={"status": "open", "limit": 500}), 200, "open requests"
+        )
+        return not ids & {r["id"] for r in still["items"]}
 
-        done: dict[str, Any] = await flow.eventually(probe, "the erasure answered", 120)
-        return done
-
-    return list(await asyncio.gather(*(completed(i) for i in ids)))
+    await flow.eventually(all_completed, "every erasure answered", 120)
+    return [expect_status(await flow.call("GET", f"{DSR}/{i}"), 200, "request") for i in ids]
 
 
 def seconds(request: dict[str, Any]) -> float:

@@ -144,7 +144,7 @@ async def scrub_requests_of(session: AsyncSession, person_id: UUID, *, requester
         update(DataSubjectRequest)
         .where(DataSubjectRequest.person_id == person_id, DataSubjectRequest.note.is_not(None))
         .values(note=None),
-        execution_options={"synchronize_session": False},
+        execution_options={"synchronize_session": "fetch"},
     )
     await session.execute(
         update(DataSubjectRequest)
@@ -153,5 +153,5 @@ async def scrub_requests_of(session: AsyncSession, person_id: UUID, *, requester
             DataSubjectRequest.requested_by.contains(str(person_id)),
         )
         .values(requested_by=requester),
-        execution_options={"synchronize_session": False},
+        execution_options={"synchronize_session": "fetch"},
     )

@@ -85,7 +85,7 @@ class DataSubjectRequest(BaseModel):
             created_at=request.created_at,
             due_at=request.due_at,
             completed_at=request.completed_at,
-            receipts=[Receipt.model_validate(r) for r in request.receipts],
+            receipts=[Receipt.model_validate(r) for r in sorted(request.receipts, key=lambda r: r.service)],
         )
 
 

@@ -94,7 +94,7 @@ async def open_request(
     )
     if SERVICE in expected:
         await _answer_here(session, principal, request)
-    return await _get(session, principal, request_id), True
+    return request, True
 
 
 async def _answer_here(session: AsyncSession, principal: Principal, request: DataSubjectRequest) -> None:
@@ -174,7 +174,7 @@ async def submit_receipt(
             raise ReceiptConflict(f"{data.service!r} already sent a different receipt.", pointer="#/service")
         return request, False
     await _record_receipt(session, principal, request, data)
-    return await _get(session, principal, request_id), True
+    return request, True
 
 
 async def _record_receipt(
@@ -184,7 +184,8 @@ async def _record_receipt(
     if export is not None and await repository.erased_since(session, request.person_id, request.created_at):
         # An erasure opened after this access request: a late export is a copy the erasure missed.
         export = None
-    session.add(
+    # Onto the locked request's loaded receipts, so the answer needs no second read.
+    request.receipts.append(
         DataSubjectReceipt(
             request_id=request.id,
             service=data.service,
@@ -195,7 +196,7 @@ async def _record_receipt(
             submitted_by=principal.subject,
         )
     )
-    received = [r.service for r in request.receipts] + [data.service]
+    received = [r.service for r in request.receipts]
     if domain.status_after(request.expected_services, received) is Status.COMPLETED:
         completed_at = datetime.now(UTC)
         request.status, request.completed_at = Status.COMPLETED.value, completed_at
