@@ -25,6 +25,7 @@ from tandem_kit.errors import Forbidden, install_problem_handlers
 from tandem_kit.events import Broker, EventConsumer, OutboxRelay, RetryPolicy, Subscription
 from tandem_kit.idempotency import PURGE_EVERY_SECONDS, IdempotencyMiddleware, document_header, purge_expired
 from tandem_kit.logs import configure_logging
+from tandem_kit.privacy import skip_erased
 from tandem_kit.settings import KitSettings
 from tandem_kit.tasks import cancel_and_wait, repeat
 
@@ -142,8 +143,10 @@ def create_app(
             max_delay=settings.event_retry_max_seconds,
             replay_every=settings.dead_letter_replay_seconds,
         )
+        # A late event (emitted before an erasure, consumed after it) must not bring the person back.
+        guarded = [skip_erased(sub, key=settings.internal_secret) for sub in subscriptions]
         app.state.consumers = [
-            EventConsumer(broker, app.state.sessionmaker, sub, policy=policy) for sub in subscriptions
+            EventConsumer(broker, app.state.sessionmaker, sub, policy=policy) for sub in guarded
         ]
         app.state.dead_letters = deadletters.Replayer(app.state.sessionmaker, app.state.consumers)
         tasks: list[asyncio.Task[None]] = []

@@ -81,6 +81,12 @@ def _stop(proc: subprocess.Popen[bytes] | None, sig: int, timeout: float = 15.0)
         proc.wait(5)
 
 
+# A refused write is logged with its DETAIL, which quotes the key values (a double booking's person
+# id and time range), and with its statement; neither belongs in a server log. Production servers
+# need the same two settings (docs/architecture.md, "Nothing left after erasure").
+PRIVATE_LOGGING = {"log_error_verbosity": "terse", "log_min_error_statement": "panic"}
+
+
 class EmbeddedPostgres:
     """PostgreSQL 16 (with pgvector) from the pgserver wheel, on 127.0.0.1:<port>, data under `datadir`."""
 
@@ -140,6 +146,7 @@ class EmbeddedPostgres:
                 msg = result.stdout.decode(errors="replace").strip().splitlines()[-1:]
                 raise InfraError(f"PostgreSQL initdb failed: {' '.join(msg)}")
         opts = ["-c", "max_connections=300", "-c", "shared_buffers=128MB", "-c", "listen_addresses=127.0.0.1"]
+        opts += [arg for name, value in PRIVATE_LOGGING.items() for arg in ("-c", f"{name}={value}")]
         if self.fast:
             opts += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         with self.log.open("ab") as out:

@@ -405,6 +405,12 @@ class Subscription:
     name: str
     subjects: Sequence[str]
     handler: Handler
+    # False only for consumers that must see erased people (answering data-subject requests, purges).
+    drops_erased: bool = True
+    # Events of one fetched batch handled at once, at most this many; those with the same `order_key`
+    # one after another, in stream order (the default: all of them, as one key).
+    concurrency: int = 1
+    order_key: Callable[[EventEnvelope], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -622,6 +628,42 @@ class EventConsumer:
         )
         await msg.ack()
 
+    @staticmethod
+    async def _next_batch(psub: JetStreamContext.PullSubscription) -> list[Msg]:
+        """Wait up to a second for the next event, then take the ones already waiting behind it.
+
+        One `fetch(batch=100, timeout=1)` would hold an event that arrives alone until the second is
+        over, waiting for the batch to fill: every idle consumer would add up to a second per hop.
+        """
+        msgs = await psub.fetch(batch=1, timeout=1)
+        with contextlib.suppress(TimeoutError):
+            msgs += await psub.fetch(batch=99, timeout=0.05)
+        return msgs
+
+    async def _handle_batch(self, msgs: Sequence[Msg]) -> None:
+        key = self.sub.order_key
+        if self.sub.concurrency <= 1 or key is None:
+            for msg in msgs:
+                await self._handle(msg)
+            return
+        lanes: dict[str, list[Msg]] = {}
+        for msg in msgs:
+            try:
+                lane = key(EventEnvelope.model_validate_json(msg.data))
+            except (ValueError, KeyError):
+                lane = ""  # `_handle` refuses what cannot be read
+            lanes.setdefault(lane, []).append(msg)
+        slots = asyncio.Semaphore(self.sub.concurrency)
+
+        async def in_order(queue: list[Msg]) -> None:
+            async with slots:
+                for msg in queue:
+                    await self._handle(msg)
+
+        async with asyncio.TaskGroup() as group:
+            for queue in lanes.values():
+                group.create_task(in_order(queue))
+
     async def run(self) -> None:
         while not self._stopping:
             try:
@@ -639,11 +681,10 @@ class EventConsumer:
                 psub = await js.pull_subscribe_bind(self.sub.name, stream=STREAM)
                 while not self._stopping:
                     try:
-                        msgs = await psub.fetch(batch=100, timeout=1)
+                        msgs = await self._next_batch(psub)
                     except TimeoutError:
                         continue
-                    for msg in msgs:
-                        await self._handle(msg)
+                    await self._handle_batch(msgs)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

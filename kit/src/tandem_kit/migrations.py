@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import async_engine_from_config
 
 from tandem_kit.events import dead_letters, outbox_messages, processed_events
 from tandem_kit.idempotency import idempotency_keys
+from tandem_kit.privacy import erased_people
 
 
 def create_kit_tables() -> None:
@@ -45,6 +46,15 @@ def create_idempotency_tables() -> None:
 
 def drop_idempotency_tables() -> None:
     idempotency_keys.drop(op.get_bind())
+
+
+def create_privacy_tables() -> None:
+    """Create the erased-people record (`tandem_kit.privacy`); call from a service's migration."""
+    erased_people.create(op.get_bind())
+
+
+def drop_privacy_tables() -> None:
+    erased_people.drop(op.get_bind())
 
 
 def run_env(target_metadata: MetaData) -> None:

@@ -11,27 +11,120 @@ Why this is safe to repeat: if the receipt cannot be delivered, the handler fail
 delivered but the commit failed, the redelivery computes the same receipt again, which consent
 accepts as a repeat. A receipt consent already holds in a different form (409) means the request is
 answered, so it is logged and the local work commits.
+
+After an erasure a service keeps a keyed hash of the person's id (`erased_people`), never the id, and
+deletes its sent outbox rows that name the person. Every other consumer (`skip_erased`) drops an event
+that names someone in that record: an event emitted before the erasure and consumed after it would
+otherwise put the person's id back (see docs/architecture.md, "Nothing left after erasure").
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+import hashlib
+import hmac
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
 import structlog
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr
+from sqlalchemy import Column, DateTime, String, Table, Text, cast, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_kit.events import EventEnvelope, Subscription, typed
+from tandem_kit.events import EventEnvelope, Subscription, kit_metadata, outbox_messages, typed
 from tandem_kit.oauth_client import ServiceClient
 
 log = structlog.get_logger("tandem.privacy")
 
 REQUEST_OPENED = "tandem.consent.DataSubjectRequestOpened"
 RECEIPTS = "/api/v1/consent/data-subject-requests/{request_id}/receipts"
+
+# Who was erased, as an HMAC of the person id under the deployment's internal secret: the record
+# identifies nobody, yet a consumer holding an event with the id can tell it names an erased person.
+erased_people = Table(
+    "erased_people",
+    kit_metadata,
+    Column("person_hash", String(64), primary_key=True),
+    Column("erased_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+
+def person_hash(person_id: UUID, key: SecretStr) -> str:
+    return hmac.new(key.get_secret_value().encode(), person_id.bytes, hashlib.sha256).hexdigest()
+
+
+async def forget_person(session: AsyncSession, person_id: UUID, *, key: SecretStr) -> int:
+    """Record the person as erased and delete this service's sent events that name them; returns the
+    outbox rows deleted."""
+    await session.execute(
+        pg_insert(erased_people).values(person_hash=person_hash(person_id, key)).on_conflict_do_nothing()
+    )
+    return await delete_sent_events(session, person_id)
+
+
+async def delete_sent_events(session: AsyncSession, person_id: UUID, *, sparing: Sequence[str] = ()) -> int:
+    """Delete this service's outbox rows that were sent and name the person, except those whose subject
+    is in `sparing`. Events not yet sent stay: other services still need them (and drop any that names
+    someone they erased)."""
+    sent = await session.scalars(
+        delete(outbox_messages)
+        .where(
+            outbox_messages.c.published_at.is_not(None),
+            cast(outbox_messages.c.payload, Text).contains(str(person_id)),
+            outbox_messages.c.subject.not_in(sparing),
+        )
+        .returning(outbox_messages.c.id)
+    )
+    return len(sent.all())
+
+
+def _uuids(value: Any) -> Iterator[UUID]:
+    if isinstance(value, str) and len(value) == 36:
+        try:
+            yield UUID(value)
+        except ValueError:
+            return
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _uuids(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _uuids(item)
+
+
+async def names_erased(session: AsyncSession, data: Mapping[str, Any], *, key: SecretStr) -> bool:
+    """Whether any id in the event data is a person this service erased."""
+    hashes = {person_hash(u, key) for u in _uuids(dict(data))}
+    if not hashes:
+        return False
+    found = await session.scalar(
+        select(erased_people.c.person_hash).where(erased_people.c.person_hash.in_(hashes)).limit(1)
+    )
+    return found is not None
+
+
+def skip_erased(sub: Subscription, *, key: SecretStr) -> Subscription:
+    """`sub` whose handler drops (applies and records as done, without effect) every event naming a
+    person this service erased; subscriptions with `drops_erased=False` are returned unchanged."""
+    if not sub.drops_erased:
+        return sub
+    handler = sub.handler
+
+    async def unless_erased(session: AsyncSession, envelope: EventEnvelope) -> None:
+        if await names_erased(session, envelope.data, key=key):
+            log.info(
+                "privacy.erased_person_event_dropped",
+                consumer=sub.name,
+                event_type=envelope.type,
+                event_id=str(envelope.id),
+            )
+            return
+        await handler(session, envelope)
+
+    return replace(sub, handler=unless_erased)
 
 
 @dataclass(frozen=True)
@@ -88,9 +181,15 @@ def receipt(service: str, kind: str, answer: Answer) -> dict[str, Any]:
 
 
 def person_data_subscription(
-    *, service: str, consent: ServiceClient, export: PersonDataStep, erase: PersonDataStep
+    *,
+    service: str,
+    consent: ServiceClient,
+    export: PersonDataStep,
+    erase: PersonDataStep,
+    erasure_key: SecretStr,
 ) -> Subscription:
-    """A durable consumer that answers every access or erasure request listing `service`."""
+    """A durable consumer that answers every access or erasure request listing `service`; an erasure
+    also records the person as erased and deletes the service's sent events naming them."""
 
     async def answer_request(session: AsyncSession, _envelope: EventEnvelope, data: RequestOpened) -> None:
         if service not in data.services:
@@ -98,6 +197,8 @@ def person_data_subscription(
         request_id, kind = str(data.request_id), data.kind
         step = export if kind == "access" else erase
         answer = await step(session, data.person_id)
+        if kind != "access":
+            await forget_person(session, data.person_id, key=erasure_key)
         await session.flush()
         response = await consent.request(
             "POST", RECEIPTS.format(request_id=request_id), json=receipt(service, kind, answer)
@@ -114,8 +215,15 @@ def person_data_subscription(
         name=f"{service}-data-subject-requests",
         subjects=[REQUEST_OPENED],
         handler=typed(RequestOpened, answer_request),
+        drops_erased=False,
+        # Each request waits on consent's answer to its receipt: many people's requests are answered
+        # at once, one person's in the order they were opened (an access after an erasure finds nothing).
+        concurrency=REQUESTS_AT_ONCE,
+        order_key=lambda envelope: str(envelope.data.get("person_id")),
     )
 
+
+REQUESTS_AT_ONCE = 8  # below the services' database pool (10): each holds a connection while it waits
 
 PURGE_REQUESTED = "tandem.consent.RetentionPurgeRequested"
 
@@ -150,4 +258,5 @@ def retention_subscription(*, service: str, purges: Mapping[str, Purge]) -> Subs
         name=f"{service}-retention-purges",
         subjects=[PURGE_REQUESTED],
         handler=typed(PurgeRequested, purge_category),
+        drops_erased=False,
     )

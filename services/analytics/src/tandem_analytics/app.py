@@ -35,7 +35,11 @@ def create_app(
         settings=settings,
         routers=ROUTERS,
         graphql_schema=schema,
-        subscriptions=[*SUBSCRIPTIONS, data_subject_requests(client), retention_purges()],
+        subscriptions=[
+            *SUBSCRIPTIONS,
+            data_subject_requests(client, erasure_key=settings.internal_secret),
+            retention_purges(),
+        ],
         token_verifier=token_verifier,
         on_shutdown=closing,
     )

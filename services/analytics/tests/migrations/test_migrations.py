@@ -57,5 +57,5 @@ def test_match_endings_down_and_up_again(infra: Infra) -> None:
     # 0003 cannot hold a match without its approval; the approved one keeps its end time.
     assert run_sql(url, "SELECT match_id::text, ended_at IS NOT NULL FROM match_facts") == [(APPROVED, True)]
     upgrade_head(SERVICE_DIR, url)
-    assert run_sql(url, "SELECT version_num FROM alembic_version") == [("0005_idem",)]
+    assert run_sql(url, "SELECT version_num FROM alembic_version") == [("0005_erasure",)]
     assert run_sql(url, "SELECT end_reason FROM match_facts") == [(None,)]

@@ -5,6 +5,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from tandem_analytics.privacy.consumers import data_subject_requests
@@ -88,7 +89,11 @@ async def test_consent_unreachable_rolls_the_erasure_back(app: FastAPI, program:
         StaticToken(lambda: keys.token("consent:receipt", sub="analytics", client_name="analytics")),
         timeout=0.2,
     )
-    consumer = EventConsumer(app.state.broker, sessionmaker_of(app), data_subject_requests(closed_port))
+    consumer = EventConsumer(
+        app.state.broker,
+        sessionmaker_of(app),
+        data_subject_requests(closed_port, erasure_key=SecretStr("dev")),
+    )
 
     with pytest.raises(httpx.TransportError):
         await consumer.apply(envelope)

@@ -310,3 +310,53 @@ async def test_redispatch_of_a_completed_request_conflicts(client: httpx.AsyncCl
     )
     assert resp.status_code == 409
     assert resp.json()["type"] == "https://tandem.dev/problems/data-subject-request-not-open"
+
+
+async def test_erasure_empties_every_stored_access_export(
+    client: httpx.AsyncClient, grant: Decide, keys: TestKeys, as_person: AsPerson
+) -> None:
+    me = uuid.uuid4()
+    await grant(me, "vendor_sharing", headers=as_person(me))
+    access = (await open_request(client, as_person(me), me, "access")).json()
+    sessions = {"sessions": [{"id": "s1", "cancel_reason": "Ada Lovelace is ill"}]}
+    await answer(client, keys, access["id"], "scheduling", outcome="completed", records=1, export=sessions)
+    erasure = (await open_request(client, machine(keys, "hris"), me, "erasure")).json()
+    # A service that exported before it erased answers after the erasure began: nothing is kept.
+    late = await answer(
+        client, keys, access["id"], "matching", outcome="completed", records=1, export={"intakes": [{}]}
+    )
+    assert late.status_code == 201, late.text
+    export = (await client.get(f"{URL}/{access['id']}/export", headers=as_person(me))).json()
+    assert export["erased"] is True
+    assert export["services"] == {"consent": None, "matching": None, "scheduling": None}
+    own = next(r for r in erasure["receipts"] if r["service"] == "consent")
+    assert own["detail"].endswith("deleted 2 stored access export(s).")
+
+
+async def test_access_export_before_any_erasure_is_not_erased(
+    client: httpx.AsyncClient, grant: Decide, as_person: AsPerson
+) -> None:
+    me = uuid.uuid4()
+    await grant(me, "vendor_sharing", headers=as_person(me))
+    access = (await open_request(client, as_person(me), me, "access")).json()
+    export = (await client.get(f"{URL}/{access['id']}/export", headers=as_person(me))).json()
+    assert export["erased"] is False
+    assert [c["purpose"] for c in export["services"]["consent"]["consents"]] == ["vendor_sharing"]
+
+
+async def test_completed_erasure_drops_notes_and_the_persons_own_subject(
+    client: httpx.AsyncClient, keys: TestKeys, as_person: AsPerson
+) -> None:
+    me = uuid.uuid4()
+    note = {"note": "Ada Lovelace <ada@example.com> asked by e-mail"}
+    headers = as_person(me)
+    access = await client.post(URL, json={"person_id": str(me), "kind": "access", **note}, headers=headers)
+    erasure = await client.post(URL, json={"person_id": str(me), "kind": "erasure", **note}, headers=headers)
+    assert (access.json()["note"], access.json()["requested_by"]) == (note["note"], f"user-{me}")
+    for service in OTHERS:
+        await answer(client, keys, erasure.json()["id"], service)
+    listed = (await client.get(URL, params={"person_id": str(me)}, headers=machine(keys, "hris"))).json()
+    assert [(r["kind"], r["note"], r["requested_by"]) for r in listed["items"]] == [
+        ("access", None, "data-subject"),
+        ("erasure", None, "data-subject"),
+    ]

@@ -50,7 +50,11 @@ def create_app(
         settings=settings,
         routers=ROUTERS,
         graphql_schema=schema,
-        subscriptions=[consent_subscription(gate), privacy.subscription(client), retention.subscription()],
+        subscriptions=[
+            consent_subscription(gate),
+            privacy.subscription(client, erasure_key=settings.internal_secret),
+            retention.subscription(),
+        ],
         token_verifier=token_verifier,
         on_shutdown=closing,
     )

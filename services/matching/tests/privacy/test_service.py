@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from tandem_consent.events import DataSubjectRequestOpened
@@ -397,7 +398,11 @@ async def test_consent_unreachable_rolls_the_erasure_back(committed_world: Any) 
         ),
         timeout=0.2,
     )
-    consumer = EventConsumer(world.app.state.broker, sessionmaker_of(world.app), privacy.subscription(closed))
+    consumer = EventConsumer(
+        world.app.state.broker,
+        sessionmaker_of(world.app),
+        privacy.subscription(closed, erasure_key=SecretStr("dev")),
+    )
     try:
         with pytest.raises(httpx.TransportError):
             await consumer.apply(envelope)

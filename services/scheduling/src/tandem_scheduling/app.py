@@ -45,7 +45,12 @@ def create_app(
         settings=settings,
         routers=ROUTERS,
         graphql_schema=schema,
-        subscriptions=[MATCH_APPROVED, MATCH_ENDED, data_subject_requests(client), retention_purges()],
+        subscriptions=[
+            MATCH_APPROVED,
+            MATCH_ENDED,
+            data_subject_requests(client, erasure_key=settings.internal_secret),
+            retention_purges(),
+        ],
         token_verifier=token_verifier,
         on_startup=[start_scan],
         on_shutdown=[stop_scan, *closing],

@@ -31,10 +31,16 @@ class SessionBooked(SchedulingEvent):
     kind: Literal["kickoff", "regular"]
 
 
+CancelCode = Literal["requested", "match_ended", "erased"]
+
+
 class SessionCancelled(SchedulingEvent):
+    """A booked session was cancelled. The reason travels as a code: the free text a caller gave stays
+    in scheduling's own row, where erasure and retention can reach it."""
+
     session_id: UUID
     engagement_id: UUID
-    reason: str
+    reason_code: CancelCode
 
 
 class SlaBreached(SchedulingEvent):

@@ -41,6 +41,7 @@ def test_downgrade_to_base_and_up_again(infra: Infra) -> None:
             "dead_letters",
             "ended_matches",
             "engagements",
+            "erased_people",
             "idempotency_keys",
             "outbox_messages",
             "processed_events",
@@ -49,5 +50,5 @@ def test_downgrade_to_base_and_up_again(infra: Infra) -> None:
             "sla_clocks",
             "working_agreements",
         ],
-        ["0005_idem"],
+        ["0005_erasure"],
     )

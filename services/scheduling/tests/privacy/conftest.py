@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from tandem_consent.testing import consent_events
@@ -241,7 +242,7 @@ class World:
         """Apply the event as scheduling's consumer does, in the test's transaction."""
         client = consent or self.consent_client()
         try:
-            subscription = data_subject_requests(client)
+            subscription = data_subject_requests(client, erasure_key=SecretStr("dev"))
             return await EventConsumer(self.app.state.broker, sessionmaker_of(self.app), subscription).apply(
                 envelope
             )

@@ -1,13 +1,14 @@
 import json
 import uuid
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
-from tandem_kit.events import outbox_messages
+from tandem_kit.events import EventEnvelope, outbox_messages
 from tandem_kit.testing import sessionmaker_of
 from tandem_scheduling.privacy.service import ERASED_TIMEZONE, ERASURE_REASON, NOTHING_HELD
 
@@ -124,7 +125,7 @@ async def test_erasure_through_the_broker_deletes_content_and_deidentifies_share
         cancelled_events = await session.scalar(
             select(func.count()).where(
                 outbox_messages.c.subject == "tandem.scheduling.SessionCancelled",
-                outbox_messages.c.payload["data"]["reason"].astext == ERASURE_REASON,
+                outbox_messages.c.payload["data"]["reason_code"].astext == "erased",
                 outbox_messages.c.payload["data"]["session_id"].astext.in_(
                     [person.sessions["next_week"], person.sessions["coaching_kickoff"]]
                 ),
@@ -172,7 +173,7 @@ async def test_same_event_twice_is_applied_once(world: Any) -> None:
             select(func.count()).where(
                 outbox_messages.c.subject == "tandem.scheduling.SessionCancelled",
                 outbox_messages.c.payload["data"]["engagement_id"].astext == person.engagement["id"],
-                outbox_messages.c.payload["data"]["reason"].astext == ERASURE_REASON,
+                outbox_messages.c.payload["data"]["reason_code"].astext == "erased",
             )
         )
     assert cancelled == 1
@@ -255,3 +256,27 @@ async def test_kickoff_promise_not_yet_due_ends_with_the_engagement(world: Any) 
     assert receipt["records"] == 2
     assert "(1 not yet due deleted)" in receipt["detail"]
     assert await world.get(f"/{engagement['id']}/sla-clocks") == []
+
+
+async def test_late_match_approved_naming_an_erased_person_is_dropped(
+    committed_world: Any, payload: Callable[..., dict[str, Any]]
+) -> None:
+    world = committed_world
+    person = await world.person_with_data()
+    await world.answered((await world.open_request(person.id, "erasure"))["id"])
+    consumer = next(c for c in world.app.state.consumers if c.sub.name == "scheduling-match-approved")
+    stranger = uuid.uuid4()
+
+    # Emitted before the erasure, consumed after it: applied as done, without effect.
+    for participant in (person.id, stranger):
+        late = EventEnvelope(
+            id=uuid.uuid4(),
+            type="MatchApproved",
+            source="matching",
+            occurred_at=datetime.now(UTC),
+            data=payload(participant_id=str(participant)),
+        )
+        assert await consumer.apply(late) is True
+
+    assert (await world.get(f"?participant_id={person.id}"))["items"] == []
+    assert len((await world.get(f"?participant_id={stranger}"))["items"]) == 1

@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tandem_kit.testing import TestKeys
+from tandem_kit.testing import Infra, TestKeys
 
 BASE = "/api/v1/scheduling/engagements"
 WRITE = ("scheduling:read", "scheduling:write")
@@ -158,7 +158,9 @@ async def test_cancel_frees_the_time_and_reopens_kickoff(
     )
     assert resp.status_code == 200
     assert (resp.json()["status"], resp.json()["cancel_reason"]) == ("cancelled", "coach unwell")
-    assert await outbox("SessionCancelled", session_id=booked["id"], reason="coach unwell") == 1
+    assert await outbox("SessionCancelled", session_id=booked["id"], reason_code="requested") == 1
+    # The free text stays in scheduling's row; the event carries the code only.
+    assert await outbox("SessionCancelled", session_id=booked["id"], reason="coach unwell") == 0
     clocks = (await client.get(f"{BASE}/{engagement.id}/sla-clocks", headers=keys.headers(*WRITE))).json()
     assert clocks[0]["met_at"] is None
     again = await book(client, keys, engagement, monday, kind="kickoff")
@@ -288,3 +290,22 @@ async def test_list_bad_page_is_422(
     assert resp.status_code == 422
     assert resp.headers["content-type"] == "application/problem+json"
     assert [(e["parameter"], e["in"]) for e in resp.json()["errors"]] == [(parameter, "query")]
+
+
+async def test_refused_double_booking_leaves_no_person_id_in_the_server_log(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime, infra: Infra
+) -> None:
+    first = await make_engagement()
+    second = await make_engagement(provider_person_id=str(first.provider_person_id))
+    assert (await book(client, keys, first, monday, duration_minutes=60)).status_code == 201
+    logged = infra.postgres.log.stat().st_size
+
+    resp = await book(client, keys, second, monday + timedelta(minutes=30), duration_minutes=60)
+
+    assert resp.status_code == 409
+    with infra.postgres.log.open(errors="replace") as log:
+        log.seek(logged)
+        written = log.read()
+    # The refusal is logged (the constraint's name), the key it refused (person id, range) is not.
+    assert "violates exclusion constraint" in written
+    assert str(first.provider_person_id) not in written

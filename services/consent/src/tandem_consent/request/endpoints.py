@@ -116,5 +116,6 @@ async def get_access_export(request_id: UUID, principal: ConsentRead, session: S
         person_id=request.person_id,
         complete=view.status is Status.COMPLETED,
         missing_services=view.missing_services,
+        erased=any(r.outcome == "completed" and r.export is None for r in request.receipts),
         services=exports,
     )

@@ -2,13 +2,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, exists, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from tandem_consent.access import readable_by
-from tandem_consent.models import DataSubjectRequest
+from tandem_consent.models import DataSubjectReceipt, DataSubjectRequest
 from tandem_consent.request.domain import STALLED_AFTER, Kind, Status
 from tandem_kit.auth import Principal
 
@@ -114,3 +114,50 @@ async def prior_requests(
         .order_by(DataSubjectRequest.created_at)
     )
     return (await session.scalars(statement)).all()
+
+
+async def drop_exports(session: AsyncSession, person_id: UUID) -> int:
+    """Empty the stored exports of every access request about the person; how many there were."""
+    access_requests = select(DataSubjectRequest.id).where(
+        DataSubjectRequest.person_id == person_id, DataSubjectRequest.kind == Kind.ACCESS.value
+    )
+    result = await session.scalars(
+        update(DataSubjectReceipt)
+        .where(DataSubjectReceipt.request_id.in_(access_requests), DataSubjectReceipt.export.is_not(None))
+        .values(export=None)
+        .returning(DataSubjectReceipt.id),
+        execution_options={"synchronize_session": False},
+    )
+    return len(result.all())
+
+
+async def erased_since(session: AsyncSession, person_id: UUID, opened_at: datetime) -> bool:
+    """Whether an erasure request about the person was opened at or after `opened_at`."""
+    statement = select(
+        exists().where(
+            DataSubjectRequest.person_id == person_id,
+            DataSubjectRequest.kind == Kind.ERASURE.value,
+            DataSubjectRequest.created_at >= opened_at,
+        )
+    )
+    return bool(await session.scalar(statement))
+
+
+async def scrub_requests_of(session: AsyncSession, person_id: UUID, *, requester: str) -> None:
+    """Drop the operator notes of the person's requests, and put `requester` in place of a requester
+    subject that names the person (a request the person opened with their own token)."""
+    await session.execute(
+        update(DataSubjectRequest)
+        .where(DataSubjectRequest.person_id == person_id, DataSubjectRequest.note.is_not(None))
+        .values(note=None),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    await session.execute(
+        update(DataSubjectRequest)
+        .where(
+            DataSubjectRequest.person_id == person_id,
+            DataSubjectRequest.requested_by.contains(str(person_id)),
+        )
+        .values(requested_by=requester),
+        execution_options={"synchronize_session": "fetch"},
+    )

@@ -93,7 +93,7 @@ class DataSubjectRequest(BaseModel):
             created_at=request.created_at,
             due_at=request.due_at,
             completed_at=request.completed_at,
-            receipts=[Receipt.model_validate(r) for r in request.receipts],
+            receipts=[Receipt.model_validate(r) for r in sorted(request.receipts, key=lambda r: r.service)],
         )
 
 
@@ -102,4 +102,9 @@ class AccessExport(BaseModel):
     person_id: UUID = Field(description="The person.")
     complete: bool = Field(description="Whether every expected service has answered.")
     missing_services: list[str] = Field(description="Services that have not answered yet.")
-    services: dict[str, Any] = Field(description="Each answering service's export of the person's data.")
+    erased: bool = Field(
+        description="An erasure request opened after this access request deleted the exports (`null`)."
+    )
+    services: dict[str, Any] = Field(
+        description="Each answering service's export of the person's data; `null` once erased."
+    )

@@ -15,9 +15,16 @@ from tandem_consent.request.domain import Kind, Outcome, Status
 from tandem_consent.request.schemas import DataSubjectRequestCreate, ReceiptCreate
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, Forbidden, NotFound, Unprocessable
-from tandem_kit.events import emit
+from tandem_kit.events import emit, subject_for
+from tandem_kit.privacy import delete_sent_events
 
 SERVICE = "consent"
+# Stands in for a requester subject that named the person (they opened the request themselves).
+ERASED_REQUESTER = "data-subject"
+REQUEST_SUBJECTS = [
+    subject_for(SERVICE, event.event_type())
+    for event in (DataSubjectRequestOpened, DataSubjectRequestCompleted)
+]
 
 
 class RequestNotFound(NotFound):
@@ -91,7 +98,7 @@ async def open_request(
     )
     if SERVICE in expected:
         await _answer_here(session, principal, request)
-    return await _get(session, principal, request_id), True
+    return request, True
 
 
 async def _answer_here(session: AsyncSession, principal: Principal, request: DataSubjectRequest) -> None:
@@ -122,11 +129,17 @@ async def _answer_here(session: AsyncSession, principal: Principal, request: Dat
         reason=f"Erasure request {request.id}",
     )
     scrubbed = await ledger.erase_evidence(session, request.person_id)
+    # Earlier access requests stored every service's copy of the person's data: it goes now.
+    exports = await repository.drop_exports(session, request.person_id)
+    records = scrubbed + exports
     receipt = ReceiptCreate(
         service=SERVICE,
-        outcome=Outcome.COMPLETED if scrubbed else Outcome.NOTHING_HELD,
-        records=scrubbed,
-        detail=f"Withdrew {len(withdrawn)} consent(s); removed capture details from {scrubbed} ledger record(s).",
+        outcome=Outcome.COMPLETED if records else Outcome.NOTHING_HELD,
+        records=records,
+        detail=(
+            f"Withdrew {len(withdrawn)} consent(s); removed capture details from {scrubbed} ledger "
+            f"record(s); deleted {exports} stored access export(s)."
+        ),
     )
     await _record_receipt(session, principal, request, receipt)
 
@@ -165,32 +178,48 @@ async def submit_receipt(
             raise ReceiptConflict(f"{data.service!r} already sent a different receipt.", pointer="#/service")
         return request, False
     await _record_receipt(session, principal, request, data)
-    return await _get(session, principal, request_id), True
+    return request, True
 
 
 async def _record_receipt(
     session: AsyncSession, principal: Principal, request: DataSubjectRequest, data: ReceiptCreate
 ) -> None:
-    session.add(
+    export = data.export
+    if export is not None and await repository.erased_since(session, request.person_id, request.created_at):
+        # An erasure opened after this access request: a late export is a copy the erasure missed.
+        export = None
+    # Onto the locked request's loaded receipts, so the answer needs no second read.
+    request.receipts.append(
         DataSubjectReceipt(
             request_id=request.id,
             service=data.service,
             outcome=data.outcome.value,
             records=data.records,
-            export=data.export,
+            export=export,
             detail=data.detail,
             submitted_by=principal.subject,
         )
     )
-    received = [r.service for r in request.receipts] + [data.service]
+    received = [r.service for r in request.receipts]
     if domain.status_after(request.expected_services, received) is Status.COMPLETED:
         completed_at = datetime.now(UTC)
         request.status, request.completed_at = Status.COMPLETED.value, completed_at
+        if request.kind == Kind.ERASURE:
+            await _forget_requester_details(session, request.person_id)
         event = DataSubjectRequestCompleted(
             request_id=request.id, person_id=request.person_id, kind=request.kind, completed_at=completed_at
         )
         await emit(session, event)
     await session.flush()
+
+
+async def _forget_requester_details(session: AsyncSession, person_id: UUID) -> None:
+    """Every service has erased: the operators' notes on the person's requests (names, e-mail
+    addresses) and consent's sent consent events naming them go. The requests and their events stay:
+    they are the proof of the erasure, and carry nothing the requests do not."""
+    await session.flush()
+    await repository.scrub_requests_of(session, person_id, requester=ERASED_REQUESTER)
+    await delete_sent_events(session, person_id, sparing=REQUEST_SUBJECTS)
 
 
 async def _get(
@@ -257,7 +286,8 @@ async def redispatch(session: AsyncSession, principal: Principal, request_id: UU
 async def access_export(
     session: AsyncSession, principal: Principal, request_id: UUID
 ) -> tuple[DataSubjectRequest, dict[str, Any]]:
-    """The access request and each answering service's export (complete once every service answered)."""
+    """The access request and each answering service's export (complete once every service answered);
+    an erasure opened after the access request emptied the exports."""
     request = await _get(session, principal, request_id)
     if request.kind != Kind.ACCESS:
         raise NotAnAccessRequest("Erasure requests carry no data back; see their receipts.")

@@ -13,6 +13,7 @@ from typing import Any, get_args
 from uuid import UUID, uuid4
 
 import structlog
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.events import Subscription
@@ -254,10 +255,10 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
     return Answer(records, f"Deleted {_summary(deleted)}; de-identified {_summary(deidentified)}{ended}.")
 
 
-def subscription(consent: ServiceClient) -> Subscription:
+def subscription(consent: ServiceClient, *, erasure_key: SecretStr) -> Subscription:
     """The consumer that answers every data-subject request listing matching."""
     return person_data_subscription(
-        service=SERVICE, consent=consent, export=export_person, erase=erase_person
+        service=SERVICE, consent=consent, export=export_person, erase=erase_person, erasure_key=erasure_key
     )
 
 

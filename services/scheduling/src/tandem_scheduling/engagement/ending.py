@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_kit.auth import Principal
 from tandem_scheduling.engagement import repository
 from tandem_scheduling.engagement.schemas import MatchEndedData
+from tandem_scheduling.events import CancelCode
 from tandem_scheduling.models import Engagement, Session
 from tandem_scheduling.session import repository as session_repository
 from tandem_scheduling.session import service as session_service
@@ -47,11 +48,12 @@ async def end_engagements(
     engagements: Sequence[Engagement],
     *,
     reason: str,
+    code: CancelCode,
     ended_at: datetime,
     now: datetime,
 ) -> Ending:
     """End engagements the caller locked for update: future booked sessions are cancelled as
-    `POST .../cancel` does (holds released, `SessionCancelled` with `reason`), past ones stay; SLA
+    `POST .../cancel` does (holds released, `SessionCancelled` with `code`), past ones stay; SLA
     clocks not yet due go, overdue open ones stay, met ones stay met (a kickoff cancelled by the end
     was still booked in time). An engagement that already ended keeps its `ended_at`."""
     ids = [e.id for e in engagements]
@@ -65,6 +67,7 @@ async def end_engagements(
             SessionCancel(reason=reason),
             now=now,
             reopen_kickoff=False,
+            code=code,
         )
     moot = await sla_service.close(session, ids, now=now)
     for e in engagements:
@@ -87,7 +90,12 @@ async def end_match(session: AsyncSession, data: MatchEndedData, *, now: datetim
     if engagement.status == ENDED and engagement.ended_at is not None:
         return
     ending = await end_engagements(
-        session, [engagement], reason=cancel_reason(data.reason), ended_at=data.ended_at, now=now
+        session,
+        [engagement],
+        reason=cancel_reason(data.reason),
+        code="match_ended",
+        ended_at=data.ended_at,
+        now=now,
     )
     log.info(
         "scheduling.engagement.ended",

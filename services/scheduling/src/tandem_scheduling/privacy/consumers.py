@@ -1,5 +1,7 @@
 """Consent's data-subject requests and retention purges, answered for scheduling's part."""
 
+from pydantic import SecretStr
+
 from tandem_kit.events import Subscription
 from tandem_kit.oauth_client import ServiceClient
 from tandem_kit.privacy import person_data_subscription, retention_subscription
@@ -8,10 +10,14 @@ from tandem_scheduling.privacy import retention, service
 SERVICE = "scheduling"
 
 
-def data_subject_requests(consent: ServiceClient) -> Subscription:
+def data_subject_requests(consent: ServiceClient, *, erasure_key: SecretStr) -> Subscription:
     """Answers every access or erasure request that lists scheduling, with a receipt to `consent`."""
     return person_data_subscription(
-        service=SERVICE, consent=consent, export=service.export_person, erase=service.erase_person
+        service=SERVICE,
+        consent=consent,
+        export=service.export_person,
+        erase=service.erase_person,
+        erasure_key=erasure_key,
     )
 
 

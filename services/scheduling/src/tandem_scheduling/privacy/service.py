@@ -87,7 +87,7 @@ async def erase_person(session: AsyncSession, person_id: UUID, *, now: datetime 
     # The same end as a finished match's: future sessions cancelled (a user who asks to be forgotten
     # expects no more meetings), past ones kept, clocks not yet due dropped, overdue ones kept.
     ending = await engagement_ending.end_engagements(
-        session, data.engagements, reason=ERASURE_REASON, ended_at=now, now=now
+        session, data.engagements, reason=ERASURE_REASON, code="erased", ended_at=now, now=now
     )
     future, moot = ending.cancelled, ending.moot_clocks
 

@@ -14,7 +14,7 @@ from tandem_scheduling.agreement import service as agreement_service
 from tandem_scheduling.availability import domain as slots
 from tandem_scheduling.engagement import domain as engagement_domain
 from tandem_scheduling.engagement import service as engagement_service
-from tandem_scheduling.events import SessionBooked, SessionCancelled
+from tandem_scheduling.events import CancelCode, SessionBooked, SessionCancelled
 from tandem_scheduling.models import Engagement, Session
 from tandem_scheduling.session import ics, repository
 from tandem_scheduling.session.schemas import SessionCancel, SessionCreate
@@ -167,6 +167,7 @@ async def cancel_session(
     *,
     now: datetime | None = None,
     reopen_kickoff: bool = True,
+    code: CancelCode = "requested",
 ) -> Session:
     """Cancel a booked session: its time is free again, and a cancelled kickoff reopens the kickoff SLA
     (unless `reopen_kickoff` is False: an ending engagement keeps a kickoff that was booked in time)."""
@@ -183,8 +184,6 @@ async def cancel_session(
     if booked.kind == "kickoff" and reopen_kickoff:
         await sla_service.reopen(session, engagement.id, "kickoff")
     await session.flush()
-    await emit(
-        session, SessionCancelled(session_id=booked.id, engagement_id=engagement.id, reason=data.reason)
-    )
+    await emit(session, SessionCancelled(session_id=booked.id, engagement_id=engagement.id, reason_code=code))
     log.info("scheduling.session.cancelled", session_id=str(booked.id), engagement_id=str(engagement.id))
     return booked
