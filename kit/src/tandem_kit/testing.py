@@ -198,3 +198,32 @@ async def eventually(check: Callable[[], Any], *, timeout: float = 10.0, interva
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+@dataclass
+class LoopProbe:
+    longest: float = 0.0  # seconds
+
+
+@contextlib.asynccontextmanager
+async def loop_blocked(tick: float = 0.001) -> AsyncIterator[LoopProbe]:
+    """`async with loop_blocked() as probe:` ... `probe.longest`: the longest time the event loop ran
+    something else before a task asking to wake every `tick` got to run (how long the loop was blocked)."""
+    probe = LoopProbe()
+
+    async def watch() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(tick)
+            now = time.perf_counter()
+            probe.longest = max(probe.longest, now - last - tick)
+            last = now
+
+    task = asyncio.create_task(watch())
+    await asyncio.sleep(0)
+    try:
+        yield probe
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
