@@ -5,7 +5,9 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from tandem_gateway.federation.limits import GATEWAY_LIMITS
 from tandem_gateway.oauth.domain import CLIENT_ONLY_SCOPES, ROLES, SCOPES
+from tandem_kit.graphql import GraphQLLimits
 from tandem_kit.settings import KitSettings
 
 SERVICES = ("matching", "scheduling", "consent", "analytics")
@@ -72,6 +74,10 @@ class Settings(KitSettings):
     composition_retry_seconds: float = Field(default=2.0, gt=0, description="Retry while subgraphs are down.")
     graphql_max_depth: int = Field(default=12, ge=1)
     graphql_max_cost: int = Field(default=5000, ge=1)
+    graphql_limits: GraphQLLimits = Field(
+        default=GATEWAY_LIMITS,
+        description="Bounds on one /graphql request, checked before validation (GATEWAY_GRAPHQL_LIMITS__MAX_FIELDS…).",
+    )
     user_token_issuers: list[UserTokenIssuer] = Field(
         default_factory=list,
         description="Enterprise IdPs whose user tokens the gateway accepts (JSON list); empty: feature off.",
