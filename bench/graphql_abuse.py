@@ -41,6 +41,10 @@ def query(text: str) -> bytes:
 
 PAYLOADS: dict[str, bytes] = {
     "small_query": query("{ __typename }"),
+    # The most the validator can be made to compare within the limits (gateway 250 fields, subgraphs 500).
+    "typename_250": query("{ " + "__typename " * 250 + "}"),
+    "typename_500": query("{ " + "__typename " * 500 + "}"),
+    "fragment_grid_22x22": query(grid(22)),
     "typename_33kb": query("{ " + "__typename " * 3000 + "}"),
     "aliases_3000": query("{ " + " ".join(f"a{i}: __typename" for i in range(3000)) + " }"),
     "fragment_grid_30x30": query(grid(30)),
