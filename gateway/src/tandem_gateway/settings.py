@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from tandem_gateway.federation.limits import GATEWAY_LIMITS
@@ -82,6 +84,12 @@ class Settings(KitSettings):
         default_factory=list,
         description="Enterprise IdPs whose user tokens the gateway accepts (JSON list); empty: feature off.",
     )
+
+    @field_validator("graphql_limits", mode="before")
+    @classmethod
+    def _gateway_limit_defaults(cls, value: Any) -> Any:
+        # One limit set from the environment keeps the gateway's defaults for the others.
+        return {**GATEWAY_LIMITS.model_dump(), **value} if isinstance(value, dict) else value
 
     @model_validator(mode="after")
     def _publish_before_signing(self) -> Settings:
