@@ -10,6 +10,7 @@ import pytest
 
 from tandem_gateway.federation import FederatedExecutor, Supergraph
 from tandem_gateway.federation.limits import GATEWAY_LIMITS
+from tandem_kit.graphql import GraphQLLimits, parse_within
 from tandem_kit.testing import least_loop_block
 
 from .conftest import Subgraphs
@@ -120,3 +121,23 @@ async def test_limits_are_configurable(supergraph: Supergraph, subgraphs: Subgra
 
     assert await executor.execute("{ a: __typename b: __typename }") == {"data": {"a": "Query", "b": "Query"}}
     assert (await executor.execute(typenames(3)))["errors"][0]["extensions"]["limit"] == "maxFields"
+
+
+async def test_what_the_gateway_sends_a_subgraph_fits_the_subgraphs_limits(
+    supergraph: Supergraph, subgraphs: Subgraphs
+) -> None:
+    # Near the gateway's field limit, every field an object (the most internal aliases and keys added).
+    selection = (
+        "id score participant { id consents { purpose granted } } engagement { id status sessions { id } }"
+    )
+    query = "{ " + " ".join(f"m{i}: matches {{ {selection} }}" for i in range(19)) + " }"
+    assert len(parse_within(query, GATEWAY_LIMITS).definitions) == 1
+    executor = FederatedExecutor(supergraph, subgraphs.fetch, max_cost=100_000)  # sizes, not cost, here
+
+    result = await executor.execute(query)
+
+    assert "errors" not in result
+    assert len(result["data"]) == 19
+    assert {subgraph for subgraph, _, _ in subgraphs.calls} == {"matching", "consent", "scheduling"}
+    for _, sent, _ in subgraphs.calls:
+        parse_within(sent, GraphQLLimits())  # a subgraph's defaults: raises if a limit refuses it
