@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from tandem_gateway.federation.limits import GATEWAY_LIMITS
 from tandem_gateway.settings import Settings
 
 IDP = {
@@ -54,3 +55,14 @@ def test_refused_at_start_up(issuer: dict[str, Any], message: str) -> None:
 def test_same_issuer_twice_refused() -> None:
     with pytest.raises(ValidationError, match="issuer twice"):
         Settings(environment="test", user_token_issuers=[IDP, IDP])
+
+
+def test_one_graphql_limit_from_env_keeps_the_gateways_other_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GATEWAY_GRAPHQL_LIMITS__MAX_FIELDS", "400")
+
+    limits = Settings(environment="test").graphql_limits
+
+    assert limits == GATEWAY_LIMITS.model_copy(update={"max_fields": 400})
+    assert limits.max_query_length == 32_768  # the gateway's, not a subgraph's 65,536

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from tandem_gateway.federation.limits import GATEWAY_LIMITS
 from tandem_gateway.oauth.domain import CLIENT_ONLY_SCOPES, ROLES, SCOPES
+from tandem_kit.graphql import GraphQLLimits
 from tandem_kit.settings import KitSettings
 
 SERVICES = ("matching", "scheduling", "consent", "analytics")
@@ -75,10 +79,20 @@ class Settings(KitSettings):
     composition_retry_seconds: float = Field(default=2.0, gt=0, description="Retry while subgraphs are down.")
     graphql_max_depth: int = Field(default=12, ge=1)
     graphql_max_cost: int = Field(default=5000, ge=1)
+    graphql_limits: GraphQLLimits = Field(
+        default=GATEWAY_LIMITS,
+        description="Bounds on one /graphql request, checked before validation (GATEWAY_GRAPHQL_LIMITS__MAX_FIELDS…).",
+    )
     user_token_issuers: list[UserTokenIssuer] = Field(
         default_factory=list,
         description="Enterprise IdPs whose user tokens the gateway accepts (JSON list); empty: feature off.",
     )
+
+    @field_validator("graphql_limits", mode="before")
+    @classmethod
+    def _gateway_limit_defaults(cls, value: Any) -> Any:
+        # One limit set from the environment keeps the gateway's defaults for the others.
+        return {**GATEWAY_LIMITS.model_dump(), **value} if isinstance(value, dict) else value
 
     @model_validator(mode="after")
     def _publish_before_signing(self) -> Settings:

@@ -57,6 +57,14 @@ class Conflict(ProblemError):
     status, code, title = 409, "conflict", "Conflict"
 
 
+class LengthRequired(ProblemError):
+    status, code, title = 411, "length-required", "Length required"
+
+
+class ContentTooLarge(ProblemError):
+    status, code, title = 413, "content-too-large", "Content too large"
+
+
 class Unprocessable(ProblemError):
     status, code, title = 422, "unprocessable", "Unprocessable content"
 

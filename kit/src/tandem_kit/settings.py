@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tandem_kit.graphql import GraphQLLimits
+
 Environment = Literal["development", "test", "production"]
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "dev", "development", "secret"})
@@ -70,6 +72,10 @@ class KitSettings(BaseSettings):
         ),
     )
     log_level: str = Field(default="INFO")
+    graphql_limits: GraphQLLimits = Field(
+        default_factory=GraphQLLimits,
+        description="Bounds on one GraphQL request, checked before validation (`<PREFIX>GRAPHQL_LIMITS__MAX_FIELDS`).",
+    )
     internal_secret: SecretStr = Field(
         default=SecretStr("dev"),
         description="Key material for secrets encrypted at rest (must be set outside development).",

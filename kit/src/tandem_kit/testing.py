@@ -12,10 +12,10 @@ import contextvars
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -30,6 +30,7 @@ from tandem_kit.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 from tandem_kit.migrations import upgrade_head
 
 TEST_ISSUER = "https://tandem.test"
+T = TypeVar("T")
 
 
 class TestKeys:
@@ -198,3 +199,48 @@ async def eventually(check: Callable[[], Any], *, timeout: float = 10.0, interva
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+@dataclass
+class LoopProbe:
+    longest: float = 0.0  # seconds
+
+
+@contextlib.asynccontextmanager
+async def loop_blocked(tick: float = 0.001) -> AsyncIterator[LoopProbe]:
+    """`async with loop_blocked() as probe:` ... `probe.longest`: the longest time the event loop ran
+    something else before a task asking to wake every `tick` got to run (how long the loop was blocked)."""
+    probe = LoopProbe()
+
+    async def watch() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(tick)
+            now = time.perf_counter()
+            probe.longest = max(probe.longest, now - last - tick)
+            last = now
+
+    task = asyncio.create_task(watch())
+    await asyncio.sleep(0)
+    try:
+        yield probe
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def least_loop_block(
+    action: Callable[[], Awaitable[T]], *, below: float, attempts: int = 3
+) -> tuple[float, T]:
+    """(the least time `action` blocked the event loop over up to `attempts` runs, its last result).
+
+    Stops at the first run blocking less than `below`. Work done on the loop blocks it on every run;
+    a loaded machine descheduling the process (or a garbage collection) blocks it on one now and then."""
+    blocks: list[float] = []
+    while True:
+        async with loop_blocked() as probe:
+            result = await action()
+        blocks.append(probe.longest)
+        if probe.longest < below or len(blocks) == attempts:
+            return min(blocks), result

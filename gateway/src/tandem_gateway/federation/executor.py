@@ -1,4 +1,4 @@
-"""Execute a client operation across subgraphs: validate, limit, plan, fetch in waves, shape the response.
+"""Execute a client operation across subgraphs: bound, validate, limit, plan, fetch in waves, shape.
 
 Fetching goes level by level: every fetch of one wave runs concurrently, and the `_entities` work a wave
 produces for one subgraph is sent as ONE request (one aliased `_entities` field per distinct selection,
@@ -30,7 +30,6 @@ from graphql import (
     VariableDefinitionNode,
     execute,
     get_operation_ast,
-    parse,
     print_ast,
     print_schema,
     validate,
@@ -39,7 +38,7 @@ from graphql.execution.values import get_variable_values
 from graphql.language import Visitor, visit
 
 from tandem_gateway.federation.compose import Supergraph
-from tandem_gateway.federation.limits import measure
+from tandem_gateway.federation.limits import GATEWAY_LIMITS, measure
 from tandem_gateway.federation.planner import (
     INTERNAL_PREFIX,
     TYPENAME_KEY,
@@ -51,6 +50,7 @@ from tandem_gateway.federation.planner import (
     UnsupportedOperationError,
     key_alias,
 )
+from tandem_kit.graphql import GraphQLLimits, off_loop, parse_within
 
 __all__ = ["FederatedExecutor", "Fetch"]
 
@@ -62,15 +62,25 @@ Target = tuple[dict[str, Any], Path]
 
 
 class FederatedExecutor:
-    """Answers client operations against the composed API schema by calling subgraphs through `fetch`."""
+    """Answers client operations against the composed API schema by calling subgraphs through `fetch`.
+
+    `limits` bound the document before it is validated; parsing, validation, planning and shaping run
+    in the GraphQL worker thread (`tandem_kit.graphql.off_loop`), so the event loop stays free."""
 
     def __init__(
-        self, supergraph: Supergraph, fetch: Fetch, *, max_depth: int = 12, max_cost: int = 5000
+        self,
+        supergraph: Supergraph,
+        fetch: Fetch,
+        *,
+        max_depth: int = 12,
+        max_cost: int = 5000,
+        limits: GraphQLLimits = GATEWAY_LIMITS,
     ) -> None:
         self.supergraph = supergraph
         self.fetch = fetch
         self.max_depth = max_depth
         self.max_cost = max_cost
+        self.limits = limits
 
     def sdl(self) -> str:
         return print_schema(self.supergraph.api_schema)
@@ -81,9 +91,20 @@ class FederatedExecutor:
         variables: dict[str, Any] | None = None,
         operation_name: str | None = None,
     ) -> dict[str, Any]:
+        prepared = await off_loop(self._prepare, query, variables, operation_name)
+        if not isinstance(prepared, _Prepared):
+            return prepared
+        run = _Run(self.fetch, prepared.operation, variables or {})
+        await run.run(prepared.plan)
+        return await off_loop(_shape, self.supergraph, prepared.document, operation_name, variables, run)
+
+    def _prepare(
+        self, query: str, variables: dict[str, Any] | None, operation_name: str | None
+    ) -> _Prepared | dict[str, Any]:
+        """Everything before the first fetch: the plan, or the response that refuses the operation."""
         schema = self.supergraph.api_schema
         try:
-            document = parse(query)
+            document = parse_within(query, self.limits)
         except GraphQLError as exc:
             return {"errors": [exc.formatted]}
         validation_errors = validate(schema, document)
@@ -108,9 +129,7 @@ class FederatedExecutor:
             plan = Planner(self.supergraph, fragments, coerced).plan(operation)
         except UnsupportedOperationError as exc:
             return {"errors": [_unsupported(str(exc))]}
-        run = _Run(self.fetch, operation, variables or {})
-        await run.run(plan)
-        return _shape(self.supergraph, document, operation_name, variables, run)
+        return _Prepared(document, operation, plan)
 
     def _check_limits(
         self, operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
@@ -127,6 +146,13 @@ class FederatedExecutor:
                 "extensions": {"code": "QUERY_TOO_COSTLY", "cost": size.cost, "maxCost": self.max_cost},
             }
         return None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    document: DocumentNode
+    operation: OperationDefinitionNode
+    plan: QueryPlan
 
 
 def _unsupported(message: str) -> dict[str, Any]:

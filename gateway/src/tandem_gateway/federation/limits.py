@@ -1,4 +1,5 @@
-"""Static depth and cost of an operation, measured before anything is fetched.
+"""Static depth and cost of an operation, measured before anything is fetched (after validation; the
+document's size was bounded before it, see GATEWAY_LIMITS).
 
 Depth counts nested fields (a root field is depth 1; fragments add none). Cost counts every field as 1
 and multiplies what is selected under a list field by LIST_MULTIPLIER, so `matches { id score }` costs
@@ -26,9 +27,21 @@ from graphql import (
     is_list_type,
 )
 
-__all__ = ["LIST_MULTIPLIER", "Measure", "measure"]
+from tandem_kit.graphql import GraphQLLimits
+
+__all__ = ["GATEWAY_LIMITS", "LIST_MULTIPLIER", "Measure", "measure"]
 
 LIST_MULTIPLIER = 10
+# Checked before validation (tandem_kit.graphql). Tighter than a subgraph's defaults: the gateway's
+# queries to the subgraphs add internal aliases and `... on Type` blocks to what the client wrote.
+GATEWAY_LIMITS = GraphQLLimits(
+    max_body_bytes=131_072,
+    max_query_length=32_768,
+    max_tokens=5_000,
+    max_fields=250,
+    max_aliases=100,
+    max_depth=32,
+)
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 
 

@@ -22,6 +22,7 @@ from tandem_gateway.routing.proxy import Upstreams, request_id
 from tandem_gateway.settings import Settings
 from tandem_kit.auth import Authenticator, bearer_scheme
 from tandem_kit.errors import BadRequest, Forbidden, ServiceUnavailable
+from tandem_kit.graphql import check_body_length, decode_json_body
 
 log = structlog.get_logger("tandem.gateway.graphql")
 
@@ -126,6 +127,7 @@ class Graph:
             self.fetcher(authorization),
             max_depth=self.settings.graphql_max_depth,
             max_cost=self.settings.graphql_max_cost,
+            limits=self.settings.graphql_limits,
         )
 
 
@@ -165,10 +167,9 @@ async def post_graphql(
 ) -> JSONResponse:
     """Execute a GraphQL operation across the subgraphs."""
     authorization = await _authorize(request, credentials)
-    try:
-        body = await request.json()
-    except ValueError as exc:
-        raise BadRequest("The body must be a JSON GraphQL request.", pointer="#/") from exc
+    settings: Settings = request.app.state.settings
+    check_body_length(request, settings.graphql_limits)
+    body = decode_json_body(await request.body())
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):
         raise BadRequest("The GraphQL request needs a `query` string.", pointer="#/query")
     variables = body.get("variables")
@@ -196,7 +197,7 @@ async def get_graphql(
         raise BadRequest("The `query` parameter is required.", parameter="query")
     try:
         variables = json.loads(request.query_params.get("variables") or "null")
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise BadRequest("`variables` must be JSON.", parameter="variables") from exc
     executor = _graph(request).executor(authorization)
     if query.lstrip().startswith("mutation"):
