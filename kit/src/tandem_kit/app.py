@@ -22,6 +22,7 @@ from tandem_kit.db import Database, SessionDep
 from tandem_kit.errors import Forbidden, install_problem_handlers
 from tandem_kit.events import Broker, EventConsumer, OutboxRelay, Subscription
 from tandem_kit.logs import configure_logging
+from tandem_kit.openapi import install_openapi
 from tandem_kit.settings import KitSettings
 from tandem_kit.tasks import cancel_and_wait
 
@@ -169,6 +170,7 @@ def create_app(
         redoc_url=None,
     )
     install_problem_handlers(app)
+    install_openapi(app)
     registry = CollectorRegistry()
     # A part's own ASGI middleware runs inside the request context (request id, metrics).
     for extra in middleware:
@@ -218,4 +220,8 @@ def graphql_router(schema: strawberry.Schema, *, scope: str) -> GraphQLRouter[An
     ) -> dict[str, Any]:
         return {"request": request, "session": session, "principal": principal, "loaders": {}}
 
-    return GraphQLRouter(schema, context_getter=context, graphql_ide=None)
+    not_graphql = {
+        "description": "Not a GraphQL request: unsupported content type, unparsable body or no query.",
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+    }
+    return GraphQLRouter(schema, context_getter=context, graphql_ide=None, responses={400: not_graphql})
