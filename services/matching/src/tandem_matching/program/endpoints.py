@@ -34,7 +34,7 @@ async def _with_weights(session: SessionDep, program_id: UUID) -> ProgramWithWei
     "/programs",
     response_model=ProgramWithWeights,
     status_code=status.HTTP_201_CREATED,
-    responses=problems(ProgramManagerRequired, ProgramNotFound),
+    responses=problems(ProgramManagerRequired),
 )
 async def create_program(
     data: ProgramCreate, principal: MatchingWrite, session: SessionDep
