@@ -4,8 +4,10 @@ from typing import Annotated, Any
 
 import pytest
 from fastapi import Depends, FastAPI
+from prometheus_client import CollectorRegistry
 from pydantic import BaseModel
 
+from tandem_kit.app import health_router
 from tandem_kit.auth import Authenticator, Principal
 from tandem_kit.errors import PROBLEM_JSON, Conflict, Problem, Unprocessable, install_problem_handlers
 from tandem_kit.openapi import install_openapi, problems
@@ -116,6 +118,15 @@ def test_outages_and_refusals_document_their_headers() -> None:
     found = responses(app, "get", "/things/{thing_id}")
     assert set(found["503"]["headers"]) == {"Retry-After"}
     assert set(found["401"]["headers"]) == {"WWW-Authenticate"}
+
+
+def test_readiness_documents_its_own_unavailable_body() -> None:
+    app = FastAPI()
+    install_openapi(app)
+    app.include_router(health_router(CollectorRegistry()))
+    assert sorted(responses(app, "get", "/readyz")) == ["200", "503"]
+    assert list(responses(app, "get", "/readyz")["503"]["content"]) == ["application/json"]
+    assert sorted(responses(app, "get", "/healthz")) == ["200"]
 
 
 def test_problems_groups_errors_by_status() -> None:

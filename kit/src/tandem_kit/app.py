@@ -191,7 +191,16 @@ def health_router(registry: CollectorRegistry) -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Database and broker are reachable")
+    @router.get(
+        "/readyz",
+        summary="Database and broker are reachable",
+        responses={
+            503: {
+                "description": "The database or the broker is down (`checks` says which).",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+        },
+    )
     async def readyz(request: Request) -> JSONResponse:
         database: Database = request.app.state.database
         broker: Broker = request.app.state.broker

@@ -27,8 +27,8 @@ from tandem_kit.errors import PROBLEM_BASE, PROBLEM_JSON, Problem, ProblemError
 
 REF = "#/components/schemas/"
 PROBLEM_SCHEMA = {"$ref": REF + "Problem"}
-# Probes that never touch a dependency, and answer without a problem body.
-UNDOCUMENTED_OUTAGE = frozenset({"/healthz", "/metrics", "/readyz"})
+# Probes and pages that never touch a dependency (readyz documents its own 503 body).
+UNDOCUMENTED_OUTAGE = frozenset({"/healthz", "/metrics", "/readyz", "/docs"})
 
 RETRY_AFTER = {
     "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
