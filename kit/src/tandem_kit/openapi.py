@@ -3,11 +3,12 @@
 Generated clients are built from these documents, so each operation lists every status it can answer.
 The statuses that follow from what a route declares are added here, once for every part:
 
-- a bearer token (any `Authenticator`): 401 and 403;
+- a bearer token (the `HTTPBearer` scheme, as every `Authenticator` declares it): 401 and 403;
 - a path parameter: 404 (nothing the caller may see has that id);
-- a JSON body: 413 (too large), 415 (not JSON) and 422; any other parameter: 422;
+- a JSON body: 400 (not well-formed), 413 (too large), 415 (not JSON) and 422; any other body: 413;
+  any other parameter: 422;
 - a POST behind a token (GraphQL aside): 409 and 422 for a reused `Idempotency-Key`;
-- everything but the liveness probes: 503 with `Retry-After` (database, broker or a service is down).
+- everything but the probes and the docs page: 503 with `Retry-After` (database, broker or a service is down).
 
 A route's domain errors are declared on the route from the `ProblemError` classes its service raises:
 `@router.post(..., responses=problems(MatchNotFound, MatchNotActive))`.
