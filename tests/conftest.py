@@ -14,6 +14,17 @@ from tandem_kit.embedded import free_port
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    yield from _started_stack(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A stack for one module alone, for tests whose writes (fuzzing) must not reach other tests."""
+    yield from _started_stack(tmp_path_factory)
+
+
+def _started_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A whole stack on free ports, stopped when the generator is closed."""
     home: Path = tmp_path_factory.mktemp("stack")
     config = StackConfig(
         home=home,

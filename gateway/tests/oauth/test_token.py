@@ -3,6 +3,7 @@ import time
 
 import httpx
 import jwt
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -99,6 +100,18 @@ async def test_no_credentials_invalid_client(client: httpx.AsyncClient) -> None:
     response = await client.post("/oauth/token", data={"grant_type": "client_credentials"})
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize("path", ["/oauth/token", "/oauth/revoke", "/oauth/introspect"])
+@pytest.mark.parametrize("how", ["basic", "post"])
+async def test_nul_in_client_id_invalid_client(client: httpx.AsyncClient, path: str, how: str) -> None:
+    # PostgreSQL text cannot hold NUL: such an id must be refused before it reaches the lookup (was a 500).
+    if how == "basic":
+        response = await client.post(path, data={"token": "t"}, auth=("tc_\x00", "secret"))
+    else:
+        response = await client.post(path, data={"token": "t", "client_id": "tc_\x00", "client_secret": "s"})
+    assert response.status_code == 401
+    assert response.json() == {"error": "invalid_client", "error_description": "The client id is malformed."}
 
 
 async def test_malformed_basic_invalid_client(client: httpx.AsyncClient) -> None:

@@ -22,11 +22,18 @@ from strawberry.types import Info
 from tandem_kit import deadletters
 from tandem_kit.auth import Authenticator, Principal, TokenVerifier
 from tandem_kit.db import Database, SessionDep
-from tandem_kit.errors import Forbidden, install_problem_handlers
+from tandem_kit.errors import (
+    PROBLEM_JSON,
+    ContentTooLarge,
+    Forbidden,
+    LengthRequired,
+    install_problem_handlers,
+)
 from tandem_kit.events import Broker, EventConsumer, OutboxRelay, RetryPolicy, Subscription
 from tandem_kit.graphql import GraphQLLimits, LimitedGraphQLRouter, check_body_length
 from tandem_kit.idempotency import PURGE_EVERY_SECONDS, IdempotencyMiddleware, document_header, purge_expired
 from tandem_kit.logs import configure_logging
+from tandem_kit.openapi import PROBLEM_SCHEMA, install_openapi, problems
 from tandem_kit.privacy import skip_erased
 from tandem_kit.settings import KitSettings
 from tandem_kit.tasks import cancel_and_wait, repeat
@@ -203,6 +210,7 @@ def create_app(
         redoc_url=None,
     )
     install_problem_handlers(app)
+    install_openapi(app)
     registry = CollectorRegistry()
     prefix = f"/api/v1/{name}/"
     if routers:
@@ -240,7 +248,16 @@ def health_router(registry: CollectorRegistry) -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Database and broker are reachable")
+    @router.get(
+        "/readyz",
+        summary="Database and broker are reachable",
+        responses={
+            503: {
+                "description": "The database or the broker is down (`checks` says which).",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+        },
+    )
     async def readyz(request: Request) -> JSONResponse:
         database: Database = request.app.state.database
         broker: Broker = request.app.state.broker
@@ -273,4 +290,17 @@ def graphql_router(
         check_body_length(request, limits)
         return {"request": request, "session": session, "principal": principal, "loaders": {}}
 
-    return LimitedGraphQLRouter(schema, limits=limits, context_getter=context, graphql_ide=None)
+    not_graphql = {
+        "description": (
+            "Not a GraphQL request: unsupported content type, unparsable body, JSON nested too deeply"
+            " or no query."
+        ),
+        "content": {
+            "text/plain": {"schema": {"type": "string"}},
+            PROBLEM_JSON: {"schema": PROBLEM_SCHEMA},
+        },
+    }
+    responses = {400: not_graphql, **problems(LengthRequired, ContentTooLarge)}
+    return LimitedGraphQLRouter(
+        schema, limits=limits, context_getter=context, graphql_ide=None, responses=responses
+    )

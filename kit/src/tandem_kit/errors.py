@@ -3,18 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://tandem.dev/problems/"
 
 log = structlog.get_logger("tandem.errors")
+
+
+class ProblemFieldError(BaseModel):
+    """One invalid input: where it is (`pointer` into the body, or a `parameter`) and what is wrong."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    detail: str = Field(description="What is wrong with this input.")
+    code: str | None = Field(default=None, description="Machine-readable reason, e.g. `missing`, `too_long`.")
+    pointer: str | None = Field(
+        default=None, description="RFC 6901 JSON pointer into the request body, e.g. `#/weights/0`."
+    )
+    parameter: str | None = Field(default=None, description="The query, path or header parameter at fault.")
+    in_: Literal["path", "query", "header", "cookie"] | None = Field(
+        default=None, alias="in", description="Where `parameter` is."
+    )
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, served as `application/problem+json` for every error."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": True})
+
+    type: str = Field(description=f"URI naming the kind of problem, under {PROBLEM_BASE}.")
+    title: str = Field(description="Short summary of the kind of problem (the same for every occurrence).")
+    status: int = Field(description="The HTTP status code.", ge=100, le=599)
+    detail: str | None = Field(default=None, description="What went wrong this time, for a human.")
+    instance: str | None = Field(default=None, description="The request path the problem occurred on.")
+    errors: list[ProblemFieldError] | None = Field(
+        default=None, description="Each invalid input, when the request was refused for its content."
+    )
 
 
 class ProblemError(Exception):
@@ -166,7 +198,13 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    titles = {404: "Not found", 405: "Method not allowed", 401: "Authentication required", 403: "Forbidden"}
+    titles = {
+        400: "Bad request",
+        404: "Not found",
+        405: "Method not allowed",
+        401: "Authentication required",
+        403: "Forbidden",
+    }
     detail = exc.detail if isinstance(exc.detail, str) else None
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No route matches {request.method} {request.url.path}."

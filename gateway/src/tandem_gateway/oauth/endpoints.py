@@ -10,7 +10,7 @@ from tandem_gateway.oauth import service
 from tandem_gateway.oauth.auth import KeyStoreDep, SettingsDep, UserTokensDep, VerifierDep
 from tandem_gateway.oauth.domain import ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE, SCOPES, TOKEN_EXCHANGE_GRANT
 from tandem_gateway.oauth.errors import InvalidRequestError, OAuth2Error, oauth_error_response
-from tandem_gateway.oauth.schemas import Introspection, RevokedList, TokenResponse
+from tandem_gateway.oauth.schemas import Introspection, OAuthError, RevokedList, TokenResponse
 from tandem_kit.db import SessionDep
 
 router = APIRouter(tags=["oauth"])
@@ -28,6 +28,25 @@ def _form_body(**fields: str) -> dict[str, Any]:
                 "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": properties}}
             },
         }
+    }
+
+
+def _oauth_errors(bad_request: str) -> dict[int | str, dict[str, Any]]:
+    """RFC 6749 error answers of an endpoint that authenticates its client."""
+    return {
+        400: {"model": OAuthError, "description": bad_request},
+        401: {
+            "model": OAuthError,
+            "description": "`invalid_client`: client authentication failed (HTTP Basic or client_secret_post).",
+            "headers": {
+                "WWW-Authenticate": {"description": '`Basic realm="tandem"`.', "schema": {"type": "string"}}
+            },
+        },
+        429: {
+            "model": OAuthError,
+            "description": "`temporarily_unavailable`: too many failed client authentications from this client.",
+            "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+        },
     }
 
 
@@ -56,6 +75,11 @@ CLIENT_FIELDS = {
 @router.post(
     "/oauth/token",
     response_model=TokenResponse,
+    responses=_oauth_errors(
+        "`invalid_request` (not a form, a parameter missing or repeated), `unsupported_grant_type`, "
+        "`invalid_scope` (a scope the client may not have), `invalid_target` (unknown `resource`), "
+        "`invalid_grant` (subject token refused) or `unauthorized_client` (grant not allowed)."
+    ),
     openapi_extra=_form_body(
         grant_type=f"`client_credentials`, or `{TOKEN_EXCHANGE_GRANT}` when user-token issuers are set.",
         scope="Space-separated scopes; all the client's scopes when omitted (client credentials only).",
@@ -89,6 +113,10 @@ async def issue_token(
 
 @router.post(
     "/oauth/revoke",
+    responses=_oauth_errors(
+        "`invalid_request` (not a form, or no `token` parameter) or `unauthorized_client` (the token "
+        "was issued to another client)."
+    ),
     openapi_extra=_form_body(token="The access token to revoke.", **CLIENT_FIELDS),
 )
 async def revoke_token(
@@ -110,6 +138,7 @@ async def revoke_token(
 @router.post(
     "/oauth/introspect",
     response_model=Introspection,
+    responses=_oauth_errors("`invalid_request`: not a form, or the `token` parameter is missing."),
     openapi_extra=_form_body(token="The access token to describe.", **CLIENT_FIELDS),
 )
 async def introspect_token(

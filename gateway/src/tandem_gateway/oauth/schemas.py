@@ -17,6 +17,18 @@ class TokenResponse(BaseModel):
     scope: str = Field(description="Space-separated scopes the token carries.")
 
 
+class OAuthError(BaseModel):
+    """RFC 6749 section 5.2 error: the OAuth endpoints answer these, not problem+json."""
+
+    error: str = Field(
+        description="`invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`, "
+        "`unsupported_grant_type`, `invalid_scope`, `invalid_target`, `unsupported_token_type` or "
+        "`temporarily_unavailable`."
+    )
+    error_description: str | None = Field(default=None, description="What went wrong, for a human.")
+    error_uri: str | None = Field(default=None, description="A page about the error.")
+
+
 class Introspection(BaseModel):
     """RFC 7662 response: only `active` when the token is not active."""
 

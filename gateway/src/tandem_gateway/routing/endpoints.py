@@ -8,10 +8,11 @@ from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
 from tandem_gateway.routing.fast import authorize
-from tandem_gateway.routing.proxy import Upstreams, fetch_json, forward
+from tandem_gateway.routing.proxy import GatewayTimeout, Upstreams, fetch_json, forward
 from tandem_gateway.settings import SERVICES
 from tandem_kit.auth import bearer_scheme
 from tandem_kit.errors import NotFound
+from tandem_kit.openapi import problems
 
 router = APIRouter(tags=["routing"])
 docs_router = APIRouter(tags=["docs"])
@@ -34,7 +35,11 @@ def _service(service: str) -> str:
     return service
 
 
-@docs_router.get("/api/v1/{service}/openapi.json", summary="A service's OpenAPI document")
+@docs_router.get(
+    "/api/v1/{service}/openapi.json",
+    summary="A service's OpenAPI document",
+    responses=problems(UnknownService, GatewayTimeout),
+)
 async def get_service_openapi(service: str, request: Request) -> dict[str, Any]:
     """The service's OpenAPI document, fetched from the service (no token needed, like every docs page)."""
     document: dict[str, Any] = await fetch_json(
@@ -55,6 +60,10 @@ async def forward_to_service(
     return await forward(_upstreams(request), request, service, path)
 
 
+FORWARDED = {
+    "description": "Whatever the service answers: see its own document at `/api/v1/{service}/openapi.json`."
+}
+
 # One route per method, so every operation has its own id in the OpenAPI document.
 for _method in PROXY_METHODS:
     router.add_api_route(
@@ -63,6 +72,7 @@ for _method in PROXY_METHODS:
         methods=[_method],
         name=f"forward_{_method.lower()}",
         summary=f"Forward {_method} to a service",
+        responses={**problems(UnknownService, GatewayTimeout), "default": FORWARDED},
     )
 
 

@@ -21,8 +21,9 @@ from tandem_gateway.oauth.service import sign_access_token
 from tandem_gateway.routing.proxy import Upstreams, request_id
 from tandem_gateway.settings import Settings
 from tandem_kit.auth import Authenticator, bearer_scheme
-from tandem_kit.errors import BadRequest, Forbidden, ServiceUnavailable
+from tandem_kit.errors import BadRequest, ContentTooLarge, Forbidden, LengthRequired, ServiceUnavailable
 from tandem_kit.graphql import check_body_length, decode_json_body
+from tandem_kit.openapi import problems
 
 log = structlog.get_logger("tandem.gateway.graphql")
 
@@ -161,7 +162,11 @@ async def _authorize(request: Request, credentials: HTTPAuthorizationCredentials
     return request.headers["authorization"]
 
 
-@router.post("/graphql", summary="Federated GraphQL")
+@router.post(
+    "/graphql",
+    summary="Federated GraphQL",
+    responses=problems(BadRequest, Forbidden, LengthRequired, ContentTooLarge),
+)
 async def post_graphql(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer_scheme)
 ) -> JSONResponse:
@@ -183,7 +188,17 @@ async def post_graphql(
     return JSONResponse(result)
 
 
-@router.get("/graphql", summary="Federated GraphQL (queries) or the GraphiQL page")
+@router.get(
+    "/graphql",
+    summary="Federated GraphQL (queries) or the GraphiQL page",
+    responses={
+        200: {
+            "content": {"text/html": {}},
+            "description": "The result, or GraphiQL (development, browsers).",
+        },
+        **problems(BadRequest, Forbidden),
+    },
+)
 async def get_graphql(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer_scheme)
 ) -> Response:

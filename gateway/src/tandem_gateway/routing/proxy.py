@@ -35,6 +35,8 @@ UPSTREAM_ERRORS = (
 
 
 class GatewayTimeout(ProblemError):
+    """The service accepted the request but did not answer within the gateway's read timeout."""
+
     status, code, title = 504, "gateway-timeout", "Gateway timeout"
 
 

@@ -6,8 +6,10 @@ from fastapi import APIRouter, Query
 from tandem_analytics.kpi import service
 from tandem_analytics.kpi.auth import AnalyticsRead
 from tandem_analytics.kpi.schemas import KpiValue
+from tandem_analytics.kpi.service import KpiNotFound
 from tandem_analytics.settings import SettingsDep
 from tandem_kit.db import SessionDep
+from tandem_kit.openapi import problems
 
 router = APIRouter(prefix="/kpis", tags=["kpis"])
 
@@ -22,7 +24,7 @@ async def list_kpis(
     return await service.program_kpis(session, principal, program_id=program_id, settings=settings)
 
 
-@router.get("/{name}", response_model=KpiValue)
+@router.get("/{name}", response_model=KpiValue, responses=problems(KpiNotFound))
 async def get_kpi(
     name: str,
     principal: AnalyticsRead,

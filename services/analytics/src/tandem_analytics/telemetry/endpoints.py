@@ -8,7 +8,10 @@ from tandem_analytics.telemetry import service
 from tandem_analytics.telemetry.auth import AnalyticsIngest
 from tandem_analytics.telemetry.domain import WebhookHeaders
 from tandem_analytics.telemetry.schemas import BatchResult, IngestResult, VendorBatchItem, VendorEvent
+from tandem_analytics.telemetry.service import SignatureInvalid
+from tandem_analytics.vendor.service import VendorNotFound
 from tandem_kit.db import SessionDep
+from tandem_kit.openapi import problems
 
 router = APIRouter(prefix="/vendors", tags=["telemetry"])
 
@@ -44,7 +47,10 @@ def _body_doc(schema: type[VendorEvent], *, many: bool) -> dict[str, Any]:
     "/{vendor_id}/events",
     response_model=IngestResult,
     status_code=status.HTTP_202_ACCEPTED,
-    responses={200: {"model": IngestResult, "description": "Already received: stored once."}},
+    responses={
+        200: {"model": IngestResult, "description": "Already received: stored once."},
+        **problems(SignatureInvalid, VendorNotFound),
+    },
     openapi_extra=_body_doc(VendorEvent, many=False),
 )
 async def ingest_event(
@@ -76,6 +82,7 @@ async def ingest_event(
     "/{vendor_id}/events:batch",
     response_model=BatchResult,
     openapi_extra=_body_doc(VendorBatchItem, many=True),
+    responses=problems(SignatureInvalid, VendorNotFound),
 )
 async def ingest_batch(
     vendor_id: UUID,

@@ -4,7 +4,9 @@ from tandem_analytics.settings import SettingsDep
 from tandem_analytics.vendor import service
 from tandem_analytics.vendor.auth import AnalyticsAdmin
 from tandem_analytics.vendor.schemas import Vendor, VendorCreate, VendorWithSecret
+from tandem_analytics.vendor.service import VendorExists
 from tandem_kit.db import SessionDep
+from tandem_kit.openapi import problems
 
 router = APIRouter(prefix="/vendors", tags=["vendors"])
 
@@ -15,7 +17,9 @@ async def list_vendors(principal: AnalyticsAdmin, session: SessionDep) -> list[V
     return [Vendor.model_validate(v) for v in await service.list_vendors(session)]
 
 
-@router.post("", response_model=VendorWithSecret, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "", response_model=VendorWithSecret, status_code=status.HTTP_201_CREATED, responses=problems(VendorExists)
+)
 async def register_vendor(
     data: VendorCreate, principal: AnalyticsAdmin, session: SessionDep, settings: SettingsDep
 ) -> VendorWithSecret:

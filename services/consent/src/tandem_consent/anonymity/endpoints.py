@@ -7,8 +7,11 @@ from tandem_consent.anonymity.schemas import (
     AnonymityRule,
     AnonymityRuleUpdate,
 )
+from tandem_consent.anonymity.service import AnonymityRuleNotFound, InvalidTable, NoAnonymityRule
 from tandem_consent.auth import ConsentAdmin, ConsentRead
+from tandem_consent.purpose.service import PurposeNotFound
 from tandem_kit.db import SessionDep
+from tandem_kit.openapi import problems
 
 router = APIRouter(tags=["anonymity"])
 
@@ -19,13 +22,17 @@ async def list_anonymity_rules(principal: ConsentRead, session: SessionDep) -> l
     return [AnonymityRule.model_validate(r) for r in await service.list_rules(session)]
 
 
-@router.get("/anonymity-rules/{purpose}", response_model=AnonymityRule)
+@router.get(
+    "/anonymity-rules/{purpose}",
+    response_model=AnonymityRule,
+    responses=problems(AnonymityRuleNotFound, PurposeNotFound),
+)
 async def get_anonymity_rule(purpose: str, principal: ConsentRead, session: SessionDep) -> AnonymityRule:
     """Get a purpose's k-anonymity rule."""
     return AnonymityRule.model_validate(await service.get_rule(session, purpose))
 
 
-@router.put("/anonymity-rules/{purpose}", response_model=AnonymityRule)
+@router.put("/anonymity-rules/{purpose}", response_model=AnonymityRule, responses=problems(PurposeNotFound))
 async def put_anonymity_rule(
     purpose: str, data: AnonymityRuleUpdate, principal: ConsentAdmin, session: SessionDep
 ) -> AnonymityRule:
@@ -33,7 +40,9 @@ async def put_anonymity_rule(
     return AnonymityRule.model_validate(await service.put_rule(session, principal, purpose, data))
 
 
-@router.post("/anonymity-checks", response_model=AnonymityResult)
+@router.post(
+    "/anonymity-checks", response_model=AnonymityResult, responses=problems(InvalidTable, NoAnonymityRule)
+)
 async def check_anonymity(
     data: AnonymityCheck, principal: ConsentRead, session: SessionDep
 ) -> AnonymityResult:

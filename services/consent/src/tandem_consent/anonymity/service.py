@@ -15,10 +15,15 @@ class AnonymityRuleNotFound(NotFound):
 
 
 class NoAnonymityRule(Unprocessable):
+    """The purpose has no anonymity rule, so its data may not be aggregated."""
+
     code, title = "no-anonymity-rule", "The purpose has no anonymity rule"
 
 
 class InvalidTable(Unprocessable):
+    """The aggregate table cannot be checked: it groups by a dimension the purpose does not allow,
+    cells group by different dimensions, or a group appears twice."""
+
     code, title = "invalid-table", "The table cannot be checked"
 
 

@@ -18,6 +18,8 @@ class DataFieldExists(Conflict):
 
 
 class UnknownDataFields(Unprocessable):
+    """A data field named is not in the data inventory."""
+
     code, title = "unknown-data-fields", "Unknown data fields"
 
 

@@ -2,6 +2,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
+from tandem_consent.access import PersonNotFound
 from tandem_consent.auth import ConsentRead, ConsentWrite
 from tandem_consent.ledger import service
 from tandem_consent.ledger.schemas import (
@@ -12,19 +13,36 @@ from tandem_consent.ledger.schemas import (
     ConsentState,
     ConsentWithdrawal,
 )
+from tandem_consent.ledger.service import (
+    DecisionOutOfOrder,
+    FieldNotInNotice,
+    GrantOnBehalfForbidden,
+    InvalidDecisionTime,
+    NoticeOutdated,
+    NoticeVersionUnknown,
+    UnknownPurpose,
+)
+from tandem_consent.purpose.service import PurposeNotFound
 from tandem_consent.schemas import Page
 from tandem_kit.db import SessionDep
+from tandem_kit.openapi import problems
 
 router = APIRouter(tags=["consents"])
 
 
-@router.get("/people/{person_id}/consents", response_model=list[ConsentState])
+@router.get(
+    "/people/{person_id}/consents", response_model=list[ConsentState], responses=problems(PersonNotFound)
+)
 async def list_consents(person_id: UUID, principal: ConsentRead, session: SessionDep) -> list[ConsentState]:
     """A person's standing for every purpose."""
     return [ConsentState.of(c) for c in await service.person_consents(session, principal, person_id)]
 
 
-@router.get("/people/{person_id}/consents/{purpose}", response_model=ConsentState)
+@router.get(
+    "/people/{person_id}/consents/{purpose}",
+    response_model=ConsentState,
+    responses=problems(PersonNotFound, PurposeNotFound),
+)
 async def get_consent(
     person_id: UUID, purpose: str, principal: ConsentRead, session: SessionDep
 ) -> ConsentState:
@@ -36,7 +54,17 @@ async def get_consent(
     "/people/{person_id}/consents/{purpose}/grants",
     response_model=ConsentState,
     responses={
-        status.HTTP_200_OK: {"description": "The same grant was already on record; nothing was added."}
+        status.HTTP_200_OK: {"description": "The same grant was already on record; nothing was added."},
+        **problems(
+            PersonNotFound,
+            DecisionOutOfOrder,
+            FieldNotInNotice,
+            GrantOnBehalfForbidden,
+            InvalidDecisionTime,
+            NoticeOutdated,
+            NoticeVersionUnknown,
+            PurposeNotFound,
+        ),
     },
     status_code=status.HTTP_201_CREATED,
 )
@@ -57,7 +85,12 @@ async def grant_consent(
 @router.post(
     "/people/{person_id}/consents/{purpose}/withdrawals",
     response_model=ConsentState,
-    responses={status.HTTP_200_OK: {"description": "The purpose was not granted; nothing was added."}},
+    responses={
+        status.HTTP_200_OK: {"description": "The purpose was not granted; nothing was added."},
+        **problems(
+            PersonNotFound, DecisionOutOfOrder, GrantOnBehalfForbidden, InvalidDecisionTime, PurposeNotFound
+        ),
+    },
     status_code=status.HTTP_201_CREATED,
 )
 async def withdraw_consent(
@@ -74,7 +107,11 @@ async def withdraw_consent(
     return ConsentState.of(standing)
 
 
-@router.get("/people/{person_id}/consent-records", response_model=Page[ConsentRecord])
+@router.get(
+    "/people/{person_id}/consent-records",
+    response_model=Page[ConsentRecord],
+    responses=problems(PersonNotFound, PurposeNotFound),
+)
 async def list_consent_records(
     person_id: UUID,
     principal: ConsentRead,
@@ -92,7 +129,7 @@ async def list_consent_records(
     )
 
 
-@router.post("/checks", response_model=CheckResponse)
+@router.post("/checks", response_model=CheckResponse, responses=problems(PersonNotFound, UnknownPurpose))
 async def check_consents(data: CheckRequest, principal: ConsentRead, session: SessionDep) -> CheckResponse:
     """Which of these people let the purpose use their data, and which fields it may use."""
     return CheckResponse(results=await service.check(session, principal, data))

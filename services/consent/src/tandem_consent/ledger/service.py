@@ -28,14 +28,20 @@ class NoticeOutdated(Conflict):
 
 
 class NoticeVersionUnknown(Unprocessable):
+    """The purpose has no notice with this version."""
+
     code, title = "notice-version-unknown", "No such notice version"
 
 
 class FieldNotInNotice(Unprocessable):
+    """A data field granted is not documented by the notice version the person saw."""
+
     code, title = "field-not-in-notice", "Field not documented by the notice"
 
 
 class InvalidDecisionTime(Unprocessable):
+    """`occurred_at` has no time zone, is in the future, or is before the notice was published."""
+
     code, title = "invalid-decision-time", "Invalid decision time"
 
 
@@ -44,6 +50,8 @@ class DecisionOutOfOrder(Conflict):
 
 
 class UnknownPurpose(Unprocessable):
+    """No purpose has this key."""
+
     code, title = "unknown-purpose", "Unknown purpose"
 
 

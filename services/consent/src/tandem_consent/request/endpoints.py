@@ -3,7 +3,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
+from tandem_consent.access import PersonNotFound
 from tandem_consent.auth import ConsentAdmin, ConsentRead, ConsentReceipt, ConsentWrite
+from tandem_consent.ledger.service import DecisionOutOfOrder, InvalidDecisionTime
 from tandem_consent.request import service
 from tandem_consent.request.domain import Status
 from tandem_consent.request.schemas import (
@@ -12,9 +14,19 @@ from tandem_consent.request.schemas import (
     DataSubjectRequestCreate,
     ReceiptCreate,
 )
+from tandem_consent.request.service import (
+    InvalidReceipt,
+    NotAnAccessRequest,
+    ReceiptConflict,
+    ReceiptFromOtherClient,
+    ReceiptFromPerson,
+    RequestNotFound,
+    UnexpectedService,
+)
 from tandem_consent.schemas import Page
 from tandem_consent.settings import SettingsDep
 from tandem_kit.db import SessionDep
+from tandem_kit.openapi import problems
 
 router = APIRouter(prefix="/data-subject-requests", tags=["data-subject-requests"])
 
@@ -24,7 +36,8 @@ router = APIRouter(prefix="/data-subject-requests", tags=["data-subject-requests
     response_model=DataSubjectRequest,
     status_code=status.HTTP_201_CREATED,
     responses={
-        status.HTTP_200_OK: {"description": "A request of this kind was already open; it is returned."}
+        status.HTTP_200_OK: {"description": "A request of this kind was already open; it is returned."},
+        **problems(PersonNotFound, DecisionOutOfOrder, InvalidDecisionTime, RequestNotFound),
     },
 )
 async def open_data_subject_request(
@@ -72,7 +85,7 @@ async def list_data_subject_requests(
     )
 
 
-@router.get("/{request_id}", response_model=DataSubjectRequest)
+@router.get("/{request_id}", response_model=DataSubjectRequest, responses=problems(RequestNotFound))
 async def get_data_subject_request(
     request_id: UUID, principal: ConsentRead, session: SessionDep
 ) -> DataSubjectRequest:
@@ -95,7 +108,17 @@ async def redispatch_data_subject_request(
     "/{request_id}/receipts",
     response_model=DataSubjectRequest,
     status_code=status.HTTP_201_CREATED,
-    responses={status.HTTP_200_OK: {"description": "The identical receipt was already on record."}},
+    responses={
+        status.HTTP_200_OK: {"description": "The identical receipt was already on record."},
+        **problems(
+            InvalidReceipt,
+            ReceiptConflict,
+            ReceiptFromOtherClient,
+            ReceiptFromPerson,
+            RequestNotFound,
+            UnexpectedService,
+        ),
+    },
 )
 async def submit_data_subject_receipt(
     request_id: UUID, data: ReceiptCreate, response: Response, principal: ConsentReceipt, session: SessionDep
@@ -106,7 +129,11 @@ async def submit_data_subject_receipt(
     return DataSubjectRequest.of(request, now=datetime.now(UTC))
 
 
-@router.get("/{request_id}/export", response_model=AccessExport)
+@router.get(
+    "/{request_id}/export",
+    response_model=AccessExport,
+    responses=problems(NotAnAccessRequest, RequestNotFound),
+)
 async def get_access_export(request_id: UUID, principal: ConsentRead, session: SessionDep) -> AccessExport:
     """The person's data from every service that answered an access request."""
     request, exports = await service.access_export(session, principal, request_id)

@@ -40,10 +40,15 @@ class ReceiptFromOtherClient(Forbidden):
 
 
 class UnexpectedService(Unprocessable):
+    """The receipt's service is not one the request expects an answer from."""
+
     code, title = "unexpected-service", "Service not expected to answer"
 
 
 class InvalidReceipt(Unprocessable):
+    """The receipt does not fit the request's kind: an erasure reports records erased, an access
+    request carries the export."""
+
     code, title = "invalid-receipt", "Receipt does not fit the request"
 
 

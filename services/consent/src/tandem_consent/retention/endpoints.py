@@ -10,7 +10,14 @@ from tandem_consent.retention.schemas import (
     RetentionRun,
     RetentionRunCreate,
 )
+from tandem_consent.retention.service import (
+    PurgeInProgress,
+    RetentionPolicyNotFound,
+    RetentionRunNotFound,
+    UnsupportedCategory,
+)
 from tandem_kit.db import SessionDep
+from tandem_kit.openapi import problems
 from tandem_kit.pagination import Page, PageQuery, page_of
 
 router = APIRouter(tags=["retention"])
@@ -22,13 +29,19 @@ async def list_retention_policies(principal: ConsentRead, session: SessionDep) -
     return [RetentionPolicy.model_validate(p) for p in await service.list_policies(session)]
 
 
-@router.get("/retention-policies/{category}", response_model=RetentionPolicy)
+@router.get(
+    "/retention-policies/{category}",
+    response_model=RetentionPolicy,
+    responses=problems(RetentionPolicyNotFound),
+)
 async def get_retention_policy(category: str, principal: ConsentRead, session: SessionDep) -> RetentionPolicy:
     """Get one category's retention policy."""
     return RetentionPolicy.model_validate(await service.get_policy(session, category))
 
 
-@router.put("/retention-policies/{category}", response_model=RetentionPolicy)
+@router.put(
+    "/retention-policies/{category}", response_model=RetentionPolicy, responses=problems(UnsupportedCategory)
+)
 async def put_retention_policy(
     category: str, data: RetentionPolicyUpdate, principal: ConsentAdmin, session: SessionDep
 ) -> RetentionPolicy:
@@ -36,7 +49,12 @@ async def put_retention_policy(
     return RetentionPolicy.model_validate(await service.put_policy(session, principal, category, data))
 
 
-@router.post("/retention-runs", response_model=RetentionRun, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/retention-runs",
+    response_model=RetentionRun,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(PurgeInProgress),
+)
 async def create_retention_run(
     data: RetentionRunCreate, principal: ConsentAdmin, session: SessionDep
 ) -> RetentionRun:
@@ -53,7 +71,7 @@ async def list_retention_runs(
     return page_of(runs, total, page, RetentionRun.model_validate)
 
 
-@router.get("/retention-runs/{run_id}", response_model=RetentionRun)
+@router.get("/retention-runs/{run_id}", response_model=RetentionRun, responses=problems(RetentionRunNotFound))
 async def get_retention_run(run_id: UUID, principal: ConsentAdmin, session: SessionDep) -> RetentionRun:
     """One retention run and what it purged."""
     return RetentionRun.model_validate(await service.get_run(session, run_id))

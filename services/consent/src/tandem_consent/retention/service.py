@@ -25,6 +25,8 @@ class RetentionRunNotFound(NotFound):
 
 
 class UnsupportedCategory(Unprocessable):
+    """The data category is not held by the named service, so no policy can be set for it there."""
+
     code, title = "unsupported-category", "Category not held here"
 
 

@@ -3,15 +3,22 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from tandem_kit.db import SessionDep
-from tandem_matching.auth import MatchingDecide
+from tandem_kit.openapi import problems
+from tandem_matching.auth import MatchingDecide, ProgramManagerRequired
 from tandem_matching.cohort import service
 from tandem_matching.cohort.schemas import AssignmentRequest, AssignmentRun
+from tandem_matching.cohort.service import InvalidLockedPair
 from tandem_matching.consent.dependencies import ConsentGateDep
+from tandem_matching.program.service import CohortNotFound, ProgramNotFound
 
 router = APIRouter(tags=["cohorts"])
 
 
-@router.post("/cohorts/{cohort_id}/assignments", response_model=AssignmentRun)
+@router.post(
+    "/cohorts/{cohort_id}/assignments",
+    response_model=AssignmentRun,
+    responses=problems(ProgramManagerRequired, InvalidLockedPair, CohortNotFound, ProgramNotFound),
+)
 async def run_assignment(
     cohort_id: UUID,
     data: AssignmentRequest,

@@ -30,6 +30,9 @@ from tandem_matching.scoring.ranking import ProviderIndex
 
 
 class InvalidLockedPair(Unprocessable):
+    """A locked pair is impossible: the participant is not in the cohort, is already matched or has
+    not consented, or the provider may not be matched with them."""
+
     code, title = "invalid-locked-pair", "Locked pair is not possible"
 
 

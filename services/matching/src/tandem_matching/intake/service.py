@@ -24,6 +24,8 @@ class IntakeExists(Conflict):
 
 
 class CohortOfOtherProgram(Unprocessable):
+    """The cohort belongs to another program."""
+
     code, title = "cohort-of-other-program", "Cohort belongs to another program"
 
 

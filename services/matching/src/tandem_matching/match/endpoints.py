@@ -3,22 +3,33 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from tandem_kit.db import SessionDep
+from tandem_kit.openapi import problems
 from tandem_kit.pagination import Page, PageQuery, page_of
-from tandem_matching.auth import MatchingDecide, MatchingRead
+from tandem_matching.auth import MatchingDecide, MatchingRead, ProgramManagerRequired
 from tandem_matching.consent.dependencies import ConsentGateDep
 from tandem_matching.match import service
 from tandem_matching.match.schemas import Match, MatchEnd, Reassign, Reassignment, ReassignmentRate
+from tandem_matching.match.service import (
+    AlreadyMatched,
+    MatchNotActive,
+    MatchNotFound,
+    ProviderAtCapacity,
+    ProviderNotAdmissible,
+    WrongProvider,
+)
+from tandem_matching.program.service import ProgramNotFound
+from tandem_matching.proposal.ranking import ConsentRequired, ProviderConsentRequired
 
 router = APIRouter(tags=["matches"])
 
 
-@router.get("/matches/{match_id}", response_model=Match)
+@router.get("/matches/{match_id}", response_model=Match, responses=problems(MatchNotFound))
 async def get_match(match_id: UUID, principal: MatchingRead, session: SessionDep) -> Match:
     """Get a match (a person sees only matches they are a party to)."""
     return Match.model_validate(await service.get_match(session, principal, match_id))
 
 
-@router.get("/programs/{program_id}/matches", response_model=Page[Match])
+@router.get("/programs/{program_id}/matches", response_model=Page[Match], responses=problems(ProgramNotFound))
 async def list_matches(
     program_id: UUID, principal: MatchingRead, session: SessionDep, page: PageQuery
 ) -> Page[Match]:
@@ -27,14 +38,33 @@ async def list_matches(
     return page_of(matches, total, page, Match.model_validate)
 
 
-@router.post("/matches/{match_id}/end", response_model=Match)
+@router.post(
+    "/matches/{match_id}/end",
+    response_model=Match,
+    responses=problems(ProgramManagerRequired, MatchNotActive, MatchNotFound),
+)
 async def end_match(match_id: UUID, data: MatchEnd, principal: MatchingDecide, session: SessionDep) -> Match:
     """End an active match with a reason, freeing the provider's place (emits MatchEnded)."""
     match = await service.end(session, principal, match_id, reason=data.reason, note=data.note)
     return Match.model_validate(match)
 
 
-@router.post("/matches/{match_id}/reassign", response_model=Reassignment)
+@router.post(
+    "/matches/{match_id}/reassign",
+    response_model=Reassignment,
+    responses=problems(
+        ProgramManagerRequired,
+        AlreadyMatched,
+        MatchNotActive,
+        MatchNotFound,
+        ProviderAtCapacity,
+        ProviderNotAdmissible,
+        WrongProvider,
+        ProgramNotFound,
+        ConsentRequired,
+        ProviderConsentRequired,
+    ),
+)
 async def reassign_match(
     match_id: UUID, data: Reassign, principal: MatchingDecide, session: SessionDep, gate: ConsentGateDep
 ) -> Reassignment:
@@ -45,7 +75,11 @@ async def reassign_match(
     return Reassignment(old_match=Match.model_validate(old), new_match=Match.model_validate(new))
 
 
-@router.get("/programs/{program_id}/reassignment-rate", response_model=ReassignmentRate)
+@router.get(
+    "/programs/{program_id}/reassignment-rate",
+    response_model=ReassignmentRate,
+    responses=problems(ProgramNotFound),
+)
 async def get_reassignment_rate(
     program_id: UUID, principal: MatchingRead, session: SessionDep
 ) -> ReassignmentRate:

@@ -54,6 +54,9 @@ class MatchNotActive(Conflict):
 
 
 class WrongProvider(Unprocessable):
+    """The provider is not part of the program, is the current one (reassignment), or is of another
+    kind than the match being replaced."""
+
     code, title = "wrong-provider", "Provider does not fit"
 
 

@@ -3,8 +3,9 @@ from uuid import UUID
 from fastapi import APIRouter, status
 
 from tandem_kit.db import SessionDep
+from tandem_kit.openapi import problems
 from tandem_kit.pagination import Page, PageQuery, page_of
-from tandem_matching.auth import MatchingDecide, MatchingRead
+from tandem_matching.auth import MatchingDecide, MatchingRead, ProgramManagerRequired
 from tandem_matching.program import service
 from tandem_matching.program.schemas import (
     CapacityReport,
@@ -16,6 +17,7 @@ from tandem_matching.program.schemas import (
     WeightSet,
     WeightsUpdate,
 )
+from tandem_matching.program.service import CohortNotFound, ProgramNotFound
 
 router = APIRouter(tags=["programs"])
 
@@ -28,7 +30,12 @@ async def _with_weights(session: SessionDep, program_id: UUID) -> ProgramWithWei
     )
 
 
-@router.post("/programs", response_model=ProgramWithWeights, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/programs",
+    response_model=ProgramWithWeights,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(ProgramManagerRequired),
+)
 async def create_program(
     data: ProgramCreate, principal: MatchingDecide, session: SessionDep
 ) -> ProgramWithWeights:
@@ -44,19 +51,23 @@ async def list_programs(principal: MatchingRead, session: SessionDep, page: Page
     return page_of(programs, total, page, Program.model_validate)
 
 
-@router.get("/programs/{program_id}", response_model=ProgramWithWeights)
+@router.get("/programs/{program_id}", response_model=ProgramWithWeights, responses=problems(ProgramNotFound))
 async def get_program(program_id: UUID, principal: MatchingRead, session: SessionDep) -> ProgramWithWeights:
     """Get a program with its current weight set."""
     return await _with_weights(session, program_id)
 
 
-@router.get("/programs/{program_id}/weights", response_model=WeightSet)
+@router.get("/programs/{program_id}/weights", response_model=WeightSet, responses=problems(ProgramNotFound))
 async def get_weights(program_id: UUID, principal: MatchingRead, session: SessionDep) -> WeightSet:
     """The program's current weight set."""
     return WeightSet.model_validate(await service.current_weights(session, program_id))
 
 
-@router.get("/programs/{program_id}/weights/versions", response_model=list[WeightSet])
+@router.get(
+    "/programs/{program_id}/weights/versions",
+    response_model=list[WeightSet],
+    responses=problems(ProgramNotFound),
+)
 async def list_weight_versions(
     program_id: UUID, principal: MatchingRead, session: SessionDep
 ) -> list[WeightSet]:
@@ -64,7 +75,11 @@ async def list_weight_versions(
     return [WeightSet.model_validate(v) for v in await service.weight_versions(session, program_id)]
 
 
-@router.put("/programs/{program_id}/weights", response_model=WeightSet)
+@router.put(
+    "/programs/{program_id}/weights",
+    response_model=WeightSet,
+    responses=problems(ProgramManagerRequired, ProgramNotFound),
+)
 async def update_weights(
     program_id: UUID, data: WeightsUpdate, principal: MatchingDecide, session: SessionDep
 ) -> WeightSet:
@@ -72,13 +87,20 @@ async def update_weights(
     return WeightSet.model_validate(await service.update_weights(session, principal, program_id, data))
 
 
-@router.get("/programs/{program_id}/capacity", response_model=CapacityReport)
+@router.get(
+    "/programs/{program_id}/capacity", response_model=CapacityReport, responses=problems(ProgramNotFound)
+)
 async def get_capacity(program_id: UUID, principal: MatchingRead, session: SessionDep) -> CapacityReport:
     """Caseloads and the coach pool share of active leaders against the seed's 8-12%."""
     return await service.capacity_report(session, program_id)
 
 
-@router.post("/programs/{program_id}/cohorts", response_model=Cohort, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/programs/{program_id}/cohorts",
+    response_model=Cohort,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(ProgramManagerRequired, ProgramNotFound),
+)
 async def create_cohort(
     program_id: UUID, data: CohortCreate, principal: MatchingDecide, session: SessionDep
 ) -> Cohort:
@@ -86,13 +108,15 @@ async def create_cohort(
     return Cohort.model_validate(await service.create_cohort(session, principal, program_id, data))
 
 
-@router.get("/programs/{program_id}/cohorts", response_model=list[Cohort])
+@router.get(
+    "/programs/{program_id}/cohorts", response_model=list[Cohort], responses=problems(ProgramNotFound)
+)
 async def list_cohorts(program_id: UUID, principal: MatchingRead, session: SessionDep) -> list[Cohort]:
     """List a program's cohorts."""
     return [Cohort.model_validate(c) for c in await service.list_cohorts(session, program_id)]
 
 
-@router.get("/cohorts/{cohort_id}", response_model=Cohort)
+@router.get("/cohorts/{cohort_id}", response_model=Cohort, responses=problems(CohortNotFound))
 async def get_cohort(cohort_id: UUID, principal: MatchingRead, session: SessionDep) -> Cohort:
     """Get a cohort."""
     return Cohort.model_validate(await service.get_cohort(session, cohort_id))

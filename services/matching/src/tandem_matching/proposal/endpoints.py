@@ -4,16 +4,55 @@ from uuid import UUID
 from fastapi import APIRouter, status
 
 from tandem_kit.db import SessionDep
+from tandem_kit.openapi import problems
 from tandem_kit.pagination import Page, PageQuery
-from tandem_matching.auth import MatchingDecide, MatchingRead
+from tandem_matching.auth import MatchingDecide, MatchingRead, ProgramManagerRequired
 from tandem_matching.consent.dependencies import ConsentGateDep
+from tandem_matching.intake.service import IntakeNotFound
+from tandem_matching.match.service import (
+    AlreadyMatched,
+    ProviderAtCapacity,
+    ProviderNotAdmissible,
+    WrongProvider,
+)
+from tandem_matching.program.service import ProgramNotFound
 from tandem_matching.proposal import service
+from tandem_matching.proposal.ranking import ConsentRequired, ProviderConsentRequired
 from tandem_matching.proposal.schemas import DryRun, DryRunRequest, Proposal, ProposalCreate
+from tandem_matching.proposal.service import IntakeNotFoundForProposal, KindNotInTrack
+from tandem_matching.review.service import (
+    ManualApprovalRequired,
+    NoCandidates,
+    NotACandidate,
+    ProposalDecided,
+    ProposalNotFound,
+)
 
 router = APIRouter(tags=["proposals"])
 
 
-@router.post("/proposals", response_model=Proposal, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/proposals",
+    response_model=Proposal,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(
+        ProgramManagerRequired,
+        IntakeNotFound,
+        AlreadyMatched,
+        ProviderAtCapacity,
+        ProviderNotAdmissible,
+        WrongProvider,
+        ProgramNotFound,
+        ConsentRequired,
+        ProviderConsentRequired,
+        KindNotInTrack,
+        ManualApprovalRequired,
+        NoCandidates,
+        NotACandidate,
+        ProposalDecided,
+        ProposalNotFound,
+    ),
+)
 async def create_proposal(
     data: ProposalCreate, principal: MatchingDecide, session: SessionDep, gate: ConsentGateDep
 ) -> Proposal:
@@ -22,13 +61,15 @@ async def create_proposal(
     return await service.read(session, principal, proposal.id)
 
 
-@router.get("/proposals/{proposal_id}", response_model=Proposal)
+@router.get("/proposals/{proposal_id}", response_model=Proposal, responses=problems(ProposalNotFound))
 async def get_proposal(proposal_id: UUID, principal: MatchingRead, session: SessionDep) -> Proposal:
     """Get a proposal with its explained candidates."""
     return await service.read(session, principal, proposal_id)
 
 
-@router.get("/programs/{program_id}/proposals", response_model=Page[Proposal])
+@router.get(
+    "/programs/{program_id}/proposals", response_model=Page[Proposal], responses=problems(ProgramNotFound)
+)
 async def list_proposals(
     program_id: UUID,
     principal: MatchingRead,
@@ -40,7 +81,13 @@ async def list_proposals(
     return await service.list_proposals(session, principal, program_id, page, status=status)
 
 
-@router.post("/programs/{program_id}/weights/dry-run", response_model=DryRun)
+@router.post(
+    "/programs/{program_id}/weights/dry-run",
+    response_model=DryRun,
+    responses=problems(
+        ProgramManagerRequired, IntakeNotFound, ProgramNotFound, ConsentRequired, IntakeNotFoundForProposal
+    ),
+)
 async def dry_run_weights(
     program_id: UUID,
     data: DryRunRequest,

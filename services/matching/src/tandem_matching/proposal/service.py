@@ -36,6 +36,8 @@ from tandem_matching.scoring.domain import ALL_SIGNALS, ProviderKind, WeightSet
 
 
 class KindNotInTrack(Unprocessable):
+    """The provider kind asked for is not part of the participant's track (coach, mentor, or both)."""
+
     code, title = "kind-not-in-track", "Provider kind not part of the participant's track"
 
 

@@ -3,15 +3,28 @@ from uuid import UUID
 from fastapi import APIRouter, status
 
 from tandem_kit.db import SessionDep
+from tandem_kit.openapi import problems
 from tandem_kit.pagination import Page, PageQuery, page_of
-from tandem_matching.auth import MatchingRead, MatchingWrite
+from tandem_matching.auth import MatchingRead, MatchingWrite, ProgramManagerRequired
+from tandem_matching.program.service import ProgramNotFound
 from tandem_matching.provider import service
 from tandem_matching.provider.schemas import Eligibility, Provider, ProviderCreate, ProviderUpdate
+from tandem_matching.provider.service import (
+    CapacityAboveLimit,
+    CapacityBelowLoad,
+    ProviderExists,
+    ProviderNotFound,
+)
 
 router = APIRouter(tags=["providers"])
 
 
-@router.post("/programs/{program_id}/providers", response_model=Provider, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/programs/{program_id}/providers",
+    response_model=Provider,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(ProgramManagerRequired, ProgramNotFound, CapacityAboveLimit, ProviderExists),
+)
 async def register_provider(
     program_id: UUID, data: ProviderCreate, principal: MatchingWrite, session: SessionDep
 ) -> Provider:
@@ -19,7 +32,9 @@ async def register_provider(
     return service.to_read(await service.register_provider(session, principal, program_id, data))
 
 
-@router.get("/programs/{program_id}/providers", response_model=Page[Provider])
+@router.get(
+    "/programs/{program_id}/providers", response_model=Page[Provider], responses=problems(ProgramNotFound)
+)
 async def list_providers(
     program_id: UUID, principal: MatchingRead, session: SessionDep, page: PageQuery
 ) -> Page[Provider]:
@@ -28,13 +43,19 @@ async def list_providers(
     return page_of(providers, total, page, service.to_read)
 
 
-@router.get("/providers/{provider_id}", response_model=Provider)
+@router.get("/providers/{provider_id}", response_model=Provider, responses=problems(ProviderNotFound))
 async def get_provider(provider_id: UUID, principal: MatchingRead, session: SessionDep) -> Provider:
     """Get a coach or mentor."""
     return service.to_read(await service.get_provider(session, principal, provider_id))
 
 
-@router.patch("/providers/{provider_id}", response_model=Provider)
+@router.patch(
+    "/providers/{provider_id}",
+    response_model=Provider,
+    responses=problems(
+        ProgramManagerRequired, ProgramNotFound, CapacityAboveLimit, CapacityBelowLoad, ProviderNotFound
+    ),
+)
 async def update_provider(
     provider_id: UUID, data: ProviderUpdate, principal: MatchingWrite, session: SessionDep
 ) -> Provider:
@@ -42,7 +63,9 @@ async def update_provider(
     return service.to_read(await service.update_provider(session, principal, provider_id, data))
 
 
-@router.get("/providers/{provider_id}/eligibility", response_model=Eligibility)
+@router.get(
+    "/providers/{provider_id}/eligibility", response_model=Eligibility, responses=problems(ProviderNotFound)
+)
 async def get_eligibility(provider_id: UUID, principal: MatchingRead, session: SessionDep) -> Eligibility:
     """Whether the provider may appear in proposals, and why not."""
     return await service.eligibility(session, principal, provider_id)

@@ -29,6 +29,9 @@ class ProviderExists(Conflict):
 
 
 class CapacityAboveLimit(Unprocessable):
+    """The capacity is above the program's limit for this provider kind (coach caseload ratio, at
+    most 3 high-touch mentees for a mentor)."""
+
     code, title = "capacity-above-limit", "Capacity above the program limit"
 
 

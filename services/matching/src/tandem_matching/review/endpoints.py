@@ -3,19 +3,52 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from tandem_kit.db import SessionDep
+from tandem_kit.openapi import problems
 from tandem_kit.pagination import Page, PageQuery, page_of
-from tandem_matching.auth import MatchingDecide, MatchingRead
+from tandem_matching.auth import MatchingDecide, MatchingRead, ProgramManagerRequired
 from tandem_matching.consent.dependencies import ConsentGateDep
 from tandem_matching.match.schemas import Match
+from tandem_matching.match.service import (
+    AlreadyMatched,
+    ProviderAtCapacity,
+    ProviderNotAdmissible,
+    WrongProvider,
+)
+from tandem_matching.program.service import ProgramNotFound
 from tandem_matching.proposal import service as proposal_service
+from tandem_matching.proposal.ranking import ConsentRequired, ProviderConsentRequired
 from tandem_matching.proposal.schemas import Proposal
 from tandem_matching.review import service
 from tandem_matching.review.schemas import Approve, Decision, Override, Reject
+from tandem_matching.review.service import (
+    ManualApprovalRequired,
+    NoCandidates,
+    NotACandidate,
+    ProposalDecided,
+    ProposalNotFound,
+)
 
 router = APIRouter(tags=["review"])
 
 
-@router.post("/proposals/{proposal_id}/approve", response_model=Match)
+@router.post(
+    "/proposals/{proposal_id}/approve",
+    response_model=Match,
+    responses=problems(
+        ProgramManagerRequired,
+        AlreadyMatched,
+        ProviderAtCapacity,
+        ProviderNotAdmissible,
+        WrongProvider,
+        ConsentRequired,
+        ProviderConsentRequired,
+        ManualApprovalRequired,
+        NoCandidates,
+        NotACandidate,
+        ProposalDecided,
+        ProposalNotFound,
+    ),
+)
 async def approve_proposal(
     proposal_id: UUID, data: Approve, principal: MatchingDecide, session: SessionDep, gate: ConsentGateDep
 ) -> Match:
@@ -26,7 +59,13 @@ async def approve_proposal(
     return Match.model_validate(match)
 
 
-@router.post("/proposals/{proposal_id}/reject", response_model=Proposal)
+@router.post(
+    "/proposals/{proposal_id}/reject",
+    response_model=Proposal,
+    responses=problems(
+        ProgramManagerRequired, NoCandidates, NotACandidate, ProposalDecided, ProposalNotFound
+    ),
+)
 async def reject_proposal(
     proposal_id: UUID, data: Reject, principal: MatchingDecide, session: SessionDep
 ) -> Proposal:
@@ -37,7 +76,22 @@ async def reject_proposal(
     return await proposal_service.read(session, principal, proposal.id)
 
 
-@router.post("/proposals/{proposal_id}/override", response_model=Match)
+@router.post(
+    "/proposals/{proposal_id}/override",
+    response_model=Match,
+    responses=problems(
+        ProgramManagerRequired,
+        AlreadyMatched,
+        ProviderAtCapacity,
+        ProviderNotAdmissible,
+        WrongProvider,
+        ProgramNotFound,
+        ConsentRequired,
+        ProviderConsentRequired,
+        ProposalDecided,
+        ProposalNotFound,
+    ),
+)
 async def override_proposal(
     proposal_id: UUID, data: Override, principal: MatchingDecide, session: SessionDep, gate: ConsentGateDep
 ) -> Match:
@@ -48,7 +102,11 @@ async def override_proposal(
     return Match.model_validate(match)
 
 
-@router.get("/programs/{program_id}/decisions", response_model=Page[Decision])
+@router.get(
+    "/programs/{program_id}/decisions",
+    response_model=Page[Decision],
+    responses=problems(ProgramManagerRequired, ProgramNotFound),
+)
 async def list_decisions(
     program_id: UUID, principal: MatchingRead, session: SessionDep, page: PageQuery
 ) -> Page[Decision]:

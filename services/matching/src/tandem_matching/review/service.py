@@ -38,6 +38,8 @@ class NoCandidates(Conflict):
 
 
 class NotACandidate(Unprocessable):
+    """The provider is not among the proposal's candidates: use override, with a reason."""
+
     code, title = "not-a-candidate", "Provider is not a candidate of this proposal"
 
 

@@ -3,18 +3,27 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from tandem_kit.db import SessionDep
+from tandem_kit.openapi import problems
 from tandem_scheduling.agreement import service
 from tandem_scheduling.agreement.schemas import (
     WorkingAgreement,
     WorkingAgreementClauses,
     WorkingAgreementSignature,
 )
+from tandem_scheduling.agreement.service import (
+    AgreementVersionChanged,
+    OnlyPartiesSign,
+    WorkingAgreementNotFound,
+)
 from tandem_scheduling.engagement.auth import SchedulingRead, SchedulingWrite
+from tandem_scheduling.engagement.service import EngagementNotFound
 
 router = APIRouter(prefix="/engagements/{engagement_id}/working-agreement", tags=["working-agreement"])
 
 
-@router.get("", response_model=WorkingAgreement)
+@router.get(
+    "", response_model=WorkingAgreement, responses=problems(WorkingAgreementNotFound, EngagementNotFound)
+)
 async def get_working_agreement(
     engagement_id: UUID, principal: SchedulingRead, session: SessionDep
 ) -> WorkingAgreement:
@@ -22,7 +31,7 @@ async def get_working_agreement(
     return WorkingAgreement.model_validate(await service.get_agreement(session, principal, engagement_id))
 
 
-@router.put("", response_model=WorkingAgreement)
+@router.put("", response_model=WorkingAgreement, responses=problems(EngagementNotFound))
 async def put_working_agreement(
     engagement_id: UUID, data: WorkingAgreementClauses, principal: SchedulingWrite, session: SessionDep
 ) -> WorkingAgreement:
@@ -32,7 +41,13 @@ async def put_working_agreement(
     )
 
 
-@router.post("/signatures", response_model=WorkingAgreement)
+@router.post(
+    "/signatures",
+    response_model=WorkingAgreement,
+    responses=problems(
+        AgreementVersionChanged, OnlyPartiesSign, WorkingAgreementNotFound, EngagementNotFound
+    ),
+)
 async def sign_working_agreement(
     engagement_id: UUID, data: WorkingAgreementSignature, principal: SchedulingWrite, session: SessionDep
 ) -> WorkingAgreement:

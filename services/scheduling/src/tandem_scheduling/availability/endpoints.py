@@ -5,14 +5,17 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from tandem_kit.db import SessionDep
+from tandem_kit.openapi import problems
 from tandem_scheduling.availability import service
 from tandem_scheduling.availability.schemas import SlotSearch
+from tandem_scheduling.availability.service import InvalidSlotQuery
 from tandem_scheduling.engagement.auth import SchedulingRead
+from tandem_scheduling.engagement.service import EngagementNotFound
 
 router = APIRouter(prefix="/engagements/{engagement_id}", tags=["availability"])
 
 
-@router.get("/slots", response_model=SlotSearch)
+@router.get("/slots", response_model=SlotSearch, responses=problems(InvalidSlotQuery, EngagementNotFound))
 async def find_slots(
     engagement_id: UUID,
     principal: SchedulingRead,

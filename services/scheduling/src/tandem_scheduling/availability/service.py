@@ -17,6 +17,9 @@ DEFAULT_WINDOW = timedelta(days=14)
 
 
 class InvalidSlotQuery(Unprocessable):
+    """The window must end after it starts and after now and span at most 62 days; duration and
+    step must be multiples of 15 minutes."""
+
     code, title = "invalid-slot-query", "Invalid slot query"
 
 

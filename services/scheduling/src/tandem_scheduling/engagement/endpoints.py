@@ -3,10 +3,12 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from tandem_kit.db import SessionDep
+from tandem_kit.openapi import problems
 from tandem_kit.pagination import Page, PageQuery, page_of
 from tandem_scheduling.engagement import service
 from tandem_scheduling.engagement.auth import SchedulingRead
 from tandem_scheduling.engagement.schemas import Engagement
+from tandem_scheduling.engagement.service import EngagementNotFound
 
 router = APIRouter(prefix="/engagements", tags=["engagements"])
 
@@ -23,7 +25,7 @@ async def list_engagements(
     return page_of(rows, total, page, Engagement.model_validate)
 
 
-@router.get("/{engagement_id}", response_model=Engagement)
+@router.get("/{engagement_id}", response_model=Engagement, responses=problems(EngagementNotFound))
 async def get_engagement(engagement_id: UUID, principal: SchedulingRead, session: SessionDep) -> Engagement:
     """Get one engagement."""
     return Engagement.model_validate(await service.get_engagement(session, principal, engagement_id))

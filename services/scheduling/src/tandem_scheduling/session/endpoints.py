@@ -4,15 +4,27 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 
 from tandem_kit.db import SessionDep
+from tandem_kit.openapi import problems
 from tandem_kit.pagination import Page, PageQuery, page_of
+from tandem_scheduling.agreement.service import AgreementNotSigned
 from tandem_scheduling.engagement.auth import SchedulingRead, SchedulingWrite
+from tandem_scheduling.engagement.service import EngagementNotFound
 from tandem_scheduling.session import service
 from tandem_scheduling.session.schemas import Session, SessionCancel, SessionCreate
+from tandem_scheduling.session.service import (
+    EngagementNotActive,
+    InvalidSessionTime,
+    KickoffAlreadyBooked,
+    OutsideWorkingHours,
+    SessionAlreadyCancelled,
+    SessionNotFound,
+    SlotTaken,
+)
 
 router = APIRouter(prefix="/engagements/{engagement_id}", tags=["sessions"])
 
 
-@router.get("/sessions", response_model=Page[Session])
+@router.get("/sessions", response_model=Page[Session], responses=problems(EngagementNotFound))
 async def list_sessions(
     engagement_id: UUID, principal: SchedulingRead, session: SessionDep, page: PageQuery
 ) -> Page[Session]:
@@ -21,7 +33,20 @@ async def list_sessions(
     return page_of(rows, total, page, Session.model_validate)
 
 
-@router.post("/sessions", response_model=Session, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/sessions",
+    response_model=Session,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(
+        AgreementNotSigned,
+        EngagementNotFound,
+        EngagementNotActive,
+        InvalidSessionTime,
+        KickoffAlreadyBooked,
+        OutsideWorkingHours,
+        SlotTaken,
+    ),
+)
 async def book_session(
     engagement_id: UUID, data: SessionCreate, principal: SchedulingWrite, session: SessionDep
 ) -> Session:
@@ -29,7 +54,11 @@ async def book_session(
     return Session.model_validate(await service.book_session(session, principal, engagement_id, data))
 
 
-@router.post("/sessions/{session_id}/cancel", response_model=Session)
+@router.post(
+    "/sessions/{session_id}/cancel",
+    response_model=Session,
+    responses=problems(EngagementNotFound, SessionAlreadyCancelled, SessionNotFound),
+)
 async def cancel_session(
     engagement_id: UUID,
     session_id: UUID,
@@ -46,7 +75,10 @@ async def cancel_session(
 @router.get(
     "/sessions.ics",
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}, "description": "RFC 5545 calendar."}},
+    responses={
+        200: {"content": {"text/calendar": {}}, "description": "RFC 5545 calendar."},
+        **problems(EngagementNotFound),
+    },
 )
 async def export_sessions(engagement_id: UUID, principal: SchedulingRead, session: SessionDep) -> Response:
     """Export an engagement's sessions as an iCalendar (RFC 5545) file."""

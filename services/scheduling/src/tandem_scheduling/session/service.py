@@ -47,10 +47,15 @@ class EngagementNotActive(Conflict):
 
 
 class OutsideWorkingHours(Unprocessable):
+    """The session falls outside the participant's or the provider's working hours (in their time
+    zone)."""
+
     code, title = "outside-working-hours", "Outside working hours"
 
 
 class InvalidSessionTime(Unprocessable):
+    """Sessions start on a whole minute and in the future."""
+
     code, title = "invalid-session-time", "Invalid session time"
 
 
