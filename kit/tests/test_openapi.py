@@ -101,7 +101,7 @@ def test_domain_errors_name_their_rule_next_to_the_generic_one() -> None:
     app = make_app()
     conflict = responses(app, "post", "/things")["409"]
     assert conflict["description"].startswith(
-        "`thing-taken`: Thing taken.\n\n`conflict`: The `Idempotency-Key`"
+        "`thing-taken`: Thing taken.\n\n`conflict`: A request with the same `Idempotency-Key`"
     )
     assert set(conflict["content"][PROBLEM_JSON]["examples"]) == {"thing-taken", "conflict"}
     invalid = responses(app, "post", "/things")["422"]

@@ -43,7 +43,13 @@ WWW_AUTHENTICATE = {
 
 # status -> (title, type code, description, headers)
 STANDARD: dict[int, tuple[str, str, str, dict[str, Any]]] = {
-    400: ("Bad request", "http-400", "The request body is not well-formed (e.g. not UTF-8 JSON).", {}),
+    400: (
+        "Bad request",
+        "http-400",
+        "The request is not well-formed: a body that is not UTF-8 JSON, or (on a POST) an "
+        "`Idempotency-Key` that is not a valid key (`invalid-idempotency-key`).",
+        {},
+    ),
     401: (
         "Authentication required",
         "unauthorized",
@@ -61,8 +67,9 @@ STANDARD: dict[int, tuple[str, str, str, dict[str, Any]]] = {
     409: (
         "Conflict",
         "conflict",
-        "The `Idempotency-Key` was already used for a different request, or that request is still "
-        "being processed.",
+        "A request with the same `Idempotency-Key` is still being processed "
+        "(`idempotency-key-in-use`, retry after `Retry-After`), or the operation conflicts with the "
+        "object's state.",
         {},
     ),
     413: ("Request too large", "request-too-large", "The request body is larger than this API accepts.", {}),
@@ -145,7 +152,8 @@ def standard_statuses(route: APIRoute, method: str, operation: dict[str, Any]) -
     elif "requestBody" in operation:
         statuses.add(413)
     if method == "post" and secured and route.path_format != "/graphql":
-        statuses |= {409, 422}
+        # Idempotency-Key (tandem_kit.idempotency): malformed 400, in flight 409, reused 422.
+        statuses |= {400, 409, 422}
     if route.path_format not in UNDOCUMENTED_OUTAGE:
         statuses.add(503)
     return sorted(statuses)
