@@ -21,6 +21,7 @@ from tandem_kit.auth import Authenticator, Principal, TokenVerifier
 from tandem_kit.db import Database, SessionDep
 from tandem_kit.errors import Forbidden, install_problem_handlers
 from tandem_kit.events import Broker, EventConsumer, OutboxRelay, Subscription
+from tandem_kit.limits import BodyLimit
 from tandem_kit.logs import configure_logging
 from tandem_kit.settings import KitSettings
 from tandem_kit.tasks import cancel_and_wait
@@ -108,8 +109,14 @@ def create_app(
     token_verifier: TokenVerifier | None = None,
     run_relay: bool = True,
     middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
+    bulk_routes: Sequence[str] = (),
+    body_limits: Sequence[tuple[str, int]] = (),
 ) -> FastAPI:
-    """Build a service app. Background work (relay, consumers) lives exactly as long as the app."""
+    """Build a service app. Background work (relay, consumers) lives exactly as long as the app.
+
+    Request bodies are limited to `settings.max_body_bytes`, `settings.max_bulk_body_bytes` on paths
+    matching a `bulk_routes` pattern, or the limit of a matching `body_limits` pattern (checked first).
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -173,6 +180,9 @@ def create_app(
     # A part's own ASGI middleware runs inside the request context (request id, metrics).
     for extra in middleware:
         app.add_middleware(extra)
+    # Outside the part's own middleware (the gateway's forwarding), inside the request context.
+    limits = [*body_limits, *((pattern, settings.max_bulk_body_bytes) for pattern in bulk_routes)]
+    app.add_middleware(BodyLimit, default=settings.max_body_bytes, routes=limits)
     app.add_middleware(RequestContextMiddleware, registry=registry, service=name)
     app.include_router(health_router(registry))
     for router in routers:

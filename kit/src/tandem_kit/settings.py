@@ -46,6 +46,16 @@ class KitSettings(BaseSettings):
             "and in dedup markers; a consumer down for longer misses them."
         ),
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body an ordinary route accepts; larger ones get 413 before being read.",
+    )
+    max_bulk_body_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body a route the part declares bulk accepts (batches, exports).",
+    )
     log_level: str = Field(default="INFO")
     internal_secret: SecretStr = Field(
         default=SecretStr("dev"),
