@@ -35,3 +35,14 @@ Int4 = Annotated[int, Field(ge=INT4_MIN, le=INT4_MAX)]
 
 Int8 = Annotated[int, Field(ge=INT8_MIN, le=INT8_MAX)]
 """An integer stored in a `bigint` column, or passed to PostgreSQL as one (OFFSET, LIMIT)."""
+
+
+def has_nul(value: object) -> bool:
+    """Whether a JSON-like document (stored as jsonb) holds a NUL in any key or string."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False
