@@ -6,10 +6,11 @@ input at validation, so the caller gets a 422 that names the field, and a new en
 inherits the rule.
 """
 
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, cast
 
-from pydantic import AfterValidator, Field
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, Field, GetCoreSchemaHandler
+from pydantic_core import CoreSchema, PydanticCustomError
 
 INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
 INT8_MIN, INT8_MAX = -(2**63), 2**63 - 1
@@ -30,10 +31,35 @@ def _document_no_nul(schema: dict[str, Any]) -> None:
 Text = Annotated[str, AfterValidator(refuse_nul), Field(json_schema_extra=_document_no_nul)]
 """Any text input: refuses `\\u0000` (add length and pattern constraints as usual)."""
 
-Int4 = Annotated[int, Field(ge=INT4_MIN, le=INT4_MAX)]
+
+@dataclass(frozen=True)
+class IntRange:
+    """The range of a PostgreSQL integer type, as bounds on pydantic's own integer schema.
+
+    Not `Field(ge=, le=)`: a type's own ge/le would replace the narrower ones a field sets
+    (`count: Int4 = Field(ge=0)`); these give way to them and only stop the field from being wider.
+    """
+
+    low: int
+    high: int
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        schema = handler(source)
+        if schema["type"] != "int":
+            raise TypeError(f"IntRange bounds an int, not {schema['type']}")
+        bounds = cast(dict[str, Any], schema)
+        bounds["ge"] = max(bounds.get("ge", self.low), self.low)
+        bounds["le"] = min(bounds.get("le", self.high), self.high)
+        return schema
+
+
+INT4 = IntRange(INT4_MIN, INT4_MAX)
+INT8 = IntRange(INT8_MIN, INT8_MAX)
+
+Int4 = Annotated[int, INT4]
 """An integer stored in an `integer` column (narrow it further with `Field(ge=..., le=...)`)."""
 
-Int8 = Annotated[int, Field(ge=INT8_MIN, le=INT8_MAX)]
+Int8 = Annotated[int, INT8]
 """An integer stored in a `bigint` column, or passed to PostgreSQL as one (OFFSET, LIMIT)."""
 
 

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tandem_kit.auth import TokenVerifier
 from tandem_kit.db import Database
 from tandem_kit.embedded import EmbeddedNats, EmbeddedPostgres, free_port
-from tandem_kit.fields import refuse_nul
+from tandem_kit.fields import IntRange, refuse_nul
 from tandem_kit.migrations import upgrade_head
 
 TEST_ISSUER = "https://tandem.test"
@@ -243,7 +243,7 @@ def _unguarded(annotation: Any, metadata: list[Any], where: str) -> list[str]:
         guarded = any(isinstance(m, AfterValidator) and m.func is refuse_nul for m in metadata)
         return [] if guarded else [f"{where}: text without the NUL rule (use kit.fields.Text)"]
     if annotation is int:
-        bounded = any(isinstance(m, annotated_types.Le | annotated_types.Lt) for m in metadata)
+        bounded = any(isinstance(m, annotated_types.Le | annotated_types.Lt | IntRange) for m in metadata)
         return [] if bounded else [f"{where}: integer without an upper bound (use kit.fields.Int4)"]
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return [

@@ -8,6 +8,7 @@ from tandem_analytics.kpi.auth import AnalyticsRead
 from tandem_analytics.kpi.schemas import KpiValue
 from tandem_analytics.settings import SettingsDep
 from tandem_kit.db import SessionDep
+from tandem_kit.fields import Text
 
 router = APIRouter(prefix="/kpis", tags=["kpis"])
 
@@ -24,7 +25,7 @@ async def list_kpis(
 
 @router.get("/{name}", response_model=KpiValue)
 async def get_kpi(
-    name: str,
+    name: Text,
     principal: AnalyticsRead,
     session: SessionDep,
     settings: SettingsDep,

@@ -11,6 +11,7 @@ from tandem_consent.retention.schemas import (
     RetentionRunCreate,
 )
 from tandem_kit.db import SessionDep
+from tandem_kit.fields import Text
 from tandem_kit.pagination import Page, PageQuery, page_of
 
 router = APIRouter(tags=["retention"])
@@ -23,14 +24,16 @@ async def list_retention_policies(principal: ConsentRead, session: SessionDep) -
 
 
 @router.get("/retention-policies/{category}", response_model=RetentionPolicy)
-async def get_retention_policy(category: str, principal: ConsentRead, session: SessionDep) -> RetentionPolicy:
+async def get_retention_policy(
+    category: Text, principal: ConsentRead, session: SessionDep
+) -> RetentionPolicy:
     """Get one category's retention policy."""
     return RetentionPolicy.model_validate(await service.get_policy(session, category))
 
 
 @router.put("/retention-policies/{category}", response_model=RetentionPolicy)
 async def put_retention_policy(
-    category: str, data: RetentionPolicyUpdate, principal: ConsentAdmin, session: SessionDep
+    category: Text, data: RetentionPolicyUpdate, principal: ConsentAdmin, session: SessionDep
 ) -> RetentionPolicy:
     """Create or replace a category's retention policy."""
     return RetentionPolicy.model_validate(await service.put_policy(session, principal, category, data))
