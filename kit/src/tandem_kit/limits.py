@@ -26,8 +26,8 @@ class PayloadTooLarge(ProblemError):
 def too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(
         f"The request body is larger than {limit} bytes, the limit for this route.",
-        # The rest of the body is never read, so the connection cannot carry another request.
-        headers={"Connection": "close"},
+        # No `Connection: close`: the server then discards the rest of the body (without holding it)
+        # and the caller, still sending, gets this answer instead of a reset connection.
         max_body_bytes=limit,
         errors=[{"detail": f"the body exceeds {limit} bytes", "code": "too_large", "pointer": "#/"}],
     )

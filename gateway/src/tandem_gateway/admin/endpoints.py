@@ -6,6 +6,7 @@ from tandem_gateway.oauth import clients
 from tandem_gateway.oauth.auth import Admin, KeyStoreDep
 from tandem_gateway.oauth.schemas import Client, ClientCreate, ClientWithSecret, SigningKeyInfo
 from tandem_kit.db import SessionDep
+from tandem_kit.fields import Text
 from tandem_kit.pagination import Page, PageQuery, page_of
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
@@ -32,20 +33,20 @@ async def list_clients(principal: Admin, session: SessionDep, page: PageQuery) -
 
 
 @router.get("/clients/{client_id}", response_model=Client)
-async def get_client(client_id: str, principal: Admin, session: SessionDep) -> Client:
+async def get_client(client_id: Text, principal: Admin, session: SessionDep) -> Client:
     """Get one client."""
     return Client.model_validate(await clients.get_client(session, client_id))
 
 
 @router.post("/clients/{client_id}/secret:rotate", response_model=ClientWithSecret)
-async def rotate_client_secret(client_id: str, principal: Admin, session: SessionDep) -> ClientWithSecret:
+async def rotate_client_secret(client_id: Text, principal: Admin, session: SessionDep) -> ClientWithSecret:
     """Replace the client's secret; the old secret stops working at once."""
     client, secret = await clients.rotate_secret(session, principal, client_id)
     return _with_secret(client, secret)
 
 
 @router.post("/clients/{client_id}/disable", response_model=Client)
-async def disable_client(client_id: str, principal: Admin, session: SessionDep) -> Client:
+async def disable_client(client_id: Text, principal: Admin, session: SessionDep) -> Client:
     """Disable a client: it gets no new tokens (tokens already issued expire within 15 minutes)."""
     return Client.model_validate(await clients.disable_client(session, principal, client_id))
 

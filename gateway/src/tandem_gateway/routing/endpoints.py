@@ -12,6 +12,7 @@ from tandem_gateway.routing.proxy import Upstreams, fetch_json, forward
 from tandem_gateway.settings import SERVICES
 from tandem_kit.auth import bearer_scheme
 from tandem_kit.errors import NotFound
+from tandem_kit.fields import Text
 
 router = APIRouter(tags=["routing"])
 docs_router = APIRouter(tags=["docs"])
@@ -35,7 +36,7 @@ def _service(service: str) -> str:
 
 
 @docs_router.get("/api/v1/{service}/openapi.json", summary="A service's OpenAPI document")
-async def get_service_openapi(service: str, request: Request) -> dict[str, Any]:
+async def get_service_openapi(service: Text, request: Request) -> dict[str, Any]:
     """The service's OpenAPI document, fetched from the service (no token needed, like every docs page)."""
     document: dict[str, Any] = await fetch_json(
         _upstreams(request), _service(service), f"/api/v1/{service}/openapi.json"
@@ -44,8 +45,8 @@ async def get_service_openapi(service: str, request: Request) -> dict[str, Any]:
 
 
 async def forward_to_service(
-    service: str,
-    path: str,
+    service: Text,
+    path: Text,
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Security(bearer_scheme),
 ) -> Response:
