@@ -21,6 +21,7 @@ from tandem_kit.auth import Authenticator, Principal, TokenVerifier
 from tandem_kit.db import Database, SessionDep
 from tandem_kit.errors import Forbidden, install_problem_handlers
 from tandem_kit.events import Broker, EventConsumer, OutboxRelay, Subscription
+from tandem_kit.graphql import TextSafeGraphQLRouter
 from tandem_kit.limits import BodyLimit
 from tandem_kit.logs import configure_logging
 from tandem_kit.settings import KitSettings
@@ -228,4 +229,4 @@ def graphql_router(schema: strawberry.Schema, *, scope: str) -> GraphQLRouter[An
     ) -> dict[str, Any]:
         return {"request": request, "session": session, "principal": principal, "loaders": {}}
 
-    return GraphQLRouter(schema, context_getter=context, graphql_ide=None)
+    return TextSafeGraphQLRouter(schema, context_getter=context, graphql_ide=None)

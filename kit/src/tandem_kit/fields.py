@@ -63,12 +63,24 @@ Int8 = Annotated[int, INT8]
 """An integer stored in a `bigint` column, or passed to PostgreSQL as one (OFFSET, LIMIT)."""
 
 
-def has_nul(value: object) -> bool:
-    """Whether a JSON-like document (stored as jsonb) holds a NUL in any key or string."""
+def nul_at(value: object, *where: str | int) -> tuple[str | int, ...] | None:
+    """Where a JSON-like document (stored as jsonb, or GraphQL variables) holds a NUL, if anywhere."""
     if isinstance(value, str):
-        return "\x00" in value
+        return where if "\x00" in value else None
     if isinstance(value, dict):
-        return any(has_nul(k) or has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(has_nul(v) for v in value)
-    return False
+        items: list[tuple[Any, Any]] = list(value.items())
+    elif isinstance(value, list | tuple):
+        items = list(enumerate(value))
+    else:
+        return None
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return (*where, key)
+        found = nul_at(item, *where, key)
+        if found is not None:
+            return found
+    return None
+
+
+def has_nul(value: object) -> bool:
+    return nul_at(value) is not None

@@ -2,19 +2,28 @@
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from typing import Any, TypeVar, cast
 
 import strawberry
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
+from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLRequestData
 from strawberry.types import Info
 
 from tandem_kit.auth import Principal
+from tandem_kit.fields import nul_at
 
 F = TypeVar("F", bound=Callable[..., Any])
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+# U+0000 written as a GraphQL string escape (a literal NUL cannot appear in a query document).
+NUL_ESCAPE = re.compile(r"\\u0000|\\u\{0+\}")
+NUL_MESSAGE = "text must not contain the NUL character (\\u0000)"
 
 BatchLoad = Callable[[AsyncSession, Principal, Sequence[K]], Awaitable[Sequence[V]]]
 SESSION_LOCK = "_session_lock"
@@ -47,3 +56,19 @@ def loader(info: Info[Any, Any], name: str, load: BatchLoad[K, V]) -> DataLoader
         loaders[name] = DataLoader(load_fn=batch)
     found: DataLoader[K, V] = loaders[name]
     return found
+
+
+class TextSafeGraphQLRouter(GraphQLRouter[Any, Any]):
+    """The subgraph endpoint: a NUL in the variables or in a string of the query is a 422 naming it,
+    as for REST input (kit.fields.Text), instead of failing in PostgreSQL."""
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        parsed = await super().parse_http_body(request)
+        for index, data in enumerate(parsed if isinstance(parsed, list) else [parsed]):
+            prefix: tuple[str | int, ...] = ("body", index) if isinstance(parsed, list) else ("body",)
+            where = nul_at(data.variables or {}, *prefix, "variables")
+            if where is None and data.query and ("\x00" in data.query or NUL_ESCAPE.search(data.query)):
+                where = (*prefix, "query")
+            if where is not None:
+                raise RequestValidationError([{"type": "string_nul", "loc": where, "msg": NUL_MESSAGE}])
+        return parsed

@@ -118,3 +118,18 @@ async def test_receipts_take_exports_above_1_mib_but_not_above_8(
     resp = await client.post(path, json=receipt, headers=matching)
     assert resp.status_code == 413
     assert resp.json()["max_body_bytes"] == 8 * MIB
+
+
+async def test_nul_in_graphql_variables_and_strings(client: httpx.AsyncClient, keys: TestKeys) -> None:
+    query = "query($k: String!) { purpose(key: $k) { key } }"
+    headers = keys.headers("consent:read")
+    resp = await client.post(
+        "/graphql", json={"query": query, "variables": {"k": "a\u0000"}}, headers=headers
+    )
+    assert_invalid(resp, pointer="#/variables/k", code="string_nul")
+    literal = '{ purpose(key: "a\\u0000") { key } }'
+    assert_invalid(await client.post("/graphql", json={"query": literal}, headers=headers), pointer="#/query")
+    resp = await client.post(
+        "/graphql", json={"query": query, "variables": {"k": "matching"}}, headers=headers
+    )
+    assert resp.json() == {"data": {"purpose": {"key": "matching"}}}
