@@ -68,3 +68,18 @@ async def test_nul_in_basic_credentials(client: httpx.AsyncClient) -> None:
     )
     assert resp.status_code == 401
     assert resp.json()["error"] == "invalid_client"
+
+
+async def test_nul_in_federated_graphql(client: httpx.AsyncClient, token_for: TokenFactory) -> None:
+    headers = bearer(await token_for("consent:read"))
+    query = "query($k: String!) { purpose(key: $k) { key } }"
+    posted = await client.post(
+        "/graphql", json={"query": query, "variables": {"k": "\u0000"}}, headers=headers
+    )
+    assert posted.status_code == 422
+    assert posted.json()["errors"][0]["pointer"] == "#/variables/k"
+    got = await client.get(
+        "/graphql", params={"query": '{ purpose(key: "\\u0000") { key } }'}, headers=headers
+    )
+    assert got.status_code == 422
+    assert got.json()["errors"][0]["parameter"] == "query"

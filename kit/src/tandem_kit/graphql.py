@@ -66,9 +66,14 @@ class TextSafeGraphQLRouter(GraphQLRouter[Any, Any]):
         parsed = await super().parse_http_body(request)
         for index, data in enumerate(parsed if isinstance(parsed, list) else [parsed]):
             prefix: tuple[str | int, ...] = ("body", index) if isinstance(parsed, list) else ("body",)
-            where = nul_at(data.variables or {}, *prefix, "variables")
-            if where is None and data.query and ("\x00" in data.query or NUL_ESCAPE.search(data.query)):
-                where = (*prefix, "query")
-            if where is not None:
-                raise RequestValidationError([{"type": "string_nul", "loc": where, "msg": NUL_MESSAGE}])
+            refuse_nul_in_operation(data.query, data.variables, *prefix)
         return parsed
+
+
+def refuse_nul_in_operation(query: str | None, variables: Any, *prefix: str | int) -> None:
+    """422 (RequestValidationError) naming the variable, or the query, that holds a NUL."""
+    where = nul_at(variables or {}, *prefix, "variables")
+    if where is None and query and ("\x00" in query or NUL_ESCAPE.search(query)):
+        where = (*prefix, "query")
+    if where is not None:
+        raise RequestValidationError([{"type": "string_nul", "loc": where, "msg": NUL_MESSAGE}])

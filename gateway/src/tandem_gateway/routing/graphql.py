@@ -22,6 +22,7 @@ from tandem_gateway.routing.proxy import Upstreams, request_id
 from tandem_gateway.settings import Settings
 from tandem_kit.auth import Authenticator, bearer_scheme
 from tandem_kit.errors import BadRequest, Forbidden, ServiceUnavailable
+from tandem_kit.graphql import refuse_nul_in_operation
 
 log = structlog.get_logger("tandem.gateway.graphql")
 
@@ -174,6 +175,7 @@ async def post_graphql(
     variables = body.get("variables")
     if variables is not None and not isinstance(variables, dict):
         raise BadRequest("`variables` must be an object.", pointer="#/variables")
+    refuse_nul_in_operation(body["query"], variables, "body")
     result = (
         await _graph(request)
         .executor(authorization)
@@ -198,6 +200,7 @@ async def get_graphql(
         variables = json.loads(request.query_params.get("variables") or "null")
     except ValueError as exc:
         raise BadRequest("`variables` must be JSON.", parameter="variables") from exc
+    refuse_nul_in_operation(query, variables, "query")
     executor = _graph(request).executor(authorization)
     if query.lstrip().startswith("mutation"):
         raise BadRequest("Mutations need POST.", parameter="query")
