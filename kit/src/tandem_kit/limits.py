@@ -33,12 +33,18 @@ def too_large(limit: int) -> PayloadTooLarge:
     )
 
 
-def declared_length(scope: Scope) -> int | None:
-    """The largest Content-Length the request declares (None without a usable one)."""
-    lengths = [
-        int(v) for n, v in scope.get("headers") or [] if n.lower() == b"content-length" and v.isdigit()
-    ]
-    return max(lengths) if lengths else None
+def body_framing(scope: Scope) -> tuple[int | None, bool]:
+    """The largest Content-Length the request declares (None without a usable one), and whether it
+    is chunked (Transfer-Encoding). HTTP/1.1 with neither has no body."""
+    lengths: list[int] = []
+    chunked = False
+    for name, value in scope.get("headers") or []:
+        lowered = name.lower()
+        if lowered == b"content-length" and value.isdigit():
+            lengths.append(int(value))
+        elif lowered == b"transfer-encoding":
+            chunked = True
+    return (max(lengths) if lengths else None), chunked
 
 
 class BodyLimit:
@@ -63,11 +69,15 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope["path"])
-        refusal = too_large(limit)
-        declared = declared_length(scope)
+        declared, chunked = body_framing(scope)
         if declared is not None and declared > limit:
-            await response_for(refusal, scope["path"])(scope, receive, send)
+            await response_for(too_large(limit), scope["path"])(scope, receive, send)
             return
+        if declared is not None or not chunked:
+            # The server delivers no more than the declared length: nothing to count (the hot path).
+            await self.app(scope, receive, send)
+            return
+        refusal = too_large(limit)
         received = 0
         overflowed = started = False
 
