@@ -6,9 +6,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Integer, bindparam, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from tandem_kit.errors import Conflict, install_problem_handlers
-from tandem_kit.testing import asgi_client
+from tandem_kit.testing import Infra, asgi_client
 
 
 class Address(BaseModel):
@@ -115,4 +117,59 @@ async def test_unexpected_error_hides_details() -> None:
         resp = await c.get("/things/13")
     assert resp.status_code == 500
     assert "secret" not in resp.text
+    assert resp.json()["title"] == "Internal server error"
+
+
+@pytest.fixture
+async def db_client(infra: Infra) -> AsyncIterator[httpx.AsyncClient]:
+    """An app whose routes hand values straight to PostgreSQL, with no validation in between."""
+    engine = create_async_engine(infra.postgres.url("postgres"))
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/echo-text")
+    async def echo_text(value: str) -> dict[str, str]:
+        async with engine.connect() as conn:
+            return {"value": str(await conn.scalar(text("SELECT CAST(:v AS text)"), {"v": value}))}
+
+    @app.get("/echo-int")
+    async def echo_int(value: int) -> dict[str, int]:
+        async with engine.connect() as conn:
+            stored = await conn.scalar(
+                text("SELECT :v").bindparams(bindparam("v", type_=Integer)), {"v": value}
+            )
+            return {"value": int(stored)}
+
+    @app.get("/broken-sql")
+    async def broken_sql() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT * FROM no_such_table"))
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        yield client
+    await engine.dispose()
+
+
+@pytest.mark.parametrize(("path", "value"), [("/echo-text", "a\x00b"), ("/echo-int", str(2**31))])
+async def test_unstorable_value_that_slipped_past_validation_is_422(
+    db_client: httpx.AsyncClient, path: str, value: str
+) -> None:
+    resp = await db_client.get(path, params={"value": value})
+    assert resp.status_code == 422
+    assert resp.headers["content-type"] == "application/problem+json"
+    body = resp.json()
+    assert body["type"] == "https://tandem.dev/problems/validation-error"
+    assert body["errors"][0]["code"] == "unstorable_value"
+    assert value not in resp.text
+
+
+async def test_storable_values_pass(db_client: httpx.AsyncClient) -> None:
+    resp = await db_client.get("/echo-int", params={"value": 2**31 - 1})
+    assert resp.json() == {"value": 2**31 - 1}
+
+
+async def test_other_database_errors_stay_500(db_client: httpx.AsyncClient) -> None:
+    resp = await db_client.get("/broken-sql")
+    assert resp.status_code == 500
     assert resp.json()["title"] == "Internal server error"

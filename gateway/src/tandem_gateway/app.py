@@ -15,6 +15,7 @@ from tandem_gateway.oauth.user_tokens import UserTokenEdge, UserTokens
 from tandem_gateway.oauth.verifier import GatewayTokenVerifier
 from tandem_gateway.routing import endpoints as routing_endpoints
 from tandem_gateway.routing import graphql as graphql_endpoints
+from tandem_gateway.routing.domain import BULK_ROUTES
 from tandem_gateway.routing.fast import FastForward
 from tandem_gateway.routing.graphql import Graph
 from tandem_gateway.routing.proxy import Upstreams
@@ -77,6 +78,9 @@ def create_app(
         on_shutdown=[stop_edge],
         # Added last, so it runs first: FastForward and the routes only ever see Tandem tokens.
         middleware=[FastForward, *([UserTokenEdge] if user_tokens.enabled else [])],
+        bulk_routes=BULK_ROUTES,
+        # The OAuth endpoints take small forms, and answer before any client is authenticated.
+        body_limits=[(r"/oauth/.*", settings.max_form_body_bytes)],
     )
     app.state.settings = settings
     app.state.keystore = keystore

@@ -71,6 +71,11 @@ class Settings(KitSettings):
     scheduling_url: str = "http://127.0.0.1:8002"
     consent_url: str = "http://127.0.0.1:8003"
     analytics_url: str = "http://127.0.0.1:8004"
+    max_form_body_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Largest body the OAuth endpoints (/oauth/token, revoke, introspect) accept; 413 above.",
+    )
     upstream_connect_timeout: float = Field(default=2.0, gt=0, description="Connect timeout to a service.")
     upstream_read_timeout: float = Field(default=30.0, gt=0, description="Read timeout from a service.")
     graphql_subgraphs: tuple[str, ...] = Field(

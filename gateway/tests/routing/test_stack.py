@@ -30,6 +30,8 @@ from tandem_kit.embedded import free_port
 from tandem_kit.testing import Infra, eventually
 
 CHUNK = b"x" * 65536
+MIB = 1024 * 1024
+ECHOED: list[str] = []  # paths whose whole body reached the echo service
 
 
 async def echo(request: Request) -> JSONResponse:
@@ -38,6 +40,7 @@ async def echo(request: Request) -> JSONResponse:
         digest.update(chunk)
         size += len(chunk)
         chunks += bool(chunk)
+    ECHOED.append(request.url.path)
     return JSONResponse(
         {
             "method": request.method,
@@ -184,11 +187,11 @@ async def test_request_body_streamed_and_headers_filtered(stack: Stack, http: ht
     token = await fetch_token(http, creds)
 
     async def body() -> AsyncIterator[bytes]:
-        for _ in range(48):  # 3 MiB, chunked: no Content-Length
+        for _ in range(48):  # 3 MiB, chunked: no Content-Length (a batch: the bulk body limit)
             yield CHUNK
 
     response = await http.post(
-        "/api/v1/analytics/vendors/betterup/events?batch=7",
+        "/api/v1/analytics/vendors/betterup/events:batch?batch=7",
         content=body(),
         headers={
             **bearer(token),
@@ -232,6 +235,57 @@ async def test_sized_body_and_encoded_path_pass_unchanged(stack: Stack, http: ht
     assert echoed["headers"]["content-length"] == str(len(payload))
     assert "transfer-encoding" not in echoed["headers"]
     assert echoed["sha256"] == hashlib.sha256(payload).hexdigest()
+
+
+async def test_body_above_the_limit_refused_before_forwarding(stack: Stack, http: httpx.AsyncClient) -> None:
+    creds = await create_client_with(http, stack, ["analytics:read", "admin"])
+    path = "/api/v1/analytics/programs/too-large"
+    response = await http.put(
+        path,
+        content=b"x" * (MIB + 1),
+        headers={**bearer(await fetch_token(http, creds)), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["max_body_bytes"] == MIB
+    assert path not in ECHOED
+
+
+async def test_chunked_body_above_the_limit_cut_at_the_gateway(stack: Stack, http: httpx.AsyncClient) -> None:
+    creds = await create_client_with(http, stack, ["analytics:read", "analytics:ingest"])
+
+    async def body() -> AsyncIterator[bytes]:
+        for _ in range(160):  # 10 MiB, chunked: counted as it arrives
+            yield CHUNK
+
+    path = "/api/v1/analytics/vendors/too-much/events:batch"
+    response = await http.post(path, content=body(), headers=bearer(await fetch_token(http, creds)))
+    assert response.status_code == 413
+    assert response.json()["max_body_bytes"] == 8 * MIB
+    assert path not in ECHOED
+
+
+async def test_token_form_above_the_limit_refused_unauthenticated(http: httpx.AsyncClient) -> None:
+    response = await http.post(
+        "/oauth/token",
+        content=b"grant_type=client_credentials&scope=" + b"x" * (64 * 1024),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["max_body_bytes"] == 64 * 1024
+
+
+async def test_chunked_token_form_above_the_limit_refused(http: httpx.AsyncClient) -> None:
+    async def form() -> AsyncIterator[bytes]:
+        yield b"grant_type=client_credentials&scope="
+        for _ in range(2):
+            yield CHUNK
+
+    response = await http.post(
+        "/oauth/token", content=form(), headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 413
 
 
 async def test_ingest_route_needs_ingest_scope(stack: Stack, http: httpx.AsyncClient) -> None:

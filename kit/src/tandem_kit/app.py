@@ -32,6 +32,7 @@ from tandem_kit.errors import (
 from tandem_kit.events import Broker, EventConsumer, OutboxRelay, RetryPolicy, Subscription
 from tandem_kit.graphql import GraphQLLimits, LimitedGraphQLRouter, check_body_length
 from tandem_kit.idempotency import PURGE_EVERY_SECONDS, IdempotencyMiddleware, document_header, purge_expired
+from tandem_kit.limits import BodyLimit
 from tandem_kit.logs import configure_logging
 from tandem_kit.openapi import PROBLEM_SCHEMA, install_openapi, problems
 from tandem_kit.privacy import skip_erased
@@ -121,8 +122,14 @@ def create_app(
     token_verifier: TokenVerifier | None = None,
     run_relay: bool = True,
     middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
+    bulk_routes: Sequence[str] = (),
+    body_limits: Sequence[tuple[str, int]] = (),
 ) -> FastAPI:
-    """Build a service app. Background work (relay, consumers) lives exactly as long as the app."""
+    """Build a service app. Background work (relay, consumers) lives exactly as long as the app.
+
+    Request bodies are limited to `settings.max_body_bytes`, `settings.max_bulk_body_bytes` on paths
+    matching a `bulk_routes` pattern, or the limit of a matching `body_limits` pattern (checked first).
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -225,6 +232,9 @@ def create_app(
     # A part's own ASGI middleware runs inside the request context (request id, metrics).
     for extra in middleware:
         app.add_middleware(extra)
+    # Outside the part's own middleware (the gateway's forwarding), inside the request context.
+    limits = [*body_limits, *((pattern, settings.max_bulk_body_bytes) for pattern in bulk_routes)]
+    app.add_middleware(BodyLimit, default=settings.max_body_bytes, routes=limits)
     app.add_middleware(RequestContextMiddleware, registry=registry, service=name)
     app.include_router(health_router(registry))
     for router in routers:

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -218,6 +219,39 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# SQLSTATEs of values PostgreSQL cannot store: a NUL (or unmappable) character, a number too large.
+UNSTORABLE_SQLSTATES = frozenset({"22021", "22P05", "22003"})
+
+
+def unstorable_input(exc: DBAPIError) -> bool:
+    """Whether the database refused a value as unstorable (the driver refuses an int too large itself)."""
+    if getattr(exc.orig, "sqlstate", None) in UNSTORABLE_SQLSTATES:
+        return True
+    cause: BaseException | None = exc.orig
+    while cause is not None:
+        if isinstance(cause, OverflowError):
+            return True
+        cause = cause.__cause__
+    return False
+
+
+async def _on_database(request: Request, exc: Exception) -> JSONResponse:
+    """Defence in depth: validation names the field (kit.fields); input that slipped past it is still 422."""
+    assert isinstance(exc, DBAPIError)
+    if not unstorable_input(exc):
+        raise exc  # on to the catch-all 500, as before
+    log.warning("http.unstorable_input", path=request.url.path, sqlstate=getattr(exc.orig, "sqlstate", None))
+    detail = "a value cannot be stored: text with a NUL character (\\u0000), or a number out of range"
+    return problem_response(
+        422,
+        "Request validation failed",
+        code="validation-error",
+        detail=f"Invalid value in the request: {detail}",
+        instance=request.url.path,
+        errors=[{"detail": detail, "code": "unstorable_value", "pointer": "#/"}],
+    )
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("http.unhandled_error", path=request.url.path, error_type=type(exc).__name__)
     return problem_response(500, "Internal server error", code="internal-error", instance=request.url.path)
@@ -227,4 +261,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(DBAPIError, _on_database)
     app.add_exception_handler(Exception, _on_unexpected)

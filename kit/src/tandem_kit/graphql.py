@@ -7,12 +7,14 @@ import contextvars
 import copy
 import functools
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar, TypeVar, cast
 
 import strawberry
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -29,16 +31,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLRequestData
 from strawberry.schema.schema import validate_document
 from strawberry.types import Info
 
 from tandem_kit.auth import Principal
 from tandem_kit.errors import BadRequest, ContentTooLarge, LengthRequired
+from tandem_kit.fields import nul_at
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+# U+0000 written as a GraphQL string escape (a literal NUL cannot appear in a query document).
+NUL_ESCAPE = re.compile(r"\\u0000|\\u\{0+\}")
+NUL_MESSAGE = "text must not contain the NUL character (\\u0000)"
 
 BatchLoad = Callable[[AsyncSession, Principal, Sequence[K]], Awaitable[Sequence[V]]]
 SESSION_LOCK = "_session_lock"
@@ -71,6 +79,27 @@ def loader(info: Info[Any, Any], name: str, load: BatchLoad[K, V]) -> DataLoader
         loaders[name] = DataLoader(load_fn=batch)
     found: DataLoader[K, V] = loaders[name]
     return found
+
+
+class TextSafeGraphQLRouter(GraphQLRouter[Any, Any]):
+    """The subgraph endpoint: a NUL in the variables or in a string of the query is a 422 naming it,
+    as for REST input (kit.fields.Text), instead of failing in PostgreSQL."""
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        parsed = await super().parse_http_body(request)
+        for index, data in enumerate(parsed if isinstance(parsed, list) else [parsed]):
+            prefix: tuple[str | int, ...] = ("body", index) if isinstance(parsed, list) else ("body",)
+            refuse_nul_in_operation(data.query, data.variables, *prefix)
+        return parsed
+
+
+def refuse_nul_in_operation(query: str | None, variables: Any, *prefix: str | int) -> None:
+    """422 (RequestValidationError) naming the variable, or the query, that holds a NUL."""
+    where = nul_at(variables or {}, *prefix, "variables")
+    if where is None and query and ("\x00" in query or NUL_ESCAPE.search(query)):
+        where = (*prefix, "query")
+    if where is not None:
+        raise RequestValidationError([{"type": "string_nul", "loc": where, "msg": NUL_MESSAGE}])
 
 
 # -- limits ---------------------------------------------------------------------------------------
@@ -291,9 +320,10 @@ class _LimitsExtension(SchemaExtension):
         yield
 
 
-class LimitedGraphQLRouter(GraphQLRouter[Any, Any]):
+class LimitedGraphQLRouter(TextSafeGraphQLRouter):
     """strawberry's router on a copy of `schema` whose documents are bounded by `limits` before they
-    are validated, parsed and validated off the event loop; JSON nested too deeply is a 400."""
+    are validated, parsed and validated off the event loop; JSON nested too deeply is a 400, a NUL
+    in the variables or the query a 422."""
 
     def __init__(self, schema: strawberry.Schema, *, limits: GraphQLLimits, **options: Any) -> None:
         extension = type("GraphQLLimits", (_LimitsExtension,), {"limits": limits})

@@ -14,8 +14,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem_kit.fields import INT8_MAX
+
 T = TypeVar("T")
 MAX_LIMIT = 500
+MAX_OFFSET = INT8_MAX  # PostgreSQL's OFFSET is a bigint: anything larger fails in the driver
 
 
 class Page(BaseModel, Generic[T]):
@@ -35,7 +38,7 @@ class PageParams:
 
 def _page_params(
     limit: int = Query(default=100, ge=1, le=MAX_LIMIT, description="Page size."),
-    offset: int = Query(default=0, ge=0, description="Items to skip."),
+    offset: int = Query(default=0, ge=0, le=MAX_OFFSET, description="Items to skip."),
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

@@ -71,6 +71,16 @@ class KitSettings(BaseSettings):
             "How long a POST's Idempotency-Key and its stored answer are kept; a retry after that runs again."
         ),
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body an ordinary route accepts; larger ones get 413 before being read.",
+    )
+    max_bulk_body_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body a route the part declares bulk accepts (batches, exports).",
+    )
     log_level: str = Field(default="INFO")
     graphql_limits: GraphQLLimits = Field(
         default_factory=GraphQLLimits,

@@ -11,22 +11,29 @@ import contextlib
 import contextvars
 import os
 import time
+import types
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
+import annotated_types
 import httpx
 import pytest
 from authlib.jose import JsonWebKey, jwt
 from fastapi import FastAPI
+from fastapi.dependencies.utils import get_flat_dependant
+from fastapi.routing import APIRoute
+from pydantic import AfterValidator, BaseModel
+from pydantic.fields import FieldInfo
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem_kit.auth import TokenVerifier
 from tandem_kit.db import Database
 from tandem_kit.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from tandem_kit.fields import IntRange, refuse_nul
 from tandem_kit.migrations import upgrade_head
 
 TEST_ISSUER = "https://tandem.test"
@@ -244,3 +251,53 @@ async def least_loop_block(
         blocks.append(probe.longest)
         if probe.longest < below or len(blocks) == attempts:
             return min(blocks), result
+
+
+def unguarded_inputs(app: FastAPI, *bodies: type[BaseModel]) -> list[str]:
+    """Every text input without the NUL rule and every integer input without an upper bound.
+
+    Walks each route's path, query and body parameters (headers cannot carry NUL through the HTTP
+    server), and `bodies`: models a route parses itself from the raw body. Entries read
+    "METHOD /path: where".
+    """
+    found: list[str] = []
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        flat = get_flat_dependant(route.dependant)
+        for method in sorted(route.methods):
+            for kind, params in (
+                ("path", flat.path_params),
+                ("query", flat.query_params),
+                ("body", flat.body_params),
+            ):
+                for param in params:
+                    where = f"{method} {route.path}: {kind} {param.alias}"
+                    found += _unguarded(param.field_info.annotation, param.field_info.metadata, where)
+    for model in bodies:
+        found += _unguarded(model, [], f"body {model.__name__}")
+    return sorted(set(found))
+
+
+def _unguarded(annotation: Any, metadata: list[Any], where: str) -> list[str]:
+    metadata = [m for item in metadata for m in (item.metadata if isinstance(item, FieldInfo) else [item])]
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        inner, *extra = get_args(annotation)
+        return _unguarded(inner, [*metadata, *extra], where)
+    if annotation is str:
+        guarded = any(isinstance(m, AfterValidator) and m.func is refuse_nul for m in metadata)
+        return [] if guarded else [f"{where}: text without the NUL rule (use kit.fields.Text)"]
+    if annotation is int:
+        bounded = any(isinstance(m, annotated_types.Le | annotated_types.Lt | IntRange) for m in metadata)
+        return [] if bounded else [f"{where}: integer without an upper bound (use kit.fields.Int4)"]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [
+            leak
+            for name, field in annotation.model_fields.items()
+            for leak in _unguarded(field.annotation, field.metadata, f"{where}.{name}")
+        ]
+    if origin is Union or origin is types.UnionType:
+        # A field's constraints apply to the branches of its union, not to the items of a container.
+        return [leak for arg in get_args(annotation) for leak in _unguarded(arg, metadata, where)]
+    return [leak for arg in get_args(annotation) for leak in _unguarded(arg, [], f"{where}[]")]

@@ -7,6 +7,7 @@ from tandem_gateway.oauth.auth import Admin, KeyStoreDep
 from tandem_gateway.oauth.clients import ClientExists, ClientNotFound
 from tandem_gateway.oauth.schemas import Client, ClientCreate, ClientWithSecret, SigningKeyInfo
 from tandem_kit.db import SessionDep
+from tandem_kit.fields import Text
 from tandem_kit.openapi import problems
 from tandem_kit.pagination import Page, PageQuery, page_of
 
@@ -39,7 +40,7 @@ async def list_clients(principal: Admin, session: SessionDep, page: PageQuery) -
 
 
 @router.get("/clients/{client_id}", response_model=Client, responses=problems(ClientNotFound))
-async def get_client(client_id: str, principal: Admin, session: SessionDep) -> Client:
+async def get_client(client_id: Text, principal: Admin, session: SessionDep) -> Client:
     """Get one client."""
     return Client.model_validate(await clients.get_client(session, client_id))
 
@@ -47,14 +48,14 @@ async def get_client(client_id: str, principal: Admin, session: SessionDep) -> C
 @router.post(
     "/clients/{client_id}/secret:rotate", response_model=ClientWithSecret, responses=problems(ClientNotFound)
 )
-async def rotate_client_secret(client_id: str, principal: Admin, session: SessionDep) -> ClientWithSecret:
+async def rotate_client_secret(client_id: Text, principal: Admin, session: SessionDep) -> ClientWithSecret:
     """Replace the client's secret; the old secret stops working at once."""
     client, secret = await clients.rotate_secret(session, principal, client_id)
     return _with_secret(client, secret)
 
 
 @router.post("/clients/{client_id}/disable", response_model=Client, responses=problems(ClientNotFound))
-async def disable_client(client_id: str, principal: Admin, session: SessionDep) -> Client:
+async def disable_client(client_id: Text, principal: Admin, session: SessionDep) -> Client:
     """Disable a client: it gets no new tokens (tokens already issued expire within 15 minutes)."""
     return Client.model_validate(await clients.disable_client(session, principal, client_id))
 

@@ -12,6 +12,7 @@ from tandem_gateway.oauth.domain import ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE, SCOPE
 from tandem_gateway.oauth.errors import InvalidRequestError, OAuth2Error, oauth_error_response
 from tandem_gateway.oauth.schemas import Introspection, OAuthError, RevokedList, TokenResponse
 from tandem_kit.db import SessionDep
+from tandem_kit.fields import has_nul
 
 router = APIRouter(tags=["oauth"])
 
@@ -55,9 +56,13 @@ async def read_form(request: Request) -> dict[str, list[str]]:
     if ctype != "application/x-www-form-urlencoded":
         raise InvalidRequestError(description="The body must be application/x-www-form-urlencoded.")
     try:
-        return parse_qs((await request.body()).decode(), keep_blank_values=True, strict_parsing=False)
+        form = parse_qs((await request.body()).decode(), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError as exc:
         raise InvalidRequestError(description="The body is not valid UTF-8.") from exc
+    for name, values in form.items():
+        if has_nul(name) or has_nul(values):
+            raise InvalidRequestError(description=f"The parameter {name!r} must not contain NUL (%00).")
+    return form
 
 
 def client_source(request: Request) -> str:

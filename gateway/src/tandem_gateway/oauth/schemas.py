@@ -4,6 +4,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tandem_gateway.oauth.domain import SCOPES, parse_scopes
+from tandem_kit.fields import Text
 
 
 class TokenResponse(BaseModel):
@@ -70,8 +71,8 @@ class ClientWithSecret(Client):
 
 
 class ClientCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200, description="Unique human-readable name.")
-    scopes: list[str] = Field(
+    name: Text = Field(min_length=1, max_length=200, description="Unique human-readable name.")
+    scopes: list[Text] = Field(
         min_length=1, description=f"Scopes the client may request, among: {', '.join(SCOPES)}; or `all`."
     )
 

@@ -46,6 +46,7 @@ from tandem_gateway.oauth.verifier import GatewayTokenVerifier
 from tandem_gateway.settings import Settings
 from tandem_kit.auth import Principal
 from tandem_kit.errors import ProblemError, Unauthorized
+from tandem_kit.fields import has_nul
 
 if TYPE_CHECKING:
     from tandem_gateway.oauth.user_tokens import UserTokens
@@ -92,7 +93,10 @@ def _presented_credentials(authorization: str | None, form: Form) -> PresentedCr
             raw_id, raw_secret = decoded.split(":", 1)
         except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
             raise invalid_client("The Basic credentials are malformed.") from exc
-        return PresentedCredentials(unquote_plus(raw_id), unquote_plus(raw_secret), "client_secret_basic")
+        client_id, secret = unquote_plus(raw_id), unquote_plus(raw_secret)
+        if has_nul(client_id) or has_nul(secret):
+            raise invalid_client("The Basic credentials are malformed.")
+        return PresentedCredentials(client_id, secret, "client_secret_basic")
     if form_id and form_secret is not None:
         return PresentedCredentials(form_id, form_secret, "client_secret_post")
     raise invalid_client("Client authentication is required.")

@@ -10,6 +10,12 @@ from pathlib import Path
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _INGEST = re.compile(r"vendors/[^/]+/events(/.*|:.*)?")
+# The services' bulk routes (telemetry batches, data-subject receipts): the gateway refuses a body
+# above the same limit before forwarding it.
+BULK_ROUTES = (
+    r"/api/v1/analytics/vendors/[^/]+/events:batch",
+    r"/api/v1/consent/data-subject-requests/[^/]+/receipts",
+)
 
 # RFC 9110 section 7.6.1 plus the ones a proxy must never relay.
 HOP_BY_HOP = frozenset(

@@ -12,6 +12,7 @@ from tandem_gateway.routing.proxy import GatewayTimeout, Upstreams, fetch_json, 
 from tandem_gateway.settings import SERVICES
 from tandem_kit.auth import bearer_scheme
 from tandem_kit.errors import NotFound
+from tandem_kit.fields import Text
 from tandem_kit.openapi import problems
 
 router = APIRouter(tags=["routing"])
@@ -40,7 +41,7 @@ def _service(service: str) -> str:
     summary="A service's OpenAPI document",
     responses=problems(UnknownService, GatewayTimeout),
 )
-async def get_service_openapi(service: str, request: Request) -> dict[str, Any]:
+async def get_service_openapi(service: Text, request: Request) -> dict[str, Any]:
     """The service's OpenAPI document, fetched from the service (no token needed, like every docs page)."""
     document: dict[str, Any] = await fetch_json(
         _upstreams(request), _service(service), f"/api/v1/{service}/openapi.json"
@@ -49,8 +50,8 @@ async def get_service_openapi(service: str, request: Request) -> dict[str, Any]:
 
 
 async def forward_to_service(
-    service: str,
-    path: str,
+    service: Text,
+    path: Text,
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Security(bearer_scheme),
 ) -> Response:

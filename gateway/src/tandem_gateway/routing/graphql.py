@@ -22,7 +22,7 @@ from tandem_gateway.routing.proxy import Upstreams, request_id
 from tandem_gateway.settings import Settings
 from tandem_kit.auth import Authenticator, bearer_scheme
 from tandem_kit.errors import BadRequest, ContentTooLarge, Forbidden, LengthRequired, ServiceUnavailable
-from tandem_kit.graphql import check_body_length, decode_json_body
+from tandem_kit.graphql import check_body_length, decode_json_body, refuse_nul_in_operation
 from tandem_kit.openapi import problems
 
 log = structlog.get_logger("tandem.gateway.graphql")
@@ -180,6 +180,7 @@ async def post_graphql(
     variables = body.get("variables")
     if variables is not None and not isinstance(variables, dict):
         raise BadRequest("`variables` must be an object.", pointer="#/variables")
+    refuse_nul_in_operation(body["query"], variables, "body")
     result = (
         await _graph(request)
         .executor(authorization)
@@ -214,6 +215,7 @@ async def get_graphql(
         variables = json.loads(request.query_params.get("variables") or "null")
     except (ValueError, RecursionError) as exc:
         raise BadRequest("`variables` must be JSON.", parameter="variables") from exc
+    refuse_nul_in_operation(query, variables, "query")
     executor = _graph(request).executor(authorization)
     if query.lstrip().startswith("mutation"):
         raise BadRequest("Mutations need POST.", parameter="query")

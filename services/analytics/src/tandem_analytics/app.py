@@ -14,6 +14,8 @@ from tandem_kit.auth import TokenVerifier
 from tandem_kit.oauth_client import ServiceClient, own_or_given, service_client
 
 ROUTERS = [vendor_endpoints.router, telemetry_endpoints.router, kpi_endpoints.router]
+# Telemetry batches (up to `batch_max_items` events) get the bulk body limit; see docs/architecture.md.
+BULK_ROUTES = [r"/api/v1/analytics/vendors/[^/]+/events:batch"]
 
 
 def consent_client(settings: Settings) -> ServiceClient:
@@ -42,6 +44,7 @@ def create_app(
         ],
         token_verifier=token_verifier,
         on_shutdown=closing,
+        bulk_routes=BULK_ROUTES,
     )
     app.state.settings = settings
     return app

@@ -24,6 +24,8 @@ ROUTERS: list[APIRouter] = [
     request_endpoints.router,
 ]
 SUBSCRIPTIONS: list[Subscription] = []
+# Data-subject receipts carry access exports (up to 5 MB of JSON): the bulk body limit.
+BULK_ROUTES = [r"/api/v1/consent/data-subject-requests/[^/]+/receipts"]
 
 
 def create_app(settings: Settings | None = None, *, token_verifier: TokenVerifier | None = None) -> FastAPI:
@@ -38,6 +40,7 @@ def create_app(settings: Settings | None = None, *, token_verifier: TokenVerifie
         token_verifier=token_verifier,
         on_startup=[start_retention],
         on_shutdown=[stop_retention],
+        bulk_routes=BULK_ROUTES,
     )
     app.state.settings = settings
     return app

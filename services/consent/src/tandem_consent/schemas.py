@@ -4,13 +4,18 @@ from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, Field
 
+from tandem_kit.fields import Text, refuse_nul
 from tandem_kit.pagination import Page
 
 __all__ = ["Evidence", "FieldKeys", "Key", "Page"]
 
 T = TypeVar("T")
 
-Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,63}$", description="Stable snake-case key.")]
+Key = Annotated[
+    str,
+    Field(pattern=r"^[a-z][a-z0-9_]{1,63}$", description="Stable snake-case key."),
+    AfterValidator(refuse_nul),
+]
 
 
 def _unique(items: list[T]) -> list[T]:
@@ -23,6 +28,6 @@ FieldKeys = Annotated[list[Key], AfterValidator(_unique), Field(max_length=200)]
 
 
 Evidence = Annotated[
-    dict[Annotated[str, Field(max_length=64)], Annotated[str, Field(max_length=1000)]],
+    dict[Annotated[Text, Field(max_length=64)], Annotated[Text, Field(max_length=1000)]],
     Field(max_length=20),
 ]

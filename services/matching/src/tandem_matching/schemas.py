@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from tandem_kit.fields import Text, refuse_nul
 from tandem_matching.vocabulary import BEHAVIOURAL_FOCUS, SKILLS
 
 _HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -33,16 +34,20 @@ def _focus(value: list[str]) -> list[str]:
     return sorted(set(value))
 
 
-Timezone = Annotated[str, Field(description="IANA time zone, e.g. Europe/London."), AfterValidator(_timezone)]
+Timezone = Annotated[
+    Text, Field(description="IANA time zone, e.g. Europe/London."), AfterValidator(_timezone)
+]
 SkillLevels = Annotated[
-    dict[str, Annotated[int, Field(ge=1, le=5)]],
+    dict[Text, Annotated[int, Field(ge=1, le=5)]],
     Field(description="Skill key (controlled vocabulary) to level 1..5."),
     AfterValidator(_skills),
 ]
 FocusAreas = Annotated[
-    list[str], Field(description="Behavioural focus areas (controlled vocabulary)."), AfterValidator(_focus)
+    list[Text], Field(description="Behavioural focus areas (controlled vocabulary)."), AfterValidator(_focus)
 ]
-Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}$", description="ISO 639 language code.")]
+Language = Annotated[
+    str, Field(pattern=r"^[a-z]{2,3}$", description="ISO 639 language code."), AfterValidator(refuse_nul)
+]
 
 
 class WorkingHoursBlock(BaseModel):
@@ -51,8 +56,8 @@ class WorkingHoursBlock(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     weekday: int = Field(ge=0, le=6, description="0 = Monday .. 6 = Sunday.")
-    start: str = Field(pattern=_HHMM.pattern, description="Local start time, HH:MM.")
-    end: str = Field(pattern=_HHMM.pattern, description="Local end time, HH:MM (24:00 allowed).")
+    start: Text = Field(pattern=_HHMM.pattern, description="Local start time, HH:MM.")
+    end: Text = Field(pattern=_HHMM.pattern, description="Local end time, HH:MM (24:00 allowed).")
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:

@@ -9,6 +9,7 @@ from tandem_analytics.kpi.schemas import KpiValue
 from tandem_analytics.kpi.service import KpiNotFound
 from tandem_analytics.settings import SettingsDep
 from tandem_kit.db import SessionDep
+from tandem_kit.fields import Text
 from tandem_kit.openapi import problems
 
 router = APIRouter(prefix="/kpis", tags=["kpis"])
@@ -26,7 +27,7 @@ async def list_kpis(
 
 @router.get("/{name}", response_model=KpiValue, responses=problems(KpiNotFound))
 async def get_kpi(
-    name: str,
+    name: Text,
     principal: AnalyticsRead,
     session: SessionDep,
     settings: SettingsDep,

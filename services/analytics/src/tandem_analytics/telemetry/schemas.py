@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from tandem_kit.errors import json_pointer
+from tandem_kit.fields import Text
 
 EventType = Literal["session.completed", "session.no_show", "session.scheduled"]
 
@@ -26,7 +27,7 @@ FREE_TEXT_MESSAGE = "free-text session content is not accepted: analytics stores
 class SessionIndicators(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    vendor_session_id: str = Field(min_length=1, max_length=200, description="The vendor's session id.")
+    vendor_session_id: Text = Field(min_length=1, max_length=200, description="The vendor's session id.")
     session_id: UUID | None = Field(default=None, description="Tandem session id, when the vendor knows it.")
     engagement_id: UUID | None = Field(default=None, description="Tandem engagement id, if known.")
     match_id: UUID | None = Field(default=None, description="Tandem match id, if known.")
@@ -52,7 +53,7 @@ class VendorEvent(BaseModel):
 
 
 class VendorBatchItem(VendorEvent):
-    id: str = Field(min_length=1, max_length=200, description="Message id; deduplicated like `webhook-id`.")
+    id: Text = Field(min_length=1, max_length=200, description="Message id; deduplicated like `webhook-id`.")
 
 
 class IngestResult(BaseModel):

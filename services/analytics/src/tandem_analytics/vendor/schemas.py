@@ -3,6 +3,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tandem_kit.fields import Text
+
 
 class Vendor(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -22,8 +24,8 @@ class VendorWithSecret(Vendor):
 class VendorCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, description="Vendor platform name, e.g. `BetterUp`.")
-    client_id: str | None = Field(
+    name: Text = Field(min_length=1, max_length=200, description="Vendor platform name, e.g. `BetterUp`.")
+    client_id: Text | None = Field(
         default=None,
         min_length=1,
         max_length=200,

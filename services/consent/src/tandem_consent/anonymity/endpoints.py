@@ -11,6 +11,7 @@ from tandem_consent.anonymity.service import AnonymityRuleNotFound, InvalidTable
 from tandem_consent.auth import ConsentAdmin, ConsentRead
 from tandem_consent.purpose.service import PurposeNotFound
 from tandem_kit.db import SessionDep
+from tandem_kit.fields import Text
 from tandem_kit.openapi import problems
 
 router = APIRouter(tags=["anonymity"])
@@ -27,14 +28,14 @@ async def list_anonymity_rules(principal: ConsentRead, session: SessionDep) -> l
     response_model=AnonymityRule,
     responses=problems(AnonymityRuleNotFound, PurposeNotFound),
 )
-async def get_anonymity_rule(purpose: str, principal: ConsentRead, session: SessionDep) -> AnonymityRule:
+async def get_anonymity_rule(purpose: Text, principal: ConsentRead, session: SessionDep) -> AnonymityRule:
     """Get a purpose's k-anonymity rule."""
     return AnonymityRule.model_validate(await service.get_rule(session, purpose))
 
 
 @router.put("/anonymity-rules/{purpose}", response_model=AnonymityRule, responses=problems(PurposeNotFound))
 async def put_anonymity_rule(
-    purpose: str, data: AnonymityRuleUpdate, principal: ConsentAdmin, session: SessionDep
+    purpose: Text, data: AnonymityRuleUpdate, principal: ConsentAdmin, session: SessionDep
 ) -> AnonymityRule:
     """Create or replace a purpose's k-anonymity rule."""
     return AnonymityRule.model_validate(await service.put_rule(session, principal, purpose, data))

@@ -5,8 +5,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tandem_consent.anonymity.domain import Reason
 from tandem_consent.schemas import FieldKeys
+from tandem_kit.fields import Int4, Text
 
-Dimension = Annotated[str, Field(max_length=64)]
+Dimension = Annotated[Text, Field(max_length=64)]
 
 
 class AnonymityRule(BaseModel):
@@ -30,16 +31,16 @@ class AnonymityRuleUpdate(BaseModel):
 class CellIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    group: dict[Dimension, Annotated[str, Field(max_length=200)]] = Field(
+    group: dict[Dimension, Annotated[Text, Field(max_length=200)]] = Field(
         max_length=10, description='The cell\'s value on each dimension, e.g. `{"program": "p1"}`.'
     )
-    count: int = Field(ge=0, description="How many people the cell counts.")
+    count: Int4 = Field(ge=0, description="How many people the cell counts.")
 
 
 class AnonymityCheck(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    purpose: str = Field(min_length=1, max_length=64, description="Purpose the aggregate is for.")
+    purpose: Text = Field(min_length=1, max_length=64, description="Purpose the aggregate is for.")
     cells: list[CellIn] = Field(
         min_length=1,
         max_length=20000,

@@ -5,6 +5,7 @@ from tandem_consent.inventory import service
 from tandem_consent.inventory.schemas import DataField, DataFieldCreate, DataFieldUpdate
 from tandem_consent.inventory.service import DataFieldExists, DataFieldNotFound
 from tandem_kit.db import SessionDep
+from tandem_kit.fields import Text
 from tandem_kit.openapi import problems
 
 router = APIRouter(prefix="/data-fields", tags=["data-fields"])
@@ -17,7 +18,7 @@ async def list_data_fields(principal: ConsentRead, session: SessionDep) -> list[
 
 
 @router.get("/{key}", response_model=DataField, responses=problems(DataFieldNotFound))
-async def get_data_field(key: str, principal: ConsentRead, session: SessionDep) -> DataField:
+async def get_data_field(key: Text, principal: ConsentRead, session: SessionDep) -> DataField:
     """Get one data field."""
     return DataField.model_validate(await service.get_field(session, key))
 
@@ -32,7 +33,7 @@ async def create_data_field(data: DataFieldCreate, principal: ConsentAdmin, sess
 
 @router.patch("/{key}", response_model=DataField, responses=problems(DataFieldNotFound))
 async def update_data_field(
-    key: str, data: DataFieldUpdate, principal: ConsentAdmin, session: SessionDep
+    key: Text, data: DataFieldUpdate, principal: ConsentAdmin, session: SessionDep
 ) -> DataField:
     """Update a data field's description, category or sensitivity."""
     return DataField.model_validate(await service.update_field(session, principal, key, data))

@@ -5,6 +5,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from tandem_consent.schemas import Key
+from tandem_kit.fields import Text
 
 
 class Source(StrEnum):
@@ -45,8 +46,8 @@ class DataFieldCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     key: Key
-    title: str = Field(min_length=1, max_length=200, description="Short human title.")
-    description: str = Field(min_length=1, max_length=4000, description="What the field holds.")
+    title: Text = Field(min_length=1, max_length=200, description="Short human title.")
+    description: Text = Field(min_length=1, max_length=4000, description="What the field holds.")
     source: Source = Field(description="The system the field comes from.")
     category: Key = Field(description="Data category (snake case).")
     sensitivity: Sensitivity = Field(description="How sensitive the field is.")
@@ -55,7 +56,7 @@ class DataFieldCreate(BaseModel):
 class DataFieldUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(default=None, min_length=1, max_length=200, description="New title.")
-    description: str | None = Field(default=None, min_length=1, max_length=4000, description="New text.")
+    title: Text | None = Field(default=None, min_length=1, max_length=200, description="New title.")
+    description: Text | None = Field(default=None, min_length=1, max_length=4000, description="New text.")
     category: Key | None = Field(default=None, description="New data category.")
     sensitivity: Sensitivity | None = Field(default=None, description="New sensitivity.")

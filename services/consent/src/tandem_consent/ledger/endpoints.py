@@ -25,7 +25,9 @@ from tandem_consent.ledger.service import (
 from tandem_consent.purpose.service import PurposeNotFound
 from tandem_consent.schemas import Page
 from tandem_kit.db import SessionDep
+from tandem_kit.fields import Text
 from tandem_kit.openapi import problems
+from tandem_kit.pagination import PageQuery, page_of
 
 router = APIRouter(tags=["consents"])
 
@@ -44,7 +46,7 @@ async def list_consents(person_id: UUID, principal: ConsentRead, session: Sessio
     responses=problems(PersonNotFound, PurposeNotFound),
 )
 async def get_consent(
-    person_id: UUID, purpose: str, principal: ConsentRead, session: SessionDep
+    person_id: UUID, purpose: Text, principal: ConsentRead, session: SessionDep
 ) -> ConsentState:
     """A person's standing for one purpose."""
     return ConsentState.of(await service.person_consent(session, principal, person_id, purpose))
@@ -70,7 +72,7 @@ async def get_consent(
 )
 async def grant_consent(
     person_id: UUID,
-    purpose: str,
+    purpose: Text,
     data: ConsentGrant,
     response: Response,
     principal: ConsentWrite,
@@ -95,7 +97,7 @@ async def grant_consent(
 )
 async def withdraw_consent(
     person_id: UUID,
-    purpose: str,
+    purpose: Text,
     data: ConsentWithdrawal,
     response: Response,
     principal: ConsentWrite,
@@ -116,17 +118,14 @@ async def list_consent_records(
     person_id: UUID,
     principal: ConsentRead,
     session: SessionDep,
-    purpose: str | None = Query(default=None, description="Only this purpose."),
-    limit: int = Query(default=100, ge=1, le=500, description="Page size."),
-    offset: int = Query(default=0, ge=0, description="Records to skip."),
+    page: PageQuery,
+    purpose: Text | None = Query(default=None, description="Only this purpose."),
 ) -> Page[ConsentRecord]:
     """The person's consent ledger: every grant and withdrawal with its evidence, oldest first."""
     items, total = await service.records(
-        session, principal, person_id, purpose=purpose, limit=limit, offset=offset
+        session, principal, person_id, purpose=purpose, limit=page.limit, offset=page.offset
     )
-    return Page(
-        items=[ConsentRecord.model_validate(r) for r in items], total=total, limit=limit, offset=offset
-    )
+    return page_of(items, total, page, ConsentRecord.model_validate)
 
 
 @router.post("/checks", response_model=CheckResponse, responses=problems(PersonNotFound, UnknownPurpose))

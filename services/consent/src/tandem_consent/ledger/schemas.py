@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tandem_consent.ledger.domain import Action, Method
 from tandem_consent.schemas import Evidence, FieldKeys
+from tandem_kit.fields import Int4, Text
 
 if TYPE_CHECKING:
     from tandem_consent.ledger.service import PersonConsent
@@ -22,7 +23,7 @@ class _Decision(BaseModel):
         description="When the person made the decision (ISO 8601 with offset); defaults to now. "
         "Must not be older than their latest recorded decision for the purpose.",
     )
-    evidence_reference: str | None = Field(
+    evidence_reference: Text | None = Field(
         default=None,
         max_length=500,
         description="Where the evidence lives: form submission id, document URL.",
@@ -34,7 +35,9 @@ class _Decision(BaseModel):
 
 
 class ConsentGrant(_Decision):
-    notice_version: int = Field(ge=1, description="The notice version the person was shown; must be current.")
+    notice_version: Int4 = Field(
+        ge=1, description="The notice version the person was shown; must be current."
+    )
     fields: FieldKeys | None = Field(
         default=None,
         description="Fields the person agrees to, from the notice; omitted means every field the notice "
@@ -43,7 +46,7 @@ class ConsentGrant(_Decision):
 
 
 class ConsentWithdrawal(_Decision):
-    reason: str | None = Field(default=None, max_length=2000, description="Why, when the person said.")
+    reason: Text | None = Field(default=None, max_length=2000, description="Why, when the person said.")
 
 
 class ConsentState(BaseModel):
@@ -100,7 +103,7 @@ class CheckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     person_ids: list[UUID] = Field(min_length=1, max_length=5000, description="People to check.")
-    purpose: str = Field(min_length=1, max_length=64, description="Purpose key, e.g. `matching`.")
+    purpose: Text = Field(min_length=1, max_length=64, description="Purpose key, e.g. `matching`.")
 
 
 class CheckResult(BaseModel):

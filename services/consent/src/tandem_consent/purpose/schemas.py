@@ -4,6 +4,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from tandem_consent.schemas import FieldKeys, Key
+from tandem_kit.fields import Text
 
 
 class Purpose(BaseModel):
@@ -24,16 +25,16 @@ class PurposeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     key: Key
-    title: str = Field(min_length=1, max_length=200, description="Short human title.")
-    description: str = Field(min_length=1, max_length=4000, description="Notice text.")
+    title: Text = Field(min_length=1, max_length=200, description="Short human title.")
+    description: Text = Field(min_length=1, max_length=4000, description="Notice text.")
     fields: FieldKeys = Field(default_factory=list, description="Data-inventory fields the purpose uses.")
 
 
 class PurposeUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(default=None, min_length=1, max_length=200, description="New title.")
-    description: str | None = Field(
+    title: Text | None = Field(default=None, min_length=1, max_length=200, description="New title.")
+    description: Text | None = Field(
         default=None, min_length=1, max_length=4000, description="New notice text; bumps the notice version."
     )
     fields: FieldKeys | None = Field(

@@ -27,6 +27,7 @@ from tandem_consent.schemas import Page
 from tandem_consent.settings import SettingsDep
 from tandem_kit.db import SessionDep
 from tandem_kit.openapi import problems
+from tandem_kit.pagination import PageQuery, page_of
 
 router = APIRouter(prefix="/data-subject-requests", tags=["data-subject-requests"])
 
@@ -59,14 +60,13 @@ async def open_data_subject_request(
 async def list_data_subject_requests(
     principal: ConsentRead,
     session: SessionDep,
+    page: PageQuery,
     person_id: UUID | None = Query(default=None, description="Only this person's requests."),
     status: Status | None = Query(default=None, description="Only requests in this status."),
     overdue: bool = Query(default=False, description="Only open requests past their due date."),
     stalled: bool = Query(
         default=False, description="Only open requests whose event went out more than a day ago."
     ),
-    limit: int = Query(default=100, ge=1, le=500, description="Page size."),
-    offset: int = Query(default=0, ge=0, description="Requests to skip."),
 ) -> Page[DataSubjectRequest]:
     """List data-subject requests, soonest due first."""
     items, total = await service.list_requests(
@@ -76,13 +76,11 @@ async def list_data_subject_requests(
         status=status,
         overdue=overdue,
         stalled=stalled,
-        limit=limit,
-        offset=offset,
+        limit=page.limit,
+        offset=page.offset,
     )
     now = datetime.now(UTC)
-    return Page(
-        items=[DataSubjectRequest.of(r, now=now) for r in items], total=total, limit=limit, offset=offset
-    )
+    return page_of(items, total, page, lambda r: DataSubjectRequest.of(r, now=now))
 
 
 @router.get("/{request_id}", response_model=DataSubjectRequest, responses=problems(RequestNotFound))

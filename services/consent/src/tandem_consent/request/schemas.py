@@ -9,6 +9,7 @@ from tandem_consent import models
 from tandem_consent.request import domain
 from tandem_consent.request.domain import Kind, Outcome, Status
 from tandem_consent.schemas import Key
+from tandem_kit.fields import Int4, Text, has_nul
 
 MAX_EXPORT_BYTES = 5_000_000
 
@@ -16,6 +17,8 @@ MAX_EXPORT_BYTES = 5_000_000
 def _bounded(export: dict[str, Any] | None) -> dict[str, Any] | None:
     if export is not None and len(json.dumps(export)) > MAX_EXPORT_BYTES:
         raise ValueError(f"exports are limited to {MAX_EXPORT_BYTES} bytes of JSON")
+    if export is not None and has_nul(export):
+        raise ValueError("the export must not contain the NUL character (\\u0000)")
     return export
 
 
@@ -24,7 +27,7 @@ class DataSubjectRequestCreate(BaseModel):
 
     person_id: UUID = Field(description="The person the request is about.")
     kind: Kind = Field(description="`access` (a copy of their data) or `erasure` (delete it).")
-    note: str | None = Field(
+    note: Text | None = Field(
         default=None, max_length=2000, description="How the request came in, for the record."
     )
 
@@ -47,11 +50,11 @@ class ReceiptCreate(BaseModel):
     outcome: Outcome = Field(
         description="`completed`, or `nothing_held` when it had no data about the person."
     )
-    records: int = Field(ge=0, description="Records erased or exported.")
-    export: Annotated[dict[str, Any] | None, AfterValidator(_bounded)] = Field(
+    records: Int4 = Field(ge=0, description="Records erased or exported.")
+    export: Annotated[dict[Text, Any] | None, AfterValidator(_bounded)] = Field(
         default=None, description="For access requests: the person's data this service holds (JSON)."
     )
-    detail: str | None = Field(default=None, max_length=4000, description="What was done.")
+    detail: Text | None = Field(default=None, max_length=4000, description="What was done.")
 
 
 class DataSubjectRequest(BaseModel):

@@ -17,6 +17,7 @@ from tandem_consent.retention.service import (
     UnsupportedCategory,
 )
 from tandem_kit.db import SessionDep
+from tandem_kit.fields import Text
 from tandem_kit.openapi import problems
 from tandem_kit.pagination import Page, PageQuery, page_of
 
@@ -34,7 +35,9 @@ async def list_retention_policies(principal: ConsentRead, session: SessionDep) -
     response_model=RetentionPolicy,
     responses=problems(RetentionPolicyNotFound),
 )
-async def get_retention_policy(category: str, principal: ConsentRead, session: SessionDep) -> RetentionPolicy:
+async def get_retention_policy(
+    category: Text, principal: ConsentRead, session: SessionDep
+) -> RetentionPolicy:
     """Get one category's retention policy."""
     return RetentionPolicy.model_validate(await service.get_policy(session, category))
 
@@ -43,7 +46,7 @@ async def get_retention_policy(category: str, principal: ConsentRead, session: S
     "/retention-policies/{category}", response_model=RetentionPolicy, responses=problems(UnsupportedCategory)
 )
 async def put_retention_policy(
-    category: str, data: RetentionPolicyUpdate, principal: ConsentAdmin, session: SessionDep
+    category: Text, data: RetentionPolicyUpdate, principal: ConsentAdmin, session: SessionDep
 ) -> RetentionPolicy:
     """Create or replace a category's retention policy."""
     return RetentionPolicy.model_validate(await service.put_policy(session, principal, category, data))

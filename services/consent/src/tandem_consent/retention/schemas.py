@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tandem_consent.retention.domain import RetentionAction
 from tandem_consent.schemas import Key
+from tandem_kit.fields import Text
 
 
 class RetentionPolicy(BaseModel):
@@ -24,7 +25,7 @@ class RetentionPolicyUpdate(BaseModel):
     service: Key = Field(description="The service that holds the data (`consent`, `matching`, ...).")
     period_days: int = Field(ge=1, le=36500, description="Days data is kept.")
     action: RetentionAction = Field(description="`delete` or `anonymize` once the period is over.")
-    description: str = Field(min_length=1, max_length=4000, description="What the category holds.")
+    description: Text = Field(min_length=1, max_length=4000, description="What the category holds.")
 
 
 class RetentionRunCreate(BaseModel):

@@ -4,6 +4,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tandem_kit.fields import Text
 from tandem_matching.intake.domain import Track, Trigger
 from tandem_matching.schemas import FocusAreas, Language, SkillLevels, Timezone, WorkingHoursBlock
 
@@ -35,7 +36,7 @@ class TrackOverride(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     track: Track = Field(description="The track to use instead of the decided one.")
-    reason: str = Field(min_length=3, max_length=2000, description="Why (required, audited).")
+    reason: Text = Field(min_length=3, max_length=2000, description="Why (required, audited).")
 
 
 class TrackPlan(BaseModel):

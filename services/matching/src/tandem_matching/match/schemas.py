@@ -4,6 +4,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tandem_kit.fields import Text
+
 MatchID = UUID
 EndReason = Literal["completed", "withdrawn", "terminated"]
 
@@ -35,7 +37,7 @@ class Reassign(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     provider_id: UUID = Field(description="The new provider (same program and kind).")
-    reason: str = Field(min_length=3, max_length=2000, description="Why the match is reassigned (audited).")
+    reason: Text = Field(min_length=3, max_length=2000, description="Why the match is reassigned (audited).")
 
 
 class MatchEnd(BaseModel):
@@ -45,7 +47,7 @@ class MatchEnd(BaseModel):
         description="completed (the engagement ran its course), withdrawn (a party stepped back) or "
         "terminated (ended by the program)."
     )
-    note: str | None = Field(
+    note: Text | None = Field(
         default=None, max_length=2000, description="Free-text context for the audit trail (optional)."
     )
 

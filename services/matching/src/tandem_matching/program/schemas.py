@@ -4,6 +4,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from tandem_kit.fields import Int4, Text
 from tandem_matching.scoring.domain import DEFAULT_WEIGHTS, Signal
 
 ProgramTrack = Literal["coaching", "mentoring", "dual_track"]
@@ -47,13 +48,13 @@ class WeightSet(BaseModel):
 
 
 class WeightsUpdate(Weights):
-    reason: str | None = Field(default=None, max_length=2000, description="Why the weights change.")
+    reason: Text | None = Field(default=None, max_length=2000, description="Why the weights change.")
 
 
 class ProgramCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, description="Program name.")
+    name: Text = Field(min_length=1, max_length=200, description="Program name.")
     tracks: list[ProgramTrack] = Field(min_length=1, description="Tracks the program runs.")
     starts_on: date = Field(description="First day of the program.")
     ends_on: date = Field(description="Last day of the program (after starts_on).")
@@ -63,7 +64,7 @@ class ProgramCreate(BaseModel):
     mentor_high_touch_limit: int = Field(
         default=3, ge=1, le=3, description="Most high-touch mentees per mentor (seed: at most 3)."
     )
-    active_leaders: int | None = Field(
+    active_leaders: Int4 | None = Field(
         default=None, ge=1, description="Active leader population, for the coach pool share (seed 8-12%)."
     )
     weights: Weights | None = Field(
@@ -126,7 +127,7 @@ class CapacityReport(BaseModel):
 class CohortCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, description="Cohort name.")
+    name: Text = Field(min_length=1, max_length=200, description="Cohort name.")
 
 
 class Cohort(BaseModel):

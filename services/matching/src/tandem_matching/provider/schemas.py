@@ -4,6 +4,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tandem_kit.fields import Int4
 from tandem_matching.schemas import FocusAreas, Language, SkillLevels, Timezone, WorkingHoursBlock
 
 ProviderKindName = Literal["coach", "mentor"]
@@ -38,12 +39,12 @@ class _Credentials(BaseModel):
         default=None, description="Mentor: signed conflict-of-interest and sponsorship commitment."
     )
     ratings: list[float] | None = Field(default=None, description="Participant ratings 1..5 (median >= 4.0).")
-    sessions_completed: int | None = Field(default=None, ge=0, description="Sessions completed.")
-    sessions_scheduled: int | None = Field(default=None, ge=0, description="Sessions scheduled.")
-    sponsorship_actions: int | None = Field(
+    sessions_completed: Int4 | None = Field(default=None, ge=0, description="Sessions completed.")
+    sessions_scheduled: Int4 | None = Field(default=None, ge=0, description="Sessions scheduled.")
+    sponsorship_actions: Int4 | None = Field(
         default=None, ge=0, description="Documented sponsor actions (introductions, advocacy) in 18 months."
     )
-    promotions_sponsored: int | None = Field(
+    promotions_sponsored: Int4 | None = Field(
         default=None, ge=0, description="Mentees promoted with sponsorship."
     )
 
@@ -59,7 +60,7 @@ class ProviderCreate(_Credentials):
     manager_chain: list[UUID] = Field(
         default_factory=list, description="The provider's manager, skip-level, ... (conflict checks)."
     )
-    capacity: int | None = Field(
+    capacity: Int4 | None = Field(
         default=None,
         ge=1,
         description="Caseload; the program's limit for the kind when omitted, never above it.",
@@ -75,7 +76,7 @@ class ProviderUpdate(_Credentials):
     skills: SkillLevels | None = None
     behavioural_focus: FocusAreas | None = None
     manager_chain: list[UUID] | None = Field(default=None, description="Manager chain.")
-    capacity: int | None = Field(default=None, ge=1, description="Caseload (within the program limit).")
+    capacity: Int4 | None = Field(default=None, ge=1, description="Caseload (within the program limit).")
 
 
 class Eligibility(BaseModel):

@@ -3,6 +3,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tandem_kit.fields import Text
+
 
 class Approve(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -10,13 +12,13 @@ class Approve(BaseModel):
     provider_id: UUID | None = Field(
         default=None, description="The candidate to approve; the best-ranked one when omitted."
     )
-    reason: str | None = Field(default=None, max_length=2000, description="Optional note for the audit.")
+    reason: Text | None = Field(default=None, max_length=2000, description="Optional note for the audit.")
 
 
 class Reject(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=3, max_length=2000, description="Why the proposal is rejected (audited).")
+    reason: Text = Field(min_length=3, max_length=2000, description="Why the proposal is rejected (audited).")
     provider_id: UUID | None = Field(
         default=None, description="The candidate rejected; the best-ranked one when omitted."
     )
@@ -26,7 +28,7 @@ class Override(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     provider_id: UUID = Field(description="The provider chosen instead of the proposal's ranking.")
-    reason: str = Field(min_length=3, max_length=2000, description="Why (required, audited).")
+    reason: Text = Field(min_length=3, max_length=2000, description="Why (required, audited).")
 
 
 class Decision(BaseModel):

@@ -4,6 +4,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tandem_kit.fields import Int4, Text
 from tandem_scheduling.agreement.domain import CLAUSES
 
 
@@ -16,14 +17,14 @@ class WorkingAgreementClauses(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    scope: str = _clause("scope")
-    confidentiality: str = _clause("confidentiality")
-    cadence: str = _clause("cadence")
-    success_criteria: str = _clause("success_criteria")
-    escalation_path: str = _clause("escalation_path")
-    data_usage_consent: str = _clause("data_usage_consent")
-    sponsor_actions: str = _clause("sponsor_actions")
-    termination: str = _clause("termination")
+    scope: Text = _clause("scope")
+    confidentiality: Text = _clause("confidentiality")
+    cadence: Text = _clause("cadence")
+    success_criteria: Text = _clause("success_criteria")
+    escalation_path: Text = _clause("escalation_path")
+    data_usage_consent: Text = _clause("data_usage_consent")
+    sponsor_actions: Text = _clause("sponsor_actions")
+    termination: Text = _clause("termination")
 
 
 class WorkingAgreement(BaseModel):
@@ -42,4 +43,4 @@ class WorkingAgreement(BaseModel):
 class WorkingAgreementSignature(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1, description="The version being signed; 409 when the text changed since.")
+    version: Int4 = Field(ge=1, description="The version being signed; 409 when the text changed since.")

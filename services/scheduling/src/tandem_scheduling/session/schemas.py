@@ -4,6 +4,8 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from tandem_kit.fields import Text
+
 SessionKind = Literal["kickoff", "regular"]
 
 
@@ -40,4 +42,4 @@ class SessionCreate(BaseModel):
 class SessionCancel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=2000, description="Why the session is cancelled.")
+    reason: Text = Field(min_length=1, max_length=2000, description="Why the session is cancelled.")
