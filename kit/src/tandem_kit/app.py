@@ -19,7 +19,7 @@ from strawberry.types import Info
 
 from tandem_kit.auth import Authenticator, Principal, TokenVerifier
 from tandem_kit.db import Database, SessionDep
-from tandem_kit.errors import Forbidden, install_problem_handlers
+from tandem_kit.errors import Forbidden, UnexpectedErrors, install_problem_handlers
 from tandem_kit.events import Broker, EventConsumer, OutboxRelay, Subscription
 from tandem_kit.logs import configure_logging
 from tandem_kit.settings import KitSettings
@@ -173,6 +173,7 @@ def create_app(
     # A part's own ASGI middleware runs inside the request context (request id, metrics).
     for extra in middleware:
         app.add_middleware(extra)
+    app.add_middleware(UnexpectedErrors)
     app.add_middleware(RequestContextMiddleware, registry=registry, service=name)
     app.include_router(health_router(registry))
     for router in routers:
