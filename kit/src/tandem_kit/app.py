@@ -124,6 +124,7 @@ def create_app(
             jwks_url=settings.jwks_url,
             revocation_list_url=settings.revocation_list_url,
             refresh_seconds=settings.jwks_refresh_seconds,
+            max_stale_seconds=settings.revocation_max_stale_seconds,
         )
         app.state.database = database
         if not hasattr(app.state, "sessionmaker"):
@@ -190,14 +191,19 @@ def health_router(registry: CollectorRegistry) -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Database and broker are reachable")
+    @router.get("/readyz", summary="Database, broker and what the part serves are ready")
     async def readyz(request: Request) -> JSONResponse:
-        database: Database = request.app.state.database
-        broker: Broker = request.app.state.broker
+        """A part adds its own checks (`app.state.ready_checks`, name -> callable) and may name checks
+        it keeps serving without (`app.state.degradable`): those show as down, status "degraded", 200."""
+        state = request.app.state
+        database: Database = state.database
+        broker: Broker = state.broker
         checks = {"database": await database.ping(), "broker": broker.connected}
-        ok = all(checks.values())
+        checks |= {name: check() for name, check in getattr(state, "ready_checks", {}).items()}
+        degradable: frozenset[str] = getattr(state, "degradable", frozenset())
+        ok = all(up for name, up in checks.items() if name not in degradable)
         body = {
-            "status": "ok" if ok else "unavailable",
+            "status": ("ok" if all(checks.values()) else "degraded") if ok else "unavailable",
             "checks": {k: "ok" if v else "down" for k, v in checks.items()},
         }
         return JSONResponse(body, status_code=200 if ok else 503)

@@ -199,7 +199,8 @@ class TcpProxy:
         self._open: set[asyncio.StreamWriter] = set()
 
     async def start(self) -> TcpProxy:
-        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+        if self._server is None:
+            self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
         return self
 
     restore = start
@@ -234,9 +235,9 @@ class TcpProxy:
         await asyncio.gather(pump(reader, upstream_writer), pump(upstream_reader, writer))
 
 
-def probe_app(database_url: str, nats_url: str) -> FastAPI:
-    """A minimal kit service named `probe` for fault tests: `GET /api/v1/probe/rows` reads its database,
-    `GET /api/v1/probe/boom` is a bug (500). No auth: it stands in for any service behind the gateway."""
+def probe_app(database_url: str, nats_url: str, *, name: str = "probe") -> FastAPI:
+    """A minimal kit service for fault tests: `GET /api/v1/<name>/rows` reads its database,
+    `GET /api/v1/<name>/boom` is a bug (500). No auth: it stands in for any service behind the gateway."""
     router = APIRouter(tags=["probe"])
 
     @router.get("/rows")
@@ -251,11 +252,11 @@ def probe_app(database_url: str, nats_url: str) -> FastAPI:
         environment="test", database_url=database_url, nats_url=nats_url, revocation_list_url=None
     )
     return create_app(
-        name="probe",
+        name=name,
         settings=settings,
         routers=[router],
         run_relay=False,
-        token_verifier=TokenVerifier(issuer=TEST_ISSUER, audiences={"probe"}, jwks={"keys": []}),
+        token_verifier=TokenVerifier(issuer=TEST_ISSUER, audiences={name}, jwks={"keys": []}),
     )
 
 
