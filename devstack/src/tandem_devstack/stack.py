@@ -215,6 +215,10 @@ class Stack:
                     "--no-access-log",
                     "--timeout-graceful-shutdown",
                     "5",
+                    # Longer than the gateway keeps idle upstream connections (30 s): the gateway,
+                    # not the service, closes them, so it never sends on one being closed.
+                    "--timeout-keep-alive",
+                    "75",
                 ],
                 env={**os.environ, **self.part_env(part)},
                 stdout=log,

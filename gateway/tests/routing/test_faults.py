@@ -2,6 +2,8 @@
 subgraph not composed yet."""
 
 import asyncio
+import contextlib
+import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -21,7 +23,7 @@ from tandem_gateway.testing import (
     gateway_settings,
     serve,
 )
-from tandem_kit.testing import Infra, TcpProxy, probe_app
+from tandem_kit.testing import Infra, TcpProxy, asgi_client, probe_app, running
 
 
 @dataclass
@@ -96,3 +98,56 @@ async def test_not_ready_until_graphql_can_answer(infra: Infra) -> None:
         ready = await http.get("/readyz")
         assert ready.status_code == 503
         assert ready.json()["checks"]["graphql"] == "down"
+
+
+@contextlib.asynccontextmanager
+async def hanging_up_on_second_request() -> AsyncIterator[str]:
+    """An HTTP/1.1 service that answers the first request on each connection and hangs up on the
+    second without answering: a kept-alive connection closed under its client."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            for answered in (True, False):
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = re.search(rb"(?i)content-length: *(\d+)", head)
+                await reader.readexactly(int(length.group(1)) if length else 0)
+                if not answered:
+                    break
+                body = b'{"answered": true}'
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.transport.abort()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    finally:
+        server.close()
+
+
+async def test_pooled_connection_closed_under_the_gateway_is_retried(infra: Infra) -> None:
+    async with hanging_up_on_second_request() as service_url:
+        settings = gateway_settings(
+            infra, database_url=infra.fresh_database("gateway", GATEWAY_DIR), analytics_url=service_url
+        )
+        async with running(create_app(settings)) as gateway, asgi_client(gateway) as http:
+            creds = await create_oauth_client(gateway, "analytics:read", "analytics:ingest")
+            headers = bearer(await fetch_token(http, creds))
+            statuses = [
+                (await http.get(f"/api/v1/analytics/kpis/{n}", headers=headers)).status_code for n in range(4)
+            ]
+            assert statuses == [200, 200, 200, 200]
+            # Each retry left a fresh pooled connection with one answer: the next request on it is cut.
+            # A POST without an Idempotency-Key that went out whole is not sent twice (the service may
+            # have acted on it); with one it is.
+            post = "/api/v1/analytics/vendors/v/events"
+            lost = await http.post(post, json=[], headers=headers)
+            assert (lost.status_code, lost.json()["service"]) == (503, "analytics")
+            keyed = {**headers, "Idempotency-Key": "k-1"}
+            assert [(await http.post(post, json=[], headers=keyed)).status_code for _ in range(2)] == [
+                200,
+                200,
+            ]
