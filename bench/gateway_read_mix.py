@@ -2,8 +2,8 @@
 straight to the services, in the same run.
 
 The mix is six GETs over the four services on what the program slice created (purposes, a person's
-consents, a match, a program's matches, an engagement and its sessions, a KPI), each client picking
-the next path in turn. Each client has its own keep-alive connection and one token. Phases
+consents, a match, a program's matches, an engagement's sessions, the vendors), each client picking
+the next path in turn. Each client has its own keep-alive connections and one token. Phases
 alternate (direct, gateway, direct, gateway; `--seconds` each) so load drift hits both sides.
 
     .venv/bin/python bench/gateway_read_mix.py [--clients 50] [--seconds 10]
@@ -11,6 +11,7 @@ alternate (direct, gateway, direct, gateway; `--seconds` each) so load drift hit
 
 import argparse
 import asyncio
+import ssl
 import sys
 import time
 from pathlib import Path
@@ -33,34 +34,51 @@ def read_mix(state: SliceState) -> list[tuple[str, str]]:
         ("matching", f"/api/v1/matching/matches/{match}"),
         ("matching", f"/api/v1/matching/programs/{program}/matches"),
         ("scheduling", f"/api/v1/scheduling/engagements/{engagement}/sessions"),
-        ("analytics", f"/api/v1/analytics/kpis/session_completion_rate?programId={program}"),
+        ("analytics", "/api/v1/analytics/vendors"),
+    ]
+
+
+def make_clients(count: int, headers: dict[str, str]) -> list[httpx.AsyncClient]:
+    """Made once and kept across phases: building an httpx client loads CA certificates (tens of ms
+    of CPU each), which inside a phase would be measured as latency. One kept-alive connection per
+    host and client (the direct mix talks to four hosts)."""
+    shared_tls = ssl.create_default_context()
+    limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
+    return [
+        httpx.AsyncClient(limits=limits, timeout=30.0, headers=headers, verify=shared_tls)
+        for _ in range(count)
     ]
 
 
 async def phase(
-    bases: dict[str, str], mix: list[tuple[str, str]], headers: dict[str, str], clients: int, seconds: float
+    bases: dict[str, str], mix: list[tuple[str, str]], clients: list[httpx.AsyncClient], seconds: float
 ) -> tuple[int, list[float], int]:
-    """(completed calls, latencies in ms, failures) for `clients` concurrent clients over `seconds`."""
+    """(completed calls, latencies in ms, failures) for concurrent `clients` over `seconds`."""
     latencies: list[float] = []
+    per_path: dict[str, list[float]] = {path: [] for _, path in mix}
     failures = 0
     deadline = time.perf_counter() + seconds
 
-    async def client(n: int) -> None:
+    async def client(n: int, http: httpx.AsyncClient) -> None:
         nonlocal failures
-        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        async with httpx.AsyncClient(limits=limits, timeout=30.0, headers=headers) as http:
-            i = n
-            while time.perf_counter() < deadline:
-                service, path = mix[i % len(mix)]
-                i += 1
-                started = time.perf_counter()
-                response = await http.get(bases[service] + path)
-                if response.status_code != 200:
-                    failures += 1
-                    continue
-                latencies.append((time.perf_counter() - started) * 1000)
+        i = n
+        while time.perf_counter() < deadline:
+            service, path = mix[i % len(mix)]
+            i += 1
+            started = time.perf_counter()
+            response = await http.get(bases[service] + path)
+            if response.status_code != 200:
+                failures += 1
+                continue
+            latencies.append((time.perf_counter() - started) * 1000)
+            per_path[path].append(latencies[-1])
 
-    await asyncio.gather(*(client(n) for n in range(clients)))
+    await asyncio.gather(*(client(n, http) for n, http in enumerate(clients)))
+    for path, samples in per_path.items():
+        if samples:
+            print(
+                f"  {path[:60]:<60} p50 {percentile(samples, 50):8.1f} ms  n={len(samples)}", file=sys.stderr
+            )
     return len(latencies), latencies, failures
 
 
@@ -81,11 +99,16 @@ async def measure(
                 raise SystemExit(
                     f"{path}: gateway {via.status_code} vs direct {direct.status_code}: {via.text[:200]}"
                 )
-    await phase(through, mix, headers, args.clients, 2.0)  # warm-up: connections, caches
+    clients = make_clients(args.clients, headers)
+    # Warm-up: connections, caches.
+    await phase(service_urls, mix, clients, 2.0)
+    await phase(through, mix, clients, 2.0)
     results: dict[str, list[tuple[int, list[float], int]]] = {"direct": [], "gateway": []}
     for _ in range(2):
-        results["direct"].append(await phase(service_urls, mix, headers, args.clients, args.seconds))
-        results["gateway"].append(await phase(through, mix, headers, args.clients, args.seconds))
+        results["direct"].append(await phase(service_urls, mix, clients, args.seconds))
+        results["gateway"].append(await phase(through, mix, clients, args.seconds))
+    for http in clients:
+        await http.aclose()
     summary = {}
     for name, runs in results.items():
         calls = sum(r[0] for r in runs)

@@ -27,7 +27,7 @@ log = structlog.get_logger("tandem.gateway.routing")
 BUFFER_LIMIT = 256 * 1024  # bytes: larger answers and bodies, and those of unknown length, are streamed
 # An idle upstream connection is dropped here before the service would close it (uvicorn runs with
 # --timeout-keep-alive 75, see devstack and deploy/entrypoint.sh), so a closing one is rarely picked.
-MAX_CONNECTIONS, MAX_IDLE, IDLE_SECONDS = 200, 100, 30.0  # per pool
+MAX_CONNECTIONS, MAX_IDLE, IDLE_SECONDS = 200, 100, 30.0  # per service
 UPSTREAM_ERRORS = (
     httpcore.TimeoutException,
     httpcore.NetworkError,
@@ -92,9 +92,17 @@ class Upstreams:
             "write": settings.upstream_read_timeout,
             "pool": settings.upstream_connect_timeout,
         }
-        self.pool = httpcore.AsyncConnectionPool(
-            max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_IDLE, keepalive_expiry=IDLE_SECONDS
-        )
+        # One pool per service: httpcore's pool scans all its connections (and, for the keep-alive
+        # limit, all of them again per connection) each time a request is queued or released, so one
+        # shared pool cost time quadratic in the connections open to all services together.
+        self.pools = {
+            service: httpcore.AsyncConnectionPool(
+                max_connections=MAX_CONNECTIONS,
+                max_keepalive_connections=MAX_IDLE,
+                keepalive_expiry=IDLE_SECONDS,
+            )
+            for service in SERVICES
+        }
         self.http = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(**self.timeouts),
@@ -110,7 +118,8 @@ class Upstreams:
         return f"{self.urls[service]}{path}"
 
     async def aclose(self) -> None:
-        await self.pool.aclose()
+        for pool in self.pools.values():
+            await pool.aclose()
         await self.http.aclose()
 
 
@@ -166,7 +175,7 @@ async def forward(upstreams: Upstreams, request: Request, service: str, path: st
     for retry in (False, True):
         attempt = Attempt()
         try:
-            upstream = await upstreams.pool.handle_async_request(
+            upstream = await upstreams.pools[service].handle_async_request(
                 httpcore.Request(
                     request.method,
                     url,
