@@ -13,7 +13,7 @@ case "$part" in
     ;;
   gateway|matching|scheduling|consent|analytics)
     exec uvicorn "tandem_${part}.app:create_app" --factory --host 0.0.0.0 --port "${PORT:-8000}" \
-      --proxy-headers --no-access-log
+      --proxy-headers --no-access-log --timeout-keep-alive 75  # > the gateway's 30 s upstream idle time
     ;;
   *)
     echo "unknown part: $part (gateway|matching|scheduling|consent|analytics|migrate <part>)" >&2

@@ -2,12 +2,16 @@
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import psutil
 
 from tandem_kit.embedded import free_port
@@ -69,4 +73,56 @@ def test_postgres_port_taken(tmp_path: Path) -> None:
     assert done.returncode == 1
     errors = start_up_errors(done)
     assert errors == [f"tandem: PostgreSQL port {port} is already in use"]
+    assert stack_processes(tmp_path) == []
+
+
+def postmaster(stack: subprocess.Popen[str]) -> psutil.Process:
+    (found,) = [
+        child
+        for child in psutil.Process(stack.pid).children()
+        if child.name() == "postgres" and "-D" in child.cmdline()
+    ]
+    return found
+
+
+def wait_for(check: Callable[[], Any], what: str, timeout: float = 180.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"{what} not within {timeout:.0f}s")
+
+
+def test_killed_postgres_is_reaped_and_restarted(tmp_path: Path) -> None:
+    ports = {part: free_port() for part in ("gateway", "matching", "scheduling", "consent", "analytics")}
+    env = {**os.environ, "TANDEM_HOME": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    env |= {f"TANDEM_{part.upper()}_PORT": str(port) for part, port in ports.items()}
+    env |= {"TANDEM_POSTGRES_PORT": str(free_port()), "TANDEM_NATS_PORT": str(free_port())}
+    out, err = tmp_path / "stdout", tmp_path / "stderr"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        stack = subprocess.Popen(
+            [sys.executable, "-m", "tandem_devstack", "run"], env=env, stdout=stdout, stderr=stderr, text=True
+        )
+    try:
+        wait_for(lambda: "Ctrl-C stops everything." in out.read_text() or stack.poll() is not None, "ready")
+        assert stack.poll() is None, err.read_text()
+        killed = postmaster(stack)
+        killed.kill()
+        restarted = f"tandem: PostgreSQL exited with code -{signal.SIGKILL}; restarted"
+        wait_for(lambda: restarted in err.read_text().splitlines(), "the restart")
+        assert not psutil.pid_exists(killed.pid)  # reaped, not a zombie
+        assert postmaster(stack).pid != killed.pid
+
+        def consent_ready() -> bool:
+            with contextlib.suppress(httpx.HTTPError):
+                return httpx.get(f"http://127.0.0.1:{ports['consent']}/readyz").status_code == 200
+            return False
+
+        wait_for(consent_ready, "consent ready on the restarted database")
+    finally:
+        stack.send_signal(signal.SIGTERM)
+        stack.wait(60)
+    assert stack.returncode == 0, err.read_text()
     assert stack_processes(tmp_path) == []

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from tandem_kit.app import create_app  # noqa: F401  (import check: the factory module loads)
 from tandem_kit.auth import Principal, TokenVerifier
-from tandem_kit.errors import ProblemError, Unauthorized
+from tandem_kit.errors import ProblemError, ServiceUnavailable, Unauthorized
 
 ISSUER = "https://issuer.test"
 
@@ -29,6 +29,8 @@ class KeyPublisher:
     def __init__(self) -> None:
         self.keys: list[Any] = []
         self.revoked: list[str] = []
+        self.revoked_down = False  # the revocation list answers 503 (the gateway's database is down)
+        self.revoked_fetches = 0
         self.jwks_fetches = 0
         self.add_key()
 
@@ -44,6 +46,9 @@ class KeyPublisher:
             return JSONResponse({"keys": [k.as_dict(is_private=False) for k in self.keys]})
 
         async def revoked(_: Request) -> JSONResponse:
+            self.revoked_fetches += 1
+            if self.revoked_down:
+                return JSONResponse({"status": 503}, status_code=503)
             return JSONResponse({"revoked": self.revoked})
 
         return Starlette(routes=[Route("/jwks", jwks), Route("/revoked", revoked)])
@@ -233,3 +238,56 @@ async def test_cache_entry_lives_until_the_token_expires(
     token = publisher.token(exp=exp)
     await verifier.verify(token)
     assert verifier._verified[token][0] == exp
+
+
+async def test_denylist_outage_keeps_the_last_good_list(
+    verifier: TokenVerifier, publisher: KeyPublisher
+) -> None:
+    publisher.revoked.append("revoked-before")
+    await verifier.verify(publisher.token())
+    publisher.revoked_down = True
+    verifier._revoked_at -= 31  # the list is due for a refresh, which fails
+    assert (await verifier.verify(publisher.token())).subject == "client-1"
+    assert "revoked" in await rejected(verifier, publisher.token(jti="revoked-before"))
+    # One failed refresh, then a pause (not one attempt per request against a source that is down).
+    assert publisher.revoked_fetches == 2
+
+
+async def test_denylist_too_stale_refuses_with_503(publisher: KeyPublisher) -> None:
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=publisher.app()), base_url="http://issuer")
+    verifier = TokenVerifier(
+        issuer=ISSUER,
+        audiences={"tandem"},
+        jwks_url="http://issuer/jwks",
+        revocation_list_url="http://issuer/revoked",
+        refresh_seconds=30,
+        max_stale_seconds=120,
+        http=http,
+    )
+    await verifier.verify(publisher.token())
+    publisher.revoked_down = True
+    verifier._revoked_at -= 119
+    assert (await verifier.verify(publisher.token())).subject == "client-1"
+    verifier._revoked_at -= 2
+    with pytest.raises(ServiceUnavailable) as info:
+        await verifier.verify(publisher.token())
+    assert info.value.headers == {"Retry-After": "5"}
+    verifier._revoked_retry_at = 0.0
+    publisher.revoked_down = False
+    assert (await verifier.verify(publisher.token())).subject == "client-1"
+    await verifier.aclose()
+
+
+async def test_denylist_never_loaded_refuses_with_503(publisher: KeyPublisher) -> None:
+    publisher.revoked_down = True
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=publisher.app()), base_url="http://issuer")
+    verifier = TokenVerifier(
+        issuer=ISSUER,
+        audiences={"tandem"},
+        jwks_url="http://issuer/jwks",
+        revocation_list_url="http://issuer/revoked",
+        http=http,
+    )
+    with pytest.raises(ServiceUnavailable):
+        await verifier.verify(publisher.token())
+    await verifier.aclose()

@@ -44,6 +44,13 @@ def run() -> int:
     print("Ctrl-C stops everything.", flush=True)
     code = 0
     while not stopping:
+        try:
+            for line in stack.restart_dead_infra():
+                print(f"tandem: {line}", file=sys.stderr, flush=True)
+        except InfraError as exc:
+            print(f"tandem: {exc}; stopping", file=sys.stderr, flush=True)
+            code = 1
+            break
         dead = stack.first_exited()
         if dead is not None:
             print(

@@ -215,6 +215,10 @@ class Stack:
                     "--no-access-log",
                     "--timeout-graceful-shutdown",
                     "5",
+                    # Longer than the gateway keeps idle upstream connections (30 s): the gateway,
+                    # not the service, closes them, so it never sends on one being closed.
+                    "--timeout-keep-alive",
+                    "75",
                 ],
                 env={**os.environ, **self.part_env(part)},
                 stdout=log,
@@ -275,6 +279,24 @@ class Stack:
             self.nats.stop()
         if self.postgres is not None:
             self.postgres.stop()
+
+    def restart_dead_infra(self) -> list[str]:
+        """Reap an embedded PostgreSQL or NATS that died and start it again on the same data and port
+        (services reconnect by themselves); what was restarted, for the log. InfraError if it can't be:
+        a dead server left unreaped is a zombie whose pid in postmaster.pid blocks a new postmaster."""
+        restarted = []
+        for name, server in (("PostgreSQL", self.postgres), ("NATS", self.nats)):
+            if server is None or server.proc is None:
+                continue
+            code = server.proc.poll()  # also reaps it
+            if code is None:
+                continue
+            try:
+                server.start()
+            except InfraError as exc:
+                raise InfraError(f"{name} exited with code {code} and did not restart: {exc}") from exc
+            restarted.append(f"{name} exited with code {code}; restarted")
+        return restarted
 
     def first_exited(self) -> str | None:
         for name, child in self.children.items():

@@ -49,7 +49,10 @@ def create_app(
     settings = settings or Settings()
     keystore = keystore or build_keystore(settings)
     verifier = token_verifier or GatewayTokenVerifier(
-        keystore, issuer=settings.issuer, refresh_seconds=settings.jwks_refresh_seconds
+        keystore,
+        issuer=settings.issuer,
+        refresh_seconds=settings.jwks_refresh_seconds,
+        max_stale_seconds=settings.revocation_max_stale_seconds,
     )
 
     user_tokens = UserTokens(settings, keystore)
@@ -59,9 +62,14 @@ def create_app(
         async with app.state.database.sessionmaker() as session, session.begin():
             await keystore.ensure_signing_key(session)
         await keystore.load()
+        if isinstance(verifier, GatewayTokenVerifier):
+            await verifier.load_revoked()
         upstreams = Upstreams(settings, transport=upstream_transport)
         graph = Graph(settings, upstreams, keystore)
         app.state.upstreams, app.state.graph = upstreams, graph
+        # Ready only once /graphql can answer; without its database the gateway still forwards calls.
+        app.state.ready_checks = {"graphql": graph.ready}
+        app.state.degradable = frozenset({"database"})
         app.state.composing = asyncio.create_task(graph.compose_until_ready(), name="gateway-compose")
 
     async def stop_edge(app: FastAPI) -> None:

@@ -113,6 +113,7 @@ async def serve(app: ASGIApp, *, port: int | None = None) -> AsyncIterator[str]:
             log_level="warning",
             lifespan="auto",
             timeout_graceful_shutdown=5,
+            timeout_keep_alive=75,  # as devstack runs the parts: longer than the gateway's pool keeps them
         )
     )
     task = asyncio.create_task(server.serve())

@@ -27,6 +27,7 @@ from tandem_kit.errors import (
     ContentTooLarge,
     Forbidden,
     LengthRequired,
+    UnexpectedErrors,
     install_problem_handlers,
 )
 from tandem_kit.events import Broker, EventConsumer, OutboxRelay, RetryPolicy, Subscription
@@ -144,6 +145,7 @@ def create_app(
             jwks_url=settings.jwks_url,
             revocation_list_url=settings.revocation_list_url,
             refresh_seconds=settings.jwks_refresh_seconds,
+            max_stale_seconds=settings.revocation_max_stale_seconds,
         )
         app.state.database = database
         if not hasattr(app.state, "sessionmaker"):
@@ -235,6 +237,7 @@ def create_app(
     # Outside the part's own middleware (the gateway's forwarding), inside the request context.
     limits = [*body_limits, *((pattern, settings.max_bulk_body_bytes) for pattern in bulk_routes)]
     app.add_middleware(BodyLimit, default=settings.max_body_bytes, routes=limits)
+    app.add_middleware(UnexpectedErrors)
     app.add_middleware(RequestContextMiddleware, registry=registry, service=name)
     app.include_router(health_router(registry))
     for router in routers:
@@ -260,21 +263,26 @@ def health_router(registry: CollectorRegistry) -> APIRouter:
 
     @router.get(
         "/readyz",
-        summary="Database and broker are reachable",
+        summary="Database, broker and what the part serves are ready",
         responses={
             503: {
-                "description": "The database or the broker is down (`checks` says which).",
+                "description": "The database, the broker or something the part serves is not ready (`checks` says which).",
                 "content": {"application/json": {"schema": {"type": "object"}}},
             }
         },
     )
     async def readyz(request: Request) -> JSONResponse:
-        database: Database = request.app.state.database
-        broker: Broker = request.app.state.broker
+        """A part adds its own checks (`app.state.ready_checks`, name -> callable) and may name checks
+        it keeps serving without (`app.state.degradable`): those show as down, status "degraded", 200."""
+        state = request.app.state
+        database: Database = state.database
+        broker: Broker = state.broker
         checks = {"database": await database.ping(), "broker": broker.connected}
-        ok = all(checks.values())
+        checks |= {name: check() for name, check in getattr(state, "ready_checks", {}).items()}
+        degradable: frozenset[str] = getattr(state, "degradable", frozenset())
+        ok = all(up for name, up in checks.items() if name not in degradable)
         body = {
-            "status": "ok" if ok else "unavailable",
+            "status": ("ok" if all(checks.values()) else "degraded") if ok else "unavailable",
             "checks": {k: "ok" if v else "down" for k, v in checks.items()},
         }
         return JSONResponse(body, status_code=200 if ok else 503)

@@ -17,12 +17,15 @@ from fastapi import FastAPI, Request, Security
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from tandem_kit.errors import Forbidden, Unauthorized
+from tandem_kit.db import is_unavailable
+from tandem_kit.errors import RETRY_AFTER_SECONDS, Forbidden, ServiceUnavailable, Unauthorized
 
 log = structlog.get_logger("tandem.auth")
 
 ALLOWED_ALGORITHMS = ("RS256", "ES256")
 VERIFIED_CACHE_SIZE = 10_000
+REFRESH_TIMEOUT_SECONDS = 3.0  # one slow denylist source must not hold requests for long
+RETRY_SECONDS = 1.0  # after a failed denylist refresh; requests meanwhile use the last good list
 _jwt = JsonWebToken(list(ALLOWED_ALGORITHMS))
 bearer_scheme = HTTPBearer(
     auto_error=False, description="OAuth 2.0 access token (RFC 9068 JWT) from the gateway."
@@ -90,7 +93,9 @@ class TokenVerifier:
     """Verifies RS256/ES256 access tokens: signature (JWKS), `iss`, `aud`, `exp`, `nbf`, revocation.
 
     The JWKS is cached and refetched every `refresh_seconds`, or at once (rate-limited) when a token
-    names an unknown `kid`. Revoked token ids are refetched on the same interval.
+    names an unknown `kid`. Revoked token ids are refetched on the same interval; while their source is
+    unreachable the last good list is used (one refresh in flight, retried every second) for at most
+    `max_stale_seconds`, after which tokens are refused with 503 until the list can be read again.
 
     A verifier for other tokens (an IdP's) keeps the header, key and signature checks and sets its own
     wording, error (`_refused`) and claims (`_claims_options`).
@@ -111,6 +116,7 @@ class TokenVerifier:
         jwks: dict[str, Any] | None = None,
         revocation_list_url: str | None = None,
         refresh_seconds: float = 30.0,
+        max_stale_seconds: float = 300.0,
         http: httpx.AsyncClient | None = None,
     ) -> None:
         self.issuer = issuer
@@ -118,6 +124,7 @@ class TokenVerifier:
         self.jwks_url = jwks_url
         self.revocation_list_url = revocation_list_url
         self.refresh_seconds = refresh_seconds
+        self.max_stale_seconds = max_stale_seconds
         self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(3.0))
         self._keys: KeySet | None = JsonWebKey.import_key_set(jwks) if jwks else None
         self._kids: set[str] = {k["kid"] for k in jwks["keys"]} if jwks else set()
@@ -127,7 +134,9 @@ class TokenVerifier:
         # Verified tokens by their exact text, until they expire: a token is checked cryptographically
         # once per process, not on every request (revocation is still checked on every use).
         self._verified: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
-        self._revoked_at = 0.0
+        self._revoked_at = float("-inf")  # never loaded: too stale to trust
+        self._revoked_retry_at = 0.0
+        self._revoked_task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
     async def _refresh_keys(self, *, force: bool) -> None:
@@ -155,16 +164,53 @@ class TokenVerifier:
             self._kids = {k.get("kid", "") for k in doc.get("keys", [])}
             self._fetched_at = time.monotonic()
 
+    @property
+    def checks_revocation(self) -> bool:
+        return self.revocation_list_url is not None
+
+    async def _fetch_revoked(self) -> set[str]:
+        assert self.revocation_list_url is not None
+        resp = await self._http.get(self.revocation_list_url)
+        resp.raise_for_status()
+        return set(resp.json().get("revoked", []))
+
     async def _refresh_revoked(self) -> None:
-        if self.revocation_list_url is None or time.monotonic() - self._revoked_at < self.refresh_seconds:
+        """The caller that finds the list due refreshes it and waits; callers meanwhile use the current
+        list, unless it is too stale to trust (or was never loaded): then they wait for the same refresh."""
+        if not self.checks_revocation:
             return
+        now = time.monotonic()
+        task, started_here = self._revoked_task, False
+        if task is None and now - self._revoked_at >= self.refresh_seconds and now >= self._revoked_retry_at:
+            task = self._revoked_task = asyncio.create_task(self._reload_revoked())
+            started_here = True
+        if task is not None and (started_here or self._revoked_too_stale()):
+            await asyncio.shield(task)
+        if self._revoked_too_stale():
+            raise ServiceUnavailable(
+                "Revoked tokens cannot be checked right now; retry shortly.",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+
+    def _revoked_too_stale(self) -> bool:
+        return time.monotonic() - self._revoked_at > self.max_stale_seconds
+
+    async def _reload_revoked(self) -> None:
         try:
-            resp = await self._http.get(self.revocation_list_url)
-            resp.raise_for_status()
-            self._revoked = set(resp.json().get("revoked", []))
+            async with asyncio.timeout(REFRESH_TIMEOUT_SECONDS):
+                self._revoked = await self._fetch_revoked()
             self._revoked_at = time.monotonic()
-        except (httpx.HTTPError, ValueError) as exc:
-            log.warning("auth.denylist_fetch_failed", error_type=type(exc).__name__)
+        except Exception as exc:
+            if not (isinstance(exc, httpx.HTTPError | ValueError) or is_unavailable(exc)):
+                raise
+            self._revoked_retry_at = time.monotonic() + RETRY_SECONDS
+            log.warning(
+                "auth.denylist_refresh_failed",
+                error_type=type(exc).__name__,
+                stale_seconds=round(time.monotonic() - self._revoked_at, 1),
+            )
+        finally:
+            self._revoked_task = None
 
     def revoke_locally(self, token_id: str) -> None:
         self._revoked.add(token_id)

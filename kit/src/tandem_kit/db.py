@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+import asyncpg  # type: ignore[import-untyped]
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 NAMING_CONVENTION = {
@@ -23,6 +25,36 @@ UNIT_OF_WORK = "tandem.unit_of_work"
 
 def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# Errors that mean "the database cannot be reached or refuses work right now", not "this request is wrong".
+_ASYNCPG_OUTAGES = (
+    asyncpg.PostgresConnectionError,  # SQLSTATE 08: connection failure, connection does not exist
+    asyncpg.exceptions.OperatorInterventionError,  # 57: admin shutdown, cannot connect now, canceled
+    asyncpg.exceptions.InsufficientResourcesError,  # 53: too many connections, out of memory, disk full
+)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when `exc` is a database outage: refused or dropped connections, a server shutting down or
+    refusing new connections, an exhausted pool. asyncpg raises socket errors raw at connect time and
+    SQLAlchemy wraps the rest, so both the exception and what it wraps are looked at."""
+    if isinstance(exc, BaseExceptionGroup):
+        return any(is_unavailable(inner) for inner in exc.exceptions)
+    if isinstance(exc, ConnectionError | TimeoutError | sa_exc.TimeoutError | sa_exc.DisconnectionError):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        cause: BaseException | None = exc.orig
+        for _ in range(3):  # SQLAlchemy's adapted DBAPI error wraps asyncpg's own
+            if cause is None:
+                break
+            if isinstance(cause, _ASYNCPG_OUTAGES | ConnectionError):
+                return True
+            cause = cause.__cause__
+        return False
+    return isinstance(exc, _ASYNCPG_OUTAGES)
 
 
 class Database:

@@ -12,6 +12,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tandem_kit.db import is_unavailable
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://tandem.dev/problems/"
@@ -104,6 +107,13 @@ class Unprocessable(ProblemError):
 
 class ServiceUnavailable(ProblemError):
     status, code, title = 503, "service-unavailable", "Service unavailable"
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    code, title = "database-unavailable", "Database unavailable"
+
+
+RETRY_AFTER_SECONDS = 5  # what a 503 for an outage tells callers (Retry-After)
 
 
 def problem_response(
@@ -253,8 +263,48 @@ async def _on_database(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if is_unavailable(exc):
+        # An outage is not a bug: one line per failed request, no traceback.
+        log.warning("http.database_unavailable", path=request.url.path, error_type=type(exc).__name__)
+        outage = DatabaseUnavailable(
+            "The service's database is unavailable; retry shortly.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+        return response_for(outage, request.url.path)
     log.exception("http.unhandled_error", path=request.url.path, error_type=type(exc).__name__)
     return problem_response(500, "Internal server error", code="internal-error", instance=request.url.path)
+
+
+class UnexpectedErrors:
+    """Answers an exception nothing else handled (500, or 503 for a database outage) and stops it there.
+
+    Starlette's last-resort handler re-raises after answering; uvicorn then logs the traceback a second
+    time and drops the keep-alive connection without `Connection: close`, and a client's pool (the
+    gateway's) reuses the dead connection for its next caller. An exception after the answer started
+    still propagates: that connection cannot be reused.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:
+                raise
+            response = await _on_unexpected(Request(scope), exc)
+            await response(scope, receive, send)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

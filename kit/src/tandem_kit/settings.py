@@ -39,6 +39,14 @@ class KitSettings(BaseSettings):
         default="tandem", description="Accepted `aud` claim besides the service's own."
     )
     jwks_refresh_seconds: float = Field(default=30.0, gt=0, description="JWKS and denylist refresh interval.")
+    revocation_max_stale_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description=(
+            "How long the last good revoked-token list is used while it cannot be refreshed; "
+            "after that, tokens are refused with 503 until it can."
+        ),
+    )
     outbox_poll_seconds: float = Field(default=0.5, gt=0, description="Outbox relay fallback poll interval.")
     event_retention_days: float = Field(
         default=7.0,

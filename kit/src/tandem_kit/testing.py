@@ -22,19 +22,21 @@ import annotated_types
 import httpx
 import pytest
 from authlib.jose import JsonWebKey, jwt
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.utils import get_flat_dependant
 from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel
 from pydantic.fields import FieldInfo
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tandem_kit.app import create_app
 from tandem_kit.auth import TokenVerifier
-from tandem_kit.db import Database
+from tandem_kit.db import Database, SessionDep
 from tandem_kit.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 from tandem_kit.fields import IntRange, refuse_nul
 from tandem_kit.migrations import upgrade_head
+from tandem_kit.settings import KitSettings
 
 TEST_ISSUER = "https://tandem.test"
 T = TypeVar("T")
@@ -192,6 +194,83 @@ def recorded_statements(app: FastAPI) -> Iterator[list[str]]:
 def sessionmaker_of(app: FastAPI) -> async_sessionmaker[AsyncSession]:
     maker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
     return maker
+
+
+class TcpProxy:
+    """A TCP relay from a free local port to `target_port`, for outage tests without sleeps: `cut()`
+    drops every open connection and refuses new ones (like a stopped server), `restore()` listens again."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = free_port()
+        self._server: asyncio.Server | None = None
+        self._open: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> TcpProxy:
+        if self._server is None:
+            self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+        return self
+
+    restore = start
+
+    async def cut(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for writer in list(self._open):
+            writer.transport.abort()
+        self._open.clear()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._open |= {writer, upstream_writer}
+
+        async def pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except OSError:
+                pass
+            finally:
+                sink.transport.abort()
+                self._open.discard(sink)
+
+        await asyncio.gather(pump(reader, upstream_writer), pump(upstream_reader, writer))
+
+
+def probe_app(database_url: str, nats_url: str, *, name: str = "probe") -> FastAPI:
+    """A minimal kit service for fault tests: `GET /api/v1/<name>/rows` reads its database,
+    `GET /api/v1/<name>/boom` is a bug (500). No auth: it stands in for any service behind the gateway."""
+    router = APIRouter(tags=["probe"])
+
+    @router.get("/rows")
+    async def read_rows(session: SessionDep) -> dict[str, int]:
+        return {"one": (await session.execute(text("SELECT 1"))).scalar_one()}
+
+    @router.get("/boom")
+    async def explode() -> dict[str, int]:
+        raise RuntimeError("a bug")
+
+    settings = KitSettings(
+        environment="test", database_url=database_url, nats_url=nats_url, revocation_list_url=None
+    )
+    return create_app(
+        name=name,
+        settings=settings,
+        routers=[router],
+        run_relay=False,
+        token_verifier=TokenVerifier(issuer=TEST_ISSUER, audiences={name}, jwks={"keys": []}),
+    )
+
+
+def probe_app_from_env() -> FastAPI:
+    """`uvicorn --factory tandem_kit.testing:probe_app_from_env`, for tests that read a process's logs."""
+    return probe_app(os.environ["PROBE_DATABASE_URL"], os.environ["PROBE_NATS_URL"])
 
 
 async def eventually(check: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.05) -> Any:

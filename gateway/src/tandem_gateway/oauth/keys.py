@@ -15,15 +15,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import structlog
 from authlib.jose import JsonWebKey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem_gateway.models import SigningKey
 from tandem_gateway.oauth import repository
 from tandem_gateway.oauth.domain import KeySchedule, KeyTimes, key_schedule
+from tandem_kit.db import is_unavailable
 from tandem_kit.sealing import fernet_for
 
+log = structlog.get_logger("tandem.gateway.keys")
+
 ALGORITHM = "ES256"
+RELOAD_TIMEOUT_SECONDS = 3.0
+RETRY_SECONDS = 1.0  # after a failed reload: the keys in memory keep serving meanwhile
 Clock = Callable[[], datetime]
 
 
@@ -87,6 +93,7 @@ class KeyStore:
         self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
         self._keys: dict[str, LoadedKey] = {}
         self._loaded_at = 0.0
+        self._retry_at = 0.0
         self._lock = asyncio.Lock()
 
     def bind(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
@@ -116,16 +123,28 @@ class KeyStore:
         self._loaded_at = time.monotonic()
 
     async def refresh(self, *, force: bool = False) -> None:
-        """Reload when stale, or (at most once a second) when a caller saw an unknown key id."""
-        if not self._due(force=force):
+        """Reload when stale, or (at most once a second) when a caller saw an unknown key id.
+
+        With the database unreachable, the keys already in memory keep signing and verifying: keys
+        change only by rotation, which needs the database anyway."""
+        if not self._due(force=force) or (self._lock.locked() and self._keys):
             return
         async with self._lock:
-            if self._due(force=force):
-                await self.load()
+            if not self._due(force=force):
+                return
+            try:
+                async with asyncio.timeout(RELOAD_TIMEOUT_SECONDS):
+                    await self.load()
+            except Exception as exc:
+                if not (self._keys and is_unavailable(exc)):
+                    raise
+                self._retry_at = time.monotonic() + RETRY_SECONDS
+                log.warning("gateway.keys.reload_failed", error_type=type(exc).__name__)
 
     def _due(self, *, force: bool) -> bool:
-        age = time.monotonic() - self._loaded_at
-        return age >= self.refresh_seconds or (force and age > 1.0)
+        now = time.monotonic()
+        age = now - self._loaded_at
+        return now >= self._retry_at and (age >= self.refresh_seconds or (force and age > 1.0))
 
     def loaded(self) -> list[LoadedKey]:
         return sorted(self._keys.values(), key=lambda k: (k.activates_at, k.kid))

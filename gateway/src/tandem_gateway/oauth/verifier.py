@@ -19,11 +19,19 @@ class GatewayTokenVerifier(TokenVerifier):
     for one service; forwarding asks for `tandem` or that service instead (`routing.fast.authorize`).
 
     A token revoked through this replica is refused at once (`revoke_locally`); other replicas see it
-    after at most `refresh_seconds`, like the services.
+    after at most `refresh_seconds`, like the services. While the database is down the last good list
+    (and the keys in memory) keep serving, for at most `max_stale_seconds`.
     """
 
-    def __init__(self, keystore: KeyStore, *, issuer: str, refresh_seconds: float) -> None:
-        super().__init__(issuer=issuer, audiences=GATEWAY_AUDIENCES, refresh_seconds=refresh_seconds)
+    def __init__(
+        self, keystore: KeyStore, *, issuer: str, refresh_seconds: float, max_stale_seconds: float = 300.0
+    ) -> None:
+        super().__init__(
+            issuer=issuer,
+            audiences=GATEWAY_AUDIENCES,
+            refresh_seconds=refresh_seconds,
+            max_stale_seconds=max_stale_seconds,
+        )
         self.keystore = keystore
         self._static = False
         self._version = -1
@@ -41,13 +49,19 @@ class GatewayTokenVerifier(TokenVerifier):
             self._kids = kids
             self._version = self.keystore.version
 
-    async def _refresh_revoked(self) -> None:
-        if time.monotonic() - self._revoked_at < self.refresh_seconds:
-            return
+    @property
+    def checks_revocation(self) -> bool:
+        return True
+
+    async def load_revoked(self) -> None:
+        """At start-up: the list is there before the first request (and before any database outage)."""
+        self._revoked = await self._fetch_revoked()
+        self._revoked_at = time.monotonic()
+
+    async def _fetch_revoked(self) -> set[str]:
         async with self.keystore.sessionmaker() as session:
             revoked = set(await repository.unexpired_revoked_ids(session))
-        self._revoked = revoked | self._local
-        self._revoked_at = time.monotonic()
+        return revoked | self._local
 
     def revoke_locally(self, token_id: str) -> None:
         super().revoke_locally(token_id)

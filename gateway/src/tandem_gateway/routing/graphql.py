@@ -50,6 +50,10 @@ class Graph:
         self.supergraph: Supergraph | None = None
         self.composition_error: str | None = None
 
+    def ready(self) -> bool:
+        """Whether /graphql can answer (composed, or no subgraphs configured)."""
+        return self.supergraph is not None or not self.settings.graphql_subgraphs
+
     def _gateway_token(self) -> str:
         token, _ = sign_access_token(
             self.keystore,

@@ -24,14 +24,44 @@ from tandem_kit.errors import ProblemError, ServiceUnavailable
 
 log = structlog.get_logger("tandem.gateway.routing")
 
-BUFFER_LIMIT = 256 * 1024  # bytes: larger answers, and answers of unknown length, are streamed
-MAX_CONNECTIONS, MAX_IDLE, IDLE_SECONDS = 200, 100, 30.0  # per pool
+BUFFER_LIMIT = 256 * 1024  # bytes: larger answers and bodies, and those of unknown length, are streamed
+# An idle upstream connection is dropped here before the service would close it (uvicorn runs with
+# --timeout-keep-alive 75, see devstack and deploy/entrypoint.sh), so a closing one is rarely picked.
+MAX_CONNECTIONS, MAX_IDLE, IDLE_SECONDS = 200, 100, 30.0  # per service
 UPSTREAM_ERRORS = (
     httpcore.TimeoutException,
     httpcore.NetworkError,
     httpcore.ProtocolError,
     httpcore.UnsupportedProtocol,
 )
+
+
+# A pooled connection the service closed shows up as one of these on the next request sent over it.
+CLOSED_UNDER_US = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError)
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+class Attempt:
+    """httpcore's trace of one attempt: did it open a new connection, did the request go out whole."""
+
+    __slots__ = ("connected", "sent")
+
+    def __init__(self) -> None:
+        self.connected = self.sent = False
+
+    async def __call__(self, event: str, _info: dict[str, Any]) -> None:
+        if event == "connection.connect_tcp.started":
+            self.connected = True
+        elif event == "http11.send_request_body.complete":
+            self.sent = True
+
+    def may_retry(self, exc: Exception, *, replayable: bool) -> bool:
+        """Once, on a fresh connection, when a reused pooled connection turned out closed: before the
+        request went out (any method with a body we still hold), or before any answer to a request
+        that is safe to repeat (idempotent method or Idempotency-Key)."""
+        if self.connected or not isinstance(exc, CLOSED_UNDER_US):
+            return False
+        return not self.sent or replayable
 
 
 class GatewayTimeout(ProblemError):
@@ -64,9 +94,17 @@ class Upstreams:
             "write": settings.upstream_read_timeout,
             "pool": settings.upstream_connect_timeout,
         }
-        self.pool = httpcore.AsyncConnectionPool(
-            max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_IDLE, keepalive_expiry=IDLE_SECONDS
-        )
+        # One pool per service: httpcore's pool scans all its connections (and, for the keep-alive
+        # limit, all of them again per connection) each time a request is queued or released, so one
+        # shared pool cost time quadratic in the connections open to all services together.
+        self.pools = {
+            service: httpcore.AsyncConnectionPool(
+                max_connections=MAX_CONNECTIONS,
+                max_keepalive_connections=MAX_IDLE,
+                keepalive_expiry=IDLE_SECONDS,
+            )
+            for service in SERVICES
+        }
         self.http = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(**self.timeouts),
@@ -82,7 +120,8 @@ class Upstreams:
         return f"{self.urls[service]}{path}"
 
     async def aclose(self) -> None:
-        await self.pool.aclose()
+        for pool in self.pools.values():
+            await pool.aclose()
         await self.http.aclose()
 
 
@@ -121,10 +160,11 @@ async def forward(upstreams: Upstreams, request: Request, service: str, path: st
         scheme=scope.get("scheme", "http"),
     )
     outgoing = [(b"host", origin.netloc), *((n.encode("latin-1"), v.encode("latin-1")) for n, v in headers)]
-    length = request.headers.get("content-length")
+    length = request.headers.get("content-length") or ""
     content: bytes | AsyncIterator[bytes] = b""
-    if length not in (None, "", "0"):
-        content = _body(request)
+    if length not in ("", "0"):
+        # A small body is held, so a request can be sent again if its pooled connection was closed.
+        content = await request.body() if length.isdigit() and int(length) <= BUFFER_LIMIT else _body(request)
     elif "transfer-encoding" in request.headers:
         # The caller's chunked framing is hop-by-hop; the service gets its own.
         outgoing.append((b"transfer-encoding", b"chunked"))
@@ -133,19 +173,26 @@ async def forward(upstreams: Upstreams, request: Request, service: str, path: st
     if scope.get("query_string"):
         target += b"?" + scope["query_string"]
     url = httpcore.URL(scheme=origin.scheme, host=origin.host, port=origin.port, target=target)
-    try:
-        upstream = await upstreams.pool.handle_async_request(
-            httpcore.Request(
-                request.method,
-                url,
-                headers=outgoing,
-                content=content,
-                extensions={"timeout": upstreams.timeouts},
+    safe = request.method in IDEMPOTENT or "idempotency-key" in request.headers
+    for retry in (False, True):
+        attempt = Attempt()
+        try:
+            upstream = await upstreams.pools[service].handle_async_request(
+                httpcore.Request(
+                    request.method,
+                    url,
+                    headers=outgoing,
+                    content=content,
+                    extensions={"timeout": upstreams.timeouts, "trace": attempt},
+                )
             )
-        )
-    except UPSTREAM_ERRORS as exc:
-        log.warning("gateway.routing.upstream_failed", service=service, error_type=type(exc).__name__)
-        raise unavailable(service, exc) from exc
+            break
+        except UPSTREAM_ERRORS as exc:
+            if not retry and isinstance(content, bytes) and attempt.may_retry(exc, replayable=safe):
+                log.info("gateway.routing.retried_closed_connection", service=service)
+                continue
+            log.warning("gateway.routing.upstream_failed", service=service, error_type=type(exc).__name__)
+            raise unavailable(service, exc) from exc
     received = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in upstream.headers]
     size = next((v for n, v in received if n.lower() == "content-length"), "")
     response: Response
