@@ -13,8 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from tandem_kit.embedded import free_port
+from tandem_kit.idempotency import idempotency_keys
 from tandem_kit.testing import Infra, TcpProxy, eventually
 
 
@@ -34,6 +36,11 @@ class Probe:
 @pytest.fixture(scope="module")
 async def service(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Probe]:
     infra.postgres.ensure_database("probe")
+    # The kit's own tables a service app uses (its idempotency purge runs at start-up).
+    engine = create_async_engine(infra.postgres.url("probe"))
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda sync: idempotency_keys.create(sync, checkfirst=True))
+    await engine.dispose()
     proxy = await TcpProxy(infra.postgres.port).start()
     port, log = free_port(), tmp_path_factory.mktemp("probe") / "probe.log"
     url = infra.postgres.url("probe").replace(f":{infra.postgres.port}/", f":{proxy.port}/")

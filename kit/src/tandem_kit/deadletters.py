@@ -35,6 +35,8 @@ from tandem_kit.events import (
     dead_letters,
     error_summary,
 )
+from tandem_kit.fields import Text
+from tandem_kit.openapi import problems
 from tandem_kit.pagination import Page, PageParams, PageQuery
 
 log = structlog.get_logger("tandem.events.dead_letters")
@@ -331,14 +333,14 @@ async def list_dead_letters(
     _principal: OpsAdmin,
     session: SessionDep,
     params: PageQuery,
-    consumer: str | None = Query(default=None, description="Only this consumer's parked events."),
+    consumer: Text | None = Query(default=None, description="Only this consumer's parked events."),
     reason: Reason | None = Query(default=None, description="Only events parked for this reason."),
 ) -> Page[DeadLetter]:
     """List parked events, oldest first."""
     return await page(session, params, consumer=consumer, reason=reason)
 
 
-@router.get("/{letter_id}", response_model=DeadLetterDetail)
+@router.get("/{letter_id}", response_model=DeadLetterDetail, responses=problems(DeadLetterNotFound))
 async def get_dead_letter(
     letter_id: uuid.UUID, _principal: OpsAdmin, session: SessionDep
 ) -> DeadLetterDetail:
@@ -346,7 +348,11 @@ async def get_dead_letter(
     return await get(session, letter_id)
 
 
-@router.post("/{letter_id}/replay", response_model=ReplayResult)
+@router.post(
+    "/{letter_id}/replay",
+    response_model=ReplayResult,
+    responses=problems(DeadLetterNotFound, DeadLetterBusy, UnknownConsumer, ReplayFailed),
+)
 async def replay_dead_letter(letter_id: uuid.UUID, principal: OpsAdmin, request: Request) -> ReplayResult:
     """Apply a parked event now; 409 with the error when it still fails (it stays parked)."""
     log.info("events.dead_letter.replay_requested", dead_letter_id=str(letter_id), by=principal.subject)
@@ -356,7 +362,7 @@ async def replay_dead_letter(letter_id: uuid.UUID, principal: OpsAdmin, request:
     return result
 
 
-@router.delete("/{letter_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{letter_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(DeadLetterNotFound))
 async def discard_dead_letter(letter_id: uuid.UUID, principal: OpsAdmin, session: SessionDep) -> Response:
     """Give up on a parked event for good (an invalid event nobody can fix); logged with who did it."""
     event_id = await discard(session, letter_id)

@@ -249,7 +249,7 @@ async def _on_database(request: Request, exc: Exception) -> JSONResponse:
     """Defence in depth: validation names the field (kit.fields); input that slipped past it is still 422."""
     assert isinstance(exc, DBAPIError)
     if not unstorable_input(exc):
-        raise exc  # on to the catch-all 500, as before
+        return await _on_unexpected(request, exc)  # an outage (503) or a bug (500)
     log.warning("http.unstorable_input", path=request.url.path, sqlstate=getattr(exc.orig, "sqlstate", None))
     detail = "a value cannot be stored: text with a NUL character (\\u0000), or a number out of range"
     return problem_response(

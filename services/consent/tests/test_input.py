@@ -73,7 +73,9 @@ async def test_nul_inside_an_export(client: httpx.AsyncClient, keys: TestKeys) -
         "export": {"a": [{"b": "\u0000"}]},
     }
     resp = await client.post(
-        f"{API}/data-subject-requests/{uuid.uuid4()}/receipts", json=receipt, headers=keys.headers(*ADMIN)
+        f"{API}/data-subject-requests/{uuid.uuid4()}/receipts",
+        json=receipt,
+        headers=keys.headers("consent:receipt", sub="matching", client_name="matching"),
     )
     assert_invalid(resp, pointer="#/export")
 
@@ -113,7 +115,7 @@ async def test_receipts_take_exports_above_1_mib_but_not_above_8(
         "records": 1,
         "export": {"rows": "x" * (2 * MIB)},
     }
-    matching = keys.headers("consent:write", sub="matching", client_name="matching")
+    matching = keys.headers("consent:receipt", sub="matching", client_name="matching")
     resp = await client.post(path, json=receipt, headers=matching)
     assert resp.status_code == 404  # read, parsed and validated: only the request is unknown
     receipt["export"] = {"rows": "x" * (8 * MIB)}

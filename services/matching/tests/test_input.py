@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from tandem_kit.testing import TestKeys, unguarded_inputs
 
 API = "/api/v1/matching"
-MANAGER = ("matching:read", "matching:write")
+MANAGER = ("matching:read", "matching:write", "matching:decide")
 PROGRAM = {"name": "Pilot", "tracks": ["coaching"], "starts_on": "2026-01-05", "ends_on": "2026-06-26"}
 OFFICE = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]
 PROVIDER = {

@@ -34,6 +34,9 @@ def test_scan_interval_from_environment(monkeypatch: pytest.MonkeyPatch) -> None
 async def test_routes_are_documented(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/api/v1/scheduling/openapi.json")).json()
     assert sorted(p for p in spec["paths"] if p.startswith("/api/")) == [
+        "/api/v1/scheduling/admin/dead-letters",
+        "/api/v1/scheduling/admin/dead-letters/{letter_id}",
+        "/api/v1/scheduling/admin/dead-letters/{letter_id}/replay",
         "/api/v1/scheduling/engagements",
         "/api/v1/scheduling/engagements/{engagement_id}",
         "/api/v1/scheduling/engagements/{engagement_id}/sessions",
