@@ -8,8 +8,8 @@ from tandem_kit.oauth_client import ServiceClient, own_or_given, service_client
 from tandem_scheduling.agreement import endpoints as agreement_endpoints
 from tandem_scheduling.availability import endpoints as availability_endpoints
 from tandem_scheduling.engagement import endpoints as engagement_endpoints
-from tandem_scheduling.engagement.consumers import MATCH_APPROVED, MATCH_ENDED
 from tandem_scheduling.graphql import schema
+from tandem_scheduling.lifecycle.consumers import MATCH_APPROVED, MATCH_ENDED
 from tandem_scheduling.privacy.consumers import data_subject_requests, retention_purges
 from tandem_scheduling.session import endpoints as session_endpoints
 from tandem_scheduling.settings import Settings

@@ -2,7 +2,7 @@
 
 import strawberry
 
-from tandem_scheduling.engagement.graphql import Engagement, EngagementQuery, Match
+from tandem_scheduling.lifecycle.graphql import Engagement, EngagementQuery, Match
 from tandem_scheduling.session.graphql import Session
 
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from tandem_kit.auth import Principal
 from tandem_kit.events import EventConsumer, EventEnvelope, outbox_messages
 from tandem_kit.testing import eventually, sessionmaker_of
-from tandem_scheduling.engagement import ending
 from tandem_scheduling.engagement import service as engagement_service
 from tandem_scheduling.engagement.schemas import MatchApprovedData, MatchEndedData
+from tandem_scheduling.lifecycle import ending
 from tandem_scheduling.models import WorkingAgreement
 from tandem_scheduling.privacy import retention
 from tandem_scheduling.privacy.consumers import retention_purges

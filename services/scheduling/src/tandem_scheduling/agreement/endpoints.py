@@ -15,7 +15,7 @@ from tandem_scheduling.agreement.service import (
     OnlyPartiesSign,
     WorkingAgreementNotFound,
 )
-from tandem_scheduling.engagement.auth import SchedulingRead, SchedulingWrite
+from tandem_scheduling.auth import SchedulingRead, SchedulingWrite
 from tandem_scheduling.engagement.service import EngagementNotFound
 
 router = APIRouter(prefix="/engagements/{engagement_id}/working-agreement", tags=["working-agreement"])

@@ -12,8 +12,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from tandem_scheduling.models import Engagement
 
 MINUTES_PER_DAY = 24 * 60
 SEARCH_CELL = timedelta(minutes=15)
@@ -106,6 +109,14 @@ def merge_windows(windows: Iterable[Window]) -> tuple[Window, ...]:
 
 def person(timezone: str, hours: Iterable[Mapping[str, Any]]) -> Person:
     return Person(timezone=zone(timezone), windows=parse_windows(hours))
+
+
+def people_of(engagement: Engagement) -> list[tuple[str, Person]]:
+    """Both sides of an engagement, by role."""
+    return [
+        ("participant", person(engagement.participant_timezone, engagement.participant_working_hours)),
+        ("provider", person(engagement.provider_timezone, engagement.provider_working_hours)),
+    ]
 
 
 def cell_is_working(who: Person, start: datetime, cell: timedelta) -> bool:

@@ -6,10 +6,10 @@ from pydantic import AwareDatetime
 
 from tandem_kit.db import SessionDep
 from tandem_kit.openapi import problems
+from tandem_scheduling.auth import SchedulingRead
 from tandem_scheduling.availability import service
 from tandem_scheduling.availability.schemas import SlotSearch
 from tandem_scheduling.availability.service import InvalidSlotQuery
-from tandem_scheduling.engagement.auth import SchedulingRead
 from tandem_scheduling.engagement.service import EngagementNotFound
 
 router = APIRouter(prefix="/engagements/{engagement_id}", tags=["availability"])

@@ -5,11 +5,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Unprocessable
-from tandem_scheduling.availability import domain
+from tandem_scheduling.availability import domain, repository
 from tandem_scheduling.availability.schemas import Slot, SlotSearch
+from tandem_scheduling.engagement import domain as engagement_domain
 from tandem_scheduling.engagement import service as engagement_service
-from tandem_scheduling.session import repository as session_repository
-from tandem_scheduling.session.service import default_minutes, people_of
 from tandem_scheduling.sla import repository as sla_repository
 
 MAX_WINDOW = timedelta(days=62)
@@ -48,16 +47,16 @@ async def find_slots(
         raise InvalidSlotQuery("The window must end after it starts (and after now).", parameter="to")
     if end - start > MAX_WINDOW:
         raise InvalidSlotQuery(f"The window may span at most {MAX_WINDOW.days} days.", parameter="to")
-    minutes = duration_minutes or default_minutes(engagement, kind)
+    minutes = duration_minutes or engagement_domain.default_minutes(engagement, kind)
     if minutes % 15:
         raise InvalidSlotQuery("duration must be a multiple of 15 minutes.", parameter="duration")
     if step_minutes % 15:
         raise InvalidSlotQuery("step must be a multiple of 15 minutes.", parameter="step")
-    busy = await session_repository.busy_ranges(
+    busy = await repository.busy_ranges(
         session, [engagement.participant_id, engagement.provider_person_id], start, end
     )
     found = domain.find_slots(
-        [who for _, who in people_of(engagement)],
+        [who for _, who in domain.people_of(engagement)],
         [domain.Interval(b0, b1) for b0, b1 in busy],
         window=domain.Interval(start, end),
         duration=timedelta(minutes=minutes),

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tandem_scheduling.models import Engagement
 
 KICKOFF_SLA = timedelta(days=7)
 KICKOFF_MINUTES = 60
@@ -41,3 +45,8 @@ def cadence_for(provider_kind: str, track: str) -> Cadence:
 def kickoff_due(approved_at: datetime) -> datetime:
     """Intake and kickoff happen within week 1 of the approved match."""
     return approved_at + KICKOFF_SLA
+
+
+def default_minutes(engagement: Engagement, kind: str) -> int:
+    """A kickoff's length, or the engagement's cadence for any other session."""
+    return KICKOFF_MINUTES if kind == "kickoff" else engagement.session_minutes

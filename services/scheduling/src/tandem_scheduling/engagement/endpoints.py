@@ -5,8 +5,8 @@ from fastapi import APIRouter, Query
 from tandem_kit.db import SessionDep
 from tandem_kit.openapi import problems
 from tandem_kit.pagination import Page, PageQuery, page_of
+from tandem_scheduling.auth import SchedulingRead
 from tandem_scheduling.engagement import service
-from tandem_scheduling.engagement.auth import SchedulingRead
 from tandem_scheduling.engagement.schemas import Engagement
 from tandem_scheduling.engagement.service import EngagementNotFound
 

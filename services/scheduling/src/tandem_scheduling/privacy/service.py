@@ -14,7 +14,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.privacy import Answer
-from tandem_scheduling.engagement import ending as engagement_ending
+from tandem_scheduling.lifecycle import ending as lifecycle_ending
 from tandem_scheduling.models import Engagement, Session, SessionAttendee, SlaClock, WorkingAgreement
 from tandem_scheduling.privacy import repository
 from tandem_scheduling.session import repository as session_repository
@@ -86,7 +86,7 @@ async def erase_person(session: AsyncSession, person_id: UUID, *, now: datetime 
         return Answer(0, NOTHING_HELD)
     # The same end as a finished match's: future sessions cancelled (a user who asks to be forgotten
     # expects no more meetings), past ones kept, clocks not yet due dropped, overdue ones kept.
-    ending = await engagement_ending.end_engagements(
+    ending = await lifecycle_ending.end_engagements(
         session, data.engagements, reason=ERASURE_REASON, code="erased", ended_at=now, now=now
     )
     future, moot = ending.cancelled, ending.moot_clocks

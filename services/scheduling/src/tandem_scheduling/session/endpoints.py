@@ -7,7 +7,7 @@ from tandem_kit.db import SessionDep
 from tandem_kit.openapi import problems
 from tandem_kit.pagination import Page, PageQuery, page_of
 from tandem_scheduling.agreement.service import AgreementNotSigned
-from tandem_scheduling.engagement.auth import SchedulingRead, SchedulingWrite
+from tandem_scheduling.auth import SchedulingRead, SchedulingWrite
 from tandem_scheduling.engagement.service import EngagementNotFound
 from tandem_scheduling.session import service
 from tandem_scheduling.session.schemas import Session, SessionCancel, SessionCreate

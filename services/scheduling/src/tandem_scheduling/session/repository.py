@@ -62,20 +62,6 @@ async def get_in_engagement(
     return found
 
 
-async def busy_ranges(
-    session: AsyncSession, person_ids: Sequence[UUID], start: datetime, end: datetime
-) -> Sequence[tuple[datetime, datetime]]:
-    """Live holds of these people that touch [start, end)."""
-    rows = await session.scalars(
-        select(SessionAttendee.during).where(
-            SessionAttendee.person_id.in_(person_ids),
-            SessionAttendee.cancelled.is_(False),
-            SessionAttendee.during.overlaps(Range(start, end)),
-        )
-    )
-    return [(r.lower, r.upper) for r in rows if r.lower is not None and r.upper is not None]
-
-
 async def add_with_attendees(session: AsyncSession, booked: Session, person_ids: Sequence[UUID]) -> None:
     """Insert the session and one hold per person; the exclusion constraint is checked at this flush."""
     session.add(booked)

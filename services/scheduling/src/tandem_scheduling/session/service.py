@@ -15,7 +15,7 @@ from tandem_scheduling.availability import domain as slots
 from tandem_scheduling.engagement import domain as engagement_domain
 from tandem_scheduling.engagement import service as engagement_service
 from tandem_scheduling.events import CancelCode, SessionBooked, SessionCancelled
-from tandem_scheduling.models import Engagement, Session
+from tandem_scheduling.models import Session
 from tandem_scheduling.session import ics, repository
 from tandem_scheduling.session.schemas import SessionCancel, SessionCreate
 from tandem_scheduling.sla import service as sla_service
@@ -59,17 +59,6 @@ class InvalidSessionTime(Unprocessable):
     code, title = "invalid-session-time", "Invalid session time"
 
 
-def people_of(engagement: Engagement) -> list[tuple[str, slots.Person]]:
-    return [
-        ("participant", slots.person(engagement.participant_timezone, engagement.participant_working_hours)),
-        ("provider", slots.person(engagement.provider_timezone, engagement.provider_working_hours)),
-    ]
-
-
-def default_minutes(engagement: Engagement, kind: str) -> int:
-    return engagement_domain.KICKOFF_MINUTES if kind == "kickoff" else engagement.session_minutes
-
-
 async def page_sessions(
     session: AsyncSession, principal: Principal, engagement_id: UUID, *, page: PageParams
 ) -> tuple[Sequence[Session], int]:
@@ -111,9 +100,12 @@ async def book_session(
         raise InvalidSessionTime("Sessions can only be booked in the future.", pointer="#/starts_at")
     interval = slots.Interval(
         starts_at,
-        starts_at + timedelta(minutes=data.duration_minutes or default_minutes(engagement, data.kind)),
+        starts_at
+        + timedelta(
+            minutes=data.duration_minutes or engagement_domain.default_minutes(engagement, data.kind)
+        ),
     )
-    for role, who in people_of(engagement):
+    for role, who in slots.people_of(engagement):
         if not slots.within_working_hours(who, interval):
             raise OutsideWorkingHours(
                 f"{interval.start.isoformat()} to {interval.end.isoformat()} is outside the {role}'s "

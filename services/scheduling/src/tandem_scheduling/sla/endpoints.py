@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from tandem_kit.db import SessionDep
 from tandem_kit.openapi import problems
-from tandem_scheduling.engagement.auth import SchedulingRead
+from tandem_scheduling.auth import SchedulingRead
 from tandem_scheduling.engagement.service import EngagementNotFound
 from tandem_scheduling.sla import service
 from tandem_scheduling.sla.schemas import SlaClock

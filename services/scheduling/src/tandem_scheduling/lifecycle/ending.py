@@ -1,7 +1,7 @@
 """Ending engagements: their match ended (matching's `MatchEnded`), or an erasure ended them.
 
-Kept apart from `service.py` because it cancels sessions through the session service, which itself
-builds on `service.py`.
+It cancels sessions through the session service and drops SLA clocks, both of which build on the
+engagement service: so it sits above all three.
 """
 
 from collections.abc import Sequence

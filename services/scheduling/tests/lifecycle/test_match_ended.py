@@ -19,9 +19,9 @@ from sqlalchemy import select
 from tandem_kit.events import EventConsumer, EventEnvelope, InvalidEvent, Subscription
 from tandem_kit.testing import TestKeys, asgi_client, eventually, sessionmaker_of
 from tandem_scheduling.agreement.domain import CLAUSES
-from tandem_scheduling.engagement import ending
-from tandem_scheduling.engagement.consumers import MATCH_APPROVED, MATCH_ENDED
 from tandem_scheduling.engagement.schemas import MatchEndedData
+from tandem_scheduling.lifecycle import ending
+from tandem_scheduling.lifecycle.consumers import MATCH_APPROVED, MATCH_ENDED
 from tandem_scheduling.models import SessionAttendee, WorkingAgreement
 from tandem_scheduling.session.schemas import SessionKind
 from tandem_scheduling.sla.service import detect_breaches

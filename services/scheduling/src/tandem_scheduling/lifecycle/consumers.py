@@ -4,8 +4,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.events import EventEnvelope, InvalidEvent, Subscription, typed
 from tandem_scheduling.availability.domain import InvalidWorkingHours, person
-from tandem_scheduling.engagement import ending, service
+from tandem_scheduling.engagement import service
 from tandem_scheduling.engagement.schemas import MatchApprovedData, MatchEndedData
+from tandem_scheduling.lifecycle import ending
 
 
 async def on_match_approved(session: AsyncSession, _envelope: EventEnvelope, data: MatchApprovedData) -> None:

@@ -1,3 +1,9 @@
+"""GraphQL `Engagement` (with its sessions) and `Match.engagement`.
+
+Here rather than in `engagement/` because an engagement's `sessions` field needs the session module,
+which itself builds on the engagement module.
+"""
+
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any

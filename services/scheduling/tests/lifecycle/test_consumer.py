@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from tandem_kit.events import EventConsumer, EventEnvelope, InvalidEvent, dead_letters, outbox_messages
 from tandem_kit.testing import eventually
-from tandem_scheduling.engagement.consumers import MATCH_APPROVED
+from tandem_scheduling.lifecycle.consumers import MATCH_APPROVED
 from tandem_scheduling.models import Engagement, SlaClock
 
 
