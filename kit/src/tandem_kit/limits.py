@@ -15,9 +15,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tandem_kit.errors import ProblemError, response_for
 
-KIB = 1024
-MIB = 1024 * KIB
-
 
 class PayloadTooLarge(ProblemError):
     status, code, title = 413, "payload-too-large", "Payload too large"

@@ -142,8 +142,8 @@ class Answer:
 PersonDataStep = Callable[[AsyncSession, UUID], Awaitable[Answer]]
 
 
-class RequestOpened(BaseModel):
-    """The part of `DataSubjectRequestOpened` a service needs (docs/contracts.md)."""
+class DataSubjectRequestOpened(BaseModel):
+    """What a service reads of consent's `DataSubjectRequestOpened` (docs/contracts.md)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
     request_id: UUID
@@ -152,8 +152,8 @@ class RequestOpened(BaseModel):
     services: list[str]
 
 
-class PurgeRequested(BaseModel):
-    """`RetentionPurgeRequested`: purge `category` for `service`, as of `cutoff`."""
+class RetentionPurgeRequested(BaseModel):
+    """Consent's retention run asks `service` to purge `category` as of `cutoff`."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
     run_id: UUID | None = None
@@ -191,7 +191,9 @@ def person_data_subscription(
     """A durable consumer that answers every access or erasure request listing `service`; an erasure
     also records the person as erased and deletes the service's sent events naming them."""
 
-    async def answer_request(session: AsyncSession, _envelope: EventEnvelope, data: RequestOpened) -> None:
+    async def answer_request(
+        session: AsyncSession, _envelope: EventEnvelope, data: DataSubjectRequestOpened
+    ) -> None:
         if service not in data.services:
             return
         request_id, kind = str(data.request_id), data.kind
@@ -214,7 +216,7 @@ def person_data_subscription(
     return Subscription(
         name=f"{service}-data-subject-requests",
         subjects=[REQUEST_OPENED],
-        handler=typed(RequestOpened, answer_request),
+        handler=typed(DataSubjectRequestOpened, answer_request),
         drops_erased=False,
         # Each request waits on consent's answer to its receipt: many people's requests are answered
         # at once, one person's in the order they were opened (an access after an erasure finds nothing).
@@ -236,7 +238,9 @@ def retention_subscription(*, service: str, purges: Mapping[str, Purge]) -> Subs
     """A durable consumer that purges this service's expired categories when consent's retention run
     asks (`RetentionPurgeRequested`), in the event's transaction: a failed purge is retried."""
 
-    async def purge_category(session: AsyncSession, _envelope: EventEnvelope, data: PurgeRequested) -> None:
+    async def purge_category(
+        session: AsyncSession, _envelope: EventEnvelope, data: RetentionPurgeRequested
+    ) -> None:
         if data.service != service:
             return
         run_id = str(data.run_id) if data.run_id else None
@@ -257,6 +261,6 @@ def retention_subscription(*, service: str, purges: Mapping[str, Purge]) -> Subs
     return Subscription(
         name=f"{service}-retention-purges",
         subjects=[PURGE_REQUESTED],
-        handler=typed(PurgeRequested, purge_category),
+        handler=typed(RetentionPurgeRequested, purge_category),
         drops_erased=False,
     )

@@ -53,7 +53,6 @@ BUILTIN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
 # Types and root fields every federation subgraph exposes for the router only.
 INTERNAL_TYPES = frozenset({"_Any", "_Entity", "_Service", "_FieldSet", "FieldSet", "_Query"})
 INTERNAL_ROOT_FIELDS = frozenset({"_entities", "_service"})
-ROOT_KINDS = ("query", "mutation", "subscription")
 DEFAULT_ROOT_NAMES = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 # Directives that change how a field is resolved across subgraphs; the executor does not plan them,
 # so composing them would give wrong answers. Access-control directives are refused for the same reason:

@@ -109,7 +109,7 @@ async def issue_token(
             session, settings, credentials, source=client_source(request)
         )
         token = await service.issue_token(
-            session, client, form=form, keystore=keystore, settings=settings, user_tokens=user_tokens
+            client, form=form, keystore=keystore, settings=settings, user_tokens=user_tokens
         )
     except OAuth2Error as error:
         return oauth_error_response(error)
@@ -153,10 +153,9 @@ async def introspect_token(
     try:
         form = await read_form(request)
         credentials = service.presented_credentials(request.headers.get("authorization"), form)
-        client = await service.authenticate_client(
-            session, settings, credentials, source=client_source(request)
-        )
-        result = await service.introspect_token(session, client, form=form, verifier=verifier)
+        # Any authenticated client may introspect (RFC 7662); who it is does not change the answer.
+        await service.authenticate_client(session, settings, credentials, source=client_source(request))
+        result = await service.introspect_token(session, form=form, verifier=verifier)
     except OAuth2Error as error:
         return oauth_error_response(error)
     return JSONResponse(result.model_dump(exclude_none=True), headers=NO_STORE)

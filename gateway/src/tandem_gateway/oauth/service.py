@@ -143,7 +143,6 @@ def _audience(form: Form) -> str:
 
 
 async def issue_token(
-    session: AsyncSession,
     client: OAuthClient,
     *,
     form: Form,
@@ -280,7 +279,7 @@ async def revoke_token(
 
 
 async def introspect_token(
-    session: AsyncSession, client: OAuthClient, *, form: Form, verifier: GatewayTokenVerifier
+    session: AsyncSession, *, form: Form, verifier: GatewayTokenVerifier
 ) -> Introspection:
     """RFC 7662 for any authenticated client; inactive tokens reveal nothing."""
     principal = await _presented_token(form, verifier)

@@ -8,7 +8,7 @@ from tandem_analytics.kpi import endpoints as kpi_endpoints
 from tandem_analytics.privacy.consumers import data_subject_requests, retention_purges
 from tandem_analytics.settings import Settings
 from tandem_analytics.telemetry import endpoints as telemetry_endpoints
-from tandem_analytics.vendor import endpoints as vendor_endpoints
+from tandem_analytics.vendor_platform import endpoints as vendor_endpoints
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
 from tandem_kit.oauth_client import ServiceClient, own_or_given, service_client

@@ -1,4 +1,4 @@
-"""Controlled vocabularies: skills (with levels 1..5), behavioural focus areas, risk flags, languages."""
+"""Controlled vocabularies: skills (with levels 1..5) and behavioural focus areas (risk flags: `intake/schemas.py`)."""
 
 SKILLS: frozenset[str] = frozenset(
     {
@@ -33,6 +33,3 @@ BEHAVIOURAL_FOCUS: frozenset[str] = frozenset(
         "communication",
     }
 )
-
-POLITICAL_RISK_FLAGS: frozenset[str] = frozenset({"platform_lead", "c_suite_adjacent", "budget_authority"})
-"""The seed's high political risk roles: any of them means a match always needs manual approval."""

@@ -22,7 +22,7 @@ async def list_kpis(
     principal: AnalyticsRead, session: SessionDep, settings: SettingsDep, program_id: ProgramId = None
 ) -> list[KpiValue]:
     """All program KPIs computed from the stored facts (aggregates, k-anonymous)."""
-    return await service.program_kpis(session, principal, program_id=program_id, settings=settings)
+    return await service.program_kpis(session, program_id=program_id, settings=settings)
 
 
 @router.get("/{name}", response_model=KpiValue, responses=problems(KpiNotFound))
@@ -34,4 +34,4 @@ async def get_kpi(
     program_id: ProgramId = None,
 ) -> KpiValue:
     """One KPI by name."""
-    return await service.get_kpi(session, principal, name, program_id=program_id, settings=settings)
+    return await service.get_kpi(session, name, program_id=program_id, settings=settings)

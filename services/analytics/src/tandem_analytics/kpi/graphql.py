@@ -77,7 +77,7 @@ def _loader(info: Info[Any, Any]) -> DataLoader[UUID | None, list[KpiValue]]:
     """All KPIs of a program, computed once per request however many entities ask for them."""
     loaders: dict[str, Any] = info.context["loaders"]
     if "kpis" not in loaders:
-        principal = require_scope(info, "analytics:read")
+        require_scope(info, "analytics:read")
         settings: Settings = info.context["request"].app.state.settings
 
         async def load(programs: list[UUID | None]) -> list[list[KpiValue]]:
@@ -85,9 +85,7 @@ def _loader(info: Info[Any, Any]) -> DataLoader[UUID | None, list[KpiValue]]:
                 return [
                     [
                         to_graphql(v)
-                        for v in await service.program_kpis(
-                            session, principal, program_id=p, settings=settings
-                        )
+                        for v in await service.program_kpis(session, program_id=p, settings=settings)
                     ]
                     for p in programs
                 ]

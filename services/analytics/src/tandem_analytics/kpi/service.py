@@ -6,7 +6,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_analytics.kpi import domain, repository
 from tandem_analytics.kpi.schemas import KpiValue
 from tandem_analytics.settings import Settings
-from tandem_kit.auth import Principal
 from tandem_kit.errors import NotFound
 
 
@@ -15,7 +14,7 @@ class KpiNotFound(NotFound):
 
 
 async def program_kpis(
-    session: AsyncSession, principal: Principal, *, program_id: UUID | None, settings: Settings
+    session: AsyncSession, *, program_id: UUID | None, settings: Settings
 ) -> list[KpiValue]:
     """Every KPI for one program (or all), computed now from the stored facts. Aggregates only."""
     now = datetime.now(UTC)
@@ -28,9 +27,9 @@ async def program_kpis(
 
 
 async def get_kpi(
-    session: AsyncSession, principal: Principal, name: str, *, program_id: UUID | None, settings: Settings
+    session: AsyncSession, name: str, *, program_id: UUID | None, settings: Settings
 ) -> KpiValue:
     if name not in domain.DEFINITIONS:
         raise KpiNotFound(f"No KPI named {name!r}; known: {', '.join(domain.DEFINITIONS)}.", parameter="name")
-    values = await program_kpis(session, principal, program_id=program_id, settings=settings)
+    values = await program_kpis(session, program_id=program_id, settings=settings)
     return next(v for v in values if v.name == name)

@@ -9,7 +9,7 @@ from tandem_analytics.telemetry.auth import AnalyticsIngest
 from tandem_analytics.telemetry.domain import WebhookHeaders
 from tandem_analytics.telemetry.schemas import BatchResult, IngestResult, VendorBatchItem, VendorEvent
 from tandem_analytics.telemetry.service import SignatureInvalid
-from tandem_analytics.vendor.service import VendorNotFound
+from tandem_analytics.vendor_platform.service import VendorNotFound
 from tandem_kit.db import SessionDep
 from tandem_kit.openapi import problems
 

@@ -18,7 +18,7 @@ from tandem_analytics.telemetry.schemas import (
     parse_batch,
     parse_event,
 )
-from tandem_analytics.vendor import service as vendor_service
+from tandem_analytics.vendor_platform import service as vendor_service
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Unauthorized
 

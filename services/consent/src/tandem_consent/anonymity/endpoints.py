@@ -38,7 +38,7 @@ async def put_anonymity_rule(
     purpose: Text, data: AnonymityRuleUpdate, principal: ConsentAdmin, session: SessionDep
 ) -> AnonymityRule:
     """Create or replace a purpose's k-anonymity rule."""
-    return AnonymityRule.model_validate(await service.put_rule(session, principal, purpose, data))
+    return AnonymityRule.model_validate(await service.put_rule(session, purpose, data))
 
 
 @router.post(
@@ -48,4 +48,4 @@ async def check_anonymity(
     data: AnonymityCheck, principal: ConsentRead, session: SessionDep
 ) -> AnonymityResult:
     """Check an aggregate table before publishing it: which cells must be suppressed, and why."""
-    return await service.check_table(session, principal, data)
+    return await service.check_table(session, data)

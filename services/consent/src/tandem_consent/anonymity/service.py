@@ -6,7 +6,6 @@ from tandem_consent.anonymity import domain, repository
 from tandem_consent.anonymity.schemas import AnonymityCheck, AnonymityResult, AnonymityRuleUpdate, CellOut
 from tandem_consent.models import AnonymityRule
 from tandem_consent.purpose import service as purposes
-from tandem_kit.auth import Principal
 from tandem_kit.errors import NotFound, Unprocessable, json_pointer
 
 
@@ -39,9 +38,7 @@ async def get_rule(session: AsyncSession, key: str) -> AnonymityRule:
     return rule
 
 
-async def put_rule(
-    session: AsyncSession, principal: Principal, key: str, data: AnonymityRuleUpdate
-) -> AnonymityRule:
+async def put_rule(session: AsyncSession, key: str, data: AnonymityRuleUpdate) -> AnonymityRule:
     """Create or replace the purpose's rule."""
     purpose = await purposes.get_purpose(session, key)
     rule = await repository.get_for_purpose(session, purpose.id)
@@ -55,7 +52,7 @@ async def put_rule(
     return rule
 
 
-async def check_table(session: AsyncSession, principal: Principal, data: AnonymityCheck) -> AnonymityResult:
+async def check_table(session: AsyncSession, data: AnonymityCheck) -> AnonymityResult:
     """Which cells of an aggregate may be published under the purpose's k-anonymity rule."""
     purpose = await purposes.find_purpose(session, data.purpose)
     rule = await repository.get_for_purpose(session, purpose.id) if purpose else None

@@ -28,7 +28,7 @@ async def get_data_field(key: Text, principal: ConsentRead, session: SessionDep)
 )
 async def create_data_field(data: DataFieldCreate, principal: ConsentAdmin, session: SessionDep) -> DataField:
     """Add a field to the data inventory."""
-    return DataField.model_validate(await service.create_field(session, principal, data))
+    return DataField.model_validate(await service.create_field(session, data))
 
 
 @router.patch("/{key}", response_model=DataField, responses=problems(DataFieldNotFound))
@@ -36,4 +36,4 @@ async def update_data_field(
     key: Text, data: DataFieldUpdate, principal: ConsentAdmin, session: SessionDep
 ) -> DataField:
     """Update a data field's description, category or sensitivity."""
-    return DataField.model_validate(await service.update_field(session, principal, key, data))
+    return DataField.model_validate(await service.update_field(session, key, data))

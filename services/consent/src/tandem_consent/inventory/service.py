@@ -5,7 +5,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_consent.inventory import repository
 from tandem_consent.inventory.schemas import DataFieldCreate, DataFieldUpdate, Sensitivity
 from tandem_consent.models import DataField
-from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, NotFound, Unprocessable
 
 
@@ -49,7 +48,7 @@ async def require_known(session: AsyncSession, keys: Sequence[str], *, pointer: 
     return found
 
 
-async def create_field(session: AsyncSession, principal: Principal, data: DataFieldCreate) -> DataField:
+async def create_field(session: AsyncSession, data: DataFieldCreate) -> DataField:
     if await repository.get_by_key(session, data.key) is not None:
         raise DataFieldExists(f"A data field with key {data.key!r} exists.", pointer="#/key")
     field = DataField(**data.model_dump())
@@ -59,9 +58,7 @@ async def create_field(session: AsyncSession, principal: Principal, data: DataFi
     return field
 
 
-async def update_field(
-    session: AsyncSession, principal: Principal, key: str, data: DataFieldUpdate
-) -> DataField:
+async def update_field(session: AsyncSession, key: str, data: DataFieldUpdate) -> DataField:
     field = await get_field(session, key)
     for name, value in data.model_dump(exclude_none=True).items():
         setattr(field, name, value)

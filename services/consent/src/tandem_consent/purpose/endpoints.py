@@ -32,7 +32,7 @@ async def get_purpose(key: Text, principal: ConsentRead, session: SessionDep) ->
 )
 async def create_purpose(data: PurposeCreate, principal: ConsentAdmin, session: SessionDep) -> Purpose:
     """Create a purpose; its notice starts at version 1."""
-    return Purpose.model_validate(await service.create_purpose(session, principal, data))
+    return Purpose.model_validate(await service.create_purpose(session, data))
 
 
 @router.patch("/{key}", response_model=Purpose, responses=problems(UnknownDataFields, PurposeNotFound))
@@ -40,7 +40,7 @@ async def update_purpose(
     key: Text, data: PurposeUpdate, principal: ConsentAdmin, session: SessionDep
 ) -> Purpose:
     """Update a purpose; a changed description or field list is a new notice version."""
-    return Purpose.model_validate(await service.update_purpose(session, principal, key, data))
+    return Purpose.model_validate(await service.update_purpose(session, key, data))
 
 
 @router.get("/{key}/notices", response_model=list[Notice], responses=problems(PurposeNotFound))

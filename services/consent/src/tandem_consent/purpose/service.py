@@ -7,7 +7,6 @@ from tandem_consent.inventory import service as inventory
 from tandem_consent.models import Notice, Purpose
 from tandem_consent.purpose import repository
 from tandem_consent.purpose.schemas import PurposeCreate, PurposeUpdate
-from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, NotFound
 
 
@@ -42,7 +41,7 @@ async def get_purpose(session: AsyncSession, key: str, *, pointer: str = "#/key"
     return purpose
 
 
-async def create_purpose(session: AsyncSession, principal: Principal, data: PurposeCreate) -> Purpose:
+async def create_purpose(session: AsyncSession, data: PurposeCreate) -> Purpose:
     if await repository.get_by_key(session, data.key) is not None:
         raise PurposeExists(f"A purpose with key {data.key!r} exists.", pointer="#/key")
     await inventory.require_known(session, data.fields, pointer="#/fields")
@@ -54,9 +53,7 @@ async def create_purpose(session: AsyncSession, principal: Principal, data: Purp
     return await _reloaded(session, purpose)
 
 
-async def update_purpose(
-    session: AsyncSession, principal: Principal, key: str, data: PurposeUpdate
-) -> Purpose:
+async def update_purpose(session: AsyncSession, key: str, data: PurposeUpdate) -> Purpose:
     purpose = await get_purpose(session, key)
     if data.title is not None:
         purpose.title = data.title

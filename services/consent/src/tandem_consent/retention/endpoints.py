@@ -49,7 +49,7 @@ async def put_retention_policy(
     category: Text, data: RetentionPolicyUpdate, principal: ConsentAdmin, session: SessionDep
 ) -> RetentionPolicy:
     """Create or replace a category's retention policy."""
-    return RetentionPolicy.model_validate(await service.put_policy(session, principal, category, data))
+    return RetentionPolicy.model_validate(await service.put_policy(session, category, data))
 
 
 @router.post(

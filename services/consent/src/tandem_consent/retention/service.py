@@ -55,9 +55,7 @@ async def get_policy(session: AsyncSession, category: str) -> RetentionPolicy:
     return policy
 
 
-async def put_policy(
-    session: AsyncSession, principal: Principal, category: str, data: RetentionPolicyUpdate
-) -> RetentionPolicy:
+async def put_policy(session: AsyncSession, category: str, data: RetentionPolicyUpdate) -> RetentionPolicy:
     """Create or replace the policy for `category`."""
     problem = domain.local_category_problem(category, data.service)
     if problem:

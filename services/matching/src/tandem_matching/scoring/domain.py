@@ -135,13 +135,6 @@ class WeightSet:
         if problems:
             raise InvalidWeightSet(problems)
 
-    @classmethod
-    def from_mapping(cls, weights: Mapping[Signal, int], *, version: int = 1) -> WeightSet:
-        problems = validate_weights(weights)
-        if problems:
-            raise InvalidWeightSet(problems)
-        return cls(**{signal.value: weights[signal] for signal in ALL_SIGNALS}, version=version)
-
     def weight(self, signal: Signal) -> int:
         value: int = getattr(self, signal.value)
         return value

@@ -6,8 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_analytics.models import Vendor
 from tandem_analytics.settings import Settings
-from tandem_analytics.vendor import repository, sealing
-from tandem_analytics.vendor.schemas import VendorCreate
+from tandem_analytics.vendor_platform import repository, sealing
+from tandem_analytics.vendor_platform.schemas import VendorCreate
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, NotFound
 

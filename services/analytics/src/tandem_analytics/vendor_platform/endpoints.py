@@ -1,10 +1,10 @@
 from fastapi import APIRouter, status
 
 from tandem_analytics.settings import SettingsDep
-from tandem_analytics.vendor import service
-from tandem_analytics.vendor.auth import AnalyticsAdmin
-from tandem_analytics.vendor.schemas import Vendor, VendorCreate, VendorWithSecret
-from tandem_analytics.vendor.service import VendorExists
+from tandem_analytics.vendor_platform import service
+from tandem_analytics.vendor_platform.auth import AnalyticsAdmin
+from tandem_analytics.vendor_platform.schemas import Vendor, VendorCreate, VendorWithSecret
+from tandem_analytics.vendor_platform.service import VendorExists
 from tandem_kit.db import SessionDep
 from tandem_kit.openapi import problems
 

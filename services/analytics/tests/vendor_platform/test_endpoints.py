@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from tandem_analytics.models import Vendor
 from tandem_analytics.settings import Settings
-from tandem_analytics.vendor.sealing import unseal
+from tandem_analytics.vendor_platform.sealing import unseal
 from tandem_kit.testing import TestKeys, sessionmaker_of
 
 URL = "/api/v1/analytics/vendors"
