@@ -20,7 +20,7 @@ from matching_proposal import WEEK, make_participants, make_providers
 
 from tandem_matching.assignment.domain import AssignmentResult, assign, greedy_assign
 from tandem_matching.scoring.domain import ALL_SIGNALS, DEFAULT_WEIGHTS
-from tandem_matching.scoring.ranking import ProviderIndex
+from tandem_matching.scoring.index import ProviderIndex
 
 CONSENTED = frozenset(ALL_SIGNALS)
 

@@ -26,7 +26,7 @@ from tandem_matching.scoring.domain import (
     hard_filter,
     score,
 )
-from tandem_matching.scoring.ranking import ProviderIndex, top_k
+from tandem_matching.scoring.index import ProviderIndex, top_k
 
 WEEK = date(2025, 3, 12)  # New York already on EDT, Europe still on winter time: offsets differ.
 ZONES = [

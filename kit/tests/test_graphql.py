@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from tandem_kit.auth import Principal
-from tandem_kit.graphql import loader
+from tandem_kit.graphql import keyed_loader, loader
 
 PRINCIPAL = Principal(subject="c", client_id="c", scopes=frozenset(), token_id="t")
 
@@ -38,3 +38,16 @@ async def test_batches_of_different_loaders_take_turns_on_the_session() -> None:
     assert overlaps == []
     assert sorted(batches) == [("a", (1, 2)), ("b", (3, 4))]
     assert loader(info, "a", recorder("a")) is a  # one loader per name per request
+
+
+async def test_keyed_loader_answers_each_key_in_order_and_none_for_a_missing_one() -> None:
+    info: Any = SimpleNamespace(context={"session": object(), "principal": PRINCIPAL, "loaders": {}})
+    asked: list[tuple[int, ...]] = []
+
+    async def fetch(session: object, principal: Principal, keys: Sequence[int]) -> dict[int, str]:
+        asked.append(tuple(keys))
+        return {k: f"row {k}" for k in keys if k != 2}  # answers by key, in its own order
+
+    rows = keyed_loader(info, "rows", fetch)
+    assert await asyncio.gather(rows.load(3), rows.load(2), rows.load(1)) == ["row 3", None, "row 1"]
+    assert asked == [(3, 2, 1)]

@@ -8,7 +8,7 @@ import copy
 import functools
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar, TypeVar, cast
 
@@ -49,6 +49,7 @@ NUL_ESCAPE = re.compile(r"\\u0000|\\u\{0+\}")
 NUL_MESSAGE = "text must not contain the NUL character (\\u0000)"
 
 BatchLoad = Callable[[AsyncSession, Principal, Sequence[K]], Awaitable[Sequence[V]]]
+KeyedLoad = Callable[[AsyncSession, Principal, Sequence[K]], Awaitable[Mapping[K, V]]]
 SESSION_LOCK = "_session_lock"
 
 
@@ -79,6 +80,16 @@ def loader(info: Info[Any, Any], name: str, load: BatchLoad[K, V]) -> DataLoader
         loaders[name] = DataLoader(load_fn=batch)
     found: DataLoader[K, V] = loaders[name]
     return found
+
+
+def keyed_loader(info: Info[Any, Any], name: str, fetch: KeyedLoad[K, V]) -> DataLoader[K, V | None]:
+    """`loader` over a fetch that answers by key: a key it leaves out loads None."""
+
+    async def aligned(session: AsyncSession, principal: Principal, keys: Sequence[K]) -> list[V | None]:
+        found = await fetch(session, principal, keys)
+        return [found.get(key) for key in keys]
+
+    return loader(info, name, aligned)
 
 
 class TextSafeGraphQLRouter(GraphQLRouter[Any, Any]):

@@ -6,7 +6,7 @@ from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
 from tandem_kit.oauth_client import ServiceClient, own_or_given, service_client
 from tandem_matching.cohort import endpoints as cohort_endpoints
-from tandem_matching.consent.gate import ConsentGate, consent_subscription
+from tandem_matching.consent_client.gate import ConsentGate, consent_subscription
 from tandem_matching.graphql import schema
 from tandem_matching.intake import endpoints as intake_endpoints
 from tandem_matching.match import endpoints as match_endpoints
@@ -22,6 +22,7 @@ ROUTERS: list[APIRouter] = [
     program_endpoints.router,
     provider_endpoints.router,
     intake_endpoints.router,
+    review_endpoints.proposing,
     proposal_endpoints.router,
     review_endpoints.router,
     match_endpoints.router,

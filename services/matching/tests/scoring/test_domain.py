@@ -39,7 +39,7 @@ from tandem_matching.scoring.domain import (
     validate_weights,
     weekly_overlap_minutes,
 )
-from tandem_matching.scoring.ranking import ProviderIndex, top_k
+from tandem_matching.scoring.index import ProviderIndex, top_k
 
 ZONES = ["UTC", "America/New_York", "Europe/London", "Asia/Kolkata", "Asia/Tokyo", "Asia/Kathmandu"]
 SKILLS = ["ml", "data_platforms", "cloud", "security", "product", "finance"]

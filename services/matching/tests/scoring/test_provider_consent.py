@@ -19,7 +19,7 @@ from tandem_matching.scoring.domain import (
     hard_filter,
     score,
 )
-from tandem_matching.scoring.ranking import ProviderIndex, top_k
+from tandem_matching.scoring.index import ProviderIndex, top_k
 
 from .test_domain import (
     ALL,

@@ -8,7 +8,7 @@ from tandem_matching.auth import MatchingDecide, ProgramManagerRequired
 from tandem_matching.cohort import service
 from tandem_matching.cohort.schemas import AssignmentRequest, AssignmentRun
 from tandem_matching.cohort.service import InvalidLockedPair
-from tandem_matching.consent.dependencies import ConsentGateDep
+from tandem_matching.consent_client.dependencies import ConsentGateDep
 from tandem_matching.program.service import CohortNotFound, ProgramNotFound
 
 router = APIRouter(tags=["cohorts"])

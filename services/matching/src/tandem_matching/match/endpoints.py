@@ -6,7 +6,7 @@ from tandem_kit.db import SessionDep
 from tandem_kit.openapi import problems
 from tandem_kit.pagination import Page, PageQuery, page_of
 from tandem_matching.auth import MatchingDecide, MatchingRead, ProgramManagerRequired
-from tandem_matching.consent.dependencies import ConsentGateDep
+from tandem_matching.consent_client.dependencies import ConsentGateDep
 from tandem_matching.match import service
 from tandem_matching.match.schemas import Match, MatchEnd, Reassign, Reassignment, ReassignmentRate
 from tandem_matching.match.service import (
@@ -18,7 +18,7 @@ from tandem_matching.match.service import (
     WrongProvider,
 )
 from tandem_matching.program.service import ProgramNotFound
-from tandem_matching.proposal.ranking import ConsentRequired, ProviderConsentRequired
+from tandem_matching.ranking.service import ConsentRequired, ProviderConsentRequired
 
 router = APIRouter(tags=["matches"])
 

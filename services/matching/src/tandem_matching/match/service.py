@@ -11,21 +11,21 @@ from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, NotFound, Unprocessable
 from tandem_kit.events import emit
 from tandem_kit.pagination import PageParams
-from tandem_matching import models
+from tandem_matching import audit, models
 from tandem_matching.auth import actor, require_manager
-from tandem_matching.consent.gate import ConsentDecision, ConsentGate
+from tandem_matching.consent_client.gate import ConsentDecision, ConsentGate
 from tandem_matching.events import MatchApproved, MatchEnded, MatchReassigned, WorkingHoursBlock
 from tandem_matching.intake import repository as intake_repository
 from tandem_matching.match import repository
 from tandem_matching.match.schemas import EndReason, ReassignmentRate
 from tandem_matching.program import service as program_service
-from tandem_matching.proposal.ranking import (
+from tandem_matching.provider import repository as provider_repository
+from tandem_matching.ranking.service import (
     admissibility,
     require_consent,
     require_provider_consent,
     score_pair,
 )
-from tandem_matching.provider import repository as provider_repository
 from tandem_matching.scoring.domain import FilterReason
 
 REASSIGNMENT_TARGET = 0.10
@@ -58,6 +58,15 @@ class WrongProvider(Unprocessable):
     kind than the match being replaced."""
 
     code, title = "wrong-provider", "Provider does not fit"
+
+
+def same_program_and_kind(
+    provider: models.Provider | None, *, program_id: UUID, kind: str
+) -> models.Provider:
+    """The provider chosen by hand (override, reassignment): 422 unless a `kind` of `program_id`."""
+    if provider is None or provider.program_id != program_id or provider.kind != kind:
+        raise WrongProvider(f"The provider must be a {kind} of the same program.", pointer="#/provider_id")
+    return provider
 
 
 def _hours(blocks: Sequence[dict[str, object]]) -> list[WorkingHoursBlock]:
@@ -222,15 +231,11 @@ async def reassign(
     consent = await require_consent(gate, intake)
     if provider_id == old.provider_id:
         raise WrongProvider("Reassignment needs a different provider.", pointer="#/provider_id")
-    new_provider = await provider_repository.by_id(session, provider_id)
-    if (
-        new_provider is None
-        or new_provider.program_id != old.program_id
-        or new_provider.kind != old.provider_kind
-    ):
-        raise WrongProvider(
-            f"The new provider must be a {old.provider_kind} of the same program.", pointer="#/provider_id"
-        )
+    new_provider = same_program_and_kind(
+        await provider_repository.by_id(session, provider_id),
+        program_id=old.program_id,
+        kind=old.provider_kind,
+    )
     provider_consent = await require_provider_consent(gate, new_provider)
     # Both provider rows, in id order, before touching either: two reassignments swapping the same
     # two providers would otherwise lock them in opposite orders and deadlock.
@@ -251,18 +256,14 @@ async def reassign(
         provider_consent=provider_consent,
         previous_match_id=old.id,
     )
-    session.add(
-        models.Decision(
-            program_id=old.program_id,
-            action="reassigned",
-            actor=actor(principal),
-            match_id=new.id,
-            intake_id=intake.id,
-            provider_id=provider_id,
-            score=breakdown.total,
-            reason=reason,
-            details={"old_match_id": str(old.id), "old_provider_id": str(old.provider_id)},
-        )
+    audit.about_match(
+        session,
+        "reassigned",
+        new,
+        score=new.score,
+        by=actor(principal),
+        reason=reason,
+        details={"old_match_id": str(old.id), "old_provider_id": str(old.provider_id)},
     )
     await session.flush()
     await emit(session, ended)
@@ -300,18 +301,7 @@ async def _end(
 ) -> MatchEnded:
     """End a locked active match and audit it (`ended`); returns the event for the caller to emit."""
     ended = await _close(session, match, status="ended", reason=reason, end_reason=reason, by=by)
-    session.add(
-        models.Decision(
-            program_id=match.program_id,
-            action="ended",
-            actor=by,
-            match_id=match.id,
-            intake_id=match.intake_id,
-            provider_id=match.provider_id,
-            reason=reason,
-            details=details,
-        )
-    )
+    audit.about_match(session, "ended", match, by=by, reason=reason, details=details)
     return ended
 
 

@@ -23,7 +23,7 @@ from tandem_matching import models
 from tandem_matching.match import service as match_service
 from tandem_matching.match.schemas import EndReason
 from tandem_matching.privacy import repository
-from tandem_matching.proposal.ranking import PROVIDER_EXCLUDED
+from tandem_matching.ranking.service import PROVIDER_EXCLUDED
 
 SERVICE = "matching"
 NOTHING_HELD = "Matching holds no data about this person."

@@ -5,7 +5,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.pagination import PageParams, fetch_page
-from tandem_matching.models import Cohort, Program, WeightSetVersion
+from tandem_matching.models import Cohort, Program, Provider, WeightSetVersion
 
 
 def programs_statement() -> Select[tuple[Program]]:
@@ -84,3 +84,11 @@ async def list_cohorts(session: AsyncSession, program_id: UUID) -> Sequence[Coho
 async def get_cohort(session: AsyncSession, cohort_id: UUID) -> Cohort | None:
     found: Cohort | None = await session.scalar(select(Cohort).where(Cohort.id == cohort_id))
     return found
+
+
+async def pool(session: AsyncSession, program_id: UUID, kind: str | None = None) -> Sequence[Provider]:
+    """Every provider of a program (the matching engine's view, not a caller's)."""
+    statement = select(Provider).where(Provider.program_id == program_id)
+    if kind is not None:
+        statement = statement.where(Provider.kind == kind)
+    return (await session.scalars(statement.order_by(Provider.id))).all()

@@ -6,8 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_kit.auth import Principal
 from tandem_kit.errors import NotFound
 from tandem_kit.pagination import PageParams
-from tandem_matching import profiles
 from tandem_matching.auth import actor, require_manager
+from tandem_matching.eligibility import eligibility
 from tandem_matching.models import Cohort, Program, WeightSetVersion
 from tandem_matching.program import repository
 from tandem_matching.program.schemas import (
@@ -17,7 +17,6 @@ from tandem_matching.program.schemas import (
     Weights,
     WeightsUpdate,
 )
-from tandem_matching.provider import repository as provider_repository
 from tandem_matching.scoring.domain import WeightSet
 
 SEED_POOL_SHARE = (0.08, 0.12)
@@ -108,7 +107,7 @@ async def update_weights(
 
 async def capacity_report(session: AsyncSession, program_id: UUID) -> CapacityReport:
     program = await get_program(session, program_id)
-    pool = await provider_repository.pool(session, program_id)
+    pool = await repository.pool(session, program_id)
     coaches = [p for p in pool if p.kind == "coach"]
     mentors = [p for p in pool if p.kind == "mentor"]
     share = len(coaches) / program.active_leaders if program.active_leaders else None
@@ -124,9 +123,9 @@ async def capacity_report(session: AsyncSession, program_id: UUID) -> CapacityRe
     return CapacityReport(
         program_id=program.id,
         coaches=len(coaches),
-        eligible_coaches=sum(profiles.eligibility(p).eligible for p in coaches),
+        eligible_coaches=sum(eligibility(p).eligible for p in coaches),
         mentors=len(mentors),
-        eligible_mentors=sum(profiles.eligibility(p).eligible for p in mentors),
+        eligible_mentors=sum(eligibility(p).eligible for p in mentors),
         active_leaders=program.active_leaders,
         coach_pool_share=share,
         seed_pool_share_range=SEED_POOL_SHARE,

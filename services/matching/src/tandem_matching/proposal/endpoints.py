@@ -1,64 +1,21 @@
 from typing import Literal
 from uuid import UUID
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter
 
 from tandem_kit.db import SessionDep
 from tandem_kit.openapi import problems
 from tandem_kit.pagination import Page, PageQuery
 from tandem_matching.auth import MatchingDecide, MatchingRead, ProgramManagerRequired
-from tandem_matching.consent.dependencies import ConsentGateDep
+from tandem_matching.consent_client.dependencies import ConsentGateDep
 from tandem_matching.intake.service import IntakeNotFound
-from tandem_matching.match.service import (
-    AlreadyMatched,
-    ProviderAtCapacity,
-    ProviderNotAdmissible,
-    WrongProvider,
-)
 from tandem_matching.program.service import ProgramNotFound
 from tandem_matching.proposal import service
-from tandem_matching.proposal.ranking import ConsentRequired, ProviderConsentRequired
-from tandem_matching.proposal.schemas import DryRun, DryRunRequest, Proposal, ProposalCreate
-from tandem_matching.proposal.service import IntakeNotFoundForProposal, KindNotInTrack
-from tandem_matching.review.service import (
-    ManualApprovalRequired,
-    NoCandidates,
-    NotACandidate,
-    ProposalDecided,
-    ProposalNotFound,
-)
+from tandem_matching.proposal.schemas import DryRun, DryRunRequest, Proposal
+from tandem_matching.proposal.service import IntakeNotFoundForProposal, ProposalNotFound
+from tandem_matching.ranking.service import ConsentRequired
 
 router = APIRouter(tags=["proposals"])
-
-
-@router.post(
-    "/proposals",
-    response_model=Proposal,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(
-        ProgramManagerRequired,
-        IntakeNotFound,
-        AlreadyMatched,
-        ProviderAtCapacity,
-        ProviderNotAdmissible,
-        WrongProvider,
-        ProgramNotFound,
-        ConsentRequired,
-        ProviderConsentRequired,
-        KindNotInTrack,
-        ManualApprovalRequired,
-        NoCandidates,
-        NotACandidate,
-        ProposalDecided,
-        ProposalNotFound,
-    ),
-)
-async def create_proposal(
-    data: ProposalCreate, principal: MatchingDecide, session: SessionDep, gate: ConsentGateDep
-) -> Proposal:
-    """Rank candidates for a participant (409 consent-required without `matching` consent)."""
-    proposal = await service.create_proposal(session, principal, gate, data)
-    return await service.read(session, principal, proposal.id)
 
 
 @router.get("/proposals/{proposal_id}", response_model=Proposal, responses=problems(ProposalNotFound))

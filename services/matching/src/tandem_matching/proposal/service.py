@@ -10,28 +10,26 @@ from tandem_kit.events import emit
 from tandem_kit.pagination import Page, PageParams, page_of
 from tandem_matching import models
 from tandem_matching.auth import actor, require_manager
-from tandem_matching.consent.gate import ConsentGate
+from tandem_matching.consent_client.gate import ConsentGate
 from tandem_matching.events import ProposalCreated
 from tandem_matching.intake import service as intake_service
-from tandem_matching.intake.domain import Track, is_high_political_risk, kinds_for
+from tandem_matching.intake.domain import Track, kinds_for
 from tandem_matching.match import repository as match_repository
 from tandem_matching.match.service import AlreadyMatched
+from tandem_matching.program import repository as program_repository
 from tandem_matching.program import service as program_service
 from tandem_matching.program.schemas import Weights
-from tandem_matching.proposal import ranking, repository
+from tandem_matching.proposal import repository
 from tandem_matching.proposal.schemas import (
     Candidate,
     DryRun,
     DryRunRequest,
     ExcludedSignal,
     Proposal,
-    ProposalCreate,
     SignalExplanation,
 )
 from tandem_matching.proposal.schemas import Ranking as RankingRead
-from tandem_matching.provider import repository as provider_repository
-from tandem_matching.review import service as review_service
-from tandem_matching.review.service import ManualApprovalRequired, ProposalNotFound
+from tandem_matching.ranking import service as ranking
 from tandem_matching.scoring.domain import ALL_SIGNALS, ProviderKind, WeightSet
 
 
@@ -41,11 +39,15 @@ class KindNotInTrack(Unprocessable):
     code, title = "kind-not-in-track", "Provider kind not part of the participant's track"
 
 
+class ProposalNotFound(NotFound):
+    code, title = "proposal-not-found", "Proposal not found"
+
+
 class IntakeNotFoundForProposal(NotFound):
     code, title = "intake-not-found", "Intake not found"
 
 
-def _candidates(rows: Sequence[models.ProposalCandidate], *, show_provider_consent: bool) -> list[Candidate]:
+def candidates(rows: Sequence[models.ProposalCandidate], *, show_provider_consent: bool) -> list[Candidate]:
     """`show_provider_consent`: which signals a provider withheld is about the provider's consent, so
     only program managers and machine clients see it, not a participant reading their own proposal."""
     return [
@@ -102,7 +104,7 @@ def to_read(
         redistributed_weight=proposal.redistributed_weight,
         promotion_rule_applied=proposal.promotion_rule_applied,
         consent_notice_version=proposal.consent_notice_version,
-        candidates=_candidates(rows, show_provider_consent=viewer.sees_everything),
+        candidates=candidates(rows, show_provider_consent=viewer.sees_everything),
         explanation=explanation(
             proposal.excluded_signals, proposal.redistributed_weight, proposal.promotion_rule_applied
         ),
@@ -197,24 +199,19 @@ async def save_proposal(
 
 
 async def create_proposal(
-    session: AsyncSession, principal: Principal, gate: ConsentGate, data: ProposalCreate
+    session: AsyncSession,
+    principal: Principal,
+    gate: ConsentGate,
+    intake: models.Intake,
+    *,
+    kind: str | None,
+    k: int,
 ) -> models.Proposal:
-    require_manager(principal)
-    intake = await intake_service.get_intake(session, principal, data.intake_id)
-    if data.auto_approve and is_high_political_risk(intake.political_risk_flags):
-        raise ManualApprovalRequired(
-            "High political risk participants (platform leads, C-suite adjacent, direct budget "
-            "authority) are never auto-approved: request the proposal without auto_approve.",
-            flags=list(intake.political_risk_flags),
-            pointer="#/auto_approve",
-        )
-    kind = await next_kind(session, intake, data.kind)
+    """Rank providers for the intake's next need and save a pending proposal (approval is review's)."""
+    chosen = await next_kind(session, intake, kind)
     weights = program_service.weight_set(await program_service.current_weights(session, intake.program_id))
-    result = await ranking.rank(session, gate, intake, weights, kind=kind, k=data.k)
-    proposal = await save_proposal(session, principal, intake, result, kind=kind)
-    if data.auto_approve:
-        await review_service.approve(session, principal, gate, proposal.id, automatic=True)
-    return proposal
+    result = await ranking.rank(session, gate, intake, weights, kind=chosen, k=k)
+    return await save_proposal(session, principal, intake, result, kind=chosen)
 
 
 async def get_proposal(session: AsyncSession, principal: Principal, proposal_id: UUID) -> models.Proposal:
@@ -281,7 +278,7 @@ async def dry_run(
     current = program_service.weight_set(await program_service.current_weights(session, program_id))
     proposed = WeightSet(**Weights.model_validate(data.weights).as_dict(), version=current.version)
     consent = await ranking.require_consent(gate, intake)
-    pool = await provider_repository.pool(session, program_id, kind.value)
+    pool = await program_repository.pool(session, program_id, kind.value)
     index, by_person = ranking.build_index(pool, await ranking.provider_consents(gate, pool))
     now = ranking.rank_with(intake, consent, index, by_person, current, kind=kind, k=data.k)
     then = ranking.rank_with(intake, consent, index, by_person, proposed, kind=kind, k=data.k)

@@ -39,14 +39,6 @@ async def get_many(session: AsyncSession, principal: Principal, ids: Sequence[UU
     return (await session.scalars(readable_statement(principal).where(Provider.id.in_(ids)))).all()
 
 
-async def pool(session: AsyncSession, program_id: UUID, kind: str | None = None) -> Sequence[Provider]:
-    """Every provider of a program (the matching engine's view, not a caller's)."""
-    statement = select(Provider).where(Provider.program_id == program_id)
-    if kind is not None:
-        statement = statement.where(Provider.kind == kind)
-    return (await session.scalars(statement.order_by(Provider.id))).all()
-
-
 async def by_ids(session: AsyncSession, ids: Sequence[UUID]) -> Sequence[Provider]:
     return (await session.scalars(select(Provider).where(Provider.id.in_(ids)))).all()
 

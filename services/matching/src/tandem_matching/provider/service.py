@@ -9,7 +9,7 @@ from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, NotFound, Unprocessable
 from tandem_kit.events import emit
 from tandem_kit.pagination import PageParams
-from tandem_matching import profiles
+from tandem_matching import eligibility as rules
 from tandem_matching.auth import require_program_staff
 from tandem_matching.events import ProviderRegistered
 from tandem_matching.models import Program, Provider
@@ -52,7 +52,7 @@ def _check_capacity(program: Program, kind: str, capacity: int) -> None:
 
 
 def to_read(provider: Provider) -> ProviderRead:
-    decision = profiles.eligibility(provider)
+    decision = rules.eligibility(provider)
     return ProviderRead.model_validate(
         {
             **{k: getattr(provider, k) for k in ProviderRead.model_fields if hasattr(provider, k)},
@@ -128,7 +128,7 @@ async def update_provider(
 
 async def eligibility(session: AsyncSession, principal: Principal, provider_id: UUID) -> Eligibility:
     provider = await get_provider(session, principal, provider_id)
-    decision = profiles.eligibility(provider)
+    decision = rules.eligibility(provider)
     panel = [RubricScore(**p) for p in provider.calibration]
     return Eligibility(
         provider_id=provider.id,

@@ -1,12 +1,13 @@
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
 
 from tandem_kit.db import SessionDep
 from tandem_kit.openapi import problems
 from tandem_kit.pagination import Page, PageQuery, page_of
 from tandem_matching.auth import MatchingDecide, MatchingRead, ProgramManagerRequired
-from tandem_matching.consent.dependencies import ConsentGateDep
+from tandem_matching.consent_client.dependencies import ConsentGateDep
+from tandem_matching.intake.service import IntakeNotFound
 from tandem_matching.match.schemas import Match
 from tandem_matching.match.service import (
     AlreadyMatched,
@@ -16,8 +17,9 @@ from tandem_matching.match.service import (
 )
 from tandem_matching.program.service import ProgramNotFound
 from tandem_matching.proposal import service as proposal_service
-from tandem_matching.proposal.ranking import ConsentRequired, ProviderConsentRequired
-from tandem_matching.proposal.schemas import Proposal
+from tandem_matching.proposal.schemas import Proposal, ProposalCreate
+from tandem_matching.proposal.service import KindNotInTrack, ProposalNotFound
+from tandem_matching.ranking.service import ConsentRequired, ProviderConsentRequired
 from tandem_matching.review import service
 from tandem_matching.review.schemas import Approve, Decision, Override, Reject
 from tandem_matching.review.service import (
@@ -25,10 +27,41 @@ from tandem_matching.review.service import (
     NoCandidates,
     NotACandidate,
     ProposalDecided,
-    ProposalNotFound,
 )
 
 router = APIRouter(tags=["review"])
+proposing = APIRouter(tags=["proposals"])
+"""`POST /proposals` lives here, under the proposals tag: with `auto_approve` it is a review decision."""
+
+
+@proposing.post(
+    "/proposals",
+    response_model=Proposal,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(
+        ProgramManagerRequired,
+        IntakeNotFound,
+        AlreadyMatched,
+        ProviderAtCapacity,
+        ProviderNotAdmissible,
+        WrongProvider,
+        ProgramNotFound,
+        ConsentRequired,
+        ProviderConsentRequired,
+        KindNotInTrack,
+        ManualApprovalRequired,
+        NoCandidates,
+        NotACandidate,
+        ProposalDecided,
+        ProposalNotFound,
+    ),
+)
+async def create_proposal(
+    data: ProposalCreate, principal: MatchingDecide, session: SessionDep, gate: ConsentGateDep
+) -> Proposal:
+    """Rank candidates for a participant (409 consent-required without `matching` consent)."""
+    proposal = await service.propose(session, principal, gate, data)
+    return await proposal_service.read(session, principal, proposal.id)
 
 
 @router.post(

@@ -7,26 +7,26 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
-from tandem_kit.errors import Conflict, NotFound, Unprocessable
+from tandem_kit.errors import Conflict, Unprocessable
 from tandem_kit.events import emit
 from tandem_kit.pagination import PageParams
-from tandem_matching import models
+from tandem_matching import audit, models
 from tandem_matching.auth import actor, require_manager, require_program_staff
-from tandem_matching.consent.gate import ConsentGate
+from tandem_matching.consent_client.gate import ConsentGate
 from tandem_matching.events import MatchRejected
 from tandem_matching.intake import repository as intake_repository
+from tandem_matching.intake import service as intake_service
 from tandem_matching.intake.domain import is_high_political_risk
 from tandem_matching.match import service as match_service
 from tandem_matching.program import service as program_service
 from tandem_matching.proposal import repository as proposal_repository
-from tandem_matching.proposal.ranking import require_consent, require_provider_consent, score_pair
+from tandem_matching.proposal import service as proposal_service
+from tandem_matching.proposal.schemas import ProposalCreate
+from tandem_matching.proposal.service import ProposalNotFound
 from tandem_matching.provider import repository as provider_repository
+from tandem_matching.ranking.service import require_consent, require_provider_consent, score_pair
 from tandem_matching.review import repository
 from tandem_matching.scoring.domain import WeightSet
-
-
-class ProposalNotFound(NotFound):
-    code, title = "proposal-not-found", "Proposal not found"
 
 
 class ProposalDecided(Conflict):
@@ -84,6 +84,27 @@ def _pick(
     )
 
 
+async def propose(
+    session: AsyncSession, principal: Principal, gate: ConsentGate, data: ProposalCreate
+) -> models.Proposal:
+    """Rank and save a proposal; with `auto_approve`, approve its best candidate in the same request."""
+    require_manager(principal)
+    intake = await intake_service.get_intake(session, principal, data.intake_id)
+    if data.auto_approve and is_high_political_risk(intake.political_risk_flags):
+        raise ManualApprovalRequired(
+            "High political risk participants (platform leads, C-suite adjacent, direct budget "
+            "authority) are never auto-approved: request the proposal without auto_approve.",
+            flags=list(intake.political_risk_flags),
+            pointer="#/auto_approve",
+        )
+    proposal = await proposal_service.create_proposal(
+        session, principal, gate, intake, kind=data.kind, k=data.k
+    )
+    if data.auto_approve:
+        await approve(session, principal, gate, proposal.id, automatic=True)
+    return proposal
+
+
 async def approve(
     session: AsyncSession,
     principal: Principal,
@@ -120,19 +141,15 @@ async def approve(
     )
     _decided(proposal, principal, "approved", reason)
     proposal.match_id = match.id
-    session.add(
-        models.Decision(
-            program_id=proposal.program_id,
-            action="auto_approved" if automatic else "approved",
-            actor=actor(principal),
-            proposal_id=proposal.id,
-            match_id=match.id,
-            intake_id=intake.id,
-            provider_id=candidate.provider_id,
-            score=candidate.score,
-            reason=reason,
-            details={"rank": candidate.rank, "weight_set_version": proposal.weight_set_version},
-        )
+    audit.about_match(
+        session,
+        "auto_approved" if automatic else "approved",
+        match,
+        score=match.score,
+        by=actor(principal),
+        proposal_id=proposal.id,
+        reason=reason,
+        details={"rank": candidate.rank, "weight_set_version": proposal.weight_set_version},
     )
     await session.flush()
     return match
@@ -145,18 +162,16 @@ async def reject(
     candidates = await proposal_repository.candidates_of(session, [proposal.id])
     candidate = _pick(candidates, provider_id) if candidates or provider_id else None
     _decided(proposal, principal, "rejected", reason)
-    session.add(
-        models.Decision(
-            program_id=proposal.program_id,
-            action="rejected",
-            actor=actor(principal),
-            proposal_id=proposal.id,
-            intake_id=proposal.intake_id,
-            provider_id=candidate.provider_id if candidate else None,
-            score=candidate.score if candidate else None,
-            reason=reason,
-            details={},
-        )
+    audit.record(
+        session,
+        "rejected",
+        by=actor(principal),
+        program_id=proposal.program_id,
+        proposal_id=proposal.id,
+        intake_id=proposal.intake_id,
+        provider_id=candidate.provider_id if candidate else None,
+        score=candidate.score if candidate else None,
+        reason=reason,
     )
     await session.flush()
     await emit(
@@ -186,15 +201,11 @@ async def override(
     proposal = await _pending(session, principal, proposal_id)
     intake = await _intake(session, proposal.intake_id)
     consent = await require_consent(gate, intake)
-    provider = await provider_repository.by_id(session, provider_id)
-    if (
-        provider is None
-        or provider.program_id != proposal.program_id
-        or provider.kind != proposal.provider_kind
-    ):
-        raise match_service.WrongProvider(
-            f"The provider must be a {proposal.provider_kind} of the same program.", pointer="#/provider_id"
-        )
+    provider = match_service.same_program_and_kind(
+        await provider_repository.by_id(session, provider_id),
+        program_id=proposal.program_id,
+        kind=proposal.provider_kind,
+    )
     versions = await program_service.weight_versions(session, proposal.program_id)
     version = next(v for v in versions if v.version == proposal.weight_set_version)
     weights: WeightSet = program_service.weight_set(version)
@@ -212,22 +223,18 @@ async def override(
     )
     _decided(proposal, principal, "overridden", reason)
     proposal.match_id = match.id
-    session.add(
-        models.Decision(
-            program_id=proposal.program_id,
-            action="overridden",
-            actor=actor(principal),
-            proposal_id=proposal.id,
-            match_id=match.id,
-            intake_id=intake.id,
-            provider_id=provider.id,
-            score=breakdown.total,
-            reason=reason,
-            details={
-                "proposed_provider_id": str(candidates[0].provider_id) if candidates else None,
-                "proposed_score": candidates[0].score if candidates else None,
-            },
-        )
+    audit.about_match(
+        session,
+        "overridden",
+        match,
+        score=match.score,
+        by=actor(principal),
+        proposal_id=proposal.id,
+        reason=reason,
+        details={
+            "proposed_provider_id": str(candidates[0].provider_id) if candidates else None,
+            "proposed_score": candidates[0].score if candidates else None,
+        },
     )
     await session.flush()
     return match

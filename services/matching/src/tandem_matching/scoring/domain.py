@@ -6,7 +6,7 @@ in ``docs/matching-scoring.md``; the constants below are the knobs those formula
 Two ways in:
 
 * :func:`score` explains one pair signal by signal (the proposal stores this breakdown);
-* ``scoring.ranking``'s ``ProviderIndex`` + ``top_k`` rank a whole provider pool for one participant
+* ``scoring.index``'s ``ProviderIndex`` + ``top_k`` rank a whole provider pool for one participant
   with numpy and explain only the winners. Both compute the same numbers (the tests hold them to 1e-6).
 """
 

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tandem_matching.consent.domain import SIGNAL_FIELDS, consented_signals, missing_fields
+from tandem_matching.consent_client.domain import SIGNAL_FIELDS, consented_signals, missing_fields
 from tandem_matching.scoring.domain import ALL_SIGNALS, Signal
 
 FIELDS = sorted({f for fields in SIGNAL_FIELDS.values() for f in fields} | {"languages", "job_title"})

@@ -5,18 +5,15 @@ from typing import Any
 from uuid import UUID
 
 from tandem_matching import models
-from tandem_matching.consent.domain import consented_signals
-from tandem_matching.consent.gate import ConsentDecision
+from tandem_matching.consent_client.domain import consented_signals
+from tandem_matching.consent_client.gate import ConsentDecision
+from tandem_matching.eligibility import eligibility
 from tandem_matching.scoring.domain import (
-    Eligibility,
     ParticipantProfile,
     ProviderKind,
     ProviderProfile,
-    RubricScore,
     Signal,
     WorkingHours,
-    coach_eligibility,
-    mentor_eligibility,
 )
 
 NEEDED_MINUTES = {ProviderKind.COACH: 60, ProviderKind.MENTOR: 60}
@@ -34,25 +31,6 @@ def hhmm(total: int) -> str:
 
 def working_hours(blocks: Sequence[Mapping[str, Any]]) -> WorkingHours:
     return tuple((int(b["weekday"]), minutes(str(b["start"])), minutes(str(b["end"]))) for b in blocks)
-
-
-def eligibility(provider: models.Provider) -> Eligibility:
-    """Initial and continuing eligibility from the provider's credentials and track record."""
-    if provider.kind == ProviderKind.COACH:
-        return coach_eligibility(
-            [RubricScore(**panel) for panel in provider.calibration],
-            ratings=provider.ratings,
-            sessions_completed=provider.sessions_completed,
-            sessions_scheduled=provider.sessions_scheduled,
-        )
-    return mentor_eligibility(
-        bias_awareness_trained=provider.bias_awareness_trained,
-        curriculum_weeks_completed=provider.curriculum_weeks_completed,
-        commitment_signed=provider.commitment_signed,
-        ratings=provider.ratings,
-        sessions_completed=provider.sessions_completed,
-        sessions_scheduled=provider.sessions_scheduled,
-    )
 
 
 def provider_profile(provider: models.Provider, consent: ConsentDecision) -> ProviderProfile:

@@ -9,10 +9,11 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.errors import Conflict
-from tandem_matching import models, profiles
-from tandem_matching.consent.domain import SIGNAL_FIELDS, consented_signals, missing_fields
-from tandem_matching.consent.gate import ConsentDecision, ConsentGate
-from tandem_matching.provider import repository as provider_repository
+from tandem_matching import models
+from tandem_matching.consent_client.domain import SIGNAL_FIELDS, consented_signals, missing_fields
+from tandem_matching.consent_client.gate import ConsentDecision, ConsentGate
+from tandem_matching.program import repository as program_repository
+from tandem_matching.ranking import profiles
 from tandem_matching.scoring import domain
 from tandem_matching.scoring.domain import (
     ProviderKind,
@@ -21,7 +22,7 @@ from tandem_matching.scoring.domain import (
     WeightSet,
     effective_weights,
 )
-from tandem_matching.scoring.ranking import ProviderIndex, RankedCandidate, top_k
+from tandem_matching.scoring.index import ProviderIndex, RankedCandidate, top_k
 
 
 class ConsentRequired(Conflict):
@@ -204,7 +205,7 @@ async def rank(
 ) -> Ranking:
     """The top `k` admissible providers of `kind` for the intake; 409 without `matching` consent."""
     consent = await require_consent(gate, intake)
-    pool = await provider_repository.pool(session, intake.program_id, kind.value)
+    pool = await program_repository.pool(session, intake.program_id, kind.value)
     index, by_person = build_index(pool, await provider_consents(gate, pool))
     return rank_with(intake, consent, index, by_person, weights, kind=kind, k=k)
 

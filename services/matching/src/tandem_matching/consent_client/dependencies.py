@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from tandem_matching.consent.gate import ConsentGate
+from tandem_matching.consent_client.gate import ConsentGate
 
 
 def get_consent_gate(request: Request) -> ConsentGate:

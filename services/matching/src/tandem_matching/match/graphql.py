@@ -1,0 +1,173 @@
+"""Match and Program entities: a program's one list edge is its matches, so both live here."""
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.federation.schema_directives import Key
+from strawberry.types import Info
+
+from tandem_kit.app import require_scope
+from tandem_kit.auth import Principal
+from tandem_kit.graphql import field, keyed_loader
+from tandem_matching import models
+from tandem_matching.graphql_id import parse_id
+from tandem_matching.match import repository
+from tandem_matching.program.graphql import WeightSet, load_programs, load_weights, weights_to_graphql
+from tandem_matching.provider import graphql as provider_graphql
+from tandem_matching.provider.graphql import Provider
+
+
+@strawberry.federation.type(keys=[Key(fields="id", resolvable=False)])
+class Person:
+    """A person of the HRIS directory; other subgraphs contribute their fields."""
+
+    id: strawberry.ID
+
+
+def person(person_id: UUID) -> Person:
+    return Person(id=strawberry.ID(str(person_id)))
+
+
+@strawberry.federation.type(keys=["id"])
+class Program:
+    id: strawberry.ID
+    name: str
+    tracks: list[str]
+    starts_on: date
+    ends_on: date
+    coach_caseload_limit: int
+    mentor_high_touch_limit: int
+    active_leaders: int | None
+
+    @field(description="The current signal weights.")
+    async def weights(self, info: Info[Any, Any]) -> WeightSet:
+        version = await keyed_loader(info, "weights", load_weights).load(UUID(self.id))
+        assert version is not None
+        return weights_to_graphql(version)
+
+    @field(description="The program's matches the caller may see.")
+    async def matches(self, info: Info[Any, Any]) -> list["Match"]:
+        rows = await keyed_loader(info, "program_matches", load_program_matches).load(UUID(self.id))
+        return [to_graphql(m) for m in rows or []]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> "Program | None":
+        require_scope(info, "matching:read")
+        program = await keyed_loader(info, "programs", load_programs).load(UUID(id))
+        return program_to_graphql(program) if program else None
+
+
+def program_to_graphql(p: models.Program) -> Program:
+    return Program(
+        id=strawberry.ID(str(p.id)),
+        name=p.name,
+        tracks=list(p.tracks),
+        starts_on=p.starts_on,
+        ends_on=p.ends_on,
+        coach_caseload_limit=p.coach_caseload_limit,
+        mentor_high_touch_limit=p.mentor_high_touch_limit,
+        active_leaders=p.active_leaders,
+    )
+
+
+async def program_of(info: Info[Any, Any], program_id: UUID) -> Program:
+    """The program of a match or proposal the caller already sees."""
+    program = await keyed_loader(info, "programs", load_programs).load(program_id)
+    assert program is not None
+    return program_to_graphql(program)
+
+
+@strawberry.federation.type(keys=["id"])
+class Match:
+    id: strawberry.ID
+    score: float
+    track: str
+    provider_kind: str
+    status: str
+    approved_at: datetime
+    approved_by: str
+    ended_at: datetime | None
+    end_reason: str | None
+    previous_match_id: strawberry.ID | None
+    program_id: strawberry.Private[UUID]
+    participant_id: strawberry.Private[UUID]
+    provider_id: strawberry.Private[UUID]
+
+    @field(description="The participant (consent and the directory contribute its fields).")
+    def participant(self) -> Person:
+        return person(self.participant_id)
+
+    @strawberry.field
+    async def provider(self, info: Info[Any, Any]) -> Provider:
+        return await provider_graphql.linked(info, self.provider_id)
+
+    @strawberry.field
+    async def program(self, info: Info[Any, Any]) -> Program:
+        return await program_of(info, self.program_id)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> "Match | None":
+        require_scope(info, "matching:read")
+        match = await keyed_loader(info, "matches", load_matches).load(UUID(id))
+        return to_graphql(match) if match else None
+
+
+def to_graphql(m: models.Match) -> Match:
+    return Match(
+        id=strawberry.ID(str(m.id)),
+        score=m.score,
+        track=m.track,
+        provider_kind=m.provider_kind,
+        status=m.status,
+        approved_at=m.approved_at,
+        approved_by=m.approved_by,
+        ended_at=m.ended_at,
+        end_reason=m.end_reason,
+        previous_match_id=strawberry.ID(str(m.previous_match_id)) if m.previous_match_id else None,
+        program_id=m.program_id,
+        participant_id=m.participant_id,
+        provider_id=m.provider_id,
+    )
+
+
+async def load_matches(
+    session: AsyncSession, principal: Principal, ids: Sequence[UUID]
+) -> dict[UUID, models.Match]:
+    return {m.id: m for m in await repository.get_many(session, principal, ids)}
+
+
+async def load_program_matches(
+    session: AsyncSession, principal: Principal, ids: Sequence[UUID]
+) -> dict[UUID, list[models.Match]]:
+    grouped: dict[UUID, list[models.Match]] = {i: [] for i in ids}
+    for match in await repository.list_for_programs(session, principal, ids):
+        grouped[match.program_id].append(match)
+    return grouped
+
+
+@strawberry.type
+class MatchQuery:
+    @field(description="A program by id.")
+    async def program(self, info: Info[Any, Any], id: strawberry.ID) -> Program | None:
+        require_scope(info, "matching:read")
+        key = parse_id(id)
+        program = await keyed_loader(info, "programs", load_programs).load(key) if key else None
+        return program_to_graphql(program) if program else None
+
+    @field(description="A match by id (parties see their own; managers all).")
+    async def match(self, info: Info[Any, Any], id: strawberry.ID) -> Match | None:
+        require_scope(info, "matching:read")
+        key = parse_id(id)
+        match = await keyed_loader(info, "matches", load_matches).load(key) if key else None
+        return to_graphql(match) if match else None
+
+    @field(description="A program's matches the caller may see, history included.")
+    async def matches(self, info: Info[Any, Any], program_id: strawberry.ID) -> list[Match]:
+        require_scope(info, "matching:read")
+        key = parse_id(program_id)
+        rows = await keyed_loader(info, "program_matches", load_program_matches).load(key) if key else None
+        return [to_graphql(m) for m in rows or []]

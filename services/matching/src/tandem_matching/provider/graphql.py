@@ -1,0 +1,81 @@
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
+
+from tandem_kit.app import require_scope
+from tandem_kit.auth import Principal
+from tandem_kit.graphql import field, keyed_loader
+from tandem_matching import models
+from tandem_matching.eligibility import eligibility
+from tandem_matching.graphql_id import parse_id
+from tandem_matching.provider import repository
+
+
+@strawberry.federation.type(keys=["id"])
+class Provider:
+    id: strawberry.ID
+    program_id: strawberry.ID
+    person_id: strawberry.ID
+    kind: str
+    timezone: str
+    languages: list[str]
+    capacity: int
+    active_load: int
+    eligible: bool
+    ineligible_reasons: list[str]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> "Provider | None":
+        require_scope(info, "matching:read")
+        provider = await keyed_loader(info, "readable_providers", load_readable).load(UUID(id))
+        return to_graphql(provider) if provider else None
+
+
+def to_graphql(p: models.Provider) -> Provider:
+    decision = eligibility(p)
+    return Provider(
+        id=strawberry.ID(str(p.id)),
+        program_id=strawberry.ID(str(p.program_id)),
+        person_id=strawberry.ID(str(p.person_id)),
+        kind=p.kind,
+        timezone=p.timezone,
+        languages=list(p.languages),
+        capacity=p.capacity,
+        active_load=p.active_load,
+        eligible=decision.eligible,
+        ineligible_reasons=list(decision.reasons),
+    )
+
+
+async def load_readable(
+    session: AsyncSession, principal: Principal, ids: Sequence[UUID]
+) -> dict[UUID, models.Provider]:
+    return {p.id: p for p in await repository.get_many(session, principal, ids)}
+
+
+async def load_linked(
+    session: AsyncSession, principal: Principal, ids: Sequence[UUID]
+) -> dict[UUID, models.Provider]:
+    # Reached through a match or proposal the caller may already see: the provider comes with it.
+    return {p.id: p for p in await repository.by_ids(session, ids)}
+
+
+async def linked(info: Info[Any, Any], provider_id: UUID) -> Provider:
+    """The provider of a match or proposal candidate the caller already sees."""
+    row = await keyed_loader(info, "linked_providers", load_linked).load(provider_id)
+    assert row is not None
+    return to_graphql(row)
+
+
+@strawberry.type
+class ProviderQuery:
+    @field(description="A coach or mentor by id (people see their own provider rows).")
+    async def provider(self, info: Info[Any, Any], id: strawberry.ID) -> Provider | None:
+        require_scope(info, "matching:read")
+        key = parse_id(id)
+        provider = await keyed_loader(info, "readable_providers", load_readable).load(key) if key else None
+        return to_graphql(provider) if provider else None
