@@ -12,7 +12,7 @@ from tandem_matching.models import Intake
 def readable_statement(principal: Principal) -> Select[tuple[Intake]]:
     statement = select(Intake)
     if not principal.sees_everything:
-        statement = statement.where(Intake.person_id == UUID(str(principal.person_id)))
+        statement = statement.where(Intake.person_id == principal.person_uuid)
     return statement
 
 

@@ -13,7 +13,7 @@ def readable_statement(principal: Principal) -> Select[tuple[Match]]:
     """Managers and machines see every match; a person only matches they are a party to."""
     statement = select(Match)
     if not principal.sees_everything:
-        person = UUID(str(principal.person_id))
+        person = principal.person_uuid
         statement = statement.where(or_(Match.participant_id == person, Match.provider_person_id == person))
     return statement
 

@@ -13,7 +13,7 @@ def readable_statement(principal: Principal) -> Select[tuple[Proposal]]:
     """Managers and machines see every proposal; a participant only their own (rankings of others stay private)."""
     statement = select(Proposal)
     if not principal.sees_everything:
-        statement = statement.where(Proposal.participant_id == UUID(str(principal.person_id)))
+        statement = statement.where(Proposal.participant_id == principal.person_uuid)
     return statement
 
 

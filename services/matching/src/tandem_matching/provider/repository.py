@@ -13,7 +13,7 @@ def readable_statement(principal: Principal) -> Select[tuple[Provider]]:
     """Managers and machines see every provider; a person sees only their own provider rows."""
     statement = select(Provider)
     if not principal.sees_everything:
-        statement = statement.where(Provider.person_id == UUID(str(principal.person_id)))
+        statement = statement.where(Provider.person_id == principal.person_uuid)
     return statement
 
 
