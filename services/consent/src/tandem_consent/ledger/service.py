@@ -17,6 +17,7 @@ from tandem_consent.purpose import service as purposes
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, Forbidden, Unprocessable
 from tandem_kit.events import emit
+from tandem_kit.pagination import PageParams
 
 
 class GrantOnBehalfForbidden(Forbidden):
@@ -123,14 +124,11 @@ async def records(
     person_id: UUID,
     *,
     purpose: str | None,
-    limit: int,
-    offset: int,
+    page: PageParams,
 ) -> tuple[Sequence[ConsentRecord], int]:
     require_visible(principal, person_id)
     purpose_id = (await purposes.get_purpose(session, purpose)).id if purpose else None
-    return await repository.page_records(
-        session, principal, person_id, purpose_id=purpose_id, limit=limit, offset=offset
-    )
+    return await repository.page_records(session, principal, person_id, purpose_id=purpose_id, page=page)
 
 
 async def grant(
