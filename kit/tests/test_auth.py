@@ -291,3 +291,15 @@ async def test_denylist_never_loaded_refuses_with_503(publisher: KeyPublisher) -
     with pytest.raises(ServiceUnavailable):
         await verifier.verify(publisher.token())
     await verifier.aclose()
+
+
+def test_person_uuid_parsed_once_on_the_principal() -> None:
+    person = uuid.uuid4()
+    base: dict[str, Any] = {"subject": "c", "client_id": "c", "scopes": frozenset(), "token_id": "t"}
+    assert Principal(**base, claims={"person_id": str(person)}).person_uuid == person
+    assert Principal(**base).person_uuid is None
+    nobody = Principal(**base, claims={"person_id": "42"})
+    # A person claim that is no UUID is nobody: no parse error, and never taken for a machine client.
+    assert nobody.person_uuid is None
+    assert nobody.sees_everything is False
+    assert Principal(**base, claims={"person_id": "42", "roles": ["admin"]}).supervises is True

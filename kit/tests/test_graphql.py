@@ -51,3 +51,26 @@ async def test_keyed_loader_answers_each_key_in_order_and_none_for_a_missing_one
     rows = keyed_loader(info, "rows", fetch)
     assert await asyncio.gather(rows.load(3), rows.load(2), rows.load(1)) == ["row 3", None, "row 1"]
     assert asked == [(3, 2, 1)]
+
+
+def test_parse_id() -> None:
+    from uuid import UUID
+
+    from tandem_kit.graphql import parse_id
+
+    assert parse_id("6f1c2f5e-2a53-4b8e-9a53-6f0d0c1b2a3e") == UUID("6f1c2f5e-2a53-4b8e-9a53-6f0d0c1b2a3e")
+    assert parse_id("not-a-uuid") is None
+
+
+def test_require_scope() -> None:
+    import pytest
+
+    from tandem_kit.errors import Forbidden
+    from tandem_kit.graphql import require_scope
+
+    reader = Principal(subject="c", client_id="c", scopes=frozenset({"x:read"}), token_id="t")
+    info: Any = SimpleNamespace(context={"principal": reader})
+    assert require_scope(info, "x:read") is reader
+    with pytest.raises(Forbidden) as refused:
+        require_scope(info, "x:write")
+    assert refused.value.extensions["missing_scopes"] == ["x:write"]

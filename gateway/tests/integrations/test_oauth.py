@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tandem_gateway.integrations.oauth import OAuthApiClient, OAuthTokens
+from tandem_gateway.integrations.oauth import DEFAULT_TIMEOUT, OAuthApiClient
+from tandem_kit.oauth_client import ClientCredentials
 
 CLIENT_ID, CLIENT_SECRET = "tandem", "provider-secret"
 
@@ -72,12 +73,13 @@ async def api(provider: Provider) -> AsyncIterator[tuple[OAuthApiClient, list[fl
     async def sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    tokens = OAuthTokens(
+    tokens = ClientCredentials(
         token_url="https://provider.test/oauth/token",
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
         scopes=["people.read"],
         transport=transport,
+        timeout=DEFAULT_TIMEOUT,
     )
     client = OAuthApiClient("https://provider.test", tokens, transport=transport, sleep=sleep)
     yield client, slept
@@ -130,7 +132,7 @@ async def test_gives_up_after_attempts(provider: Provider, api: tuple[OAuthApiCl
 
 
 async def test_wrong_secret_raises(provider: Provider) -> None:
-    tokens = OAuthTokens(
+    tokens = ClientCredentials(
         token_url="https://provider.test/oauth/token",
         client_id=CLIENT_ID,
         client_secret="wrong",

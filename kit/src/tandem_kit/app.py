@@ -17,7 +17,6 @@ from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
-from strawberry.types import Info
 
 from tandem_kit import deadletters
 from tandem_kit.auth import Authenticator, Principal, TokenVerifier
@@ -25,7 +24,6 @@ from tandem_kit.db import Database, SessionDep
 from tandem_kit.errors import (
     PROBLEM_JSON,
     ContentTooLarge,
-    Forbidden,
     LengthRequired,
     UnexpectedErrors,
     install_problem_handlers,
@@ -97,14 +95,6 @@ class RequestContextMiddleware:
                 time.perf_counter() - started
             )
             structlog.contextvars.unbind_contextvars("request_id")
-
-
-def require_scope(info: Info[Any, Any], scope: str) -> Principal:
-    """Inside a GraphQL resolver: the caller must hold `scope` (403 otherwise)."""
-    principal: Principal = info.context["principal"]
-    if scope not in principal.scopes:
-        raise Forbidden(f"The access token lacks the scope {scope}.", missing_scopes=[scope])
-    return principal
 
 
 Hook = Callable[[FastAPI], Awaitable[None]]

@@ -8,6 +8,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 import httpx
 import structlog
@@ -23,6 +24,8 @@ from tandem_kit.errors import RETRY_AFTER_SECONDS, Forbidden, ServiceUnavailable
 log = structlog.get_logger("tandem.auth")
 
 ALLOWED_ALGORITHMS = ("RS256", "ES256")
+# Roles that supervise a program: they read every person's data, and may act for others where a service says so.
+SUPERVISOR_ROLES = frozenset({"program_manager", "admin"})
 VERIFIED_CACHE_SIZE = 10_000
 REFRESH_TIMEOUT_SECONDS = 3.0  # one slow denylist source must not hold requests for long
 RETRY_SECONDS = 1.0  # after a failed denylist refresh; requests meanwhile use the last good list
@@ -52,6 +55,18 @@ class Principal:
         return str(value) if value else None
 
     @property
+    def person_uuid(self) -> UUID | None:
+        """`person_id` as a UUID, the one place it is parsed. None for a machine client, and for a
+        person claim that is no UUID: that caller is nobody (`sees_everything` stays False, so they
+        see no one's rows and act for no one), never a 500 nor a machine client."""
+        if self.person_id is None:
+            return None
+        try:
+            return UUID(self.person_id)
+        except ValueError:
+            return None
+
+    @property
     def client_name(self) -> str | None:
         """The calling client's unique name (`client_name` claim); service clients are named after
         their service, which is how one service knows another is calling."""
@@ -70,10 +85,15 @@ class Principal:
         return frozenset({aud} if isinstance(aud, str) else (aud if isinstance(aud, list) else ()))
 
     @property
+    def supervises(self) -> bool:
+        """The caller holds a supervisor role (program manager or admin)."""
+        return bool(self.roles & SUPERVISOR_ROLES)
+
+    @property
     def sees_everything(self) -> bool:
         """Reads only: machine clients and program managers see every object of the kinds their scopes
         open; a person sees their own. Acting on others' behalf is a separate, per-service rule."""
-        return self.person_id is None or bool(self.roles & {"program_manager", "admin"})
+        return self.person_id is None or self.supervises
 
 
 def _unauthorized(detail: str, error: str = "invalid_token") -> Unauthorized:

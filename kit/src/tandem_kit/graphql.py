@@ -11,6 +11,7 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar, TypeVar, cast
+from uuid import UUID
 
 import strawberry
 from fastapi import Request
@@ -36,7 +37,7 @@ from strawberry.schema.schema import validate_document
 from strawberry.types import Info
 
 from tandem_kit.auth import Principal
-from tandem_kit.errors import BadRequest, ContentTooLarge, LengthRequired
+from tandem_kit.errors import BadRequest, ContentTooLarge, Forbidden, LengthRequired
 from tandem_kit.fields import nul_at
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -56,6 +57,23 @@ SESSION_LOCK = "_session_lock"
 def field(*, description: str) -> Callable[[F], F]:
     """`strawberry.field(description=...)` as a typed decorator (strawberry's overloads return Any)."""
     return cast(Callable[[F], F], strawberry.field(description=description))
+
+
+def require_scope(info: Info[Any, Any], scope: str) -> Principal:
+    """Inside a GraphQL resolver: the caller must hold `scope` (403 otherwise)."""
+    principal: Principal = info.context["principal"]
+    if scope not in principal.scopes:
+        raise Forbidden(f"The access token lacks the scope {scope}.", missing_scopes=[scope])
+    return principal
+
+
+def parse_id(value: str) -> UUID | None:
+    """An entity id from a query or a federation representation; None when it is not a UUID (the
+    entity resolves to null, as one that does not exist)."""
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None
 
 
 @contextlib.asynccontextmanager

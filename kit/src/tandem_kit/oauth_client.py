@@ -1,13 +1,14 @@
 """Outbound OAuth 2.0: client-credentials tokens (cached, refreshed) and polite retries.
 
-Used for service-to-service calls through the gateway's token endpoint and for third-party APIs.
+Used for service-to-service calls through the gateway's token endpoint and for third-party APIs (the
+gateway's HRIS, LMS and calendar integrations): one token cache for both.
 """
 
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import httpx
 from authlib.integrations.httpx_client import AsyncOAuth2Client
@@ -15,6 +16,8 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client
 from tandem_kit.settings import CallerSettings
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+EXPIRY_MARGIN_SECONDS = 30.0  # a token this close to its expiry is refetched, not sent
+AuthMethod = Literal["client_secret_basic", "client_secret_post"]
 
 
 class TokenSource(Protocol):
@@ -22,7 +25,9 @@ class TokenSource(Protocol):
 
 
 class ClientCredentials:
-    """Client-credentials tokens from `token_url`, reused until 30 s before they expire."""
+    """Client-credentials tokens from `token_url`, reused until 30 s before they expire; `invalidate`
+    drops one an API refused before its announced expiry. One fetch at a time (a lock), so callers
+    waiting on an expired token share the new one."""
 
     def __init__(
         self,
@@ -30,27 +35,43 @@ class ClientCredentials:
         token_url: str,
         client_id: str,
         client_secret: str,
-        scopes: Iterable[str],
-        timeout: float = 5.0,
+        scopes: Iterable[str] = (),
+        auth_method: AuthMethod = "client_secret_basic",
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float | httpx.Timeout = 5.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.token_url = token_url
+        self.clock = clock
         self._client = AsyncOAuth2Client(
             client_id=client_id,
             client_secret=client_secret,
-            scope=" ".join(scopes),
-            token_endpoint_auth_method="client_secret_basic",
+            scope=" ".join(scopes) or None,
+            token_endpoint_auth_method=auth_method,
             timeout=timeout,
+            transport=transport,
         )
         self._token: dict[str, Any] | None = None
         self._lock = asyncio.Lock()
 
     async def token(self) -> str:
         async with self._lock:
-            if self._token is None or float(self._token.get("expires_at", 0)) - 30 < time.time():
-                self._token = dict(
+            if (
+                self._token is None
+                or float(self._token.get("expires_at", 0)) - EXPIRY_MARGIN_SECONDS < self.clock()
+            ):
+                fetched = dict(
                     await self._client.fetch_token(self.token_url, grant_type="client_credentials")
                 )
+                if "expires_at" not in fetched and "expires_in" in fetched:
+                    fetched["expires_at"] = self.clock() + float(fetched["expires_in"])
+                self._token = fetched
             return str(self._token["access_token"])
+
+    def invalidate(self, token: str) -> None:
+        """Forget `token` (if it is still the cached one) so the next call fetches a new one."""
+        if self._token is not None and self._token.get("access_token") == token:
+            self._token = None
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -1,72 +1,22 @@
 """Outbound calls to third-party APIs (HRIS, LMS, calendars, vendors) with OAuth 2.0 client credentials.
 
-Tokens come from authlib's async client, are cached until 30 s before expiry and refetched once when the
-API answers 401 (a token revoked or expired early). Retries with backoff on 429/502/503/504 and transport
+Tokens come from the kit's `ClientCredentials` (the one client-credentials cache, shared with the
+services' calls to each other): cached until 30 s before expiry, and refetched once when the API answers
+401 (a token revoked or expired early). Retries with backoff on 429/502/503/504 and transport
 errors honour `Retry-After` (kit's `send_with_retries`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 
-from tandem_kit.oauth_client import send_with_retries
+from tandem_kit.oauth_client import ClientCredentials, send_with_retries
 
-AuthMethod = Literal["client_secret_basic", "client_secret_post"]
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
-
-
-class OAuthTokens:
-    """Client-credentials tokens for one provider (a `tandem_kit.oauth_client.TokenSource`)."""
-
-    def __init__(
-        self,
-        *,
-        token_url: str,
-        client_id: str,
-        client_secret: str,
-        scopes: Iterable[str] = (),
-        auth_method: AuthMethod = "client_secret_basic",
-        transport: httpx.AsyncBaseTransport | None = None,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.token_url = token_url
-        self.clock = clock
-        self.fetches = 0
-        self._client = AsyncOAuth2Client(
-            client_id=client_id,
-            client_secret=client_secret,
-            scope=" ".join(scopes) or None,
-            token_endpoint_auth_method=auth_method,
-            timeout=timeout,
-            transport=transport,
-        )
-        self._token: dict[str, Any] | None = None
-        self._lock = asyncio.Lock()
-
-    async def token(self) -> str:
-        async with self._lock:
-            if self._token is None or float(self._token.get("expires_at", 0)) - 30 < self.clock():
-                self.fetches += 1
-                fetched = await self._client.fetch_token(self.token_url, grant_type="client_credentials")
-                self._token = dict(fetched)
-                if "expires_at" not in self._token and "expires_in" in self._token:
-                    self._token["expires_at"] = self.clock() + float(self._token["expires_in"])
-            return str(self._token["access_token"])
-
-    def invalidate(self, token: str) -> None:
-        """Forget `token` (if it is still the cached one) so the next call fetches a new one."""
-        if self._token is not None and self._token.get("access_token") == token:
-            self._token = None
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
 
 
 class OAuthApiClient:
@@ -75,7 +25,7 @@ class OAuthApiClient:
     def __init__(
         self,
         base_url: str,
-        tokens: OAuthTokens,
+        tokens: ClientCredentials,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,

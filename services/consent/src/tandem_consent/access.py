@@ -14,15 +14,8 @@ class PersonNotFound(NotFound):
     code, title = "person-not-found", "Person not found"
 
 
-def own_person_id(principal: Principal) -> UUID | None:
-    try:
-        return UUID(principal.person_id) if principal.person_id else None
-    except ValueError:
-        return None
-
-
 def sees_person(principal: Principal, person_id: UUID) -> bool:
-    return principal.sees_everything or own_person_id(principal) == person_id
+    return principal.sees_everything or principal.person_uuid == person_id
 
 
 def require_visible(principal: Principal, person_id: UUID, *, pointer: str | None = None) -> None:
@@ -36,5 +29,5 @@ def readable_by(principal: Principal, column: InstrumentedAttribute[UUID]) -> Co
     """The WHERE clause that keeps rows about other people out of a person's reads."""
     if principal.sees_everything:
         return true()
-    own = own_person_id(principal)
+    own = principal.person_uuid
     return column == own if own is not None else false()

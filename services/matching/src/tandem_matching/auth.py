@@ -13,8 +13,6 @@ MatchingWrite = Annotated[Principal, Depends(Authenticator(scopes={"matching:wri
 # Program decisions: programs, weights, cohorts, proposals, approvals, overrides, reassignment, ending.
 MatchingDecide = Annotated[Principal, Depends(Authenticator(scopes={"matching:decide"}))]
 
-MANAGER_ROLES = frozenset({"program_manager", "admin"})
-
 
 class ProgramManagerRequired(Forbidden):
     code, title = "program-manager-required", "Program manager required"
@@ -23,9 +21,7 @@ class ProgramManagerRequired(Forbidden):
 def require_manager(principal: Principal) -> None:
     """Program decisions need `matching:decide`, and a person also needs the program-manager (or
     admin) role: a party never decides, and a data-writing integration (`matching:write`) never does."""
-    allowed = principal.has("matching:decide") and (
-        principal.person_id is None or bool(principal.roles & MANAGER_ROLES)
-    )
+    allowed = principal.has("matching:decide") and (principal.person_id is None or principal.supervises)
     if not allowed:
         raise ProgramManagerRequired("Only a program manager may do this.")
 

@@ -88,3 +88,16 @@ async def test_other_participant_not_found(world: Any) -> None:
     intake = await world.intake(program, consent=False)
     resp = await world.client.get(f"{API}/intakes/{intake['id']}", headers=world.person(uuid.uuid4()))
     assert resp.status_code == 404
+
+
+async def test_malformed_person_claim_is_nobody(world: Any) -> None:
+    """A person id claim that is no UUID is refused like a stranger (404), not a 500."""
+    program = await world.program()
+    intake = await world.intake(program, consent=False)
+    nobody = world.person("not-a-uuid")
+    one = await world.client.get(f"{API}/intakes/{intake['id']}", headers=nobody)
+    assert one.status_code == 404
+    assert one.headers["content-type"] == "application/problem+json"
+    listed = await world.client.get(f"{API}/programs/{program['id']}/intakes", headers=nobody)
+    assert listed.status_code == 200
+    assert listed.json()["total"] == 0

@@ -8,9 +8,8 @@ from strawberry.types import Info
 
 from tandem_analytics.kpi import schemas, service
 from tandem_analytics.settings import Settings
-from tandem_kit.app import require_scope
 from tandem_kit.errors import Unprocessable
-from tandem_kit.graphql import exclusive_session, field
+from tandem_kit.graphql import exclusive_session, field, require_scope
 
 
 @strawberry.federation.type(keys=["id"], description="A program KPI computed from stored facts.")

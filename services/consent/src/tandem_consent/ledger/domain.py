@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
+from tandem_kit.auth import SUPERVISOR_ROLES
+
 # Clocks of capturing systems drift; a decision stamped this far ahead of ours is still "now".
 CLOCK_SKEW = timedelta(minutes=5)
-SUPERVISOR_ROLES = frozenset({"program_manager", "admin"})
 
 
 class Action(StrEnum):

@@ -122,9 +122,7 @@ async def list_consent_records(
     purpose: Text | None = Query(default=None, description="Only this purpose."),
 ) -> Page[ConsentRecord]:
     """The person's consent ledger: every grant and withdrawal with its evidence, oldest first."""
-    items, total = await service.records(
-        session, principal, person_id, purpose=purpose, limit=page.limit, offset=page.offset
-    )
+    items, total = await service.records(session, principal, person_id, purpose=purpose, page=page)
     return page_of(items, total, page, ConsentRecord.model_validate)
 
 

@@ -5,15 +5,15 @@ from typing import Any
 from uuid import UUID
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from tandem_consent.gql import loader, parse_uuid
 from tandem_consent.ledger import schemas, service
 from tandem_consent.ledger.schemas import ConsentGrant, ConsentWithdrawal
 from tandem_consent.ledger.service import PersonConsent
-from tandem_kit.app import require_scope
-from tandem_kit.graphql import exclusive_session, field
+from tandem_kit.auth import Principal
+from tandem_kit.graphql import exclusive_session, field, loader, parse_id, require_scope
 
 
 @strawberry.enum
@@ -43,7 +43,7 @@ class ConsentState:
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> "ConsentState | None":
         require_scope(info, "consent:read")
         person, _, purpose = id.partition("/")
-        person_id = parse_uuid(person)
+        person_id = parse_id(person)
         if person_id is None:
             return None
         for standing in await consents_loader(info).load(person_id):
@@ -59,7 +59,7 @@ class Person:
     @field(description="The person's standing for every purpose (empty for people the caller may not see).")
     async def consents(self, info: Info) -> list[ConsentState]:
         require_scope(info, "consent:read")
-        person_id = parse_uuid(self.id)
+        person_id = parse_id(self.id)
         if person_id is None:
             return []
         return [to_graphql(s) for s in await consents_loader(info).load(person_id)]
@@ -70,13 +70,14 @@ class Person:
 
 
 def consents_loader(info: Info[Any, Any]) -> DataLoader[UUID, list[PersonConsent]]:
-    session, principal = info.context["session"], info.context["principal"]
+    return loader(info, "consents_by_person", _consents_by_person)
 
-    async def load(person_ids: Sequence[UUID]) -> list[list[PersonConsent]]:
-        by_person = await service.consents_of(session, principal, person_ids)
-        return [by_person[p] for p in person_ids]
 
-    return loader(info, "consents_by_person", load)
+async def _consents_by_person(
+    session: AsyncSession, principal: Principal, person_ids: Sequence[UUID]
+) -> list[list[PersonConsent]]:
+    by_person = await service.consents_of(session, principal, person_ids)
+    return [by_person[p] for p in person_ids]
 
 
 def to_graphql(standing: PersonConsent) -> ConsentState:

@@ -1,7 +1,7 @@
 from collections.abc import Sequence
 from uuid import UUID, uuid4
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 from tandem_consent.access import readable_by
 from tandem_consent.models import ConsentRecord, ConsentState
 from tandem_kit.auth import Principal
+from tandem_kit.pagination import PageParams, fetch_page
 
 
 def readable_states(principal: Principal) -> Select[tuple[ConsentState]]:
@@ -64,16 +65,14 @@ async def page_records(
     person_id: UUID,
     *,
     purpose_id: UUID | None,
-    limit: int,
-    offset: int,
+    page: PageParams,
 ) -> tuple[Sequence[ConsentRecord], int]:
     statement = readable_records(principal).where(ConsentRecord.person_id == person_id)
     if purpose_id is not None:
         statement = statement.where(ConsentRecord.purpose_id == purpose_id)
-    total = await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    ordered = statement.order_by(ConsentRecord.recorded_at, ConsentRecord.sequence)
-    items = (await session.scalars(ordered.limit(limit).offset(offset))).all()
-    return items, int(total or 0)
+    return await fetch_page(
+        session, statement.order_by(ConsentRecord.recorded_at, ConsentRecord.sequence), page
+    )
 
 
 async def all_records(session: AsyncSession, person_id: UUID) -> Sequence[ConsentRecord]:

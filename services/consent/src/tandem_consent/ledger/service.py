@@ -6,7 +6,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_consent.access import PersonNotFound, own_person_id, require_visible, sees_person
+from tandem_consent.access import PersonNotFound, require_visible, sees_person
 from tandem_consent.events import ConsentGranted, ConsentWithdrawn
 from tandem_consent.inventory import service as inventory
 from tandem_consent.ledger import domain, repository, schemas
@@ -17,6 +17,7 @@ from tandem_consent.purpose import service as purposes
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, Forbidden, Unprocessable
 from tandem_kit.events import emit
+from tandem_kit.pagination import PageParams
 
 
 class GrantOnBehalfForbidden(Forbidden):
@@ -123,14 +124,11 @@ async def records(
     person_id: UUID,
     *,
     purpose: str | None,
-    limit: int,
-    offset: int,
+    page: PageParams,
 ) -> tuple[Sequence[ConsentRecord], int]:
     require_visible(principal, person_id)
     purpose_id = (await purposes.get_purpose(session, purpose)).id if purpose else None
-    return await repository.page_records(
-        session, principal, person_id, purpose_id=purpose_id, limit=limit, offset=offset
-    )
+    return await repository.page_records(session, principal, person_id, purpose_id=purpose_id, page=page)
 
 
 async def grant(
@@ -217,7 +215,7 @@ async def erase_evidence(session: AsyncSession, person_id: UUID) -> int:
 
 
 def _check_permission(principal: Principal, person_id: UUID, action: Action) -> None:
-    own = own_person_id(principal)
+    own = principal.person_uuid
     # A person token whose person id is not a UUID is nobody, never a capturing system.
     permission = (
         domain.may_record(domain.Actor(own, principal.roles), person_id, action)
@@ -272,7 +270,7 @@ async def _decide(
             recorded_at=now,
             recorded_by=principal.subject,
             client_id=principal.client_id,
-            on_behalf=own_person_id(principal) != person_id,
+            on_behalf=principal.person_uuid != person_id,
             reason=decision.reason,
             evidence_reference=decision.evidence_reference,
             evidence=decision.evidence,

@@ -4,14 +4,14 @@ from typing import Any
 from uuid import UUID
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from tandem_consent import models
-from tandem_consent.gql import loader, parse_uuid
 from tandem_consent.purpose import service
-from tandem_kit.app import require_scope
-from tandem_kit.graphql import exclusive_session, field
+from tandem_kit.auth import Principal
+from tandem_kit.graphql import exclusive_session, field, loader, parse_id, require_scope
 
 
 @strawberry.type
@@ -45,17 +45,18 @@ class Purpose:
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> "Purpose | None":
         require_scope(info, "consent:read")
-        return await purpose_loader(info).load(parse_uuid(id))
+        return await purpose_loader(info).load(parse_id(id))
 
 
 def purpose_loader(info: Info[Any, Any]) -> DataLoader[UUID | None, Purpose | None]:
-    session = info.context["session"]
+    return loader(info, "purpose_by_id", _purposes_by_ids)
 
-    async def load(ids: Sequence[UUID | None]) -> list[Purpose | None]:
-        rows = {p.id: p for p in await service.purposes_by_ids(session, [i for i in ids if i is not None])}
-        return [to_graphql(rows[i]) if i in rows else None for i in ids]
 
-    return loader(info, "purpose_by_id", load)
+async def _purposes_by_ids(
+    session: AsyncSession, _principal: Principal, ids: Sequence[UUID | None]
+) -> list[Purpose | None]:
+    rows = {p.id: p for p in await service.purposes_by_ids(session, [i for i in ids if i is not None])}
+    return [to_graphql(rows[i]) if i in rows else None for i in ids]
 
 
 def to_graphql(p: models.Purpose) -> Purpose:

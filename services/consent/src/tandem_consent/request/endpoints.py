@@ -76,8 +76,7 @@ async def list_data_subject_requests(
         status=status,
         overdue=overdue,
         stalled=stalled,
-        limit=page.limit,
-        offset=page.offset,
+        page=page,
     )
     now = datetime.now(UTC)
     return page_of(items, total, page, lambda r: DataSubjectRequest.of(r, now=now))

@@ -11,6 +11,7 @@ from tandem_consent.access import readable_by
 from tandem_consent.models import DataSubjectReceipt, DataSubjectRequest
 from tandem_consent.request.domain import STALLED_AFTER, Kind, Status
 from tandem_kit.auth import Principal
+from tandem_kit.pagination import PageParams, fetch_page
 
 
 def readable_requests(principal: Principal) -> Select[tuple[DataSubjectRequest]]:
@@ -83,8 +84,7 @@ async def page(
     status: Status | None,
     overdue: bool,
     stalled: bool,
-    limit: int,
-    offset: int,
+    page: PageParams,
 ) -> tuple[Sequence[DataSubjectRequest], int]:
     statement = readable_requests(principal)
     if person_id is not None:
@@ -100,9 +100,9 @@ async def page(
             DataSubjectRequest.status == Status.OPEN.value,
             DataSubjectRequest.dispatched_at < func.now() - STALLED_AFTER,
         )
-    total = await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    ordered = statement.order_by(DataSubjectRequest.due_at, DataSubjectRequest.id).limit(limit).offset(offset)
-    return (await session.scalars(ordered)).all(), int(total or 0)
+    return await fetch_page(
+        session, statement.order_by(DataSubjectRequest.due_at, DataSubjectRequest.id), page
+    )
 
 
 async def prior_requests(

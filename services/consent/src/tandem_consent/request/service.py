@@ -16,6 +16,7 @@ from tandem_consent.request.schemas import DataSubjectRequestCreate, ReceiptCrea
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, Forbidden, NotFound, Unprocessable
 from tandem_kit.events import emit, subject_for
+from tandem_kit.pagination import PageParams
 from tandem_kit.privacy import delete_sent_events
 
 SERVICE = "consent"
@@ -248,8 +249,7 @@ async def list_requests(
     status: Status | None,
     overdue: bool,
     stalled: bool,
-    limit: int,
-    offset: int,
+    page: PageParams,
 ) -> tuple[Sequence[DataSubjectRequest], int]:
     return await repository.page(
         session,
@@ -258,8 +258,7 @@ async def list_requests(
         status=status,
         overdue=overdue,
         stalled=stalled,
-        limit=limit,
-        offset=offset,
+        page=page,
     )
 
 

@@ -1,7 +1,7 @@
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
@@ -12,7 +12,8 @@ from tandem_matching.models import Intake
 def readable_statement(principal: Principal) -> Select[tuple[Intake]]:
     statement = select(Intake)
     if not principal.sees_everything:
-        statement = statement.where(Intake.person_id == UUID(str(principal.person_id)))
+        person = principal.person_uuid  # None: a person claim that is no UUID, who sees nothing
+        statement = statement.where(Intake.person_id == person if person is not None else false())
     return statement
 
 

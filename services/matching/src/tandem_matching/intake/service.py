@@ -50,7 +50,7 @@ async def submit_intake(
     session: AsyncSession, principal: Principal, program_id: UUID, data: IntakeCreate
 ) -> Intake:
     """A manager submits anyone's intake; a participant may submit their own."""
-    if principal.person_id != str(data.person_id):
+    if principal.person_uuid != data.person_id:
         require_program_staff(principal)
     await program_service.get_program(session, program_id)
     if data.cohort_id is not None:

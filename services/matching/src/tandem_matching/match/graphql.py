@@ -10,11 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.federation.schema_directives import Key
 from strawberry.types import Info
 
-from tandem_kit.app import require_scope
 from tandem_kit.auth import Principal
-from tandem_kit.graphql import field, keyed_loader
+from tandem_kit.graphql import field, keyed_loader, parse_id, require_scope
 from tandem_matching import models
-from tandem_matching.graphql_id import parse_id
 from tandem_matching.match import repository
 from tandem_matching.program.graphql import WeightSet, load_programs, load_weights, weights_to_graphql
 from tandem_matching.provider import graphql as provider_graphql

@@ -1,7 +1,7 @@
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
@@ -13,8 +13,9 @@ def readable_statement(principal: Principal) -> Select[tuple[Match]]:
     """Managers and machines see every match; a person only matches they are a party to."""
     statement = select(Match)
     if not principal.sees_everything:
-        person = UUID(str(principal.person_id))
-        statement = statement.where(or_(Match.participant_id == person, Match.provider_person_id == person))
+        person = principal.person_uuid  # None: a person claim that is no UUID, who sees nothing
+        party = or_(Match.participant_id == person, Match.provider_person_id == person)
+        statement = statement.where(party if person is not None else false())
     return statement
 
 

@@ -1,7 +1,7 @@
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, false, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
@@ -13,7 +13,8 @@ def readable_statement(principal: Principal) -> Select[tuple[Proposal]]:
     """Managers and machines see every proposal; a participant only their own (rankings of others stay private)."""
     statement = select(Proposal)
     if not principal.sees_everything:
-        statement = statement.where(Proposal.participant_id == UUID(str(principal.person_id)))
+        person = principal.person_uuid  # None: a person claim that is no UUID, who sees nothing
+        statement = statement.where(Proposal.participant_id == person if person is not None else false())
     return statement
 
 

@@ -6,12 +6,10 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from tandem_kit.app import require_scope
 from tandem_kit.auth import Principal
-from tandem_kit.graphql import field, keyed_loader
+from tandem_kit.graphql import field, keyed_loader, parse_id, require_scope
 from tandem_matching import models
 from tandem_matching.eligibility import eligibility
-from tandem_matching.graphql_id import parse_id
 from tandem_matching.provider import repository
 
 

@@ -76,7 +76,7 @@ async def sign_agreement(
 ) -> WorkingAgreement:
     """The calling party signs the version they read; signing twice changes nothing."""
     engagement = await engagement_service.get_engagement(session, principal, engagement_id)
-    person = UUID(principal.person_id) if principal.person_id else None
+    person = principal.person_uuid
     role = domain.role_of(
         person, participant_id=engagement.participant_id, provider_person_id=engagement.provider_person_id
     )

@@ -16,17 +16,10 @@ def readable_statement(principal: Principal) -> Select[tuple[Engagement]]:
     statement = select(Engagement)
     if principal.sees_everything:
         return statement
-    person = _person_uuid(principal)
+    person = principal.person_uuid
     if person is None:
         return statement.where(false())
     return statement.where(or_(Engagement.participant_id == person, Engagement.provider_person_id == person))
-
-
-def _person_uuid(principal: Principal) -> UUID | None:
-    try:
-        return UUID(principal.person_id) if principal.person_id else None
-    except ValueError:
-        return None
 
 
 async def get_readable(session: AsyncSession, principal: Principal, engagement_id: UUID) -> Engagement | None:

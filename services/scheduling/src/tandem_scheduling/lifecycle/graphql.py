@@ -13,10 +13,9 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from tandem_kit.app import require_scope
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Unprocessable
-from tandem_kit.graphql import exclusive_session, field, loader
+from tandem_kit.graphql import exclusive_session, field, loader, parse_id, require_scope
 from tandem_scheduling import models
 from tandem_scheduling.engagement import repository, service
 from tandem_scheduling.session.graphql import Session, load_by_engagement
@@ -100,13 +99,6 @@ async def load_by_match_ids(
     return [to_graphql(found[i]) if i in found else None for i in match_ids]
 
 
-def _uuid(value: strawberry.ID) -> UUID | None:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        return None
-
-
 MAX_LIST = 200
 
 
@@ -115,7 +107,7 @@ class EngagementQuery:
     @field(description="One engagement, if the caller may see it.")
     async def engagement(self, info: Info[Any, Any], id: strawberry.ID) -> Engagement | None:
         require_scope(info, "scheduling:read")
-        engagement_id = _uuid(id)
+        engagement_id = parse_id(id)
         if engagement_id is None:
             return None
         return await loader(info, "engagement_by_id", load_by_ids).load(engagement_id)
@@ -127,7 +119,7 @@ class EngagementQuery:
         require_scope(info, "scheduling:read")
         if not 1 <= limit <= MAX_LIST:
             raise Unprocessable(f"limit must be between 1 and {MAX_LIST}, not {limit}.", parameter="limit")
-        person = _uuid(participant_id) if participant_id is not None else None
+        person = parse_id(participant_id) if participant_id is not None else None
         if participant_id is not None and person is None:
             return []
         async with exclusive_session(info) as session:
