@@ -16,7 +16,7 @@ from tandem_kit.testing import Infra, rollback_client, running, sessionmaker_of
 from tandem_scheduling.agreement.domain import CLAUSES
 from tandem_scheduling.app import create_app
 from tandem_scheduling.engagement import service as engagement_service
-from tandem_scheduling.engagement.schemas import MatchApprovedData
+from tandem_scheduling.engagement.schemas import MatchApproved
 from tandem_scheduling.models import Engagement, WorkingAgreement
 from tandem_scheduling.settings import Settings
 
@@ -112,7 +112,7 @@ def make_engagement(app: FastAPI, client: httpx.AsyncClient) -> MakeEngagement:
     async def make(*, signed: bool = True, **overrides: Any) -> Engagement:
         async with sessionmaker_of(app)() as session:
             engagement = await engagement_service.create_from_match(
-                session, MatchApprovedData.model_validate(match_approved(**overrides))
+                session, MatchApproved.model_validate(match_approved(**overrides))
             )
             if signed:
                 now = datetime.now(UTC)

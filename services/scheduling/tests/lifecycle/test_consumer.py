@@ -91,7 +91,7 @@ async def test_a_malformed_event_from_the_broker_is_parked_once(app: FastAPI, pa
 
     [row] = await eventually(parked)
     assert (row.consumer, row.reason, row.attempts) == ("scheduling-match-approved", "invalid", 1)
-    assert row.error_summary == "MatchApprovedData: provider_working_hours: invalid_working_hours"
+    assert row.error_summary == "MatchApproved: provider_working_hours: invalid_working_hours"
     assert await engagements_of(app, data["match_id"]) == []
 
 

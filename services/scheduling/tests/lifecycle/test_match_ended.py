@@ -19,7 +19,7 @@ from sqlalchemy import select
 from tandem_kit.events import EventConsumer, EventEnvelope, InvalidEvent, Subscription
 from tandem_kit.testing import TestKeys, asgi_client, eventually, sessionmaker_of
 from tandem_scheduling.agreement.domain import CLAUSES
-from tandem_scheduling.engagement.schemas import MatchEndedData
+from tandem_scheduling.engagement.schemas import MatchEnded
 from tandem_scheduling.lifecycle import ending
 from tandem_scheduling.lifecycle.consumers import MATCH_APPROVED, MATCH_ENDED
 from tandem_scheduling.models import SessionAttendee, WorkingAgreement
@@ -333,7 +333,7 @@ async def test_malformed_event_changes_nothing(
     del data["ended_at"]
 
     # An invalid event: the kit parks it where operations see it, it is never retried.
-    with pytest.raises(InvalidEvent, match="MatchEndedData: ended_at: missing"):
+    with pytest.raises(InvalidEvent, match="MatchEnded: ended_at: missing"):
         await world.apply(MATCH_ENDED, envelope("MatchEnded", data))
 
     assert (await world.get(f"/{engagement['id']}"))["status"] == "active"
@@ -366,7 +366,7 @@ async def test_a_booking_in_flight_waits_for_the_end_and_is_refused(
         world = Scheduling(app, client, keys, payload)
         engagement = await world.opened()
         async with app.state.database.sessionmaker() as session, session.begin():
-            data = MatchEndedData.model_validate(match_ended(engagement["match_id"]))
+            data = MatchEnded.model_validate(match_ended(engagement["match_id"]))
             await ending.end_match(session, data)
             booking = asyncio.create_task(world.book(engagement, now_minute() + timedelta(days=2), "kickoff"))
             await asyncio.sleep(0.3)

@@ -22,7 +22,7 @@ from tandem_kit.events import EventConsumer, EventEnvelope, processed_events
 from tandem_kit.oauth_client import ServiceClient, StaticToken
 from tandem_kit.testing import Infra, TestKeys, asgi_client, eventually, rollback_client, sessionmaker_of
 from tandem_scheduling.engagement import service as engagement_service
-from tandem_scheduling.engagement.schemas import MatchApprovedData
+from tandem_scheduling.engagement.schemas import MatchApproved
 from tandem_scheduling.models import SessionAttendee
 from tandem_scheduling.privacy.consumers import data_subject_requests
 from tandem_scheduling.session.schemas import SessionKind
@@ -82,7 +82,7 @@ class World:
         return self.keys.headers(*WRITE, sub=f"user-{person_id}", person_id=str(person_id), roles=[role])
 
     async def engagement(self, participant: uuid.UUID, coach: uuid.UUID) -> dict[str, Any]:
-        data = MatchApprovedData.model_validate(
+        data = MatchApproved.model_validate(
             {
                 "match_id": str(uuid.uuid4()),
                 "program_id": str(uuid.uuid4()),

@@ -13,7 +13,7 @@ from tandem_kit.auth import Principal
 from tandem_kit.events import EventConsumer, EventEnvelope, outbox_messages
 from tandem_kit.testing import eventually, sessionmaker_of
 from tandem_scheduling.engagement import service as engagement_service
-from tandem_scheduling.engagement.schemas import MatchApprovedData, MatchEndedData
+from tandem_scheduling.engagement.schemas import MatchApproved, MatchEnded
 from tandem_scheduling.lifecycle import ending
 from tandem_scheduling.models import WorkingAgreement
 from tandem_scheduling.privacy import retention
@@ -73,7 +73,7 @@ async def make_pair(
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     approved_at = now - approved
     signed_at = now - signed if signed is not None else approved_at + timedelta(days=2)
-    data = MatchApprovedData.model_validate(
+    data = MatchApproved.model_validate(
         {
             "match_id": str(uuid.uuid4()),
             "program_id": str(uuid.uuid4()),
@@ -126,7 +126,7 @@ async def make_pair(
         if last_session is not None:
             sessions.append(await book(now - last_session, "regular"))
         if ended is not None:
-            end = MatchEndedData(match_id=data.match_id, reason="completed", ended_at=now - ended)
+            end = MatchEnded(match_id=data.match_id, reason="completed", ended_at=now - ended)
             await ending.end_match(session, end)
         await session.commit()
     return Pair(str(engagement.id), [str(s) for s in sessions])

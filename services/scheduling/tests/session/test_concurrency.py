@@ -11,14 +11,14 @@ from sqlalchemy.exc import IntegrityError
 
 from tandem_kit.testing import TestKeys, asgi_client
 from tandem_scheduling.engagement import service as engagement_service
-from tandem_scheduling.engagement.schemas import MatchApprovedData
+from tandem_scheduling.engagement.schemas import MatchApproved
 from tandem_scheduling.models import Engagement, SessionAttendee
 
 
 async def committed_engagement(app: FastAPI, data: dict[str, Any]) -> Engagement:
     async with app.state.database.sessionmaker() as session:
         engagement = await engagement_service.create_from_match(
-            session, MatchApprovedData.model_validate(data)
+            session, MatchApproved.model_validate(data)
         )
         await session.commit()
         return engagement

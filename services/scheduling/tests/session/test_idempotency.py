@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 
 from tandem_kit.testing import TestKeys, asgi_client, eventually
 from tandem_scheduling.engagement import service as engagement_service
-from tandem_scheduling.engagement.schemas import MatchApprovedData
+from tandem_scheduling.engagement.schemas import MatchApproved
 from tandem_scheduling.models import Engagement, Session
 
 BASE = "/api/v1/scheduling/engagements"
@@ -78,7 +78,7 @@ async def test_other_client_same_key_is_independent(
 async def committed_engagement(app: FastAPI, data: dict[str, Any]) -> Engagement:
     async with app.state.database.sessionmaker() as session:
         engagement = await engagement_service.create_from_match(
-            session, MatchApprovedData.model_validate(data)
+            session, MatchApproved.model_validate(data)
         )
         await session.commit()
         return engagement

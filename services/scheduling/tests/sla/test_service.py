@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tandem_kit.events import outbox_messages
 from tandem_kit.testing import TestKeys, eventually, sessionmaker_of
 from tandem_scheduling.engagement import service as engagement_service
-from tandem_scheduling.engagement.schemas import MatchApprovedData
+from tandem_scheduling.engagement.schemas import MatchApproved
 from tandem_scheduling.models import Engagement, SlaClock
 from tandem_scheduling.sla import tasks
 from tandem_scheduling.sla.service import detect_breaches
@@ -24,7 +24,7 @@ def days_ago(days: int) -> str:
 async def committed_engagement(app: FastAPI, data: dict[str, Any]) -> Engagement:
     async with app.state.database.sessionmaker() as session:
         engagement = await engagement_service.create_from_match(
-            session, MatchApprovedData.model_validate(data)
+            session, MatchApproved.model_validate(data)
         )
         await session.commit()
         return engagement

@@ -17,7 +17,7 @@ class WorkingHours(BaseModel):
     )
 
 
-class MatchApprovedData(BaseModel):
+class MatchApproved(BaseModel):
     """The `data` of matching's `MatchApproved` event (docs/contracts.md); unknown fields are ignored."""
 
     match_id: UUID
@@ -35,7 +35,7 @@ class MatchApprovedData(BaseModel):
     provider_working_hours: list[WorkingHours]
 
 
-class MatchEndedData(BaseModel):
+class MatchEnded(BaseModel):
     """The `data` of matching's `MatchEnded` event (docs/contracts.md): only what scheduling needs;
     other fields are ignored, and so is the set of reasons (a new one must not keep a match active)."""
 

@@ -9,7 +9,7 @@ from tandem_kit.errors import NotFound
 from tandem_kit.events import emit
 from tandem_kit.pagination import PageParams
 from tandem_scheduling.engagement import domain, repository
-from tandem_scheduling.engagement.schemas import MatchApprovedData
+from tandem_scheduling.engagement.schemas import MatchApproved
 from tandem_scheduling.events import EngagementCreated
 from tandem_scheduling.models import Engagement, SlaClock
 
@@ -53,7 +53,7 @@ async def get_engagement(
     return engagement
 
 
-async def create_from_match(session: AsyncSession, data: MatchApprovedData) -> Engagement | None:
+async def create_from_match(session: AsyncSession, data: MatchApproved) -> Engagement | None:
     """Open the engagement of an approved match, with its kickoff SLA; a repeated match is a no-op,
     and a match that already ended (its `MatchEnded` came first) opens nothing."""
     await repository.lock_match(session, data.match_id)

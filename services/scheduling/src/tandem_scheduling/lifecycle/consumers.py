@@ -5,11 +5,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_kit.events import EventEnvelope, InvalidEvent, Subscription, typed
 from tandem_scheduling.availability.domain import InvalidWorkingHours, person
 from tandem_scheduling.engagement import service
-from tandem_scheduling.engagement.schemas import MatchApprovedData, MatchEndedData
+from tandem_scheduling.engagement.schemas import MatchApproved, MatchEnded
 from tandem_scheduling.lifecycle import ending
 
 
-async def on_match_approved(session: AsyncSession, _envelope: EventEnvelope, data: MatchApprovedData) -> None:
+async def on_match_approved(session: AsyncSession, _envelope: EventEnvelope, data: MatchApproved) -> None:
     for side, tz, hours in (
         ("participant", data.participant_timezone, data.participant_working_hours),
         ("provider", data.provider_timezone, data.provider_working_hours),
@@ -18,23 +18,23 @@ async def on_match_approved(session: AsyncSession, _envelope: EventEnvelope, dat
             person(tz, [h.model_dump() for h in hours])
         except InvalidWorkingHours as exc:
             # Redelivery cannot fix it: the kit parks the event where operations see and replay it.
-            raise InvalidEvent(f"MatchApprovedData: {side}_working_hours: invalid_working_hours") from exc
+            raise InvalidEvent(f"MatchApproved: {side}_working_hours: invalid_working_hours") from exc
     await service.create_from_match(session, data)
 
 
 MATCH_APPROVED = Subscription(
     name="scheduling-match-approved",
     subjects=["tandem.matching.MatchApproved"],
-    handler=typed(MatchApprovedData, on_match_approved),
+    handler=typed(MatchApproved, on_match_approved),
 )
 
 
-async def on_match_ended(session: AsyncSession, _envelope: EventEnvelope, data: MatchEndedData) -> None:
+async def on_match_ended(session: AsyncSession, _envelope: EventEnvelope, data: MatchEnded) -> None:
     await ending.end_match(session, data)
 
 
 MATCH_ENDED = Subscription(
     name="scheduling-match-ended",
     subjects=["tandem.matching.MatchEnded"],
-    handler=typed(MatchEndedData, on_match_ended),
+    handler=typed(MatchEnded, on_match_ended),
 )

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
 from tandem_scheduling.engagement import repository
-from tandem_scheduling.engagement.schemas import MatchEndedData
+from tandem_scheduling.engagement.schemas import MatchEnded
 from tandem_scheduling.events import CancelCode
 from tandem_scheduling.models import Engagement, Session
 from tandem_scheduling.session import repository as session_repository
@@ -77,7 +77,7 @@ async def end_engagements(
     return Ending(cancelled=future, moot_clocks=moot)
 
 
-async def end_match(session: AsyncSession, data: MatchEndedData, *, now: datetime | None = None) -> None:
+async def end_match(session: AsyncSession, data: MatchEnded, *, now: datetime | None = None) -> None:
     """End the engagement of a match that ended; a match scheduling has not seen yet is remembered, so
     that its approval, should it come later, opens nothing. Repeats change nothing."""
     now = now or datetime.now(UTC)
