@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.db import Database
-from tandem_kit.events import EventEnvelope, Subscription, outbox_messages
+from tandem_kit.events import EventEnvelope, Subscription, dead_letters, outbox_messages
 from tandem_kit.privacy import (
     _uuids,
     erased_people,
@@ -94,6 +94,37 @@ async def test_forget_deletes_only_sent_events_naming_the_person(database: Datab
     # Unsent events stay: the other services still need them (and drop them if they erased the person).
     assert left == {unsent, theirs}
     assert hashes == [person_hash(person, KEY)]
+
+
+async def parked_row(session: AsyncSession, person: uuid.UUID) -> uuid.UUID:
+    row_id = uuid.uuid4()
+    await session.execute(
+        dead_letters.insert().values(
+            id=row_id,
+            consumer="scheduling-match-approved",
+            event_id=uuid.uuid4(),
+            subject="tandem.matching.MatchApproved",
+            event_type="MatchApproved",
+            payload={"data": {"participant_id": str(person), "timezone": "Europe/Paris"}},
+            reason="exhausted",
+            error_type="OperationalError",
+            error_summary="OperationalError",
+            attempts=20,
+        )
+    )
+    return row_id
+
+
+async def test_forget_deletes_parked_events_naming_the_person(database: Database) -> None:
+    person, other = uuid.uuid4(), uuid.uuid4()
+    async with database.sessionmaker() as session, session.begin():
+        await parked_row(session, person)
+        theirs = await parked_row(session, other)
+    async with database.sessionmaker() as session, session.begin():
+        await forget_person(session, person, key=KEY)
+    async with database.sessionmaker() as session:
+        left = set(await session.scalars(select(dead_letters.c.id)))
+    assert left == {theirs}
 
 
 async def test_late_event_naming_an_erased_person_is_dropped(database: Database) -> None:

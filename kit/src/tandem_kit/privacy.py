@@ -34,7 +34,7 @@ from sqlalchemy import Column, DateTime, String, Table, Text, cast, delete, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_kit.events import EventEnvelope, Subscription, kit_metadata, outbox_messages, typed
+from tandem_kit.events import EventEnvelope, Subscription, dead_letters, kit_metadata, outbox_messages, typed
 from tandem_kit.oauth_client import ServiceClient
 
 log = structlog.get_logger("tandem.privacy")
@@ -57,12 +57,24 @@ def person_hash(person_id: UUID, key: SecretStr) -> str:
 
 
 async def forget_person(session: AsyncSession, person_id: UUID, *, key: SecretStr) -> int:
-    """Record the person as erased and delete this service's sent events that name them; returns the
-    outbox rows deleted."""
+    """Record the person as erased and delete this service's sent events and parked events that name
+    them; returns the outbox rows deleted."""
     await session.execute(
         pg_insert(erased_people).values(person_hash=person_hash(person_id, key)).on_conflict_do_nothing()
     )
+    await delete_dead_letters(session, person_id)
     return await delete_sent_events(session, person_id)
+
+
+async def delete_dead_letters(session: AsyncSession, person_id: UUID) -> int:
+    """Delete the parked events that name the person: a replay would drop them anyway (`skip_erased`),
+    and their payload is a copy of the person's data."""
+    parked = await session.scalars(
+        delete(dead_letters)
+        .where(cast(dead_letters.c.payload, Text).contains(str(person_id)))
+        .returning(dead_letters.c.id)
+    )
+    return len(parked.all())
 
 
 async def delete_sent_events(session: AsyncSession, person_id: UUID, *, sparing: Sequence[str] = ()) -> int:
