@@ -30,6 +30,7 @@ loop deletes expired rows.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Iterable
@@ -206,6 +207,12 @@ class IdempotencyMiddleware:
         self.prefix = prefix
         self.ttl = ttl
         self.fernet = fernet_for(secret, info=SEAL_INFO)
+        self.pseudonym_key = hashlib.sha256(b"tandem-idempotency/pseudonyms/" + secret.encode()).digest()
+
+    def pseudonym(self, value: str) -> str:
+        """A keyed digest of a value that can name a person (a user token's subject, a path with a
+        person id): stored and compared instead of the value, so no erasure has to find it here."""
+        return hmac.new(self.pseudonym_key, value.encode(), hashlib.sha256).hexdigest()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].startswith(self.prefix):
@@ -226,7 +233,10 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         body = await _read_body(receive)
-        attempt = Attempt(*caller, key, scope["method"], scope["path"], fingerprint(body))
+        client_id, subject = caller
+        attempt = Attempt(
+            client_id, self.pseudonym(subject), key, scope["method"], scope["path"], fingerprint(body)
+        )
         maker: async_sessionmaker[AsyncSession] = scope["app"].state.sessionmaker
         async with maker() as session:
             try:
@@ -291,7 +301,7 @@ class IdempotencyMiddleware:
             "subject": attempt.subject,
             "key": attempt.key,
             "method": attempt.method,
-            "path": attempt.path,
+            "path": self.pseudonym(attempt.path),
             "fingerprint": attempt.fingerprint,
             "status_code": status,
             "headers": kept,
@@ -320,7 +330,7 @@ class IdempotencyMiddleware:
     def _stored_answer(self, attempt: Attempt, stored: Any) -> Response:
         same = (stored["method"], stored["path"], stored["fingerprint"]) == (
             attempt.method,
-            attempt.path,
+            self.pseudonym(attempt.path),
             attempt.fingerprint,
         )
         if not same:
