@@ -17,9 +17,7 @@ from tandem_scheduling.models import Engagement, SessionAttendee
 
 async def committed_engagement(app: FastAPI, data: dict[str, Any]) -> Engagement:
     async with app.state.database.sessionmaker() as session:
-        engagement = await engagement_service.create_from_match(
-            session, MatchApproved.model_validate(data)
-        )
+        engagement = await engagement_service.create_from_match(session, MatchApproved.model_validate(data))
         await session.commit()
         return engagement
 

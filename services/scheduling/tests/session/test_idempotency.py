@@ -77,9 +77,7 @@ async def test_other_client_same_key_is_independent(
 
 async def committed_engagement(app: FastAPI, data: dict[str, Any]) -> Engagement:
     async with app.state.database.sessionmaker() as session:
-        engagement = await engagement_service.create_from_match(
-            session, MatchApproved.model_validate(data)
-        )
+        engagement = await engagement_service.create_from_match(session, MatchApproved.model_validate(data))
         await session.commit()
         return engagement
 
