@@ -15,6 +15,7 @@ from tandem_gateway.oauth.domain import (
     parse_scopes,
     retry_after,
     role_scopes,
+    sliding_count,
     tandem_roles,
     user_token_expiry,
     verify_secret,
@@ -106,6 +107,26 @@ def test_secret_hash_roundtrip() -> None:
 
 def test_verify_secret_rejects_malformed_hash() -> None:
     assert verify_secret("x", "plain") is False
+
+
+def test_failures_just_before_a_window_boundary_still_count_after_it() -> None:
+    # Three failures at 12:00:59.9, one at 12:01:00.1: a fixed window would count 1 and let it pass.
+    just_after = datetime(2026, 11, 23, 12, 1, 0, 100_000, tzinfo=UTC)
+    assert sliding_count(1, 3, just_after, 60) > 3
+    # A whole window later the old failures no longer count.
+    assert sliding_count(1, 3, datetime(2026, 11, 23, 12, 1, 59, 999_999, tzinfo=UTC), 60) < 1.001
+
+
+@given(
+    in_window=st.integers(0, 1000),
+    previous=st.integers(0, 1000),
+    offset=st.floats(0, 59.999),
+)
+def test_sliding_count_lies_between_the_current_window_and_both(
+    in_window: int, previous: int, offset: float
+) -> None:
+    now = datetime(2026, 11, 23, 12, 1, tzinfo=UTC) + timedelta(seconds=offset)
+    assert in_window <= sliding_count(in_window, previous, now, 60) <= in_window + previous
 
 
 def test_window_and_retry_after() -> None:

@@ -57,12 +57,24 @@ def is_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, _ASYNCPG_OUTAGES)
 
 
+CONNECT_TIMEOUT_SECONDS = 5
+CHECKOUT_TIMEOUT_SECONDS = 10
+
+
 class Database:
     """One engine per process for the service's own database."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        # A server that does not answer a new connection within seconds is down for us: the request
+        # gets its 503 and an event its retry, instead of holding a worker for asyncpg's default
+        # minute (connect) or the pool's half minute (checkout).
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            pool_timeout=CHECKOUT_TIMEOUT_SECONDS,
+            connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
         )
         self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False

@@ -181,6 +181,14 @@ def window_start(now: datetime, window_seconds: int) -> datetime:
     return datetime.fromtimestamp(epoch - epoch % window_seconds, tz=now.tzinfo)
 
 
+def sliding_count(in_window: int, previous: int, now: datetime, window_seconds: int) -> float:
+    """Failures over the last `window_seconds`, estimated from two fixed windows: all of the current
+    one and the part of the previous one the sliding window still covers. A fixed window alone forgets
+    everything at its boundary, so a source could send twice the limit across it."""
+    elapsed = (now - window_start(now, window_seconds)).total_seconds()
+    return in_window + previous * max(0.0, 1 - elapsed / window_seconds)
+
+
 def retry_after(now: datetime, window_seconds: int) -> int:
     """Whole seconds until the window holding `now` ends (at least 1)."""
     end = window_start(now, window_seconds) + timedelta(seconds=window_seconds)

@@ -65,6 +65,16 @@ async def record_failure(session: AsyncSession, source: str, window_start: datet
     return int((await session.execute(statement)).scalar_one())
 
 
+async def failures_in(session: AsyncSession, source: str, window_start: datetime) -> int:
+    """The failures counted for `source` in the window starting at `window_start`."""
+    count = await session.scalar(
+        select(AuthFailure.failures).where(
+            AuthFailure.source == source, AuthFailure.window_start == window_start
+        )
+    )
+    return int(count or 0)
+
+
 async def forget_failures_before(session: AsyncSession, source: str, window_start: datetime) -> None:
     await session.execute(
         delete(AuthFailure).where(AuthFailure.source == source, AuthFailure.window_start < window_start)

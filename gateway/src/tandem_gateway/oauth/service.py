@@ -27,6 +27,7 @@ from tandem_gateway.oauth.domain import (
     granted_scopes,
     hash_secret,
     retry_after,
+    sliding_count,
     verify_secret,
     window_start,
 )
@@ -118,8 +119,11 @@ async def authenticate_client(
     now = datetime.now(UTC)
     window = window_start(now, settings.auth_failure_window_seconds)
     # The caller commits even though the request fails: the endpoint returns, it does not raise.
-    await repository.forget_failures_before(session, source, window)
-    failures = await repository.record_failure(session, source, window)
+    previous_window = window - timedelta(seconds=settings.auth_failure_window_seconds)
+    await repository.forget_failures_before(session, source, previous_window)
+    in_window = await repository.record_failure(session, source, window)
+    previous = await repository.failures_in(session, source, previous_window)
+    failures = sliding_count(in_window, previous, now, settings.auth_failure_window_seconds)
     log.info(
         "gateway.oauth.client_auth_failed",
         client_id=credentials.client_id,
