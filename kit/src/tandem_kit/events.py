@@ -630,14 +630,20 @@ class EventConsumer:
 
     @staticmethod
     async def _next_batch(psub: JetStreamContext.PullSubscription) -> list[Msg]:
-        """Wait up to a second for the next event, then take the ones already waiting behind it.
+        """Wait up to a second for the next event, then take the ones the stream says are waiting.
 
         One `fetch(batch=100, timeout=1)` would hold an event that arrives alone until the second is
-        over, waiting for the batch to fill: every idle consumer would add up to a second per hop.
+        over, waiting for the batch to fill: every idle consumer would add up to a second per hop. And
+        no fetch with a timeout of milliseconds: nats-py waits with `asyncio.wait_for`, which can lose
+        a message arriving just as the timeout fires (Python 3.11), and a lost delivery comes back
+        only after `ack_wait` (30 s). The second fetch asks only for what is already waiting, which
+        the server answers at once.
         """
         msgs = await psub.fetch(batch=1, timeout=1)
-        with contextlib.suppress(TimeoutError):
-            msgs += await psub.fetch(batch=99, timeout=0.05)
+        waiting = msgs[0].metadata.num_pending or 0
+        if waiting:
+            with contextlib.suppress(TimeoutError):
+                msgs += await psub.fetch(batch=min(99, waiting), timeout=1)
         return msgs
 
     async def _handle_batch(self, msgs: Sequence[Msg]) -> None:
