@@ -15,11 +15,12 @@ from pydantic_core import CoreSchema, PydanticCustomError
 INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
 INT8_MIN, INT8_MAX = -(2**63), 2**63 - 1
 NO_NUL_PATTERN = "^[^\\u0000]*$"
+NUL_MESSAGE = "text must not contain the NUL character (\\u0000)"
 
 
 def refuse_nul(value: str) -> str:
     if "\x00" in value:
-        raise PydanticCustomError("string_nul", "text must not contain the NUL character (\\u0000)")
+        raise PydanticCustomError("string_nul", NUL_MESSAGE)
     return value
 
 

@@ -38,7 +38,7 @@ from strawberry.types import Info
 
 from tandem_kit.auth import Principal
 from tandem_kit.errors import BadRequest, ContentTooLarge, Forbidden, LengthRequired
-from tandem_kit.fields import nul_at
+from tandem_kit.fields import NUL_MESSAGE, nul_at
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -47,7 +47,6 @@ V = TypeVar("V")
 
 # U+0000 written as a GraphQL string escape (a literal NUL cannot appear in a query document).
 NUL_ESCAPE = re.compile(r"\\u0000|\\u\{0+\}")
-NUL_MESSAGE = "text must not contain the NUL character (\\u0000)"
 
 BatchLoad = Callable[[AsyncSession, Principal, Sequence[K]], Awaitable[Sequence[V]]]
 KeyedLoad = Callable[[AsyncSession, Principal, Sequence[K]], Awaitable[Mapping[K, V]]]

@@ -76,15 +76,10 @@ def _single(form: Form, name: str) -> str | None:
 
 
 def presented_credentials(authorization: str | None, form: Form) -> PresentedCredentials:
-    """client_secret_basic (RFC 6749 2.3.1, form-encoded id and secret) or client_secret_post."""
-    credentials = _presented_credentials(authorization, form)
-    # No client id holds NUL, and PostgreSQL text cannot: refused here rather than failing the lookup.
-    if "\x00" in credentials.client_id:
-        raise invalid_client("The client id is malformed.")
-    return credentials
+    """client_secret_basic (RFC 6749 2.3.1, form-encoded id and secret) or client_secret_post.
 
-
-def _presented_credentials(authorization: str | None, form: Form) -> PresentedCredentials:
+    Neither may hold NUL (PostgreSQL text cannot): Basic credentials are checked here, a form was
+    refused whole when it was read (`endpoints.read_form`)."""
     form_id, form_secret = _single(form, "client_id"), _single(form, "client_secret")
     if authorization and authorization.lower().startswith("basic "):
         if form_secret is not None:
