@@ -70,7 +70,7 @@ from tandem_kit.errors import (
     response_for,
 )
 from tandem_kit.events import kit_metadata
-from tandem_kit.sealing import fernet_for
+from tandem_kit.sealing import derive_key, fernet_for
 
 log = structlog.get_logger("tandem.idempotency")
 
@@ -80,6 +80,7 @@ MAX_KEY_LENGTH = 255
 STORED_HEADERS = frozenset({"content-type", "location", "content-location", "etag", "preference-applied"})
 PURGE_EVERY_SECONDS = 600.0
 SEAL_INFO = b"tandem idempotency answers"
+PSEUDONYM_INFO = b"tandem idempotency callers and paths"
 
 idempotency_keys = Table(
     "idempotency_keys",
@@ -207,7 +208,7 @@ class IdempotencyMiddleware:
         self.prefix = prefix
         self.ttl = ttl
         self.fernet = fernet_for(secret, info=SEAL_INFO)
-        self.pseudonym_key = hashlib.sha256(b"tandem-idempotency/pseudonyms/" + secret.encode()).digest()
+        self.pseudonym_key = derive_key(secret, info=PSEUDONYM_INFO)
 
     def pseudonym(self, value: str) -> str:
         """A keyed digest of a value that can name a person (a user token's subject, a path with a
