@@ -23,9 +23,19 @@ SCOPES = (
     "analytics:ingest",
     "admin",
     "token:exchange",
+    "scim:provision",
+    "hris:read",
+    "xapi:write",
+    "xapi:read",
+    "calendars:read",
+    "calendars:write",
+    "calendars:freebusy",
+    "directory:read",
 )
 # Scopes only a machine client may hold: never given to a person's token (docs/gateway.md, Scopes).
-CLIENT_ONLY_SCOPES = frozenset({"consent:receipt", "token:exchange"})
+CLIENT_ONLY_SCOPES = frozenset(
+    {"consent:receipt", "token:exchange", "scim:provision", "calendars:freebusy", "directory:read"}
+)
 READ_SCOPES = ("matching:read", "scheduling:read", "consent:read", "analytics:read")
 AUDIENCES = ("tandem", "gateway", "matching", "scheduling", "consent", "analytics")
 DEFAULT_AUDIENCE = "tandem"
