@@ -3,6 +3,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -10,6 +11,13 @@ from tandem_kit.migrations import alembic_config, upgrade_head
 from tandem_kit.testing import Infra
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
+
+
+def head(url: str) -> str:
+    """The newest revision of the service's migrations (what `upgrade head` reaches)."""
+    found = ScriptDirectory.from_config(alembic_config(SERVICE_DIR, url)).get_current_head()
+    assert found is not None
+    return found
 
 
 def tables_and_version(url: str) -> tuple[list[str], list[str]]:
@@ -50,5 +58,5 @@ def test_downgrade_to_base_and_up_again(infra: Infra) -> None:
             "sla_clocks",
             "working_agreements",
         ],
-        ["0005_erasure"],
+        [head(url)],
     )
