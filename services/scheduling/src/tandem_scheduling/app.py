@@ -9,7 +9,12 @@ from tandem_scheduling.agreement import endpoints as agreement_endpoints
 from tandem_scheduling.availability import endpoints as availability_endpoints
 from tandem_scheduling.engagement import endpoints as engagement_endpoints
 from tandem_scheduling.graphql import schema
-from tandem_scheduling.lifecycle.consumers import MATCH_APPROVED, MATCH_ENDED
+from tandem_scheduling.lifecycle.consumers import (
+    MATCH_APPROVED,
+    MATCH_ENDED,
+    PERSON_DEACTIVATED,
+    PERSON_REACTIVATED,
+)
 from tandem_scheduling.privacy.consumers import data_subject_requests, retention_purges
 from tandem_scheduling.session import endpoints as session_endpoints
 from tandem_scheduling.settings import Settings
@@ -48,6 +53,8 @@ def create_app(
         subscriptions=[
             MATCH_APPROVED,
             MATCH_ENDED,
+            PERSON_DEACTIVATED,
+            PERSON_REACTIVATED,
             data_subject_requests(client, erasure_key=settings.internal_secret),
             retention_purges(),
         ],

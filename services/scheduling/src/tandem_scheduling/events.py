@@ -31,7 +31,7 @@ class SessionBooked(SchedulingEvent):
     kind: Literal["kickoff", "regular"]
 
 
-CancelCode = Literal["requested", "match_ended", "erased"]
+CancelCode = Literal["requested", "match_ended", "erased", "person_deactivated"]
 
 
 class SessionCancelled(SchedulingEvent):

@@ -52,6 +52,7 @@ def test_downgrade_to_base_and_up_again(infra: Infra) -> None:
             "erased_people",
             "idempotency_keys",
             "outbox_messages",
+            "person_statuses",
             "processed_events",
             "session_attendees",
             "sessions",

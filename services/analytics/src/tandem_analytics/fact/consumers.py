@@ -1,4 +1,5 @@
-"""Consumers of matching and scheduling events: each event becomes (or updates) a fact row.
+"""Consumers of matching, scheduling and gateway (HR) events: each event becomes (or updates) a fact
+row; consent's events decide whose HR facts are kept (`people.py`).
 
 Applied once per event id by the kit (processed_events); the upserts are idempotent as well, so a
 replay with a new id is harmless too. Each payload is validated by the kit (`typed`): one that does
@@ -12,7 +13,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_analytics.fact import repository, schemas
+from tandem_analytics.fact import people, repository, schemas
 from tandem_kit.events import EventEnvelope, Subscription, typed
 
 log = structlog.get_logger("tandem.analytics.fact")
@@ -62,6 +63,58 @@ async def on_sla_breached(session: AsyncSession, _envelope: EventEnvelope, data:
     await repository.upsert_sla_breach(session, data.model_dump())
 
 
+async def on_person_provisioned(
+    session: AsyncSession, envelope: EventEnvelope, data: schemas.PersonProvisioned
+) -> None:
+    if not await people.consented(session, data.person_id):
+        return
+    at = data.occurred_at or envelope.occurred_at
+    await people.record_employment(
+        session, data.person_id, active=data.active, since=at, hire_date=data.hire_date
+    )
+    await people.record_job(
+        session, data.person_id, schemas.Job.model_validate(data.model_dump()), valid_from=at
+    )
+
+
+async def on_person_job_changed(
+    session: AsyncSession, _envelope: EventEnvelope, data: schemas.PersonJobChanged
+) -> None:
+    if not await people.consented(session, data.person_id):
+        return
+    await people.record_job(session, data.person_id, data.new, valid_from=data.effective_at)
+    if data.promotion:
+        await people.record_promotion(
+            session, data.person_id, at=data.effective_at, old=data.old, new=data.new
+        )
+
+
+async def on_person_deactivated(
+    session: AsyncSession, _envelope: EventEnvelope, data: schemas.PersonDeactivated
+) -> None:
+    if await people.consented(session, data.person_id):
+        await people.record_employment(session, data.person_id, active=False, since=data.deactivated_at)
+
+
+async def on_person_reactivated(
+    session: AsyncSession, _envelope: EventEnvelope, data: schemas.PersonReactivated
+) -> None:
+    if await people.consented(session, data.person_id):
+        await people.record_employment(session, data.person_id, active=True, since=data.reactivated_at)
+
+
+async def on_consent_changed(
+    session: AsyncSession, envelope: EventEnvelope, data: schemas.ConsentChanged
+) -> None:
+    if data.purpose != people.ANALYTICS:
+        return
+    granted = envelope.type == "ConsentGranted"
+    at = (data.granted_at if granted else data.withdrawn_at) or envelope.occurred_at
+    if await people.set_consent(session, data.person_id, granted=granted, at=at) and not granted:
+        counts = await people.forget(session, data.person_id)
+        log.info("analytics.people.forgotten_on_withdrawal", **counts)
+
+
 Handler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
 
 
@@ -88,6 +141,17 @@ SCHEDULING_HANDLERS: dict[str, Handler] = {
     "SlaBreached": typed(schemas.SlaBreached, on_sla_breached),
 }
 
+DIRECTORY_HANDLERS: dict[str, Handler] = {
+    "PersonProvisioned": typed(schemas.PersonProvisioned, on_person_provisioned),
+    "PersonJobChanged": typed(schemas.PersonJobChanged, on_person_job_changed),
+    "PersonDeactivated": typed(schemas.PersonDeactivated, on_person_deactivated),
+    "PersonReactivated": typed(schemas.PersonReactivated, on_person_reactivated),
+}
+CONSENT_HANDLERS: dict[str, Handler] = {
+    "ConsentGranted": typed(schemas.ConsentChanged, on_consent_changed),
+    "ConsentWithdrawn": typed(schemas.ConsentChanged, on_consent_changed),
+}
+
 matching_facts = Subscription(
     name="analytics-matching-facts",
     subjects=[f"tandem.matching.{t}" for t in MATCHING_HANDLERS],
@@ -98,4 +162,15 @@ scheduling_facts = Subscription(
     subjects=[f"tandem.scheduling.{t}" for t in SCHEDULING_HANDLERS],
     handler=dispatcher(SCHEDULING_HANDLERS),
 )
-SUBSCRIPTIONS = [matching_facts, scheduling_facts]
+directory_facts = Subscription(
+    name="analytics-directory-facts",
+    subjects=[f"tandem.gateway.{t}" for t in DIRECTORY_HANDLERS],
+    handler=dispatcher(DIRECTORY_HANDLERS),
+)
+# Consent events are ordered per person by the stream; the newest change wins regardless.
+analytics_consent = Subscription(
+    name="analytics-consent",
+    subjects=[f"tandem.consent.{t}" for t in CONSENT_HANDLERS],
+    handler=dispatcher(CONSENT_HANDLERS),
+)
+SUBSCRIPTIONS = [matching_facts, scheduling_facts, directory_facts, analytics_consent]

@@ -1,5 +1,6 @@
 """The data of the domain events analytics consumes (docs/contracts.md). Unknown fields are ignored."""
 
+from datetime import date
 from typing import Literal
 from uuid import UUID
 
@@ -73,10 +74,60 @@ class SlaBreached(EventData):
     breached_at: AwareDatetime
 
 
+class Job(EventData):
+    """The job fields of the gateway's `PersonJobChanged` (`old` and `new`)."""
+
+    level: str | None = None
+    level_rank: int | None = None
+    department: str | None = None
+    manager_id: UUID | None = None
+
+
+class PersonProvisioned(Job):
+    # Title, location, time zone and cost center are deliberately not read: no KPI or comparison needs them.
+    person_id: UUID
+    active: bool
+    hire_date: date | None = None
+    occurred_at: AwareDatetime | None = None
+
+
+class PersonJobChanged(EventData):
+    person_id: UUID
+    old: Job
+    new: Job
+    promotion: bool
+    effective_at: AwareDatetime
+
+
+class PersonDeactivated(EventData):
+    person_id: UUID
+    deactivated_at: AwareDatetime
+
+
+class PersonReactivated(EventData):
+    person_id: UUID
+    reactivated_at: AwareDatetime
+
+
+class ConsentChanged(EventData):
+    """Consent's `ConsentGranted` and `ConsentWithdrawn`: only the `analytics` purpose matters here."""
+
+    person_id: UUID
+    purpose: str
+    granted_at: AwareDatetime | None = None
+    withdrawn_at: AwareDatetime | None = None
+
+
 __all__ = [
+    "ConsentChanged",
     "EngagementCreated",
+    "Job",
     "MatchApproved",
     "MatchEnded",
+    "PersonDeactivated",
+    "PersonJobChanged",
+    "PersonProvisioned",
+    "PersonReactivated",
     "ProviderRegistered",
     "SessionBooked",
     "SessionCancelled",

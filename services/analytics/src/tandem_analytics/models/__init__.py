@@ -16,13 +16,18 @@ from tandem_analytics.models.fact import (  # noqa: E402
     SessionFact,
     SlaFact,
 )
+from tandem_analytics.models.person import AnalyticsConsent, JobFact, PersonFact, PromotionFact  # noqa: E402
 from tandem_analytics.models.telemetry import SessionTelemetry  # noqa: E402
 from tandem_analytics.models.vendor import Vendor  # noqa: E402
 
 __all__ = [
+    "AnalyticsConsent",
     "Base",
     "EngagementFact",
+    "JobFact",
     "MatchFact",
+    "PersonFact",
+    "PromotionFact",
     "ProviderFact",
     "SessionFact",
     "SessionTelemetry",

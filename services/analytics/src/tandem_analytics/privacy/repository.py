@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_analytics.models import (
+    AnalyticsConsent,
     EngagementFact,
     MatchFact,
     ProviderFact,
@@ -132,6 +133,12 @@ def telemetry_statement(who: Subject) -> Select[tuple[SessionTelemetry, str]]:
     )
 
 
+def of_person(model: Any, who: Subject) -> Select[tuple[Any]]:
+    """A directory fact table's rows about the person (job history, employment, promotions), oldest first."""
+    order = list(model.__table__.primary_key.columns)
+    return select(model).where(model.person_id == who.person_id).order_by(*order)
+
+
 # Executors
 
 
@@ -186,6 +193,16 @@ async def de_identify(
     )
     changed["session_telemetry"] = len(result.all())
     return changed
+
+
+async def delete_consent(session: AsyncSession, person_id: UUID) -> int:
+    result = await session.execute(
+        delete(AnalyticsConsent)
+        .where(AnalyticsConsent.person_id == person_id)
+        .returning(AnalyticsConsent.person_id)
+        .execution_options(synchronize_session=False)
+    )
+    return len(result.all())
 
 
 # Retention: session telemetry expires per vendor session, from the last message about it.

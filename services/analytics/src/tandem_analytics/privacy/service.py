@@ -14,9 +14,14 @@ from uuid import UUID
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem_analytics.fact import people
 from tandem_analytics.models import (
+    AnalyticsConsent,
     EngagementFact,
+    JobFact,
     MatchFact,
+    PersonFact,
+    PromotionFact,
     ProviderFact,
     SessionFact,
     SessionTelemetry,
@@ -30,7 +35,17 @@ from tandem_kit.privacy import Answer
 log = structlog.get_logger("tandem.analytics.privacy")
 
 NOTHING_HELD = "Analytics holds no data about this person."
-KINDS = ("provider_records", "matches", "engagements", "sessions", "sla_breaches", "session_telemetry")
+KINDS = (
+    "provider_records",
+    "matches",
+    "engagements",
+    "sessions",
+    "sla_breaches",
+    "session_telemetry",
+    "employment",
+    "jobs",
+    "promotions",
+)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -139,6 +154,25 @@ def _telemetry(who: Subject, row: SessionTelemetry, vendor: str) -> dict[str, An
     }
 
 
+def _employment(row: PersonFact) -> dict[str, Any]:
+    hire_date = row.hire_date.isoformat() if row.hire_date is not None else None
+    return {"hire_date": hire_date, "active": row.active, "active_since": _iso(row.active_since)}
+
+
+def _job(row: JobFact) -> dict[str, Any]:
+    return {
+        "valid_from": _iso(row.valid_from),
+        "level": row.level,
+        "level_rank": row.level_rank,
+        "department": row.department,
+        "manager_id": _id(row.manager_id),
+    }
+
+
+def _promotion(row: PromotionFact) -> dict[str, Any]:
+    return {"promoted_at": _iso(row.promoted_at), "from_level": row.from_level, "to_level": row.to_level}
+
+
 def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items() if n)
 
@@ -164,6 +198,13 @@ async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
             _sla_breach(r) for r in await repository.rows(session, repository.sla_breaches_statement(who))
         ],
         "session_telemetry": [_telemetry(who, r, v) for r, v in await repository.telemetry(session, who)],
+        "employment": [
+            _employment(r) for r in await repository.rows(session, repository.of_person(PersonFact, who))
+        ],
+        "jobs": [_job(r) for r in await repository.rows(session, repository.of_person(JobFact, who))],
+        "promotions": [
+            _promotion(r) for r in await repository.rows(session, repository.of_person(PromotionFact, who))
+        ],
     }
     counts = {kind: len(export[kind]) for kind in KINDS}
     records = sum(counts.values())
@@ -178,6 +219,10 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
     alias = new_alias()
     provider_aliases = {provider_id: new_alias() for provider_id in sorted(who.provider_ids)}
     counts = await repository.de_identify(session, who, alias=alias, provider_aliases=provider_aliases)
+    # Directory facts are the person's own record, not a KPI's count: they go, with the consent they
+    # were kept under.
+    counts |= await people.forget(session, person_id)
+    counts[AnalyticsConsent.__tablename__] = await repository.delete_consent(session, person_id)
     records = sum(counts.values())
     log.info("analytics.privacy.erased", person_id=str(person_id), **counts)
     if not records:
@@ -185,5 +230,6 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
     return Answer(
         records,
         f"De-identified {records} row(s) ({_counts(counts)}): the person's id and their provider ids "
-        "replaced by random ids, ratings they gave removed; the facts stay for the program KPIs.",
+        "replaced by random ids, ratings they gave removed, directory facts deleted; the program facts stay "
+        "for the KPIs.",
     )

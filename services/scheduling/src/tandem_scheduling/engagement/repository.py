@@ -118,3 +118,18 @@ async def remember_ended_match(session: AsyncSession, match_id: UUID, ended_at: 
 async def match_ended(session: AsyncSession, match_id: UUID) -> bool:
     found = await session.scalar(select(EndedMatch.match_id).where(EndedMatch.match_id == match_id))
     return found is not None
+
+
+async def list_active_for_person(session: AsyncSession, person_id: UUID) -> Sequence[Engagement]:
+    """The person's active engagements (as participant or provider), locked for update: a booking in
+    flight on one of them finishes first, and none starts until the caller's transaction ends."""
+    statement = (
+        select(Engagement)
+        .where(
+            Engagement.status == "active",
+            or_(Engagement.participant_id == person_id, Engagement.provider_person_id == person_id),
+        )
+        .order_by(Engagement.id)
+        .with_for_update()
+    )
+    return (await session.scalars(statement)).all()

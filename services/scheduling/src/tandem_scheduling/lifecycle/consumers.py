@@ -7,6 +7,7 @@ from tandem_scheduling.availability.domain import InvalidWorkingHours, person
 from tandem_scheduling.engagement import service
 from tandem_scheduling.engagement.schemas import MatchApproved, MatchEnded
 from tandem_scheduling.lifecycle import ending
+from tandem_scheduling.people import schemas as people
 
 
 async def on_match_approved(session: AsyncSession, _envelope: EventEnvelope, data: MatchApproved) -> None:
@@ -37,4 +38,30 @@ MATCH_ENDED = Subscription(
     name="scheduling-match-ended",
     subjects=["tandem.matching.MatchEnded"],
     handler=typed(MatchEnded, on_match_ended),
+)
+
+
+async def on_person_deactivated(
+    session: AsyncSession, _envelope: EventEnvelope, data: people.PersonDeactivated
+) -> None:
+    await ending.person_deactivated(session, data.person_id, deactivated_at=data.deactivated_at)
+
+
+PERSON_DEACTIVATED = Subscription(
+    name="scheduling-person-deactivated",
+    subjects=["tandem.gateway.PersonDeactivated"],
+    handler=typed(people.PersonDeactivated, on_person_deactivated),
+)
+
+
+async def on_person_reactivated(
+    session: AsyncSession, _envelope: EventEnvelope, data: people.PersonReactivated
+) -> None:
+    await ending.person_reactivated(session, data.person_id, reactivated_at=data.reactivated_at)
+
+
+PERSON_REACTIVATED = Subscription(
+    name="scheduling-person-reactivated",
+    subjects=["tandem.gateway.PersonReactivated"],
+    handler=typed(people.PersonReactivated, on_person_reactivated),
 )

@@ -7,6 +7,7 @@ engagement service: so it sits above all three.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from uuid import UUID
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,7 @@ from tandem_scheduling.engagement import repository
 from tandem_scheduling.engagement.schemas import MatchEnded
 from tandem_scheduling.events import CancelCode
 from tandem_scheduling.models import Engagement, Session
+from tandem_scheduling.people import repository as people
 from tandem_scheduling.session import repository as session_repository
 from tandem_scheduling.session import service as session_service
 from tandem_scheduling.session.schemas import SessionCancel
@@ -105,3 +107,39 @@ async def end_match(session: AsyncSession, data: MatchEnded, *, now: datetime | 
         cancelled=len(ending.cancelled),
         moot_clocks=ending.moot_clocks,
     )
+
+
+DEACTIVATED_REASON = "A party was deactivated by the HRIS."
+
+
+async def person_deactivated(
+    session: AsyncSession, person_id: UUID, *, deactivated_at: datetime, now: datetime | None = None
+) -> Sequence[Session]:
+    """The HRIS deactivated a person: their future sessions are cancelled with their holds (code
+    `person_deactivated`), and no new one can be booked until a reactivation. The engagements stay
+    open: ending the match is matching's decision (it ends it on the same event). A late, older event
+    changes nothing; a repeat finds nothing left to cancel."""
+    now = now or datetime.now(UTC)
+    if not await people.set_active(session, person_id, active=False, at=deactivated_at):
+        return []
+    engagements = await repository.list_active_for_person(session, person_id)
+    future = await session_repository.list_booked_after(session, [e.id for e in engagements], now)
+    for booked in future:
+        await session_service.cancel_session(
+            session,
+            SCHEDULING,
+            booked.engagement_id,
+            booked.id,
+            SessionCancel(reason=DEACTIVATED_REASON),
+            now=now,
+            # A kickoff clock reopened here would breach before matching's end of the match arrives.
+            reopen_kickoff=False,
+            code="person_deactivated",
+        )
+    log.info("scheduling.person.deactivated", engagements=len(engagements), cancelled=len(future))
+    return future
+
+
+async def person_reactivated(session: AsyncSession, person_id: UUID, *, reactivated_at: datetime) -> None:
+    """Bookings with the person are possible again; nothing cancelled comes back."""
+    await people.set_active(session, person_id, active=True, at=reactivated_at)

@@ -11,6 +11,16 @@ class Base(DeclarativeBase):
 
 from tandem_scheduling.models.agreement import WorkingAgreement  # noqa: E402
 from tandem_scheduling.models.engagement import EndedMatch, Engagement, SlaClock  # noqa: E402
+from tandem_scheduling.models.person import PersonStatus  # noqa: E402
 from tandem_scheduling.models.session import Session, SessionAttendee  # noqa: E402
 
-__all__ = ["Base", "EndedMatch", "Engagement", "Session", "SessionAttendee", "SlaClock", "WorkingAgreement"]
+__all__ = [
+    "Base",
+    "EndedMatch",
+    "Engagement",
+    "PersonStatus",
+    "Session",
+    "SessionAttendee",
+    "SlaClock",
+    "WorkingAgreement",
+]

@@ -16,6 +16,7 @@ from tandem_scheduling.session.service import (
     InvalidSessionTime,
     KickoffAlreadyBooked,
     OutsideWorkingHours,
+    PersonDeactivated,
     SessionAlreadyCancelled,
     SessionNotFound,
     SlotTaken,
@@ -44,6 +45,7 @@ async def list_sessions(
         InvalidSessionTime,
         KickoffAlreadyBooked,
         OutsideWorkingHours,
+        PersonDeactivated,
         SlotTaken,
     ),
 )

@@ -16,6 +16,7 @@ from tandem_scheduling.engagement import domain as engagement_domain
 from tandem_scheduling.engagement import service as engagement_service
 from tandem_scheduling.events import CancelCode, SessionBooked, SessionCancelled
 from tandem_scheduling.models import Session
+from tandem_scheduling.people import repository as people_repository
 from tandem_scheduling.session import ics, repository
 from tandem_scheduling.session.schemas import SessionCancel, SessionCreate
 from tandem_scheduling.sla import service as sla_service
@@ -44,6 +45,12 @@ class SessionAlreadyCancelled(Conflict):
 
 class EngagementNotActive(Conflict):
     code, title = "engagement-not-active", "Engagement not active"
+
+
+class PersonDeactivated(Conflict):
+    """The HRIS deactivated the participant or the provider: nobody books a session with them."""
+
+    code, title = "person-deactivated", "Person deactivated"
 
 
 class OutsideWorkingHours(Unprocessable):
@@ -93,6 +100,10 @@ async def book_session(
         raise EngagementNotActive(f"Engagement {engagement.id} is {engagement.status}.")
     if data.kind == "regular":
         await agreement_service.require_signed(session, engagement)
+    if await people_repository.deactivated_among(
+        session, [engagement.participant_id, engagement.provider_person_id]
+    ):
+        raise PersonDeactivated(f"A party of engagement {engagement.id} has been deactivated by the HRIS.")
     starts_at = data.starts_at.astimezone(UTC)
     if starts_at.second or starts_at.microsecond:
         raise InvalidSessionTime("Sessions start on a whole minute.", pointer="#/starts_at")
