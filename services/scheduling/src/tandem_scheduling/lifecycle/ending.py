@@ -45,6 +45,26 @@ def cancel_reason(match_reason: str) -> str:
     return f"The match ended ({match_reason})."
 
 
+async def cancel_future_sessions(
+    session: AsyncSession, engagements: Sequence[Engagement], *, reason: str, code: CancelCode, now: datetime
+) -> Sequence[Session]:
+    """Cancel the engagements' booked sessions that start after `now` as `POST .../cancel` does (holds
+    released, `SessionCancelled` with `code`), keeping a kickoff's clock as it was."""
+    future = await session_repository.list_booked_after(session, [e.id for e in engagements], now)
+    for booked in future:
+        await session_service.cancel_session(
+            session,
+            SCHEDULING,
+            booked.engagement_id,
+            booked.id,
+            SessionCancel(reason=reason),
+            now=now,
+            reopen_kickoff=False,
+            code=code,
+        )
+    return future
+
+
 async def end_engagements(
     session: AsyncSession,
     engagements: Sequence[Engagement],
@@ -59,18 +79,7 @@ async def end_engagements(
     clocks not yet due go, overdue open ones stay, met ones stay met (a kickoff cancelled by the end
     was still booked in time). An engagement that already ended keeps its `ended_at`."""
     ids = [e.id for e in engagements]
-    future = await session_repository.list_booked_after(session, ids, now)
-    for booked in future:
-        await session_service.cancel_session(
-            session,
-            SCHEDULING,
-            booked.engagement_id,
-            booked.id,
-            SessionCancel(reason=reason),
-            now=now,
-            reopen_kickoff=False,
-            code=code,
-        )
+    future = await cancel_future_sessions(session, engagements, reason=reason, code=code, now=now)
     moot = await sla_service.close(session, ids, now=now)
     for e in engagements:
         e.status = ENDED
@@ -123,19 +132,10 @@ async def person_deactivated(
     if not await people.set_active(session, person_id, active=False, at=deactivated_at):
         return []
     engagements = await repository.list_active_for_person(session, person_id)
-    future = await session_repository.list_booked_after(session, [e.id for e in engagements], now)
-    for booked in future:
-        await session_service.cancel_session(
-            session,
-            SCHEDULING,
-            booked.engagement_id,
-            booked.id,
-            SessionCancel(reason=DEACTIVATED_REASON),
-            now=now,
-            # A kickoff clock reopened here would breach before matching's end of the match arrives.
-            reopen_kickoff=False,
-            code="person_deactivated",
-        )
+    # A kickoff clock is not reopened: it would breach before matching's end of the match arrives.
+    future = await cancel_future_sessions(
+        session, engagements, reason=DEACTIVATED_REASON, code="person_deactivated", now=now
+    )
     log.info("scheduling.person.deactivated", engagements=len(engagements), cancelled=len(future))
     return future
 
