@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from tandem_gateway.admin import endpoints as admin_endpoints
 from tandem_gateway.directory import service as directory_service
+from tandem_gateway.integrations.scim import endpoints as scim_endpoints
 from tandem_gateway.oauth import endpoints as oauth_endpoints
 from tandem_gateway.oauth.keys import KeyCipher, KeyStore
 from tandem_gateway.oauth.user_tokens import UserTokenEdge, UserTokens
@@ -98,6 +99,8 @@ def create_app(
     # Root-level routes; the catch-all proxy route goes last so it never shadows the others.
     app.include_router(oauth_endpoints.router)
     app.include_router(admin_endpoints.router)
+    app.include_router(scim_endpoints.router)
+    app.include_router(scim_endpoints.admin_router)
     app.include_router(graphql_endpoints.router)
     app.include_router(routing_endpoints.docs_router)
     app.include_router(routing_endpoints.router)
