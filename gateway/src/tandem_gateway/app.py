@@ -9,6 +9,8 @@ import httpx
 from fastapi import FastAPI
 
 from tandem_gateway.admin import endpoints as admin_endpoints
+from tandem_gateway.directory import service as directory_service
+from tandem_gateway.integrations.scim import endpoints as scim_endpoints
 from tandem_gateway.oauth import endpoints as oauth_endpoints
 from tandem_gateway.oauth.keys import KeyCipher, KeyStore
 from tandem_gateway.oauth.user_tokens import UserTokenEdge, UserTokens
@@ -56,6 +58,7 @@ def create_app(
     )
 
     user_tokens = UserTokens(settings, keystore)
+    directory_service.configure(settings.directory)
 
     async def start_edge(app: FastAPI) -> None:
         keystore.bind(app.state.database.sessionmaker)
@@ -96,6 +99,8 @@ def create_app(
     # Root-level routes; the catch-all proxy route goes last so it never shadows the others.
     app.include_router(oauth_endpoints.router)
     app.include_router(admin_endpoints.router)
+    app.include_router(scim_endpoints.router)
+    app.include_router(scim_endpoints.admin_router)
     app.include_router(graphql_endpoints.router)
     app.include_router(routing_endpoints.docs_router)
     app.include_router(routing_endpoints.router)
