@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from tandem_consent.testing import consent_client, running_consent
-from tandem_kit.events import outbox_messages, processed_events
+from tandem_kit.events import EventConsumer, EventEnvelope, outbox_messages, processed_events
 from tandem_kit.testing import (
     Infra,
     TestKeys,
@@ -23,6 +24,8 @@ from tandem_kit.testing import (
     sessionmaker_of,
 )
 from tandem_matching.app import create_app
+from tandem_matching.directory import consumers as directory_consumers
+from tandem_matching.review import consumers as review_consumers
 from tandem_matching.settings import Settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
@@ -250,3 +253,79 @@ async def committed_world(app: FastAPI, consent_app: FastAPI, keys: TestKeys) ->
 @pytest.fixture
 def world(client: httpx.AsyncClient, app: FastAPI, consent_app: FastAPI, keys: TestKeys) -> World:
     return World(client=client, app=app, consent_app=consent_app, keys=keys)
+
+
+HR_SUBSCRIPTIONS = {
+    "PersonProvisioned": directory_consumers.PERSON_PROVISIONED,
+    "PersonReactivated": directory_consumers.PERSON_REACTIVATED,
+    "PersonDeactivated": review_consumers.PERSON_DEACTIVATED,
+    "PersonJobChanged": review_consumers.PERSON_JOB_CHANGED,
+}
+
+
+@dataclass
+class Hr:
+    """The gateway's HR events (docs/contracts.md, source `gateway`), as an HRIS sync would send them."""
+
+    app: FastAPI
+
+    @staticmethod
+    def envelope(event_type: str, data: dict[str, Any]) -> EventEnvelope:
+        return EventEnvelope(
+            id=uuid.uuid4(), type=event_type, source="gateway", occurred_at=datetime.now(UTC), data=data
+        )
+
+    @staticmethod
+    def provisioned(person_id: Any, *, at: datetime, **facts: Any) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "person_id": str(person_id),
+            "active": True,
+            "title": "Engineer",
+            "level": None,
+            "level_rank": None,
+            "department": None,
+            "division": None,
+            "cost_center": None,
+            "manager_id": None,
+            "hire_date": None,
+            "timezone": "Europe/Berlin",
+            "location": "Berlin",
+            "source": "scim",
+            "occurred_at": at.isoformat(),
+        }
+        data.update({k: str(v) if isinstance(v, uuid.UUID) else v for k, v in facts.items()})
+        return data
+
+    async def apply(self, event: EventEnvelope) -> bool:
+        """Apply through the consumer in the test's transaction (rolled back with it)."""
+        sub = HR_SUBSCRIPTIONS[event.type]
+        return await EventConsumer(self.app.state.broker, sessionmaker_of(self.app), sub).apply(event)
+
+    async def send(self, event_type: str, data: dict[str, Any]) -> EventEnvelope:
+        event = self.envelope(event_type, data)
+        await self.apply(event)
+        return event
+
+    async def publish(self, event_type: str, data: dict[str, Any]) -> EventEnvelope:
+        """Publish on the real broker and wait until matching's consumer applied it (committed)."""
+        event = self.envelope(event_type, data)
+        js = await self.app.state.broker.jetstream(timeout=5)
+        await js.publish(f"tandem.gateway.{event_type}", event.model_dump_json().encode())
+
+        async def applied() -> bool:
+            async with self.app.state.database.sessionmaker() as session:
+                found = await session.scalar(
+                    select(processed_events.c.event_id).where(
+                        processed_events.c.event_id == event.id,
+                        processed_events.c.consumer == HR_SUBSCRIPTIONS[event_type].name,
+                    )
+                )
+            return found is not None
+
+        assert await eventually(applied) is True
+        return event
+
+
+@pytest.fixture
+def hr(app: FastAPI) -> Hr:
+    return Hr(app)

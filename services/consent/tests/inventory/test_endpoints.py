@@ -29,7 +29,8 @@ async def test_list_seeded_inventory(client: httpx.AsyncClient, keys: TestKeys) 
     resp = await client.get(URL, headers=keys.headers("consent:read"))
     assert resp.status_code == 200
     by_key = {f["key"]: f for f in resp.json()}
-    assert len(by_key) == 19
+    assert len(by_key) == 20
+    assert by_key["program_participation"]["category"] == "program"
     assert (by_key["skills"]["source"], by_key["skills"]["sensitivity"]) == ("hris", "standard")
     assert by_key["session_transcripts"]["sensitivity"] == "confidential"
 

@@ -26,9 +26,19 @@ async def test_list_seeded(client: httpx.AsyncClient, keys: TestKeys) -> None:
         "ai_summaries",
         "analytics",
         "handoff",
+        "hris_readback",
         "matching",
         "vendor_sharing",
     ]
+
+
+async def test_seeded_hris_readback_documents_what_goes_back(
+    client: httpx.AsyncClient, keys: TestKeys
+) -> None:
+    resp = await client.get(f"{URL}/hris_readback", headers=keys.headers("consent:read"))
+    assert resp.status_code == 200
+    body = resp.json()
+    assert (body["notice_version"], body["fields"]) == (1, ["program_participation", "sponsorship_history"])
 
 
 async def test_seeded_matching_documents_its_fields(client: httpx.AsyncClient, keys: TestKeys) -> None:

@@ -7,6 +7,7 @@ from tandem_kit.auth import TokenVerifier
 from tandem_kit.oauth_client import ServiceClient, own_or_given, service_client
 from tandem_matching.cohort import endpoints as cohort_endpoints
 from tandem_matching.consent_client.gate import ConsentGate, consent_subscription
+from tandem_matching.directory import consumers as directory_consumers
 from tandem_matching.graphql import schema
 from tandem_matching.intake import endpoints as intake_endpoints
 from tandem_matching.match import endpoints as match_endpoints
@@ -15,6 +16,7 @@ from tandem_matching.privacy import service as privacy
 from tandem_matching.program import endpoints as program_endpoints
 from tandem_matching.proposal import endpoints as proposal_endpoints
 from tandem_matching.provider import endpoints as provider_endpoints
+from tandem_matching.review import consumers as review_consumers
 from tandem_matching.review import endpoints as review_endpoints
 from tandem_matching.settings import Settings
 
@@ -55,9 +57,14 @@ def create_app(
             consent_subscription(gate),
             privacy.subscription(client, erasure_key=settings.internal_secret),
             retention.subscription(),
+            directory_consumers.PERSON_PROVISIONED,
+            directory_consumers.PERSON_REACTIVATED,
+            review_consumers.PERSON_DEACTIVATED,
+            review_consumers.PERSON_JOB_CHANGED,
         ],
         token_verifier=token_verifier,
         on_shutdown=closing,
     )
     app.state.consent_gate = gate
+    app.state.settings = settings
     return app

@@ -82,3 +82,13 @@ class MatchEnded(MatchingEvent):
     reason: Literal["completed", "withdrawn", "terminated", "reassigned"]
     ended_at: datetime
     ended_by: str
+
+
+class MatchFlaggedForReview(MatchingEvent):
+    """An HR event (e.g. a participant's job change) asks a program manager to look at the match again."""
+
+    match_id: UUID
+    program_id: UUID
+    participant_id: UUID
+    reason: str
+    flagged_at: datetime

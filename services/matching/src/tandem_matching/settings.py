@@ -1,9 +1,23 @@
 """Matching service settings (environment prefix `MATCHING_`)."""
 
-from pydantic import Field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
 from tandem_kit.settings import CallerSettings
+
+
+class DirectorySettings(BaseModel):
+    """How matching reads the HR directory (`MATCHING_DIRECTORY__...`)."""
+
+    leader_level_rank: int = Field(
+        default=3,
+        ge=0,
+        description="A person counts as a leader for the coach-pool rule (8-12 % of active leaders) "
+        "when their `level_rank` (position in the gateway's level ladder, lowest first) is at least this.",
+    )
 
 
 class Settings(CallerSettings):
@@ -14,3 +28,12 @@ class Settings(CallerSettings):
     consent_cache_seconds: float = Field(
         default=60.0, ge=0, description="How long a consent decision is reused (invalidated on events)."
     )
+    directory: DirectorySettings = Field(default_factory=DirectorySettings)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]

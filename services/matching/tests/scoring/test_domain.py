@@ -91,6 +91,9 @@ def hours(draw: st.DrawFn) -> tuple[tuple[int, int, int], ...]:
     return tuple(blocks)
 
 
+DEPARTMENTS = ["Data", "Platform", "Sales"]
+
+
 @st.composite
 def providers(draw: st.DrawFn) -> ProviderProfile:
     scheduled = draw(st.integers(0, 20))
@@ -111,6 +114,9 @@ def providers(draw: st.DrawFn) -> ProviderProfile:
         capacity=draw(st.integers(0, 3)),
         active_load=draw(st.integers(0, 2)),
         eligibility=draw(st.sampled_from([domain.ELIGIBLE, Eligibility(False, ("rating_median_below_4",))])),
+        active=draw(st.booleans()),
+        level_rank=draw(st.none() | st.integers(0, 6)),
+        department=draw(st.none() | st.sampled_from(DEPARTMENTS)),
     )
 
 
@@ -126,6 +132,8 @@ def participants(draw: st.DrawFn) -> ParticipantProfile:
         manager_chain=tuple(draw(st.lists(st.sampled_from(BOSSES), max_size=2))),
         promotion_related=draw(st.booleans()),
         needed_minutes_per_week=draw(st.sampled_from([45, 60, 120, 600])),
+        level_rank=draw(st.none() | st.integers(0, 6)),
+        department=draw(st.none() | st.sampled_from(DEPARTMENTS)),
     )
 
 
@@ -442,6 +450,18 @@ def test_hard_filter_reasons() -> None:
     assert hard_filter(person, provider(capacity=2, active_load=2)) == [FilterReason.AT_CAPACITY]
     ineligible = provider(eligibility=Eligibility(False, ("commitment_not_signed",)))
     assert hard_filter(person, ineligible) == [FilterReason.INELIGIBLE]
+
+
+def test_directory_rules_bind_mentors_only_and_only_with_both_facts() -> None:
+    person = participant(level_rank=4, department="Data")
+    mentor = provider(kind=ProviderKind.MENTOR, level_rank=4, department="Data")
+    assert hard_filter(person, mentor) == [FilterReason.MENTOR_NOT_SENIOR, FilterReason.SAME_DEPARTMENT]
+    assert hard_filter(person, provider(kind=ProviderKind.MENTOR, level_rank=5, department="Sales")) == []
+    # An unknown (or unconsented) fact on either side switches its rule off.
+    assert hard_filter(participant(), mentor) == []
+    assert hard_filter(person, provider(kind=ProviderKind.MENTOR)) == []
+    assert hard_filter(person, provider(kind=ProviderKind.COACH, level_rank=1, department="Data")) == []
+    assert hard_filter(person, provider(active=False)) == [FilterReason.INACTIVE]
 
 
 def test_three_levels_up_is_not_a_conflict() -> None:

@@ -20,6 +20,7 @@ from tandem_matching.cohort.schemas import (
     UnmatchedParticipant,
 )
 from tandem_matching.consent_client.gate import ConsentDecision, ConsentGate
+from tandem_matching.directory.domain import OrgView
 from tandem_matching.intake import repository as intake_repository
 from tandem_matching.intake.domain import Track, kinds_for
 from tandem_matching.match import repository as match_repository
@@ -78,8 +79,11 @@ async def run_assignment(
             *(p.person_id for pool in pools.values() for p in pool),
         ]
     )
-    ranked = _rank_needs(needs, pools, consents, weights, k=data.prune_k)
-    locked = _lock_pairs(data.locked, needs, pools, consents, weights, ranked.rankings)
+    org = await ranking.org_view(
+        session, [p for pool in pools.values() for p in pool], [intake for intake, _ in needs.values()]
+    )
+    ranked = _rank_needs(needs, pools, consents, weights, k=data.prune_k, org=org)
+    locked = _lock_pairs(data.locked, needs, pools, consents, weights, ranked.rankings, org)
     candidates = {
         intake_id: [(c.provider.id, c.breakdown.total) for c in result.candidates]
         for intake_id, result in ranked.rankings.items()
@@ -147,12 +151,13 @@ def _rank_needs(
     weights: WeightSet,
     *,
     k: int,
+    org: OrgView,
 ) -> _Ranked:
     """Rank each consenting participant against their kind's pool (one index per kind)."""
     indexes: dict[ProviderKind, tuple[ProviderIndex, dict[UUID, models.Provider]]] = {}
     capacities: dict[UUID, int] = {}
     for kind, pool in pools.items():
-        indexes[kind] = ranking.build_index(pool, consents)
+        indexes[kind] = ranking.build_index(pool, consents, org)
         capacities.update({p.id: p.capacity - p.active_load for p in pool})
     rankings: dict[UUID, ranking.Ranking] = {}
     unmatched: list[UnmatchedParticipant] = []
@@ -166,7 +171,9 @@ def _rank_needs(
             )
             continue
         index, by_person = indexes[kind]
-        rankings[intake_id] = ranking.rank_with(intake, consent, index, by_person, weights, kind=kind, k=k)
+        rankings[intake_id] = ranking.rank_with(
+            intake, consent, index, by_person, weights, kind=kind, k=k, org=org
+        )
     return _Ranked(rankings, capacities, unmatched)
 
 
@@ -177,6 +184,7 @@ def _lock_pairs(
     consents: dict[UUID, ConsentDecision],
     weights: WeightSet,
     rankings: dict[UUID, ranking.Ranking],
+    org: OrgView,
 ) -> dict[UUID, UUID]:
     """Check each locked pair (422 naming it when impossible); a locked provider ranked below the
     cut is added to the participant's candidates, so the solver can hold the pair."""
@@ -190,7 +198,7 @@ def _lock_pairs(
         intake, kind = needs[pair.intake_id]
         provider = next((p for p in pools[kind] if p.id == pair.provider_id), None)
         reasons = (
-            ranking.admissibility(intake, provider, consents[provider.person_id])
+            ranking.admissibility(intake, provider, consents[provider.person_id], org)
             if provider is not None
             else ["not_in_program"]
         )

@@ -91,9 +91,24 @@ class Match:
     ended_at: datetime | None
     end_reason: str | None
     previous_match_id: strawberry.ID | None
+    review_reason_: strawberry.Private[str | None]
+    flagged_at_: strawberry.Private[datetime | None]
     program_id: strawberry.Private[UUID]
     participant_id: strawberry.Private[UUID]
     provider_id: strawberry.Private[UUID]
+
+    @field(
+        description="Why the match waits for a program manager's review (job_changed), or null; "
+        "program managers and machine clients only."
+    )
+    def review_reason(self, info: Info[Any, Any]) -> str | None:
+        principal: Principal = info.context["principal"]
+        return self.review_reason_ if principal.sees_everything else None
+
+    @field(description="When the match was flagged for review, or null (program managers only).")
+    def flagged_at(self, info: Info[Any, Any]) -> datetime | None:
+        principal: Principal = info.context["principal"]
+        return self.flagged_at_ if principal.sees_everything else None
 
     @field(description="The participant (consent and the directory contribute its fields).")
     def participant(self) -> Person:
@@ -126,6 +141,8 @@ def to_graphql(m: models.Match) -> Match:
         ended_at=m.ended_at,
         end_reason=m.end_reason,
         previous_match_id=strawberry.ID(str(m.previous_match_id)) if m.previous_match_id else None,
+        review_reason_=m.review_reason,
+        flagged_at_=m.flagged_at,
         program_id=m.program_id,
         participant_id=m.participant_id,
         provider_id=m.provider_id,

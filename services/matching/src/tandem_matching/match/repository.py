@@ -86,3 +86,23 @@ async def reassignment_counts(session: AsyncSession, program_id: UUID) -> tuple[
         )
     ).one()
     return int(row[0]), int(row[1])
+
+
+async def active_ids_of_person(session: AsyncSession, person_id: UUID) -> list[UUID]:
+    """Active matches the person is a party to (participant or provider), in id order."""
+    rows = await session.scalars(
+        select(Match.id)
+        .where(
+            or_(Match.participant_id == person_id, Match.provider_person_id == person_id),
+            Match.status == "active",
+        )
+        .order_by(Match.id)
+    )
+    return list(rows.all())
+
+
+async def active_ids_of_participant(session: AsyncSession, person_id: UUID) -> list[UUID]:
+    rows = await session.scalars(
+        select(Match.id).where(Match.participant_id == person_id, Match.status == "active").order_by(Match.id)
+    )
+    return list(rows.all())

@@ -4,6 +4,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tandem_kit.auth import Principal
 from tandem_kit.fields import Text
 
 MatchID = UUID
@@ -31,6 +32,22 @@ class Match(BaseModel):
         description="Why it ended: completed, withdrawn or terminated, or a reassignment's reason."
     )
     previous_match_id: UUID | None = Field(description="The match this one replaced.")
+    review_reason: str | None = Field(
+        default=None,
+        description="Why the match waits for a program manager's review (job_changed: the HR directory "
+        "reported a job change of the participant); None when not flagged. Shown to program managers "
+        "and machine clients only.",
+    )
+    flagged_at: datetime | None = Field(default=None, description="When it was flagged for review.")
+
+    @classmethod
+    def seen_by(cls, row: object, viewer: Principal) -> "Match":
+        """The match as `viewer` may read it: a party does not see the review flag (it is about the
+        participant's job, for the program's staff)."""
+        match = cls.model_validate(row)
+        if not viewer.sees_everything:
+            match.review_reason, match.flagged_at = None, None
+        return match
 
 
 class Reassign(BaseModel):
@@ -55,6 +72,14 @@ class MatchEnd(BaseModel):
 class Reassignment(BaseModel):
     old_match: Match = Field(description="The ended match.")
     new_match: Match = Field(description="The match that replaces it.")
+
+
+class ReviewClear(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: Text = Field(
+        min_length=3, max_length=2000, description="What the program manager checked and decided (audited)."
+    )
 
 
 class ReassignmentRate(BaseModel):

@@ -14,7 +14,14 @@ from tandem_kit.pagination import PageParams
 from tandem_matching import audit, models
 from tandem_matching.auth import actor, require_manager
 from tandem_matching.consent_client.gate import ConsentDecision, ConsentGate
-from tandem_matching.events import MatchApproved, MatchEnded, MatchReassigned, WorkingHoursBlock
+from tandem_matching.directory import service as directory
+from tandem_matching.events import (
+    MatchApproved,
+    MatchEnded,
+    MatchFlaggedForReview,
+    MatchReassigned,
+    WorkingHoursBlock,
+)
 from tandem_matching.intake import repository as intake_repository
 from tandem_matching.match import repository
 from tandem_matching.match.schemas import EndReason, ReassignmentRate
@@ -51,6 +58,10 @@ class AlreadyMatched(Conflict):
 
 class MatchNotActive(Conflict):
     code, title = "match-not-active", "Match is not active"
+
+
+class MatchNotFlagged(Conflict):
+    code, title = "match-not-flagged", "Match is not flagged for review"
 
 
 class WrongProvider(Unprocessable):
@@ -121,7 +132,8 @@ async def _create_match(
     provider = await provider_repository.lock(session, provider_id)
     if provider is None or provider.program_id != intake.program_id:
         raise WrongProvider("The provider is not part of this program.", pointer="#/provider_id")
-    reasons = admissibility(intake, provider, provider_consent)
+    org = await directory.org_view(session, [intake.person_id, provider.person_id])
+    reasons = admissibility(intake, provider, provider_consent, org)
     if FilterReason.AT_CAPACITY in reasons:
         raise ProviderAtCapacity(
             f"The {provider.kind} already carries {provider.active_load} of {provider.capacity}.",
@@ -367,3 +379,73 @@ async def reassignment_rate(session: AsyncSession, program_id: UUID) -> Reassign
         target=REASSIGNMENT_TARGET,
         within_target=rate < REASSIGNMENT_TARGET,
     )
+
+
+HRIS_ACTOR = "system:hris"
+
+
+async def terminate_for_person(session: AsyncSession, person_id: UUID) -> int:
+    """End every active match the person is a party to (reason `terminated`: the HR directory
+    deactivated them), through the same path as a manager's end, so `MatchEnded` goes out and
+    scheduling ends the engagement. Returns how many were ended."""
+    count = 0
+    for match_id in await repository.active_ids_of_person(session, person_id):  # sorted: one lock order
+        match = await repository.lock(session, match_id)
+        if match is None or match.status != "active":
+            continue
+        ended = await _end(session, match, reason="terminated", by=HRIS_ACTOR, details={})
+        await emit(session, ended)
+        count += 1
+    await session.flush()
+    log.info("matching.match.terminated_by_hris", person_id=str(person_id), count=count)
+    return count
+
+
+async def flag_for_review(session: AsyncSession, participant_id: UUID, *, reason: str, at: datetime) -> int:
+    """Flag the participant's active matches for a program manager's review (`MatchFlaggedForReview`);
+    a match already flagged keeps its first flag. Returns how many were newly flagged."""
+    count = 0
+    for match_id in await repository.active_ids_of_participant(session, participant_id):
+        match = await repository.lock(session, match_id)
+        if match is None or match.status != "active" or match.review_reason is not None:
+            continue
+        match.review_reason, match.flagged_at = reason, at
+        audit.about_match(session, "flagged_for_review", match, by=HRIS_ACTOR, reason=reason, details={})
+        await session.flush()
+        await emit(
+            session,
+            MatchFlaggedForReview(
+                match_id=match.id,
+                program_id=match.program_id,
+                participant_id=match.participant_id,
+                reason=reason,
+                flagged_at=at,
+            ),
+        )
+        count += 1
+    log.info("matching.match.flagged", participant_id=str(participant_id), reason=reason, count=count)
+    return count
+
+
+async def clear_review(
+    session: AsyncSession, principal: Principal, match_id: UUID, *, note: str
+) -> models.Match:
+    """A program manager clears a match's review flag with a note (audited as `review_cleared`)."""
+    require_manager(principal)
+    await get_match(session, principal, match_id)
+    match = await repository.lock(session, match_id)
+    assert match is not None
+    if match.review_reason is None:
+        raise MatchNotFlagged("The match is not flagged for review.")
+    # The note is free text about people: erasure drops it with the other decision notes.
+    audit.about_match(
+        session,
+        "review_cleared",
+        match,
+        by=actor(principal),
+        reason=match.review_reason,
+        details={"note": note, "flagged_at": match.flagged_at.isoformat() if match.flagged_at else ""},
+    )
+    match.review_reason, match.flagged_at = None, None
+    await session.flush()
+    return match

@@ -9,6 +9,7 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+from tandem_matching.models.directory import DirectoryPerson  # noqa: E402
 from tandem_matching.models.intake import Intake  # noqa: E402
 from tandem_matching.models.match import Decision, Match  # noqa: E402
 from tandem_matching.models.program import Cohort, Program, WeightSetVersion  # noqa: E402
@@ -19,6 +20,7 @@ __all__ = [
     "Base",
     "Cohort",
     "Decision",
+    "DirectoryPerson",
     "Intake",
     "Match",
     "Program",

@@ -40,6 +40,9 @@ class Match(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     end_reason: Mapped[str | None] = mapped_column(String(2000))
     previous_match_id: Mapped[UUID | None] = mapped_column(ForeignKey("matches.id"))
+    # Set when an HR event asks a program manager to look again (e.g. `job_changed`); cleared with a note.
+    review_reason: Mapped[str | None] = mapped_column(String(32))
+    flagged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Decision(Base):

@@ -29,6 +29,8 @@ class Proposal(Base):
     excluded_signals: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     redistributed_weight: Mapped[float] = mapped_column(Float)
     promotion_rule_applied: Mapped[bool]
+    # HR rules (directory facts) left out for this participant: [{rule, field, why}].
+    directory_left_out: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

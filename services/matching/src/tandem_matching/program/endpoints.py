@@ -18,6 +18,7 @@ from tandem_matching.program.schemas import (
     WeightsUpdate,
 )
 from tandem_matching.program.service import CohortNotFound, ProgramNotFound
+from tandem_matching.settings import SettingsDep
 
 router = APIRouter(tags=["programs"])
 
@@ -90,9 +91,13 @@ async def update_weights(
 @router.get(
     "/programs/{program_id}/capacity", response_model=CapacityReport, responses=problems(ProgramNotFound)
 )
-async def get_capacity(program_id: UUID, principal: MatchingRead, session: SessionDep) -> CapacityReport:
+async def get_capacity(
+    program_id: UUID, principal: MatchingRead, session: SessionDep, settings: SettingsDep
+) -> CapacityReport:
     """Caseloads and the coach pool share of active leaders against the seed's 8-12%."""
-    return await service.capacity_report(session, program_id)
+    return await service.capacity_report(
+        session, program_id, leader_level_rank=settings.directory.leader_level_rank
+    )
 
 
 @router.post(

@@ -5,7 +5,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.pagination import PageParams, fetch_page
-from tandem_matching.models import Cohort, Program, Provider, WeightSetVersion
+from tandem_matching.models import Cohort, DirectoryPerson, Program, Provider, WeightSetVersion
 
 
 def programs_statement() -> Select[tuple[Program]]:
@@ -87,8 +87,12 @@ async def get_cohort(session: AsyncSession, cohort_id: UUID) -> Cohort | None:
 
 
 async def pool(session: AsyncSession, program_id: UUID, kind: str | None = None) -> Sequence[Provider]:
-    """Every provider of a program (the matching engine's view, not a caller's)."""
-    statement = select(Provider).where(Provider.program_id == program_id)
+    """Every provider of a program the HR directory has not deactivated (the matching engine's view,
+    not a caller's): a deactivated provider is neither ranked nor counted as capacity."""
+    deactivated = select(DirectoryPerson.person_id).where(
+        DirectoryPerson.person_id == Provider.person_id, DirectoryPerson.active.is_(False)
+    )
+    statement = select(Provider).where(Provider.program_id == program_id, ~deactivated.exists())
     if kind is not None:
         statement = statement.where(Provider.kind == kind)
     return (await session.scalars(statement.order_by(Provider.id))).all()

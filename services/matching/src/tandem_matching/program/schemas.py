@@ -65,7 +65,10 @@ class ProgramCreate(BaseModel):
         default=3, ge=1, le=3, description="Most high-touch mentees per mentor (seed: at most 3)."
     )
     active_leaders: Int4 | None = Field(
-        default=None, ge=1, description="Active leader population, for the coach pool share (seed 8-12%)."
+        default=None,
+        ge=1,
+        description="Active leader population, for the coach pool share (seed 8-12%). An override: "
+        "leave it out to count the HR directory's active leaders (MATCHING_DIRECTORY__LEADER_LEVEL_RANK).",
     )
     weights: Weights | None = Field(
         default=None, description="Initial signal weights; the seed's 35/25/20/10/10 when omitted."
@@ -110,6 +113,11 @@ class CapacityReport(BaseModel):
     mentors: int = Field(description="Registered mentors.")
     eligible_mentors: int = Field(description="Mentors currently eligible.")
     active_leaders: int | None = Field(description="Active leader population, when known.")
+    active_leaders_source: Literal["override", "directory", "unknown"] = Field(
+        description="Where `active_leaders` came from: override (typed on the program, wins when set), "
+        "directory (active people whose level_rank reaches MATCHING_DIRECTORY__LEADER_LEVEL_RANK), or "
+        "unknown (neither)."
+    )
     coach_pool_share: float | None = Field(
         description="Coaches / active leaders (None without a population)."
     )

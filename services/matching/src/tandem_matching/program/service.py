@@ -7,6 +7,7 @@ from tandem_kit.auth import Principal
 from tandem_kit.errors import NotFound
 from tandem_kit.pagination import PageParams
 from tandem_matching.auth import actor, require_manager
+from tandem_matching.directory import service as directory
 from tandem_matching.eligibility import eligibility
 from tandem_matching.models import Cohort, Program, WeightSetVersion
 from tandem_matching.program import repository
@@ -105,12 +106,19 @@ async def update_weights(
     return version
 
 
-async def capacity_report(session: AsyncSession, program_id: UUID) -> CapacityReport:
+async def capacity_report(
+    session: AsyncSession, program_id: UUID, *, leader_level_rank: int
+) -> CapacityReport:
+    """Capacity against the seed's pool rule; active leaders from the directory unless the program
+    sets the number itself (an override)."""
     program = await get_program(session, program_id)
     pool = await repository.pool(session, program_id)
     coaches = [p for p in pool if p.kind == "coach"]
     mentors = [p for p in pool if p.kind == "mentor"]
-    share = len(coaches) / program.active_leaders if program.active_leaders else None
+    leaders = await directory.active_leaders(
+        session, override=program.active_leaders, min_rank=leader_level_rank
+    )
+    share = len(coaches) / leaders.count if leaders.count else None
     status = (
         "unknown"
         if share is None
@@ -126,7 +134,8 @@ async def capacity_report(session: AsyncSession, program_id: UUID) -> CapacityRe
         eligible_coaches=sum(eligibility(p).eligible for p in coaches),
         mentors=len(mentors),
         eligible_mentors=sum(eligibility(p).eligible for p in mentors),
-        active_leaders=program.active_leaders,
+        active_leaders=leaders.count,
+        active_leaders_source=leaders.source,
         coach_pool_share=share,
         seed_pool_share_range=SEED_POOL_SHARE,
         pool_share_status=status,

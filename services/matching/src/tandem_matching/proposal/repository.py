@@ -69,3 +69,14 @@ async def supersede_pending(session: AsyncSession, intake_id: UUID, kind: str) -
         .where(Proposal.intake_id == intake_id, Proposal.provider_kind == kind, Proposal.status == "pending")
         .values(status="superseded")
     )
+
+
+async def pending_of_participant(session: AsyncSession, person_id: UUID) -> Sequence[Proposal]:
+    return (
+        await session.scalars(
+            select(Proposal)
+            .where(Proposal.participant_id == person_id, Proposal.status == "pending")
+            .order_by(Proposal.id)
+            .with_for_update()
+        )
+    ).all()

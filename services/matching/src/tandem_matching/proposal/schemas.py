@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tandem_matching.program.schemas import Weights
 
 ProposalID = UUID
-ProposalStatus = Literal["pending", "approved", "rejected", "overridden", "superseded"]
+ProposalStatus = Literal["pending", "approved", "rejected", "overridden", "superseded", "closed"]
 
 
 class SignalExplanation(BaseModel):
@@ -23,6 +23,17 @@ class ExcludedSignal(BaseModel):
     missing_fields: list[str] = Field(description="The data fields the participant did not consent to.")
     nominal_weight: float = Field(
         description="The share of 100 points it would have carried, now redistributed."
+    )
+
+
+class DirectoryRuleLeftOut(BaseModel):
+    rule: Literal["mentor_seniority", "cross_department"] = Field(
+        description="A ranking rule on HR directory facts that did not apply to this participant."
+    )
+    field: str = Field(description="The consent-inventory field it reads (job_level, reporting_line).")
+    why: Literal["no_consent", "unknown"] = Field(
+        description="no_consent: the participant's `matching` consent does not list the field; "
+        "unknown: the HR directory holds no value for them."
     )
 
 
@@ -59,7 +70,10 @@ class Proposal(BaseModel):
     cohort_id: UUID | None = Field(description="Cohort, when created by a cohort assignment run.")
     participant_id: UUID = Field(description="Participant person id.")
     provider_kind: Literal["coach", "mentor"] = Field(description="Kind of provider proposed.")
-    status: ProposalStatus = Field(description="pending until a program manager decides.")
+    status: ProposalStatus = Field(
+        description="pending until a program manager decides; closed when the HR directory deactivated "
+        "the participant."
+    )
     source: str = Field(description="request or cohort_assignment.")
     weight_set_version: int = Field(description="Version of the program weights used.")
     weights_used: dict[str, float] = Field(description="Share of 100 points each included signal carried.")
@@ -73,6 +87,9 @@ class Proposal(BaseModel):
     )
     consent_notice_version: int | None = Field(description="The consent notice version in force.")
     candidates: list[Candidate] = Field(description="Ranked candidates, best first.")
+    directory_left_out: list[DirectoryRuleLeftOut] = Field(
+        default_factory=list, description="Mentoring rules on HR directory facts left out, and why."
+    )
     explanation: list[str] = Field(description="Plain-language notes on exclusions and rules applied.")
     match_id: UUID | None = Field(description="The match created by approval or override.")
     created_by: str = Field(description="Who requested the proposal.")

@@ -1,4 +1,5 @@
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -8,7 +9,7 @@ from tandem_kit.auth import Principal
 from tandem_kit.errors import NotFound, Unprocessable
 from tandem_kit.events import emit
 from tandem_kit.pagination import Page, PageParams, page_of
-from tandem_matching import models
+from tandem_matching import audit, models
 from tandem_matching.auth import actor, require_manager
 from tandem_matching.consent_client.gate import ConsentGate
 from tandem_matching.events import ProposalCreated
@@ -22,6 +23,7 @@ from tandem_matching.program.schemas import Weights
 from tandem_matching.proposal import repository
 from tandem_matching.proposal.schemas import (
     Candidate,
+    DirectoryRuleLeftOut,
     DryRun,
     DryRunRequest,
     ExcludedSignal,
@@ -70,7 +72,18 @@ def candidates(rows: Sequence[models.ProposalCandidate], *, show_provider_consen
     ]
 
 
-def explanation(excluded: Sequence[Mapping[str, Any]], redistributed: float, promotion: bool) -> list[str]:
+DIRECTORY_RULE_TEXT = {
+    "mentor_seniority": "the mentor-seniority rule (a mentor ranks above the participant's level)",
+    "cross_department": "the cross-department rule (a mentor from another department)",
+}
+
+
+def explanation(
+    excluded: Sequence[Mapping[str, Any]],
+    redistributed: float,
+    promotion: bool,
+    directory_left_out: Sequence[Mapping[str, str]] = (),
+) -> list[str]:
     notes = [
         f"{e['signal']} was left out because the participant did not consent to "
         f"{', '.join(str(f) for f in e['missing_fields'])} ({float(e['nominal_weight']):.1f} points)."
@@ -83,6 +96,15 @@ def explanation(excluded: Sequence[Mapping[str, Any]], redistributed: float, pro
         )
     if promotion:
         notes.append("Promotion-related pairing: sponsorship history was made to outweigh technical skills.")
+    notes.extend(
+        f"{DIRECTORY_RULE_TEXT[d['rule']]} was left out: "
+        + (
+            f"the participant did not consent to {d['field']}."
+            if d["why"] == "no_consent"
+            else f"the HR directory has no {d['field']} for the participant."
+        )
+        for d in directory_left_out
+    )
     return notes
 
 
@@ -105,8 +127,12 @@ def to_read(
         promotion_rule_applied=proposal.promotion_rule_applied,
         consent_notice_version=proposal.consent_notice_version,
         candidates=candidates(rows, show_provider_consent=viewer.sees_everything),
+        directory_left_out=[DirectoryRuleLeftOut.model_validate(d) for d in proposal.directory_left_out],
         explanation=explanation(
-            proposal.excluded_signals, proposal.redistributed_weight, proposal.promotion_rule_applied
+            proposal.excluded_signals,
+            proposal.redistributed_weight,
+            proposal.promotion_rule_applied,
+            proposal.directory_left_out,
         ),
         match_id=proposal.match_id,
         created_by=proposal.created_by,
@@ -168,6 +194,7 @@ async def save_proposal(
         excluded_signals=result.summary.excluded,
         redistributed_weight=result.summary.redistributed,
         promotion_rule_applied=result.summary.promotion_rule_applied,
+        directory_left_out=result.directory_left_out,
         created_by=actor(principal),
     )
     session.add(proposal)
@@ -279,12 +306,38 @@ async def dry_run(
     proposed = WeightSet(**Weights.model_validate(data.weights).as_dict(), version=current.version)
     consent = await ranking.require_consent(gate, intake)
     pool = await program_repository.pool(session, program_id, kind.value)
-    index, by_person = ranking.build_index(pool, await ranking.provider_consents(gate, pool))
-    now = ranking.rank_with(intake, consent, index, by_person, current, kind=kind, k=data.k)
-    then = ranking.rank_with(intake, consent, index, by_person, proposed, kind=kind, k=data.k)
+    org = await ranking.org_view(session, pool, [intake])
+    index, by_person = ranking.build_index(pool, await ranking.provider_consents(gate, pool), org)
+    now = ranking.rank_with(intake, consent, index, by_person, current, kind=kind, k=data.k, org=org)
+    then = ranking.rank_with(intake, consent, index, by_person, proposed, kind=kind, k=data.k, org=org)
     return DryRun(
         intake_id=intake.id,
         provider_kind="coach" if kind is ProviderKind.COACH else "mentor",
         current=_ranking_read(now, current.version, promotion_related=intake.promotion_related),
         proposed=_ranking_read(then, None, promotion_related=intake.promotion_related),
     )
+
+
+CLOSED_BY_HRIS = "system:hris"
+
+
+async def close_for_person(session: AsyncSession, person_id: UUID, *, reason: str) -> int:
+    """Close the participant's pending proposals (the HR directory deactivated them); audited."""
+    closed = 0
+    for proposal in await repository.pending_of_participant(session, person_id):
+        proposal.status = "closed"
+        proposal.decided_at = datetime.now(UTC)
+        proposal.decided_by = CLOSED_BY_HRIS
+        proposal.decision_reason = reason
+        audit.record(
+            session,
+            "closed",
+            by=CLOSED_BY_HRIS,
+            program_id=proposal.program_id,
+            proposal_id=proposal.id,
+            intake_id=proposal.intake_id,
+            reason=reason,
+        )
+        closed += 1
+    await session.flush()
+    return closed

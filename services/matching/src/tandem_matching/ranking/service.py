@@ -12,6 +12,8 @@ from tandem_kit.errors import Conflict
 from tandem_matching import models
 from tandem_matching.consent_client.domain import SIGNAL_FIELDS, consented_signals, missing_fields
 from tandem_matching.consent_client.gate import ConsentDecision, ConsentGate
+from tandem_matching.directory import service as directory
+from tandem_matching.directory.domain import EMPTY, OrgView
 from tandem_matching.program import repository as program_repository
 from tandem_matching.ranking import profiles
 from tandem_matching.scoring import domain
@@ -58,6 +60,7 @@ class Ranking:
     weights: WeightSet
     summary: WeightSummary
     candidates: list[Ranked]
+    directory_left_out: list[dict[str, str]]
 
 
 def today() -> datetime:
@@ -161,15 +164,44 @@ def signals_json(
     return stored
 
 
+async def org_view(
+    session: AsyncSession, pool: Sequence[models.Provider], intakes: Sequence[models.Intake]
+) -> OrgView:
+    """The directory facts of everyone a ranking looks at, and of their managers."""
+    return await directory.org_view(session, {p.person_id for p in pool} | {i.person_id for i in intakes})
+
+
 def build_index(
-    pool: Sequence[models.Provider], consents: Mapping[UUID, ConsentDecision]
+    pool: Sequence[models.Provider], consents: Mapping[UUID, ConsentDecision], org: OrgView
 ) -> tuple[ProviderIndex, dict[Any, models.Provider]]:
     """Index the pool under each provider's own consent (unconsented ones are hard-filtered)."""
     by_person = {p.person_id: p for p in pool}
     index = ProviderIndex.build(
-        [profiles.provider_profile(p, consents[p.person_id]) for p in pool], week_of=today().date()
+        [profiles.provider_profile(p, consents[p.person_id], org) for p in pool], week_of=today().date()
     )
     return index, by_person
+
+
+DIRECTORY_RULES = (("mentor_seniority", "level_rank"), ("cross_department", "department"))
+"""The ranking rules that read directory facts (scoring.domain.hard_filter), with the fact each reads."""
+
+
+def directory_left_out(
+    org: OrgView, person_id: UUID, fields: frozenset[str], *, kind: ProviderKind
+) -> list[dict[str, str]]:
+    """The participant's directory rules left out of this ranking: `no_consent` when the `matching`
+    consent does not list the field, `unknown` when the directory has no value."""
+    if kind is not ProviderKind.MENTOR:
+        return []
+    facts = org.facts(person_id)
+    left_out = []
+    for rule, fact in DIRECTORY_RULES:
+        field = profiles.HR_FIELDS[fact]
+        if field not in fields:
+            left_out.append({"rule": rule, "field": field, "why": "no_consent"})
+        elif facts is None or not facts.known or getattr(facts, fact) is None:
+            left_out.append({"rule": rule, "field": field, "why": "unknown"})
+    return left_out
 
 
 def rank_with(
@@ -181,9 +213,10 @@ def rank_with(
     *,
     kind: ProviderKind,
     k: int,
+    org: OrgView,
 ) -> Ranking:
     consented = consented_signals(consent.fields)
-    participant = profiles.participant_profile(intake, consented, kind=kind)
+    participant = profiles.participant_profile(intake, consented, kind=kind, org=org, fields=consent.fields)
     ranked: list[RankedCandidate] = top_k(participant, index, weights, consented=consented, k=k, kind=kind)
     return Ranking(
         consent=consent,
@@ -191,6 +224,7 @@ def rank_with(
         weights=weights,
         summary=summarise(weights, consent.fields, promotion_related=intake.promotion_related),
         candidates=[Ranked(by_person[c.provider_id], c.rank, c.breakdown) for c in ranked],
+        directory_left_out=directory_left_out(org, intake.person_id, consent.fields, kind=kind),
     )
 
 
@@ -206,8 +240,9 @@ async def rank(
     """The top `k` admissible providers of `kind` for the intake; 409 without `matching` consent."""
     consent = await require_consent(gate, intake)
     pool = await program_repository.pool(session, intake.program_id, kind.value)
-    index, by_person = build_index(pool, await provider_consents(gate, pool))
-    return rank_with(intake, consent, index, by_person, weights, kind=kind, k=k)
+    org = await org_view(session, pool, [intake])
+    index, by_person = build_index(pool, await provider_consents(gate, pool), org)
+    return rank_with(intake, consent, index, by_person, weights, kind=kind, k=k, org=org)
 
 
 def score_pair(
@@ -220,8 +255,9 @@ def score_pair(
     consented = consented_signals(consent.fields)
     kind = ProviderKind(provider.kind)
     return domain.score(
-        profiles.participant_profile(intake, consented, kind=kind),
-        profiles.provider_profile(provider, provider_consent),
+        # Manager links and directory facts never change a score: they only filter.
+        profiles.participant_profile(intake, consented, kind=kind, org=EMPTY),
+        profiles.provider_profile(provider, provider_consent, EMPTY),
         weights,
         consented=consented,
         week_of=today().date(),
@@ -229,9 +265,12 @@ def score_pair(
 
 
 def admissibility(
-    intake: models.Intake, provider: models.Provider, provider_consent: ConsentDecision
+    intake: models.Intake, provider: models.Provider, provider_consent: ConsentDecision, org: OrgView
 ) -> list[str]:
-    """Hard-filter reasons for one pair (eligibility, capacity, conflicts, language, provider consent)."""
-    participant = profiles.participant_profile(intake, frozenset(), kind=ProviderKind(provider.kind))
-    profile = profiles.provider_profile(provider, provider_consent)
+    """Hard-filter reasons for one pair (eligibility, capacity, conflicts from the directory's manager
+    links, a deactivated provider, language, provider consent). The mentoring rules on directory facts
+    rank; they do not bind a manager's explicit choice, so the participant's facts are left out here
+    (no `fields`), which switches them off."""
+    participant = profiles.participant_profile(intake, frozenset(), kind=ProviderKind(provider.kind), org=org)
+    profile = profiles.provider_profile(provider, provider_consent, org)
     return [str(r) for r in domain.hard_filter(participant, profile)]

@@ -55,6 +55,9 @@ class FilterReason(StrEnum):
     AT_CAPACITY = "at_capacity"
     INELIGIBLE = "ineligible"
     PROVIDER_CONSENT = "provider_consent"
+    INACTIVE = "inactive"
+    MENTOR_NOT_SENIOR = "mentor_not_senior"
+    SAME_DEPARTMENT = "same_department"
 
 
 MIN_LEVEL = 1
@@ -212,6 +215,9 @@ class ProviderProfile:
 
     ``sponsorship_actions`` counts documented sponsor actions in the last 18 months.
     ``manager_chain`` is the provider's own line (manager, skip-level, ...), for conflict checks.
+    ``active`` is false once the HR directory deactivated the person. ``level_rank`` and
+    ``department`` are directory facts, set only when the provider's consent covers them (None: the
+    HR rules that read them are left out for this provider).
     ``eligibility`` is decided upstream (:func:`coach_eligibility`, :func:`mentor_eligibility`).
     ``matching_consent`` and ``consented_signals`` are the provider's own `matching` consent, decided
     upstream (the consent service): without it the provider is hard-filtered; a signal outside
@@ -237,6 +243,9 @@ class ProviderProfile:
     eligibility: Eligibility = ELIGIBLE
     matching_consent: bool = True
     consented_signals: frozenset[Signal] = frozenset(ALL_SIGNALS)
+    active: bool = True
+    level_rank: int | None = None
+    department: str | None = None
 
     def __post_init__(self) -> None:
         ZoneInfo(self.timezone)
@@ -264,7 +273,8 @@ class ParticipantProfile:
 
     ``wanted_skills`` maps a skill to the target level (1..5); ``manager_chain`` is (manager,
     skip-level, ...); ``needed_minutes_per_week`` is the shared working time the track needs
-    (60 for weekly coaching), beyond which more overlap adds nothing.
+    (60 for weekly coaching), beyond which more overlap adds nothing. ``level_rank`` and
+    ``department`` are directory facts, set only when the participant's consent covers them.
     """
 
     id: UUID
@@ -276,6 +286,8 @@ class ParticipantProfile:
     manager_chain: tuple[UUID, ...] = ()
     promotion_related: bool = False
     needed_minutes_per_week: int = DEFAULT_NEEDED_MINUTES
+    level_rank: int | None = None
+    department: str | None = None
 
     def __post_init__(self) -> None:
         ZoneInfo(self.timezone)
@@ -390,7 +402,10 @@ def hard_filter(participant: ParticipantProfile, provider: ProviderProfile) -> l
     """Reasons this provider may never be proposed to this participant; empty when admissible.
 
     Conflicts: the provider is the participant's manager or skip-level, the participant is the
-    provider's manager or skip-level, or both report to the same direct manager.
+    provider's manager or skip-level, or both report to the same direct manager. A provider the HR
+    directory deactivated is out. Mentoring rules on directory facts, applied only when both sides'
+    facts are known (consent decides upstream): a mentor must rank above the participant's level and
+    come from another department (sponsorship and network reach beyond the participant's own line).
     """
     reasons: list[str] = []
     if provider.id == participant.id:
@@ -413,6 +428,17 @@ def hard_filter(participant: ParticipantProfile, provider: ProviderProfile) -> l
         reasons.append(FilterReason.INELIGIBLE)
     if not provider.matching_consent:
         reasons.append(FilterReason.PROVIDER_CONSENT)
+    if not provider.active:
+        reasons.append(FilterReason.INACTIVE)
+    if provider.kind is ProviderKind.MENTOR:
+        if (
+            participant.level_rank is not None
+            and provider.level_rank is not None
+            and provider.level_rank <= participant.level_rank
+        ):
+            reasons.append(FilterReason.MENTOR_NOT_SENIOR)
+        if participant.department is not None and provider.department == participant.department:
+            reasons.append(FilterReason.SAME_DEPARTMENT)
     return reasons
 
 

@@ -49,6 +49,14 @@ def _rows_by(keys: Iterable[tuple[UUID, int]]) -> dict[UUID, tuple[int, ...]]:
     return {key: tuple(rows) for key, rows in grouped.items()}
 
 
+def _rows_by_key(keys: Iterable[tuple[str | None, int]]) -> dict[str, list[int]]:
+    grouped: dict[str, list[int]] = {}
+    for key, row in keys:
+        if key is not None:
+            grouped.setdefault(key, []).append(row)
+    return grouped
+
+
 def _signal_groups(pool: Sequence[ProviderProfile]) -> dict[frozenset[Signal], npt.NDArray[np.int64]]:
     grouped: dict[frozenset[Signal], list[int]] = {}
     for row, p in enumerate(pool):
@@ -84,6 +92,8 @@ class ProviderIndex:
     rows_reporting_to: Mapping[UUID, tuple[int, ...]]
     rows_by_manager: Mapping[UUID, tuple[int, ...]]
     rows_by_signals: Mapping[frozenset[Signal], npt.NDArray[np.int64]]
+    level_rank: FloatArray  # NaN where unknown (or not consented)
+    rows_by_department: Mapping[str, tuple[int, ...]]
 
     @classmethod
     def build(
@@ -127,7 +137,10 @@ class ProviderIndex:
                 dtype=np.float64,
             ),
             open=np.array(
-                [p.eligibility.eligible and p.remaining_capacity > 0 and p.matching_consent for p in pool],
+                [
+                    p.eligibility.eligible and p.remaining_capacity > 0 and p.matching_consent and p.active
+                    for p in pool
+                ],
                 dtype=np.bool_,
             ),
             is_coach=np.array([p.kind is ProviderKind.COACH for p in pool], dtype=np.bool_),
@@ -140,6 +153,13 @@ class ProviderIndex:
                 (p.manager_chain[0], row) for row, p in enumerate(pool) if p.manager_chain
             ),
             rows_by_signals=_signal_groups(pool),
+            level_rank=np.array(
+                [np.nan if p.level_rank is None else float(p.level_rank) for p in pool], dtype=np.float64
+            ),
+            rows_by_department={
+                d: tuple(rows)
+                for d, rows in _rows_by_key((p.department, row) for row, p in enumerate(pool)).items()
+            },
         )
 
     def __len__(self) -> int:
@@ -159,6 +179,13 @@ class ProviderIndex:
                 blocked.append(self.row_of[boss])
         if participant.manager_chain:
             blocked.extend(self.rows_by_manager.get(participant.manager_chain[0], ()))
+        if participant.level_rank is not None:
+            # NaN compares False: a mentor whose level is unknown is not held to the rule.
+            mask &= self.is_coach | ~(self.level_rank <= participant.level_rank)
+        if participant.department is not None:
+            blocked.extend(
+                r for r in self.rows_by_department.get(participant.department, ()) if not self.is_coach[r]
+            )
         mask[blocked] = False
         return mask
 
