@@ -1,6 +1,7 @@
 """The program slice end to end, on the real stack: consent -> intake -> match -> approval -> kickoff
-booking -> vendor session -> KPI -> one federated query -> a match ended everywhere -> access and
-erasure requests answered by every service. Every outcome and every refusal is asserted."""
+booking -> vendor session -> KPI -> one federated query -> a match ended everywhere -> an HRIS
+provisioning a participant through SCIM and deprovisioning them (their match and kickoff end) -> access
+and erasure requests answered by every service. Every outcome and every refusal is asserted."""
 
 from datetime import datetime, timedelta
 
@@ -46,6 +47,10 @@ async def test_program_slice(program_slice: Slice) -> None:
     assert s.ended["match"]["end_reason"] == "completed"
     assert s.ended["engagement"]["ended_at"] is not None
     assert s.ended["booking_status"] == 409
+    # the HRIS: a person created through SCIM joined the program; deprovisioning them ended everything
+    assert s.hris["user"]["active"] is True
+    assert s.hris["ended_match"]["end_reason"] == "terminated"
+    assert s.hris["cancelled_session"]["status"] == "cancelled"
     # personal data: every holder exported, then erased, the participant's data; then holds nothing
     erased = {r["service"]: (r["outcome"], r["records"]) for r in s.erasure["receipts"]}
     assert set(erased) == {"consent", *PERSONAL_DATA_HOLDERS}

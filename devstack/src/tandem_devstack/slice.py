@@ -66,9 +66,15 @@ class SliceState:
     after_erasure: dict[str, Any] = field(default_factory=dict)
     ended: dict[str, Any] = field(default_factory=dict)
     retried: dict[str, tuple[int, str | None, bool]] = field(default_factory=dict)
+    hris: dict[str, Any] = field(default_factory=dict)
 
 
 DSR = "/api/v1/consent/data-subject-requests"
+SCIM_USERS = "/scim/v2/Users"
+SCIM_JSON = {"Content-Type": "application/scim+json"}
+SCIM_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+SCIM_ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+SCIM_PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 PERSONAL_DATA_HOLDERS = ("matching", "scheduling", "analytics")
 
 
@@ -608,7 +614,124 @@ class Slice:
         s.ended = {"match": ended, "engagement": engagement, "booking_status": refused.status_code}
         return "a program manager ended a match (completed) -> MatchEnded; scheduling ended its engagement and refuses new bookings: 409"
 
-    # -- 7. personal data ------------------------------------------------------------------
+    # -- 7. the HRIS provisions and deprovisions a participant ---------------------------------
+    async def _book_kickoff(self, person_id: str, match_id: str) -> dict[str, Any]:
+        """Wait for the match's engagement and book its kickoff in the first free slot: the session."""
+
+        async def probe() -> dict[str, Any] | None:
+            resp = await self.call(
+                "GET", "/api/v1/scheduling/engagements", params={"participant_id": person_id}
+            )
+            rows = resp.json()["items"] if resp.status_code == 200 else []
+            return next((e for e in rows if e["match_id"] == match_id), None)
+
+        engagement = await self.eventually(probe, "the engagement of the HRIS-provisioned participant")
+        url = f"/api/v1/scheduling/engagements/{engagement['id']}"
+        slots = expect_status(await self.call("GET", f"{url}/slots", params={"duration": 60}), 200, "slots")
+        expect(bool(slots["slots"]), "no free slot for the HRIS-provisioned participant's kickoff")
+        body = {"starts_at": slots["slots"][0]["starts_at"], "duration_minutes": 60, "kind": "kickoff"}
+        booked: dict[str, Any] = expect_status(
+            await self.call("POST", f"{url}/sessions", json=body), 201, "book the kickoff"
+        )
+        return booked
+
+    async def hris_provisioned(self) -> str:
+        """As Microsoft Entra ID provisions: look the user up by userName, create it, then the person
+        joins the program under the id the directory gave them."""
+        s = self.state
+        user_name = f"ada.lovelace.{uuid.uuid4().hex[:8]}@example.com"
+        lookup = expect_status(
+            await self.call("GET", SCIM_USERS, params={"filter": f'userName eq "{user_name}"'}),
+            200,
+            "SCIM filter before create",
+        )
+        expect(lookup["totalResults"] == 0, f"a user {user_name} exists before it was created")
+        user = {
+            "schemas": [SCIM_USER, SCIM_ENTERPRISE],
+            "userName": user_name,
+            "externalId": uuid.uuid4().hex,
+            "name": {"givenName": "Ada", "familyName": "Lovelace"},
+            "emails": [{"value": user_name, "type": "work", "primary": True}],
+            "title": "Engineering Manager",
+            "active": True,
+            SCIM_ENTERPRISE: {"department": "Platform", "employeeNumber": "E-1815"},
+        }
+        created = expect_status(
+            await self.call("POST", SCIM_USERS, content=json.dumps(user), headers=SCIM_JSON),
+            201,
+            "SCIM create",
+        )
+        person_id = created["id"]
+        again = await self.call("POST", SCIM_USERS, content=json.dumps(user), headers=SCIM_JSON)
+        expect_status(again, 409, "SCIM create of the same userName")
+        expect(again.json().get("scimType") == "uniqueness", f"duplicate userName: {again.text[:200]}")
+        retitled = expect_status(
+            await self.call(
+                "PATCH",
+                f"{SCIM_USERS}/{person_id}",
+                content=json.dumps(
+                    {
+                        "schemas": [SCIM_PATCH],
+                        "Operations": [
+                            {"op": "Replace", "path": "title", "value": "Director of Engineering"}
+                        ],
+                    }
+                ),
+                headers=SCIM_JSON,
+            ),
+            200,
+            "SCIM PATCH title",
+        )
+        expect(retitled["title"] == "Director of Engineering", f"title not replaced: {retitled.get('title')}")
+        match_id = await self._match_participant(person_id)
+        session = await self._book_kickoff(person_id, match_id)
+        s.hris = {"person_id": person_id, "match_id": match_id, "session_id": session["id"], "user": created}
+        return (
+            "an HRIS (Entra-style) looked the user up, created them (a second create: 409 uniqueness) and "
+            "patched the title; the new person consented, was matched and booked a kickoff"
+        )
+
+    async def hris_deprovisioned(self) -> str:
+        s = self.state
+        person_id, match_id = s.hris["person_id"], s.hris["match_id"]
+        off = {"schemas": [SCIM_PATCH], "Operations": [{"op": "Replace", "path": "active", "value": False}]}
+        patched = expect_status(
+            await self.call("PATCH", f"{SCIM_USERS}/{person_id}", content=json.dumps(off), headers=SCIM_JSON),
+            200,
+            "SCIM PATCH active=false",
+        )
+        expect(patched["active"] is False, "the user is still active after the deprovisioning PATCH")
+
+        async def ended() -> dict[str, Any] | None:
+            resp = await self.call("GET", f"/api/v1/matching/matches/{match_id}")
+            body: dict[str, Any] = resp.json() if resp.status_code == 200 else {}
+            return body if body.get("status") == "ended" else None
+
+        match = await self.eventually(ended, "matching ending the deactivated participant's match")
+        expect(match["end_reason"] == "terminated", f"the match ended as {match['end_reason']}")
+
+        async def cancelled() -> dict[str, Any] | None:
+            resp = await self.call(
+                "GET", "/api/v1/scheduling/engagements", params={"participant_id": person_id}
+            )
+            rows = resp.json()["items"] if resp.status_code == 200 else []
+            engagement = next((e for e in rows if e["match_id"] == match_id), None)
+            if engagement is None:
+                return None
+            sessions = await self.call("GET", f"/api/v1/scheduling/engagements/{engagement['id']}/sessions")
+            found = [x for x in sessions.json()["items"] if x["id"] == s.hris["session_id"]]
+            return found[0] if found and found[0]["status"] == "cancelled" else None
+
+        session = await self.eventually(
+            cancelled, "scheduling cancelling the deactivated participant's kickoff"
+        )
+        s.hris |= {"ended_match": match, "cancelled_session": session}
+        return (
+            "the HRIS deprovisioned the participant (PATCH active=false) -> PersonDeactivated; matching "
+            "ended their match (terminated), scheduling cancelled their kickoff"
+        )
+
+    # -- 8. personal data ------------------------------------------------------------------
     async def _answered_request(self, kind: str) -> dict[str, Any]:
         """Open an access or erasure request for the participant and wait until every service answered."""
         opened = expect_status(
@@ -689,6 +812,8 @@ class Slice:
             ("analytics", self.kpis_computed),
             ("federation", self.federated_query),
             ("matching", self.match_ended),
+            ("hris", self.hris_provisioned),
+            ("hris", self.hris_deprovisioned),
             ("personal data", self.access_answered),
             ("personal data", self.erasure_answered),
         ]
