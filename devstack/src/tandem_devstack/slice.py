@@ -67,6 +67,7 @@ class SliceState:
     ended: dict[str, Any] = field(default_factory=dict)
     retried: dict[str, tuple[int, str | None, bool]] = field(default_factory=dict)
     hris: dict[str, Any] = field(default_factory=dict)
+    lms: dict[str, Any] = field(default_factory=dict)
 
 
 DSR = "/api/v1/consent/data-subject-requests"
@@ -75,6 +76,15 @@ SCIM_JSON = {"Content-Type": "application/scim+json"}
 SCIM_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 SCIM_ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 SCIM_PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+XAPI = {"X-Experience-API-Version": "1.0.3"}
+LMS_COURSES = "https://lms.example.com/tandem"
+MENTOR_CURRICULUM = {
+    "bias_awareness_training": ("bias-awareness", "http://adlnet.gov/expapi/verbs/completed"),
+    **{
+        f"mentor_curriculum_week_{week}": (f"mentor/week-{week}", "http://adlnet.gov/expapi/verbs/passed")
+        for week in range(1, 5)
+    },
+}
 PERSONAL_DATA_HOLDERS = ("matching", "scheduling", "analytics")
 
 
@@ -731,7 +741,139 @@ class Slice:
             "ended their match (terminated), scheduling cancelled their kickoff"
         )
 
-    # -- 8. personal data ------------------------------------------------------------------
+    # -- 8. an LMS's evidence makes a mentor eligible -----------------------------------------
+    async def _scim_person(self, given: str, family: str, title: str) -> dict[str, Any]:
+        user_name = f"{given}.{family}.{uuid.uuid4().hex[:8]}@example.com".lower()
+        user = {
+            "schemas": [SCIM_USER],
+            "userName": user_name,
+            "name": {"givenName": given, "familyName": family},
+            "emails": [{"value": user_name, "type": "work", "primary": True}],
+            "title": title,
+            "active": True,
+        }
+        created: dict[str, Any] = expect_status(
+            await self.call("POST", SCIM_USERS, content=json.dumps(user), headers=SCIM_JSON),
+            201,
+            "SCIM create",
+        )
+        return created
+
+    async def _mentor_eligibility(self) -> dict[str, Any]:
+        found: dict[str, Any] = expect_status(
+            await self.call("GET", f"/api/v1/matching/providers/{self.state.lms['mentor_id']}/eligibility"),
+            200,
+            "mentor eligibility",
+        )
+        return found
+
+    async def mentor_waits_for_training(self) -> str:
+        """A mentor provisioned by the HRIS registers and signs the commitment; the program maps its LMS
+        courses to the mentor gates; without training evidence the mentor is not eligible."""
+        s = self.state
+        mentor = await self._scim_person("Grace", "Hopper", "VP Engineering")
+        await self._grant_matching(mentor["id"], "mentor")
+        for item, (course, _verb) in MENTOR_CURRICULUM.items():
+            rule = {"rule": "passed"} if item.startswith("mentor_curriculum") else {}
+            expect_status(
+                await self.call(
+                    "POST",
+                    f"/api/v1/admin/xapi/programs/{s.program_id}/curriculum",
+                    json={"activity_id": f"{LMS_COURSES}/{course}", "item": item, **rule},
+                ),
+                201,
+                f"map {course} to {item}",
+            )
+        registered = expect_status(
+            await self.call(
+                "POST",
+                f"/api/v1/matching/programs/{s.program_id}/providers",
+                json={
+                    "person_id": mentor["id"],
+                    "kind": "mentor",
+                    "timezone": "America/New_York",
+                    "working_hours": WORKING_WEEK,
+                    "languages": ["en"],
+                    "skills": {"ml_engineering": 5},
+                    "behavioural_focus": ["stakeholder_management"],
+                    "commitment_signed": True,
+                    "sponsorship_actions": 4,
+                    "promotions_sponsored": 2,
+                    "capacity": 3,
+                },
+            ),
+            201,
+            "register mentor",
+        )
+        s.lms = {"mentor": mentor, "mentor_id": registered["id"]}
+        before = await self._mentor_eligibility()
+        missing = sorted(g["name"] for g in before["gates"] if g["status"] == "missing")
+        expect(before["eligible"] is False, f"a mentor without training is eligible: {before}")
+        expect(missing == sorted(MENTOR_CURRICULUM), f"missing gates: {missing}")
+        s.lms["before"] = before
+        return f"a mentor registered with the commitment signed is not eligible yet: {len(missing)} training gates missing"
+
+    async def lms_evidence_makes_mentor_eligible(self) -> str:
+        s = self.state
+        email = s.lms["mentor"]["emails"][0]["value"]
+        now = datetime.now(UTC)
+        statements = [
+            {
+                "id": str(uuid.uuid4()),
+                "actor": {"objectType": "Agent", "mbox": f"mailto:{email}"},
+                "verb": {"id": verb, "display": {"en-US": verb.rsplit("/", 1)[1]}},
+                "object": {"objectType": "Activity", "id": f"{LMS_COURSES}/{course}"},
+                "result": {"success": True, "completion": True, "score": {"scaled": 0.9}},
+                "timestamp": (now - timedelta(days=30 - i)).isoformat(),
+            }
+            for i, (course, verb) in enumerate(MENTOR_CURRICULUM.values())
+        ]
+        url = "/xapi/statements"
+        missing_version = await self.call("POST", url, json=statements)
+        expect_status(missing_version, 400, "xAPI POST without X-Experience-API-Version")
+        stored = expect_status(await self.call("POST", url, json=statements, headers=XAPI), 200, "xAPI POST")
+        expect(stored == [x["id"] for x in statements], f"the LRS answered other ids: {stored}")
+        # The LMS retries the batch (its answer was lost): the same ids, nothing recorded twice.
+        expect_status(await self.call("POST", url, json=statements, headers=XAPI), 200, "xAPI POST again")
+
+        async def eligible() -> dict[str, Any] | None:
+            found = await self._mentor_eligibility()
+            return found if found["eligible"] else None
+
+        after = await self.eventually(eligible, "the mentor becoming eligible from the LMS's evidence")
+        intake = expect_status(
+            await self.call(
+                "POST",
+                f"/api/v1/matching/programs/{s.program_id}/intakes",
+                json={
+                    "person_id": str(uuid.uuid4()),
+                    "triggers": ["career_transition"],
+                    "timezone": "America/Chicago",
+                    "working_hours": WORKING_WEEK,
+                    "languages": ["en"],
+                    "wanted_skills": {"ml_engineering": 4},
+                },
+            ),
+            201,
+            "mentee intake",
+        )
+        await self._grant_matching(intake["person_id"], "mentee")
+        proposal = expect_status(
+            await self.call(
+                "POST", "/api/v1/matching/proposals", json={"intake_id": intake["id"], "kind": "mentor"}
+            ),
+            201,
+            "mentor proposal",
+        )
+        ranked = [c["provider_id"] for c in proposal["candidates"]]
+        expect(s.lms["mentor_id"] in ranked, f"the eligible mentor is not ranked: {ranked}")
+        s.lms |= {"after": after, "statements": [x["id"] for x in statements], "ranked": ranked}
+        return (
+            f"an LMS posted {len(statements)} xAPI statements (bias training, four weekly passes; without "
+            "the version header: 400; sent twice: stored once) -> the mentor is eligible and ranked"
+        )
+
+    # -- 9. personal data ------------------------------------------------------------------
     async def _answered_request(self, kind: str) -> dict[str, Any]:
         """Open an access or erasure request for the participant and wait until every service answered."""
         opened = expect_status(
@@ -814,6 +956,8 @@ class Slice:
             ("matching", self.match_ended),
             ("hris", self.hris_provisioned),
             ("hris", self.hris_deprovisioned),
+            ("lms", self.mentor_waits_for_training),
+            ("lms", self.lms_evidence_makes_mentor_eligible),
             ("personal data", self.access_answered),
             ("personal data", self.erasure_answered),
         ]
