@@ -148,3 +148,53 @@ async def outbox(sessionmaker: async_sessionmaker[AsyncSession], event_type: str
             {"s": f"tandem.gateway.{event_type}"},
         )
         return [row[0]["data"] for row in rows]
+
+
+async def bearer_at(config: OAuthProviderConfig, login_hint: str, *, scopes: tuple[str, ...] = ()) -> str:
+    """An access token straight from a fake (authorization code with PKCE), for testing its API."""
+    client = service.oauth_client(config)
+    verifier = "v" * 64
+    async with client:
+        url, _ = client.create_authorization_url(
+            config.authorize_url,
+            code_verifier=verifier,
+            scope=" ".join(scopes or config.scopes),
+            **dict(config.extra_authorize_params),
+        )
+        back = await consent_at(url, login_hint)
+        token = await client.fetch_token(
+            config.token_url, code=back["code"], code_verifier=verifier, redirect_uri=config.redirect_uri
+        )
+    return str(token["access_token"])
+
+
+@dataclass
+class Receiver:
+    """A notification endpoint served over HTTP: records what arrives, echoes Graph's validation."""
+
+    received: list[tuple[dict[str, str], bytes]]
+    url: str
+    echo_validation: bool = True
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse, Response
+    from starlette.routing import Route
+
+    state = Receiver([], "")
+
+    async def hook(request: Request) -> Response:
+        token = request.query_params.get("validationToken")
+        if token is not None:
+            if not state.echo_validation:
+                return Response(status_code=500)
+            return PlainTextResponse(token)
+        state.received.append((dict(request.headers), await request.body()))
+        return Response(status_code=202)
+
+    async with serve(Starlette(routes=[Route("/hook", hook, methods=["POST"])])) as url:
+        state.url = f"{url}/hook"
+        yield state
