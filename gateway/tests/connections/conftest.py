@@ -28,7 +28,7 @@ GOOGLE_SCOPES = (
     "https://www.googleapis.com/auth/calendar.freebusy",
     "https://www.googleapis.com/auth/calendar.events.owned",
 )
-MICROSOFT_SCOPES = ("offline_access", "Calendars.ReadBasic", "Calendars.ReadWrite")
+MICROSOFT_SCOPES = ("offline_access", "User.Read", "Calendars.ReadWrite")
 
 
 def google_config(base: str, **overrides: Any) -> OAuthProviderConfig:

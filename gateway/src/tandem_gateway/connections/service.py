@@ -354,6 +354,16 @@ async def disconnect(
             revoked = False
         if not revoked:
             log.warning("gateway.connection.revoke_failed", connection_id=str(connection.id))
+    await forget(session, connection, now=now)
+    log.info("gateway.connection.disconnected", connection_id=str(connection.id), revoked=revoked)
+    return revoked
+
+
+async def forget(
+    session: AsyncSession, connection: ExternalConnection, *, now: datetime | None = None
+) -> None:
+    """`disconnected`, tokens dropped (`CalendarConnectionBroken` once, for a calendar)."""
+    now = now or datetime.now(UTC)
     was_live = connection.status != ConnectionStatus.DISCONNECTED
     connection.status = ConnectionStatus.DISCONNECTED
     connection.access_token_sealed = connection.refresh_token_sealed = None
@@ -363,5 +373,3 @@ async def disconnect(
     await session.flush()
     if was_live:
         await _emit_broken(session, connection, reason="disconnected", now=now)
-    log.info("gateway.connection.disconnected", connection_id=str(connection.id), revoked=revoked)
-    return revoked
