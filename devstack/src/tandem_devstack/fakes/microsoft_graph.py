@@ -711,3 +711,8 @@ class FakeMicrosoftGraph:
             return JSONResponse({"error": "unknown subscription"}, 404)
         self.lifecycle(str(body["subscription_id"]), str(body.get("event", "reauthorizationRequired")))
         return Response(status_code=204)
+
+
+def create_app() -> Starlette:
+    """`uvicorn tandem_devstack.fakes.microsoft_graph:create_app --factory` (what devstack runs)."""
+    return FakeMicrosoftGraph().app
