@@ -21,6 +21,7 @@ from tandem_gateway.connections.service import (
     AuthorizationRefused,
     ConnectionNotFound,
     ProviderUnavailable,
+    ScopesNotGranted,
 )
 from tandem_kit.db import SessionDep
 from tandem_kit.openapi import problems
@@ -53,7 +54,9 @@ async def start_connection(
 @router.post(
     "/connections/callback",
     response_model=CalendarConnection,
-    responses=problems(PersonRequired, AuthorizationNotFound, AuthorizationRefused, ProviderUnavailable),
+    responses=problems(
+        PersonRequired, AuthorizationNotFound, AuthorizationRefused, ScopesNotGranted, ProviderUnavailable
+    ),
 )
 async def complete_connection(
     data: CalendarConnectionCallback,

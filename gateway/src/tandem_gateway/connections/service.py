@@ -32,6 +32,7 @@ from tandem_gateway.connections.domain import (
     expiry,
     granted_scopes,
     is_fresh,
+    missing_scopes,
     state_hash,
 )
 from tandem_gateway.events import CalendarConnected, CalendarConnectionBroken
@@ -73,6 +74,13 @@ class AuthorizationRefused(BadRequest):
     """The provider refused the authorization code (used twice, expired, wrong PKCE verifier)."""
 
     code, title = "authorization-refused", "Authorization refused by the provider"
+
+
+class ScopesNotGranted(BadRequest):
+    """The person unticked a permission Tandem needs on the provider's consent screen: connect again and
+    allow all of them (busy times and the person's own events only)."""
+
+    code, title = "scopes-not-granted", "Permissions not granted"
 
 
 class ProviderUnavailable(ServiceUnavailable):
@@ -174,6 +182,10 @@ async def complete_authorization(
         raise AuthorizationRefused(f"The provider answered {exc.error}.") from exc
     except (httpx.HTTPError, ValueError) as exc:
         raise ProviderUnavailable("The provider's token endpoint did not answer.") from exc
+    missing = missing_scopes(oauth.scopes, granted_scopes(token, oauth.scopes))
+    if missing:
+        # Nothing is kept: a grant that cannot do the job would only fail later, less clearly.
+        raise ScopesNotGranted(f"Not granted: {' '.join(missing)}.", missing=missing)
     return await save_grant(session, owner, token, oauth=oauth, now=now)
 
 
