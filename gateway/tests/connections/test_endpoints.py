@@ -1,6 +1,7 @@
 """`/api/v1/calendars/connections`: a person connects Google and Microsoft end to end, reconnects and
 disconnects; nobody else sees their connections; a program manager sees only connected/healthy."""
 
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -101,10 +102,11 @@ async def test_machine_client_has_no_calendar_of_its_own(gateway: FastAPI, keys:
 
 
 async def test_connect_both_providers_end_to_end_never_showing_tokens(
-    gateway: FastAPI, keys: TestKeys, fakes: Served
+    gateway: FastAPI, keys: TestKeys, fakes: Served, caplog: pytest.LogCaptureFixture
 ) -> None:
     me = uuid.uuid4()
     headers = person(keys, me)
+    caplog.set_level(logging.DEBUG)  # httpx, httpcore and authlib too
     with structlog.testing.capture_logs() as logs:
         async with asgi_client(gateway) as http:
             google = await connect_via_api(http, headers, "google", "ana@acme.test")
@@ -129,7 +131,9 @@ async def test_connect_both_providers_end_to_end_never_showing_tokens(
     }
     tokens = fake_tokens(fakes)
     assert len(tokens) == 4
-    everything = listed.text + repr(google) + repr(microsoft) + repr(logs)
+    assert any(e["event"] == "gateway.connection.connected" for e in logs)
+    assert "HTTP Request: POST" in caplog.text
+    everything = listed.text + repr(google) + repr(microsoft) + repr(logs) + caplog.text
     assert [t for t in tokens if t in everything] == []
     token = await service.access_token(
         sessionmaker_of(gateway), uuid.UUID(google["id"]), oauth=gateway.state.calendar_providers["google"]
