@@ -282,6 +282,24 @@ async def access_token(
     raise AssertionError("unreachable")
 
 
+async def expire_refused(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    connection_id: UUID,
+    refused: str,
+    *,
+    oauth: OAuthProviderConfig,
+) -> None:
+    """The provider answered 401 to `refused` before its announced expiry (expired or revoked early):
+    mark it expired under the row lock, so the next `access_token` refreshes. Unless a concurrent
+    caller already replaced it: then the new token stands and nothing is refreshed twice."""
+    async with sessionmaker() as session, session.begin():
+        connection = await repository.lock(session, connection_id)
+        if connection is None or connection.access_token_sealed is None:
+            return
+        if unseal(oauth, connection.access_token_sealed) == refused:
+            connection.expires_at = datetime.now(UTC)
+
+
 def _usable(connection: ExternalConnection, now: datetime) -> bool:
     return (
         connection.status == ConnectionStatus.ACTIVE
