@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from tandem_gateway.connections.settings import CalendarOAuthSettings
 from tandem_gateway.directory.settings import DirectorySettings
 from tandem_gateway.federation.limits import GATEWAY_LIMITS
 from tandem_gateway.oauth.domain import CLIENT_ONLY_SCOPES, ROLES, SCOPES
@@ -96,6 +97,11 @@ class Settings(KitSettings):
     directory: DirectorySettings = Field(
         default_factory=DirectorySettings,
         description="The people directory: level ladder, leader threshold, promotion rule (docs/hris.md).",
+    )
+    calendar_oauth: CalendarOAuthSettings = Field(
+        default_factory=CalendarOAuthSettings,
+        description="Google and Microsoft app registrations people connect calendars through "
+        "(GATEWAY_CALENDAR_OAUTH__GOOGLE__CLIENT_ID...).",
     )
 
     @field_validator("graphql_limits", mode="before")
