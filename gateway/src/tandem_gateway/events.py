@@ -1,0 +1,27 @@
+"""Domain events the gateway emits (past tense, frozen), published as `tandem.gateway.<Type>` through
+the gateway's outbox; payloads as in docs/contracts.md."""
+
+from datetime import datetime
+from typing import ClassVar, Literal
+from uuid import UUID
+
+from tandem_kit.events import DomainEvent
+
+
+class GatewayEvent(DomainEvent):
+    source: ClassVar[str] = "gateway"
+
+
+class CalendarConnected(GatewayEvent):
+    connection_id: UUID
+    person_id: UUID
+    provider: Literal["google", "microsoft"]
+    connected_at: datetime
+
+
+class CalendarConnectionBroken(GatewayEvent):
+    connection_id: UUID
+    person_id: UUID
+    provider: Literal["google", "microsoft"]
+    reason: Literal["invalid_grant", "revoked", "disconnected"]
+    broken_at: datetime
