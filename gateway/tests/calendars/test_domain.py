@@ -1,6 +1,7 @@
 """Busy-interval merging and clipping, event ids, the notification window."""
 
 import base64
+import itertools
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -46,7 +47,7 @@ def test_merged_intervals_are_sorted_disjoint_and_inside_the_window(
     for item in merged:
         assert start <= item.start < item.end <= end
         assert item.start.tzinfo == UTC
-    for before, after in zip(merged, merged[1:], strict=False):
+    for before, after in itertools.pairwise(merged):
         assert before.end < after.start
 
 

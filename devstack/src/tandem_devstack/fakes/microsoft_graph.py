@@ -142,6 +142,7 @@ class FakeMicrosoftGraph:
             routes=[
                 Route(f"{base}/authorize", self.oauth.authorize),
                 Route(f"{base}/token", self.oauth.token, methods=["POST"]),
+                Route("/v1.0/me/calendar", self.get_calendar, methods=["GET"]),
                 Route("/v1.0/me/calendar/getSchedule", self.get_schedule, methods=["POST"]),
                 Route("/v1.0/users/{user}/calendar/getSchedule", self.get_schedule, methods=["POST"]),
                 Route("/v1.0/me/events", self.list_events, methods=["GET"]),
@@ -263,6 +264,27 @@ class FakeMicrosoftGraph:
             "start": graph_when(parse_when(event["start"]), tz),
             "end": graph_when(parse_when(event["end"]), tz),
         }
+
+    # -- calendar -------------------------------------------------------------------------------------
+
+    async def get_calendar(self, request: Request) -> Response:
+        """`GET /me/calendar`: the user's default calendar, its `owner.address` their mailbox."""
+        caller, refused = self._guard(request, READ_SCOPES)
+        if refused is not None:
+            return refused
+        assert caller is not None
+        return JSONResponse(
+            {
+                "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('me')/calendar/$entity",
+                "id": "AAMkADcal" + caller.id.replace("-", ""),
+                "name": "Calendar",
+                "canEdit": True,
+                "canShare": True,
+                "canViewPrivateItems": True,
+                "isDefaultCalendar": True,
+                "owner": {"name": caller.mail.partition("@")[0], "address": caller.mail},
+            }
+        )
 
     # -- getSchedule ----------------------------------------------------------------------------------
 
