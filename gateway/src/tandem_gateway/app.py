@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
 
 from tandem_gateway.admin import endpoints as admin_endpoints
+from tandem_gateway.calendars import consumers as calendar_consumers
+from tandem_gateway.calendars import endpoints as calendar_endpoints
+from tandem_gateway.calendars.runtime import Calendars
+from tandem_gateway.calendars.tasks import keep_channels
 from tandem_gateway.connections import endpoints as connection_endpoints
+from tandem_gateway.connections.domain import OAuthProviderConfig
 from tandem_gateway.directory import service as directory_service
 from tandem_gateway.integrations.scim import endpoints as scim_endpoints
 from tandem_gateway.oauth import endpoints as oauth_endpoints
@@ -25,7 +31,7 @@ from tandem_gateway.routing.proxy import Upstreams
 from tandem_gateway.settings import Settings
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
-from tandem_kit.tasks import cancel_and_wait
+from tandem_kit.tasks import background, cancel_and_wait
 
 DESCRIPTION = (
     "Tandem's edge: OAuth 2.0 authorization server for machine clients, the admin API, REST routing "
@@ -48,6 +54,8 @@ def create_app(
     token_verifier: TokenVerifier | None = None,
     upstream_transport: httpx.AsyncBaseTransport | None = None,
     keystore: KeyStore | None = None,
+    calendar_oauth: Mapping[str, OAuthProviderConfig] | None = None,
+    calendar_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
     keystore = keystore or build_keystore(settings)
@@ -60,6 +68,15 @@ def create_app(
 
     user_tokens = UserTokens(settings, keystore)
     directory_service.configure(settings.directory)
+    # The providers' app registrations: given by tests, else from the settings (calendar connections).
+    calendar_providers = calendar_oauth or settings.calendar_oauth.configs(settings.internal_secret)
+    calendars = Calendars(
+        settings.calendar_sync,
+        public_url=settings.issuer,
+        oauth=calendar_providers,
+        transport=calendar_transport,
+    )
+    start_channels, stop_channels = background("calendar_channels", keep_channels)
 
     async def start_edge(app: FastAPI) -> None:
         keystore.bind(app.state.database.sessionmaker)
@@ -75,19 +92,22 @@ def create_app(
         app.state.ready_checks = {"graphql": graph.ready}
         app.state.degradable = frozenset({"database"})
         app.state.composing = asyncio.create_task(graph.compose_until_ready(), name="gateway-compose")
+        calendars.bind(app.state.sessionmaker)
 
     async def stop_edge(app: FastAPI) -> None:
         await cancel_and_wait(app.state.composing)
         await app.state.upstreams.aclose()
         await user_tokens.aclose()
+        await calendars.aclose()
 
     app = create_service_app(
         name="gateway",
         settings=settings,
         description=DESCRIPTION,
         token_verifier=verifier,
-        on_startup=[start_edge],
-        on_shutdown=[stop_edge],
+        subscriptions=calendar_consumers.subscriptions(calendars),
+        on_startup=[start_edge, start_channels],
+        on_shutdown=[stop_channels, stop_edge],
         # Added last, so it runs first: FastForward and the routes only ever see Tandem tokens.
         middleware=[FastForward, *([UserTokenEdge] if user_tokens.enabled else [])],
         bulk_routes=BULK_ROUTES,
@@ -97,7 +117,8 @@ def create_app(
     app.state.settings = settings
     app.state.keystore = keystore
     app.state.user_tokens = user_tokens
-    app.state.calendar_providers = settings.calendar_oauth.configs(settings.internal_secret)
+    app.state.calendar_providers = calendar_providers
+    app.state.calendars = calendars
     # Root-level routes; the catch-all proxy route goes last so it never shadows the others.
     app.include_router(oauth_endpoints.router)
     app.include_router(admin_endpoints.router)
@@ -105,6 +126,7 @@ def create_app(
     app.include_router(scim_endpoints.admin_router)
     app.include_router(connection_endpoints.router)
     app.include_router(graphql_endpoints.router)
+    app.include_router(calendar_endpoints.router)
     app.include_router(routing_endpoints.docs_router)
     app.include_router(routing_endpoints.router)
     return app

@@ -81,3 +81,22 @@ class CalendarConnectionBroken(GatewayEvent):
     provider: Literal["google", "microsoft"]
     reason: Literal["invalid_grant", "revoked", "disconnected"]
     broken_at: datetime
+
+
+class BusyTime(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    start: datetime
+    end: datetime
+
+
+class CalendarBusyChanged(GatewayEvent):
+    """A change notification brought new busy times for the window around the person's booked sessions
+    (busy times only, never titles or attendees); scheduling checks them against those sessions."""
+
+    person_id: UUID
+    provider: Literal["google", "microsoft"]
+    window_start: datetime
+    window_end: datetime
+    busy: list[BusyTime]
+    changed_at: datetime

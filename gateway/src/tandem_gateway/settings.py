@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from tandem_gateway.calendars.settings import CalendarSyncSettings
 from tandem_gateway.connections.settings import CalendarOAuthSettings
 from tandem_gateway.directory.settings import DirectorySettings
 from tandem_gateway.federation.limits import GATEWAY_LIMITS
@@ -102,6 +103,10 @@ class Settings(KitSettings):
         default_factory=CalendarOAuthSettings,
         description="Google and Microsoft app registrations people connect calendars through "
         "(GATEWAY_CALENDAR_OAUTH__GOOGLE__CLIENT_ID...).",
+    )
+    calendar_sync: CalendarSyncSettings = Field(
+        default_factory=CalendarSyncSettings,
+        description="Free/busy, session events and change notifications (GATEWAY_CALENDAR_SYNC__...).",
     )
 
     @field_validator("graphql_limits", mode="before")

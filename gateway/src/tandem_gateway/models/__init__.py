@@ -1,5 +1,5 @@
 """ORM models of the gateway: OAuth clients, signing keys, revoked tokens, authentication failures,
-the people directory, external connections."""
+the people directory, external connections, calendar sync."""
 
 from sqlalchemy.orm import DeclarativeBase
 
@@ -10,6 +10,7 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+from tandem_gateway.models.calendars import BusyCache, CalendarWatch, SessionEvent  # noqa: E402
 from tandem_gateway.models.connection import ConnectionAuthorization, ExternalConnection  # noqa: E402
 from tandem_gateway.models.directory import (  # noqa: E402
     Group,
@@ -23,6 +24,8 @@ from tandem_gateway.models.oauth import AuthFailure, OAuthClient, RevokedToken, 
 __all__ = [
     "AuthFailure",
     "Base",
+    "BusyCache",
+    "CalendarWatch",
     "ConnectionAuthorization",
     "ExternalConnection",
     "Group",
@@ -32,5 +35,6 @@ __all__ = [
     "PersonVersion",
     "ProvisioningToken",
     "RevokedToken",
+    "SessionEvent",
     "SigningKey",
 ]
