@@ -26,6 +26,7 @@ class SessionBooked(SchedulingEvent):
     match_id: UUID
     participant_id: UUID
     provider_id: UUID
+    provider_person_id: UUID
     starts_at: datetime
     ends_at: datetime
     kind: Literal["kickoff", "regular"]
