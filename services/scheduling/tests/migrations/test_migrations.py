@@ -46,9 +46,10 @@ def test_downgrade_to_base_and_up_again(infra: Infra) -> None:
             "outbox_messages",
             "processed_events",
             "session_attendees",
+            "session_conflicts",
             "sessions",
             "sla_clocks",
             "working_agreements",
         ],
-        ["0005_erasure"],
+        ["0007_hr"],
     )

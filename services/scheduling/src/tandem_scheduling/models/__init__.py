@@ -11,6 +11,15 @@ class Base(DeclarativeBase):
 
 from tandem_scheduling.models.agreement import WorkingAgreement  # noqa: E402
 from tandem_scheduling.models.engagement import EndedMatch, Engagement, SlaClock  # noqa: E402
-from tandem_scheduling.models.session import Session, SessionAttendee  # noqa: E402
+from tandem_scheduling.models.session import Session, SessionAttendee, SessionConflict  # noqa: E402
 
-__all__ = ["Base", "EndedMatch", "Engagement", "Session", "SessionAttendee", "SlaClock", "WorkingAgreement"]
+__all__ = [
+    "Base",
+    "EndedMatch",
+    "Engagement",
+    "Session",
+    "SessionAttendee",
+    "SessionConflict",
+    "SlaClock",
+    "WorkingAgreement",
+]
