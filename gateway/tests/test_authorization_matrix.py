@@ -23,6 +23,10 @@ PUBLIC = {
     "/oauth/introspect",
     "/oauth/revoked",
     "/api/v1/{service}/openapi.json",
+    # Calendar providers' webhooks: the channel token / clientState is the check (tests/calendars).
+    "/api/v1/calendars/notifications/google",
+    "/api/v1/calendars/notifications/microsoft",
+    "/api/v1/calendars/notifications/microsoft/lifecycle",
 }
 PARAMS = {"service": "consent", "path": "purposes", "client_id": "tc_nobody"}
 

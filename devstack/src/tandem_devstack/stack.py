@@ -48,7 +48,13 @@ PARTS = (
         8001,
         ("consent:read", "consent:receipt"),
     ),
-    Part("scheduling", "tandem_scheduling.app", REPO / "services" / "scheduling", 8002, ("consent:receipt",)),
+    Part(
+        "scheduling",
+        "tandem_scheduling.app",
+        REPO / "services" / "scheduling",
+        8002,
+        ("consent:receipt", "calendars:freebusy"),
+    ),
     Part("consent", "tandem_consent.app", REPO / "services" / "consent", 8003),
     Part("analytics", "tandem_analytics.app", REPO / "services" / "analytics", 8004, ("consent:receipt",)),
 )

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
 
 from tandem_gateway.admin import endpoints as admin_endpoints
+from tandem_gateway.calendars import consumers as calendar_consumers
+from tandem_gateway.calendars import endpoints as calendar_endpoints
+from tandem_gateway.calendars.runtime import Calendars
+from tandem_gateway.calendars.tasks import keep_channels
+from tandem_gateway.connections.domain import OAuthProviderConfig
 from tandem_gateway.oauth import endpoints as oauth_endpoints
 from tandem_gateway.oauth.keys import KeyCipher, KeyStore
 from tandem_gateway.oauth.user_tokens import UserTokenEdge, UserTokens
@@ -22,7 +28,7 @@ from tandem_gateway.routing.proxy import Upstreams
 from tandem_gateway.settings import Settings
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
-from tandem_kit.tasks import cancel_and_wait
+from tandem_kit.tasks import background, cancel_and_wait
 
 DESCRIPTION = (
     "Tandem's edge: OAuth 2.0 authorization server for machine clients, the admin API, REST routing "
@@ -45,6 +51,8 @@ def create_app(
     token_verifier: TokenVerifier | None = None,
     upstream_transport: httpx.AsyncBaseTransport | None = None,
     keystore: KeyStore | None = None,
+    calendar_oauth: Mapping[str, OAuthProviderConfig] | None = None,
+    calendar_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
     keystore = keystore or build_keystore(settings)
@@ -56,6 +64,13 @@ def create_app(
     )
 
     user_tokens = UserTokens(settings, keystore)
+    calendars = Calendars(
+        settings.calendar_sync,
+        public_url=settings.issuer,
+        oauth=calendar_oauth or {},
+        transport=calendar_transport,
+    )
+    start_channels, stop_channels = background("calendar_channels", keep_channels)
 
     async def start_edge(app: FastAPI) -> None:
         keystore.bind(app.state.database.sessionmaker)
@@ -71,19 +86,22 @@ def create_app(
         app.state.ready_checks = {"graphql": graph.ready}
         app.state.degradable = frozenset({"database"})
         app.state.composing = asyncio.create_task(graph.compose_until_ready(), name="gateway-compose")
+        calendars.bind(app.state.sessionmaker)
 
     async def stop_edge(app: FastAPI) -> None:
         await cancel_and_wait(app.state.composing)
         await app.state.upstreams.aclose()
         await user_tokens.aclose()
+        await calendars.aclose()
 
     app = create_service_app(
         name="gateway",
         settings=settings,
         description=DESCRIPTION,
         token_verifier=verifier,
-        on_startup=[start_edge],
-        on_shutdown=[stop_edge],
+        subscriptions=calendar_consumers.subscriptions(calendars),
+        on_startup=[start_edge, start_channels],
+        on_shutdown=[stop_channels, stop_edge],
         # Added last, so it runs first: FastForward and the routes only ever see Tandem tokens.
         middleware=[FastForward, *([UserTokenEdge] if user_tokens.enabled else [])],
         bulk_routes=BULK_ROUTES,
@@ -93,10 +111,12 @@ def create_app(
     app.state.settings = settings
     app.state.keystore = keystore
     app.state.user_tokens = user_tokens
+    app.state.calendars = calendars
     # Root-level routes; the catch-all proxy route goes last so it never shadows the others.
     app.include_router(oauth_endpoints.router)
     app.include_router(admin_endpoints.router)
     app.include_router(graphql_endpoints.router)
+    app.include_router(calendar_endpoints.router)
     app.include_router(routing_endpoints.docs_router)
     app.include_router(routing_endpoints.router)
     return app

@@ -1,0 +1,1 @@
+"""Calendars: free/busy for slot search, session events written to both calendars, change notifications."""
