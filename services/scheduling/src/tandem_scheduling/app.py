@@ -7,6 +7,7 @@ from tandem_kit.auth import TokenVerifier
 from tandem_kit.oauth_client import ServiceClient, own_or_given, service_client
 from tandem_scheduling.agreement import endpoints as agreement_endpoints
 from tandem_scheduling.availability import endpoints as availability_endpoints
+from tandem_scheduling.conflict.consumers import CALENDAR_BUSY_CHANGED
 from tandem_scheduling.engagement import endpoints as engagement_endpoints
 from tandem_scheduling.graphql import schema
 from tandem_scheduling.lifecycle.consumers import (
@@ -55,6 +56,7 @@ def create_app(
             MATCH_ENDED,
             PERSON_DEACTIVATED,
             PERSON_REACTIVATED,
+            CALENDAR_BUSY_CHANGED,
             data_subject_requests(client, erasure_key=settings.internal_secret),
             retention_purges(),
         ],

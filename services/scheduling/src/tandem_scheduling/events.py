@@ -26,6 +26,7 @@ class SessionBooked(SchedulingEvent):
     match_id: UUID
     participant_id: UUID
     provider_id: UUID
+    provider_person_id: UUID
     starts_at: datetime
     ends_at: datetime
     kind: Literal["kickoff", "regular"]
@@ -49,3 +50,15 @@ class SlaBreached(SchedulingEvent):
     sla: str
     due_at: datetime
     breached_at: datetime
+
+
+class SessionConflictDetected(SchedulingEvent):
+    """A party's calendar got a meeting (`starts_at`-`ends_at`, the busy interval) that overlaps a
+    booked session; once per session, person and interval."""
+
+    session_id: UUID
+    engagement_id: UUID
+    person_id: UUID
+    starts_at: datetime
+    ends_at: datetime
+    detected_at: datetime

@@ -55,6 +55,7 @@ def test_downgrade_to_base_and_up_again(infra: Infra) -> None:
             "person_statuses",
             "processed_events",
             "session_attendees",
+            "session_conflicts",
             "sessions",
             "sla_clocks",
             "working_agreements",

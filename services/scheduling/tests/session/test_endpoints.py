@@ -73,7 +73,16 @@ async def test_book_kickoff_meets_sla_and_emits(
     )
     clocks = (await client.get(f"{BASE}/{engagement.id}/sla-clocks", headers=participant)).json()
     assert clocks[0]["met_at"] is not None
-    assert await outbox("SessionBooked", session_id=body["id"], kind="kickoff") == 1
+    assert (
+        await outbox(
+            "SessionBooked",
+            session_id=body["id"],
+            kind="kickoff",
+            participant_id=str(engagement.participant_id),
+            provider_person_id=str(engagement.provider_person_id),
+        )
+        == 1
+    )
     listed = await client.get(sessions_url(engagement), headers=participant)
     assert [s["id"] for s in listed.json()["items"]] == [body["id"]]
 

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
+from math import ceil, floor
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from tandem_scheduling.models import Engagement
 
 MINUTES_PER_DAY = 24 * 60
+WEEK_MINUTES = 7 * MINUTES_PER_DAY
 SEARCH_CELL = timedelta(minutes=15)
 _HHMM = re.compile(r"^(?:([01]\d|2[0-3]):([0-5]\d)|24:00)$")
 
@@ -155,29 +158,98 @@ def find_slots(
     """Start times on a UTC-aligned `step` grid where everyone works and nobody is busy, earliest first.
 
     `duration` and `step` are whole multiples of 15 minutes; offsets of every real zone are too, so the
-    grid is also on the quarter hour in each person's local time.
+    grid is also on the quarter hour in each person's local time. Busy intervals (sessions, calendar
+    events) are taken out cell by cell: a slot is a run of whole cells, so it overlaps a busy interval
+    exactly when one of its cells does.
     """
     if duration <= timedelta(0) or duration % SEARCH_CELL or step <= timedelta(0) or step % SEARCH_CELL:
         raise ValueError("duration and step must be positive multiples of 15 minutes")
     cells_per_slot = duration // SEARCH_CELL
     first_cell = _ceil(window.start, SEARCH_CELL)
-    working: list[bool] = []
-    at = first_cell
-    while at < window.end:
-        working.append(all(cell_is_working(p, at, SEARCH_CELL) for p in people))
-        at += SEARCH_CELL
-    ordered_busy = sorted(busy, key=lambda b: b.start)
+    count = max(0, -((first_cell - window.end) // SEARCH_CELL))
+    free = [True] * count
+    for who in people:
+        free = [f and w for f, w in zip(free, working_cells(who, first_cell, count), strict=True)]
+    origin = first_cell.timestamp()
+    for b in busy:
+        lo = max(0, floor((b.start.timestamp() - origin) / _CELL_SECONDS))
+        hi = min(count, ceil((b.end.timestamp() - origin) / _CELL_SECONDS))
+        if lo < hi:
+            free[lo:hi] = [False] * (hi - lo)
+    # blocked[i]: cells before i that are not free; a slot is free when its run adds none.
+    blocked = [0, *accumulate(not f for f in free)]
+    first_start = _ceil(window.start, step)
+    first_index, stride = (first_start - first_cell) // SEARCH_CELL, step // SEARCH_CELL
+    last_index = (window.end - duration - first_cell) // SEARCH_CELL  # the last start that fits
     slots: list[Interval] = []
-    start = _ceil(window.start, step)
-    while start + duration <= window.end and len(slots) < limit:
-        index = (start - first_cell) // SEARCH_CELL
-        candidate = Interval(start, start + duration)
-        if all(working[index : index + cells_per_slot]) and not any(
-            candidate.overlaps(b) for b in ordered_busy
-        ):
-            slots.append(candidate)
-        start += step
+    for index in range(first_index, last_index + 1, stride):
+        if blocked[index + cells_per_slot] == blocked[index]:
+            start = first_cell + index * SEARCH_CELL
+            slots.append(Interval(start, start + duration))
+            if len(slots) >= limit:
+                break
     return slots
+
+
+_CELL_SECONDS = int(SEARCH_CELL.total_seconds())
+_SCAN = timedelta(hours=6)  # no real zone changes its offset twice within six hours
+
+
+def working_cells(who: Person, first: datetime, count: int) -> list[bool]:
+    """`cell_is_working` for `count` search cells from `first`, without converting every cell.
+
+    The UTC offset is looked up only every six hours and at its changes (found to the second); between
+    them a cell's local weekday and minute are arithmetic. Same answer as `cell_is_working`, cell by cell.
+    """
+    # starts[w * 1440 + m]: local minute m of weekday w begins a whole working cell.
+    span = _CELL_SECONDS // 60
+    starts = [False] * WEEK_MINUTES
+    for w in who.windows:
+        if w.end - w.start >= span:
+            base = w.weekday * MINUTES_PER_DAY
+            starts[base + w.start : base + w.end - span + 1] = [True] * (w.end - w.start - span + 1)
+    begin = int(first.timestamp())
+    changes = _offset_changes(who.timezone, first, first + count * SEARCH_CELL)
+    cells = [False] * count
+    for (since, offset), (until, _) in zip(
+        changes, [*changes[1:], (begin + count * _CELL_SECONDS, 0)], strict=True
+    ):
+        # Whole cells of this offset; a cell with a change strictly inside stays False (no single
+        # wall-clock span), and so does a cell whose local start is not on a whole minute.
+        lo = max(0, -((begin - since) // _CELL_SECONDS))
+        hi = min(count, (until - begin) // _CELL_SECONDS)
+        if lo >= hi or (begin + offset) % 60:
+            continue
+        # Local minutes since 1970-01-01, a Thursday: + 3 days makes the minute of a Monday-based week.
+        minute = (begin + lo * _CELL_SECONDS + offset) // 60 + 3 * MINUTES_PER_DAY
+        cells[lo:hi] = [starts[m % WEEK_MINUTES] for m in range(minute, minute + (hi - lo) * span, span)]
+    return cells
+
+
+def _offset_seconds(zone: ZoneInfo, at: int) -> int:
+    offset = datetime.fromtimestamp(at, UTC).astimezone(zone).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
+
+
+def _offset_changes(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[int, int]]:
+    """(from this UNIX second, the UTC offset in seconds) for [start, end), the first from `start`."""
+    at = int(start.timestamp())
+    stop, scan = int(end.timestamp()) + 1, int(_SCAN.total_seconds())
+    changes = [(at, _offset_seconds(zone, at))]
+    while at < stop:
+        nxt = min(at + scan, stop)
+        offset = _offset_seconds(zone, nxt)
+        if offset != changes[-1][1]:
+            lo, hi = at, nxt  # the old offset at lo, the new one at hi: halve to the second
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if _offset_seconds(zone, mid) == changes[-1][1]:
+                    lo = mid
+                else:
+                    hi = mid
+            changes.append((hi, offset))
+        at = nxt
+    return changes
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -12,7 +12,7 @@ class Base(DeclarativeBase):
 from tandem_scheduling.models.agreement import WorkingAgreement  # noqa: E402
 from tandem_scheduling.models.engagement import EndedMatch, Engagement, SlaClock  # noqa: E402
 from tandem_scheduling.models.person import PersonStatus  # noqa: E402
-from tandem_scheduling.models.session import Session, SessionAttendee  # noqa: E402
+from tandem_scheduling.models.session import Session, SessionAttendee, SessionConflict  # noqa: E402
 
 __all__ = [
     "Base",
@@ -21,6 +21,7 @@ __all__ = [
     "PersonStatus",
     "Session",
     "SessionAttendee",
+    "SessionConflict",
     "SlaClock",
     "WorkingAgreement",
 ]

@@ -40,3 +40,16 @@ class SessionAttendee(Base):
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
 
     session: Mapped[Session] = relationship(back_populates="attendees", lazy="raise")
+
+
+class SessionConflict(Base):
+    """A busy interval of a party's calendar that overlaps a booked session, recorded (and announced
+    with `SessionConflictDetected`) once per session, person and interval."""
+
+    __tablename__ = "session_conflicts"
+
+    session_id: Mapped[UUID] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[UUID] = mapped_column(primary_key=True, index=True)
+    busy_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    busy_end: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -157,6 +157,7 @@ async def book_session(
             match_id=engagement.match_id,
             participant_id=engagement.participant_id,
             provider_id=engagement.provider_id,
+            provider_person_id=engagement.provider_person_id,
             starts_at=booked.starts_at,
             ends_at=booked.ends_at,
             kind=data.kind,
