@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from tandem_consent.testing import consent_client, running_consent
-from tandem_kit.events import outbox_messages, processed_events
+from tandem_kit.events import EventConsumer, EventEnvelope, outbox_messages, processed_events
 from tandem_kit.testing import (
     Infra,
     TestKeys,
@@ -23,6 +24,7 @@ from tandem_kit.testing import (
     sessionmaker_of,
 )
 from tandem_matching.app import create_app
+from tandem_matching.provider import consumers as provider_consumers
 from tandem_matching.settings import Settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
@@ -38,6 +40,46 @@ COACH_PANEL = [
         "measurable_outcomes": 4,
     }
 ] * 3
+MENTOR_TRAINING = [
+    "bias_awareness_training",
+    "mentor_curriculum_week_1",
+    "mentor_curriculum_week_2",
+    "mentor_curriculum_week_3",
+    "mentor_curriculum_week_4",
+]
+COACH_TRAINING = ["coach_demo_review", "coach_co_coaching_session", "calibration_review", "recertification"]
+
+
+def evidence_envelope(
+    program_id: str, person_id: str, item: str, *, achieved_at: datetime | None = None, **changes: Any
+) -> EventEnvelope:
+    """A `TrainingEvidenceRecorded` from the gateway, as docs/contracts.md defines it."""
+    data = {
+        "evidence_id": str(uuid.uuid4()),
+        "person_id": person_id,
+        "program_id": program_id,
+        "item": item,
+        "statement_id": str(uuid.uuid4()),
+        "verb": "passed",
+        "counts": True,
+        "score_scaled": 0.9,
+        "achieved_at": (achieved_at or datetime.now(UTC) - timedelta(days=1)).isoformat(),
+        **changes,
+    }
+    return EventEnvelope(
+        id=uuid.uuid4(),
+        type="TrainingEvidenceRecorded",
+        source="gateway",
+        occurred_at=datetime.now(UTC),
+        data=data,
+    )
+
+
+async def apply_evidence(app: FastAPI, envelope: EventEnvelope) -> bool:
+    """Apply one evidence event through matching's own consumer (committed, like the broker's)."""
+    [recorded, retracted] = provider_consumers.subscriptions(app.state.eligibility_policy)
+    subscription = recorded if envelope.type == "TrainingEvidenceRecorded" else retracted
+    return await EventConsumer(app.state.broker, sessionmaker_of(app), subscription).apply(envelope)
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +94,7 @@ async def app(infra: Infra, consent_app: FastAPI) -> AsyncIterator[FastAPI]:
         environment="test",
         database_url=infra.database("matching", SERVICE_DIR),
         nats_url=infra.nats.url,
+        eligibility_scan_seconds=0,  # tests drive the scan with their own clock
     )
     consent = consent_client(infra, consent_app, "matching", "consent:read", "consent:receipt")
     matching = create_app(settings, token_verifier=infra.keys.verifier("matching"), consent=consent)
@@ -120,10 +163,16 @@ class World:
         return await self.post("/programs", body)
 
     async def coach(
-        self, program: dict[str, Any], *, consent: bool | list[str] = True, **changes: Any
+        self,
+        program: dict[str, Any],
+        *,
+        consent: bool | list[str] = True,
+        trained: list[str] = COACH_TRAINING,
+        **changes: Any,
     ) -> dict[str, Any]:
         """Register a coach; their own `matching` consent is granted through the real consent API
-        unless ``consent=False`` (or only the listed fields)."""
+        unless ``consent=False`` (or only the listed fields). The evidence gates in ``trained`` are
+        evidenced first, through matching's consumer of the gateway's events."""
         body = {
             "person_id": str(uuid.uuid4()),
             "kind": "coach",
@@ -138,13 +187,19 @@ class World:
             "sessions_scheduled": 11,
             **changes,
         }
-        return await self._provider(program, body, consent)
+        return await self._provider(program, body, consent, trained)
 
     async def mentor(
-        self, program: dict[str, Any], *, consent: bool | list[str] = True, **changes: Any
+        self,
+        program: dict[str, Any],
+        *,
+        consent: bool | list[str] = True,
+        trained: list[str] = MENTOR_TRAINING,
+        **changes: Any,
     ) -> dict[str, Any]:
         """Register a mentor; their own `matching` consent is granted through the real consent API
-        unless ``consent=False`` (or only the listed fields)."""
+        unless ``consent=False`` (or only the listed fields). The evidence gates in ``trained`` are
+        evidenced first, through matching's consumer of the gateway's events."""
         body = {
             "person_id": str(uuid.uuid4()),
             "kind": "mentor",
@@ -155,16 +210,16 @@ class World:
             "behavioural_focus": ["influence"],
             "sponsorship_actions": 6,
             "promotions_sponsored": 2,
-            "bias_awareness_trained": True,
-            "curriculum_weeks_completed": 4,
             "commitment_signed": True,
             **changes,
         }
-        return await self._provider(program, body, consent)
+        return await self._provider(program, body, consent, trained)
 
     async def _provider(
-        self, program: dict[str, Any], body: dict[str, Any], consent: bool | list[str]
+        self, program: dict[str, Any], body: dict[str, Any], consent: bool | list[str], trained: list[str]
     ) -> dict[str, Any]:
+        for item in trained:
+            await apply_evidence(self.app, evidence_envelope(program["id"], body["person_id"], item))
         provider = await self.post(f"/programs/{program['id']}/providers", body)
         if consent is not False:
             await self.grant(uuid.UUID(provider["person_id"]), fields=None if consent is True else consent)

@@ -82,3 +82,17 @@ class MatchEnded(MatchingEvent):
     reason: Literal["completed", "withdrawn", "terminated", "reassigned"]
     ended_at: datetime
     ended_by: str
+
+
+class ProviderEligibilityChanged(MatchingEvent):
+    """The provider's eligibility or its reasons changed: evidence came or went, the profile or the
+    override changed, or a calibration review or certification lapsed with time."""
+
+    provider_id: UUID
+    person_id: UUID
+    program_id: UUID
+    kind: Literal["coach", "mentor"]
+    eligible: bool
+    reasons: list[str]
+    override: bool
+    changed_at: datetime

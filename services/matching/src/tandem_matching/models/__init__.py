@@ -9,6 +9,7 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+from tandem_matching.models.evidence import TrainingEvidence  # noqa: E402
 from tandem_matching.models.intake import Intake  # noqa: E402
 from tandem_matching.models.match import Decision, Match  # noqa: E402
 from tandem_matching.models.program import Cohort, Program, WeightSetVersion  # noqa: E402
@@ -25,5 +26,6 @@ __all__ = [
     "Proposal",
     "ProposalCandidate",
     "Provider",
+    "TrainingEvidence",
     "WeightSetVersion",
 ]

@@ -67,3 +67,36 @@ async def find(session: AsyncSession, program_id: UUID, person_id: UUID, kind: s
         )
     )
     return found
+
+
+async def lock_person(session: AsyncSession, program_id: UUID, person_id: UUID) -> Sequence[Provider]:
+    """The person's provider rows in the program (coach, mentor or both), locked, in id order."""
+    rows = await session.scalars(
+        select(Provider)
+        .where(Provider.program_id == program_id, Provider.person_id == person_id)
+        .order_by(Provider.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return rows.all()
+
+
+def time_bound_ids() -> Select[tuple[UUID]]:
+    """Providers whose gates can change with time alone: coaches (calibration review and certification
+    age), and any provider never evaluated yet (rows from before training evidence)."""
+    return (
+        select(Provider.id)
+        .where((Provider.kind == "coach") | Provider.eligibility_evaluated_at.is_(None))
+        .order_by(Provider.id)
+    )
+
+
+async def lock_many(session: AsyncSession, ids: Sequence[UUID]) -> Sequence[Provider]:
+    rows = await session.scalars(
+        select(Provider)
+        .where(Provider.id.in_(ids))
+        .order_by(Provider.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return rows.all()
