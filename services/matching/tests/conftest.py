@@ -24,6 +24,13 @@ from tandem_kit.testing import (
     sessionmaker_of,
 )
 from tandem_matching.app import create_app
+from tandem_matching.eligibility import (
+    BIAS_AWARENESS,
+    CALIBRATION_REVIEW,
+    CO_COACHING,
+    CURRICULUM_WEEKS,
+    DEMO_REVIEW,
+)
 from tandem_matching.provider import consumers as provider_consumers
 from tandem_matching.settings import Settings
 
@@ -40,14 +47,8 @@ COACH_PANEL = [
         "measurable_outcomes": 4,
     }
 ] * 3
-MENTOR_TRAINING = [
-    "bias_awareness_training",
-    "mentor_curriculum_week_1",
-    "mentor_curriculum_week_2",
-    "mentor_curriculum_week_3",
-    "mentor_curriculum_week_4",
-]
-COACH_TRAINING = ["coach_demo_review", "coach_co_coaching_session", "calibration_review", "recertification"]
+MENTOR_TRAINING = [BIAS_AWARENESS, *CURRICULUM_WEEKS]
+COACH_TRAINING = [DEMO_REVIEW, CO_COACHING, CALIBRATION_REVIEW]
 
 
 def evidence_envelope(
@@ -290,6 +291,14 @@ class World:
             return done == ids
 
         await eventually(applied)
+
+    def evidence(
+        self, program: dict[str, Any], provider: dict[str, Any], item: str, **changes: Any
+    ) -> EventEnvelope:
+        return evidence_envelope(program["id"], provider["person_id"], item, **changes)
+
+    async def apply(self, envelope: EventEnvelope) -> bool:
+        return await apply_evidence(self.app, envelope)
 
     async def proposal(self, intake: dict[str, Any], **changes: Any) -> dict[str, Any]:
         return await self.post("/proposals", {"intake_id": intake["id"], **changes})

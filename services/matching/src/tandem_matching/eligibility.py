@@ -137,7 +137,13 @@ def _certification_gate(evidence: Sequence[Evidence], now: datetime, policy: Pol
 
 
 def _apply_override(gate: Gate, override: Override | None) -> Gate:
-    if gate.status in (GateStatus.MISSING, GateStatus.LAPSED) and override and gate.name in override.gates:
+    """Only an evidence gate may be overridden: the panel and the commitment are records of their own."""
+    if (
+        gate.status in (GateStatus.MISSING, GateStatus.LAPSED)
+        and override
+        and gate.name in override.gates
+        and gate.name in EVIDENCE_ITEMS
+    ):
         return Gate(gate.name, GateStatus.OVERRIDDEN, gate.evidence, gate.reason)
     return gate
 
