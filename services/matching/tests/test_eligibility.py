@@ -113,6 +113,17 @@ def test_override_is_not_used_when_evidence_meets_the_gate() -> None:
     assert (statuses(report)["calibration_review"], report.overridden) == ("met", False)
 
 
+def test_calibration_panel_median_of_panelist_means_at_four_is_met() -> None:
+    panel = [RubricScore(4, 4, 4, 4, 4), RubricScore(5, 5, 5, 5, 4), RubricScore(3, 3, 3, 4, 3)]
+    report = evaluate(ProviderKind.COACH, evidence=CERTIFIED, calibration=panel, now=NOW)
+    assert (report.eligible, statuses(report)["calibration_panel"]) == (True, "met")
+    low = [RubricScore(4, 4, 4, 4, 3), RubricScore(5, 5, 5, 5, 5), RubricScore(3, 3, 3, 3, 3)]
+    assert evaluate(ProviderKind.COACH, evidence=CERTIFIED, calibration=low, now=NOW).reasons == (
+        "calibration_median_below_4",
+    )
+    assert evaluate(ProviderKind.COACH, evidence=CERTIFIED, now=NOW).reasons == ("no_calibration_panel",)
+
+
 def test_continuing_gate_still_applies() -> None:
     report = evaluate(ProviderKind.COACH, evidence=CERTIFIED, calibration=PANEL, ratings=[3.0, 3.5], now=NOW)
     assert report.reasons == ("rating_median_below_4",)

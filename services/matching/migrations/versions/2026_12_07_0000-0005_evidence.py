@@ -101,17 +101,25 @@ def downgrade() -> None:
         "providers",
         sa.Column("curriculum_weeks_completed", sa.Integer(), nullable=False, server_default="0"),
     )
-    # Back to flags: a gate met by evidence or by the override counts, as the flags did.
+    # Back to flags: a gate met by evidence, or named by the override, counts, as the flags did.
     op.execute(
         """
-        UPDATE providers SET
+        WITH counted AS (
+            SELECT p.id, n.name FROM providers p,
+            LATERAL (
+                SELECT g->>'name' AS name FROM jsonb_array_elements(p.gates) g
+                WHERE g->>'status' IN ('met', 'overridden')
+                UNION
+                SELECT jsonb_array_elements_text(COALESCE(p.eligibility_override->'gates', '[]'::jsonb))
+            ) n
+            WHERE p.kind = 'mentor'
+        )
+        UPDATE providers p SET
             bias_awareness_trained = EXISTS (
-                SELECT 1 FROM jsonb_array_elements(gates) g
-                WHERE g->>'name' = 'bias_awareness_training' AND g->>'status' IN ('met', 'overridden')),
+                SELECT 1 FROM counted c WHERE c.id = p.id AND c.name = 'bias_awareness_training'),
             curriculum_weeks_completed = (
-                SELECT count(*) FROM jsonb_array_elements(gates) g
-                WHERE g->>'name' LIKE 'mentor_curriculum_week_%' AND g->>'status' IN ('met', 'overridden'))
-        WHERE kind = 'mentor'
+                SELECT count(*) FROM counted c WHERE c.id = p.id AND c.name LIKE 'mentor_curriculum_week_%')
+        WHERE p.kind = 'mentor'
         """
     )
     for name in (
