@@ -81,14 +81,10 @@ async def lock_person(session: AsyncSession, program_id: UUID, person_id: UUID) 
     return rows.all()
 
 
-def time_bound_ids() -> Select[tuple[UUID]]:
-    """Providers whose gates can change with time alone: coaches (calibration review and certification
-    age), and any provider never evaluated yet (rows from before training evidence)."""
-    return (
-        select(Provider.id)
-        .where((Provider.kind == "coach") | Provider.eligibility_evaluated_at.is_(None))
-        .order_by(Provider.id)
-    )
+def all_ids() -> Select[tuple[UUID]]:
+    """Every provider, for the periodic scan: coaches' reviews and certifications lapse with time, and
+    a registration racing an evidence event (neither sees the other's uncommitted row) is caught up."""
+    return select(Provider.id).order_by(Provider.id)
 
 
 async def lock_many(session: AsyncSession, ids: Sequence[UUID]) -> Sequence[Provider]:

@@ -13,10 +13,10 @@ BATCH = 200
 
 
 async def scan_once(sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime, policy: Policy) -> int:
-    """Evaluate every time-bound provider at `now`, a batch per transaction; how many changed (each
+    """Evaluate every provider at `now`, a batch per transaction; how many changed (each
     change emitted `ProviderEligibilityChanged` once: the next round finds nothing new)."""
     async with sessionmaker() as session:
-        ids = list((await session.scalars(repository.time_bound_ids())).all())
+        ids = list((await session.scalars(repository.all_ids())).all())
     changed = 0
     for start in range(0, len(ids), BATCH):
         async with sessionmaker() as session, session.begin():
