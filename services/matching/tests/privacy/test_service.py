@@ -289,6 +289,19 @@ async def test_erasure_of_a_provider_leaves_the_pool(committed_world: Any) -> No
     assert (await _get(world, f"/matches/{match['id']}"))["status"] == "ended"
     eligibility = await _get(world, f"/providers/{coach['id']}/eligibility")
     assert (eligibility["calibration_median"], eligibility["rating_median"]) == (None, None)
+    assert eligibility["reasons"] == [
+        "no_calibration_panel",
+        "coach_demo_review_missing",
+        "coach_co_coaching_session_missing",
+        "calibration_review_missing",
+        "recertification_missing",
+    ]
+    [announced] = [
+        e["data"]
+        for e in await world.outbox("ProviderEligibilityChanged")
+        if e["data"]["provider_id"] == coach["id"]
+    ]
+    assert (announced["person_id"], announced["eligible"]) == (stand_in, False)
     assert (await _get(world, f"/matches/{match['id']}"))["provider_person_id"] == stand_in
     async with sessionmaker_of(world.app)() as session:  # the chain is not part of the read API
         chain = await session.scalar(

@@ -20,10 +20,12 @@ from tandem_kit.events import Subscription
 from tandem_kit.oauth_client import ServiceClient
 from tandem_kit.privacy import Answer, person_data_subscription
 from tandem_matching import models
+from tandem_matching.eligibility import Policy
 from tandem_matching.evidence import repository as evidence_repository
 from tandem_matching.match import service as match_service
 from tandem_matching.match.schemas import EndReason
 from tandem_matching.privacy import repository
+from tandem_matching.provider import service as provider_service
 from tandem_matching.ranking.service import PROVIDER_EXCLUDED
 
 SERVICE = "matching"
@@ -245,6 +247,8 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
     for provider in providers:
         if provider.id in kept_providers:
             provider.capacity = provider.active_load  # its matches ended: full at zero, never proposed
+            # Without evidence or credentials its gates fail: stored, and announced under the stand-in.
+            await provider_service.reevaluate(session, provider, now=provider_service.now(), policy=Policy())
     await session.flush()
 
     deleted_proposals, deleted_candidates = await repository.delete_proposals(
@@ -324,9 +328,6 @@ def _deidentify_provider(provider: models.Provider, pseudonym: UUID) -> None:
     provider.calibration = []
     provider.commitment_signed = False
     provider.eligibility_override = None
-    provider.gates = []
-    provider.eligible = False
-    provider.ineligible_reasons = ["erased"]
     provider.capacity = provider.active_load
 
 

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem_kit.app import Hook
@@ -10,6 +11,7 @@ from tandem_matching.eligibility import Policy
 from tandem_matching.provider import repository, service
 
 BATCH = 200
+log = structlog.get_logger("tandem.matching.eligibility")
 
 
 async def scan_once(sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime, policy: Policy) -> int:
@@ -22,6 +24,8 @@ async def scan_once(sessionmaker: async_sessionmaker[AsyncSession], *, now: date
         async with sessionmaker() as session, session.begin():
             for provider in await repository.lock_many(session, ids[start : start + BATCH]):
                 changed += await service.reevaluate(session, provider, now=now, policy=policy)
+    if changed:
+        log.info("matching.eligibility.scanned", providers=len(ids), changed=changed)
     return changed
 
 
