@@ -226,7 +226,32 @@ class Slice:
             "register coach",
         )
         s.coach_id = coach["id"]
-        return "coach granted 'matching' and registered (calibration median 4/5, capacity 10)"
+        # Eligibility follows training evidence from an LMS; this coach was certified before one was
+        # connected, so the program manager overrides the evidence gates, with a reason (audited).
+        overridden = expect_status(
+            await self.call(
+                "PATCH",
+                f"/api/v1/matching/providers/{s.coach_id}",
+                json={
+                    "override": {
+                        "gates": [
+                            "coach_demo_review",
+                            "coach_co_coaching_session",
+                            "calibration_review",
+                            "recertification",
+                        ],
+                        "reason": "demo: certified before the LMS was connected",
+                    }
+                },
+            ),
+            200,
+            "override the coach's evidence gates",
+        )
+        expect(overridden["eligible"], f"coach not eligible after the override: {overridden}")
+        return (
+            "coach granted 'matching' and registered (calibration median 4/5, capacity 10); "
+            "evidence gates overridden by the program manager, with a reason"
+        )
 
     async def intake_submitted(self) -> str:
         s = self.state

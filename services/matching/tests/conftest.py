@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,14 @@ from tandem_kit.testing import (
 )
 from tandem_matching.app import create_app
 from tandem_matching.directory import consumers as directory_consumers
+from tandem_matching.eligibility import (
+    BIAS_AWARENESS,
+    CALIBRATION_REVIEW,
+    CO_COACHING,
+    CURRICULUM_WEEKS,
+    DEMO_REVIEW,
+)
+from tandem_matching.provider import consumers as provider_consumers
 from tandem_matching.review import consumers as review_consumers
 from tandem_matching.settings import Settings
 
@@ -41,6 +49,40 @@ COACH_PANEL = [
         "measurable_outcomes": 4,
     }
 ] * 3
+MENTOR_TRAINING = [BIAS_AWARENESS, *CURRICULUM_WEEKS]
+COACH_TRAINING = [DEMO_REVIEW, CO_COACHING, CALIBRATION_REVIEW]
+
+
+def evidence_envelope(
+    program_id: str, person_id: str, item: str, *, achieved_at: datetime | None = None, **changes: Any
+) -> EventEnvelope:
+    """A `TrainingEvidenceRecorded` from the gateway, as docs/contracts.md defines it."""
+    data = {
+        "evidence_id": str(uuid.uuid4()),
+        "person_id": person_id,
+        "program_id": program_id,
+        "item": item,
+        "statement_id": str(uuid.uuid4()),
+        "verb": "passed",
+        "counts": True,
+        "score_scaled": 0.9,
+        "achieved_at": (achieved_at or datetime.now(UTC) - timedelta(days=1)).isoformat(),
+        **changes,
+    }
+    return EventEnvelope(
+        id=uuid.uuid4(),
+        type="TrainingEvidenceRecorded",
+        source="gateway",
+        occurred_at=datetime.now(UTC),
+        data=data,
+    )
+
+
+async def apply_evidence(app: FastAPI, envelope: EventEnvelope) -> bool:
+    """Apply one evidence event through matching's own consumer (committed, like the broker's)."""
+    [recorded, retracted] = provider_consumers.subscriptions(app.state.eligibility_policy)
+    subscription = recorded if envelope.type == "TrainingEvidenceRecorded" else retracted
+    return await EventConsumer(app.state.broker, sessionmaker_of(app), subscription).apply(envelope)
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +97,7 @@ async def app(infra: Infra, consent_app: FastAPI) -> AsyncIterator[FastAPI]:
         environment="test",
         database_url=infra.database("matching", SERVICE_DIR),
         nats_url=infra.nats.url,
+        eligibility_scan_seconds=0,  # tests drive the scan with their own clock
     )
     consent = consent_client(infra, consent_app, "matching", "consent:read", "consent:receipt")
     matching = create_app(settings, token_verifier=infra.keys.verifier("matching"), consent=consent)
@@ -123,10 +166,16 @@ class World:
         return await self.post("/programs", body)
 
     async def coach(
-        self, program: dict[str, Any], *, consent: bool | list[str] = True, **changes: Any
+        self,
+        program: dict[str, Any],
+        *,
+        consent: bool | list[str] = True,
+        trained: list[str] = COACH_TRAINING,
+        **changes: Any,
     ) -> dict[str, Any]:
         """Register a coach; their own `matching` consent is granted through the real consent API
-        unless ``consent=False`` (or only the listed fields)."""
+        unless ``consent=False`` (or only the listed fields). The evidence gates in ``trained`` are
+        evidenced first, through matching's consumer of the gateway's events."""
         body = {
             "person_id": str(uuid.uuid4()),
             "kind": "coach",
@@ -141,13 +190,19 @@ class World:
             "sessions_scheduled": 11,
             **changes,
         }
-        return await self._provider(program, body, consent)
+        return await self._provider(program, body, consent, trained)
 
     async def mentor(
-        self, program: dict[str, Any], *, consent: bool | list[str] = True, **changes: Any
+        self,
+        program: dict[str, Any],
+        *,
+        consent: bool | list[str] = True,
+        trained: list[str] = MENTOR_TRAINING,
+        **changes: Any,
     ) -> dict[str, Any]:
         """Register a mentor; their own `matching` consent is granted through the real consent API
-        unless ``consent=False`` (or only the listed fields)."""
+        unless ``consent=False`` (or only the listed fields). The evidence gates in ``trained`` are
+        evidenced first, through matching's consumer of the gateway's events."""
         body = {
             "person_id": str(uuid.uuid4()),
             "kind": "mentor",
@@ -158,16 +213,16 @@ class World:
             "behavioural_focus": ["influence"],
             "sponsorship_actions": 6,
             "promotions_sponsored": 2,
-            "bias_awareness_trained": True,
-            "curriculum_weeks_completed": 4,
             "commitment_signed": True,
             **changes,
         }
-        return await self._provider(program, body, consent)
+        return await self._provider(program, body, consent, trained)
 
     async def _provider(
-        self, program: dict[str, Any], body: dict[str, Any], consent: bool | list[str]
+        self, program: dict[str, Any], body: dict[str, Any], consent: bool | list[str], trained: list[str]
     ) -> dict[str, Any]:
+        for item in trained:
+            await apply_evidence(self.app, evidence_envelope(program["id"], body["person_id"], item))
         provider = await self.post(f"/programs/{program['id']}/providers", body)
         if consent is not False:
             await self.grant(uuid.UUID(provider["person_id"]), fields=None if consent is True else consent)
@@ -238,6 +293,14 @@ class World:
             return done == ids
 
         await eventually(applied)
+
+    def evidence(
+        self, program: dict[str, Any], provider: dict[str, Any], item: str, **changes: Any
+    ) -> EventEnvelope:
+        return evidence_envelope(program["id"], provider["person_id"], item, **changes)
+
+    async def apply(self, envelope: EventEnvelope) -> bool:
+        return await apply_evidence(self.app, envelope)
 
     async def proposal(self, intake: dict[str, Any], **changes: Any) -> dict[str, Any]:
         return await self.post("/proposals", {"intake_id": intake["id"], **changes})

@@ -1,5 +1,7 @@
 """The matching service application."""
 
+from datetime import timedelta
+
 from fastapi import APIRouter, FastAPI
 
 from tandem_kit.app import create_app as create_service_app
@@ -8,6 +10,7 @@ from tandem_kit.oauth_client import ServiceClient, own_or_given, service_client
 from tandem_matching.cohort import endpoints as cohort_endpoints
 from tandem_matching.consent_client.gate import ConsentGate, consent_subscription
 from tandem_matching.directory import consumers as directory_consumers
+from tandem_matching.eligibility import Policy
 from tandem_matching.graphql import schema
 from tandem_matching.intake import endpoints as intake_endpoints
 from tandem_matching.match import endpoints as match_endpoints
@@ -15,7 +18,9 @@ from tandem_matching.privacy import retention
 from tandem_matching.privacy import service as privacy
 from tandem_matching.program import endpoints as program_endpoints
 from tandem_matching.proposal import endpoints as proposal_endpoints
+from tandem_matching.provider import consumers as provider_consumers
 from tandem_matching.provider import endpoints as provider_endpoints
+from tandem_matching.provider import tasks as provider_tasks
 from tandem_matching.review import consumers as review_consumers
 from tandem_matching.review import endpoints as review_endpoints
 from tandem_matching.settings import Settings
@@ -48,6 +53,11 @@ def create_app(
     settings = settings or Settings()
     client, closing = own_or_given(consent, lambda: consent_client(settings))
     gate = ConsentGate(client, ttl=settings.consent_cache_seconds)
+    policy = Policy(
+        calibration_review_max_age=timedelta(days=settings.calibration_review_max_days),
+        recertification_max_age=timedelta(days=settings.recertification_max_days),
+    )
+    start_scan, stop_scan = provider_tasks.hooks(settings.eligibility_scan_seconds, policy)
     app = create_service_app(
         name="matching",
         settings=settings,
@@ -61,10 +71,13 @@ def create_app(
             directory_consumers.PERSON_REACTIVATED,
             review_consumers.PERSON_DEACTIVATED,
             review_consumers.PERSON_JOB_CHANGED,
+            *provider_consumers.subscriptions(policy),
         ],
         token_verifier=token_verifier,
-        on_shutdown=closing,
+        on_startup=[start_scan],
+        on_shutdown=[stop_scan, *closing],
     )
     app.state.consent_gate = gate
     app.state.settings = settings
+    app.state.eligibility_policy = policy
     return app

@@ -92,3 +92,17 @@ class MatchFlaggedForReview(MatchingEvent):
     participant_id: UUID
     reason: str
     flagged_at: datetime
+
+
+class ProviderEligibilityChanged(MatchingEvent):
+    """The provider's eligibility or its reasons changed: evidence came or went, the profile or the
+    override changed, or a calibration review or certification lapsed with time."""
+
+    provider_id: UUID
+    person_id: UUID
+    program_id: UUID
+    kind: Literal["coach", "mentor"]
+    eligible: bool
+    reasons: list[str]
+    override: bool
+    changed_at: datetime

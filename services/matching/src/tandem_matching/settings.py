@@ -29,6 +29,18 @@ class Settings(CallerSettings):
         default=60.0, ge=0, description="How long a consent decision is reused (invalidated on events)."
     )
     directory: DirectorySettings = Field(default_factory=DirectorySettings)
+    calibration_review_max_days: int = Field(
+        default=91,
+        ge=1,
+        le=3660,
+        description="A coach's last calibration review lapses at this age (a quarter).",
+    )
+    recertification_max_days: int = Field(
+        default=365, ge=1, le=3660, description="A coach's certification lapses at this age (a year)."
+    )
+    eligibility_scan_seconds: float = Field(
+        default=3600.0, ge=0, description="How often lapses are looked for (0 disables the scan)."
+    )
 
 
 def get_settings(request: Request) -> Settings:

@@ -19,7 +19,7 @@ from tandem_consent.testing import consent_events
 from tandem_kit.events import EventConsumer, EventEnvelope, processed_events
 from tandem_kit.oauth_client import ServiceClient, StaticToken
 from tandem_kit.testing import asgi_client, eventually, sessionmaker_of
-from tandem_matching.models import Intake
+from tandem_matching.models import Intake, TrainingEvidence
 from tandem_matching.privacy import service as privacy
 
 API = "/api/v1/matching"
@@ -114,7 +114,7 @@ async def test_access_exports_the_participants_rows_only(committed_world: Any) -
     assert (receipt["outcome"], receipt["records"]) == ("completed", 8)
     assert receipt["detail"] == (
         "Exported 8 record(s): 1 intakes, 0 providers, 2 proposals, 0 candidacies, 1 matches, "
-        "2 decisions, 2 ranked candidates."
+        "2 decisions, 0 training evidence, 2 ranked candidates."
     )
     export = (await _consent(world, "GET", f"{REQUESTS}/{request['id']}/export"))["services"]["matching"]
     assert [i["id"] for i in export["intakes"]] == [w["person"]["id"]]
@@ -160,14 +160,20 @@ async def test_access_exports_the_providers_side(committed_world: Any) -> None:
     request = await _open(world, w["coach"]["person_id"], "access")
     receipt = await _receipt(world, request["id"])
 
-    # 1 provider profile, ranked twice, 2 matches, 2 approvals naming the provider.
-    assert (receipt["outcome"], receipt["records"]) == ("completed", 7)
+    # 1 provider profile, ranked twice, 2 matches, 2 approvals naming the provider, 3 pieces of
+    # training evidence (demo review, co-coaching session, calibration review).
+    assert (receipt["outcome"], receipt["records"]) == ("completed", 10)
     export = (await _consent(world, "GET", f"{REQUESTS}/{request['id']}/export"))["services"]["matching"]
     assert [p["id"] for p in export["providers"]] == [w["coach"]["id"]]
     assert export["providers"][0]["skills"] == {"ml_engineering": 4, "data_platforms": 3}
     assert {c["provider_id"] for c in export["candidacies"]} == {w["coach"]["id"]}
     assert [(m["role"], m["provider_id"]) for m in export["matches"]] == [("provider", w["coach"]["id"])] * 2
     assert [d["action"] for d in export["decisions"]] == ["approved", "approved"]
+    assert sorted(e["item"] for e in export["training evidence"]) == [
+        "calibration_review",
+        "coach_co_coaching_session",
+        "coach_demo_review",
+    ]
     text = json.dumps(export)
     for someone_else in (
         w["person"]["person_id"],
@@ -202,7 +208,7 @@ async def test_erasure_deletes_the_participants_content_and_keeps_the_match(comm
     # proposal, the match, the two audit entries.
     assert (receipt["outcome"], receipt["records"]) == ("completed", 7)
     assert receipt["detail"] == (
-        "Deleted 0 intake(s), 1 proposal(s), 1 ranked candidate(s), 0 provider profile(s); "
+        "Deleted 0 intake(s), 1 proposal(s), 1 ranked candidate(s), 0 provider profile(s), 0 training evidence; "
         "de-identified 1 intake(s), 1 proposal(s), 0 provider profile(s), 1 match(es), 2 audit entr(ies), "
         "0 other people's manager chain(s); ended 1 active match(es)."
     )
@@ -266,7 +272,13 @@ async def test_erasure_of_a_provider_leaves_the_pool(committed_world: Any) -> No
 
     receipt = await _receipt(world, (await _open(world, person_id, "erasure"))["id"])
 
-    assert (receipt["outcome"], receipt["records"]) == ("completed", 5)
+    # 5 rows as before, and the person's 8 pieces of training evidence (3 as a coach, 5 as a mentor).
+    assert (receipt["outcome"], receipt["records"]) == ("completed", 13)
+    async with sessionmaker_of(world.app)() as session:
+        evidence = await session.scalars(
+            select(TrainingEvidence.id).where(TrainingEvidence.person_id == uuid.UUID(person_id))
+        )
+        assert evidence.all() == []
     await _get(world, f"/providers/{idle['id']}", status=404)
     kept = await _get(world, f"/providers/{coach['id']}")
     stand_in = kept["person_id"]
@@ -277,6 +289,19 @@ async def test_erasure_of_a_provider_leaves_the_pool(committed_world: Any) -> No
     assert (await _get(world, f"/matches/{match['id']}"))["status"] == "ended"
     eligibility = await _get(world, f"/providers/{coach['id']}/eligibility")
     assert (eligibility["calibration_median"], eligibility["rating_median"]) == (None, None)
+    assert eligibility["reasons"] == [
+        "no_calibration_panel",
+        "coach_demo_review_missing",
+        "coach_co_coaching_session_missing",
+        "calibration_review_missing",
+        "recertification_missing",
+    ]
+    [announced] = [
+        e["data"]
+        for e in await world.outbox("ProviderEligibilityChanged")
+        if e["data"]["provider_id"] == coach["id"]
+    ]
+    assert (announced["person_id"], announced["eligible"]) == (stand_in, False)
     assert (await _get(world, f"/matches/{match['id']}"))["provider_person_id"] == stand_in
     async with sessionmaker_of(world.app)() as session:  # the chain is not part of the read API
         chain = await session.scalar(

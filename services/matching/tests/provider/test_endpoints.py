@@ -75,39 +75,52 @@ async def test_coach_eligibility_reasons(world: Any) -> None:
     weak = [
         {
             "challenge_skill": 3,
-            "behavioural_tools": 3,
-            "confidentiality_practice": 4,
+            "behavioural_tools": 4,
+            "confidentiality_practice": 3,
             "context_fluency": 3,
             "measurable_outcomes": 3,
         }
     ]
-    coach = await world.coach(program, calibration=weak, ratings=[3.0, 3.5, 4.0])
+    coach = await world.coach(program, calibration=weak, ratings=[3.0, 3.5, 4.0], trained=[])
     resp = await world.client.get(f"{API}/providers/{coach['id']}/eligibility", headers=world.headers)
-    assert resp.json() == {
-        "provider_id": coach["id"],
-        "kind": "coach",
+    body = resp.json()
+    assert {k: body[k] for k in ("eligible", "reasons", "calibration_median", "rating_median")} == {
         "eligible": False,
-        "reasons": ["calibration_median_below_4", "rating_median_below_4"],
+        "reasons": [
+            "calibration_median_below_4",
+            "coach_demo_review_missing",
+            "coach_co_coaching_session_missing",
+            "calibration_review_missing",
+            "recertification_missing",
+            "rating_median_below_4",
+        ],
         "calibration_median": 3.2,
         "rating_median": 3.5,
-        "completion_rate": 10 / 11,
     }
+    assert body["completion_rate"] == 10 / 11
+    assert body["override"] is None
+    assert [(g["name"], g["status"], g["missing"], g["evidence"]) for g in body["gates"]] == [
+        ("calibration_panel", "missing", "calibration_median_below_4", []),
+        ("coach_demo_review", "missing", "coach_demo_review_missing", []),
+        ("coach_co_coaching_session", "missing", "coach_co_coaching_session_missing", []),
+        ("calibration_review", "missing", "calibration_review_missing", []),
+        ("recertification", "missing", "recertification_missing", []),
+    ]
 
 
-async def test_mentor_eligibility_after_training(world: Any) -> None:
+async def test_typed_in_training_flags_are_refused(world: Any) -> None:
     program = await world.program()
-    mentor = await world.mentor(program, bias_awareness_trained=False, curriculum_weeks_completed=2)
-    url = f"{API}/providers/{mentor['id']}/eligibility"
-    before = (await world.client.get(url, headers=world.headers)).json()
-    assert before["reasons"] == ["bias_awareness_training_missing", "mentor_curriculum_incomplete"]
-    patched = await world.client.patch(
+    mentor = await world.mentor(program, trained=[])
+    resp = await world.client.patch(
         f"{API}/providers/{mentor['id']}",
         json={"bias_awareness_trained": True, "curriculum_weeks_completed": 4},
         headers=world.headers,
     )
-    assert patched.status_code == 200
-    after = (await world.client.get(url, headers=world.headers)).json()
-    assert (after["eligible"], after["reasons"]) == (True, [])
+    assert resp.status_code == 422
+    assert {e["pointer"] for e in resp.json()["errors"]} == {
+        "#/bias_awareness_trained",
+        "#/curriculum_weeks_completed",
+    }
 
 
 async def test_provider_sees_own_row_only(world: Any) -> None:

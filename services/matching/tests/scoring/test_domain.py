@@ -23,14 +23,11 @@ from tandem_matching.scoring.domain import (
     ParticipantProfile,
     ProviderKind,
     ProviderProfile,
-    RubricScore,
     Signal,
     WeightSet,
     behavioural_goal_fit,
-    coach_eligibility,
     effective_weights,
     hard_filter,
-    mentor_eligibility,
     past_success_value,
     score,
     sponsorship_history_value,
@@ -469,48 +466,6 @@ def test_three_levels_up_is_not_a_conflict() -> None:
     cto = uuid.uuid4()
     person = participant(manager_chain=(uuid.uuid4(), uuid.uuid4(), cto))
     assert hard_filter(person, provider(id=cto)) == []
-
-
-def rubric(*scores: int) -> RubricScore:
-    return RubricScore(*scores)
-
-
-def test_coach_eligible_with_calibration_median_four() -> None:
-    panel = [rubric(4, 4, 4, 4, 4), rubric(5, 5, 5, 5, 4), rubric(3, 3, 3, 4, 3)]
-    assert coach_eligibility(panel) == Eligibility(True, ())
-
-
-def test_coach_below_calibration_or_rating_is_ineligible() -> None:
-    panel = [rubric(4, 4, 4, 4, 3), rubric(5, 5, 5, 5, 5), rubric(3, 3, 3, 3, 3)]
-    assert coach_eligibility(panel, ratings=(3.0, 4.0, 3.5)) == Eligibility(
-        False, ("calibration_median_below_4", "rating_median_below_4")
-    )
-    assert coach_eligibility([]) == Eligibility(False, ("no_calibration_panel",))
-
-
-def test_mentor_needs_training_curriculum_and_commitment() -> None:
-    assert mentor_eligibility(
-        bias_awareness_trained=True, curriculum_weeks_completed=4, commitment_signed=True
-    ) == (Eligibility(True, ()))
-    assert mentor_eligibility(
-        bias_awareness_trained=False,
-        curriculum_weeks_completed=3,
-        commitment_signed=False,
-        ratings=(4.0, 4.5),
-        sessions_completed=5,
-        sessions_scheduled=10,
-    ) == Eligibility(
-        False,
-        (
-            "bias_awareness_training_missing",
-            "mentor_curriculum_incomplete",
-            "commitment_not_signed",
-            "completion_rate_below_minimum",
-        ),
-    )
-
-
-# --- vectorised ranking ------------------------------------------------------------------------
 
 
 def loop_ranking(

@@ -10,6 +10,7 @@ class Base(DeclarativeBase):
 
 
 from tandem_matching.models.directory import DirectoryPerson  # noqa: E402
+from tandem_matching.models.evidence import TrainingEvidence  # noqa: E402
 from tandem_matching.models.intake import Intake  # noqa: E402
 from tandem_matching.models.match import Decision, Match  # noqa: E402
 from tandem_matching.models.program import Cohort, Program, WeightSetVersion  # noqa: E402
@@ -27,5 +28,6 @@ __all__ = [
     "Proposal",
     "ProposalCandidate",
     "Provider",
+    "TrainingEvidence",
     "WeightSetVersion",
 ]

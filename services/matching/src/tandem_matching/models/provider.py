@@ -36,9 +36,15 @@ class Provider(Base):
     sessions_scheduled: Mapped[int] = mapped_column(default=0)
     manager_chain: Mapped[list[str]] = mapped_column(JSONB, default=list)
     calibration: Mapped[list[dict[str, int]]] = mapped_column(JSONB, default=list)
-    bias_awareness_trained: Mapped[bool] = mapped_column(Boolean, default=False)
-    curriculum_weeks_completed: Mapped[int] = mapped_column(default=0)
     commitment_signed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The gates as last evaluated (evidence, profile or clock changed); ranking reads `eligible`.
+    eligible: Mapped[bool] = mapped_column(Boolean, default=False)
+    ineligible_reasons: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    gates: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    eligibility_overridden: Mapped[bool] = mapped_column(Boolean, default=False)
+    eligibility_evaluated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A program manager's override: {gates, by, at, reason}; None when evidence is the only path.
+    eligibility_override: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     capacity: Mapped[int]
     active_load: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

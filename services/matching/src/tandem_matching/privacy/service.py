@@ -20,9 +20,12 @@ from tandem_kit.events import Subscription
 from tandem_kit.oauth_client import ServiceClient
 from tandem_kit.privacy import Answer, person_data_subscription
 from tandem_matching import models
+from tandem_matching.eligibility import Policy
+from tandem_matching.evidence import repository as evidence_repository
 from tandem_matching.match import service as match_service
 from tandem_matching.match.schemas import EndReason
 from tandem_matching.privacy import repository
+from tandem_matching.provider import service as provider_service
 from tandem_matching.ranking.service import PROVIDER_EXCLUDED
 
 SERVICE = "matching"
@@ -50,6 +53,18 @@ INTAKE_COLUMNS = (
     "political_risk_flags",
     "created_at",
 )
+EVIDENCE_COLUMNS = (
+    "id",
+    "program_id",
+    "item",
+    "statement_id",
+    "verb",
+    "counts",
+    "score_scaled",
+    "achieved_at",
+    "retracted_at",
+    "voided_by",
+)
 PROVIDER_COLUMNS = (
     "id",
     "program_id",
@@ -66,9 +81,11 @@ PROVIDER_COLUMNS = (
     "sessions_scheduled",
     "manager_chain",
     "calibration",
-    "bias_awareness_trained",
-    "curriculum_weeks_completed",
     "commitment_signed",
+    "eligible",
+    "ineligible_reasons",
+    "gates",
+    "eligibility_override",
     "capacity",
     "active_load",
     "created_at",
@@ -152,6 +169,7 @@ async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
     ranked = await repository.candidates_in(session, [p.id for p in proposals])
     candidacies = await repository.candidacies_of(session, provider_ids)
     decisions = await repository.decisions_about(session, intake_ids, provider_ids)
+    evidence = await evidence_repository.of_person(session, person_id)
 
     ranking: dict[UUID, list[dict[str, Any]]] = {}
     for candidate in ranked:
@@ -169,6 +187,7 @@ async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
         ],
         "matches": [match_row(m, person_id) for m in matches],
         "decisions": [decision_row(d, intake_ids=intake_ids, provider_ids=provider_ids) for d in decisions],
+        "training evidence": [row(e, EVIDENCE_COLUMNS) for e in evidence],
     }
     counts = {kind: len(rows) for kind, rows in export.items()}
     counts["ranked candidates"] = len(ranked)
@@ -185,7 +204,8 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
     proposals = await repository.proposals_of(session, person_id)
     matches = await repository.matches_of(session, person_id)
     chain_intakes, chain_providers = await repository.chains_naming(session, person_id)
-    if not (intakes or providers or proposals or matches or chain_intakes or chain_providers):
+    evidence = await evidence_repository.of_person(session, person_id)
+    if not (intakes or providers or proposals or matches or chain_intakes or chain_providers or evidence):
         return Answer(0, NOTHING_HELD)
 
     pseudonym = uuid4()
@@ -227,6 +247,8 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
     for provider in providers:
         if provider.id in kept_providers:
             provider.capacity = provider.active_load  # its matches ended: full at zero, never proposed
+            # Without evidence or credentials its gates fail: stored, and announced under the stand-in.
+            await provider_service.reevaluate(session, provider, now=provider_service.now(), policy=Policy())
     await session.flush()
 
     deleted_proposals, deleted_candidates = await repository.delete_proposals(
@@ -234,12 +256,14 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
     )
     deleted_intakes = await repository.delete_intakes(session, intake_ids - kept_intakes)
     deleted_providers = await repository.delete_providers(session, provider_ids - kept_providers)
+    deleted_evidence = await evidence_repository.erase_person(session, person_id)
 
     deleted = {
         "intake(s)": deleted_intakes,
         "proposal(s)": deleted_proposals,
         "ranked candidate(s)": deleted_candidates,
         "provider profile(s)": deleted_providers,
+        "training evidence": deleted_evidence,
     }
     deidentified = {
         "intake(s)": len(kept_intakes),
@@ -302,9 +326,8 @@ def _deidentify_provider(provider: models.Provider, pseudonym: UUID) -> None:
     provider.sessions_scheduled = 0
     provider.manager_chain = []
     provider.calibration = []
-    provider.bias_awareness_trained = False
-    provider.curriculum_weeks_completed = 0
     provider.commitment_signed = False
+    provider.eligibility_override = None
     provider.capacity = provider.active_load
 
 

@@ -8,6 +8,7 @@ from tandem_kit.pagination import Page, PageQuery, page_of
 from tandem_matching.auth import MatchingRead, MatchingWrite, ProgramManagerRequired
 from tandem_matching.program.service import ProgramNotFound
 from tandem_matching.provider import service
+from tandem_matching.provider.dependencies import PolicyDep
 from tandem_matching.provider.schemas import Eligibility, Provider, ProviderCreate, ProviderUpdate
 from tandem_matching.provider.service import (
     CapacityAboveLimit,
@@ -26,10 +27,12 @@ router = APIRouter(tags=["providers"])
     responses=problems(ProgramManagerRequired, ProgramNotFound, CapacityAboveLimit, ProviderExists),
 )
 async def register_provider(
-    program_id: UUID, data: ProviderCreate, principal: MatchingWrite, session: SessionDep
+    program_id: UUID, data: ProviderCreate, principal: MatchingWrite, session: SessionDep, policy: PolicyDep
 ) -> Provider:
     """Register a coach or mentor in a program (emits ProviderRegistered)."""
-    return service.to_read(await service.register_provider(session, principal, program_id, data))
+    return service.to_read(
+        await service.register_provider(session, principal, program_id, data, policy=policy)
+    )
 
 
 @router.get(
@@ -57,15 +60,17 @@ async def get_provider(provider_id: UUID, principal: MatchingRead, session: Sess
     ),
 )
 async def update_provider(
-    provider_id: UUID, data: ProviderUpdate, principal: MatchingWrite, session: SessionDep
+    provider_id: UUID, data: ProviderUpdate, principal: MatchingWrite, session: SessionDep, policy: PolicyDep
 ) -> Provider:
-    """Update a provider's profile, credentials, track record or capacity."""
-    return service.to_read(await service.update_provider(session, principal, provider_id, data))
+    """Update a provider's profile, credentials, track record or capacity; a manager's gate override."""
+    return service.to_read(
+        await service.update_provider(session, principal, provider_id, data, policy=policy)
+    )
 
 
 @router.get(
     "/providers/{provider_id}/eligibility", response_model=Eligibility, responses=problems(ProviderNotFound)
 )
 async def get_eligibility(provider_id: UUID, principal: MatchingRead, session: SessionDep) -> Eligibility:
-    """Whether the provider may appear in proposals, and why not."""
+    """Whether the provider may appear in proposals: each gate, its evidence, what is missing."""
     return await service.eligibility(session, principal, provider_id)

@@ -1,4 +1,5 @@
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -9,8 +10,31 @@ from strawberry.types import Info
 from tandem_kit.auth import Principal
 from tandem_kit.graphql import field, keyed_loader, parse_id, require_scope
 from tandem_matching import models
-from tandem_matching.eligibility import eligibility
 from tandem_matching.provider import repository
+
+
+@strawberry.type(description="Evidence behind an eligibility gate.")
+class GateEvidence:
+    item: str
+    evidence_id: strawberry.ID
+    statement_id: str
+    achieved_at: datetime
+
+
+@strawberry.type(description="One eligibility gate: met, missing, lapsed or overridden.")
+class EligibilityGate:
+    name: str
+    status: str
+    missing: str | None
+    evidence: list[GateEvidence]
+
+
+@strawberry.type(description="A program manager's override of evidence gates.")
+class EligibilityOverride:
+    gates: list[str]
+    by: str
+    at: datetime
+    reason: str
 
 
 @strawberry.federation.type(keys=["id"])
@@ -25,6 +49,8 @@ class Provider:
     active_load: int
     eligible: bool
     ineligible_reasons: list[str]
+    eligibility_gates: list[EligibilityGate]
+    eligibility_override: EligibilityOverride | None
 
     @classmethod
     async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> "Provider | None":
@@ -33,8 +59,35 @@ class Provider:
         return to_graphql(provider) if provider else None
 
 
+def _gate(stored: dict[str, Any]) -> EligibilityGate:
+    return EligibilityGate(
+        name=stored["name"],
+        status=stored["status"],
+        missing=stored["reason"],
+        evidence=[
+            GateEvidence(
+                item=e["item"],
+                evidence_id=strawberry.ID(e["evidence_id"]),
+                statement_id=e["statement_id"],
+                achieved_at=datetime.fromisoformat(e["achieved_at"]),
+            )
+            for e in stored["evidence"]
+        ],
+    )
+
+
+def _override(stored: dict[str, Any] | None) -> EligibilityOverride | None:
+    if not stored:
+        return None
+    return EligibilityOverride(
+        gates=list(stored["gates"]),
+        by=stored["by"],
+        at=datetime.fromisoformat(stored["at"]),
+        reason=stored["reason"],
+    )
+
+
 def to_graphql(p: models.Provider) -> Provider:
-    decision = eligibility(p)
     return Provider(
         id=strawberry.ID(str(p.id)),
         program_id=strawberry.ID(str(p.program_id)),
@@ -44,8 +97,10 @@ def to_graphql(p: models.Provider) -> Provider:
         languages=list(p.languages),
         capacity=p.capacity,
         active_load=p.active_load,
-        eligible=decision.eligible,
-        ineligible_reasons=list(decision.reasons),
+        eligible=p.eligible,
+        ineligible_reasons=list(p.ineligible_reasons),
+        eligibility_gates=[_gate(g) for g in p.gates],
+        eligibility_override=_override(p.eligibility_override),
     )
 
 

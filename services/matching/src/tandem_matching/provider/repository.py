@@ -67,3 +67,32 @@ async def find(session: AsyncSession, program_id: UUID, person_id: UUID, kind: s
         )
     )
     return found
+
+
+async def lock_person(session: AsyncSession, program_id: UUID, person_id: UUID) -> Sequence[Provider]:
+    """The person's provider rows in the program (coach, mentor or both), locked, in id order."""
+    rows = await session.scalars(
+        select(Provider)
+        .where(Provider.program_id == program_id, Provider.person_id == person_id)
+        .order_by(Provider.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return rows.all()
+
+
+def all_ids() -> Select[tuple[UUID]]:
+    """Every provider, for the periodic scan: coaches' reviews and certifications lapse with time, and
+    a registration racing an evidence event (neither sees the other's uncommitted row) is caught up."""
+    return select(Provider.id).order_by(Provider.id)
+
+
+async def lock_many(session: AsyncSession, ids: Sequence[UUID]) -> Sequence[Provider]:
+    rows = await session.scalars(
+        select(Provider)
+        .where(Provider.id.in_(ids))
+        .order_by(Provider.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return rows.all()

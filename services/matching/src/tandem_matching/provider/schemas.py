@@ -2,12 +2,24 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from tandem_kit.fields import Int4
+from tandem_kit.fields import Int4, Text
 from tandem_matching.schemas import FocusAreas, Language, SkillLevels, Timezone, WorkingHoursBlock
 
 ProviderKindName = Literal["coach", "mentor"]
+EvidenceItem = Literal[
+    "bias_awareness_training",
+    "mentor_curriculum_week_1",
+    "mentor_curriculum_week_2",
+    "mentor_curriculum_week_3",
+    "mentor_curriculum_week_4",
+    "coach_demo_review",
+    "coach_co_coaching_session",
+    "calibration_review",
+    "recertification",
+]
+GateStatusName = Literal["met", "missing", "lapsed", "overridden"]
 ProviderID = UUID
 
 
@@ -28,12 +40,6 @@ class _Credentials(BaseModel):
 
     calibration: list[RubricScore] | None = Field(
         default=None, description="Coach calibration panel scores (median of panelist means must be >= 4)."
-    )
-    bias_awareness_trained: bool | None = Field(
-        default=None, description="Mentor: bias-awareness training done."
-    )
-    curriculum_weeks_completed: int | None = Field(
-        default=None, ge=0, le=4, description="Mentor: weeks of the 4-week curriculum completed."
     )
     commitment_signed: bool | None = Field(
         default=None, description="Mentor: signed conflict-of-interest and sponsorship commitment."
@@ -67,6 +73,17 @@ class ProviderCreate(_Credentials):
     )
 
 
+class EligibilityOverrideUpdate(BaseModel):
+    """A program manager's override: these gates count as met without (current) evidence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gates: list[EvidenceItem] = Field(
+        max_length=9, description="The evidence gates to count as met; empty clears the override."
+    )
+    reason: Text = Field(min_length=1, max_length=500, description="Why (recorded in the decision log).")
+
+
 class ProviderUpdate(_Credentials):
     timezone: Timezone | None = None
     working_hours: list[WorkingHoursBlock] | None = Field(
@@ -77,6 +94,31 @@ class ProviderUpdate(_Credentials):
     behavioural_focus: FocusAreas | None = None
     manager_chain: list[UUID] | None = Field(default=None, description="Manager chain.")
     capacity: Int4 | None = Field(default=None, ge=1, description="Caseload (within the program limit).")
+    override: EligibilityOverrideUpdate | None = Field(
+        default=None,
+        description="Program manager only (matching:decide): override evidence gates, with a reason.",
+    )
+
+
+class GateEvidence(BaseModel):
+    item: str = Field(description="The evidence item (a gate, or what a certification dates from).")
+    evidence_id: UUID = Field(description="The gateway's evidence id.")
+    statement_id: str = Field(description="The xAPI statement id the evidence came from.")
+    achieved_at: datetime = Field(description="When it was achieved.")
+
+
+class EligibilityGate(BaseModel):
+    name: str = Field(description="The gate (an evidence item, calibration_panel or commitment_signed).")
+    status: GateStatusName = Field(description="met, missing, lapsed or overridden.")
+    evidence: list[GateEvidence] = Field(description="The evidence behind it, latest first.")
+    missing: str | None = Field(description="What is missing or lapsed, as a reason code (None when met).")
+
+
+class EligibilityOverride(BaseModel):
+    gates: list[str] = Field(description="The gates the override counts as met.")
+    by: str = Field(description="Who decided (person:<id> or client:<id>).")
+    at: datetime = Field(description="When.")
+    reason: str = Field(description="Why.")
 
 
 class Eligibility(BaseModel):
@@ -89,6 +131,9 @@ class Eligibility(BaseModel):
     completion_rate: float | None = Field(
         description="Completed / scheduled sessions (None without history)."
     )
+    gates: list[EligibilityGate] = Field(description="Each gate of the provider's kind, in order.")
+    override: EligibilityOverride | None = Field(description="The program manager's override, if any.")
+    evaluated_at: datetime | None = Field(description="When the gates were last evaluated.")
 
 
 class Provider(BaseModel):
@@ -110,3 +155,29 @@ class Provider(BaseModel):
     eligible: bool = Field(description="Whether the provider may appear in proposals.")
     ineligible_reasons: list[str] = Field(description="Why not (empty when eligible).")
     created_at: datetime = Field(description="When the provider was registered.")
+
+
+class TrainingEvidenceRecorded(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    evidence_id: UUID
+    person_id: UUID
+    program_id: UUID
+    item: EvidenceItem
+    statement_id: str = Field(min_length=1, max_length=255)
+    verb: Literal["completed", "passed", "satisfied", "waived", "failed"]
+    counts: bool
+    score_scaled: float | None = None
+    achieved_at: AwareDatetime
+
+
+class TrainingEvidenceRetracted(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    evidence_id: UUID
+    person_id: UUID
+    program_id: UUID
+    item: EvidenceItem
+    statement_id: str = Field(min_length=1, max_length=255)
+    voided_by: str = Field(min_length=1, max_length=255)
+    retracted_at: AwareDatetime

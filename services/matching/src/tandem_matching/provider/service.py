@@ -1,5 +1,6 @@
 import statistics
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -9,15 +10,25 @@ from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, NotFound, Unprocessable
 from tandem_kit.events import emit
 from tandem_kit.pagination import PageParams
+from tandem_matching import audit
 from tandem_matching import eligibility as rules
-from tandem_matching.auth import require_program_staff
-from tandem_matching.events import ProviderRegistered
+from tandem_matching.auth import actor, require_manager, require_program_staff
+from tandem_matching.events import ProviderEligibilityChanged, ProviderRegistered
+from tandem_matching.evidence import repository as evidence_repository
 from tandem_matching.models import Program, Provider
 from tandem_matching.program import service as program_service
 from tandem_matching.provider import repository
-from tandem_matching.provider.schemas import Eligibility, ProviderCreate, ProviderUpdate
+from tandem_matching.provider.schemas import (
+    Eligibility,
+    EligibilityGate,
+    EligibilityOverride,
+    EligibilityOverrideUpdate,
+    GateEvidence,
+    ProviderCreate,
+    ProviderUpdate,
+)
 from tandem_matching.provider.schemas import Provider as ProviderRead
-from tandem_matching.scoring.domain import RubricScore, calibration_score
+from tandem_matching.scoring.domain import ProviderKind, RubricScore, calibration_score
 
 
 class ProviderNotFound(NotFound):
@@ -52,18 +63,95 @@ def _check_capacity(program: Program, kind: str, capacity: int) -> None:
 
 
 def to_read(provider: Provider) -> ProviderRead:
-    decision = rules.eligibility(provider)
-    return ProviderRead.model_validate(
-        {
-            **{k: getattr(provider, k) for k in ProviderRead.model_fields if hasattr(provider, k)},
-            "eligible": decision.eligible,
-            "ineligible_reasons": list(decision.reasons),
-        }
+    return ProviderRead.model_validate(provider)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def reevaluate(
+    session: AsyncSession, provider: Provider, *, now: datetime, policy: rules.Policy
+) -> bool:
+    """Evaluate the provider's gates at `now` and store them. A change of eligibility, its reasons or
+    the override's part in it emits `ProviderEligibilityChanged` (not the first evaluation, which
+    registration or the migration makes). The caller holds the row lock (`repository.lock`)."""
+    evidence = await evidence_repository.counting(session, provider.program_id, provider.person_id)
+    report = rules.evaluate(
+        ProviderKind(provider.kind),
+        evidence=evidence,
+        calibration=[RubricScore(**panel) for panel in provider.calibration],
+        commitment_signed=provider.commitment_signed,
+        ratings=provider.ratings,
+        sessions_completed=provider.sessions_completed,
+        sessions_scheduled=provider.sessions_scheduled,
+        override=rules.override_of(provider.eligibility_override),
+        now=now,
+        policy=policy,
+    )
+    first = provider.eligibility_evaluated_at is None
+    before = (provider.eligible, list(provider.ineligible_reasons), provider.eligibility_overridden)
+    after = (report.eligible, list(report.reasons), report.overridden)
+    provider.eligible, provider.ineligible_reasons, provider.eligibility_overridden = after
+    provider.gates = rules.gates_json(report)
+    provider.eligibility_evaluated_at = now
+    if first or before == after:
+        return False
+    await emit(
+        session,
+        ProviderEligibilityChanged(
+            provider_id=provider.id,
+            person_id=provider.person_id,
+            program_id=provider.program_id,
+            kind="coach" if provider.kind == "coach" else "mentor",
+            eligible=report.eligible,
+            reasons=list(report.reasons),
+            override=report.overridden,
+            changed_at=now,
+        ),
+    )
+    return True
+
+
+async def reevaluate_person(
+    session: AsyncSession, program_id: UUID, person_id: UUID, *, now: datetime, policy: rules.Policy
+) -> int:
+    """After the person's evidence changed: their provider rows in the program, evaluated again."""
+    changed = 0
+    for provider in await repository.lock_person(session, program_id, person_id):
+        changed += await reevaluate(session, provider, now=now, policy=policy)
+    await session.flush()
+    return changed
+
+
+def _set_override(
+    session: AsyncSession, principal: Principal, provider: Provider, data: EligibilityOverrideUpdate
+) -> None:
+    require_manager(principal)
+    at = now()
+    by = actor(principal)
+    gates = sorted(set(data.gates))
+    provider.eligibility_override = (
+        {"gates": gates, "by": by, "at": at.isoformat(), "reason": data.reason} if gates else None
+    )
+    audit.record(
+        session,
+        "eligibility_override" if gates else "eligibility_override_cleared",
+        by=by,
+        program_id=provider.program_id,
+        provider_id=provider.id,
+        reason=data.reason,
+        details={"gates": gates},
     )
 
 
 async def register_provider(
-    session: AsyncSession, principal: Principal, program_id: UUID, data: ProviderCreate
+    session: AsyncSession,
+    principal: Principal,
+    program_id: UUID,
+    data: ProviderCreate,
+    *,
+    policy: rules.Policy,
 ) -> Provider:
     require_program_staff(principal)
     program = await program_service.get_program(session, program_id)
@@ -78,6 +166,7 @@ async def register_provider(
     provider = Provider(program_id=program_id, **values)
     session.add(provider)
     await session.flush()
+    await reevaluate(session, provider, now=now(), policy=policy)
     await emit(
         session,
         ProviderRegistered(
@@ -106,13 +195,23 @@ async def list_providers(
 
 
 async def update_provider(
-    session: AsyncSession, principal: Principal, provider_id: UUID, data: ProviderUpdate
+    session: AsyncSession,
+    principal: Principal,
+    provider_id: UUID,
+    data: ProviderUpdate,
+    *,
+    policy: rules.Policy,
 ) -> Provider:
+    """Profile, credentials and track record; the override of evidence gates is a program manager's."""
     require_program_staff(principal)
     await get_provider(session, principal, provider_id)
     provider = await repository.lock(session, provider_id)
     assert provider is not None
-    changes: dict[str, Any] = data.model_dump(exclude_unset=True, exclude_none=True, mode="json")
+    if data.override is not None:
+        _set_override(session, principal, provider, data.override)
+    changes: dict[str, Any] = data.model_dump(
+        exclude_unset=True, exclude_none=True, exclude={"override"}, mode="json"
+    )
     if "capacity" in changes:
         program = await program_service.get_program(session, provider.program_id)
         _check_capacity(program, provider.kind, changes["capacity"])
@@ -122,22 +221,34 @@ async def update_provider(
             )
     for key, value in changes.items():
         setattr(provider, key, value)
+    await reevaluate(session, provider, now=now(), policy=policy)
     await session.flush()
     return provider
 
 
 async def eligibility(session: AsyncSession, principal: Principal, provider_id: UUID) -> Eligibility:
     provider = await get_provider(session, principal, provider_id)
-    decision = rules.eligibility(provider)
     panel = [RubricScore(**p) for p in provider.calibration]
+    override = provider.eligibility_override
     return Eligibility(
         provider_id=provider.id,
         kind="coach" if provider.kind == "coach" else "mentor",
-        eligible=decision.eligible,
-        reasons=list(decision.reasons),
+        eligible=provider.eligible,
+        reasons=list(provider.ineligible_reasons),
         calibration_median=calibration_score(panel) if provider.kind == "coach" else None,
         rating_median=float(statistics.median(provider.ratings)) if provider.ratings else None,
         completion_rate=(
             provider.sessions_completed / provider.sessions_scheduled if provider.sessions_scheduled else None
         ),
+        gates=[
+            EligibilityGate(
+                name=g["name"],
+                status=g["status"],
+                missing=g["reason"],
+                evidence=[GateEvidence.model_validate(e) for e in g["evidence"]],
+            )
+            for g in provider.gates
+        ],
+        override=EligibilityOverride.model_validate(override) if override else None,
+        evaluated_at=provider.eligibility_evaluated_at,
     )

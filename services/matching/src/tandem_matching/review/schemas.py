@@ -37,7 +37,7 @@ class Decision(BaseModel):
     id: UUID = Field(description="Decision id.")
     program_id: UUID = Field(description="Program id.")
     action: str = Field(
-        description="approved, auto_approved, rejected, overridden, reassigned, ended, cohort_assigned or track_overridden."
+        description="approved, auto_approved, rejected, overridden, reassigned, ended, cohort_assigned, track_overridden, eligibility_override or eligibility_override_cleared."
     )
     actor: str = Field(description="Who decided (person:<id> or client:<id>).")
     proposal_id: UUID | None = Field(description="Proposal decided on.")

@@ -78,7 +78,6 @@ CONFLICT_CHAIN_DEPTH = 2
 CALIBRATION_THRESHOLD = 4.0
 RATING_THRESHOLD = 4.0
 MIN_COMPLETION_RATE = 0.8
-MENTOR_CURRICULUM_WEEKS = 4
 
 WorkingHours = tuple[tuple[int, int, int], ...]
 """Weekly availability as ``(weekday, start_minute, end_minute)`` in local wall time.
@@ -349,52 +348,6 @@ def continuing_eligibility(
         reasons.append("rating_median_below_4")
     if sessions_scheduled > 0 and sessions_completed / sessions_scheduled < min_completion_rate:
         reasons.append("completion_rate_below_minimum")
-    return Eligibility(eligible=not reasons, reasons=tuple(reasons))
-
-
-def coach_eligibility(
-    calibration: Sequence[RubricScore],
-    *,
-    ratings: Sequence[float] = (),
-    sessions_completed: int = 0,
-    sessions_scheduled: int = 0,
-) -> Eligibility:
-    """Coaches need a calibration panel whose median score is >= 4/5, plus the continuing gate."""
-    reasons: list[str] = []
-    calibrated = calibration_score(calibration)
-    if calibrated is None:
-        reasons.append("no_calibration_panel")
-    elif calibrated < CALIBRATION_THRESHOLD:
-        reasons.append("calibration_median_below_4")
-    continuing = continuing_eligibility(
-        ratings, sessions_completed=sessions_completed, sessions_scheduled=sessions_scheduled
-    )
-    reasons.extend(continuing.reasons)
-    return Eligibility(eligible=not reasons, reasons=tuple(reasons))
-
-
-def mentor_eligibility(
-    *,
-    bias_awareness_trained: bool,
-    curriculum_weeks_completed: int,
-    commitment_signed: bool,
-    ratings: Sequence[float] = (),
-    sessions_completed: int = 0,
-    sessions_scheduled: int = 0,
-) -> Eligibility:
-    """Mentors need bias-awareness training, all 4 curriculum weeks and the signed
-    conflict-of-interest and sponsorship commitment, plus the continuing gate."""
-    reasons: list[str] = []
-    if not bias_awareness_trained:
-        reasons.append("bias_awareness_training_missing")
-    if curriculum_weeks_completed < MENTOR_CURRICULUM_WEEKS:
-        reasons.append("mentor_curriculum_incomplete")
-    if not commitment_signed:
-        reasons.append("commitment_not_signed")
-    continuing = continuing_eligibility(
-        ratings, sessions_completed=sessions_completed, sessions_scheduled=sessions_scheduled
-    )
-    reasons.extend(continuing.reasons)
     return Eligibility(eligible=not reasons, reasons=tuple(reasons))
 
 

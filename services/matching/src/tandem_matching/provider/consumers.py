@@ -1,0 +1,60 @@
+"""Training evidence from the gateway's xAPI intake: stored, then the person's gates evaluated again."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_kit.events import EventEnvelope, Subscription, typed
+from tandem_matching.eligibility import Policy
+from tandem_matching.evidence import repository as evidence_repository
+from tandem_matching.provider import schemas, service
+
+
+def subscriptions(policy: Policy, clock: Callable[[], datetime] = service.now) -> list[Subscription]:
+    """Both evidence events, applied as upserts by evidence id: a replay or a redelivery changes nothing."""
+
+    async def on_recorded(
+        session: AsyncSession, _envelope: EventEnvelope, data: schemas.TrainingEvidenceRecorded
+    ) -> None:
+        await evidence_repository.record(
+            session,
+            evidence_id=data.evidence_id,
+            person_id=data.person_id,
+            program_id=data.program_id,
+            item=data.item,
+            statement_id=data.statement_id,
+            verb=data.verb,
+            counts=data.counts,
+            score_scaled=data.score_scaled,
+            achieved_at=data.achieved_at,
+        )
+        await service.reevaluate_person(session, data.program_id, data.person_id, now=clock(), policy=policy)
+
+    async def on_retracted(
+        session: AsyncSession, _envelope: EventEnvelope, data: schemas.TrainingEvidenceRetracted
+    ) -> None:
+        await evidence_repository.retract(
+            session,
+            evidence_id=data.evidence_id,
+            person_id=data.person_id,
+            program_id=data.program_id,
+            item=data.item,
+            statement_id=data.statement_id,
+            voided_by=data.voided_by,
+            retracted_at=data.retracted_at,
+        )
+        await service.reevaluate_person(session, data.program_id, data.person_id, now=clock(), policy=policy)
+
+    return [
+        Subscription(
+            name="matching-training-evidence-recorded",
+            subjects=["tandem.gateway.TrainingEvidenceRecorded"],
+            handler=typed(schemas.TrainingEvidenceRecorded, on_recorded),
+        ),
+        Subscription(
+            name="matching-training-evidence-retracted",
+            subjects=["tandem.gateway.TrainingEvidenceRetracted"],
+            handler=typed(schemas.TrainingEvidenceRetracted, on_retracted),
+        ),
+    ]
