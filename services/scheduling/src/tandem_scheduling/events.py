@@ -49,3 +49,15 @@ class SlaBreached(SchedulingEvent):
     sla: str
     due_at: datetime
     breached_at: datetime
+
+
+class WorkingAgreementSigned(SchedulingEvent):
+    """Both parties have signed this version of the working agreement."""
+
+    agreement_id: UUID
+    engagement_id: UUID
+    match_id: UUID
+    participant_id: UUID
+    provider_person_id: UUID
+    version: int
+    signed_at: datetime
