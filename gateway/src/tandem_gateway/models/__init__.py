@@ -10,5 +10,23 @@ class Base(DeclarativeBase):
 
 
 from tandem_gateway.models.oauth import AuthFailure, OAuthClient, RevokedToken, SigningKey  # noqa: E402
+from tandem_gateway.models.xapi import (  # noqa: E402
+    CurriculumMapping,
+    LrsConnection,
+    TrainingEvidence,
+    XapiCredential,
+    XapiStatement,
+)
 
-__all__ = ["AuthFailure", "Base", "OAuthClient", "RevokedToken", "SigningKey"]
+__all__ = [
+    "AuthFailure",
+    "Base",
+    "CurriculumMapping",
+    "LrsConnection",
+    "OAuthClient",
+    "RevokedToken",
+    "SigningKey",
+    "TrainingEvidence",
+    "XapiCredential",
+    "XapiStatement",
+]
