@@ -1,14 +1,10 @@
 """Events the gateway's xAPI integration emits (`tandem.gateway.<Type>`); payloads as in docs/contracts.md."""
 
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import Literal
 from uuid import UUID
 
-from tandem_kit.events import DomainEvent
-
-
-class GatewayEvent(DomainEvent):
-    source: ClassVar[str] = "gateway"
+from tandem_gateway.events import GatewayEvent
 
 
 class TrainingEvidenceRecorded(GatewayEvent):
