@@ -23,6 +23,7 @@ PUBLIC = {
     "/oauth/introspect",
     "/oauth/revoked",
     "/api/v1/{service}/openapi.json",
+    "/xapi/about",
 }
 PARAMS = {"service": "consent", "path": "purposes", "client_id": "tc_nobody"}
 

@@ -21,6 +21,9 @@ from tandem_gateway.routing.fast import FastForward
 from tandem_gateway.routing.graphql import Graph
 from tandem_gateway.routing.proxy import Upstreams
 from tandem_gateway.settings import Settings
+from tandem_gateway.xapi import consumers as xapi_consumers
+from tandem_gateway.xapi import endpoints as xapi_endpoints
+from tandem_gateway.xapi.lrs import Outbound
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
 from tandem_kit.tasks import cancel_and_wait
@@ -74,6 +77,12 @@ def create_app(
         app.state.degradable = frozenset({"database"})
         app.state.composing = asyncio.create_task(graph.compose_until_ready(), name="gateway-compose")
 
+    # Statements out: one client for every LRS and for consent's checks, closed with the app.
+    outbound = Outbound(settings, keystore, http=httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=2.0)))
+
+    async def close_outbound(_: FastAPI) -> None:
+        await outbound.aclose()
+
     async def stop_edge(app: FastAPI) -> None:
         await cancel_and_wait(app.state.composing)
         await app.state.upstreams.aclose()
@@ -85,7 +94,8 @@ def create_app(
         description=DESCRIPTION,
         token_verifier=verifier,
         on_startup=[start_edge],
-        on_shutdown=[stop_edge],
+        on_shutdown=[stop_edge, close_outbound],
+        subscriptions=xapi_consumers.subscriptions(outbound, settings),
         # Added last, so it runs first: FastForward and the routes only ever see Tandem tokens.
         middleware=[FastForward, *([UserTokenEdge] if user_tokens.enabled else [])],
         bulk_routes=BULK_ROUTES,
@@ -98,6 +108,10 @@ def create_app(
     # Root-level routes; the catch-all proxy route goes last so it never shadows the others.
     app.include_router(oauth_endpoints.router)
     app.include_router(admin_endpoints.router)
+    app.state.xapi_outbound = outbound
+    app.include_router(xapi_endpoints.router)
+    app.include_router(xapi_endpoints.admin_router)
+    app.include_router(xapi_endpoints.assignments_router)
     app.include_router(graphql_endpoints.router)
     app.include_router(routing_endpoints.docs_router)
     app.include_router(routing_endpoints.router)

@@ -1,8 +1,6 @@
 """Who may call the xAPI endpoint: a bearer token with `xapi:write` / `xapi:read`, or the HTTP Basic
 credentials an admin issued to one LMS (many LMSs speak only Basic to an LRS)."""
 
-from __future__ import annotations
-
 import asyncio
 import base64
 import binascii

@@ -89,12 +89,12 @@ UNCOMPARED = ("id", "stored", "authority", "version")
 class StatementError:
     """One invalid property: its dotted path (`result.score.scaled`) and why."""
 
-    property: str
+    path: str
     detail: str
 
     @property
     def pointer(self) -> str:
-        return "#/" + "/".join(self.property.split(".")) if self.property else "#/"
+        return "#/" + "/".join(self.path.split(".")) if self.path else "#/"
 
 
 class Invalid(Exception):

@@ -40,9 +40,7 @@ class StatementNotFound(NotFound):
 
 def invalid(error: domain.StatementError, *, index: int | None = None) -> StatementInvalid:
     """xAPI-style (the property, dotted) and problem+json (a JSON pointer) at once."""
-    prop = (
-        error.property if index is None else f"[{index}]" + (f".{error.property}" if error.property else "")
-    )
+    prop = error.path if index is None else f"[{index}]" + (f".{error.path}" if error.path else "")
     pointer = error.pointer if index is None else f"#/{index}" + error.pointer.removeprefix("#")
     return StatementInvalid(
         f"{prop or 'statement'} {error.detail}.",
