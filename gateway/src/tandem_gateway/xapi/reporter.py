@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,7 +68,6 @@ async def assign(
     consenting = await outbound.consenting(people_ids)
     connections = await repository.enabled_connections(session)
     sent: list[uuid.UUID] = []
-    now = datetime.now(UTC)
     for person_id in people_ids:
         if person_id not in consenting:
             continue
@@ -83,7 +82,7 @@ async def assign(
                 "definition": {"name": {"en-US": data.name}},
             },
             "context": {"registration": str(data.assignment_id), "platform": "Tandem"},
-            "timestamp": now.isoformat(),
+            # No timestamp: the LRS sets it, so a repeated assignment is the same statement (204, not 409).
             "version": "1.0.3",
         }
         try:
