@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_gateway.models import (
     CurriculumMapping,
     LrsConnection,
+    Person,
     TrainingEvidence,
     XapiCredential,
     XapiStatement,
@@ -199,3 +200,40 @@ async def enabled_connections(session: AsyncSession) -> Sequence[LrsConnection]:
 
 async def list_connections(session: AsyncSession) -> Sequence[LrsConnection]:
     return (await session.scalars(select(LrsConnection).order_by(LrsConnection.organisation))).all()
+
+
+async def people_by_email(session: AsyncSession, emails: Sequence[str]) -> Sequence[tuple[str, UUID]]:
+    """(lower-case e-mail, person id) of active people, oldest record first for a shared e-mail."""
+    if not emails:
+        return []
+    rows = await session.execute(
+        select(func.lower(Person.email), Person.id)
+        .where(func.lower(Person.email).in_(emails), Person.active.is_(True))
+        .order_by(Person.created_at, Person.id)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+async def people_by_external_id(
+    session: AsyncSession, external_ids: Sequence[str]
+) -> Sequence[tuple[str, UUID]]:
+    if not external_ids:
+        return []
+    rows = await session.execute(
+        select(Person.external_id, Person.id).where(
+            Person.external_id.in_(external_ids), Person.active.is_(True)
+        )
+    )
+    return [(str(row[0]), row[1]) for row in rows]
+
+
+async def people_emails(session: AsyncSession) -> Sequence[tuple[UUID, str]]:
+    rows = await session.execute(
+        select(Person.id, Person.email).where(Person.email.is_not(None), Person.active.is_(True))
+    )
+    return [(row[0], str(row[1])) for row in rows]
+
+
+async def person_email(session: AsyncSession, person_id: UUID) -> str | None:
+    email: str | None = await session.scalar(select(Person.email).where(Person.id == person_id))
+    return email

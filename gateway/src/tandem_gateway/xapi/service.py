@@ -19,7 +19,7 @@ from tandem_gateway.xapi import domain, people, repository
 from tandem_gateway.xapi.auth import XapiCaller
 from tandem_gateway.xapi.events import TrainingEvidenceRecorded, TrainingEvidenceRetracted
 from tandem_kit.errors import BadRequest, Conflict, NotFound
-from tandem_kit.events import emit
+from tandem_kit.events import emit, emit_many
 
 log = structlog.get_logger("tandem.gateway.xapi")
 
@@ -162,9 +162,15 @@ async def _keep_evidence(
         evidence += found
     inserted = await repository.insert_statements(session, rows)
     evidence = [e for e in evidence if e["statement_id"] in inserted]
-    for evidence_id in sorted(await repository.insert_evidence(session, evidence)):
-        row = next(e for e in evidence if e["id"] == evidence_id)
-        await emit(session, TrainingEvidenceRecorded(evidence_id=evidence_id, **_event_fields(row)))
+    recorded = await repository.insert_evidence(session, evidence)
+    await emit_many(
+        session,
+        [
+            TrainingEvidenceRecorded(evidence_id=e["id"], **_event_fields(e))
+            for e in evidence
+            if e["id"] in recorded
+        ],
+    )
     return len(inserted)
 
 
