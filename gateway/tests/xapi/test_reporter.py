@@ -173,3 +173,44 @@ async def test_microlearning_assignment(http: httpx.AsyncClient, connected: Xapi
     assert again.json() == first.json()
     assert connected.lrs.statements[str(expected)]["verb"]["id"] == ASSIGNED
     assert requests_for(connected, expected) == [204, 204]
+
+
+async def test_oauth_lrs_token_refetched_after_401(http: httpx.AsyncClient, connected: XapiStack) -> None:
+    admin = connected.headers("admin")
+    created = await http.post(
+        "/api/v1/admin/xapi/lrs-connections",
+        json={
+            "organisation": "oauth-org",
+            "endpoint": f"{connected.lrs_url}/xapi",
+            "auth": "oauth",
+            "username": connected.lrs.username,
+            "secret": connected.lrs.password,
+            "token_url": f"{connected.lrs_url}/oauth/token",
+        },
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    try:
+        person = await connected.person(email=f"o-{uuid.uuid4().hex[:8]}@example.com")
+        await connected.grant(http, person)
+        manager = connected.headers("matching:decide")  # a machine client
+        first, second = uuid.uuid4(), uuid.uuid4()
+        body = {"person_ids": [str(person)], "activity_id": "https://lms.example.com/m/1", "name": "M1"}
+        sent = await http.post(
+            "/api/v1/xapi/microlearning-assignments",
+            json={**body, "assignment_id": str(first)},
+            headers=manager,
+        )
+        assert sent.status_code == 200, sent.text
+        connected.lrs.expire_tokens()
+        await http.post(
+            "/api/v1/xapi/microlearning-assignments",
+            json={**body, "assignment_id": str(second)},
+            headers=manager,
+        )
+        # "default" (Basic) first, then "oauth-org": its expired token is refused once, then refetched.
+        assert requests_for(connected, outbound_statement_id(first, person)) == [204, 204]
+        assert requests_for(connected, outbound_statement_id(second, person)) == [204, 401, 204]
+    finally:
+        deleted = await http.delete("/api/v1/admin/xapi/lrs-connections/oauth-org", headers=admin)
+        assert deleted.status_code == 204

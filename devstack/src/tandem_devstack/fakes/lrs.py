@@ -17,6 +17,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -93,7 +94,7 @@ class FakeLrs:
         return JSONResponse({"version": ["1.0.3", VERSION]}, headers={"X-Experience-API-Version": VERSION})
 
     async def _token(self, request: Request) -> JSONResponse:
-        form = await request.form()
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
         header = request.headers.get("authorization", "")
         ok = (
             self._basic_ok(header)

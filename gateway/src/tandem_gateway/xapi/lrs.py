@@ -12,6 +12,7 @@ from uuid import UUID
 
 import httpx
 import structlog
+from authlib.common.errors import AuthlibBaseError as OAuthError
 
 from tandem_gateway.models import LrsConnection
 from tandem_gateway.oauth.keys import KeyStore
@@ -87,9 +88,9 @@ class Outbound:
             response = await self.http.put(
                 url, params={"statementId": statement["id"]}, json=statement, headers=headers
             )
-            if response.status_code == 401 and connection.id in self._tokens:
-                # The token was dropped early: fetch a new one once.
-                self._tokens.pop(connection.id)
+            if response.status_code == 401 and connection.auth == "oauth":
+                # The LRS dropped the token before its announced expiry: fetch a new one, once.
+                self._tokens[connection.id].invalidate(headers["Authorization"].removeprefix("Bearer "))
                 headers["Authorization"] = await self._authorization(connection)
                 response = await self.http.put(
                     url, params={"statementId": statement["id"]}, json=statement, headers=headers
@@ -105,7 +106,8 @@ class Outbound:
                 max_wait=self.settings.xapi.send_max_wait_seconds,
                 **kwargs,
             )
-        except httpx.TransportError as exc:
+        except (httpx.HTTPError, OAuthError) as exc:
+            # Unreachable, or its token endpoint refused the client: the same as a refused statement.
             raise LrsRefused(f"{connection.organisation}: {type(exc).__name__}") from exc
         if response.status_code not in (200, 204):
             log.warning(
