@@ -267,3 +267,24 @@ async def test_basic_credentials(http: httpx.AsyncClient, xapi_stack: XapiStack)
     )
     assert disabled.json()["disabled_at"] is not None
     assert (await http.post("/xapi/statements", json=body, headers=V, auth=auth)).status_code == 401
+
+
+async def test_export_and_erase_a_persons_statements(http: httpx.AsyncClient, xapi_stack: XapiStack) -> None:
+    from tandem_gateway.xapi import privacy
+
+    email = f"e-{uuid.uuid4().hex[:8]}@example.com"
+    person = await xapi_stack.person(email=email)
+    await mapped_program(http, xapi_stack, {"activity_id": BIAS + "/e", "item": "bias_awareness_training"})
+    body = statement(mbox(email), BIAS + "/e")
+    assert (
+        await http.post("/xapi/statements", json=body, headers=xapi_stack.headers("xapi:write"))
+    ).status_code == 200
+    async with sessionmaker_of(xapi_stack.app)() as session, session.begin():
+        exported = await privacy.export_person(session, person)
+        assert exported is not None
+        assert [s["id"] for s in exported["statements"]] == [body["id"]]
+        assert [(e["item"], e["statement_id"]) for e in exported["evidence"]] == [
+            ("bias_awareness_training", body["id"])
+        ]
+        assert await privacy.erase_person(session, person) == 2
+        assert await privacy.export_person(session, person) is None

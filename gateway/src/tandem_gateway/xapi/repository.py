@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -237,3 +237,17 @@ async def people_emails(session: AsyncSession) -> Sequence[tuple[UUID, str]]:
 async def person_email(session: AsyncSession, person_id: UUID) -> str | None:
     email: str | None = await session.scalar(select(Person.email).where(Person.id == person_id))
     return email
+
+
+async def person_statements(session: AsyncSession, person_id: UUID) -> Sequence[XapiStatement]:
+    return (
+        await session.scalars(
+            select(XapiStatement).where(XapiStatement.person_id == person_id).order_by(XapiStatement.seq)
+        )
+    ).all()
+
+
+async def delete_person(session: AsyncSession, person_id: UUID) -> int:
+    statements = await session.execute(delete(XapiStatement).where(XapiStatement.person_id == person_id))
+    evidence = await session.execute(delete(TrainingEvidence).where(TrainingEvidence.person_id == person_id))
+    return int(statements.rowcount or 0) + int(evidence.rowcount or 0)  # type: ignore[attr-defined]
