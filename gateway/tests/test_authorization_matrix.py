@@ -33,6 +33,7 @@ PUBLIC = {
     "/api/v1/calendars/notifications/google",
     "/api/v1/calendars/notifications/microsoft",
     "/api/v1/calendars/notifications/microsoft/lifecycle",
+    "/xapi/about",
 }
 PARAMS = {"service": "consent", "path": "purposes", "client_id": "tc_nobody"}
 

@@ -250,3 +250,21 @@ def test_redelivery_delay_grows_and_never_passes_its_cap(deliveries: int, first:
     policy = RetryPolicy(first_delay=first, max_delay=cap)
     assert 0 < policy.delay(deliveries) <= cap
     assert policy.delay(deliveries) <= policy.delay(deliveries + 1)
+
+
+async def test_a_batch_is_emitted_in_order_in_the_callers_transaction(database: Database) -> None:
+    from tandem_kit import events as kit_events
+
+    async with database.sessionmaker() as session, session.begin():
+        envelopes = await kit_events.emit_many(session, [ThingHappened(n=n) for n in range(3)])
+    async with database.sessionmaker() as session:
+        rows = (
+            await session.execute(
+                select(outbox_messages.c.id, outbox_messages.c.subject, outbox_messages.c.payload).order_by(
+                    outbox_messages.c.seq
+                )
+            )
+        ).all()
+    assert [(r.id, r.subject, r.payload["data"]["n"]) for r in rows] == [
+        (e.id, "tandem.kittest.ThingHappened", n) for n, e in enumerate(envelopes)
+    ]

@@ -29,6 +29,9 @@ from tandem_gateway.routing.fast import FastForward
 from tandem_gateway.routing.graphql import Graph
 from tandem_gateway.routing.proxy import Upstreams
 from tandem_gateway.settings import Settings
+from tandem_gateway.xapi import consumers as xapi_consumers
+from tandem_gateway.xapi import endpoints as xapi_endpoints
+from tandem_gateway.xapi.lrs import Outbound
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
 from tandem_kit.tasks import background, cancel_and_wait
@@ -94,6 +97,12 @@ def create_app(
         app.state.composing = asyncio.create_task(graph.compose_until_ready(), name="gateway-compose")
         calendars.bind(app.state.sessionmaker)
 
+    # Statements out: one client for every LRS and for consent's checks, closed with the app.
+    outbound = Outbound(settings, keystore, http=httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=2.0)))
+
+    async def close_outbound(_: FastAPI) -> None:
+        await outbound.aclose()
+
     async def stop_edge(app: FastAPI) -> None:
         await cancel_and_wait(app.state.composing)
         await app.state.upstreams.aclose()
@@ -105,9 +114,12 @@ def create_app(
         settings=settings,
         description=DESCRIPTION,
         token_verifier=verifier,
-        subscriptions=calendar_consumers.subscriptions(calendars),
+        subscriptions=[
+            *calendar_consumers.subscriptions(calendars),
+            *xapi_consumers.subscriptions(outbound, settings),
+        ],
         on_startup=[start_edge, start_channels],
-        on_shutdown=[stop_channels, stop_edge],
+        on_shutdown=[stop_channels, stop_edge, close_outbound],
         # Added last, so it runs first: FastForward and the routes only ever see Tandem tokens.
         middleware=[FastForward, *([UserTokenEdge] if user_tokens.enabled else [])],
         bulk_routes=BULK_ROUTES,
@@ -125,6 +137,10 @@ def create_app(
     app.include_router(scim_endpoints.router)
     app.include_router(scim_endpoints.admin_router)
     app.include_router(connection_endpoints.router)
+    app.state.xapi_outbound = outbound
+    app.include_router(xapi_endpoints.router)
+    app.include_router(xapi_endpoints.admin_router)
+    app.include_router(xapi_endpoints.assignments_router)
     app.include_router(graphql_endpoints.router)
     app.include_router(calendar_endpoints.router)
     app.include_router(routing_endpoints.docs_router)

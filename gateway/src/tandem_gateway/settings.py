@@ -48,6 +48,31 @@ class UserTokenIssuer(BaseModel):
         return self
 
 
+class XapiSettings(BaseModel):
+    """The xAPI integration (GATEWAY_XAPI__...): who an actor is, and statements out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    account_home_pages: list[str] = Field(
+        default_factory=list,
+        description="LMS account homePages whose `account.name` is the person's directory externalId.",
+    )
+    consent_purpose: str = Field(
+        default="lrs_reporting",
+        description="Consent purpose a person grants before statements about them go out.",
+    )
+    activity_base: str = Field(
+        default="https://tandem.example/xapi/activities",
+        description="IRI base of the activities Tandem reports (milestones, tracks).",
+    )
+    send_attempts: int = Field(
+        default=4, ge=1, le=10, description="Tries per statement before the event is retried."
+    )
+    send_max_wait_seconds: float = Field(
+        default=30.0, gt=0, description="Longest wait between tries (Retry-After is honoured up to it)."
+    )
+
+
 class Settings(KitSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", env_nested_delimiter="__")
 
@@ -91,6 +116,7 @@ class Settings(KitSettings):
         default=GATEWAY_LIMITS,
         description="Bounds on one /graphql request, checked before validation (GATEWAY_GRAPHQL_LIMITS__MAX_FIELDS…).",
     )
+    xapi: XapiSettings = Field(default_factory=XapiSettings, description="The xAPI integration (LMS/LRS).")
     user_token_issuers: list[UserTokenIssuer] = Field(
         default_factory=list,
         description="Enterprise IdPs whose user tokens the gateway accepts (JSON list); empty: feature off.",

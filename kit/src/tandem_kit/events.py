@@ -145,6 +145,36 @@ async def emit(
     return envelope
 
 
+async def emit_many(session: AsyncSession, events: Sequence[DomainEvent]) -> list[EventEnvelope]:
+    """`emit` for a batch: one multi-row INSERT and one NOTIFY (a bulk write emits hundreds at once)."""
+    if not events:
+        return []
+    now = datetime.now(UTC)
+    envelopes: list[EventEnvelope] = []
+    for event in events:
+        source = type(event).source
+        if not source:
+            raise ValueError(f"{type(event).__name__} must declare its source service")
+        envelopes.append(
+            EventEnvelope(
+                id=uuid.uuid4(),
+                type=type(event).event_type(),
+                source=source,
+                occurred_at=now,
+                data=event.model_dump(mode="json"),
+            )
+        )
+    await session.execute(
+        insert(outbox_messages),
+        [
+            {"id": e.id, "subject": subject_for(e.source, e.type), "payload": e.model_dump(mode="json")}
+            for e in envelopes
+        ],
+    )
+    await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+    return envelopes
+
+
 class Broker:
     """A NATS connection that keeps trying until the server is there, and reconnects forever after."""
 

@@ -20,6 +20,13 @@ from tandem_gateway.models.directory import (  # noqa: E402
     ProvisioningToken,
 )
 from tandem_gateway.models.oauth import AuthFailure, OAuthClient, RevokedToken, SigningKey  # noqa: E402
+from tandem_gateway.models.xapi import (  # noqa: E402
+    CurriculumMapping,
+    LrsConnection,
+    TrainingEvidence,
+    XapiCredential,
+    XapiStatement,
+)
 
 __all__ = [
     "AuthFailure",
@@ -27,9 +34,11 @@ __all__ = [
     "BusyCache",
     "CalendarWatch",
     "ConnectionAuthorization",
+    "CurriculumMapping",
     "ExternalConnection",
     "Group",
     "GroupMember",
+    "LrsConnection",
     "OAuthClient",
     "Person",
     "PersonVersion",
@@ -37,4 +46,7 @@ __all__ = [
     "RevokedToken",
     "SessionEvent",
     "SigningKey",
+    "TrainingEvidence",
+    "XapiCredential",
+    "XapiStatement",
 ]

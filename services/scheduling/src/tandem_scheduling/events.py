@@ -62,3 +62,15 @@ class SessionConflictDetected(SchedulingEvent):
     starts_at: datetime
     ends_at: datetime
     detected_at: datetime
+
+
+class WorkingAgreementSigned(SchedulingEvent):
+    """Both parties have signed this version of the working agreement."""
+
+    agreement_id: UUID
+    engagement_id: UUID
+    match_id: UUID
+    participant_id: UUID
+    provider_person_id: UUID
+    version: int
+    signed_at: datetime

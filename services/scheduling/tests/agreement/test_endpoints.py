@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,6 +57,31 @@ async def test_missing_clause_is_named(
     resp = await client.put(url(engagement), json=clauses, headers=keys.headers(*WRITE))
     assert resp.status_code == 422
     assert resp.json()["errors"][0]["pointer"] == "#/termination"
+
+
+async def test_both_signatures_emit_working_agreement_signed_once(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, outbox: Callable[..., Awaitable[int]]
+) -> None:
+    engagement = await make_engagement(signed=False)
+    participant = party(keys, engagement.participant_id)
+    coach = party(keys, engagement.provider_person_id, "coach")
+    await client.put(url(engagement), json=CLAUSES, headers=coach)
+    signatures = f"{url(engagement)}/signatures"
+    await client.post(signatures, json={"version": 1}, headers=participant)
+    assert await outbox("WorkingAgreementSigned", engagement_id=str(engagement.id)) == 0
+    await client.post(signatures, json={"version": 1}, headers=coach)
+    await client.post(signatures, json={"version": 1}, headers=coach)
+    assert await outbox("WorkingAgreementSigned", engagement_id=str(engagement.id)) == 1
+    assert (
+        await outbox(
+            "WorkingAgreementSigned",
+            match_id=str(engagement.match_id),
+            participant_id=str(engagement.participant_id),
+            provider_person_id=str(engagement.provider_person_id),
+            version="1",
+        )
+        == 1
+    )
 
 
 async def test_both_parties_sign_then_regular_sessions_open(

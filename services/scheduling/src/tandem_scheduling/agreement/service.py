@@ -6,9 +6,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, Forbidden, NotFound
+from tandem_kit.events import emit
 from tandem_scheduling.agreement import domain, repository
 from tandem_scheduling.agreement.schemas import WorkingAgreementClauses, WorkingAgreementSignature
 from tandem_scheduling.engagement import service as engagement_service
+from tandem_scheduling.events import WorkingAgreementSigned
 from tandem_scheduling.models import Engagement, WorkingAgreement
 
 log = structlog.get_logger("tandem.scheduling.agreement")
@@ -92,11 +94,26 @@ async def sign_agreement(
             current_version=agreement.version,
         )
     at = now or datetime.now(UTC)
+    was_signed = agreement.signed
     if role == "participant" and agreement.participant_signed_at is None:
         agreement.participant_signed_at = at
     elif role == "provider" and agreement.provider_signed_at is None:
         agreement.provider_signed_at = at
     await session.flush()
+    if agreement.signed and not was_signed:
+        # Once per version: the second signature completes it, a repeated signature changes nothing.
+        await emit(
+            session,
+            WorkingAgreementSigned(
+                agreement_id=agreement.id,
+                engagement_id=engagement.id,
+                match_id=engagement.match_id,
+                participant_id=engagement.participant_id,
+                provider_person_id=engagement.provider_person_id,
+                version=agreement.version,
+                signed_at=at,
+            ),
+        )
     log.info(
         "scheduling.agreement.signed", engagement_id=str(engagement.id), role=role, version=agreement.version
     )
