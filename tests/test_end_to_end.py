@@ -51,6 +51,12 @@ async def test_program_slice(program_slice: Slice) -> None:
     assert s.hris["user"]["active"] is True
     assert s.hris["ended_match"]["end_reason"] == "terminated"
     assert s.hris["cancelled_session"]["status"] == "cancelled"
+    # the LMS: training evidence, not a typed-in flag, made the mentor eligible, and ranked
+    assert s.lms["before"]["eligible"] is False
+    assert s.lms["after"]["eligible"] is True
+    evidenced = {e["statement_id"] for g in s.lms["after"]["gates"] for e in g["evidence"]}
+    assert set(s.lms["statements"]) <= evidenced
+    assert s.lms["mentor_id"] in s.lms["ranked"]
     # personal data: every holder exported, then erased, the participant's data; then holds nothing
     erased = {r["service"]: (r["outcome"], r["records"]) for r in s.erasure["receipts"]}
     assert set(erased) == {"consent", *PERSONAL_DATA_HOLDERS}
