@@ -43,7 +43,7 @@ def _started_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 @pytest.fixture
 async def program_slice(stack: Stack) -> AsyncIterator[Slice]:
     creds = json.loads((stack.config.home / "dev-client.json").read_text())
-    flow = Slice(stack.config.url("gateway"), creds["client_id"], creds["client_secret"])
+    flow = Slice(stack.config.url("gateway"), creds["client_id"], creds["client_secret"], fakes=stack.fakes)
     yield flow
     await flow.aclose()
 

@@ -1,9 +1,14 @@
 """The Google Calendar and Microsoft Graph fakes as local processes, and the gateway settings that
 point at them: `make run`, `make demo` and the end-to-end tests connect calendars with no real
-credentials. Skipped when a real app registration is configured (`GATEWAY_CALENDAR_OAUTH__...`)."""
+credentials. Skipped when a real app registration is configured (`GATEWAY_CALENDAR_OAUTH__...`).
+
+With them runs a development IdP (`fakes/idp.py`) that signs people's tokens, trusted by the gateway
+unless `GATEWAY_USER_TOKEN_ISSUERS` names real IdPs: a person connects their own calendar."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import time
@@ -13,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from tandem_devstack.fakes import google_calendar, microsoft_graph
+from tandem_devstack.fakes import google_calendar, idp, microsoft_graph
 from tandem_kit.embedded import InfraError, free_port
 
 
@@ -27,6 +32,7 @@ class Fake:
 FAKES = (
     Fake("google", "tandem_devstack.fakes.google_calendar:create_app", 8010),
     Fake("microsoft", "tandem_devstack.fakes.microsoft_graph:create_app", 8011),
+    Fake("idp", "tandem_devstack.fakes.idp:create_app", 8012),
 )
 
 
@@ -62,6 +68,7 @@ def start(ports: Mapping[str, int], logs: Path) -> dict[str, subprocess.Popen[by
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env={**os.environ, "TANDEM_DEV_IDP_ISSUER": f"http://127.0.0.1:{ports['idp']}"},
         )
     return children
 
@@ -107,4 +114,9 @@ def gateway_env(urls: Mapping[str, str], gateway_url: str) -> dict[str, str]:
         f"{pfx}MICROSOFT__TOKEN_URL": f"{tenant}/token",
         "GATEWAY_CALENDAR_SYNC__GOOGLE_API_URL": google,
         "GATEWAY_CALENDAR_SYNC__GRAPH_API_URL": microsoft,
+        **(
+            {}
+            if "GATEWAY_USER_TOKEN_ISSUERS" in os.environ
+            else {"GATEWAY_USER_TOKEN_ISSUERS": json.dumps([idp.issuer_setting(urls["idp"])])}
+        ),
     }

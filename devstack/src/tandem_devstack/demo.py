@@ -17,9 +17,9 @@ def stack_is_running(config: StackConfig) -> bool:
         return False
 
 
-async def run_slice(config: StackConfig) -> int:
+async def run_slice(config: StackConfig, fakes: dict[str, str]) -> int:
     creds = json.loads((config.home / "dev-client.json").read_text())
-    demo = Slice(config.url("gateway"), creds["client_id"], creds["client_secret"])
+    demo = Slice(config.url("gateway"), creds["client_id"], creds["client_secret"], fakes=fakes)
     failed = 0
     try:
         for number, (part, step) in enumerate(demo.steps(), start=1):
@@ -36,6 +36,15 @@ async def run_slice(config: StackConfig) -> int:
     return 1 if failed else 0
 
 
+def running_fakes(config: StackConfig) -> dict[str, str]:
+    """The calendar fakes and development IdP of a running `make run`, when they answer."""
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in config.fake_ports.items()}
+    try:
+        return {name: url for name, url in urls.items() if httpx.get(f"{url}/_fake/ready", timeout=1.0)}
+    except httpx.HTTPError:
+        return {}
+
+
 def main() -> int:
     config = StackConfig.from_env()
     started: Stack | None = None
@@ -44,7 +53,9 @@ def main() -> int:
         started = Stack(config)
         started.start()
     try:
-        return asyncio.run(run_slice(config))
+        # A stack started here knows its fakes; one already running (`make run`) has them on their ports.
+        fakes = started.fakes if started is not None else running_fakes(config)
+        return asyncio.run(run_slice(config, fakes))
     finally:
         if started is not None:
             started.stop()

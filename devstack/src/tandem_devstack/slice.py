@@ -14,10 +14,11 @@ import hmac
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -68,6 +69,7 @@ class SliceState:
     retried: dict[str, tuple[int, str | None, bool]] = field(default_factory=dict)
     hris: dict[str, Any] = field(default_factory=dict)
     lms: dict[str, Any] = field(default_factory=dict)
+    calendars: dict[str, Any] = field(default_factory=dict)
 
 
 DSR = "/api/v1/consent/data-subject-requests"
@@ -96,8 +98,12 @@ def sign_webhook(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
 
 
 class Slice:
-    def __init__(self, gateway_url: str, client_id: str, client_secret: str) -> None:
+    def __init__(
+        self, gateway_url: str, client_id: str, client_secret: str, *, fakes: Mapping[str, str] | None = None
+    ) -> None:
         self.http = httpx.AsyncClient(base_url=gateway_url, timeout=httpx.Timeout(15.0))
+        # The local stand-ins (devstack's calendar fakes and development IdP), when they run: name -> URL.
+        self.fakes = dict(fakes or {})
         self.client_id = client_id
         self.client_secret = client_secret
         self.state = SliceState()
@@ -898,7 +904,168 @@ class Slice:
             "the version header: 400; sent twice: stored once) -> the mentor is eligible and ranked"
         )
 
-    # -- 9. personal data ------------------------------------------------------------------
+    # -- 9. calendars: both people's calendars shape the slots and receive the session --------
+    async def _person_token(self, person_id: str, group: str, email: str) -> str:
+        """A person's access token from the development IdP (the front end's token, in production)."""
+        resp = await self.http.post(
+            f"{self.fakes['idp']}/_fake/token",
+            json={"person_id": person_id, "groups": [group], "email": email},
+        )
+        token: str = expect_status(resp, 200, "development IdP token")["access_token"]
+        return token
+
+    async def _connect_calendar(self, token: str, provider: str, email: str) -> dict[str, Any]:
+        """The authorization-code flow a front end runs: start, the provider's consent, the callback."""
+        me = {"Authorization": f"Bearer {token}"}
+        started = expect_status(
+            await self.http.post("/api/v1/calendars/connections", json={"provider": provider}, headers=me),
+            201,
+            f"start the {provider} connection",
+        )
+        consent = await self.http.get(
+            f"{started['authorize_url']}&login_hint={email}", follow_redirects=False
+        )
+        expect(
+            consent.status_code in (302, 303),
+            f"{provider} consent: {consent.status_code} {consent.text[:200]}",
+        )
+        back = parse_qs(urlsplit(consent.headers["location"]).query)
+        connection: dict[str, Any] = expect_status(
+            await self.http.post(
+                "/api/v1/calendars/connections/callback",
+                json={"state": back["state"][0], "code": back["code"][0]},
+                headers=me,
+            ),
+            200,
+            f"complete the {provider} connection",
+        )
+        expect(connection["status"] == "active", f"{provider} connection is {connection['status']}")
+        return connection
+
+    async def _fake_events(self, provider: str, email: str) -> list[dict[str, Any]]:
+        resp = await self.http.get(f"{self.fakes[provider]}/_fake/events", params={"user": email})
+        body = expect_status(resp, 200, f"{provider} fake events")
+        events: list[dict[str, Any]] = body["items"] if provider == "google" else body["value"]
+        return events
+
+    async def calendars_connected(self) -> str:
+        """A new participant connects Google, the coach Microsoft 365; each has a meeting the slots
+        must avoid."""
+        s = self.state
+        person = str(uuid.uuid4())
+        match_id = await self._match_participant(person)
+
+        async def probe() -> dict[str, Any] | None:
+            resp = await self.call("GET", "/api/v1/scheduling/engagements", params={"participant_id": person})
+            rows = resp.json()["items"] if resp.status_code == 200 else []
+            return next((e for e in rows if e["match_id"] == match_id), None)
+
+        engagement = await self.eventually(probe, "the engagement of the participant with a calendar")
+        people = {
+            "participant": (person, "tandem-participants", f"lin.{person[:8]}@acme.test", "google"),
+            "coach": (
+                s.coach_person_id,
+                "tandem-coaches",
+                f"coach.{s.coach_person_id[:8]}@acme.test",
+                "microsoft",
+            ),
+        }
+        tokens: dict[str, str] = {}
+        for role, (person_id, group, email, provider) in people.items():
+            tokens[role] = await self._person_token(person_id, group, email)
+            await self._connect_calendar(tokens[role], provider, email)
+        url = f"/api/v1/scheduling/engagements/{engagement['id']}/slots"
+        free = expect_status(
+            await self.call("GET", url, params={"duration": 60}), 200, "slots before the meetings"
+        )
+        expect(len(free["slots"]) >= 2, "fewer than two free slots for the calendar demo")
+        # Each person's calendar gets a meeting over one of the two earliest free slots.
+        busy = {
+            "participant": (free["slots"][0]["starts_at"], free["slots"][0]["ends_at"]),
+            "coach": (free["slots"][1]["starts_at"], free["slots"][1]["ends_at"]),
+        }
+        for role, (start, end) in busy.items():
+            _, _, email, provider = people[role]
+            expect_status(
+                await self.http.post(
+                    f"{self.fakes[provider]}/_fake/events", json={"user": email, "start": start, "end": end}
+                ),
+                201,
+                f"a meeting in the {role}'s {provider} calendar",
+            )
+        s.calendars = {"engagement": engagement, "people": people, "tokens": tokens, "busy": busy}
+        return (
+            "a participant connected Google and the coach Microsoft 365 (authorization code with PKCE); "
+            "each calendar has a meeting over one of the first free slots"
+        )
+
+    async def calendar_slots_and_booking(self) -> str:
+        s = self.state
+        engagement, people, busy = s.calendars["engagement"], s.calendars["people"], s.calendars["busy"]
+        url = f"/api/v1/scheduling/engagements/{engagement['id']}"
+
+        async def verified() -> dict[str, Any] | None:
+            found: dict[str, Any] = expect_status(
+                await self.call("GET", f"{url}/slots", params={"duration": 60}), 200, "slots with calendars"
+            )
+            statuses = {c["role"]: c["calendar"] for c in found["calendars"]}
+            return found if statuses == {"participant": "verified", "provider": "verified"} else None
+
+        found = await self.eventually(verified, "both calendars read for the slots")
+        starts = {x["starts_at"] for x in found["slots"]}
+        clashing = [role for role, (start, _end) in busy.items() if start in starts]
+        expect(not clashing, f"a slot over a calendar meeting is offered: {clashing}")
+        first = found["slots"][0]
+        session = expect_status(
+            await self.call(
+                "POST",
+                f"{url}/sessions",
+                json={"starts_at": first["starts_at"], "duration_minutes": 60, "kind": "kickoff"},
+            ),
+            201,
+            "book the kickoff against both calendars",
+        )
+
+        async def written() -> dict[str, list[dict[str, Any]]] | None:
+            seen = {}
+            for role, (_, _, email, provider) in people.items():
+                mine = [
+                    e for e in await self._fake_events(provider, email) if _is_session_event(e, session["id"])
+                ]
+                seen[role] = mine
+            return seen if all(len(v) == 1 for v in seen.values()) else None
+
+        events = await self.eventually(written, "the session's event in both calendars", 30)
+        s.calendars |= {"slots": found, "session": session, "events": events}
+        return (
+            f"slots avoid both meetings (both calendars verified); kickoff booked at {first['starts_at']} -> "
+            "one event in the participant's Google calendar and one in the coach's Outlook calendar"
+        )
+
+    async def calendar_cancelled(self) -> str:
+        s = self.state
+        engagement, session, people = s.calendars["engagement"], s.calendars["session"], s.calendars["people"]
+        expect_status(
+            await self.call(
+                "POST",
+                f"/api/v1/scheduling/engagements/{engagement['id']}/sessions/{session['id']}/cancel",
+                json={"reason": "demo"},
+            ),
+            200,
+            "cancel the kickoff",
+        )
+
+        async def gone() -> bool:
+            for _, _, email, provider in people.values():
+                for event in await self._fake_events(provider, email):
+                    if _is_session_event(event, session["id"]) and event.get("status") != "cancelled":
+                        return False
+            return True
+
+        await self.eventually(gone, "the session's events cancelled in both calendars", 30)
+        return "the kickoff was cancelled -> its event is gone from both calendars"
+
+    # -- 10. personal data -----------------------------------------------------------------
     async def _answered_request(self, kind: str) -> dict[str, Any]:
         """Open an access or erasure request for the participant and wait until every service answered."""
         opened = expect_status(
@@ -983,9 +1150,25 @@ class Slice:
             ("hris", self.hris_deprovisioned),
             ("lms", self.mentor_waits_for_training),
             ("lms", self.lms_evidence_makes_mentor_eligible),
+            *(
+                [
+                    ("calendars", self.calendars_connected),
+                    ("calendars", self.calendar_slots_and_booking),
+                    ("calendars", self.calendar_cancelled),
+                ]
+                if {"google", "microsoft", "idp"} <= set(self.fakes)
+                else []
+            ),
             ("personal data", self.access_answered),
             ("personal data", self.erasure_answered),
         ]
+
+
+def _is_session_event(event: dict[str, Any], session_id: str) -> bool:
+    """The calendar event Tandem wrote for a session: Google's id is the session id in base32hex,
+    Microsoft's `transactionId` is the session id (docs/calendars.md)."""
+    google_id = base64.b32hexencode(uuid.UUID(session_id).bytes).decode().rstrip("=").lower()
+    return event.get("id") == google_id or event.get("transactionId") == session_id
 
 
 def _kpi_text(kpi: dict[str, Any]) -> str:

@@ -171,6 +171,7 @@ class FakeGoogleCalendar:
                 ),
                 Route("/calendar/v3/channels/stop", self.stop_channel, methods=["POST"]),
                 Route("/_fake/events", self.knob_event, methods=["POST"]),
+                Route("/_fake/events", self.knob_list_events, methods=["GET"]),
                 Route("/_fake/faults", self.knob_faults, methods=["POST"]),
                 Route("/_fake/invalidate-sync-tokens", self.knob_invalidate_sync, methods=["POST"]),
                 Route("/_fake/oauth/{action}", self.oauth.knob, methods=["POST"]),
@@ -525,6 +526,11 @@ class FakeGoogleCalendar:
             },
         )
         return JSONResponse(event, 201)
+
+    async def knob_list_events(self, request: Request) -> Response:
+        """`GET /_fake/events?user=`: every event in the user's primary calendar (a demo checks its writes)."""
+        calendar = self.calendars.get(request.query_params.get("user", ""))
+        return JSONResponse({"items": list(calendar.events.values()) if calendar else []})
 
     def fail_next(self, *statuses: int, retry_after: str | None = "1") -> None:
         self.faults.extend((s, retry_after) for s in statuses)

@@ -162,6 +162,7 @@ class FakeMicrosoftGraph:
                 Route("/v1.0/subscriptions/{sid}", self.renew_subscription, methods=["PATCH"]),
                 Route("/v1.0/subscriptions/{sid}", self.delete_subscription, methods=["DELETE"]),
                 Route("/_fake/events", self.knob_event, methods=["POST"]),
+                Route("/_fake/events", self.knob_list_events, methods=["GET"]),
                 Route("/_fake/faults", self.knob_faults, methods=["POST"]),
                 Route("/_fake/lifecycle", self.knob_lifecycle, methods=["POST"]),
                 Route("/_fake/oauth/{action}", self.oauth.knob, methods=["POST"]),
@@ -690,6 +691,11 @@ class FakeMicrosoftGraph:
             },
         )
         return JSONResponse(event, 201)
+
+    async def knob_list_events(self, request: Request) -> Response:
+        """`GET /_fake/events?user=`: every event of the user's (a demo checks its writes)."""
+        user = self.users.get(request.query_params.get("user", ""))
+        return JSONResponse({"value": list(user.events.values()) if user else []})
 
     def fail_next(self, *statuses: int, retry_after: str | None = "1") -> None:
         self.faults.extend((s, retry_after) for s in statuses)
