@@ -360,6 +360,7 @@ async def disconnect(
     *,
     oauth: OAuthProviderConfig,
     now: datetime | None = None,
+    announce: bool = True,
 ) -> bool:
     """Revoke the grant at the provider where it can (RFC 7009; Google has an endpoint, Microsoft none),
     then forget the tokens. True when the provider confirmed the revocation. The tokens are dropped
@@ -380,15 +381,20 @@ async def disconnect(
             revoked = False
         if not revoked:
             log.warning("gateway.connection.revoke_failed", connection_id=str(connection.id))
-    await forget(session, connection, now=now)
+    await forget(session, connection, now=now, announce=announce)
     log.info("gateway.connection.disconnected", connection_id=str(connection.id), revoked=revoked)
     return revoked
 
 
 async def forget(
-    session: AsyncSession, connection: ExternalConnection, *, now: datetime | None = None
+    session: AsyncSession,
+    connection: ExternalConnection,
+    *,
+    now: datetime | None = None,
+    announce: bool = True,
 ) -> None:
-    """`disconnected`, tokens dropped (`CalendarConnectionBroken` once, for a calendar)."""
+    """`disconnected`, tokens dropped (`CalendarConnectionBroken` once, for a calendar, unless the person
+    is being erased: no event may name them afterwards)."""
     now = now or datetime.now(UTC)
     was_live = connection.status != ConnectionStatus.DISCONNECTED
     connection.status = ConnectionStatus.DISCONNECTED
@@ -397,5 +403,5 @@ async def forget(
     connection.broken_at = connection.updated_at = now
     connection.broken_reason = "disconnected"
     await session.flush()
-    if was_live:
+    if was_live and announce:
         await _emit_broken(session, connection, reason="disconnected", now=now)
