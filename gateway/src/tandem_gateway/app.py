@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from datetime import timedelta
 
 import httpx
@@ -15,7 +14,6 @@ from tandem_gateway.calendars import endpoints as calendar_endpoints
 from tandem_gateway.calendars.runtime import Calendars
 from tandem_gateway.calendars.tasks import keep_channels
 from tandem_gateway.connections import endpoints as connection_endpoints
-from tandem_gateway.connections.domain import OAuthProviderConfig
 from tandem_gateway.directory import service as directory_service
 from tandem_gateway.integrations.scim import endpoints as scim_endpoints
 from tandem_gateway.oauth import endpoints as oauth_endpoints
@@ -57,7 +55,6 @@ def create_app(
     token_verifier: TokenVerifier | None = None,
     upstream_transport: httpx.AsyncBaseTransport | None = None,
     keystore: KeyStore | None = None,
-    calendar_oauth: Mapping[str, OAuthProviderConfig] | None = None,
     calendar_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
@@ -71,8 +68,7 @@ def create_app(
 
     user_tokens = UserTokens(settings, keystore)
     directory_service.configure(settings.directory)
-    # The providers' app registrations: given by tests, else from the settings (calendar connections).
-    calendar_providers = calendar_oauth or settings.calendar_oauth.configs(settings.internal_secret)
+    calendar_providers = settings.calendar_oauth.configs(settings.internal_secret)
     calendars = Calendars(
         settings.calendar_sync,
         public_url=settings.issuer,
