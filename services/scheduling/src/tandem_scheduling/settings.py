@@ -21,9 +21,12 @@ class Settings(CallerSettings):
         description="Base URL of the gateway's service APIs (free/busy); default: the token URL's origin.",
     )
     calendar_budget_seconds: float = Field(
-        default=1.0,
+        default=3.0,
         gt=0,
-        description="Longest wait for the gateway's free/busy answer before both parties count as unknown.",
+        description=(
+            "Longest wait for the gateway's free/busy answer before both parties count as unknown; longer "
+            "than the gateway's own read timeout (2 s), so its `timeout` answer arrives first."
+        ),
     )
 
     @model_validator(mode="after")

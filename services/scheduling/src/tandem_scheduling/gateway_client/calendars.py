@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+import httpx
 import structlog
 from pydantic import BaseModel, ConfigDict
 
@@ -58,15 +59,17 @@ class _FreeBusy(BaseModel):
 
 
 class CalendarGateway:
-    """Asks the gateway for busy intervals within `budget` seconds; after a failure it does not ask
-    again for `cooldown` seconds (every party is `unknown` meanwhile), so a gateway that is down costs
-    one budget, not one per request."""
+    """Asks the gateway for busy intervals within `budget` seconds (longer than the gateway's own read
+    timeout, so its `unknown: timeout` answer arrives rather than ours). After the gateway could not be
+    reached at all it is not asked again for `cooldown` seconds (every party `unknown` meanwhile), so a
+    gateway that is down costs one connection attempt, not one per request; a slow or erring answer
+    makes only that request's parties `unknown`."""
 
     def __init__(
         self,
         client: ServiceClient,
         *,
-        budget: float = 1.0,
+        budget: float = 3.0,
         cooldown: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -99,7 +102,8 @@ class CalendarGateway:
         except Exception as exc:
             # Whatever failed (token, network, status, answer): unknown is not free, and not our 5xx.
             log.warning("scheduling.calendars.unavailable", error_type=type(exc).__name__)
-            self._down_until = self.clock() + self.cooldown
+            if isinstance(exc, httpx.ConnectError):
+                self._down_until = self.clock() + self.cooldown
             return unknown(people, GATEWAY_UNAVAILABLE)
         found = {
             p.person_id: PersonCalendar(
