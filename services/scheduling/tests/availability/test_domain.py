@@ -333,3 +333,23 @@ def test_no_slot_overlaps_either_calendar_across_dst(
         at += timedelta(minutes=step)
     event("slots found" if found else "no slot")
     assert [s.start for s in found] == expected[:500]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    hours=working_hours(),
+    week=st.sampled_from(DST_WEEKS + OTHER_WEEKS),
+    start=st.integers(0, 7 * 24 * 4),
+    quarters=st.integers(1, 16),
+)
+def test_booking_check_by_quarter_hours_agrees_with_minutes(
+    zone: str, hours: list[dict[str, Any]], week: datetime, start: int, quarters: int
+) -> None:
+    """A booking on the quarter hour is checked in 15-minute cells (4 an hour, not 60): same answer."""
+    who = person(zone, hours)
+    begin = week.replace(tzinfo=UTC) + timedelta(minutes=15 * start)
+    interval = Interval(begin, begin + timedelta(minutes=15 * quarters))
+    by_minute = within_working_hours(who, interval, cell=timedelta(minutes=1))
+    event("working" if by_minute else "not working")
+    assert within_working_hours(who, interval) == by_minute
