@@ -16,11 +16,22 @@ US and EU DST changes (14 and 28 March), 60-minute slots on a 15-minute grid, ev
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import logging
 import random
+import tempfile
 import time
+import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
-from _infra import bench_line, percentile
+import httpx
+from _infra import REPO, bench_line, percentile
+from pydantic import SecretStr
 
 from tandem_scheduling.availability import domain
 
@@ -60,11 +71,225 @@ def timed(busy: list[domain.Interval], rounds: int) -> list[float]:
     return samples
 
 
+# -- the endpoint, end to end ----------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def calendar_stack() -> AsyncIterator[tuple[Any, Any, Any, dict[str, Any]]]:
+    """Embedded PostgreSQL and NATS, the Google and Microsoft fakes and the real gateway over HTTP:
+    (gateway app, gateway URL, (google, microsoft) fakes, OAuth configs)."""
+    from tandem_devstack.fakes import google_calendar, microsoft_graph
+    from tandem_gateway.app import create_app as create_gateway_app
+    from tandem_gateway.calendars.settings import CalendarSyncSettings
+    from tandem_gateway.connections.domain import OAuthProviderConfig
+    from tandem_gateway.settings import Settings as GatewaySettings
+    from tandem_gateway.testing import INTERNAL_SECRET, closed_port_url, serve
+    from tandem_kit.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+    from tandem_kit.migrations import upgrade_head
+
+    with tempfile.TemporaryDirectory(prefix="tandem-bench-slots-") as tmp:
+        pg, nats = (
+            EmbeddedPostgres(Path(tmp) / "pg", free_port(), fast=True),
+            EmbeddedNats(Path(tmp) / "n", free_port()),
+        )
+        pg.start()
+        nats.start()
+        try:
+            for name, part in (("gateway", "gateway"), ("scheduling", "services/scheduling")):
+                pg.ensure_database(name)
+                upgrade_head(REPO / part, pg.url(name))
+            google, microsoft = google_calendar.FakeGoogleCalendar(), microsoft_graph.FakeMicrosoftGraph()
+            async with serve(google.app) as google_url, serve(microsoft.app) as microsoft_url:
+                port, down = free_port(), closed_port_url()
+                settings = GatewaySettings(
+                    environment="test",
+                    database_url=pg.url("gateway"),
+                    nats_url=nats.url,
+                    issuer="https://gateway.tandem.test",
+                    internal_secret=INTERNAL_SECRET,
+                    matching_url=down,
+                    scheduling_url=down,
+                    consent_url=down,
+                    analytics_url=down,
+                    graphql_subgraphs=(),
+                    calendar_sync=CalendarSyncSettings(
+                        google_api_url=google_url,
+                        graph_api_url=microsoft_url,
+                        webhook_base_url=f"http://127.0.0.1:{port}",
+                    ),
+                )
+                tenant = f"{microsoft_url}/{microsoft_graph.TENANT}/oauth2/v2.0"
+                common: dict[str, Any] = {
+                    "redirect_uri": "https://app.tandem.test/calendar/callback",
+                    "sealing_secret": SecretStr(INTERNAL_SECRET),
+                }
+                oauth = {
+                    "google": OAuthProviderConfig(
+                        provider="google",
+                        authorize_url=f"{google_url}/o/oauth2/v2/auth",
+                        token_url=f"{google_url}/token",
+                        revoke_url=None,
+                        client_id=google_calendar.CLIENT_ID,
+                        client_secret=SecretStr(google_calendar.CLIENT_SECRET),
+                        scopes=("https://www.googleapis.com/auth/calendar.freebusy",),
+                        extra_authorize_params={"access_type": "offline"},
+                        **common,
+                    ),
+                    "microsoft": OAuthProviderConfig(
+                        provider="microsoft",
+                        authorize_url=f"{tenant}/authorize",
+                        token_url=f"{tenant}/token",
+                        revoke_url=None,
+                        client_id=microsoft_graph.CLIENT_ID,
+                        client_secret=SecretStr(microsoft_graph.CLIENT_SECRET),
+                        scopes=("offline_access", "Calendars.ReadBasic"),
+                        **common,
+                    ),
+                }
+                gateway = create_gateway_app(settings, calendar_oauth=oauth)
+                async with serve(gateway, port=port) as url:
+                    yield gateway, url, (google, microsoft, pg.url("scheduling"), nats.url), oauth
+        finally:
+            nats.stop()
+            pg.stop()
+
+
+async def connect(
+    gateway: Any, oauth: dict[str, Any], provider: str, person_id: uuid.UUID, login: str
+) -> None:
+    from tandem_gateway.connections import service as connections
+    from tandem_gateway.connections.domain import Owner
+
+    owner, maker = Owner(person_id=person_id), gateway.state.database.sessionmaker
+    async with maker() as session, session.begin():
+        url = await connections.begin_authorization(session, owner, oauth=oauth[provider])
+    async with httpx.AsyncClient() as browser:
+        answer = await browser.get(f"{url}&{urlencode({'login_hint': login})}")
+    back = {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
+    async with maker() as session, session.begin():
+        await connections.complete_authorization(
+            session, owner, state=back["state"], code=back["code"], providers=oauth
+        )
+
+
+async def endpoint(rounds: int) -> None:
+    from tandem_gateway.testing import create_oauth_client
+    from tandem_kit.oauth_client import ClientCredentials, ServiceClient
+    from tandem_kit.testing import TestKeys, running
+    from tandem_scheduling.app import create_app
+    from tandem_scheduling.engagement import service as engagement_service
+    from tandem_scheduling.engagement.schemas import MatchApproved
+    from tandem_scheduling.settings import Settings
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    async with calendar_stack() as (gateway, gateway_url, (google, microsoft, database_url, nats_url), oauth):
+        participant, coach = uuid.uuid4(), uuid.uuid4()
+        await connect(gateway, oauth, "google", participant, "ana@example.test")
+        await connect(gateway, oauth, "microsoft", coach, "ben@contoso.test")
+        rng = random.Random(14)
+        for event in busy_events(rng, PEOPLE[0], 500):
+            google.put_event(
+                "ana@example.test",
+                {"start": {"dateTime": event.start.isoformat()}, "end": {"dateTime": event.end.isoformat()}},
+            )
+        for event in busy_events(rng, PEOPLE[1], 500):
+            microsoft.put_event(
+                "ben@contoso.test",
+                {
+                    "showAs": "busy",
+                    "start": {"dateTime": event.start.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+                    "end": {"dateTime": event.end.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+                },
+            )
+        creds = await create_oauth_client(gateway, "calendars:freebusy", name="scheduling")
+        tokens = ClientCredentials(
+            token_url=f"{gateway_url}/oauth/token",
+            client_id=creds.client_id,
+            client_secret=creds.secret,
+            scopes=["calendars:freebusy"],
+        )
+        keys = TestKeys()
+        settings = Settings(
+            environment="test", database_url=database_url, nats_url=nats_url, sla_scan_seconds=0
+        )
+        client = ServiceClient(gateway_url, tokens)
+        app = create_app(settings, token_verifier=keys.verifier("scheduling"), gateway=client)
+        hours = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]
+        async with running(app):
+            pairs = []
+            async with app.state.database.sessionmaker() as session:
+                for p, c in ((participant, coach), (uuid.uuid4(), uuid.uuid4())):
+                    match = {
+                        "match_id": str(uuid.uuid4()),
+                        "proposal_id": str(uuid.uuid4()),
+                        "program_id": str(uuid.uuid4()),
+                        "participant_id": str(p),
+                        "provider_id": str(uuid.uuid4()),
+                        "provider_person_id": str(c),
+                        "provider_kind": "coach",
+                        "track": "coach",
+                        "score": 80.0,
+                        "approved_at": datetime.now(UTC).isoformat(),
+                        "approved_by": "bench",
+                        "participant_timezone": "America/New_York",
+                        "participant_working_hours": hours,
+                        "provider_timezone": "Europe/Berlin",
+                        "provider_working_hours": hours,
+                    }
+                    engagement = await engagement_service.create_from_match(
+                        session, MatchApproved.model_validate(match)
+                    )
+                    pairs.append(engagement.id)
+                await session.commit()
+            headers = keys.headers("scheduling:read")
+            params = {
+                "from": WINDOW.start.isoformat(),
+                "to": WINDOW.end.isoformat(),
+                "duration": "60",
+                "step": "15",
+                "limit": "500",
+            }
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://scheduling.test") as http:
+
+                async def timed(engagement: uuid.UUID) -> list[float]:
+                    url = f"/api/v1/scheduling/engagements/{engagement}/slots"
+                    first = (await http.get(url, params=params, headers=headers)).json()  # fills the cache
+                    samples = []
+                    for _ in range(rounds):
+                        started = time.perf_counter()
+                        resp = await http.get(url, params=params, headers=headers)
+                        samples.append((time.perf_counter() - started) * 1000)
+                        assert resp.status_code == 200, resp.text
+                    calendars = [(c["role"], c["calendar"], c["reason"]) for c in first["calendars"]]
+                    print(f"endpoint: {len(first['slots'])} slots, calendars {calendars}")
+                    return samples
+
+                loaded, plain = await timed(pairs[0]), await timed(pairs[1])
+        await client.aclose()
+        await google.drain()
+        await microsoft.drain()
+    for q in (50, 99):
+        print(
+            bench_line(
+                f"slot_search_endpoint_p{q}",
+                percentile(loaded, q),
+                "ms",
+                "no_calendars",
+                percentile(plain, q),
+            )
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--endpoint", action="store_true")
     args = parser.parse_args()
     rounds = 50 if args.quick else 500
+    if args.endpoint:
+        asyncio.run(endpoint(50 if args.quick else 200))
+        return
     rng = random.Random(14)
     busy = [b for who in PEOPLE for b in busy_events(rng, who, 500)]
     search(busy)  # warm the zone caches

@@ -9,6 +9,7 @@ from tandem_scheduling.agreement import endpoints as agreement_endpoints
 from tandem_scheduling.availability import endpoints as availability_endpoints
 from tandem_scheduling.conflict.consumers import CALENDAR_BUSY_CHANGED
 from tandem_scheduling.engagement import endpoints as engagement_endpoints
+from tandem_scheduling.gateway_client.calendars import CalendarGateway
 from tandem_scheduling.graphql import schema
 from tandem_scheduling.lifecycle.consumers import (
     MATCH_APPROVED,
@@ -36,17 +37,25 @@ def consent_client(settings: Settings) -> ServiceClient:
     return service_client(settings, settings.consent_url, ["consent:receipt"])
 
 
+def gateway_client(settings: Settings) -> ServiceClient:
+    """The production gateway client: free/busy of both parties' calendars."""
+    return service_client(settings, settings.gateway_url, ["calendars:freebusy"])
+
+
 def create_app(
     settings: Settings | None = None,
     *,
     token_verifier: TokenVerifier | None = None,
     consent: ServiceClient | None = None,
+    gateway: ServiceClient | None = None,
 ) -> FastAPI:
-    """`consent` replaces the consent service client (tests pass one bound to the real consent app)."""
+    """`consent` and `gateway` replace the clients of those services (tests pass ones bound to the real
+    apps)."""
     settings = settings or Settings()
     client, closing = own_or_given(consent, lambda: consent_client(settings))
+    gateway_http, closing_gateway = own_or_given(gateway, lambda: gateway_client(settings))
     start_scan, stop_scan = sla_tasks.hooks(settings.sla_scan_seconds)
-    return create_service_app(
+    app = create_service_app(
         name="scheduling",
         settings=settings,
         routers=ROUTERS,
@@ -62,5 +71,7 @@ def create_app(
         ],
         token_verifier=token_verifier,
         on_startup=[start_scan],
-        on_shutdown=[stop_scan, *closing],
+        on_shutdown=[stop_scan, *closing, *closing_gateway],
     )
+    app.state.calendars = CalendarGateway(gateway_http, budget=settings.calendar_budget_seconds)
+    return app

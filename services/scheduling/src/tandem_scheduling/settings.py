@@ -1,6 +1,6 @@
 """Scheduling service settings (environment prefix `SCHEDULING_`)."""
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from tandem_kit.settings import CallerSettings
@@ -16,3 +16,21 @@ class Settings(CallerSettings):
         ge=0,
         description="Seconds between SLA breach scans (SCHEDULING_SLA_SCAN_SECONDS); 0 disables.",
     )
+    gateway_url: str = Field(
+        default="",
+        description="Base URL of the gateway's service APIs (free/busy); default: the token URL's origin.",
+    )
+    calendar_budget_seconds: float = Field(
+        default=3.0,
+        gt=0,
+        description=(
+            "Longest wait for the gateway's free/busy answer before both parties count as unknown; longer "
+            "than the gateway's own read timeout (2 s), so its `timeout` answer arrives first."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _gateway_from_token_url(self) -> "Settings":
+        if not self.gateway_url:
+            self.gateway_url = self.token_url.removesuffix("/oauth/token")
+        return self

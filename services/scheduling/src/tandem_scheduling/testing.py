@@ -26,6 +26,7 @@ async def book_in_the_past(app: FastAPI, engagement_id: uuid.UUID, at: datetime,
             SETUP,
             engagement_id,
             SessionCreate(starts_at=at, kind=kind),
+            calendars=None,
             now=at - timedelta(days=1),
         )
         await session.commit()

@@ -272,3 +272,84 @@ def test_no_free_grid_slot_is_missed(
         assert (at in found) == free, at
         event("free grid slot" if free else "busy or off-hours grid slot")
         at += step
+
+
+@st.composite
+def calendar_events(draw: st.DrawFn, zone: str, week: datetime) -> list[Interval]:
+    """Meetings written in the person's own wall-clock time in a DST week, to the second, with either
+    reading of an hour that happens twice (`fold`) and times that do not exist (spring forward)."""
+    tz = ZoneInfo(zone)
+    events = []
+    for _ in range(draw(st.integers(0, 8))):
+        local = (week + timedelta(seconds=draw(st.integers(0, 4 * 24 * 3600)))).replace(
+            tzinfo=tz, fold=draw(st.integers(0, 1))
+        )
+        start = local.astimezone(UTC)
+        events.append(Interval(start, start + timedelta(seconds=draw(st.integers(60, 4 * 3600)))))
+    return events
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    zones=st.tuples(st.sampled_from(ZONES), st.sampled_from(ZONES)),
+    hours=st.tuples(working_hours(minute_step=15), working_hours(minute_step=15)),
+    week=st.sampled_from(DST_WEEKS),
+    data=st.data(),
+    duration=st.sampled_from([15, 45, 60, 120]),
+    step=st.sampled_from([15, 30]),
+)
+def test_no_slot_overlaps_either_calendar_across_dst(
+    zones: tuple[str, str],
+    hours: tuple[list[dict[str, Any]], ...],
+    week: datetime,
+    data: st.DataObject,
+    duration: int,
+    step: int,
+) -> None:
+    """Two people's calendars (busy intervals from the gateway, merged with sessions in the service)
+    around the DST changes of any zones: no proposed slot overlaps any busy interval of either calendar,
+    every slot is working time for both, and no free grid slot is left out."""
+    participant_busy = data.draw(calendar_events(zones[0], week))
+    provider_busy = data.draw(calendar_events(zones[1], week))
+    busy = participant_busy + provider_busy
+    window = Interval(week.replace(tzinfo=UTC), week.replace(tzinfo=UTC) + timedelta(days=4))
+    people = [person(z, h) for z, h in zip(zones, hours, strict=True)]
+    length = timedelta(minutes=duration)
+    found = find_slots(people, busy, window=window, duration=length, step=timedelta(minutes=step), limit=500)
+    for slot in found:
+        assert not any(slot.overlaps(b) for b in participant_busy)
+        assert not any(slot.overlaps(b) for b in provider_busy)
+        for zone, raw in zip(zones, hours, strict=True):
+            assert slot_is_working(raw, ZoneInfo(zone), slot)
+    expected = []
+    at = window.start
+    while at + length <= window.end:
+        slot = Interval(at, at + length)
+        if not any(slot.overlaps(b) for b in busy) and all(
+            slot_is_working(raw, ZoneInfo(zone), slot, every=15)
+            for zone, raw in zip(zones, hours, strict=True)
+        ):
+            expected.append(slot.start)
+        at += timedelta(minutes=step)
+    event("slots found" if found else "no slot")
+    assert [s.start for s in found] == expected[:500]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    hours=working_hours(),
+    week=st.sampled_from(DST_WEEKS + OTHER_WEEKS),
+    start=st.integers(0, 7 * 24 * 4),
+    quarters=st.integers(1, 16),
+)
+def test_booking_check_by_quarter_hours_agrees_with_minutes(
+    zone: str, hours: list[dict[str, Any]], week: datetime, start: int, quarters: int
+) -> None:
+    """A booking on the quarter hour is checked in 15-minute cells (4 an hour, not 60): same answer."""
+    who = person(zone, hours)
+    begin = week.replace(tzinfo=UTC) + timedelta(minutes=15 * start)
+    interval = Interval(begin, begin + timedelta(minutes=15 * quarters))
+    by_minute = within_working_hours(who, interval, cell=timedelta(minutes=1))
+    event("working" if by_minute else "not working")
+    assert within_working_hours(who, interval) == by_minute

@@ -8,12 +8,13 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tandem_kit.events import EventConsumer, EventEnvelope, outbox_messages
 from tandem_kit.testing import TestKeys, asgi_client, eventually, sessionmaker_of
 from tandem_scheduling.conflict.consumers import CALENDAR_BUSY_CHANGED
-from tandem_scheduling.models import Engagement
+from tandem_scheduling.models import Engagement, SessionConflict
+from tandem_scheduling.privacy import service as privacy_service
 from tandem_scheduling.testing import book_in_the_past
 
 BASE = "/api/v1/scheduling/engagements"
@@ -168,3 +169,27 @@ async def test_published_busy_change_is_consumed_from_the_broker(
     assert [(c["person_id"], at(c["starts_at"])) for c in found] == [
         (str(engagement.participant_id), starts - timedelta(minutes=15))
     ]
+
+
+async def test_access_exports_and_erasure_deletes_the_persons_conflicts(
+    app: FastAPI, client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime
+) -> None:
+    engagement = await make_engagement()
+    session_id = await book(client, keys, engagement, monday)
+    meeting = (monday + timedelta(minutes=30), monday + timedelta(minutes=90))
+    assert await applier(app)(busy_changed(engagement.provider_person_id, meeting)) is True
+    provider = engagement.provider_person_id
+
+    async with sessionmaker_of(app)() as session:
+        exported = await privacy_service.export_person(session, provider)
+        assert exported.export is not None
+        assert [
+            (c["session_id"], at(c["busy_start"]), at(c["busy_end"]))
+            for c in exported.export["session_conflicts"]
+        ] == [(session_id, *meeting)]
+        assert exported.detail.endswith(" 1 calendar conflict(s).")
+        await privacy_service.erase_person(session, provider)
+        left = await session.scalar(
+            select(func.count()).select_from(SessionConflict).where(SessionConflict.person_id == provider)
+        )
+    assert left == 0

@@ -108,7 +108,7 @@ async def make_pair(
             # The API books only future times: a past session is booked as it was, a day before.
             create = SessionCreate(starts_at=at, kind=kind)  # type: ignore[arg-type]
             booked = await session_service.book_session(
-                session, MACHINE, engagement.id, create, now=at - timedelta(days=1)
+                session, MACHINE, engagement.id, create, calendars=None, now=at - timedelta(days=1)
             )
             return booked.id
 

@@ -134,8 +134,20 @@ def cell_is_working(who: Person, start: datetime, cell: timedelta) -> bool:
     return who.works_during(local.weekday(), minute, minute + cell // timedelta(minutes=1))
 
 
-def within_working_hours(who: Person, interval: Interval, *, cell: timedelta = timedelta(minutes=1)) -> bool:
-    """Every cell of `interval` is working time for `who` (the interval must start on a cell boundary)."""
+def within_working_hours(who: Person, interval: Interval, *, cell: timedelta | None = None) -> bool:
+    """Every cell of `interval` is working time for `who` (the interval must start on a cell boundary).
+
+    By default the cells are 15 minutes when the interval is on the quarter hour (as bookings nearly
+    always are: 4 checks an hour instead of 60), else 1 minute; the answer is the same either way.
+    """
+    if cell is None:
+        offset = interval.start.astimezone(who.timezone).utcoffset() or timedelta(0)
+        aligned = (
+            _floor(interval.start, SEARCH_CELL) == interval.start
+            and not (interval.end - interval.start) % SEARCH_CELL
+            and not offset % SEARCH_CELL
+        )
+        cell = SEARCH_CELL if aligned else timedelta(minutes=1)
     if _floor(interval.start, cell) != interval.start or interval.end <= interval.start:
         return False
     at = interval.start

@@ -11,6 +11,7 @@ from tandem_scheduling.availability import service
 from tandem_scheduling.availability.schemas import SlotSearch
 from tandem_scheduling.availability.service import InvalidSlotQuery
 from tandem_scheduling.engagement.service import EngagementNotFound
+from tandem_scheduling.gateway_client.dependencies import CalendarsDep
 
 router = APIRouter(prefix="/engagements/{engagement_id}", tags=["availability"])
 
@@ -20,6 +21,7 @@ async def find_slots(
     engagement_id: UUID,
     principal: SchedulingRead,
     session: SessionDep,
+    calendars: CalendarsDep,
     start: AwareDatetime | None = Query(default=None, alias="from", description="Window start; default now."),
     end: AwareDatetime | None = Query(
         default=None, alias="to", description="Window end; default the kickoff due date, else two weeks."
@@ -33,11 +35,12 @@ async def find_slots(
     step: int = Query(default=30, ge=15, le=240, description="Grid between proposed starts, in minutes."),
     limit: int = Query(default=50, ge=1, le=500, description="Most slots to return."),
 ) -> SlotSearch:
-    """Propose times inside both people's working hours, clear of their existing sessions."""
+    """Propose times inside both people's working hours, clear of their sessions and calendars."""
     return await service.find_slots(
         session,
         principal,
         engagement_id,
+        calendars=calendars,
         start=start,
         end=end,
         duration_minutes=duration,

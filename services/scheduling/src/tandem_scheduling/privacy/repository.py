@@ -5,7 +5,14 @@ from uuid import UUID
 from sqlalchemy import Interval, Select, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_scheduling.models import Engagement, Session, SessionAttendee, SlaClock, WorkingAgreement
+from tandem_scheduling.models import (
+    Engagement,
+    Session,
+    SessionAttendee,
+    SessionConflict,
+    SlaClock,
+    WorkingAgreement,
+)
 
 # Bulk statements over rows this session never loaded: nothing in the identity map to keep in step.
 NO_SYNC = {"synchronize_session": False}
@@ -32,6 +39,21 @@ async def holds_of(session: AsyncSession, person_id: UUID) -> Sequence[SessionAt
         .order_by(func.lower(SessionAttendee.during), SessionAttendee.session_id)
     )
     return (await session.scalars(statement)).all()
+
+
+async def conflicts_of(session: AsyncSession, person_id: UUID) -> Sequence[SessionConflict]:
+    statement = (
+        select(SessionConflict)
+        .where(SessionConflict.person_id == person_id)
+        .order_by(SessionConflict.busy_start, SessionConflict.session_id)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def delete_conflicts_of(session: AsyncSession, person_id: UUID) -> None:
+    await session.execute(
+        delete(SessionConflict).where(SessionConflict.person_id == person_id).execution_options(**NO_SYNC)
+    )
 
 
 async def agreements_of(session: AsyncSession, engagement_ids: Sequence[UUID]) -> Sequence[WorkingAgreement]:

@@ -15,7 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.privacy import Answer
 from tandem_scheduling.lifecycle import ending as lifecycle_ending
-from tandem_scheduling.models import Engagement, Session, SessionAttendee, SlaClock, WorkingAgreement
+from tandem_scheduling.models import (
+    Engagement,
+    Session,
+    SessionAttendee,
+    SessionConflict,
+    SlaClock,
+    WorkingAgreement,
+)
 from tandem_scheduling.privacy import repository
 from tandem_scheduling.session import repository as session_repository
 
@@ -36,10 +43,12 @@ class PersonData:
     holds: Sequence[SessionAttendee]
     agreements: Sequence[WorkingAgreement]
     clocks: Sequence[SlaClock]
+    conflicts: Sequence[SessionConflict]
 
     @property
     def records(self) -> int:
-        return sum(map(len, (self.engagements, self.sessions, self.holds, self.agreements, self.clocks)))
+        kinds = (self.engagements, self.sessions, self.holds, self.agreements, self.clocks, self.conflicts)
+        return sum(map(len, kinds))
 
 
 async def find(session: AsyncSession, person_id: UUID, *, for_update: bool = False) -> PersonData:
@@ -51,6 +60,7 @@ async def find(session: AsyncSession, person_id: UUID, *, for_update: bool = Fal
         holds=await repository.holds_of(session, person_id),
         agreements=await repository.agreements_of(session, ids),
         clocks=await repository.clocks_of(session, ids),
+        conflicts=await repository.conflicts_of(session, person_id),
     )
 
 
@@ -74,6 +84,10 @@ async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
         f"{len(data.holds)} calendar hold(s), {len(data.agreements)} working agreement(s), "
         f"{len(data.clocks)} SLA clock(s)."
     )
+    if data.conflicts:
+        # Busy times of the person's own calendar that collided with their sessions (never titles).
+        export["session_conflicts"] = [_conflict(c) for c in data.conflicts]
+        detail += f" {len(data.conflicts)} calendar conflict(s)."
     return Answer(data.records, detail, export)
 
 
@@ -103,6 +117,7 @@ async def erase_person(session: AsyncSession, person_id: UUID, *, now: datetime 
     await session.flush()
     await repository.rekey_holds(session, person_id, alias)
     await repository.delete_agreements_of(session, [e.id for e in data.engagements])
+    await repository.delete_conflicts_of(session, person_id)
     # The alias is never logged: it would link the old id to the de-identified rows.
     log.info(
         "scheduling.privacy.erased",
@@ -116,6 +131,8 @@ async def erase_person(session: AsyncSession, person_id: UUID, *, now: datetime 
         f"{len(data.clocks)} SLA clock(s) ({moot} not yet due deleted); de-identified "
         f"{len(data.holds)} calendar hold(s); deleted {len(data.agreements)} working agreement(s)."
     )
+    if data.conflicts:
+        detail += f" Deleted {len(data.conflicts)} calendar conflict(s)."
     return Answer(data.records, detail)
 
 
@@ -218,4 +235,13 @@ def _clock(c: SlaClock) -> dict[str, Any]:
         "due_at": c.due_at.isoformat(),
         "met_at": c.met_at.isoformat() if c.met_at else None,
         "breached_at": c.breached_at.isoformat() if c.breached_at else None,
+    }
+
+
+def _conflict(c: SessionConflict) -> dict[str, Any]:
+    return {
+        "session_id": str(c.session_id),
+        "busy_start": c.busy_start.isoformat(),
+        "busy_end": c.busy_end.isoformat(),
+        "detected_at": c.detected_at.isoformat(),
     }

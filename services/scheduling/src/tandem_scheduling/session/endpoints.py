@@ -9,9 +9,12 @@ from tandem_kit.pagination import Page, PageQuery, page_of
 from tandem_scheduling.agreement.service import AgreementNotSigned
 from tandem_scheduling.auth import SchedulingRead, SchedulingWrite
 from tandem_scheduling.engagement.service import EngagementNotFound
+from tandem_scheduling.gateway_client.dependencies import CalendarsDep
 from tandem_scheduling.session import service
 from tandem_scheduling.session.schemas import Session, SessionCancel, SessionCreate
 from tandem_scheduling.session.service import (
+    CalendarBusy,
+    CalendarUnverified,
     EngagementNotActive,
     InvalidSessionTime,
     KickoffAlreadyBooked,
@@ -40,6 +43,8 @@ async def list_sessions(
     status_code=status.HTTP_201_CREATED,
     responses=problems(
         AgreementNotSigned,
+        CalendarBusy,
+        CalendarUnverified,
         EngagementNotFound,
         EngagementNotActive,
         InvalidSessionTime,
@@ -50,10 +55,16 @@ async def list_sessions(
     ),
 )
 async def book_session(
-    engagement_id: UUID, data: SessionCreate, principal: SchedulingWrite, session: SessionDep
+    engagement_id: UUID,
+    data: SessionCreate,
+    principal: SchedulingWrite,
+    session: SessionDep,
+    calendars: CalendarsDep,
 ) -> Session:
-    """Book a session; 409 when either person already has a session at that time."""
-    return Session.model_validate(await service.book_session(session, principal, engagement_id, data))
+    """Book a session; 409 when either person already has a session or a meeting at that time."""
+    return Session.model_validate(
+        await service.book_session(session, principal, engagement_id, data, calendars=calendars)
+    )
 
 
 @router.post(

@@ -1,6 +1,6 @@
 from collections.abc import Sequence
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.dialects.postgresql import Range
@@ -63,10 +63,11 @@ async def get_in_engagement(
 
 
 async def add_with_attendees(session: AsyncSession, booked: Session, person_ids: Sequence[UUID]) -> None:
-    """Insert the session and one hold per person; the exclusion constraint is checked at this flush."""
-    session.add(booked)
-    await session.flush()
+    """Insert the session and one hold per person in one flush (the session id is made here, so the
+    holds need no round trip first); the exclusion constraint is checked at this flush."""
+    booked.id = booked.id or uuid4()
     during = Range(booked.starts_at, booked.ends_at, bounds="[)")
+    session.add(booked)
     session.add_all([SessionAttendee(session_id=booked.id, person_id=p, during=during) for p in person_ids])
     await session.flush()
 

@@ -37,6 +37,13 @@ class SessionCreate(BaseModel):
         description="Length in minutes; defaults to 60 for a kickoff and to the engagement's session length.",
     )
     kind: SessionKind = Field(default="regular", description="`kickoff` or `regular`.")
+    accept_unverified: bool = Field(
+        default=False,
+        description=(
+            "Book although a party's calendar is `unknown` (connected but unreadable now): the time could "
+            "not be checked against it. Without it such a booking answers 409 `calendar-unverified`."
+        ),
+    )
 
 
 class SessionCancel(BaseModel):

@@ -15,7 +15,8 @@ from tandem_scheduling.availability import domain as slots
 from tandem_scheduling.engagement import domain as engagement_domain
 from tandem_scheduling.engagement import service as engagement_service
 from tandem_scheduling.events import CancelCode, SessionBooked, SessionCancelled
-from tandem_scheduling.models import Session
+from tandem_scheduling.gateway_client.calendars import CalendarGateway
+from tandem_scheduling.models import Engagement, Session
 from tandem_scheduling.people import repository as people_repository
 from tandem_scheduling.session import ics, repository
 from tandem_scheduling.session.schemas import SessionCancel, SessionCreate
@@ -41,6 +42,18 @@ class KickoffAlreadyBooked(Conflict):
 
 class SessionAlreadyCancelled(Conflict):
     code, title = "session-already-cancelled", "Session already cancelled"
+
+
+class CalendarBusy(Conflict):
+    """A party's calendar has another meeting at that time (checked with the gateway at booking)."""
+
+    code, title = "calendar-busy", "Calendar busy at that time"
+
+
+class CalendarUnverified(Conflict):
+    """A party's calendar is connected but could not be read: book only with `accept_unverified`."""
+
+    code, title = "calendar-unverified", "Calendar could not be checked"
 
 
 class EngagementNotActive(Conflict):
@@ -89,9 +102,11 @@ async def book_session(
     engagement_id: UUID,
     data: SessionCreate,
     *,
+    calendars: CalendarGateway | None,
     now: datetime | None = None,
 ) -> Session:
-    """Book a session inside both people's working hours; the database refuses any double booking."""
+    """Book a session inside both people's working hours and clear of their calendars (`calendars`
+    None: recorded after the fact, no calendar to check); the database refuses any double booking."""
     now = now or datetime.now(UTC)
     # Shared lock: bookings run side by side, but an engagement being ended waits for them (and they
     # for it), so no session is booked into an engagement that has just ended.
@@ -124,6 +139,8 @@ async def book_session(
                 pointer="#/starts_at",
                 role=role,
             )
+    if calendars is not None:
+        await check_calendars(calendars, engagement, interval, accept_unverified=data.accept_unverified)
     booked = Session(
         engagement_id=engagement.id,
         kind=data.kind,
@@ -165,6 +182,34 @@ async def book_session(
     )
     log.info("scheduling.session.booked", session_id=str(booked.id), engagement_id=str(engagement.id))
     return booked
+
+
+async def check_calendars(
+    calendars: CalendarGateway,
+    engagement: Engagement,
+    interval: slots.Interval,
+    *,
+    accept_unverified: bool,
+) -> None:
+    """Fresh busy data for the chosen time, not the slot search's: a meeting may have landed since."""
+    parties = [("participant", engagement.participant_id), ("provider", engagement.provider_person_id)]
+    answer = await calendars.free_busy([p for _, p in parties], interval.start, interval.end)
+    for role, person_id in parties:
+        if any(interval.overlaps(slots.Interval(b0, b1)) for b0, b1 in answer[person_id].busy):
+            raise CalendarBusy(
+                f"The {role}'s calendar has another meeting between {interval.start.isoformat()} and "
+                f"{interval.end.isoformat()}.",
+                pointer="#/starts_at",
+                role=role,
+            )
+    unknown = [role for role, person_id in parties if answer[person_id].calendar == "unknown"]
+    if unknown and not accept_unverified:
+        raise CalendarUnverified(
+            f"The {' and the '.join(unknown)}'s calendar could not be read; send accept_unverified: true "
+            "to book without checking it.",
+            pointer="#/accept_unverified",
+            roles=unknown,
+        )
 
 
 async def cancel_session(
