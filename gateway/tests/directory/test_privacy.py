@@ -1,6 +1,6 @@
 """The gateway answers consent's data-subject requests for the directory: access exports the person's
 record and history; erasure pseudonymises the row (the id stays), deletes the history, and the same
-worker cannot be provisioned again. Over the real broker, with the real consent service."""
+worker cannot be provisioned again. Consent's real event, the receipt to the real consent service."""
 
 import uuid
 from collections.abc import Callable
@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem_consent.testing import consent_events
 from tandem_gateway.directory.schemas import PersonRecord
 from tandem_gateway.directory.service import PersonErased, apply_person
 from tandem_gateway.models import Person, PersonVersion
@@ -92,15 +93,16 @@ async def test_erasure_pseudonymises_and_refuses_reprovisioning(app: FastAPI, se
         )
 
 
-async def test_erasure_request_answered_through_the_broker(
+async def test_erasure_request_answered_with_a_receipt(
     fresh_gateway: Callable[..., FastAPI], consent_behind: Callable[[str], FastAPI]
 ) -> None:
     gateway_port, consent_port = free_port(), free_port()
     gateway_url = f"http://127.0.0.1:{gateway_port}"
     gateway = fresh_gateway(consent_url=f"http://127.0.0.1:{consent_port}")
+    consent_app = consent_behind(gateway_url)
     async with (
         serve(gateway, port=gateway_port),
-        serve(consent_behind(gateway_url), port=consent_port) as consent,
+        serve(consent_app, port=consent_port) as consent,
     ):
         async with sessionmaker_of(gateway)() as session, session.begin():
             person = await ada(session)
@@ -111,6 +113,15 @@ async def test_erasure_request_answered_through_the_broker(
         async with httpx.AsyncClient(base_url=consent, headers=bearer(hris)) as http:
             opened = await http.post(DSR, json={"person_id": str(person.id), "kind": "erasure"})
             assert opened.status_code == 201, opened.text
+            # Other gateways of this test session share the broker (and the durable consumer's name):
+            # the event consent emitted is applied by this gateway's consumer itself, exactly once.
+            (event,) = await consent_events(
+                consent_app, "DataSubjectRequestOpened", request_id=opened.json()["id"]
+            )
+            consumer = next(
+                c for c in gateway.state.consumers if c.sub.name == "gateway-data-subject-requests"
+            )
+            await consumer.apply(event)
 
             async def gateway_receipt() -> dict[str, object] | None:
                 request = (await http.get(f"{DSR}/{opened.json()['id']}")).json()

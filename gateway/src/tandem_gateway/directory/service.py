@@ -156,15 +156,12 @@ async def _unique(session: AsyncSession, person_id: UUID, values: dict[str, Any]
 async def _not_erased(session: AsyncSession, values: dict[str, Any]) -> None:
     """Refuse to recreate a person erased at their request (their pseudonyms are keyed hashes)."""
     keys = [values["user_name"], *([values["external_id"]] if values["external_id"] else [])]
-    for pseudonym in (erased_key(k) for k in keys):
-        holder = await repository.user_name_holder(session, pseudonym) or await repository.external_id_holder(
-            session, pseudonym
+    holder = await repository.holder_of_any(session, [erased_key(k) for k in keys])
+    if holder is not None:
+        raise PersonErased(
+            f"this person was erased from the directory at their request (person {holder}); "
+            "a rehire comes with a new userName and externalId"
         )
-        if holder is not None:
-            raise PersonErased(
-                f"this person was erased from the directory at their request (person {holder}); "
-                "a rehire comes with a new userName and externalId"
-            )
 
 
 def _events(
