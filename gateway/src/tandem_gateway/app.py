@@ -14,12 +14,15 @@ from tandem_gateway.calendars import endpoints as calendar_endpoints
 from tandem_gateway.calendars.runtime import Calendars
 from tandem_gateway.calendars.tasks import keep_channels
 from tandem_gateway.connections import endpoints as connection_endpoints
+from tandem_gateway.directory import privacy as directory_privacy
 from tandem_gateway.directory import service as directory_service
 from tandem_gateway.integrations.scim import endpoints as scim_endpoints
 from tandem_gateway.oauth import endpoints as oauth_endpoints
 from tandem_gateway.oauth.keys import KeyCipher, KeyStore
 from tandem_gateway.oauth.user_tokens import UserTokenEdge, UserTokens
 from tandem_gateway.oauth.verifier import GatewayTokenVerifier
+from tandem_gateway.privacy import consumers as privacy_consumers
+from tandem_gateway.privacy.registry import PersonalData
 from tandem_gateway.routing import endpoints as routing_endpoints
 from tandem_gateway.routing import graphql as graphql_endpoints
 from tandem_gateway.routing.domain import BULK_ROUTES
@@ -67,7 +70,15 @@ def create_app(
     )
 
     user_tokens = UserTokens(settings, keystore)
-    directory_service.configure(settings.directory)
+    directory_service.configure(settings.directory, erasure_key=settings.internal_secret)
+    # What the gateway holds about people, part by part, for consent's access and erasure requests.
+    personal_data = PersonalData()
+    personal_data.register(
+        "directory", export=directory_privacy.export_person, erase=directory_privacy.erase_person
+    )
+    consent = privacy_consumers.consent_client(
+        keystore, issuer=settings.issuer, consent_url=settings.service_url("consent")
+    )
     calendar_providers = settings.calendar_oauth.configs(settings.internal_secret)
     calendars = Calendars(
         settings.calendar_sync,
@@ -104,6 +115,7 @@ def create_app(
         await app.state.upstreams.aclose()
         await user_tokens.aclose()
         await calendars.aclose()
+        await consent.aclose()
 
     app = create_service_app(
         name="gateway",
@@ -113,6 +125,9 @@ def create_app(
         subscriptions=[
             *calendar_consumers.subscriptions(calendars),
             *xapi_consumers.subscriptions(outbound, settings),
+            privacy_consumers.data_subject_requests(
+                personal_data, consent, erasure_key=settings.internal_secret
+            ),
         ],
         on_startup=[start_edge, start_channels],
         on_shutdown=[stop_channels, stop_edge, close_outbound],
@@ -127,6 +142,7 @@ def create_app(
     app.state.user_tokens = user_tokens
     app.state.calendar_providers = calendar_providers
     app.state.calendars = calendars
+    app.state.personal_data = personal_data
     # Root-level routes; the catch-all proxy route goes last so it never shadows the others.
     app.include_router(oauth_endpoints.router)
     app.include_router(admin_endpoints.router)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
 from typing import Any
 from uuid import UUID
 
@@ -66,7 +65,7 @@ def to_user(person: Person, provider: ScimProvider, base_url: str) -> Any:
         title=person.title,
         timezone=person.timezone,
         active=person.active,
-        emails=[Email(value=person.email, type="work", primary=True)] if person.email else None,
+        emails=[Email(value=person.email, type="work")] if person.email else None,
         meta=Meta(
             resource_type="User",
             created=person.created_at,
@@ -89,7 +88,7 @@ def to_user(person: Person, provider: ScimProvider, base_url: str) -> Any:
     tandem_model = tandem_extension(provider)
     tandem = tandem_model(
         level=person.level,
-        hire_date=datetime.combine(person.hire_date, time(), tzinfo=UTC) if person.hire_date else None,
+        hire_date=person.hire_date.isoformat() if person.hire_date else None,
         location=person.location,
     )
     if person.level or person.hire_date or person.location:
@@ -99,10 +98,8 @@ def to_user(person: Person, provider: ScimProvider, base_url: str) -> Any:
 
 def _work_email(user: Any) -> str | None:
     emails = [e for e in (user.emails or []) if e.value]
-    chosen = (
-        next((e for e in emails if (e.type or "").lower() == "work"), None)
-        or next((e for e in emails if e.primary), None)
-        or (emails[0] if emails else None)
+    chosen = next((e for e in emails if (e.type or "").lower() == "work"), None) or (
+        emails[0] if emails else None
     )
     return str(chosen.value) if chosen else None
 
@@ -140,7 +137,7 @@ def to_record(user: Any, provider: ScimProvider) -> PersonRecord:
         "department": enterprise.department if enterprise else None,
         "manager_id": _manager_id(enterprise),
         "level": tandem.level if tandem else None,
-        "hire_date": tandem.hire_date.date() if tandem and tandem.hire_date else None,
+        "hire_date": tandem.hire_date if tandem else None,
         "location": tandem.location if tandem else None,
     }
     try:

@@ -99,6 +99,14 @@ def _base_url(request: Request) -> str:
     return str(request.app.state.settings.issuer).rstrip("/") + "/scim/v2"
 
 
+async def _user_body(request: Request) -> dict[str, Any]:
+    """A User to create or replace; `active` left out means true (IdPs do not always send it)."""
+    body = await _body(request)
+    if not any(key.lower() == "active" for key in body):
+        body["active"] = True
+    return body
+
+
 async def _body(request: Request) -> dict[str, Any]:
     try:
         body = await request.json()
@@ -116,6 +124,9 @@ def _shown(
     excluded: str | None,
     provider: ScimProvider,
 ) -> dict[str, Any]:
+    if not attributes and not excluded:
+        plain: dict[str, Any] = resource.model_dump(scim_ctx=context)
+        return plain
     parameters = ResponseParameters[type(resource)].model_validate(  # type: ignore[misc]
         {"attributes": attributes, "excludedAttributes": excluded}
     )
@@ -262,7 +273,7 @@ async def create_user(request: Request, caller: Provisioner, session: SessionDep
     provider = _provider(request)
     model = provider.model_for("User")
     assert model is not None
-    user = model.model_validate(await _body(request), scim_ctx=Context.RESOURCE_CREATION_REQUEST)
+    user = model.model_validate(await _user_body(request), scim_ctx=Context.RESOURCE_CREATION_REQUEST)
     created = await service.create_user(session, provider, _base_url(request), caller, user)
     return _resource_response(created, provider, context=Context.RESOURCE_CREATION_RESPONSE, status_code=201)
 
@@ -296,7 +307,7 @@ async def replace_user(
     provider = _provider(request)
     model = provider.model_for("User")
     assert model is not None
-    user = model.model_validate(await _body(request), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST)
+    user = model.model_validate(await _user_body(request), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST)
     replaced = await service.replace_user(
         session, provider, _base_url(request), caller, person_id, user, if_match=if_match
     )
@@ -428,8 +439,19 @@ async def me(caller: Provisioner) -> ScimResponse:
     )
 
 
+@router.post("/.search")
+async def search_everything(caller: Provisioner) -> ScimResponse:
+    """Not offered: search Users or Groups (`POST /Users/.search`)."""
+    raise NotImplementedException(detail="searching several resource types at once is not supported")
+
+
+DISCOVERY = frozenset({"serviceproviderconfig", "resourcetypes", "schemas"})
+
+
 @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-async def unknown(rest: Text) -> ScimResponse:
+async def unknown(rest: Text, request: Request) -> ScimResponse:
+    if rest.split("/")[0].lower() in DISCOVERY and request.method != "GET":
+        return scim_error(405, f"/scim/v2/{rest} is read-only", headers={"Allow": "GET"})
     raise NotFoundException(detail=f"/scim/v2/{rest} is not a SCIM endpoint of this service")
 
 

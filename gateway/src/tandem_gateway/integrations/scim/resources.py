@@ -7,7 +7,6 @@ extension `urn:tandem:params:scim:schemas:extension:tandem:2.0:User` (level, hir
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
@@ -22,7 +21,6 @@ from scim2_models import (
     ETag,
     Extension,
     Filter,
-    MultiValuedComplexAttribute,
     Mutability,
     Patch,
     Reference,
@@ -52,15 +50,12 @@ class Name(ComplexAttribute):
     """Family name."""
 
 
-class Email(MultiValuedComplexAttribute):
+class Email(ComplexAttribute):
     value: str | None = None
     """The work e-mail address."""
 
     type: str | None = Field(None, examples=["work"])
-    """Only `work` is kept."""
-
-    primary: bool | None = None
-    """The one work address is the primary one."""
+    """Only `work` is kept (other addresses are dropped)."""
 
 
 class User(Resource[Any]):
@@ -83,14 +78,15 @@ class User(Resource[Any]):
     timezone: str | None = Field(None, examples=ZONES)
     """The user's IANA time zone."""
 
-    active: bool | None = None
+    # Required so that it is never removed; a create or replace that leaves it out means true.
+    active: Annotated[bool | None, Required.true] = None
     """False: deprovisioned (left the company or lost access)."""
 
     emails: list[Email] | None = None
     """The work e-mail (one)."""
 
 
-class GroupMember(MultiValuedComplexAttribute):
+class GroupMember(ComplexAttribute):
     value: Annotated[str | None, Mutability.immutable, CaseExact.true] = None
     """The member's id."""
 
@@ -153,8 +149,9 @@ class TandemUser(Extension):
     level: str | None = None
     """Level on the enterprise ladder (GATEWAY_DIRECTORY__LEVELS); its canonical values are the ladder."""
 
-    hire_date: datetime | None = None
-    """Hire date (the date part counts)."""
+    # An RFC 3339 full-date string, as HRIS exports carry it; the example lets generic clients build one.
+    hire_date: str | None = Field(None, examples=["2024-03-01"])
+    """Hire date, YYYY-MM-DD."""
 
     location: str | None = None
     """Work location."""
