@@ -57,9 +57,18 @@ async def test_program_slice(program_slice: Slice) -> None:
     evidenced = {e["statement_id"] for g in s.lms["after"]["gates"] for e in g["evidence"]}
     assert set(s.lms["statements"]) <= evidenced
     assert s.lms["mentor_id"] in s.lms["ranked"]
+    # calendars: slots respected both calendars, the session reached both and left both on cancel
+    starts = {x["starts_at"] for x in s.calendars["slots"]["slots"]}
+    assert not {start for start, _ in s.calendars["busy"].values()} & starts
+    assert {role: len(events) for role, events in s.calendars["events"].items()} == {
+        "participant": 1,
+        "coach": 1,
+    }
     # personal data: every holder exported, then erased, the participant's data; then holds nothing
     erased = {r["service"]: (r["outcome"], r["records"]) for r in s.erasure["receipts"]}
-    assert set(erased) == {"consent", *PERSONAL_DATA_HOLDERS}
+    # the gateway answers too (directory, calendar connections, xAPI): it holds nothing of this participant
+    assert set(erased) == {"consent", "gateway", *PERSONAL_DATA_HOLDERS}
+    assert erased["gateway"] == ("nothing_held", 0)
     assert all(erased[name][0] == "completed" and erased[name][1] > 0 for name in PERSONAL_DATA_HOLDERS)
     assert s.access["complete"] is True
     after = {r["service"]: r["outcome"] for r in s.after_erasure["receipts"]}

@@ -970,15 +970,20 @@ class Slice:
                 "microsoft",
             ),
         }
+        url = f"/api/v1/scheduling/engagements/{engagement['id']}/slots"
+        free = expect_status(
+            await self.call("GET", url, params={"duration": 60}), 200, "slots before calendars"
+        )
+        expect(len(free["slots"]) >= 2, "fewer than two free slots for the calendar demo")
+        unconnected = {c["role"]: (c["calendar"], c["reason"]) for c in free["calendars"]}
+        expect(
+            set(unconnected.values()) == {("unverified", "not_connected")},
+            f"before connecting, the calendars should be 'unverified: not_connected': {unconnected}",
+        )
         tokens: dict[str, str] = {}
         for role, (person_id, group, email, provider) in people.items():
             tokens[role] = await self._person_token(person_id, group, email)
             await self._connect_calendar(tokens[role], provider, email)
-        url = f"/api/v1/scheduling/engagements/{engagement['id']}/slots"
-        free = expect_status(
-            await self.call("GET", url, params={"duration": 60}), 200, "slots before the meetings"
-        )
-        expect(len(free["slots"]) >= 2, "fewer than two free slots for the calendar demo")
         # Each person's calendar gets a meeting over one of the two earliest free slots.
         busy = {
             "participant": (free["slots"][0]["starts_at"], free["slots"][0]["ends_at"]),
