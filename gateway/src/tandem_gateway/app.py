@@ -9,6 +9,8 @@ import httpx
 from fastapi import FastAPI
 
 from tandem_gateway.admin import endpoints as admin_endpoints
+from tandem_gateway.integrations.hris import endpoints as hris_endpoints
+from tandem_gateway.integrations.hris.tasks import scheduler as hris_scheduler
 from tandem_gateway.oauth import endpoints as oauth_endpoints
 from tandem_gateway.oauth.keys import KeyCipher, KeyStore
 from tandem_gateway.oauth.user_tokens import UserTokenEdge, UserTokens
@@ -22,7 +24,7 @@ from tandem_gateway.routing.proxy import Upstreams
 from tandem_gateway.settings import Settings
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
-from tandem_kit.tasks import cancel_and_wait
+from tandem_kit.tasks import background, cancel_and_wait
 
 DESCRIPTION = (
     "Tandem's edge: OAuth 2.0 authorization server for machine clients, the admin API, REST routing "
@@ -77,13 +79,17 @@ def create_app(
         await app.state.upstreams.aclose()
         await user_tokens.aclose()
 
+    start_hris, stop_hris = background(
+        "hris_scheduler", hris_scheduler, enabled=settings.hris.scheduler_enabled
+    )
+
     app = create_service_app(
         name="gateway",
         settings=settings,
         description=DESCRIPTION,
         token_verifier=verifier,
-        on_startup=[start_edge],
-        on_shutdown=[stop_edge],
+        on_startup=[start_edge, start_hris],
+        on_shutdown=[stop_hris, stop_edge],
         # Added last, so it runs first: FastForward and the routes only ever see Tandem tokens.
         middleware=[FastForward, *([UserTokenEdge] if user_tokens.enabled else [])],
         bulk_routes=BULK_ROUTES,
@@ -96,6 +102,7 @@ def create_app(
     # Root-level routes; the catch-all proxy route goes last so it never shadows the others.
     app.include_router(oauth_endpoints.router)
     app.include_router(admin_endpoints.router)
+    app.include_router(hris_endpoints.router)
     app.include_router(graphql_endpoints.router)
     app.include_router(routing_endpoints.docs_router)
     app.include_router(routing_endpoints.router)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_settings import SettingsConfigDict
 
 from tandem_gateway.federation.limits import GATEWAY_LIMITS
+from tandem_gateway.integrations.hris.settings import HrisSettings
 from tandem_gateway.oauth.domain import CLIENT_ONLY_SCOPES, ROLES, SCOPES
 from tandem_kit.graphql import GraphQLLimits
 from tandem_kit.settings import KitSettings
@@ -91,6 +92,9 @@ class Settings(KitSettings):
     user_token_issuers: list[UserTokenIssuer] = Field(
         default_factory=list,
         description="Enterprise IdPs whose user tokens the gateway accepts (JSON list); empty: feature off.",
+    )
+    hris: HrisSettings = Field(
+        default_factory=HrisSettings, description="HRIS pull connectors (GATEWAY_HRIS__SYNC_INTERVAL_SECONDS…)."
     )
 
     @field_validator("graphql_limits", mode="before")

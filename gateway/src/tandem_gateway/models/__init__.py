@@ -9,6 +9,22 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+from tandem_gateway.models.hris import (  # noqa: E402
+    HrisConnector,
+    HrisSyncCursor,
+    HrisSyncFailure,
+    HrisSyncRun,
+)
 from tandem_gateway.models.oauth import AuthFailure, OAuthClient, RevokedToken, SigningKey  # noqa: E402
 
-__all__ = ["AuthFailure", "Base", "OAuthClient", "RevokedToken", "SigningKey"]
+__all__ = [
+    "AuthFailure",
+    "Base",
+    "HrisConnector",
+    "HrisSyncCursor",
+    "HrisSyncFailure",
+    "HrisSyncRun",
+    "OAuthClient",
+    "RevokedToken",
+    "SigningKey",
+]
