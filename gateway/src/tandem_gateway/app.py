@@ -9,6 +9,7 @@ import httpx
 from fastapi import FastAPI
 
 from tandem_gateway.admin import endpoints as admin_endpoints
+from tandem_gateway.directory import service as directory_service
 from tandem_gateway.integrations.hris import endpoints as hris_endpoints
 from tandem_gateway.integrations.hris.tasks import scheduler as hris_scheduler
 from tandem_gateway.oauth import endpoints as oauth_endpoints
@@ -58,6 +59,7 @@ def create_app(
     )
 
     user_tokens = UserTokens(settings, keystore)
+    directory_service.configure(settings.directory)
 
     async def start_edge(app: FastAPI) -> None:
         keystore.bind(app.state.database.sessionmaker)

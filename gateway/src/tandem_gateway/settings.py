@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from tandem_gateway.directory.settings import DirectorySettings
 from tandem_gateway.federation.limits import GATEWAY_LIMITS
 from tandem_gateway.integrations.hris.settings import HrisSettings
 from tandem_gateway.oauth.domain import CLIENT_ONLY_SCOPES, ROLES, SCOPES
@@ -92,6 +93,10 @@ class Settings(KitSettings):
     user_token_issuers: list[UserTokenIssuer] = Field(
         default_factory=list,
         description="Enterprise IdPs whose user tokens the gateway accepts (JSON list); empty: feature off.",
+    )
+    directory: DirectorySettings = Field(
+        default_factory=DirectorySettings,
+        description="The people directory: level ladder, leader threshold, promotion rule (docs/hris.md).",
     )
     hris: HrisSettings = Field(
         default_factory=HrisSettings, description="HRIS pull connectors (GATEWAY_HRIS__SYNC_INTERVAL_SECONDS…)."

@@ -1,4 +1,5 @@
-"""ORM models of the gateway: OAuth clients, signing keys, revoked tokens, authentication failures."""
+"""ORM models of the gateway: OAuth clients, signing keys, revoked tokens, authentication failures,
+the people directory."""
 
 from sqlalchemy.orm import DeclarativeBase
 
@@ -9,6 +10,13 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+from tandem_gateway.models.directory import (  # noqa: E402
+    Group,
+    GroupMember,
+    Person,
+    PersonVersion,
+    ProvisioningToken,
+)
 from tandem_gateway.models.hris import (  # noqa: E402
     HrisConnector,
     HrisSyncCursor,
@@ -20,11 +28,16 @@ from tandem_gateway.models.oauth import AuthFailure, OAuthClient, RevokedToken, 
 __all__ = [
     "AuthFailure",
     "Base",
+    "Group",
+    "GroupMember",
     "HrisConnector",
     "HrisSyncCursor",
     "HrisSyncFailure",
     "HrisSyncRun",
     "OAuthClient",
+    "Person",
+    "PersonVersion",
+    "ProvisioningToken",
     "RevokedToken",
     "SigningKey",
 ]
