@@ -41,6 +41,7 @@ class FakeOAuth:
     throttle_left: int = 0
     throttle_retry_after: int = 1
     throttled: int = 0
+    expire_after: int | None = None  # data calls still answered before every access token expires
 
     def authorize(self, request: Request) -> Response:
         """Consents at once (the admin already said yes) and sends the browser back with a code."""
@@ -110,11 +111,20 @@ class FakeOAuth:
                 status_code=429,
                 headers={"Retry-After": str(self.throttle_retry_after)},
             )
+        if self.expire_after is not None:
+            self.expire_after -= 1
+            if self.expire_after <= 0:  # this call still goes through; the next one meets a 401
+                self.expire_after = None
+                self.expire_access_tokens()
         return None
 
     # The knobs.
     def expire_access_tokens(self) -> None:
         self.access_tokens.clear()
+
+    def expire_access_tokens_after(self, calls: int) -> None:
+        """Expire every access token once `calls` more data calls were answered (expiry mid-sync)."""
+        self.expire_after = calls
 
     def revoke_refresh_tokens(self) -> None:
         self.refresh_tokens.clear()

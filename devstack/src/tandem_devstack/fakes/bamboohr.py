@@ -166,7 +166,7 @@ def seeded(company: str = "acme") -> FakeBambooHR:
             "Chief Executive",
             "E1",
             "Executive",
-            custom_level="L7",
+            custom_level="executive",
         ),
         Employee(
             "2",
@@ -177,7 +177,7 @@ def seeded(company: str = "acme") -> FakeBambooHR:
             "E2",
             "Engineering",
             supervisor_eid="1",
-            custom_level="L6",
+            custom_level="director",
         ),
         Employee(
             "3",
@@ -188,7 +188,7 @@ def seeded(company: str = "acme") -> FakeBambooHR:
             "E3",
             "Research",
             supervisor_eid="1",
-            custom_level="L6",
+            custom_level="director",
         ),
         Employee(
             "4",
@@ -202,7 +202,7 @@ def seeded(company: str = "acme") -> FakeBambooHR:
             "Cambridge",
             "2",
             "2018-02-01",
-            custom_level="L5",
+            custom_level="lead",
         ),
         Employee(
             "5",
@@ -216,7 +216,7 @@ def seeded(company: str = "acme") -> FakeBambooHR:
             "Yorktown",
             "2",
             "2022-05-16",
-            custom_level="L3",
+            custom_level="professional",
         ),
         Employee(
             "6",
@@ -229,7 +229,7 @@ def seeded(company: str = "acme") -> FakeBambooHR:
             location="Cleveland",
             supervisor_eid="3",
             hire_date="2020-11-02",
-            custom_level="L3",
+            custom_level="professional",
         ),
     ):
         fake.put(e)
