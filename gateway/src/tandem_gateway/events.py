@@ -1,7 +1,7 @@
 """Domain events the gateway emits (past tense, frozen), as `tandem.gateway.<Type>`; see docs/contracts.md."""
 
 from datetime import date, datetime
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -65,3 +65,18 @@ class PersonReactivated(GatewayEvent):
     person_id: UUID
     reactivated_at: datetime
     origin: Origin
+
+
+class CalendarConnected(GatewayEvent):
+    connection_id: UUID
+    person_id: UUID
+    provider: Literal["google", "microsoft"]
+    connected_at: datetime
+
+
+class CalendarConnectionBroken(GatewayEvent):
+    connection_id: UUID
+    person_id: UUID
+    provider: Literal["google", "microsoft"]
+    reason: Literal["invalid_grant", "revoked", "disconnected"]
+    broken_at: datetime

@@ -1,5 +1,5 @@
 """ORM models of the gateway: OAuth clients, signing keys, revoked tokens, authentication failures,
-the people directory."""
+the people directory, external connections, HRIS connectors."""
 
 from sqlalchemy.orm import DeclarativeBase
 
@@ -10,6 +10,7 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+from tandem_gateway.models.connection import ConnectionAuthorization, ExternalConnection  # noqa: E402
 from tandem_gateway.models.directory import (  # noqa: E402
     Group,
     GroupMember,
@@ -28,6 +29,8 @@ from tandem_gateway.models.oauth import AuthFailure, OAuthClient, RevokedToken, 
 __all__ = [
     "AuthFailure",
     "Base",
+    "ConnectionAuthorization",
+    "ExternalConnection",
     "Group",
     "GroupMember",
     "HrisConnector",
