@@ -99,7 +99,8 @@ class Settings(KitSettings):
         description="The people directory: level ladder, leader threshold, promotion rule (docs/hris.md).",
     )
     hris: HrisSettings = Field(
-        default_factory=HrisSettings, description="HRIS pull connectors (GATEWAY_HRIS__SYNC_INTERVAL_SECONDS…)."
+        default_factory=HrisSettings,
+        description="HRIS pull connectors (GATEWAY_HRIS__SYNC_INTERVAL_SECONDS…).",
     )
 
     @field_validator("graphql_limits", mode="before")

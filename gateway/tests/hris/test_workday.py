@@ -26,7 +26,7 @@ async def test_full_sync_provisions_everyone_managers_first(
     )
     assert run["changed_since"] is None
     workers = workday.fake.workers
-    dijkstra, turing, hopper = (await person(gateway, workers[e].id) for e in ("1004", "1002", "1001"))
+    dijkstra, turing, hopper = [await person(gateway, workers[e].id) for e in ("1004", "1002", "1001")]
     assert (dijkstra.manager_id, turing.manager_id, hopper.manager_id) == (turing.id, hopper.id, None)
     assert (dijkstra.title, dijkstra.level, dijkstra.department, dijkstra.employee_number) == (
         "Senior Engineer",
@@ -67,7 +67,9 @@ async def test_incremental_sync_reads_only_the_changed(
     connector_id = await connect(http, admin, workday, "workday")
     await sync(connector_id)
     workday.fake.change("1005", title="Senior Engineer", level="senior")
-    workday.fake.put(Worker("1007", "Radia", "Perlman", "radia.perlman@acme.test", "Engineer", manager="1002"))
+    workday.fake.put(
+        Worker("1007", "Radia", "Perlman", "radia.perlman@acme.test", "Engineer", manager="1002")
+    )
     before = len(await hr_events(gateway))
 
     run = await sync(connector_id)

@@ -52,7 +52,9 @@ class HrisSyncRun(Base):
     __tablename__ = "hris_sync_runs"
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
-    connector_id: Mapped[UUID] = mapped_column(ForeignKey("hris_connectors.id", ondelete="CASCADE"), index=True)
+    connector_id: Mapped[UUID] = mapped_column(
+        ForeignKey("hris_connectors.id", ondelete="CASCADE"), index=True
+    )
     trigger: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     changed_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

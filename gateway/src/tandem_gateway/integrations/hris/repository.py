@@ -31,9 +31,10 @@ async def scheduled_connectors(session: AsyncSession) -> Sequence[HrisConnector]
 
 
 async def get_cursor(session: AsyncSession, connector_id: UUID) -> datetime | None:
-    return await session.scalar(
+    found: datetime | None = await session.scalar(
         select(HrisSyncCursor.changed_since).where(HrisSyncCursor.connector_id == connector_id)
     )
+    return found
 
 
 async def set_cursor(session: AsyncSession, connector_id: UUID, changed_since: datetime) -> None:
@@ -47,9 +48,10 @@ async def set_cursor(session: AsyncSession, connector_id: UUID, changed_since: d
 
 
 async def last_started(session: AsyncSession, connector_id: UUID) -> datetime | None:
-    return await session.scalar(
+    found: datetime | None = await session.scalar(
         select(func.max(HrisSyncRun.started_at)).where(HrisSyncRun.connector_id == connector_id)
     )
+    return found
 
 
 async def end_interrupted(session: AsyncSession, connector_id: UUID, now: datetime) -> None:

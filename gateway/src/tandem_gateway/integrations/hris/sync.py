@@ -168,7 +168,7 @@ async def apply_worker(session: AsyncSession, worker: Worker, *, vendor: str, ac
 
 
 async def _fetch_workday(api: OAuthApiClient, *, since: datetime | None, page_size: int) -> Fetched:
-    through = datetime.now(UTC).replace(microsecond=0)
+    through = datetime.now(UTC)
     workers: list[Worker] = []
     failures: list[tuple[str, str, str | None]] = []
     async for page in workday_pages(api, since=since, through=through, page_size=page_size):
@@ -297,8 +297,9 @@ async def _locked_run(
 
     status = run_status(failed_records=len(outcome.failures), error=error)
     async with sessionmaker() as session, session.begin():
-        run = await session.get(HrisSyncRun, run_id, with_for_update=True)
-        assert run is not None
+        ending = await session.get(HrisSyncRun, run_id, with_for_update=True)
+        assert ending is not None
+        run = ending
         run.status = status
         run.error = error
         run.changed_through = fetched.through if fetched else None
