@@ -65,8 +65,8 @@ async def bamboohr() -> AsyncIterator[Served[FakeBambooHR]]:
 
 
 async def connect(http: httpx.AsyncClient, admin: dict[str, str], served: Served[Any], vendor: str) -> str:
-    """Create a connector for the fake and authorize it as an admin would: open the authorize URL,
-    follow the HRIS's redirect back to the gateway's callback."""
+    """Create a connector for the fake and authorize it as an admin would: open the authorize URL, and
+    post the `code` and `state` the HRIS redirects back with (what the admin console does)."""
     created = await http.post(
         "/api/v1/admin/hris/connectors",
         json={
@@ -87,10 +87,13 @@ async def connect(http: httpx.AsyncClient, admin: dict[str, str], served: Served
         sent_back = await browser.get(started.json()["authorize_url"])
     assert sent_back.status_code == 302
     location = urlsplit(sent_back.headers["location"])
-    callback = f"/api/v1/admin/hris/connectors/{connector_id}/callback"
-    assert f"{location.scheme}://{location.netloc}{location.path}" == ISSUER + callback
+    assert f"{location.scheme}://{location.netloc}{location.path}" == f"{ISSUER}/admin/hris/callback"
     query = {k: v[0] for k, v in parse_qs(location.query).items()}
-    done = await http.get(callback, params={"state": query["state"], "code": query["code"]})
+    done = await http.post(
+        f"/api/v1/admin/hris/connectors/{connector_id}/callback",
+        json={"state": query["state"], "code": query["code"]},
+        headers=admin,
+    )
     assert done.status_code == 200, done.text
     assert done.json()["connection_status"] == "active"
     return connector_id

@@ -36,9 +36,9 @@ def owner_of(connector_id: UUID) -> Owner:
     return Owner(integration=f"hris:{connector_id}")
 
 
-def redirect_uri(settings: Settings, connector_id: UUID) -> str:
+def redirect_uri(settings: Settings) -> str:
     """Where the HRIS sends the admin back: register exactly this URL with the API client."""
-    return f"{settings.issuer.rstrip('/')}/api/v1/admin/hris/connectors/{connector_id}/callback"
+    return settings.hris.redirect_uri or f"{settings.issuer.rstrip('/')}/admin/hris/callback"
 
 
 def oauth_config(settings: Settings, connector: HrisConnector) -> OAuthProviderConfig:
@@ -57,7 +57,7 @@ def oauth_config(settings: Settings, connector: HrisConnector) -> OAuthProviderC
         client_id=connector.client_id,
         client_secret=SecretStr(_client_secret(settings, connector.client_secret_sealed)),
         scopes=tuple(connector.scopes),
-        redirect_uri=redirect_uri(settings, connector.id),
+        redirect_uri=redirect_uri(settings),
         sealing_secret=settings.internal_secret,
         extra_authorize_params=where.authorize_params,
     )

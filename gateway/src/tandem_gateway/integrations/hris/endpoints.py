@@ -1,5 +1,4 @@
-"""Admin API of the HRIS connectors, under /api/v1/admin/hris (scope `admin`; the OAuth callback is
-authenticated by its one-use `state` instead: the HRIS sends the admin's browser there)."""
+"""Admin API of the HRIS connectors, under /api/v1/admin/hris (scope `admin`)."""
 
 from __future__ import annotations
 
@@ -16,12 +15,17 @@ from tandem_gateway.connections.service import (
 )
 from tandem_gateway.integrations.hris import service
 from tandem_gateway.integrations.hris.auth import HrisAdmin
-from tandem_gateway.integrations.hris.schemas import Authorization, Connector, ConnectorCreate, SyncRun
+from tandem_gateway.integrations.hris.schemas import (
+    Authorization,
+    AuthorizationCallback,
+    Connector,
+    ConnectorCreate,
+    SyncRun,
+)
 from tandem_gateway.integrations.hris.service import ConnectorExists, ConnectorNotFound, SyncRunNotFound
 from tandem_gateway.integrations.hris.sync import SyncInProgress
 from tandem_gateway.settings import Settings
 from tandem_kit.db import SessionDep
-from tandem_kit.fields import Text
 from tandem_kit.openapi import problems
 from tandem_kit.pagination import Page, PageQuery
 
@@ -85,22 +89,22 @@ async def authorize_connector(
     return Authorization(authorize_url=await service.begin_authorization(session, settings, connector_id))
 
 
-@router.get(
+@router.post(
     "/connectors/{connector_id}/callback",
     response_model=Connector,
     responses=problems(ConnectorNotFound, AuthorizationNotFound, AuthorizationRefused, ProviderUnavailable),
 )
-async def authorization_callback(
+async def complete_authorization(
     connector_id: UUID,
+    data: AuthorizationCallback,
+    principal: HrisAdmin,
     session: SessionDep,
     settings: SettingsDep,
-    state: Annotated[
-        Text, Query(max_length=200, description="The `state` the authorization was started with.")
-    ],
-    code: Annotated[Text, Query(max_length=4000, description="The authorization code from the HRIS.")],
 ) -> Connector:
-    """Where the HRIS sends the admin back: the code becomes the connector's tokens."""
-    connector = await service.complete_authorization(session, settings, connector_id, state=state, code=code)
+    """Complete the authorization with the `code` and `state` the HRIS sent back: the connector's tokens."""
+    connector = await service.complete_authorization(
+        session, settings, connector_id, state=data.state, code=data.code
+    )
     return await service.view(session, connector)
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 
 from tandem_gateway.integrations.hris.domain import RunStatus, Vendor
 from tandem_kit.fields import Text
@@ -56,11 +56,12 @@ class ConnectorCreate(BaseModel):
         "the primary job's management level.",
     )
 
-    @model_validator(mode="after")
-    def _level_field_is_bamboohr(self) -> ConnectorCreate:
-        if self.vendor == "workday" and self.level_field is not None:
-            raise ValueError("level_field applies to bamboohr only")
-        return self
+    @field_validator("level_field")
+    @classmethod
+    def _level_field_is_bamboohr(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("vendor") == "workday":
+            raise ValueError("level_field applies to bamboohr only (Workday: the management level)")
+        return value
 
 
 class Connector(BaseModel):
@@ -88,10 +89,19 @@ class Connector(BaseModel):
 
 
 class Authorization(BaseModel):
-    authorize_url: HttpUrl | str = Field(
+    authorize_url: str = Field(
         description="Open this in the HRIS admin's browser: they sign in, grant access, and the HRIS sends "
-        "them back to the gateway's callback."
+        "them back to the redirect URI with `code` and `state`, for `.../callback`."
     )
+
+
+class AuthorizationCallback(BaseModel):
+    """What the HRIS sent the admin's browser back with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    state: Text = Field(min_length=1, max_length=512, description="`state` from the redirect.")
+    code: Text = Field(min_length=1, max_length=4096, description="`code` from the redirect.")
 
 
 class SyncFailure(BaseModel):

@@ -21,6 +21,12 @@ class HrisSettings(BaseModel):
         default=120.0, gt=0, description="Longest `Retry-After` honoured before trying again."
     )
     http_timeout_seconds: float = Field(default=30.0, gt=0, description="Read timeout of one HRIS call.")
+    redirect_uri: str | None = Field(
+        default=None,
+        description="Where the HRIS sends the admin back with `code` and `state` (the admin console page "
+        "that posts them to `.../connectors/{id}/callback`); register it with the API client. "
+        "Default: `{issuer}/admin/hris/callback`.",
+    )
     default_level_field: str = Field(
         default="customLevel",
         min_length=1,
