@@ -13,6 +13,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
@@ -146,3 +147,13 @@ class FakeOAuth:
         else:
             return JSONResponse({"error": "unknown knob"}, status_code=404)
         return Response(status_code=204)
+
+
+def serve_forever(app: Any, default_port: int) -> None:
+    """`python -m tandem_devstack.fakes.<vendor> [port]`: the seeded fake on 127.0.0.1, for `make run`."""
+    import sys
+
+    import uvicorn
+
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else default_port
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

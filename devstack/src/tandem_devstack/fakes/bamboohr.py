@@ -234,3 +234,9 @@ def seeded(company: str = "acme") -> FakeBambooHR:
     ):
         fake.put(e)
     return fake
+
+
+if __name__ == "__main__":
+    from tandem_devstack.fakes._hris_common import serve_forever
+
+    serve_forever(seeded().app, 8102)

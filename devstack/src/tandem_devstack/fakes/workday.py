@@ -239,3 +239,9 @@ def seeded(tenant: str = "acme") -> FakeWorkday:
     ):
         fake.put(w)
     return fake
+
+
+if __name__ == "__main__":
+    from tandem_devstack.fakes._hris_common import serve_forever
+
+    serve_forever(seeded().app, 8101)
