@@ -33,6 +33,12 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.CheckConstraint("vendor IN ('workday', 'bamboohr')", name="ck_hris_connectors_vendor"),
+        sa.ForeignKeyConstraint(
+            ["connection_id"],
+            ["external_connections.id"],
+            name="fk_hris_connectors_connection_id_external_connections",
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_hris_connectors"),
         sa.UniqueConstraint("name", name="uq_hris_connectors_name"),
     )
@@ -81,7 +87,10 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(64), nullable=False),
         sa.Column("attribute", sa.String(100), nullable=True),
         sa.ForeignKeyConstraint(
-            ["run_id"], ["hris_sync_runs.id"], name="fk_hris_sync_failures_run_id_hris_sync_runs", ondelete="CASCADE"
+            ["run_id"],
+            ["hris_sync_runs.id"],
+            name="fk_hris_sync_failures_run_id_hris_sync_runs",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_hris_sync_failures"),
     )

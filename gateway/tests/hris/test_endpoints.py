@@ -114,13 +114,21 @@ async def test_duplicate_name_conflicts(
 
 @pytest.mark.parametrize(
     ("method", "suffix"),
-    [("GET", ""), ("POST", "/authorize"), ("POST", "/sync"), ("GET", "/runs"), ("GET", f"/runs/{uuid4()}")],
-    ids=["get", "authorize", "sync", "runs", "run"],
+    [
+        ("GET", ""),
+        ("PATCH", ""),
+        ("POST", "/authorize"),
+        ("POST", "/sync"),
+        ("GET", "/runs"),
+        ("GET", f"/runs/{uuid4()}"),
+    ],
+    ids=["get", "patch", "authorize", "sync", "runs", "run"],
 )
 async def test_unknown_connector_is_404(
     gateway: FastAPI, http: httpx.AsyncClient, admin: dict[str, str], method: str, suffix: str
 ) -> None:
-    response = await http.request(method, f"{CONNECTORS}/{uuid4()}{suffix}", headers=admin)
+    json = {"enabled": False} if method == "PATCH" else None
+    response = await http.request(method, f"{CONNECTORS}/{uuid4()}{suffix}", json=json, headers=admin)
     assert response.status_code == 404
     assert kind(response) == ("hris-sync-run-not-found" if "/runs/" in suffix else "hris-connector-not-found")
 
@@ -176,6 +184,16 @@ async def test_scheduler_syncs_what_is_due_only(gateway: FastAPI, connected: UUI
     async with maker() as session:
         runs = (await session.scalars(repository.runs_statement(connected))).all()
     assert [(r.trigger, r.status) for r in runs] == [("schedule", "succeeded")] * 2
+
+
+async def test_a_disabled_connector_is_not_scheduled(
+    gateway: FastAPI, http: httpx.AsyncClient, admin: dict[str, str], connected: UUID
+) -> None:
+    response = await http.patch(f"{CONNECTORS}/{connected}", json={"enabled": False}, headers=admin)
+    assert (response.status_code, response.json()["enabled"]) == (200, False)
+    assert await sync_due(sessionmaker_of(gateway), gateway.state.settings) == 0
+    manual = await http.post(f"{CONNECTORS}/{connected}/sync", headers=admin)
+    assert (manual.json()["status"], manual.json()["records_changed"]) == ("succeeded", 6)
 
 
 async def _last_run_id(maker: object, connector_id: UUID) -> UUID:

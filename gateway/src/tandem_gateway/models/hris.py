@@ -26,7 +26,9 @@ class HrisConnector(Base):
     client_secret_sealed: Mapped[str] = mapped_column(Text)
     scopes: Mapped[list[str]] = mapped_column(ARRAY(String(200)))
     level_field: Mapped[str | None] = mapped_column(String(100))
-    connection_id: Mapped[UUID | None] = mapped_column()
+    connection_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("external_connections.id", ondelete="SET NULL")
+    )
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(

@@ -20,6 +20,7 @@ from tandem_gateway.integrations.hris.schemas import (
     AuthorizationCallback,
     Connector,
     ConnectorCreate,
+    ConnectorUpdate,
     SyncRun,
 )
 from tandem_gateway.integrations.hris.service import ConnectorExists, ConnectorNotFound, SyncRunNotFound
@@ -75,6 +76,14 @@ async def list_connectors(principal: HrisAdmin, session: SessionDep, page: PageQ
 async def get_connector(connector_id: UUID, principal: HrisAdmin, session: SessionDep) -> Connector:
     """Get one HRIS connector and the state of its connection."""
     return await service.view(session, await service.get_connector(session, connector_id))
+
+
+@router.patch("/connectors/{connector_id}", response_model=Connector, responses=problems(ConnectorNotFound))
+async def update_connector(
+    connector_id: UUID, data: ConnectorUpdate, principal: HrisAdmin, session: SessionDep
+) -> Connector:
+    """Enable or disable a connector's scheduled syncs."""
+    return await service.view(session, await service.update_connector(session, connector_id, data))
 
 
 @router.post(

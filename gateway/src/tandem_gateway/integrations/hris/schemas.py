@@ -64,6 +64,16 @@ class ConnectorCreate(BaseModel):
         return value
 
 
+class ConnectorUpdate(BaseModel):
+    """What an admin may change on a connector (absent: unchanged)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool | None = Field(
+        default=None, description="False: scheduled syncs skip it (manual ones still run)."
+    )
+
+
 class Connector(BaseModel):
     """An HRIS connector (its secret and tokens are never shown)."""
 

@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tandem_gateway.connections import service as connections
 from tandem_gateway.integrations.hris import repository
 from tandem_gateway.integrations.hris.connection import oauth_config, owner_of, seal_client_secret
-from tandem_gateway.integrations.hris.schemas import Connector, ConnectorCreate, SyncFailure, SyncRun
+from tandem_gateway.integrations.hris.schemas import (
+    Connector,
+    ConnectorCreate,
+    ConnectorUpdate,
+    SyncFailure,
+    SyncRun,
+)
 from tandem_gateway.integrations.hris.sync import run_sync
 from tandem_gateway.models import ExternalConnection, HrisConnector, HrisSyncRun
 from tandem_gateway.settings import Settings
@@ -68,6 +74,14 @@ async def get_connector(session: AsyncSession, connector_id: UUID) -> HrisConnec
     connector = await repository.get_connector(session, connector_id)
     if connector is None:
         raise ConnectorNotFound(f"no HRIS connector {connector_id}")
+    return connector
+
+
+async def update_connector(session: AsyncSession, connector_id: UUID, data: ConnectorUpdate) -> HrisConnector:
+    connector = await get_connector(session, connector_id)
+    if data.enabled is not None:
+        connector.enabled = data.enabled
+    await session.flush()
     return connector
 
 
