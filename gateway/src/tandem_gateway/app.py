@@ -9,6 +9,7 @@ import httpx
 from fastapi import FastAPI
 
 from tandem_gateway.admin import endpoints as admin_endpoints
+from tandem_gateway.connections import endpoints as connection_endpoints
 from tandem_gateway.directory import service as directory_service
 from tandem_gateway.integrations.hris import endpoints as hris_endpoints
 from tandem_gateway.integrations.hris.tasks import scheduler as hris_scheduler
@@ -101,10 +102,12 @@ def create_app(
     app.state.settings = settings
     app.state.keystore = keystore
     app.state.user_tokens = user_tokens
+    app.state.calendar_providers = settings.calendar_oauth.configs(settings.internal_secret)
     # Root-level routes; the catch-all proxy route goes last so it never shadows the others.
     app.include_router(oauth_endpoints.router)
     app.include_router(admin_endpoints.router)
     app.include_router(hris_endpoints.router)
+    app.include_router(connection_endpoints.router)
     app.include_router(graphql_endpoints.router)
     app.include_router(routing_endpoints.docs_router)
     app.include_router(routing_endpoints.router)

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from tandem_gateway.connections.settings import CalendarOAuthSettings
 from tandem_gateway.directory.settings import DirectorySettings
 from tandem_gateway.federation.limits import GATEWAY_LIMITS
 from tandem_gateway.integrations.hris.settings import HrisSettings
@@ -101,6 +102,11 @@ class Settings(KitSettings):
     hris: HrisSettings = Field(
         default_factory=HrisSettings,
         description="HRIS pull connectors (GATEWAY_HRIS__SYNC_INTERVAL_SECONDS…).",
+    )
+    calendar_oauth: CalendarOAuthSettings = Field(
+        default_factory=CalendarOAuthSettings,
+        description="Google and Microsoft app registrations people connect calendars through "
+        "(GATEWAY_CALENDAR_OAUTH__GOOGLE__CLIENT_ID...).",
     )
 
     @field_validator("graphql_limits", mode="before")

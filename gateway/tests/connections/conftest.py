@@ -28,7 +28,7 @@ GOOGLE_SCOPES = (
     "https://www.googleapis.com/auth/calendar.freebusy",
     "https://www.googleapis.com/auth/calendar.events.owned",
 )
-MICROSOFT_SCOPES = ("offline_access", "Calendars.ReadBasic", "Calendars.ReadWrite")
+MICROSOFT_SCOPES = ("offline_access", "User.Read", "Calendars.ReadWrite")
 
 
 def google_config(base: str, **overrides: Any) -> OAuthProviderConfig:
@@ -92,7 +92,9 @@ async def sessionmaker(infra: Infra) -> AsyncIterator[async_sessionmaker[AsyncSe
         await database.dispose()
 
 
-async def consent_at(authorize_url: str, login_hint: str) -> dict[str, str]:
+async def consent_at(
+    authorize_url: str, login_hint: str, *, redirect_uri: str = REDIRECT_URI
+) -> dict[str, str]:
     """The browser's part: open the provider's authorize URL (the fake consents at once as
     `login_hint`) and read the code and state from the redirect back to us."""
     sep = "&" if "?" in authorize_url else "?"
@@ -100,7 +102,7 @@ async def consent_at(authorize_url: str, login_hint: str) -> dict[str, str]:
         answer = await browser.get(f"{authorize_url}{sep}{urlencode({'login_hint': login_hint})}")
     assert answer.status_code == 302, answer.text
     back = urlsplit(answer.headers["location"])
-    assert f"{back.scheme}://{back.netloc}{back.path}" == REDIRECT_URI
+    assert f"{back.scheme}://{back.netloc}{back.path}" == redirect_uri
     return {k: v[0] for k, v in parse_qs(back.query).items()}
 
 
@@ -116,7 +118,7 @@ async def connect(
     owner = Owner(person_id=person)
     async with sessionmaker() as session, session.begin():
         url = await service.begin_authorization(session, owner, oauth=config)
-    back = await consent_at(url, login_hint)
+    back = await consent_at(url, login_hint, redirect_uri=config.redirect_uri)
     async with sessionmaker() as session, session.begin():
         return await service.complete_authorization(
             session, owner, state=back["state"], code=back["code"], providers={config.provider: config}
@@ -148,3 +150,53 @@ async def outbox(sessionmaker: async_sessionmaker[AsyncSession], event_type: str
             {"s": f"tandem.gateway.{event_type}"},
         )
         return [row[0]["data"] for row in rows]
+
+
+async def bearer_at(config: OAuthProviderConfig, login_hint: str, *, scopes: tuple[str, ...] = ()) -> str:
+    """An access token straight from a fake (authorization code with PKCE), for testing its API."""
+    client = service.oauth_client(config)
+    verifier = "v" * 64
+    async with client:
+        url, _ = client.create_authorization_url(
+            config.authorize_url,
+            code_verifier=verifier,
+            scope=" ".join(scopes or config.scopes),
+            **dict(config.extra_authorize_params),
+        )
+        back = await consent_at(url, login_hint, redirect_uri=config.redirect_uri)
+        token = await client.fetch_token(
+            config.token_url, code=back["code"], code_verifier=verifier, redirect_uri=config.redirect_uri
+        )
+    return str(token["access_token"])
+
+
+@dataclass
+class Receiver:
+    """A notification endpoint served over HTTP: records what arrives, echoes Graph's validation."""
+
+    received: list[tuple[dict[str, str], bytes]]
+    url: str
+    echo_validation: bool = True
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse, Response
+    from starlette.routing import Route
+
+    state = Receiver([], "")
+
+    async def hook(request: Request) -> Response:
+        token = request.query_params.get("validationToken")
+        if token is not None:
+            if not state.echo_validation:
+                return Response(status_code=500)
+            return PlainTextResponse(token)
+        state.received.append((dict(request.headers), await request.body()))
+        return Response(status_code=202)
+
+    async with serve(Starlette(routes=[Route("/hook", hook, methods=["POST"])])) as url:
+        state.url = f"{url}/hook"
+        yield state
