@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_people"),
         sa.UniqueConstraint("external_id", name="uq_people_external_id"),
         sa.ForeignKeyConstraint(["manager_id"], ["people.id"], name="fk_people_manager_id_people"),

@@ -13,6 +13,7 @@ from tandem_gateway.connections import endpoints as connection_endpoints
 from tandem_gateway.directory import service as directory_service
 from tandem_gateway.integrations.hris import endpoints as hris_endpoints
 from tandem_gateway.integrations.hris.tasks import scheduler as hris_scheduler
+from tandem_gateway.integrations.scim import endpoints as scim_endpoints
 from tandem_gateway.oauth import endpoints as oauth_endpoints
 from tandem_gateway.oauth.keys import KeyCipher, KeyStore
 from tandem_gateway.oauth.user_tokens import UserTokenEdge, UserTokens
@@ -108,6 +109,8 @@ def create_app(
     app.include_router(admin_endpoints.router)
     app.include_router(hris_endpoints.router)
     app.include_router(connection_endpoints.router)
+    app.include_router(scim_endpoints.router)
+    app.include_router(scim_endpoints.admin_router)
     app.include_router(graphql_endpoints.router)
     app.include_router(routing_endpoints.docs_router)
     app.include_router(routing_endpoints.router)
