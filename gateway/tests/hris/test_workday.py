@@ -176,3 +176,40 @@ async def test_a_record_the_directory_refuses_is_recorded_and_retried(
     assert (retried["changed_since"], retried["records_changed"], retried["status"]) == (None, 1, "succeeded")
     runs = await http.get(f"/api/v1/admin/hris/connectors/{connector_id}/runs", headers=admin)
     assert [r["status"] for r in runs.json()["items"]] == ["succeeded", "partial"]
+
+
+async def test_a_worker_whose_manager_cannot_be_set_still_goes_in(
+    gateway: FastAPI, http: httpx.AsyncClient, admin: dict[str, str], workday: Served[FakeWorkday], sync: Sync
+) -> None:
+    connector_id = await connect(http, admin, workday, "workday")
+    workday.fake.put(
+        Worker("3001", "Kathleen", "Booth", "kathleen.booth@acme.test", "Head of Labs", "wizard")
+    )
+    workday.fake.put(
+        Worker("3002", "Sophie", "Wilson", "sophie.wilson@acme.test", "Architect", "senior", manager="3001")
+    )
+    workday.fake.put(Worker("3003", "Jean", "Sammet", "jean.sammet@acme.test", "Engineer", manager="3004"))
+    workday.fake.put(
+        Worker("3004", "Betty", "Holberton", "betty.holberton@acme.test", "Engineer", manager="3003")
+    )
+    booth, wilson, sammet, holberton = (workday.fake.workers[e].id for e in ("3001", "3002", "3003", "3004"))
+
+    run = await sync(connector_id)
+
+    assert (run["status"], run["records_changed"]) == ("partial", 9)
+    assert sorted((f["external_id"], f["reason"]) for f in run["failures"]) == sorted(
+        [
+            (booth, "invalid_value"),
+            (wilson, "unknown_manager"),
+            (sammet, "manager_cycle"),
+            (holberton, "manager_cycle"),
+        ]
+    )
+    # Sophie is in the directory, without a manager until Kathleen can be.
+    assert (await person(gateway, wilson)).manager_id is None
+    workday.fake.change("3001", level="director")
+    workday.fake.change("3004", manager=None)
+    fixed = await sync(connector_id)
+    assert (fixed["status"], fixed["records_failed"]) == ("succeeded", 0)
+    assert (await person(gateway, wilson)).manager_id == (await person(gateway, booth)).id
+    assert (await person(gateway, sammet)).manager_id == (await person(gateway, holberton)).id

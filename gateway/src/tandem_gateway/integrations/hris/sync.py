@@ -117,13 +117,17 @@ class Fetched:
     failures: list[tuple[str, str, str | None]]
 
 
-def _record(worker: Worker, *, vendor: str, user_name: str, manager_id: UUID | None) -> PersonRecord:
+class Unset:
+    """A manager the directory cannot be given now: the stored manager is left as it is."""
+
+
+def _record(worker: Worker, *, vendor: str, user_name: str, manager_id: UUID | None | Unset) -> PersonRecord:
     if worker.gone:
         return PersonRecord(user_name=user_name, active=False)
     values: dict[str, Any] = {name: getattr(worker, name) for name in MAPPED[vendor]}
-    values.update(
-        user_name=user_name, external_id=worker.external_id, active=worker.active, manager_id=manager_id
-    )
+    values.update(user_name=user_name, external_id=worker.external_id, active=worker.active)
+    if not isinstance(manager_id, Unset):
+        values["manager_id"] = manager_id
     try:
         return PersonRecord(**values)
     except ValidationError as exc:
@@ -131,9 +135,19 @@ def _record(worker: Worker, *, vendor: str, user_name: str, manager_id: UUID | N
         raise RecordRefused("invalid_value", str(first[0]) if first else None) from exc
 
 
-async def apply_worker(session: AsyncSession, worker: Worker, *, vendor: str, actor: str) -> bool | None:
-    """Apply one worker to the directory. True: it changed something; False: nothing to change; None:
-    nothing to apply (a deleted record the directory never had)."""
+@dataclass(frozen=True)
+class Applied:
+    changed: bool | None  # None: nothing to apply (a deleted record the directory never had)
+    # Applied without the manager (unknown, or in a loop): the record still counts as failed, so the
+    # cursor stays and the next run sets the manager once it can.
+    manager_problem: str | None = None
+
+
+async def apply_worker(
+    session: AsyncSession, worker: Worker, *, vendor: str, actor: str, manager_in_loop: bool = False
+) -> Applied:
+    """Apply one worker to the directory. A worker whose manager cannot be set is still applied (a
+    termination must not wait for a manager record), without touching the stored manager."""
     person = await find_person(session, external_id=worker.external_id)
     if person is None and worker.email:
         # Someone SCIM or the API created first, without the HRIS's id: the HRIS adopts them.
@@ -141,13 +155,17 @@ async def apply_worker(session: AsyncSession, worker: Worker, *, vendor: str, ac
         if person is not None and person.external_id not in (None, worker.external_id):
             raise RecordRefused("email_taken", "email")
     if person is None and worker.gone:
-        return None
-    manager_id = None
-    if worker.manager_external_id is not None:
+        return Applied(None)
+    manager_id: UUID | None | Unset = None
+    problem = "manager_cycle" if manager_in_loop else None
+    if manager_in_loop:
+        manager_id = Unset()
+    elif worker.manager_external_id is not None:
         manager = await find_person(session, external_id=worker.manager_external_id)
         if manager is None:
-            raise RecordRefused("unknown_manager", "manager_id")
-        manager_id = manager.id
+            manager_id, problem = Unset(), "unknown_manager"
+        else:
+            manager_id = manager.id
     user_name = person.user_name if person is not None else worker.user_name
     if user_name is None:
         raise RecordRefused("unreadable", "user_name")
@@ -164,7 +182,7 @@ async def apply_worker(session: AsyncSession, worker: Worker, *, vendor: str, ac
         raise RecordRefused("external_id_taken", "external_id") from exc
     except PersonErased as exc:
         raise RecordRefused("person_erased") from exc
-    return not result.unchanged
+    return Applied(not result.unchanged, problem)
 
 
 async def _fetch_workday(api: OAuthApiClient, *, since: datetime | None, page_size: int) -> Fetched:
@@ -212,18 +230,21 @@ async def _apply_all(
 ) -> Outcome:
     outcome = Outcome()
     ordered = managers_first(workers)
-    for worker in ordered.cyclic:
-        outcome.failures.append((worker.external_id, "manager_cycle", "manager_id"))
-    for worker in ordered.workers:
+    in_loop = {w.external_id for w in ordered.cyclic}
+    for worker in [*ordered.workers, *ordered.cyclic]:
         try:
             async with sessionmaker() as session, session.begin():
-                changed = await apply_worker(session, worker, vendor=vendor, actor=actor)
+                applied = await apply_worker(
+                    session, worker, vendor=vendor, actor=actor, manager_in_loop=worker.external_id in in_loop
+                )
         except RecordRefused as exc:
             outcome.failures.append((worker.external_id, exc.reason, exc.attribute))
             continue
-        if changed:
+        if applied.manager_problem is not None:
+            outcome.failures.append((worker.external_id, applied.manager_problem, "manager_id"))
+        if applied.changed:
             outcome.changed += 1
-        elif changed is False:
+        elif applied.changed is False:
             outcome.unchanged += 1
     return outcome
 
