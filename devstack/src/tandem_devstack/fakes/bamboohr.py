@@ -236,6 +236,11 @@ def seeded(company: str = "acme") -> FakeBambooHR:
     return fake
 
 
+def create_app() -> Starlette:
+    """`uvicorn tandem_devstack.fakes.bamboohr:create_app --factory`: the seeded fake (as devstack runs fakes)."""
+    return seeded().app
+
+
 if __name__ == "__main__":
     from tandem_devstack.fakes._hris_common import serve_forever
 

@@ -241,6 +241,11 @@ def seeded(tenant: str = "acme") -> FakeWorkday:
     return fake
 
 
+def create_app() -> Starlette:
+    """`uvicorn tandem_devstack.fakes.workday:create_app --factory`: the seeded fake (as devstack runs fakes)."""
+    return seeded().app
+
+
 if __name__ == "__main__":
     from tandem_devstack.fakes._hris_common import serve_forever
 
