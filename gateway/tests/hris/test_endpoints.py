@@ -201,3 +201,15 @@ async def _last_run_id(maker: object, connector_id: UUID) -> UUID:
         run = (await session.scalars(repository.runs_statement(connector_id))).first()
     assert run is not None
     return UUID(str(run.id))
+
+
+async def test_list_shows_each_connection_status(
+    gateway: FastAPI, http: httpx.AsyncClient, admin: dict[str, str], connected: UUID
+) -> None:
+    await http.post(CONNECTORS, json=body(name="not-yet-authorized"), headers=admin)
+    listed = await http.get(CONNECTORS, headers=admin)
+    assert [(c["name"], c["connection_status"]) for c in listed.json()["items"]] == [
+        ("workday-acme", "active"),
+        ("not-yet-authorized", None),
+    ]
+    assert listed.json()["total"] == 2

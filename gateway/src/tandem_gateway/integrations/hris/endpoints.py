@@ -63,13 +63,7 @@ async def create_connector(
 @router.get("/connectors", response_model=Page[Connector])
 async def list_connectors(principal: HrisAdmin, session: SessionDep, page: PageQuery) -> Page[Connector]:
     """List HRIS connectors, oldest first."""
-    rows, total = await service.list_connectors(session, page)
-    return Page[Connector](
-        items=[await service.view(session, r) for r in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return await service.list_connectors(session, page)
 
 
 @router.get("/connectors/{connector_id}", response_model=Connector, responses=problems(ConnectorNotFound))

@@ -10,7 +10,13 @@ from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_gateway.models import HrisConnector, HrisSyncCursor, HrisSyncFailure, HrisSyncRun
+from tandem_gateway.models import (
+    ExternalConnection,
+    HrisConnector,
+    HrisSyncCursor,
+    HrisSyncFailure,
+    HrisSyncRun,
+)
 
 
 async def get_connector(session: AsyncSession, connector_id: UUID) -> HrisConnector | None:
@@ -23,6 +29,16 @@ async def get_by_name(session: AsyncSession, name: str) -> HrisConnector | None:
 
 def connectors_statement() -> Select[tuple[HrisConnector]]:
     return select(HrisConnector).order_by(HrisConnector.created_at, HrisConnector.id)
+
+
+async def connection_statuses(session: AsyncSession, connection_ids: Sequence[UUID]) -> dict[UUID, str]:
+    """The status of each of these external connections, in one query."""
+    if not connection_ids:
+        return {}
+    statement = select(ExternalConnection.id, ExternalConnection.status).where(
+        ExternalConnection.id.in_(connection_ids)
+    )
+    return {row.id: row.status for row in (await session.execute(statement)).all()}
 
 
 async def scheduled_connectors(session: AsyncSession) -> Sequence[HrisConnector]:

@@ -19,10 +19,10 @@ from tandem_gateway.integrations.hris.schemas import (
     SyncRun,
 )
 from tandem_gateway.integrations.hris.sync import run_sync
-from tandem_gateway.models import ExternalConnection, HrisConnector, HrisSyncRun
+from tandem_gateway.models import HrisConnector, HrisSyncRun
 from tandem_gateway.settings import Settings
 from tandem_kit.errors import Conflict, NotFound
-from tandem_kit.pagination import PageParams, fetch_page
+from tandem_kit.pagination import Page, PageParams, fetch_page
 
 
 class ConnectorNotFound(NotFound):
@@ -37,17 +37,21 @@ class SyncRunNotFound(NotFound):
     code, title = "hris-sync-run-not-found", "Sync run not found"
 
 
-async def _connection_status(session: AsyncSession, connector: HrisConnector) -> str | None:
-    if connector.connection_id is None:
-        return None
-    connection = await session.get(ExternalConnection, connector.connection_id)
-    return connection.status if connection is not None else None
+async def views(session: AsyncSession, connectors: Sequence[HrisConnector]) -> list[Connector]:
+    """Connectors as shown, each with its connection's status."""
+    statuses = await repository.connection_statuses(
+        session, [c.connection_id for c in connectors if c.connection_id is not None]
+    )
+    return [
+        Connector.model_validate(c).model_copy(
+            update={"connection_status": statuses.get(c.connection_id) if c.connection_id else None}
+        )
+        for c in connectors
+    ]
 
 
 async def view(session: AsyncSession, connector: HrisConnector) -> Connector:
-    shown = Connector.model_validate(connector)
-    shown.connection_status = await _connection_status(session, connector)
-    return shown
+    return (await views(session, [connector]))[0]
 
 
 async def create_connector(session: AsyncSession, settings: Settings, data: ConnectorCreate) -> HrisConnector:
@@ -85,9 +89,11 @@ async def update_connector(session: AsyncSession, connector_id: UUID, data: Conn
     return connector
 
 
-async def list_connectors(session: AsyncSession, page: PageParams) -> tuple[Sequence[HrisConnector], int]:
+async def list_connectors(session: AsyncSession, page: PageParams) -> Page[Connector]:
     rows, total = await fetch_page(session, repository.connectors_statement(), page)
-    return rows, total
+    return Page[Connector](
+        items=await views(session, rows), total=total, limit=page.limit, offset=page.offset
+    )
 
 
 async def begin_authorization(session: AsyncSession, settings: Settings, connector_id: UUID) -> str:
