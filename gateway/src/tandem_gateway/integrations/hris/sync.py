@@ -315,6 +315,14 @@ async def _locked_run(
         error = exc.code
     except httpx.HTTPError:
         error = "hris_unreachable"
+    except (ValueError, KeyError, TypeError):
+        error = "hris_bad_response"  # an answer not shaped like the vendor's API
+    except Exception as exc:
+        # Recorded on the run rather than left `running`; the type only: a message may carry data.
+        log.warning(
+            "gateway.hris.sync_crashed", connector_id=str(connector_id), error_type=type(exc).__name__
+        )
+        error = "internal_error"
 
     status = run_status(failed_records=len(outcome.failures), error=error)
     async with sessionmaker() as session, session.begin():
