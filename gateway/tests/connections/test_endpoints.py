@@ -10,12 +10,14 @@ import httpx
 import pytest
 import structlog
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from tandem_gateway.app import create_app
 from tandem_gateway.connections import service
 from tandem_gateway.connections.service import NeedsReauth
 from tandem_gateway.testing import GATEWAY_DIR, gateway_settings
-from tandem_kit.testing import Infra, TestKeys, asgi_client, running, sessionmaker_of
+from tandem_kit.events import outbox_messages
+from tandem_kit.testing import Infra, TestKeys, asgi_client, eventually, running, sessionmaker_of
 
 from .conftest import REDIRECT_URI, Served, consent_at, expire_locally, reload
 
@@ -241,3 +243,29 @@ async def test_provider_not_offered(infra: Infra, keys: TestKeys, fakes: Served)
     assert answer.json()["errors"][0]["pointer"] == "#/provider"
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["pointer"] == "#/provider"
+
+
+async def test_connection_events_leave_through_the_outbox(gateway: FastAPI, keys: TestKeys) -> None:
+    headers = person(keys, uuid.uuid4())
+    async with asgi_client(gateway) as http:
+        connection = await connect_via_api(http, headers, "microsoft", "ga@acme.test")
+        await http.delete(f"{BASE}/{connection['id']}", headers=headers)
+
+    async def published() -> list[str] | None:
+        async with sessionmaker_of(gateway)() as session:
+            rows = (
+                (
+                    await session.execute(
+                        select(outbox_messages.c.subject).where(outbox_messages.c.published_at.is_not(None))
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        subjects = sorted(s for s in rows if "Calendar" in s)
+        return subjects if len(subjects) == 2 else None
+
+    assert await eventually(published) == [
+        "tandem.gateway.CalendarConnected",
+        "tandem.gateway.CalendarConnectionBroken",
+    ]

@@ -145,3 +145,30 @@ async def health(session: AsyncSession, principal: Principal, person_id: UUID) -
         connected=bool(live),
         healthy=any(c.status == ConnectionStatus.ACTIVE for c in live),
     )
+
+
+# -- personal data (consent's access and erasure requests) ------------------------------------------------
+
+
+async def export_person(session: AsyncSession, person_id: UUID) -> list[dict[str, object]]:
+    """What the gateway keeps about a person's calendar connections, tokens excepted (they are
+    credentials, not the person's data to take away, and useless outside this gateway)."""
+    return [
+        CalendarConnection.model_validate(c).model_dump(mode="json")
+        for c in await repository.list_owned(session, Owner(person_id=person_id))
+    ]
+
+
+async def erase_person(
+    session: AsyncSession, person_id: UUID, *, providers: Mapping[str, OAuthProviderConfig]
+) -> int:
+    """Revoke each live grant at its provider (where it can), then delete every connection and
+    pending authorization of the person. How many connections were erased. No event is emitted: none
+    may name the person after their erasure (a revoked grant also ends the provider's notifications)."""
+    for connection in await repository.list_owned(session, Owner(person_id=person_id)):
+        config = providers.get(connection.provider)
+        if config is not None:
+            await service.disconnect(session, connection, oauth=config, announce=False)
+        else:
+            await service.forget(session, connection, announce=False)
+    return await repository.delete_person(session, person_id)
