@@ -3,15 +3,13 @@ tokens, and those tokens as an API client's bearer source."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from uuid import UUID
 
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tandem_gateway.connections import repository as connections_repository
 from tandem_gateway.connections.domain import OAuthProviderConfig, Owner
-from tandem_gateway.connections.service import access_token, unseal
+from tandem_gateway.connections.service import access_token, expire_refused
 from tandem_gateway.integrations.hris.domain import Vendor
 from tandem_gateway.integrations.hris.vendor import endpoints
 from tandem_gateway.models import HrisConnector
@@ -61,23 +59,6 @@ def oauth_config(settings: Settings, connector: HrisConnector) -> OAuthProviderC
         sealing_secret=settings.internal_secret,
         extra_authorize_params=where.authorize_params,
     )
-
-
-async def expire_refused(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    connection_id: UUID,
-    refused: str,
-    *,
-    oauth: OAuthProviderConfig,
-) -> None:
-    """The HRIS answered 401 to `refused` before its announced expiry: mark it expired, under the row
-    lock, so the next `access_token` refreshes. Unless another caller already replaced it."""
-    async with sessionmaker() as session, session.begin():
-        connection = await connections_repository.lock(session, connection_id)
-        if connection is None or connection.access_token_sealed is None:
-            return
-        if unseal(oauth, connection.access_token_sealed) == refused:
-            connection.expires_at = datetime.now(UTC)
 
 
 class ConnectionTokens:
