@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from tandem_gateway.admin import endpoints as admin_endpoints
 from tandem_gateway.connections import endpoints as connection_endpoints
+from tandem_gateway.directory import privacy as directory_privacy
 from tandem_gateway.directory import service as directory_service
 from tandem_gateway.integrations.hris import endpoints as hris_endpoints
 from tandem_gateway.integrations.hris.tasks import scheduler as hris_scheduler
@@ -18,6 +19,8 @@ from tandem_gateway.oauth import endpoints as oauth_endpoints
 from tandem_gateway.oauth.keys import KeyCipher, KeyStore
 from tandem_gateway.oauth.user_tokens import UserTokenEdge, UserTokens
 from tandem_gateway.oauth.verifier import GatewayTokenVerifier
+from tandem_gateway.privacy import consumers as privacy_consumers
+from tandem_gateway.privacy.registry import PersonalData
 from tandem_gateway.routing import endpoints as routing_endpoints
 from tandem_gateway.routing import graphql as graphql_endpoints
 from tandem_gateway.routing.domain import BULK_ROUTES
@@ -61,7 +64,15 @@ def create_app(
     )
 
     user_tokens = UserTokens(settings, keystore)
-    directory_service.configure(settings.directory)
+    directory_service.configure(settings.directory, erasure_key=settings.internal_secret)
+    # What the gateway holds about people, part by part, for consent's access and erasure requests.
+    personal_data = PersonalData()
+    personal_data.register(
+        "directory", export=directory_privacy.export_person, erase=directory_privacy.erase_person
+    )
+    consent = privacy_consumers.consent_client(
+        keystore, issuer=settings.issuer, consent_url=settings.service_url("consent")
+    )
 
     async def start_edge(app: FastAPI) -> None:
         keystore.bind(app.state.database.sessionmaker)
@@ -82,6 +93,7 @@ def create_app(
         await cancel_and_wait(app.state.composing)
         await app.state.upstreams.aclose()
         await user_tokens.aclose()
+        await consent.aclose()
 
     start_hris, stop_hris = background(
         "hris_scheduler", hris_scheduler, enabled=settings.hris.scheduler_enabled
@@ -94,6 +106,11 @@ def create_app(
         token_verifier=verifier,
         on_startup=[start_edge, start_hris],
         on_shutdown=[stop_hris, stop_edge],
+        subscriptions=[
+            privacy_consumers.data_subject_requests(
+                personal_data, consent, erasure_key=settings.internal_secret
+            )
+        ],
         # Added last, so it runs first: FastForward and the routes only ever see Tandem tokens.
         middleware=[FastForward, *([UserTokenEdge] if user_tokens.enabled else [])],
         bulk_routes=BULK_ROUTES,
@@ -104,6 +121,7 @@ def create_app(
     app.state.keystore = keystore
     app.state.user_tokens = user_tokens
     app.state.calendar_providers = settings.calendar_oauth.configs(settings.internal_secret)
+    app.state.personal_data = personal_data
     # Root-level routes; the catch-all proxy route goes last so it never shadows the others.
     app.include_router(oauth_endpoints.router)
     app.include_router(admin_endpoints.router)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Integer, func, literal, select
+from sqlalchemy import Integer, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_gateway.models import Person, PersonVersion
@@ -45,6 +45,17 @@ async def user_name_holder(session: AsyncSession, user_name: str) -> UUID | None
 
 async def external_id_holder(session: AsyncSession, external_id: str) -> UUID | None:
     statement = select(Person.id).where(Person.external_id == external_id)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def holder_of_any(session: AsyncSession, names: list[str]) -> UUID | None:
+    """Who holds any of `names` as userName (case-insensitively) or externalId."""
+    lowered = [name.lower() for name in names]
+    statement = (
+        select(Person.id)
+        .where(or_(func.lower(Person.user_name).in_(lowered), Person.external_id.in_(names)))
+        .limit(1)
+    )
     return (await session.execute(statement)).scalar_one_or_none()
 
 

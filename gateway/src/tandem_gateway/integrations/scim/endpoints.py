@@ -124,6 +124,9 @@ def _shown(
     excluded: str | None,
     provider: ScimProvider,
 ) -> dict[str, Any]:
+    if not attributes and not excluded:
+        plain: dict[str, Any] = resource.model_dump(scim_ctx=context)
+        return plain
     parameters = ResponseParameters[type(resource)].model_validate(  # type: ignore[misc]
         {"attributes": attributes, "excludedAttributes": excluded}
     )
