@@ -13,6 +13,7 @@ from tandem_gateway.connections import endpoints as connection_endpoints
 from tandem_gateway.directory import privacy as directory_privacy
 from tandem_gateway.directory import service as directory_service
 from tandem_gateway.integrations.hris import endpoints as hris_endpoints
+from tandem_gateway.integrations.hris import privacy as hris_privacy
 from tandem_gateway.integrations.hris.tasks import scheduler as hris_scheduler
 from tandem_gateway.integrations.scim import endpoints as scim_endpoints
 from tandem_gateway.oauth import endpoints as oauth_endpoints
@@ -70,6 +71,7 @@ def create_app(
     personal_data.register(
         "directory", export=directory_privacy.export_person, erase=directory_privacy.erase_person
     )
+    personal_data.register("hris", export=hris_privacy.export_person, erase=hris_privacy.erase_person)
     consent = privacy_consumers.consent_client(
         keystore, issuer=settings.issuer, consent_url=settings.service_url("consent")
     )

@@ -137,7 +137,7 @@ def _record(worker: Worker, *, vendor: str, user_name: str, manager_id: UUID | N
 
 @dataclass(frozen=True)
 class Applied:
-    changed: bool | None  # None: nothing to apply (a deleted record the directory never had)
+    changed: bool | None  # None: nothing to apply (deleted and never known, or a person erased)
     # Applied without the manager (unknown, or in a loop): the record still counts as failed, so the
     # cursor stays and the next run sets the manager once it can.
     manager_problem: str | None = None
@@ -180,8 +180,9 @@ async def apply_worker(
         raise RecordRefused("user_name_taken", "user_name") from exc
     except ExternalIdTaken as exc:
         raise RecordRefused("external_id_taken", "external_id") from exc
-    except PersonErased as exc:
-        raise RecordRefused("person_erased") from exc
+    except PersonErased:
+        # Erased at their request: never provisioned again, and no failure that would hold the cursor.
+        return Applied(None)
     return Applied(not result.unchanged, problem)
 
 
