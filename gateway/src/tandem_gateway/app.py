@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import timedelta
 
 import httpx
@@ -11,11 +12,16 @@ from fastapi import FastAPI
 from tandem_gateway.admin import endpoints as admin_endpoints
 from tandem_gateway.calendars import consumers as calendar_consumers
 from tandem_gateway.calendars import endpoints as calendar_endpoints
+from tandem_gateway.calendars import privacy as calendar_privacy
 from tandem_gateway.calendars.runtime import Calendars
 from tandem_gateway.calendars.tasks import keep_channels
 from tandem_gateway.connections import endpoints as connection_endpoints
+from tandem_gateway.connections import people as connection_people
 from tandem_gateway.directory import privacy as directory_privacy
 from tandem_gateway.directory import service as directory_service
+from tandem_gateway.integrations.hris import endpoints as hris_endpoints
+from tandem_gateway.integrations.hris import privacy as hris_privacy
+from tandem_gateway.integrations.hris.tasks import scheduler as hris_scheduler
 from tandem_gateway.integrations.scim import endpoints as scim_endpoints
 from tandem_gateway.oauth import endpoints as oauth_endpoints
 from tandem_gateway.oauth.keys import KeyCipher, KeyStore
@@ -32,6 +38,7 @@ from tandem_gateway.routing.proxy import Upstreams
 from tandem_gateway.settings import Settings
 from tandem_gateway.xapi import consumers as xapi_consumers
 from tandem_gateway.xapi import endpoints as xapi_endpoints
+from tandem_gateway.xapi import privacy as xapi_privacy
 from tandem_gateway.xapi.lrs import Outbound
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
@@ -71,14 +78,6 @@ def create_app(
 
     user_tokens = UserTokens(settings, keystore)
     directory_service.configure(settings.directory, erasure_key=settings.internal_secret)
-    # What the gateway holds about people, part by part, for consent's access and erasure requests.
-    personal_data = PersonalData()
-    personal_data.register(
-        "directory", export=directory_privacy.export_person, erase=directory_privacy.erase_person
-    )
-    consent = privacy_consumers.consent_client(
-        keystore, issuer=settings.issuer, consent_url=settings.service_url("consent")
-    )
     calendar_providers = settings.calendar_oauth.configs(settings.internal_secret)
     calendars = Calendars(
         settings.calendar_sync,
@@ -86,7 +85,30 @@ def create_app(
         oauth=calendar_providers,
         transport=calendar_transport,
     )
+    # Statements out: one client for every LRS and for consent's checks, closed with the app.
+    outbound = Outbound(settings, keystore, http=httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=2.0)))
+    # What the gateway holds about people, part by part, for consent's access and erasure requests.
+    personal_data = PersonalData()
+    personal_data.register(
+        "directory", export=directory_privacy.export_person, erase=directory_privacy.erase_person
+    )
+    personal_data.register("hris", export=hris_privacy.export_person, erase=hris_privacy.erase_person)
+    personal_data.register(
+        "calendar_connections",
+        export=connection_people.export_person,
+        erase=functools.partial(connection_people.erase_person, providers=calendar_providers),
+    )
+    personal_data.register(
+        "calendar_sync", export=calendar_privacy.export_person, erase=calendar_privacy.erase_person
+    )
+    personal_data.register("xapi", export=xapi_privacy.export_person, erase=xapi_privacy.erase_person)
+    consent = privacy_consumers.consent_client(
+        keystore, issuer=settings.issuer, consent_url=settings.service_url("consent")
+    )
     start_channels, stop_channels = background("calendar_channels", keep_channels)
+    start_hris, stop_hris = background(
+        "hris_scheduler", hris_scheduler, enabled=settings.hris.scheduler_enabled
+    )
 
     async def start_edge(app: FastAPI) -> None:
         keystore.bind(app.state.database.sessionmaker)
@@ -104,18 +126,13 @@ def create_app(
         app.state.composing = asyncio.create_task(graph.compose_until_ready(), name="gateway-compose")
         calendars.bind(app.state.sessionmaker)
 
-    # Statements out: one client for every LRS and for consent's checks, closed with the app.
-    outbound = Outbound(settings, keystore, http=httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=2.0)))
-
-    async def close_outbound(_: FastAPI) -> None:
-        await outbound.aclose()
-
     async def stop_edge(app: FastAPI) -> None:
         await cancel_and_wait(app.state.composing)
         await app.state.upstreams.aclose()
         await user_tokens.aclose()
         await calendars.aclose()
         await consent.aclose()
+        await outbound.aclose()
 
     app = create_service_app(
         name="gateway",
@@ -129,8 +146,8 @@ def create_app(
                 personal_data, consent, erasure_key=settings.internal_secret
             ),
         ],
-        on_startup=[start_edge, start_channels],
-        on_shutdown=[stop_channels, stop_edge, close_outbound],
+        on_startup=[start_edge, start_channels, start_hris],
+        on_shutdown=[stop_hris, stop_channels, stop_edge],
         # Added last, so it runs first: FastForward and the routes only ever see Tandem tokens.
         middleware=[FastForward, *([UserTokenEdge] if user_tokens.enabled else [])],
         bulk_routes=BULK_ROUTES,
@@ -142,19 +159,23 @@ def create_app(
     app.state.user_tokens = user_tokens
     app.state.calendar_providers = calendar_providers
     app.state.calendars = calendars
+    app.state.xapi_outbound = outbound
     app.state.personal_data = personal_data
     # Root-level routes; the catch-all proxy route goes last so it never shadows the others.
-    app.include_router(oauth_endpoints.router)
-    app.include_router(admin_endpoints.router)
-    app.include_router(scim_endpoints.router)
-    app.include_router(scim_endpoints.admin_router)
-    app.include_router(connection_endpoints.router)
-    app.state.xapi_outbound = outbound
-    app.include_router(xapi_endpoints.router)
-    app.include_router(xapi_endpoints.admin_router)
-    app.include_router(xapi_endpoints.assignments_router)
-    app.include_router(graphql_endpoints.router)
-    app.include_router(calendar_endpoints.router)
-    app.include_router(routing_endpoints.docs_router)
-    app.include_router(routing_endpoints.router)
+    for router in (
+        oauth_endpoints.router,
+        admin_endpoints.router,
+        scim_endpoints.router,
+        scim_endpoints.admin_router,
+        hris_endpoints.router,
+        connection_endpoints.router,
+        calendar_endpoints.router,
+        xapi_endpoints.router,
+        xapi_endpoints.admin_router,
+        xapi_endpoints.assignments_router,
+        graphql_endpoints.router,
+        routing_endpoints.docs_router,
+        routing_endpoints.router,
+    ):
+        app.include_router(router)
     return app

@@ -11,6 +11,7 @@ from tandem_gateway.calendars.settings import CalendarSyncSettings
 from tandem_gateway.connections.settings import CalendarOAuthSettings
 from tandem_gateway.directory.settings import DirectorySettings
 from tandem_gateway.federation.limits import GATEWAY_LIMITS
+from tandem_gateway.integrations.hris.settings import HrisSettings
 from tandem_gateway.oauth.domain import CLIENT_ONLY_SCOPES, ROLES, SCOPES
 from tandem_kit.graphql import GraphQLLimits
 from tandem_kit.settings import KitSettings
@@ -131,6 +132,10 @@ class Settings(KitSettings):
     directory: DirectorySettings = Field(
         default_factory=DirectorySettings,
         description="The people directory: level ladder, leader threshold, promotion rule (docs/hris.md).",
+    )
+    hris: HrisSettings = Field(
+        default_factory=HrisSettings,
+        description="HRIS pull connectors (GATEWAY_HRIS__SYNC_INTERVAL_SECONDS…).",
     )
     calendar_oauth: CalendarOAuthSettings = Field(
         default_factory=CalendarOAuthSettings,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -19,13 +19,24 @@ from tandem_kit.oauth_client import ClientCredentials, send_with_retries
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
 
 
+class ApiTokens(Protocol):
+    """Where an API client's bearer tokens come from: the kit's `ClientCredentials`, or an external
+    connection's authorization-code tokens (`integrations/hris/`)."""
+
+    async def token(self) -> str: ...
+
+    def invalidate(self, token: str) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
 class OAuthApiClient:
     """An httpx client for one third-party API: bearer token, one refresh on 401, polite retries."""
 
     def __init__(
         self,
         base_url: str,
-        tokens: ClientCredentials,
+        tokens: ClientCredentials | ApiTokens,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,

@@ -1,5 +1,5 @@
 """ORM models of the gateway: OAuth clients, signing keys, revoked tokens, authentication failures,
-the people directory, external connections, calendar sync."""
+the people directory, external connections, calendar sync, HRIS connectors."""
 
 from sqlalchemy.orm import DeclarativeBase
 
@@ -18,6 +18,12 @@ from tandem_gateway.models.directory import (  # noqa: E402
     Person,
     PersonVersion,
     ProvisioningToken,
+)
+from tandem_gateway.models.hris import (  # noqa: E402
+    HrisConnector,
+    HrisSyncCursor,
+    HrisSyncFailure,
+    HrisSyncRun,
 )
 from tandem_gateway.models.oauth import AuthFailure, OAuthClient, RevokedToken, SigningKey  # noqa: E402
 from tandem_gateway.models.xapi import (  # noqa: E402
@@ -38,6 +44,10 @@ __all__ = [
     "ExternalConnection",
     "Group",
     "GroupMember",
+    "HrisConnector",
+    "HrisSyncCursor",
+    "HrisSyncFailure",
+    "HrisSyncRun",
     "LrsConnection",
     "OAuthClient",
     "Person",
