@@ -66,13 +66,14 @@ async def test_program_slice(program_slice: Slice) -> None:
     }
     # personal data: every holder exported, then erased, the participant's data; then holds nothing
     erased = {r["service"]: (r["outcome"], r["records"]) for r in s.erasure["receipts"]}
-    # the gateway answers too (directory, calendar connections, xAPI): it holds nothing of this participant
+    # the gateway answers too (directory, connections, calendar writes, xAPI): here the record that the
+    # kickoff was not written to a calendar (the participant connected none)
     assert set(erased) == {"consent", "gateway", *PERSONAL_DATA_HOLDERS}
-    assert erased["gateway"] == ("nothing_held", 0)
+    assert erased["gateway"] == ("completed", 1)
     assert all(erased[name][0] == "completed" and erased[name][1] > 0 for name in PERSONAL_DATA_HOLDERS)
     assert s.access["complete"] is True
     after = {r["service"]: r["outcome"] for r in s.after_erasure["receipts"]}
-    assert [after[name] for name in PERSONAL_DATA_HOLDERS] == ["nothing_held"] * 3
+    assert [after[name] for name in (*PERSONAL_DATA_HOLDERS, "gateway")] == ["nothing_held"] * 4
 
 
 async def test_every_part_ready_and_anonymous_refused(stack: Stack) -> None:
