@@ -2,14 +2,13 @@
 record and history; erasure pseudonymises the row (the id stays), deletes the history, and the same
 worker cannot be provisioned again. Consent's real event, the receipt to the real consent service."""
 
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_consent.testing import consent_events
@@ -61,10 +60,25 @@ async def test_erasure_pseudonymises_and_refuses_reprovisioning(app: FastAPI, se
     person = await ada(session)
     registry: PersonalData = app.state.personal_data
 
-    answer = await registry.erase_person(session, person.id)
+    report = (
+        await apply_person(
+            session,
+            PersonRecord(user_name="bob@acme.test", manager_id=person.id),
+            person_id=None,
+            source="scim",
+            actor="x",
+        )
+    ).person
+    erased_id = person.id
+
+    answer = await registry.erase_person(session, erased_id)
 
     assert answer.records == 3  # the row and its two versions
-    await session.refresh(person)
+    assert await session.get(Person, erased_id) is None
+    await session.refresh(report)
+    assert report.manager_id not in (None, erased_id)
+    person = await session.get(Person, report.manager_id)
+    assert person is not None
     assert person.user_name.startswith("erased:")
     assert person.external_id is not None
     assert person.external_id.startswith("erased:")
@@ -76,9 +90,9 @@ async def test_erasure_pseudonymises_and_refuses_reprovisioning(app: FastAPI, se
         False,
     )
     assert person.erased_at is not None
-    versions = await session.scalar(select(func.count()).select_from(PersonVersion))
-    assert versions == 0
-    assert (await registry.export_person(session, person.id)).records == 0
+    history = (await session.execute(select(PersonVersion.values))).scalars().all()
+    assert [v["manager_id"] for v in history] == [str(person.id)]  # the report's version, relinked
+    assert (await registry.export_person(session, erased_id)).records == 0
     with pytest.raises(PersonErased):
         await apply_person(
             session, PersonRecord(user_name="ADA@acme.test"), person_id=None, source="scim", actor="entra"
@@ -131,9 +145,11 @@ async def test_erasure_request_answered_with_a_receipt(
 
     assert (receipt["outcome"], receipt["records"]) == ("completed", 3)
     async with sessionmaker_of(gateway)() as session:
-        row = await session.get(Person, person.id)
-    assert row is not None
-    assert row.erased_at is not None
-    assert row.erased_at <= datetime.now(UTC)
-    assert row.given_name is None
-    assert uuid.UUID(str(row.id)) == person.id
+        gone = await session.get(Person, person.id)
+        stand_ins = (
+            (await session.execute(select(Person).where(Person.erased_at.is_not(None)))).scalars().all()
+        )
+    assert gone is None
+    assert [(p.given_name, p.active) for p in stand_ins] == [(None, False)]
+    assert stand_ins[0].erased_at is not None
+    assert stand_ins[0].erased_at <= datetime.now(UTC)
