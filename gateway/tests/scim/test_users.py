@@ -178,3 +178,19 @@ async def test_anonymous_is_401_in_scim_format(client: httpx.AsyncClient) -> Non
 
     assert refused.status_code == 401
     assert refused.json()["status"] == "401"
+
+
+async def test_entra_manager_patch_with_a_bare_id(scim: httpx.AsyncClient, outbox: Outbox) -> None:
+    boss = (await scim.post("/scim/v2/Users", json=entra_user("boss@contoso.com", externalId="b"))).json()
+    ada = (await scim.post("/scim/v2/Users", json=entra_user())).json()
+
+    # Entra ID sends the manager's id as the value itself, not as {"value": id}.
+    managed = await scim.patch(
+        f"/scim/v2/Users/{ada['id']}",
+        json=patch({"op": "Add", "path": f"{ENTERPRISE}:manager", "value": boss["id"]}),
+    )
+
+    assert managed.status_code == 200, managed.text
+    assert managed.json()[ENTERPRISE]["manager"]["value"] == boss["id"]
+    changed = (await outbox())[-1]
+    assert (changed["type"], changed["data"]["new"]["manager_id"]) == ("PersonJobChanged", boss["id"])
