@@ -9,6 +9,7 @@ import httpx
 from fastapi import FastAPI
 
 from tandem_gateway.admin import endpoints as admin_endpoints
+from tandem_gateway.directory import endpoints as directory_endpoints
 from tandem_gateway.directory import privacy as directory_privacy
 from tandem_gateway.directory import service as directory_service
 from tandem_gateway.integrations.scim import endpoints as scim_endpoints
@@ -117,6 +118,7 @@ def create_app(
     # Root-level routes; the catch-all proxy route goes last so it never shadows the others.
     app.include_router(oauth_endpoints.router)
     app.include_router(admin_endpoints.router)
+    app.include_router(directory_endpoints.router)
     app.include_router(scim_endpoints.router)
     app.include_router(scim_endpoints.admin_router)
     app.include_router(graphql_endpoints.router)
