@@ -9,7 +9,10 @@
 
 The whole local stack runs (devstack, embedded PostgreSQL and NATS, five uvicorn processes).
 
-    .venv/bin/python bench/scim_provisioning.py [--users 20000] [--reads 500]
+    .venv/bin/python bench/scim_provisioning.py [--users 20000] [--reads 500] [--total 20000]
+
+On a busy machine, provision fewer users through SCIM and top the directory up to `--total` with
+direct INSERTs before the reads are timed.
 """
 
 import argparse
@@ -114,8 +117,9 @@ async def provision(base: str, token: str, users: int, nats_url: str) -> tuple[f
     return answered, time.perf_counter() - started, ids
 
 
-async def direct_inserts(database_url: str, users: int) -> float:
-    """The baseline: the same rows INSERTed into `people`, one statement per row, 8 connections."""
+async def direct_inserts(database_url: str, users: int, *, keep: bool = False) -> float:
+    """The baseline: the same rows INSERTed into `people`, one statement per row, 8 connections
+    (deleted afterwards unless `keep`: then they fill the table up for the read measurement)."""
     engine = create_async_engine(database_url, pool_size=PARALLEL)
     run = uuid.uuid4().hex[:6]
     insert = text(
@@ -151,6 +155,8 @@ async def direct_inserts(database_url: str, users: int) -> float:
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(PARALLEL)))
         elapsed = time.perf_counter() - started
+        if keep:
+            return elapsed
         async with engine.begin() as conn:
             await conn.execute(
                 text("DELETE FROM people WHERE user_name LIKE :pattern"), {"pattern": f"direct%.{run}@%"}
@@ -186,14 +192,14 @@ async def read_latency(base: str, token: str, ids: list[str], reads: int) -> tup
     return filtered, by_id
 
 
-def main(users: int, reads: int) -> None:
+def main(users: int, reads: int, total: int) -> None:
     with stack() as (running, config, client):
         assert running.postgres is not None
-        asyncio.run(measure(config, client, running.postgres.url("gateway"), users, reads))
+        asyncio.run(measure(config, client, running.postgres.url("gateway"), users, reads, total))
 
 
 async def measure(
-    config: StackConfig, client: dict[str, str], database_url: str, users: int, reads: int
+    config: StackConfig, client: dict[str, str], database_url: str, users: int, reads: int, total: int
 ) -> None:
     base = config.url("gateway")
     nats_url = f"nats://127.0.0.1:{config.nats_port}"
@@ -208,9 +214,11 @@ async def measure(
         token = issued.json()["token"]
     answered, relayed_after, ids = await provision(base, token, users, nats_url)
     baseline = await direct_inserts(database_url, users)
+    if total > users:  # fill the directory up to `total` people before timing reads
+        await direct_inserts(database_url, total - users, keep=True)
     filtered, by_id = await read_latency(base, token, ids, reads)
 
-    print(f"users={users} parallel={PARALLEL} reads={len(filtered)}")
+    print(f"users={users} parallel={PARALLEL} reads={len(filtered)} people_at_read_time={max(total, users)}")
     print(f"scim: all {users} POSTs answered in {answered:.1f} s ({users / answered:.0f} users/s)")
     print(f"scim: every PersonProvisioned relayed to JetStream after {relayed_after:.1f} s")
     print(
@@ -244,5 +252,11 @@ if __name__ == "__main__":
     )
     parser.add_argument("--users", type=int, default=20_000)
     parser.add_argument("--reads", type=int, default=500)
+    parser.add_argument(
+        "--total",
+        type=int,
+        default=0,
+        help="people in the directory when reads are timed (topped up by INSERT)",
+    )
     args = parser.parse_args()
-    main(args.users, args.reads)
+    main(args.users, args.reads, args.total)

@@ -51,7 +51,10 @@ def upgrade() -> None:
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_people"),
         sa.UniqueConstraint("external_id", name="uq_people_external_id"),
-        sa.ForeignKeyConstraint(["manager_id"], ["people.id"], name="fk_people_manager_id_people"),
+        # An erasure re-keys the person's row (ON UPDATE CASCADE carries their reports along).
+        sa.ForeignKeyConstraint(
+            ["manager_id"], ["people.id"], name="fk_people_manager_id_people", onupdate="CASCADE"
+        ),
     )
     op.create_index("uq_people_user_name_lower", "people", [sa.text("lower(user_name)")], unique=True)
     op.create_index("ix_people_email_lower", "people", [sa.text("lower(email)")])
@@ -69,7 +72,11 @@ def upgrade() -> None:
         sa.Column("values", postgresql.JSONB(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_person_versions"),
         sa.ForeignKeyConstraint(
-            ["person_id"], ["people.id"], name="fk_person_versions_person_id_people", ondelete="CASCADE"
+            ["person_id"],
+            ["people.id"],
+            name="fk_person_versions_person_id_people",
+            ondelete="CASCADE",
+            onupdate="CASCADE",
         ),
     )
     op.create_index("ix_person_versions_person_effective", "person_versions", ["person_id", "effective_at"])
@@ -99,7 +106,11 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["person_id"], ["people.id"], name="fk_directory_group_members_person_id_people", ondelete="CASCADE"
+            ["person_id"],
+            ["people.id"],
+            name="fk_directory_group_members_person_id_people",
+            ondelete="CASCADE",
+            onupdate="CASCADE",
         ),
     )
     op.create_index("ix_directory_group_members_person_id", "directory_group_members", ["person_id"])

@@ -17,6 +17,7 @@ from tandem_gateway.calendars.runtime import Calendars
 from tandem_gateway.calendars.tasks import keep_channels
 from tandem_gateway.connections import endpoints as connection_endpoints
 from tandem_gateway.connections import people as connection_people
+from tandem_gateway.directory import endpoints as directory_endpoints
 from tandem_gateway.directory import privacy as directory_privacy
 from tandem_gateway.directory import service as directory_service
 from tandem_gateway.integrations.hris import endpoints as hris_endpoints
@@ -165,6 +166,7 @@ def create_app(
     for router in (
         oauth_endpoints.router,
         admin_endpoints.router,
+        directory_endpoints.router,
         scim_endpoints.router,
         scim_endpoints.admin_router,
         hris_endpoints.router,

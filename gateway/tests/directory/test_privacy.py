@@ -1,24 +1,23 @@
 """The gateway answers consent's data-subject requests for the directory: access exports the person's
 record and history; erasure pseudonymises the row (the id stays), deletes the history, and the same
-worker cannot be provisioned again. Consent's real event, the receipt to the real consent service."""
+worker cannot be provisioned again. Over the real broker, with the real consent service."""
 
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_consent.testing import consent_events
 from tandem_gateway.directory.schemas import PersonRecord
 from tandem_gateway.directory.service import PersonErased, apply_person
 from tandem_gateway.models import Person, PersonVersion
 from tandem_gateway.privacy.registry import PersonalData
 from tandem_gateway.testing import bearer, create_oauth_client, fetch_token, serve
-from tandem_kit.embedded import free_port
+from tandem_kit.embedded import EmbeddedNats, free_port
 from tandem_kit.testing import eventually, sessionmaker_of
 
 DSR = "/api/v1/consent/data-subject-requests"
@@ -61,10 +60,25 @@ async def test_erasure_pseudonymises_and_refuses_reprovisioning(app: FastAPI, se
     person = await ada(session)
     registry: PersonalData = app.state.personal_data
 
-    answer = await registry.erase_person(session, person.id)
+    report = (
+        await apply_person(
+            session,
+            PersonRecord(user_name="bob@acme.test", manager_id=person.id),
+            person_id=None,
+            source="scim",
+            actor="x",
+        )
+    ).person
+    erased_id = person.id
+
+    answer = await registry.erase_person(session, erased_id)
 
     assert answer.records == 3  # the row and its two versions
-    await session.refresh(person)
+    assert await session.get(Person, erased_id) is None
+    await session.refresh(report)
+    assert report.manager_id not in (None, erased_id)
+    person = await session.get(Person, report.manager_id)
+    assert person is not None
     assert person.user_name.startswith("erased:")
     assert person.external_id is not None
     assert person.external_id.startswith("erased:")
@@ -76,9 +90,9 @@ async def test_erasure_pseudonymises_and_refuses_reprovisioning(app: FastAPI, se
         False,
     )
     assert person.erased_at is not None
-    versions = await session.scalar(select(func.count()).select_from(PersonVersion))
-    assert versions == 0
-    assert (await registry.export_person(session, person.id)).records == 0
+    history = (await session.execute(select(PersonVersion.values))).scalars().all()
+    assert [v["manager_id"] for v in history] == [str(person.id)]  # the report's version, relinked
+    assert (await registry.export_person(session, erased_id)).records == 0
     with pytest.raises(PersonErased):
         await apply_person(
             session, PersonRecord(user_name="ADA@acme.test"), person_id=None, source="scim", actor="entra"
@@ -93,47 +107,46 @@ async def test_erasure_pseudonymises_and_refuses_reprovisioning(app: FastAPI, se
         )
 
 
-async def test_erasure_request_answered_with_a_receipt(
-    fresh_gateway: Callable[..., FastAPI], consent_behind: Callable[[str], FastAPI]
+async def test_erasure_request_answered_through_the_broker(
+    fresh_gateway: Callable[..., FastAPI], consent_behind: Callable[..., FastAPI], tmp_path: Path
 ) -> None:
     gateway_port, consent_port = free_port(), free_port()
     gateway_url = f"http://127.0.0.1:{gateway_port}"
-    gateway = fresh_gateway(consent_url=f"http://127.0.0.1:{consent_port}")
-    consent_app = consent_behind(gateway_url)
-    async with (
-        serve(gateway, port=gateway_port),
-        serve(consent_app, port=consent_port) as consent,
-    ):
-        async with sessionmaker_of(gateway)() as session, session.begin():
-            person = await ada(session)
-        async with httpx.AsyncClient(base_url=gateway_url) as local:
-            hris = await fetch_token(
-                local, await create_oauth_client(gateway, "consent:write", "consent:read")
-            )
-        async with httpx.AsyncClient(base_url=consent, headers=bearer(hris)) as http:
-            opened = await http.post(DSR, json={"person_id": str(person.id), "kind": "erasure"})
-            assert opened.status_code == 201, opened.text
-            # Other gateways of this test session share the broker (and the durable consumer's name):
-            # the event consent emitted is applied by this gateway's consumer itself, exactly once.
-            (event,) = await consent_events(
-                consent_app, "DataSubjectRequestOpened", request_id=opened.json()["id"]
-            )
-            consumer = next(
-                c for c in gateway.state.consumers if c.sub.name == "gateway-data-subject-requests"
-            )
-            await consumer.apply(event)
+    # A broker of their own: the session's gateway app (consent unreachable) would otherwise share the
+    # durable consumer and take the request as often as this gateway does.
+    nats = EmbeddedNats(tmp_path / "nats", free_port())
+    nats.start()
+    gateway = fresh_gateway(consent_url=f"http://127.0.0.1:{consent_port}", nats_url=nats.url)
+    try:
+        async with (
+            serve(gateway, port=gateway_port),
+            serve(consent_behind(gateway_url, nats_url=nats.url), port=consent_port) as consent,
+        ):
+            async with sessionmaker_of(gateway)() as session, session.begin():
+                person = await ada(session)
+            async with httpx.AsyncClient(base_url=gateway_url) as local:
+                hris = await fetch_token(
+                    local, await create_oauth_client(gateway, "consent:write", "consent:read")
+                )
+            async with httpx.AsyncClient(base_url=consent, headers=bearer(hris)) as http:
+                opened = await http.post(DSR, json={"person_id": str(person.id), "kind": "erasure"})
+                assert opened.status_code == 201, opened.text
 
-            async def gateway_receipt() -> dict[str, object] | None:
-                request = (await http.get(f"{DSR}/{opened.json()['id']}")).json()
-                return next((r for r in request["receipts"] if r["service"] == "gateway"), None)
+                async def gateway_receipt() -> dict[str, object] | None:
+                    request = (await http.get(f"{DSR}/{opened.json()['id']}")).json()
+                    return next((r for r in request["receipts"] if r["service"] == "gateway"), None)
 
-            receipt = await eventually(gateway_receipt, timeout=20)
+                receipt = await eventually(gateway_receipt, timeout=20)
+    finally:
+        nats.stop()
 
     assert (receipt["outcome"], receipt["records"]) == ("completed", 3)
     async with sessionmaker_of(gateway)() as session:
-        row = await session.get(Person, person.id)
-    assert row is not None
-    assert row.erased_at is not None
-    assert row.erased_at <= datetime.now(UTC)
-    assert row.given_name is None
-    assert uuid.UUID(str(row.id)) == person.id
+        gone = await session.get(Person, person.id)
+        stand_ins = (
+            (await session.execute(select(Person).where(Person.erased_at.is_not(None)))).scalars().all()
+        )
+    assert gone is None
+    assert [(p.given_name, p.active) for p in stand_ins] == [(None, False)]
+    assert stand_ins[0].erased_at is not None
+    assert stand_ins[0].erased_at <= datetime.now(UTC)

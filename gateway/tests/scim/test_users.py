@@ -178,3 +178,37 @@ async def test_anonymous_is_401_in_scim_format(client: httpx.AsyncClient) -> Non
 
     assert refused.status_code == 401
     assert refused.json()["status"] == "401"
+
+
+async def test_entra_manager_patch_with_a_bare_id(scim: httpx.AsyncClient, outbox: Outbox) -> None:
+    boss = (await scim.post("/scim/v2/Users", json=entra_user("boss@contoso.com", externalId="b"))).json()
+    ada = (await scim.post("/scim/v2/Users", json=entra_user())).json()
+
+    # Entra ID sends the manager's id as the value itself, not as {"value": id}.
+    managed = await scim.patch(
+        f"/scim/v2/Users/{ada['id']}",
+        json=patch({"op": "Add", "path": f"{ENTERPRISE}:manager", "value": boss["id"]}),
+    )
+
+    assert managed.status_code == 200, managed.text
+    assert managed.json()[ENTERPRISE]["manager"]["value"] == boss["id"]
+    changed = (await outbox())[-1]
+    assert (changed["type"], changed["data"]["new"]["manager_id"]) == ("PersonJobChanged", boss["id"])
+
+
+async def test_paging_and_attributes(scim: httpx.AsyncClient) -> None:
+    ids = [
+        (await scim.post("/scim/v2/Users", json=entra_user(f"u{n}@contoso.com", externalId=f"e{n}"))).json()[
+            "id"
+        ]
+        for n in range(3)
+    ]
+
+    page = await scim.get(
+        "/scim/v2/Users",
+        params={"filter": 'userName sw "u"', "startIndex": 2, "count": 1, "attributes": "userName"},
+    )
+
+    body = page.json()
+    assert (body["totalResults"], body["startIndex"], body["itemsPerPage"]) == (3, 2, 1)
+    assert body["Resources"] == [{"schemas": [USER], "id": ids[1], "userName": "u1@contoso.com"}]

@@ -2,22 +2,22 @@
 
 Access: the person's current record, every version of it, their group memberships.
 
-Erasure: the directory row stays (its `person_id` is what the HRIS's later syncs and the other
-services' references point at) but carries nothing about the person any more: names, e-mail, employee
-number, job facts, dates and places are cleared; `userName` and `externalId` become keyed hashes
-(`erased:<hmac>`), so the HRIS pushing the same worker again is recognised and refused (409
-`person-erased`) instead of recreating them; the person is inactive; the version history and group
-memberships are deleted. A rehire the person wants back comes with a new userName and externalId
-and becomes a new person.
+Erasure: the directory row stays as a stand-in that identifies nobody: it gets a fresh random id
+(the person's reports follow it, ON UPDATE CASCADE, and their versions are relinked, so a manager
+chain keeps its shape), names, e-mail, employee number, job facts, dates and places are cleared;
+`userName` and `externalId` become keyed hashes (`erased:<hmac>`), so the HRIS pushing the same
+worker again is recognised and refused (409 `person-erased`) instead of recreating them; the row is
+inactive; the version history and group memberships are deleted. A rehire the person wants back comes
+with a new userName and externalId and becomes a new person.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_gateway.directory import service
@@ -78,4 +78,13 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> int:
     person.erased_at = person.updated_at = datetime.now(UTC)
     person.version += 1
     await session.flush()
+    stand_in = uuid4()
+    await session.execute(update(Person).where(Person.id == person_id).values(id=stand_in))
+    # The reports' own history names their manager: it names the stand-in now.
+    await session.execute(
+        update(PersonVersion)
+        .where(PersonVersion.values["manager_id"].astext == str(person_id))
+        .values(values=PersonVersion.values.op("||")(func.jsonb_build_object("manager_id", str(stand_in))))
+    )
+    session.expunge(person)
     return 1 + int(versions.rowcount or 0) + int(memberships.rowcount or 0)  # type: ignore[attr-defined]

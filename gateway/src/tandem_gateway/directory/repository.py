@@ -38,6 +38,24 @@ async def find(
     return (await session.execute(statement)).scalar_one_or_none()
 
 
+async def by_emails_or_external_ids(
+    session: AsyncSession, *, emails: list[str], external_ids: list[str]
+) -> list[Person]:
+    if not emails and not external_ids:
+        return []
+    statement = (
+        select(Person)
+        .where(
+            or_(
+                func.lower(Person.email).in_([e.lower() for e in emails]),
+                Person.external_id.in_(external_ids),
+            )
+        )
+        .order_by(Person.created_at, Person.id)
+    )
+    return list((await session.execute(statement)).scalars().all())
+
+
 async def user_name_holder(session: AsyncSession, user_name: str) -> UUID | None:
     statement = select(Person.id).where(func.lower(Person.user_name) == user_name.lower())
     return (await session.execute(statement)).scalar_one_or_none()

@@ -82,3 +82,36 @@ def stored_values(values: dict[str, Any]) -> dict[str, Any]:
         for key, value in values.items()
         if key in ATTRIBUTES
     }
+
+
+class DirectoryPerson(BaseModel):
+    """A person's current directory facts (the `PersonProvisioned` fields) and their manager chain."""
+
+    person_id: UUID = Field(description="The Tandem person id.")
+    active: bool = Field(description="False: deprovisioned.")
+    title: str | None = Field(description="Job title.")
+    level: str | None = Field(description="Level on the ladder.")
+    level_rank: int | None = Field(description="1-based position of the level on the ladder (1 = lowest).")
+    department: str | None = Field(description="Department.")
+    division: str | None = Field(description="Division.")
+    cost_center: str | None = Field(description="Cost center.")
+    manager_id: UUID | None = Field(description="The manager's person id.")
+    hire_date: date | None = Field(description="Hire date.")
+    timezone: str | None = Field(description="IANA time zone.")
+    location: str | None = Field(description="Work location.")
+    manager_chain: list[UUID] = Field(description="The managers above the person, nearest first.")
+
+
+class PeopleLookup(BaseModel):
+    """Find people by work e-mail (case-insensitive) or by externalId."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    emails: list[Annotated[Text, Field(max_length=320)]] = Field(
+        default_factory=list, max_length=100, description="Work e-mail addresses."
+    )
+    external_ids: list[Short] = Field(default_factory=list, max_length=100, description="HRIS/IdP ids.")
+
+
+class PeopleFound(BaseModel):
+    people: list[DirectoryPerson] = Field(description="The people found (each once), in no given order.")

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_gateway.directory import repository
 from tandem_gateway.directory.domain import JOB_FIELDS, changed_fields, is_promotion, level_rank
-from tandem_gateway.directory.schemas import ATTRIBUTES, PersonRecord, stored_values
+from tandem_gateway.directory.schemas import ATTRIBUTES, DirectoryPerson, PersonRecord, stored_values
 from tandem_gateway.directory.settings import DirectorySettings
 from tandem_gateway.events import (
     JobFacts,
@@ -308,6 +308,39 @@ async def get_person(session: AsyncSession, person_id: UUID) -> Person:
     if person is None:
         raise PersonNotFound(f"person {person_id} is not in the directory")
     return person
+
+
+async def facts(session: AsyncSession, person_id: UUID) -> DirectoryPerson:
+    """The person's current facts and manager chain (an erased person's stand-in is not found)."""
+    person = await repository.get(session, person_id)
+    if person is None or person.erased_at is not None:
+        raise PersonNotFound(f"person {person_id} is not in the directory")
+    return await _facts(session, person)
+
+
+async def lookup(
+    session: AsyncSession, *, emails: list[str], external_ids: list[str]
+) -> list[DirectoryPerson]:
+    people = await repository.by_emails_or_external_ids(session, emails=emails, external_ids=external_ids)
+    return [await _facts(session, person) for person in people if person.erased_at is None]
+
+
+async def _facts(session: AsyncSession, person: Person) -> DirectoryPerson:
+    return DirectoryPerson(
+        person_id=person.id,
+        active=person.active,
+        title=person.title,
+        level=person.level,
+        level_rank=level_rank(_settings, person.level),
+        department=person.department,
+        division=person.division,
+        cost_center=person.cost_center,
+        manager_id=person.manager_id,
+        hire_date=person.hire_date,
+        timezone=person.timezone,
+        location=person.location,
+        manager_chain=await repository.manager_chain(session, person.id),
+    )
 
 
 async def manager_chain(session: AsyncSession, person_id: UUID) -> list[UUID]:

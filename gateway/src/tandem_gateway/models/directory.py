@@ -46,7 +46,7 @@ class Person(Base):
     department: Mapped[str | None] = mapped_column(String(255))
     division: Mapped[str | None] = mapped_column(String(255))
     cost_center: Mapped[str | None] = mapped_column(String(255))
-    manager_id: Mapped[UUID | None] = mapped_column(ForeignKey("people.id"), index=True)
+    manager_id: Mapped[UUID | None] = mapped_column(ForeignKey("people.id", onupdate="CASCADE"), index=True)
     hire_date: Mapped[date | None] = mapped_column(Date)
     location: Mapped[str | None] = mapped_column(String(255))
     timezone: Mapped[str | None] = mapped_column(String(64))
@@ -68,7 +68,7 @@ class PersonVersion(Base):
     __table_args__ = (Index("ix_person_versions_person_effective", "person_id", "effective_at"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE", onupdate="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(255))
@@ -101,7 +101,7 @@ class GroupMember(Base):
         ForeignKey("directory_groups.id", ondelete="CASCADE"), primary_key=True
     )
     person_id: Mapped[UUID] = mapped_column(
-        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("people.id", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True, index=True
     )
 
 

@@ -33,7 +33,7 @@ from tandem_gateway.directory import service as directory
 from tandem_gateway.integrations.scim import repository
 from tandem_gateway.integrations.scim.convert import SCIM_ATTRIBUTES, etag, to_record, to_user
 from tandem_gateway.integrations.scim.filters import GROUP_SCHEMAS, where
-from tandem_gateway.integrations.scim.resources import GroupMember, ScimGroup
+from tandem_gateway.integrations.scim.resources import ENTERPRISE_SCHEMA, GroupMember, ScimGroup
 from tandem_gateway.models import Group, Person
 
 SOURCE = "scim"
@@ -162,6 +162,7 @@ async def patch_user(
         )
     model = provider.model_for("User")
     user = to_user(person, provider, base_url)
+    body = _bare_manager_ids(body)
     operations = PatchOp[model].model_validate(body, scim_ctx=Context.RESOURCE_PATCH_REQUEST)  # type: ignore[valid-type]
     with provider:
         operations.patch(user)
@@ -171,6 +172,26 @@ async def patch_user(
             session, record, person_id=person.id, source=SOURCE, actor=actor, expected_version=expected
         )
     return to_user(result.person, provider, base_url)
+
+
+MANAGER_PATH = f"{ENTERPRISE_SCHEMA}:manager".lower()
+
+
+def _bare_manager_ids(body: dict[str, Any]) -> dict[str, Any]:
+    """Entra ID sends the manager as the id itself (`"value": "<id>"`); SCIM says `{"value": "<id>"}`."""
+    operations = body.get("Operations")
+    if not isinstance(operations, list):
+        return body
+    fixed = []
+    for operation in operations:
+        if (
+            isinstance(operation, dict)
+            and str(operation.get("path", "")).lower() == MANAGER_PATH
+            and isinstance(operation.get("value"), str)
+        ):
+            operation = {**operation, "value": {"value": operation["value"]}}
+        fixed.append(operation)
+    return {**body, "Operations": fixed}
 
 
 async def delete_user(session: AsyncSession, provider: ScimProvider, actor: str, person_id: str) -> None:
