@@ -16,6 +16,8 @@ from tandem_matching.privacy import service as privacy
 from tandem_matching.program import endpoints as program_endpoints
 from tandem_matching.proposal import endpoints as proposal_endpoints
 from tandem_matching.provider import endpoints as provider_endpoints
+from tandem_matching.readback import endpoints as readback_endpoints
+from tandem_matching.readback.service import PURPOSE as READBACK_PURPOSE
 from tandem_matching.review import consumers as review_consumers
 from tandem_matching.review import endpoints as review_endpoints
 from tandem_matching.settings import Settings
@@ -29,6 +31,7 @@ ROUTERS: list[APIRouter] = [
     review_endpoints.router,
     match_endpoints.router,
     cohort_endpoints.router,
+    readback_endpoints.router,
 ]
 
 
@@ -67,4 +70,6 @@ def create_app(
     )
     app.state.consent_gate = gate
     app.state.settings = settings
+    # Read-back consent is asked fresh for every page (ttl 0): a withdrawal stops sharing at once.
+    app.state.readback_gate = ConsentGate(client, ttl=0, purpose=READBACK_PURPOSE)
     return app
