@@ -34,3 +34,8 @@ def test_no_module_imports_a_sibling_that_imports_it_back() -> None:
     # The shape the module map promises: ranking sits below every module that proposes or decides.
     assert {"proposal", "review", "match", "cohort"}.isdisjoint(edges["ranking"])
     assert "review" not in edges["proposal"]
+    # The directory projection sits low: it reads only the models; ranking and above read it.
+    assert edges["directory"] <= {"models"}
+    assert "directory" in edges["ranking"]
+    # The read-back is a leaf: nothing imports it but the app.
+    assert [own for own, targets in edges.items() if "readback" in targets] == ["app"]

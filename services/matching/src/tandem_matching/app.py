@@ -21,6 +21,8 @@ from tandem_matching.proposal import endpoints as proposal_endpoints
 from tandem_matching.provider import consumers as provider_consumers
 from tandem_matching.provider import endpoints as provider_endpoints
 from tandem_matching.provider import tasks as provider_tasks
+from tandem_matching.readback import endpoints as readback_endpoints
+from tandem_matching.readback.service import PURPOSE as READBACK_PURPOSE
 from tandem_matching.review import consumers as review_consumers
 from tandem_matching.review import endpoints as review_endpoints
 from tandem_matching.settings import Settings
@@ -34,6 +36,7 @@ ROUTERS: list[APIRouter] = [
     review_endpoints.router,
     match_endpoints.router,
     cohort_endpoints.router,
+    readback_endpoints.router,
 ]
 
 
@@ -80,4 +83,6 @@ def create_app(
     app.state.consent_gate = gate
     app.state.settings = settings
     app.state.eligibility_policy = policy
+    # Read-back consent is asked fresh for every page (ttl 0): a withdrawal stops sharing at once.
+    app.state.readback_gate = ConsentGate(client, ttl=0, purpose=READBACK_PURPOSE)
     return app

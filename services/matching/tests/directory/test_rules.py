@@ -97,6 +97,15 @@ async def test_mentor_seniority_applies_only_with_level_consent(world: Any, hr: 
         {"rule": "mentor_seniority", "field": "job_level", "why": "no_consent"},
         {"rule": "cross_department", "field": "reporting_line", "why": "no_consent"},
     ]
+    query = "query($id: ID!) { proposal(id: $id) { directoryLeftOut { rule field why } } }"
+    resp = await world.client.post(
+        "/graphql", json={"query": query, "variables": {"id": proposal["id"]}}, headers=world.headers
+    )
+    assert resp.json()["data"]["proposal"]["directoryLeftOut"][0] == {
+        "rule": "mentor_seniority",
+        "field": "job_level",
+        "why": "no_consent",
+    }
     assert proposal["explanation"][-2] == (
         "the mentor-seniority rule (a mentor ranks above the participant's level) was left out: "
         "the participant did not consent to job_level."

@@ -19,7 +19,7 @@ from tandem_consent.testing import consent_events
 from tandem_kit.events import EventConsumer, EventEnvelope, processed_events
 from tandem_kit.oauth_client import ServiceClient, StaticToken
 from tandem_kit.testing import asgi_client, eventually, sessionmaker_of
-from tandem_matching.models import Intake, TrainingEvidence
+from tandem_matching.models import DirectoryPerson, Intake, TrainingEvidence
 from tandem_matching.privacy import service as privacy
 
 API = "/api/v1/matching"
@@ -135,6 +135,8 @@ async def test_access_exports_the_participants_rows_only(committed_world: Any) -
             "previous_match_id": None,
             "intake_id": w["person"]["id"],
             "proposal_id": w["match"]["proposal_id"],
+            "review_reason": None,
+            "flagged_at": None,
             "role": "participant",
         }
     ]
@@ -442,3 +444,35 @@ async def test_consent_unreachable_rolls_the_erasure_back(committed_world: Any) 
             select(processed_events.c.event_id).where(processed_events.c.event_id == envelope.id)
         )
     assert marker is None
+
+
+async def test_directory_facts_are_exported_and_erased(committed_world: Any, hr: Any) -> None:
+    """The directory projection is personal data: exported on access, deleted on erasure, and the
+    person's reports keep one stand-in manager (conflict checks still see who shares a manager)."""
+    world = committed_world
+    person, report = uuid.uuid4(), uuid.uuid4()
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    await hr.publish("PersonProvisioned", hr.provisioned(person, at=at, level="L6", level_rank=6))
+    await hr.publish("PersonProvisioned", hr.provisioned(report, at=at, manager_id=person))
+
+    request = await _open(world, str(person), "access")
+    access = await _receipt(world, request["id"])
+    assert (access["outcome"], access["records"]) == ("completed", 1)
+    export = (await _consent(world, "GET", f"{REQUESTS}/{request['id']}/export"))["services"]["matching"]
+    assert [(d["level"], d["level_rank"], d["active"]) for d in export["directory facts"]] == [
+        ("L6", 6, True)
+    ]
+
+    erased = await _receipt(world, (await _open(world, str(person), "erasure"))["id"])
+    assert erased["detail"] == (
+        "Deleted 0 intake(s), 0 proposal(s), 0 ranked candidate(s), 0 provider profile(s), "
+        "1 directory fact row(s); de-identified 0 intake(s), 0 proposal(s), 0 provider profile(s), "
+        "0 match(es), 0 audit entr(ies), 0 other people's manager chain(s), "
+        "1 other people's directory manager link(s)."
+    )
+    async with world.app.state.database.sessionmaker() as session:
+        gone = await session.scalar(select(DirectoryPerson).where(DirectoryPerson.person_id == person))
+        kept = await session.scalar(select(DirectoryPerson).where(DirectoryPerson.person_id == report))
+    assert gone is None
+    assert kept is not None
+    assert kept.manager_id not in (None, person)

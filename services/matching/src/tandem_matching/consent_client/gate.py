@@ -39,9 +39,15 @@ class ConsentDecision:
 
 class ConsentGate:
     def __init__(
-        self, client: ServiceClient, *, ttl: float = 60.0, clock: Callable[[], float] = time.monotonic
+        self,
+        client: ServiceClient,
+        *,
+        ttl: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        purpose: str = PURPOSE,
     ) -> None:
         self.client = client
+        self.purpose = purpose
         self.ttl = ttl
         self.clock = clock
         self._cache: dict[UUID, tuple[float, ConsentDecision]] = {}
@@ -84,7 +90,7 @@ class ConsentGate:
             resp = await self.client.request(
                 "POST",
                 CHECKS_PATH,
-                json={"person_ids": [str(p) for p in person_ids], "purpose": PURPOSE},
+                json={"person_ids": [str(p) for p in person_ids], "purpose": self.purpose},
             )
         except httpx.HTTPError as exc:
             log.warning("matching.consent.unreachable", error_type=type(exc).__name__)

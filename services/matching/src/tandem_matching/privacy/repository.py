@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_matching.models import (
     Decision,
+    DirectoryPerson,
     Intake,
     Match,
     Program,
@@ -155,6 +156,36 @@ async def chains_naming(
     intakes = (await session.scalars(select(Intake).where(Intake.manager_chain.contains(needle)))).all()
     providers = (await session.scalars(select(Provider).where(Provider.manager_chain.contains(needle)))).all()
     return intakes, providers
+
+
+async def directory_of(session: AsyncSession, person_id: UUID) -> DirectoryPerson | None:
+    found: DirectoryPerson | None = await session.scalar(
+        select(DirectoryPerson).where(DirectoryPerson.person_id == person_id)
+    )
+    return found
+
+
+async def delete_directory(session: AsyncSession, person_id: UUID) -> int:
+    return _count(
+        await session.execute(delete(DirectoryPerson).where(DirectoryPerson.person_id == person_id))
+    )
+
+
+async def has_reports(session: AsyncSession, person_id: UUID) -> bool:
+    found = await session.scalar(
+        select(DirectoryPerson.person_id).where(DirectoryPerson.manager_id == person_id)
+    )
+    return found is not None
+
+
+async def replace_manager(session: AsyncSession, person_id: UUID, stand_in: UUID) -> int:
+    """Directory rows of the person's reports point at one stand-in instead (conflict checks keep
+    seeing who shares a manager)."""
+    return _count(
+        await session.execute(
+            update(DirectoryPerson).where(DirectoryPerson.manager_id == person_id).values(manager_id=stand_in)
+        )
+    )
 
 
 # --- retention: records whose clock started before a cutoff ---------------------------------------

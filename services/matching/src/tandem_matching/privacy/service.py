@@ -107,6 +107,7 @@ PROPOSAL_COLUMNS = (
     "excluded_signals",
     "redistributed_weight",
     "promotion_rule_applied",
+    "directory_left_out",
     "created_at",
     "decided_at",
     "decision_reason",
@@ -125,7 +126,21 @@ MATCH_COLUMNS = (
     "end_reason",
     "previous_match_id",
 )
-MATCH_SIDE_COLUMNS = {"participant": ("intake_id", "proposal_id"), "provider": ("provider_id",)}
+# The review flag is about the participant's job: their side only.
+MATCH_SIDE_COLUMNS = {
+    "participant": ("intake_id", "proposal_id", "review_reason", "flagged_at"),
+    "provider": ("provider_id",),
+}
+DIRECTORY_COLUMNS = (
+    "active",
+    "level",
+    "level_rank",
+    "department",
+    "manager_id",
+    "hire_date",
+    "job_at",
+    "status_at",
+)
 DECISION_COLUMNS = ("id", "program_id", "action", "proposal_id", "match_id", "score", "reason", "created_at")
 
 
@@ -170,6 +185,7 @@ async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
     candidacies = await repository.candidacies_of(session, provider_ids)
     decisions = await repository.decisions_about(session, intake_ids, provider_ids)
     evidence = await evidence_repository.of_person(session, person_id)
+    directory = await repository.directory_of(session, person_id)
 
     ranking: dict[UUID, list[dict[str, Any]]] = {}
     for candidate in ranked:
@@ -189,6 +205,8 @@ async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
         "decisions": [decision_row(d, intake_ids=intake_ids, provider_ids=provider_ids) for d in decisions],
         "training evidence": [row(e, EVIDENCE_COLUMNS) for e in evidence],
     }
+    if directory is not None:
+        export["directory facts"] = [row(directory, DIRECTORY_COLUMNS)]
     counts = {kind: len(rows) for kind, rows in export.items()}
     counts["ranked candidates"] = len(ranked)
     records = sum(counts.values())
@@ -205,7 +223,10 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
     matches = await repository.matches_of(session, person_id)
     chain_intakes, chain_providers = await repository.chains_naming(session, person_id)
     evidence = await evidence_repository.of_person(session, person_id)
-    if not (intakes or providers or proposals or matches or chain_intakes or chain_providers or evidence):
+    directory = await repository.directory_of(session, person_id)
+    reports = await repository.has_reports(session, person_id)
+    held = intakes or providers or proposals or matches or chain_intakes or chain_providers or evidence
+    if not (held or directory or reports):
         return Answer(0, NOTHING_HELD)
 
     pseudonym = uuid4()
@@ -257,6 +278,9 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
     deleted_intakes = await repository.delete_intakes(session, intake_ids - kept_intakes)
     deleted_providers = await repository.delete_providers(session, provider_ids - kept_providers)
     deleted_evidence = await evidence_repository.erase_person(session, person_id)
+    # The directory projection: the person's facts go, their reports' links point at the stand-in.
+    deleted_directory = await repository.delete_directory(session, person_id)
+    relinked = await repository.replace_manager(session, person_id, pseudonym)
 
     deleted = {
         "intake(s)": deleted_intakes,
@@ -273,6 +297,11 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
         "audit entr(ies)": len(decisions),
         "other people's manager chain(s)": len(others),
     }
+    # Directory counts are named only when there were any (most people have none in matching).
+    if deleted_directory:
+        deleted["directory fact row(s)"] = deleted_directory
+    if relinked:
+        deidentified["other people's directory manager link(s)"] = relinked
     records = sum(deleted.values()) + sum(deidentified.values())
     log.info("matching.privacy.erased", person_id=str(person_id), records=records, matches_ended=withdrawn)
     ended = f"; ended {withdrawn} active match(es)" if withdrawn else ""

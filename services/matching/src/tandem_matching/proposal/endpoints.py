@@ -32,7 +32,7 @@ async def list_proposals(
     principal: MatchingRead,
     session: SessionDep,
     page: PageQuery,
-    status: Literal["pending", "approved", "rejected", "overridden", "superseded"] | None = None,
+    status: Literal["pending", "approved", "rejected", "overridden", "superseded", "closed"] | None = None,
 ) -> Page[Proposal]:
     """List a program's proposals, optionally by status, paged (a participant sees only their own)."""
     return await service.list_proposals(session, principal, program_id, page, status=status)

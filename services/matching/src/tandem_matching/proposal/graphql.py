@@ -44,6 +44,13 @@ class ExcludedSignal:
     nominal_weight: float
 
 
+@strawberry.type(description="A ranking rule on HR directory facts left out for the participant.")
+class DirectoryRuleLeftOut:
+    rule: str = strawberry.field(description="mentor_seniority or cross_department.")
+    field: str = strawberry.field(description="The consent-inventory field it reads.")
+    why: str = strawberry.field(description="no_consent or unknown (the directory holds no value).")
+
+
 @strawberry.federation.type(keys=["id"])
 class Proposal:
     id: strawberry.ID
@@ -51,6 +58,7 @@ class Proposal:
     provider_kind: str
     weight_set_version: int
     excluded_signals: list[ExcludedSignal]
+    directory_left_out: list[DirectoryRuleLeftOut]
     redistributed_weight: float
     promotion_rule_applied: bool
     created_at: datetime
@@ -93,6 +101,7 @@ def to_graphql(p: models.Proposal) -> Proposal:
         provider_kind=p.provider_kind,
         weight_set_version=p.weight_set_version,
         excluded_signals=[ExcludedSignal(**e) for e in p.excluded_signals],
+        directory_left_out=[DirectoryRuleLeftOut(**d) for d in p.directory_left_out],
         redistributed_weight=p.redistributed_weight,
         promotion_rule_applied=p.promotion_rule_applied,
         created_at=p.created_at,
