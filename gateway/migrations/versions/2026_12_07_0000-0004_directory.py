@@ -9,6 +9,9 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from tandem_kit.events import dead_letters
+from tandem_kit.privacy import erased_people
+
 revision = "0004_directory"
 down_revision = "0003"
 branch_labels = None
@@ -16,6 +19,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # The gateway answers consent's data-subject requests (a consumer: dead letters, erased people);
+    # later integrations create them with checkfirst too.
+    dead_letters.create(op.get_bind(), checkfirst=True)
+    erased_people.create(op.get_bind(), checkfirst=True)
     op.create_table(
         "people",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -41,6 +48,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_people"),
         sa.UniqueConstraint("external_id", name="uq_people_external_id"),
         sa.ForeignKeyConstraint(["manager_id"], ["people.id"], name="fk_people_manager_id_people"),
@@ -117,3 +125,5 @@ def downgrade() -> None:
     op.drop_table("directory_groups")
     op.drop_table("person_versions")
     op.drop_table("people")
+    erased_people.drop(op.get_bind(), checkfirst=True)
+    dead_letters.drop(op.get_bind(), checkfirst=True)

@@ -9,11 +9,15 @@ import httpx
 from fastapi import FastAPI
 
 from tandem_gateway.admin import endpoints as admin_endpoints
+from tandem_gateway.directory import privacy as directory_privacy
 from tandem_gateway.directory import service as directory_service
+from tandem_gateway.integrations.scim import endpoints as scim_endpoints
 from tandem_gateway.oauth import endpoints as oauth_endpoints
 from tandem_gateway.oauth.keys import KeyCipher, KeyStore
 from tandem_gateway.oauth.user_tokens import UserTokenEdge, UserTokens
 from tandem_gateway.oauth.verifier import GatewayTokenVerifier
+from tandem_gateway.privacy import consumers as privacy_consumers
+from tandem_gateway.privacy.registry import PersonalData
 from tandem_gateway.routing import endpoints as routing_endpoints
 from tandem_gateway.routing import graphql as graphql_endpoints
 from tandem_gateway.routing.domain import BULK_ROUTES
@@ -23,6 +27,7 @@ from tandem_gateway.routing.proxy import Upstreams
 from tandem_gateway.settings import Settings
 from tandem_gateway.xapi import consumers as xapi_consumers
 from tandem_gateway.xapi import endpoints as xapi_endpoints
+from tandem_gateway.xapi import privacy as xapi_privacy
 from tandem_gateway.xapi.lrs import Outbound
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
@@ -60,7 +65,16 @@ def create_app(
     )
 
     user_tokens = UserTokens(settings, keystore)
-    directory_service.configure(settings.directory)
+    directory_service.configure(settings.directory, erasure_key=settings.internal_secret)
+    # What the gateway holds about people, part by part, for consent's access and erasure requests.
+    personal_data = PersonalData()
+    personal_data.register(
+        "directory", export=directory_privacy.export_person, erase=directory_privacy.erase_person
+    )
+    personal_data.register("xapi", export=xapi_privacy.export_person, erase=xapi_privacy.erase_person)
+    consent = privacy_consumers.consent_client(
+        keystore, issuer=settings.issuer, consent_url=settings.service_url("consent")
+    )
 
     async def start_edge(app: FastAPI) -> None:
         keystore.bind(app.state.database.sessionmaker)
@@ -87,6 +101,7 @@ def create_app(
         await cancel_and_wait(app.state.composing)
         await app.state.upstreams.aclose()
         await user_tokens.aclose()
+        await consent.aclose()
 
     app = create_service_app(
         name="gateway",
@@ -95,7 +110,12 @@ def create_app(
         token_verifier=verifier,
         on_startup=[start_edge],
         on_shutdown=[stop_edge, close_outbound],
-        subscriptions=xapi_consumers.subscriptions(outbound, settings),
+        subscriptions=[
+            privacy_consumers.data_subject_requests(
+                personal_data, consent, erasure_key=settings.internal_secret
+            ),
+            *xapi_consumers.subscriptions(outbound, settings),
+        ],
         # Added last, so it runs first: FastForward and the routes only ever see Tandem tokens.
         middleware=[FastForward, *([UserTokenEdge] if user_tokens.enabled else [])],
         bulk_routes=BULK_ROUTES,
@@ -105,9 +125,12 @@ def create_app(
     app.state.settings = settings
     app.state.keystore = keystore
     app.state.user_tokens = user_tokens
+    app.state.personal_data = personal_data
     # Root-level routes; the catch-all proxy route goes last so it never shadows the others.
     app.include_router(oauth_endpoints.router)
     app.include_router(admin_endpoints.router)
+    app.include_router(scim_endpoints.router)
+    app.include_router(scim_endpoints.admin_router)
     app.state.xapi_outbound = outbound
     app.include_router(xapi_endpoints.router)
     app.include_router(xapi_endpoints.admin_router)

@@ -26,7 +26,14 @@ class UserTokenIssuer(BaseModel):
         min_length=1, description="The IdP's JWKS (fetched, cached, refetched on unknown kid)."
     )
     audience: str = Field(min_length=1, description="The `aud` the IdP puts in tokens meant for Tandem.")
-    person_claim: str = Field(default="tandem_person_id", description="Claim holding the person's UUID.")
+    person_claim: str = Field(
+        default="tandem_person_id",
+        description="Claim holding the person's UUID; without it the directory is asked (sub = externalId, "
+        "then `email_claim` = work e-mail).",
+    )
+    email_claim: str = Field(
+        default="email", description="Claim holding the user's e-mail (directory lookup)."
+    )
     roles_claim: str = Field(default="groups", description="Claim holding the user's IdP groups.")
     role_map: dict[str, str] = Field(default_factory=dict, description="IdP group -> Tandem role.")
     scopes_by_role: dict[str, list[str]] = Field(

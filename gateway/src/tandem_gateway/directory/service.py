@@ -3,13 +3,15 @@ read a person as they were on a date. Called by SCIM, the HRIS pull connectors a
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import structlog
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,16 +67,27 @@ class VersionMismatch(ProblemError):
 
 
 _settings = DirectorySettings()
+_erasure_key = SecretStr("tandem-directory-development-key")
 
 
-def configure(settings: DirectorySettings) -> None:
-    """Set the ladder and promotion rule (the gateway app calls this with `GATEWAY_DIRECTORY__*`)."""
-    global _settings
+def configure(settings: DirectorySettings, *, erasure_key: SecretStr | None = None) -> None:
+    """Set the ladder and promotion rule (the gateway app calls this with `GATEWAY_DIRECTORY__*`) and
+    the key erased people's pseudonyms are made with (the deployment's internal secret)."""
+    global _settings, _erasure_key
     _settings = settings
+    if erasure_key is not None:
+        _erasure_key = erasure_key
 
 
 def current_settings() -> DirectorySettings:
     return _settings
+
+
+def erased_key(value: str) -> str:
+    """The pseudonym an erased person's userName or externalId becomes (lower-cased: userName is
+    case-insensitive), keyed so that nobody without the deployment's secret can test a guess."""
+    key = _erasure_key.get_secret_value().encode()
+    return "erased:" + hmac.new(key, value.lower().encode(), hashlib.sha256).hexdigest()[:48]
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,20 @@ async def _unique(session: AsyncSession, person_id: UUID, values: dict[str, Any]
         holder = await repository.external_id_holder(session, values["external_id"])
         if holder is not None and holder != person_id:
             raise ExternalIdTaken("externalId belongs to another person")
+
+
+async def _not_erased(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Refuse to recreate a person erased at their request (their pseudonyms are keyed hashes)."""
+    keys = [values["user_name"], *([values["external_id"]] if values["external_id"] else [])]
+    for pseudonym in (erased_key(k) for k in keys):
+        holder = await repository.user_name_holder(session, pseudonym) or await repository.external_id_holder(
+            session, pseudonym
+        )
+        if holder is not None:
+            raise PersonErased(
+                f"this person was erased from the directory at their request (person {holder}); "
+                "a rehire comes with a new userName and externalId"
+            )
 
 
 def _events(
@@ -224,6 +251,8 @@ async def apply_person(
         return ApplyResult(person=person, created=False)  # type: ignore[arg-type]
 
     await _validate(session, target_id, new, settings)
+    if person is None:
+        await _not_erased(session, new)
     await _unique(session, target_id, new)
     if person is None:
         person = Person(id=target_id, version=1, created_at=now, source=source, **new)
