@@ -20,6 +20,7 @@ from tandem_gateway.xapi.configuration import (
     MappingNotFound,
 )
 from tandem_gateway.xapi.dependencies import OutboundDep, SettingsDep
+from tandem_gateway.xapi.lrs import ConsentUnavailable
 from tandem_gateway.xapi.reporter import LrsUnavailable
 from tandem_gateway.xapi.schemas import (
     AssignmentCreate,
@@ -324,7 +325,9 @@ async def disconnect_lrs(
 
 
 @assignments_router.post(
-    "/microlearning-assignments", response_model=AssignmentResult, responses=problems(LrsUnavailable)
+    "/microlearning-assignments",
+    response_model=AssignmentResult,
+    responses=problems(LrsUnavailable, ConsentUnavailable),
 )
 async def assign_microlearning(
     data: AssignmentCreate,
