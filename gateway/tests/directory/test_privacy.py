@@ -5,6 +5,7 @@ worker cannot be provisioned again. Over the real broker, with the real consent 
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,7 +18,7 @@ from tandem_gateway.directory.service import PersonErased, apply_person
 from tandem_gateway.models import Person, PersonVersion
 from tandem_gateway.privacy.registry import PersonalData
 from tandem_gateway.testing import bearer, create_oauth_client, fetch_token, serve
-from tandem_kit.embedded import free_port
+from tandem_kit.embedded import EmbeddedNats, free_port
 from tandem_kit.testing import eventually, sessionmaker_of
 
 DSR = "/api/v1/consent/data-subject-requests"
@@ -93,30 +94,37 @@ async def test_erasure_pseudonymises_and_refuses_reprovisioning(app: FastAPI, se
 
 
 async def test_erasure_request_answered_through_the_broker(
-    fresh_gateway: Callable[..., FastAPI], consent_behind: Callable[[str], FastAPI]
+    fresh_gateway: Callable[..., FastAPI], consent_behind: Callable[..., FastAPI], tmp_path: Path
 ) -> None:
     gateway_port, consent_port = free_port(), free_port()
     gateway_url = f"http://127.0.0.1:{gateway_port}"
-    gateway = fresh_gateway(consent_url=f"http://127.0.0.1:{consent_port}")
-    async with (
-        serve(gateway, port=gateway_port),
-        serve(consent_behind(gateway_url), port=consent_port) as consent,
-    ):
-        async with sessionmaker_of(gateway)() as session, session.begin():
-            person = await ada(session)
-        async with httpx.AsyncClient(base_url=gateway_url) as local:
-            hris = await fetch_token(
-                local, await create_oauth_client(gateway, "consent:write", "consent:read")
-            )
-        async with httpx.AsyncClient(base_url=consent, headers=bearer(hris)) as http:
-            opened = await http.post(DSR, json={"person_id": str(person.id), "kind": "erasure"})
-            assert opened.status_code == 201, opened.text
+    # A broker of their own: the session's gateway app (consent unreachable) would otherwise share the
+    # durable consumer and take the request as often as this gateway does.
+    nats = EmbeddedNats(tmp_path / "nats", free_port())
+    nats.start()
+    gateway = fresh_gateway(consent_url=f"http://127.0.0.1:{consent_port}", nats_url=nats.url)
+    try:
+        async with (
+            serve(gateway, port=gateway_port),
+            serve(consent_behind(gateway_url, nats_url=nats.url), port=consent_port) as consent,
+        ):
+            async with sessionmaker_of(gateway)() as session, session.begin():
+                person = await ada(session)
+            async with httpx.AsyncClient(base_url=gateway_url) as local:
+                hris = await fetch_token(
+                    local, await create_oauth_client(gateway, "consent:write", "consent:read")
+                )
+            async with httpx.AsyncClient(base_url=consent, headers=bearer(hris)) as http:
+                opened = await http.post(DSR, json={"person_id": str(person.id), "kind": "erasure"})
+                assert opened.status_code == 201, opened.text
 
-            async def gateway_receipt() -> dict[str, object] | None:
-                request = (await http.get(f"{DSR}/{opened.json()['id']}")).json()
-                return next((r for r in request["receipts"] if r["service"] == "gateway"), None)
+                async def gateway_receipt() -> dict[str, object] | None:
+                    request = (await http.get(f"{DSR}/{opened.json()['id']}")).json()
+                    return next((r for r in request["receipts"] if r["service"] == "gateway"), None)
 
-            receipt = await eventually(gateway_receipt, timeout=20)
+                receipt = await eventually(gateway_receipt, timeout=20)
+    finally:
+        nats.stop()
 
     assert (receipt["outcome"], receipt["records"]) == ("completed", 3)
     async with sessionmaker_of(gateway)() as session:
