@@ -23,6 +23,7 @@ PUBLIC = {
     "/oauth/introspect",
     "/oauth/revoked",
     "/api/v1/{service}/openapi.json",
+    "/xapi/about",
     # SCIM discovery (RFC 7644 §4), read by IdPs before they authenticate.
     "/scim/v2/ServiceProviderConfig",
     "/scim/v2/ResourceTypes",
@@ -33,7 +34,6 @@ PUBLIC = {
     "/api/v1/calendars/notifications/google",
     "/api/v1/calendars/notifications/microsoft",
     "/api/v1/calendars/notifications/microsoft/lifecycle",
-    "/xapi/about",
 }
 PARAMS = {"service": "consent", "path": "purposes", "client_id": "tc_nobody"}
 

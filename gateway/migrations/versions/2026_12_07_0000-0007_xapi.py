@@ -9,8 +9,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from tandem_kit.events import dead_letters
-from tandem_kit.privacy import erased_people
 
 revision = "0007_xapi"
 down_revision = "0006_hris_sync"
@@ -19,10 +17,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # The gateway's first consumers (statements out) park what they cannot apply and skip events about
-    # erased people: those kit tables may already exist (another gateway integration may create them).
-    erased_people.create(op.get_bind(), checkfirst=True)
-    dead_letters.create(op.get_bind(), checkfirst=True)
     op.create_table(
         "xapi_credentials",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -116,4 +110,3 @@ def downgrade() -> None:
     op.drop_table("xapi_curriculum_mappings")
     op.drop_table("xapi_statements")
     op.drop_table("xapi_credentials")
-    # erased_people and dead_letters stay: another integration may own them (created with checkfirst).

@@ -288,3 +288,25 @@ async def test_export_and_erase_a_persons_statements(http: httpx.AsyncClient, xa
         ]
         assert await privacy.erase_person(session, person) == 2
         assert await privacy.export_person(session, person) is None
+
+
+async def test_a_single_statement_get_takes_no_filter(http: httpx.AsyncClient, xapi_stack: XapiStack) -> None:
+    headers = xapi_stack.headers("xapi:read")
+    resp = await http.get(
+        "/xapi/statements",
+        params={"statementId": str(uuid.uuid4()), "verb": "http://x.example/v"},
+        headers=headers,
+    )
+    assert resp.status_code == 400
+    assert resp.json()["parameter"] == "verb"
+    unknown = await http.get("/xapi/statements", params={"statementId": str(uuid.uuid4())}, headers=headers)
+    assert unknown.status_code == 404
+    assert unknown.json()["parameter"] == "statementId"
+
+
+async def test_since_needs_a_zone(http: httpx.AsyncClient, xapi_stack: XapiStack) -> None:
+    resp = await http.get(
+        "/xapi/statements", params={"since": "2026-12-01T10:00:00"}, headers=xapi_stack.headers("xapi:read")
+    )
+    assert resp.status_code == 400
+    assert resp.json()["parameter"] == "since"

@@ -20,6 +20,7 @@ from tandem_gateway.xapi.configuration import (
     MappingNotFound,
 )
 from tandem_gateway.xapi.dependencies import OutboundDep, SettingsDep
+from tandem_gateway.xapi.lrs import ConsentUnavailable
 from tandem_gateway.xapi.reporter import LrsUnavailable
 from tandem_gateway.xapi.schemas import (
     AssignmentCreate,
@@ -186,10 +187,19 @@ async def get_statements(
     cursor: Annotated[int | None, Query(ge=1, le=2**62, description="From the `more` link.")] = None,
 ) -> JSONResponse:
     """One statement by id, or a page of statements matching the filters, with a `more` link."""
-    if statement_id is not None and voided_statement_id is not None:
-        raise StatementInvalid("Send statementId or voidedStatementId, not both.", parameter="statementId")
     wanted = statement_id or voided_statement_id
     if wanted is not None:
+        # xAPI: a single-statement GET takes no other parameter but `attachments` and `format`.
+        extra = sorted(
+            set(request.query_params) - {"statementId", "voidedStatementId", "attachments", "format"}
+        )
+        if statement_id is not None and voided_statement_id is not None:
+            extra.insert(0, "voidedStatementId")
+        if extra:
+            raise StatementInvalid(
+                f"statementId and voidedStatementId take no other parameter ({', '.join(extra)}).",
+                parameter=extra[0],
+            )
         found = await service.get_statement(session, caller, wanted, voided=statement_id is None)
         return JSONResponse(found.statement, headers=_headers(read=True))
     query = service.Query(
@@ -324,7 +334,9 @@ async def disconnect_lrs(
 
 
 @assignments_router.post(
-    "/microlearning-assignments", response_model=AssignmentResult, responses=problems(LrsUnavailable)
+    "/microlearning-assignments",
+    response_model=AssignmentResult,
+    responses=problems(LrsUnavailable, ConsentUnavailable),
 )
 async def assign_microlearning(
     data: AssignmentCreate,

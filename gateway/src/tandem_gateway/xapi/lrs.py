@@ -18,6 +18,7 @@ from tandem_gateway.models import LrsConnection
 from tandem_gateway.oauth.keys import KeyStore
 from tandem_gateway.oauth.service import sign_access_token
 from tandem_gateway.settings import Settings
+from tandem_kit.errors import ServiceUnavailable
 from tandem_kit.oauth_client import ClientCredentials, send_with_retries
 from tandem_kit.sealing import fernet_for
 
@@ -25,6 +26,10 @@ log = structlog.get_logger("tandem.gateway.xapi.lrs")
 
 SEALING_INFO = b"tandem-gateway-lrs-secret"
 XAPI_VERSION = "1.0.3"  # what most LRSs accept; 2.0 LRSs accept 1.0.3 statements too
+
+
+class ConsentUnavailable(ServiceUnavailable):
+    code, title = "consent-unavailable", "Consent cannot be checked right now"
 
 
 class LrsRefused(Exception):
@@ -145,9 +150,16 @@ class Outbound:
             headers = {"Authorization": f"Bearer {self._own_token()}"}
             return await self.http.post(url, json=body, headers=headers)
 
-        response = await send_with_retries(once)
-        response.raise_for_status()
-        return {UUID(r["person_id"]) for r in response.json()["results"] if r["granted"]}
+        try:
+            response = await send_with_retries(once)
+            response.raise_for_status()
+            return {UUID(r["person_id"]) for r in response.json()["results"] if r["granted"]}
+        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            # Nothing goes out unchecked: the caller answers 503, a consumer retries the event.
+            log.warning("gateway.xapi.consent_check_failed", error_type=type(exc).__name__)
+            raise ConsentUnavailable(
+                "Consent could not be checked; retry shortly.", headers={"Retry-After": "5"}
+            ) from exc
 
     async def aclose(self) -> None:
         for tokens in self._tokens.values():
