@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from uuid import UUID
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_gateway.admin import endpoints as admin_endpoints
 from tandem_gateway.connections import endpoints as connection_endpoints
+from tandem_gateway.connections import people as connection_people
+from tandem_gateway.directory import endpoints as directory_endpoints
+from tandem_gateway.directory import privacy as directory_privacy
+from tandem_gateway.directory import service as directory_service
+from tandem_gateway.integrations.scim import endpoints as scim_endpoints
 from tandem_gateway.oauth import endpoints as oauth_endpoints
 from tandem_gateway.oauth.keys import KeyCipher, KeyStore
 from tandem_gateway.oauth.user_tokens import UserTokenEdge, UserTokens
 from tandem_gateway.oauth.verifier import GatewayTokenVerifier
+from tandem_gateway.privacy import consumers as privacy_consumers
+from tandem_gateway.privacy.registry import PersonalData
 from tandem_gateway.routing import endpoints as routing_endpoints
 from tandem_gateway.routing import graphql as graphql_endpoints
 from tandem_gateway.routing.domain import BULK_ROUTES
@@ -57,6 +66,23 @@ def create_app(
     )
 
     user_tokens = UserTokens(settings, keystore)
+    directory_service.configure(settings.directory, erasure_key=settings.internal_secret)
+    # What the gateway holds about people, part by part, for consent's access and erasure requests.
+    personal_data = PersonalData()
+    personal_data.register(
+        "directory", export=directory_privacy.export_person, erase=directory_privacy.erase_person
+    )
+    calendar_providers = settings.calendar_oauth.configs(settings.internal_secret)
+
+    async def erase_calendar_connections(session: AsyncSession, person_id: UUID) -> int:
+        return await connection_people.erase_person(session, person_id, providers=calendar_providers)
+
+    personal_data.register(
+        "calendar_connections", export=connection_people.export_person, erase=erase_calendar_connections
+    )
+    consent = privacy_consumers.consent_client(
+        keystore, issuer=settings.issuer, consent_url=settings.service_url("consent")
+    )
 
     async def start_edge(app: FastAPI) -> None:
         keystore.bind(app.state.database.sessionmaker)
@@ -77,6 +103,7 @@ def create_app(
         await cancel_and_wait(app.state.composing)
         await app.state.upstreams.aclose()
         await user_tokens.aclose()
+        await consent.aclose()
 
     app = create_service_app(
         name="gateway",
@@ -85,6 +112,11 @@ def create_app(
         token_verifier=verifier,
         on_startup=[start_edge],
         on_shutdown=[stop_edge],
+        subscriptions=[
+            privacy_consumers.data_subject_requests(
+                personal_data, consent, erasure_key=settings.internal_secret
+            )
+        ],
         # Added last, so it runs first: FastForward and the routes only ever see Tandem tokens.
         middleware=[FastForward, *([UserTokenEdge] if user_tokens.enabled else [])],
         bulk_routes=BULK_ROUTES,
@@ -94,11 +126,15 @@ def create_app(
     app.state.settings = settings
     app.state.keystore = keystore
     app.state.user_tokens = user_tokens
-    app.state.calendar_providers = settings.calendar_oauth.configs(settings.internal_secret)
+    app.state.calendar_providers = calendar_providers
+    app.state.personal_data = personal_data
     # Root-level routes; the catch-all proxy route goes last so it never shadows the others.
     app.include_router(oauth_endpoints.router)
     app.include_router(admin_endpoints.router)
     app.include_router(connection_endpoints.router)
+    app.include_router(directory_endpoints.router)
+    app.include_router(scim_endpoints.router)
+    app.include_router(scim_endpoints.admin_router)
     app.include_router(graphql_endpoints.router)
     app.include_router(routing_endpoints.docs_router)
     app.include_router(routing_endpoints.router)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_settings import SettingsConfigDict
 
 from tandem_gateway.connections.settings import CalendarOAuthSettings
+from tandem_gateway.directory.settings import DirectorySettings
 from tandem_gateway.federation.limits import GATEWAY_LIMITS
 from tandem_gateway.oauth.domain import CLIENT_ONLY_SCOPES, ROLES, SCOPES
 from tandem_kit.graphql import GraphQLLimits
@@ -26,7 +27,14 @@ class UserTokenIssuer(BaseModel):
         min_length=1, description="The IdP's JWKS (fetched, cached, refetched on unknown kid)."
     )
     audience: str = Field(min_length=1, description="The `aud` the IdP puts in tokens meant for Tandem.")
-    person_claim: str = Field(default="tandem_person_id", description="Claim holding the person's UUID.")
+    person_claim: str = Field(
+        default="tandem_person_id",
+        description="Claim holding the person's UUID; without it the directory is asked (sub = externalId, "
+        "then `email_claim` = work e-mail).",
+    )
+    email_claim: str = Field(
+        default="email", description="Claim holding the user's e-mail (directory lookup)."
+    )
     roles_claim: str = Field(default="groups", description="Claim holding the user's IdP groups.")
     role_map: dict[str, str] = Field(default_factory=dict, description="IdP group -> Tandem role.")
     scopes_by_role: dict[str, list[str]] = Field(
@@ -92,6 +100,10 @@ class Settings(KitSettings):
     user_token_issuers: list[UserTokenIssuer] = Field(
         default_factory=list,
         description="Enterprise IdPs whose user tokens the gateway accepts (JSON list); empty: feature off.",
+    )
+    directory: DirectorySettings = Field(
+        default_factory=DirectorySettings,
+        description="The people directory: level ladder, leader threshold, promotion rule (docs/hris.md).",
     )
     calendar_oauth: CalendarOAuthSettings = Field(
         default_factory=CalendarOAuthSettings,

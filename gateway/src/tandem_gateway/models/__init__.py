@@ -1,5 +1,5 @@
 """ORM models of the gateway: OAuth clients, signing keys, revoked tokens, authentication failures,
-external connections."""
+the people directory, external connections."""
 
 from sqlalchemy.orm import DeclarativeBase
 
@@ -11,6 +11,13 @@ class Base(DeclarativeBase):
 
 
 from tandem_gateway.models.connection import ConnectionAuthorization, ExternalConnection  # noqa: E402
+from tandem_gateway.models.directory import (  # noqa: E402
+    Group,
+    GroupMember,
+    Person,
+    PersonVersion,
+    ProvisioningToken,
+)
 from tandem_gateway.models.oauth import AuthFailure, OAuthClient, RevokedToken, SigningKey  # noqa: E402
 
 __all__ = [
@@ -18,7 +25,12 @@ __all__ = [
     "Base",
     "ConnectionAuthorization",
     "ExternalConnection",
+    "Group",
+    "GroupMember",
     "OAuthClient",
+    "Person",
+    "PersonVersion",
+    "ProvisioningToken",
     "RevokedToken",
     "SigningKey",
 ]
