@@ -269,3 +269,23 @@ async def test_connection_events_leave_through_the_outbox(gateway: FastAPI, keys
         "tandem.gateway.CalendarConnected",
         "tandem.gateway.CalendarConnectionBroken",
     ]
+
+
+async def test_consents_requests_reach_calendar_connections(
+    gateway: FastAPI, keys: TestKeys, fakes: Served
+) -> None:
+    me = uuid.uuid4()
+    personal_data = gateway.state.personal_data
+    async with asgi_client(gateway) as http:
+        connection = await connect_via_api(http, person(keys, me), "google", "ha@acme.test")
+
+    async with sessionmaker_of(gateway)() as session, session.begin():
+        exported = await personal_data.export_person(session, me)
+        erased = await personal_data.erase_person(session, me)
+
+    assert "calendar_connections" in personal_data.parts
+    assert [c["id"] for c in exported.export["calendar_connections"]] == [connection["id"]]
+    assert "calendar_connections 1" in erased.detail
+    assert fakes.google.oauth.live_grants("ha@acme.test") == []
+    async with asgi_client(gateway) as http:
+        assert (await http.get(BASE, headers=person(keys, me))).json() == []
