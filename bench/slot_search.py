@@ -179,6 +179,7 @@ async def endpoint(rounds: int) -> None:
     from tandem_scheduling.app import create_app
     from tandem_scheduling.engagement import service as engagement_service
     from tandem_scheduling.engagement.schemas import MatchApproved
+    from tandem_scheduling.gateway_client import links
     from tandem_scheduling.settings import Settings
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -216,6 +217,12 @@ async def endpoint(rounds: int) -> None:
         app = create_app(settings, token_verifier=keys.verifier("scheduling"), gateway=client)
         hours = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]
         async with running(app):
+            # Scheduling asks the gateway only about people it has heard connect (`CalendarConnected`).
+            for _ in range(300):
+                async with app.state.database.sessionmaker() as session:
+                    if await links.connected_people(session, [participant, coach]) == {participant, coach}:
+                        break
+                await asyncio.sleep(0.05)
             pairs = []
             async with app.state.database.sessionmaker() as session:
                 for p, c in ((participant, coach), (uuid.uuid4(), uuid.uuid4())):
