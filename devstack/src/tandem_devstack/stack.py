@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from tandem_devstack import calendar_fakes
 from tandem_kit.db import Database
 from tandem_kit.embedded import EmbeddedNats, EmbeddedPostgres, InfraError, port_is_free
 from tandem_kit.migrations import upgrade_head
@@ -79,6 +80,9 @@ class StackConfig:
     environment: str = "development"
     fast_postgres: bool = False
     external: Mapping[str, str] = field(default_factory=dict)
+    # The calendar fakes' ports (`make run`: 8010, 8011); one not given gets a free port. No fakes run
+    # when a real Google or Microsoft app is configured.
+    fake_ports: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> StackConfig:
@@ -89,6 +93,7 @@ class StackConfig:
             postgres_port=_port(env, "TANDEM_POSTGRES_PORT", 55432),
             nats_port=_port(env, "TANDEM_NATS_PORT", 54222),
             external={k: v for k, v in env.items() if k.endswith(("_DATABASE_URL", "NATS_URL"))},
+            fake_ports={f.name: calendar_fakes.port_for(env, f, fixed=True) for f in calendar_fakes.FAKES},
         )
 
     def url(self, part: str) -> str:
@@ -105,6 +110,7 @@ class Stack:
         self.children: dict[str, subprocess.Popen[bytes]] = {}
         self.clients: dict[str, dict[str, str]] = {}
         self.logs = config.home / "logs"
+        self.fakes: dict[str, str] = {}  # calendar fake name -> base URL, when they run
 
     # -- infrastructure ---------------------------------------------------------------------
     def _database_url(self, part: Part) -> str:
@@ -198,6 +204,8 @@ class Stack:
         }
         for other in PARTS[1:]:
             env[f"{pfx}{other.name.upper()}_URL"] = self.config.url(other.name)
+        if part.name == "gateway" and self.fakes:
+            env.update(calendar_fakes.gateway_env(self.fakes, gw))
         own = self.clients.get(part.name)
         if own:
             env[f"{pfx}CLIENT_ID"] = own["client_id"]
@@ -232,6 +240,19 @@ class Stack:
                 start_new_session=True,
             )
 
+    def start_calendar_fakes(self) -> None:
+        """Google and Microsoft stand-ins, unless a real app registration is configured."""
+        if not calendar_fakes.wanted(os.environ):
+            return
+        ports = {
+            f.name: self.config.fake_ports.get(f.name) or calendar_fakes.port_for(os.environ, f, fixed=False)
+            for f in calendar_fakes.FAKES
+        }
+        children = calendar_fakes.start(ports, self.logs)
+        self.children.update({f"fake-{name}": child for name, child in children.items()})
+        self.fakes = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        calendar_fakes.wait_ready(self.fakes, children)
+
     def wait_ready(self, timeout: float = 60.0) -> float:
         started = time.monotonic()
         pending = {p.name for p in PARTS}
@@ -262,6 +283,7 @@ class Stack:
             self.start_infra()
             self.migrate()
             self.bootstrap_clients()
+            self.start_calendar_fakes()
             self.start_parts()
             self.wait_ready()
         except BaseException:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from datetime import timedelta
 
 import httpx
@@ -14,7 +13,7 @@ from tandem_gateway.calendars import consumers as calendar_consumers
 from tandem_gateway.calendars import endpoints as calendar_endpoints
 from tandem_gateway.calendars.runtime import Calendars
 from tandem_gateway.calendars.tasks import keep_channels
-from tandem_gateway.connections.domain import OAuthProviderConfig
+from tandem_gateway.connections import endpoints as connection_endpoints
 from tandem_gateway.oauth import endpoints as oauth_endpoints
 from tandem_gateway.oauth.keys import KeyCipher, KeyStore
 from tandem_gateway.oauth.user_tokens import UserTokenEdge, UserTokens
@@ -51,7 +50,6 @@ def create_app(
     token_verifier: TokenVerifier | None = None,
     upstream_transport: httpx.AsyncBaseTransport | None = None,
     keystore: KeyStore | None = None,
-    calendar_oauth: Mapping[str, OAuthProviderConfig] | None = None,
     calendar_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
@@ -64,10 +62,11 @@ def create_app(
     )
 
     user_tokens = UserTokens(settings, keystore)
+    calendar_providers = settings.calendar_oauth.configs(settings.internal_secret)
     calendars = Calendars(
         settings.calendar_sync,
         public_url=settings.issuer,
-        oauth=calendar_oauth or {},
+        oauth=calendar_providers,
         transport=calendar_transport,
     )
     start_channels, stop_channels = background("calendar_channels", keep_channels)
@@ -111,10 +110,12 @@ def create_app(
     app.state.settings = settings
     app.state.keystore = keystore
     app.state.user_tokens = user_tokens
+    app.state.calendar_providers = calendar_providers
     app.state.calendars = calendars
     # Root-level routes; the catch-all proxy route goes last so it never shadows the others.
     app.include_router(oauth_endpoints.router)
     app.include_router(admin_endpoints.router)
+    app.include_router(connection_endpoints.router)
     app.include_router(graphql_endpoints.router)
     app.include_router(calendar_endpoints.router)
     app.include_router(routing_endpoints.docs_router)

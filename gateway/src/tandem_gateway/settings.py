@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_settings import SettingsConfigDict
 
 from tandem_gateway.calendars.settings import CalendarSyncSettings
+from tandem_gateway.connections.settings import CalendarOAuthSettings
 from tandem_gateway.federation.limits import GATEWAY_LIMITS
 from tandem_gateway.oauth.domain import CLIENT_ONLY_SCOPES, ROLES, SCOPES
 from tandem_kit.graphql import GraphQLLimits
@@ -96,6 +97,11 @@ class Settings(KitSettings):
     calendar_sync: CalendarSyncSettings = Field(
         default_factory=CalendarSyncSettings,
         description="Free/busy, session events and change notifications (GATEWAY_CALENDAR_SYNC__...).",
+    )
+    calendar_oauth: CalendarOAuthSettings = Field(
+        default_factory=CalendarOAuthSettings,
+        description="Google and Microsoft app registrations people connect calendars through "
+        "(GATEWAY_CALENDAR_OAUTH__GOOGLE__CLIENT_ID...).",
     )
 
     @field_validator("graphql_limits", mode="before")

@@ -25,10 +25,14 @@ from tandem_gateway.app import create_app
 from tandem_gateway.calendars.settings import CalendarSyncSettings
 from tandem_gateway.connections import service
 from tandem_gateway.connections.domain import OAuthProviderConfig, Owner
+from tandem_gateway.connections.settings import (
+    CalendarOAuthSettings,
+    GoogleOAuthSettings,
+    MicrosoftOAuthSettings,
+)
 from tandem_gateway.models import CalendarWatch, ExternalConnection
 from tandem_gateway.testing import (
     GATEWAY_DIR,
-    INTERNAL_SECRET,
     bearer,
     create_oauth_client,
     fetch_token,
@@ -40,40 +44,28 @@ from tandem_kit.events import EventEnvelope
 from tandem_kit.testing import Infra, eventually
 
 REDIRECT_URI = "https://app.tandem.test/calendar/callback"
-GOOGLE_SCOPES = (
-    "https://www.googleapis.com/auth/calendar.freebusy",
-    "https://www.googleapis.com/auth/calendar.events.owned",
-)
-MICROSOFT_SCOPES = ("offline_access", "Calendars.ReadBasic", "Calendars.ReadWrite")
 READ_TIMEOUT = 1.0
 
 
-def oauth_configs(google_url: str, microsoft_url: str) -> dict[str, OAuthProviderConfig]:
+def oauth_settings(google_url: str, microsoft_url: str) -> CalendarOAuthSettings:
     tenant = f"{microsoft_url}/{microsoft_graph.TENANT}/oauth2/v2.0"
-    common: dict[str, Any] = {"redirect_uri": REDIRECT_URI, "sealing_secret": SecretStr(INTERNAL_SECRET)}
-    return {
-        "google": OAuthProviderConfig(
-            provider="google",
+    return CalendarOAuthSettings(
+        google=GoogleOAuthSettings(
+            client_id=google_calendar.CLIENT_ID,
+            client_secret=SecretStr(google_calendar.CLIENT_SECRET),
+            redirect_uri=REDIRECT_URI,
             authorize_url=f"{google_url}/o/oauth2/v2/auth",
             token_url=f"{google_url}/token",
             revoke_url=f"{google_url}/revoke",
-            client_id=google_calendar.CLIENT_ID,
-            client_secret=SecretStr(google_calendar.CLIENT_SECRET),
-            scopes=GOOGLE_SCOPES,
-            extra_authorize_params={"access_type": "offline", "prompt": "consent"},
-            **common,
         ),
-        "microsoft": OAuthProviderConfig(
-            provider="microsoft",
-            authorize_url=f"{tenant}/authorize",
-            token_url=f"{tenant}/token",
-            revoke_url=None,
+        microsoft=MicrosoftOAuthSettings(
             client_id=microsoft_graph.CLIENT_ID,
             client_secret=SecretStr(microsoft_graph.CLIENT_SECRET),
-            scopes=MICROSOFT_SCOPES,
-            **common,
+            redirect_uri=REDIRECT_URI,
+            authorize_url=f"{tenant}/authorize",
+            token_url=f"{tenant}/token",
         ),
-    }
+    )
 
 
 class Slowed:
@@ -203,14 +195,14 @@ async def stack(infra: Infra, own_nats: EmbeddedNats) -> AsyncIterator[Stack]:
                 write_max_wait_seconds=3.0,
                 renew_every_seconds=3600,
             ),
+            calendar_oauth=oauth_settings(google_url, microsoft_url),
             outbox_poll_seconds=0.1,
             event_retry_first_seconds=0.05,
             event_retry_max_seconds=0.2,
             event_park_after_deliveries=3,
         )
-        configs = oauth_configs(google_url, microsoft_url)
-        app = create_app(settings, calendar_oauth=configs)
+        app = create_app(settings)
         async with serve(app, port=port) as url:
-            yield Stack(app, url, google, microsoft, gate, configs)
+            yield Stack(app, url, google, microsoft, gate, app.state.calendar_providers)
             await google.drain()
             await microsoft.drain()

@@ -28,7 +28,7 @@ GOOGLE_SCOPES = (
     "https://www.googleapis.com/auth/calendar.freebusy",
     "https://www.googleapis.com/auth/calendar.events.owned",
 )
-MICROSOFT_SCOPES = ("offline_access", "Calendars.ReadBasic", "Calendars.ReadWrite")
+MICROSOFT_SCOPES = ("offline_access", "User.Read", "Calendars.ReadWrite")
 
 
 def google_config(base: str, **overrides: Any) -> OAuthProviderConfig:
@@ -92,7 +92,9 @@ async def sessionmaker(infra: Infra) -> AsyncIterator[async_sessionmaker[AsyncSe
         await database.dispose()
 
 
-async def consent_at(authorize_url: str, login_hint: str) -> dict[str, str]:
+async def consent_at(
+    authorize_url: str, login_hint: str, *, redirect_uri: str = REDIRECT_URI
+) -> dict[str, str]:
     """The browser's part: open the provider's authorize URL (the fake consents at once as
     `login_hint`) and read the code and state from the redirect back to us."""
     sep = "&" if "?" in authorize_url else "?"
@@ -100,7 +102,7 @@ async def consent_at(authorize_url: str, login_hint: str) -> dict[str, str]:
         answer = await browser.get(f"{authorize_url}{sep}{urlencode({'login_hint': login_hint})}")
     assert answer.status_code == 302, answer.text
     back = urlsplit(answer.headers["location"])
-    assert f"{back.scheme}://{back.netloc}{back.path}" == REDIRECT_URI
+    assert f"{back.scheme}://{back.netloc}{back.path}" == redirect_uri
     return {k: v[0] for k, v in parse_qs(back.query).items()}
 
 
@@ -116,7 +118,7 @@ async def connect(
     owner = Owner(person_id=person)
     async with sessionmaker() as session, session.begin():
         url = await service.begin_authorization(session, owner, oauth=config)
-    back = await consent_at(url, login_hint)
+    back = await consent_at(url, login_hint, redirect_uri=config.redirect_uri)
     async with sessionmaker() as session, session.begin():
         return await service.complete_authorization(
             session, owner, state=back["state"], code=back["code"], providers={config.provider: config}
@@ -161,7 +163,7 @@ async def bearer_at(config: OAuthProviderConfig, login_hint: str, *, scopes: tup
             scope=" ".join(scopes or config.scopes),
             **dict(config.extra_authorize_params),
         )
-        back = await consent_at(url, login_hint)
+        back = await consent_at(url, login_hint, redirect_uri=config.redirect_uri)
         token = await client.fetch_token(
             config.token_url, code=back["code"], code_verifier=verifier, redirect_uri=config.redirect_uri
         )

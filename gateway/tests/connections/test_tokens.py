@@ -7,13 +7,14 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tandem_gateway.connections import service
+from tandem_gateway.connections import repository, service
 from tandem_gateway.connections.domain import Owner
 from tandem_gateway.connections.service import (
     AuthorizationNotFound,
     NeedsReauth,
     NotConnected,
     ProviderUnavailable,
+    ScopesNotGranted,
 )
 
 from .conftest import Served, connect, consent_at, expire_locally, outbox, reload
@@ -229,3 +230,32 @@ async def test_state_works_once_and_only_for_who_started_it(sessionmaker: SM, fa
             await service.complete_authorization(
                 session, person, state=back["state"], code=back["code"], providers=providers
             )
+
+
+async def test_unticked_permission_keeps_nothing(sessionmaker: SM, fakes: Served) -> None:
+    config = fakes.configs["google"]
+    fakes.google.oauth.withheld_scopes.add("https://www.googleapis.com/auth/calendar.events.owned")
+    person = uuid.uuid4()
+
+    with pytest.raises(ScopesNotGranted) as refused:
+        await connect(sessionmaker, config, person, "la@acme.test")
+
+    assert refused.value.extensions["missing"] == ["https://www.googleapis.com/auth/calendar.events.owned"]
+    async with sessionmaker() as session:
+        assert await repository.list_owned(session, Owner(person_id=person)) == []
+
+
+async def test_token_refused_early_is_refreshed_once(sessionmaker: SM, fakes: Served) -> None:
+    config = fakes.configs["microsoft"]
+    connection = await connect(sessionmaker, config, uuid.uuid4(), "pa@acme.test")
+    old = await service.access_token(sessionmaker, connection.id, oauth=config)
+    fakes.microsoft.oauth.expire_tokens("pa@acme.test")  # the provider drops it before its expiry
+
+    # Two callers saw the same 401; the second finds the token already replaced.
+    await service.expire_refused(sessionmaker, connection.id, old, oauth=config)
+    new = await service.access_token(sessionmaker, connection.id, oauth=config)
+    await service.expire_refused(sessionmaker, connection.id, old, oauth=config)
+
+    assert await service.access_token(sessionmaker, connection.id, oauth=config) == new
+    assert fakes.microsoft.oauth.user_of_token(new) == "pa@acme.test"
+    assert fakes.microsoft.oauth.token_requests == ["authorization_code", "refresh_token"]

@@ -68,6 +68,8 @@ class FakeOAuthServer:
     grants: list[Grant] = field(default_factory=list)
     token_requests: list[str] = field(default_factory=list)  # grant types, in order
     fail_token_requests: list[int] = field(default_factory=list)  # statuses to answer next
+    # Scopes the consenting user unticks (Google's granular consent): left out of the grant.
+    withheld_scopes: set[str] = field(default_factory=set)
     # Whether an authorization request gets a refresh token (the vendor's rule).
     offline: Callable[[dict[str, str]], bool] = lambda _query: True
 
@@ -92,7 +94,7 @@ class FakeOAuthServer:
             grant = Grant(
                 id=secrets.token_hex(8),
                 user=query.get("login_hint") or DEFAULT_USER,
-                scopes=query.get("scope", "").split(),
+                scopes=[s for s in query.get("scope", "").split() if s not in self.withheld_scopes],
                 offline=self.offline(query),
             )
             self.grants.append(grant)

@@ -545,3 +545,8 @@ class FakeGoogleCalendar:
     async def knob_invalidate_sync(self, _request: Request) -> Response:
         self.invalidate_sync_tokens()
         return Response(status_code=204)
+
+
+def create_app() -> Starlette:
+    """`uvicorn tandem_devstack.fakes.google_calendar:create_app --factory` (what devstack runs)."""
+    return FakeGoogleCalendar().app

@@ -142,7 +142,8 @@ class FakeMicrosoftGraph:
             routes=[
                 Route(f"{base}/authorize", self.oauth.authorize),
                 Route(f"{base}/token", self.oauth.token, methods=["POST"]),
-                Route("/v1.0/me/calendar", self.get_calendar, methods=["GET"]),
+                Route("/v1.0/me", self.me),
+                Route("/v1.0/me/calendar", self.my_calendar),
                 Route("/v1.0/me/calendar/getSchedule", self.get_schedule, methods=["POST"]),
                 Route("/v1.0/users/{user}/calendar/getSchedule", self.get_schedule, methods=["POST"]),
                 Route("/v1.0/me/events", self.list_events, methods=["GET"]),
@@ -265,10 +266,26 @@ class FakeMicrosoftGraph:
             "end": graph_when(parse_when(event["end"]), tz),
         }
 
-    # -- calendar -------------------------------------------------------------------------------------
+    # -- the signed-in user -----------------------------------------------------------------------------
 
-    async def get_calendar(self, request: Request) -> Response:
-        """`GET /me/calendar`: the user's default calendar, its `owner.address` their mailbox."""
+    async def me(self, request: Request) -> Response:
+        """`GET /me` (needs `User.Read`): the profile, whose `mail` getSchedule is asked about."""
+        caller, refused = self._guard(request, {"User.Read", "User.ReadBasic.All", "User.Read.All"})
+        if refused is not None:
+            return refused
+        assert caller is not None
+        return JSONResponse(
+            {
+                "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity",
+                "id": caller.id,
+                "mail": caller.mail,
+                "userPrincipalName": caller.mail,
+                "displayName": caller.mail.partition("@")[0].title(),
+            }
+        )
+
+    async def my_calendar(self, request: Request) -> Response:
+        """`GET /me/calendar` (any Calendars.* permission): the default calendar and its owner's address."""
         caller, refused = self._guard(request, READ_SCOPES)
         if refused is not None:
             return refused
@@ -276,13 +293,10 @@ class FakeMicrosoftGraph:
         return JSONResponse(
             {
                 "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('me')/calendar/$entity",
-                "id": "AAMkADcal" + caller.id.replace("-", ""),
+                "id": "AAMkAGI2" + caller.id.replace("-", ""),
                 "name": "Calendar",
                 "canEdit": True,
-                "canShare": True,
-                "canViewPrivateItems": True,
-                "isDefaultCalendar": True,
-                "owner": {"name": caller.mail.partition("@")[0], "address": caller.mail},
+                "owner": {"name": caller.mail.partition("@")[0].title(), "address": caller.mail},
             }
         )
 
@@ -697,3 +711,8 @@ class FakeMicrosoftGraph:
             return JSONResponse({"error": "unknown subscription"}, 404)
         self.lifecycle(str(body["subscription_id"]), str(body.get("event", "reauthorizationRequired")))
         return Response(status_code=204)
+
+
+def create_app() -> Starlette:
+    """`uvicorn tandem_devstack.fakes.microsoft_graph:create_app --factory` (what devstack runs)."""
+    return FakeMicrosoftGraph().app

@@ -58,21 +58,24 @@ async def open_channel(
     """A new watch channel (Google) or subscription (Graph) for the connection's calendar."""
     assert connection.person_id is not None
     provider = Provider(connection.provider)
-    token = await calendars.token(connection.id, provider)
     secret = secrets.token_urlsafe(32)
     watch_id = uuid.uuid4()
     ttl = calendars.settings.channel_ttl_seconds
-    made: Watch
-    if provider is Provider.GOOGLE:
-        made = await calendars.api.google_watch(token, watch_id, calendars.webhook(GOOGLE_PATH), secret, ttl)
-    else:
-        made = await calendars.api.graph_subscribe(
+
+    async def create(token: str) -> Watch:
+        if provider is Provider.GOOGLE:
+            return await calendars.api.google_watch(
+                token, watch_id, calendars.webhook(GOOGLE_PATH), secret, ttl
+            )
+        return await calendars.api.graph_subscribe(
             token,
             notification_url=calendars.webhook(GRAPH_PATH),
             lifecycle_url=calendars.webhook(GRAPH_LIFECYCLE_PATH),
             client_state=secret,
             expires_at=datetime.now(UTC) + timedelta(seconds=ttl),
         )
+
+    made = await calendars.call(connection.id, provider, create)
     watch = CalendarWatch(
         id=watch_id,
         connection_id=connection.id,
@@ -92,11 +95,18 @@ async def close_channel(session: AsyncSession, calendars: Calendars, watch: Cale
     """Stop the channel at the provider where the grant still allows it, and forget it."""
     provider = Provider(watch.provider)
     try:
-        token = await calendars.token(watch.connection_id, provider)
         if provider is Provider.GOOGLE:
-            await calendars.api.google_stop(token, watch.id, watch.external_id)
+            await calendars.call(
+                watch.connection_id,
+                provider,
+                lambda token: calendars.api.google_stop(token, watch.id, watch.external_id),
+            )
         else:
-            await calendars.api.graph_unsubscribe(token, watch.external_id)
+            await calendars.call(
+                watch.connection_id,
+                provider,
+                lambda token: calendars.api.graph_unsubscribe(token, watch.external_id),
+            )
     except Exception as exc:
         # A broken grant cannot stop its channel; the provider lets it expire on its own.
         log.info("calendars.channel.stop_failed", provider=provider.value, error_type=type(exc).__name__)
@@ -118,10 +128,13 @@ async def renew_channel(
         fresh = await open_channel(session, calendars, connection)
         await close_channel(session, calendars, watch)
         return fresh
-    token = await calendars.token(watch.connection_id, Provider.MICROSOFT)
     expires = datetime.now(UTC) + timedelta(seconds=calendars.settings.channel_ttl_seconds)
     try:
-        renewed = await calendars.api.graph_renew(token, watch.external_id, expires)
+        renewed = await calendars.call(
+            watch.connection_id,
+            Provider.MICROSOFT,
+            lambda token: calendars.api.graph_renew(token, watch.external_id, expires),
+        )
     except ProviderError as exc:
         if exc.status != 404:
             raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
 from uuid import UUID
 
 import httpx
@@ -11,14 +12,15 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem_gateway.calendars.domain import Interval, Provider, Reason
-from tandem_gateway.calendars.providers import CalendarApi
+from tandem_gateway.calendars.providers import CalendarApi, ProviderError
 from tandem_gateway.calendars.settings import CalendarSyncSettings
 from tandem_gateway.connections.domain import OAuthProviderConfig
-from tandem_gateway.connections.service import NeedsReauth, NotConnected, access_token
+from tandem_gateway.connections.service import NeedsReauth, NotConnected, access_token, expire_refused
 
 log = structlog.get_logger("tandem.gateway.calendars")
 
 Sessionmaker = async_sessionmaker[AsyncSession]
+T = TypeVar("T")
 
 GOOGLE_PATH = "/api/v1/calendars/notifications/google"
 GRAPH_PATH = "/api/v1/calendars/notifications/microsoft"
@@ -64,12 +66,35 @@ class Calendars:
     def webhook(self, path: str) -> str:
         return self.public_url + path
 
-    async def token(self, connection_id: UUID, provider: Provider) -> str:
-        """A live access token of the connection (refreshed under its row lock when needed)."""
+    def _config(self, provider: Provider) -> OAuthProviderConfig:
         config = self.oauth.get(provider.value)
         if config is None:
             raise NotConnected(f"No OAuth client is configured for {provider.value}.")
-        return await access_token(self.sessionmaker, connection_id, oauth=config)
+        return config
+
+    async def call(self, connection_id: UUID, provider: Provider, step: Callable[[str], Awaitable[T]]) -> T:
+        """`step(access_token)` with a live token of the connection (refreshed under its row lock when
+        needed). A 401 means the provider dropped the token before its expiry: it is marked expired
+        (`expire_refused`, so concurrent callers refresh once) and `step` runs once more."""
+        config = self._config(provider)
+        token = await access_token(self.sessionmaker, connection_id, oauth=config)
+        try:
+            return await step(token)
+        except ProviderError as exc:
+            if exc.status != 401:
+                raise
+        await expire_refused(self.sessionmaker, connection_id, token, oauth=config)
+        return await step(await access_token(self.sessionmaker, connection_id, oauth=config))
+
+    async def _busy(
+        self, connection_id: UUID, provider: Provider, token: str, window: Interval
+    ) -> list[Interval]:
+        if provider is Provider.GOOGLE:
+            return await self.api.google_busy(token, window.start, window.end)
+        mailbox = self._mailboxes.get(connection_id)
+        if mailbox is None:
+            mailbox = self._mailboxes[connection_id] = await self.api.graph_account(token)
+        return await self.api.graph_busy(token, mailbox, window.start, window.end)
 
     async def read_busy(
         self, connection_id: UUID, provider: Provider, window: Interval
@@ -78,13 +103,9 @@ class Calendars:
         raises for a provider's fault, and never takes longer than the read budget."""
         try:
             async with asyncio.timeout(self.settings.read_timeout_seconds):
-                token = await self.token(connection_id, provider)
-                if provider is Provider.GOOGLE:
-                    return await self.api.google_busy(token, window.start, window.end)
-                mailbox = self._mailboxes.get(connection_id)
-                if mailbox is None:
-                    mailbox = self._mailboxes[connection_id] = await self.api.graph_account(token)
-                return await self.api.graph_busy(token, mailbox, window.start, window.end)
+                return await self.call(
+                    connection_id, provider, lambda token: self._busy(connection_id, provider, token, window)
+                )
         except TimeoutError:
             log.warning("calendars.busy.timeout", provider=provider.value, connection_id=str(connection_id))
             return Reason.TIMEOUT

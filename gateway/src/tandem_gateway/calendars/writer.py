@@ -29,10 +29,17 @@ BOOKED, WRITTEN, SKIPPED, CANCELLED = "booked", "written", "skipped", "cancelled
 
 async def _put(calendars: Calendars, connection: ExternalConnection, row: SessionEvent) -> str:
     provider = Provider(connection.provider)
-    token = await calendars.token(connection.id, provider)
-    if provider is Provider.GOOGLE:
-        return await calendars.api.google_put_event(token, row.session_id, row.starts_at, row.ends_at)
-    return await calendars.api.graph_put_event(token, row.session_id, row.starts_at, row.ends_at)
+    put = calendars.api.google_put_event if provider is Provider.GOOGLE else calendars.api.graph_put_event
+    return await calendars.call(
+        connection.id, provider, lambda token: put(token, row.session_id, row.starts_at, row.ends_at)
+    )
+
+
+async def _remove(calendars: Calendars, provider: Provider, connection_id: UUID, external_id: str) -> None:
+    delete = (
+        calendars.api.google_delete_event if provider is Provider.GOOGLE else calendars.api.graph_delete_event
+    )
+    await calendars.call(connection_id, provider, lambda token: delete(token, external_id))
 
 
 def _skip(row: SessionEvent, reason: str, now: datetime) -> None:
@@ -86,17 +93,11 @@ async def write_cancelled(session: AsyncSession, calendars: Calendars, session_i
         if row.state == CANCELLED:
             continue
         if row.state == WRITTEN and row.connection_id is not None and row.external_id is not None:
-            provider = Provider(str(row.provider))
             try:
-                token = await calendars.token(row.connection_id, provider)
+                await _remove(calendars, Provider(str(row.provider)), row.connection_id, row.external_id)
             except NeedsReauth:
                 # The grant is gone: nothing can be deleted through it; the person removes the event.
                 row.skip_reason = "needs_reauth"
-            else:
-                if provider is Provider.GOOGLE:
-                    await calendars.api.google_delete_event(token, row.external_id)
-                else:
-                    await calendars.api.graph_delete_event(token, row.external_id)
         row.state, row.updated_at = CANCELLED, now
         log.info("calendars.event.cancelled", session_id=str(session_id))
     await session.flush()

@@ -81,3 +81,19 @@ def granted_scopes(token: Mapping[str, Any], requested: tuple[str, ...]) -> list
     if isinstance(scope, str) and scope.strip():
         return scope.split()
     return list(requested)
+
+
+# Granted with the sign-in itself, or only the refresh token: never listed back, never missing.
+IMPLICIT_SCOPES = frozenset({"offline_access", "openid", "profile", "email"})
+GRAPH_RESOURCE = "https://graph.microsoft.com/"
+
+
+def _normal(scope: str) -> str:
+    # Microsoft answers `https://graph.microsoft.com/calendars.readwrite` for a requested `Calendars.ReadWrite`.
+    return scope.removeprefix(GRAPH_RESOURCE).lower()
+
+
+def missing_scopes(requested: tuple[str, ...], granted: list[str]) -> list[str]:
+    """The requested scopes the person did not grant (Google lets them untick each one)."""
+    have = {_normal(s) for s in granted}
+    return [s for s in requested if s not in IMPLICIT_SCOPES and _normal(s) not in have]

@@ -69,3 +69,16 @@ async def take_authorization(session: AsyncSession, hashed_state: str) -> Connec
 
 async def purge_authorizations(session: AsyncSession, now: datetime) -> None:
     await session.execute(delete(ConnectionAuthorization).where(ConnectionAuthorization.expires_at < now))
+
+
+async def delete_person(session: AsyncSession, person_id: UUID) -> int:
+    """Every connection row and pending authorization of a person; how many connections there were."""
+    await session.execute(
+        delete(ConnectionAuthorization).where(ConnectionAuthorization.person_id == person_id)
+    )
+    deleted = await session.execute(
+        delete(ExternalConnection)
+        .where(ExternalConnection.person_id == person_id)
+        .returning(ExternalConnection.id)
+    )
+    return len(deleted.all())

@@ -32,6 +32,7 @@ from tandem_gateway.connections.domain import (
     expiry,
     granted_scopes,
     is_fresh,
+    missing_scopes,
     state_hash,
 )
 from tandem_gateway.events import CalendarConnected, CalendarConnectionBroken
@@ -73,6 +74,13 @@ class AuthorizationRefused(BadRequest):
     """The provider refused the authorization code (used twice, expired, wrong PKCE verifier)."""
 
     code, title = "authorization-refused", "Authorization refused by the provider"
+
+
+class ScopesNotGranted(BadRequest):
+    """The person unticked a permission Tandem needs on the provider's consent screen: connect again and
+    allow all of them (busy times and the person's own events only)."""
+
+    code, title = "scopes-not-granted", "Permissions not granted"
 
 
 class ProviderUnavailable(ServiceUnavailable):
@@ -174,6 +182,10 @@ async def complete_authorization(
         raise AuthorizationRefused(f"The provider answered {exc.error}.") from exc
     except (httpx.HTTPError, ValueError) as exc:
         raise ProviderUnavailable("The provider's token endpoint did not answer.") from exc
+    missing = missing_scopes(oauth.scopes, granted_scopes(token, oauth.scopes))
+    if missing:
+        # Nothing is kept: a grant that cannot do the job would only fail later, less clearly.
+        raise ScopesNotGranted(f"Not granted: {' '.join(missing)}.", missing=missing)
     return await save_grant(session, owner, token, oauth=oauth, now=now)
 
 
@@ -270,6 +282,24 @@ async def access_token(
     raise AssertionError("unreachable")
 
 
+async def expire_refused(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    connection_id: UUID,
+    refused: str,
+    *,
+    oauth: OAuthProviderConfig,
+) -> None:
+    """The provider answered 401 to `refused` before its announced expiry (expired or revoked early):
+    mark it expired under the row lock, so the next `access_token` refreshes. Unless a concurrent
+    caller already replaced it: then the new token stands and nothing is refreshed twice."""
+    async with sessionmaker() as session, session.begin():
+        connection = await repository.lock(session, connection_id)
+        if connection is None or connection.access_token_sealed is None:
+            return
+        if unseal(oauth, connection.access_token_sealed) == refused:
+            connection.expires_at = datetime.now(UTC)
+
+
 def _usable(connection: ExternalConnection, now: datetime) -> bool:
     return (
         connection.status == ConnectionStatus.ACTIVE
@@ -354,6 +384,16 @@ async def disconnect(
             revoked = False
         if not revoked:
             log.warning("gateway.connection.revoke_failed", connection_id=str(connection.id))
+    await forget(session, connection, now=now)
+    log.info("gateway.connection.disconnected", connection_id=str(connection.id), revoked=revoked)
+    return revoked
+
+
+async def forget(
+    session: AsyncSession, connection: ExternalConnection, *, now: datetime | None = None
+) -> None:
+    """`disconnected`, tokens dropped (`CalendarConnectionBroken` once, for a calendar)."""
+    now = now or datetime.now(UTC)
     was_live = connection.status != ConnectionStatus.DISCONNECTED
     connection.status = ConnectionStatus.DISCONNECTED
     connection.access_token_sealed = connection.refresh_token_sealed = None
@@ -363,5 +403,3 @@ async def disconnect(
     await session.flush()
     if was_live:
         await _emit_broken(session, connection, reason="disconnected", now=now)
-    log.info("gateway.connection.disconnected", connection_id=str(connection.id), revoked=revoked)
-    return revoked
