@@ -5,9 +5,9 @@ Run: .venv/bin/python bench/booking_concurrency.py [--bookings 2000] [--clients 
 On the local stack (five processes over one embedded PostgreSQL, `_infra.devstack`):
 1. 200 parallel `POST .../sessions` for the same kickoff slot of one engagement: exactly one 201, every
    other answer a 409 (the exclusion constraint and the one-kickoff index decide, not the application).
-2. `--bookings` kickoffs on distinct engagements (people without calendars: `unverified`, the free/busy
-   re-check still asks the gateway) from `--clients` concurrent HTTP clients, each its own keep-alive
-   connection: bookings/s, p50/p99 latency. Baseline: a plain INSERT of the same rows (the session and
+2. `--bookings` kickoffs on distinct engagements (100 of them warm-up, not timed; people without
+   calendars: `unverified` from scheduling's `calendar_links`, no free/busy call) from `--clients`
+   concurrent HTTP clients, each its own keep-alive connection: bookings/s, p50/p99 latency. Baseline: a plain INSERT of the same rows (the session and
    its two holds, one transaction per booking) from as many concurrent connections straight to the
    database: ``ratio`` = bookings/s / inserts/s.
 

@@ -35,6 +35,7 @@ from pydantic import SecretStr
 
 from tandem_scheduling.availability import domain
 
+REDIRECT_URI = "https://app.tandem.test/calendar/callback"
 WINDOW_START = datetime(2027, 3, 1, tzinfo=UTC)
 WINDOW = domain.Interval(WINDOW_START, WINDOW_START + timedelta(weeks=6))
 HOURS = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]
@@ -81,7 +82,11 @@ async def calendar_stack() -> AsyncIterator[tuple[Any, Any, Any, dict[str, Any]]
     from tandem_devstack.fakes import google_calendar, microsoft_graph
     from tandem_gateway.app import create_app as create_gateway_app
     from tandem_gateway.calendars.settings import CalendarSyncSettings
-    from tandem_gateway.connections.domain import OAuthProviderConfig
+    from tandem_gateway.connections.settings import (
+        CalendarOAuthSettings,
+        GoogleOAuthSettings,
+        MicrosoftOAuthSettings,
+    )
     from tandem_gateway.settings import Settings as GatewaySettings
     from tandem_gateway.testing import INTERNAL_SECRET, closed_port_url, serve
     from tandem_kit.embedded import EmbeddedNats, EmbeddedPostgres, free_port
@@ -101,6 +106,7 @@ async def calendar_stack() -> AsyncIterator[tuple[Any, Any, Any, dict[str, Any]]
             google, microsoft = google_calendar.FakeGoogleCalendar(), microsoft_graph.FakeMicrosoftGraph()
             async with serve(google.app) as google_url, serve(microsoft.app) as microsoft_url:
                 port, down = free_port(), closed_port_url()
+                tenant = f"{microsoft_url}/{microsoft_graph.TENANT}/oauth2/v2.0"
                 settings = GatewaySettings(
                     environment="test",
                     database_url=pg.url("gateway"),
@@ -117,38 +123,31 @@ async def calendar_stack() -> AsyncIterator[tuple[Any, Any, Any, dict[str, Any]]
                         graph_api_url=microsoft_url,
                         webhook_base_url=f"http://127.0.0.1:{port}",
                     ),
+                    calendar_oauth=CalendarOAuthSettings(
+                        google=GoogleOAuthSettings(
+                            client_id=google_calendar.CLIENT_ID,
+                            client_secret=SecretStr(google_calendar.CLIENT_SECRET),
+                            redirect_uri=REDIRECT_URI,
+                            authorize_url=f"{google_url}/o/oauth2/v2/auth",
+                            token_url=f"{google_url}/token",
+                        ),
+                        microsoft=MicrosoftOAuthSettings(
+                            client_id=microsoft_graph.CLIENT_ID,
+                            client_secret=SecretStr(microsoft_graph.CLIENT_SECRET),
+                            redirect_uri=REDIRECT_URI,
+                            authorize_url=f"{tenant}/authorize",
+                            token_url=f"{tenant}/token",
+                        ),
+                    ),
                 )
-                tenant = f"{microsoft_url}/{microsoft_graph.TENANT}/oauth2/v2.0"
-                common: dict[str, Any] = {
-                    "redirect_uri": "https://app.tandem.test/calendar/callback",
-                    "sealing_secret": SecretStr(INTERNAL_SECRET),
-                }
-                oauth = {
-                    "google": OAuthProviderConfig(
-                        provider="google",
-                        authorize_url=f"{google_url}/o/oauth2/v2/auth",
-                        token_url=f"{google_url}/token",
-                        revoke_url=None,
-                        client_id=google_calendar.CLIENT_ID,
-                        client_secret=SecretStr(google_calendar.CLIENT_SECRET),
-                        scopes=("https://www.googleapis.com/auth/calendar.freebusy",),
-                        extra_authorize_params={"access_type": "offline"},
-                        **common,
-                    ),
-                    "microsoft": OAuthProviderConfig(
-                        provider="microsoft",
-                        authorize_url=f"{tenant}/authorize",
-                        token_url=f"{tenant}/token",
-                        revoke_url=None,
-                        client_id=microsoft_graph.CLIENT_ID,
-                        client_secret=SecretStr(microsoft_graph.CLIENT_SECRET),
-                        scopes=("offline_access", "Calendars.ReadBasic"),
-                        **common,
-                    ),
-                }
-                gateway = create_gateway_app(settings, calendar_oauth=oauth)
+                gateway = create_gateway_app(settings)
                 async with serve(gateway, port=port) as url:
-                    yield gateway, url, (google, microsoft, pg.url("scheduling"), nats.url), oauth
+                    yield (
+                        gateway,
+                        url,
+                        (google, microsoft, pg.url("scheduling"), nats.url),
+                        gateway.state.calendar_providers,
+                    )
         finally:
             nats.stop()
             pg.stop()
@@ -179,6 +178,7 @@ async def endpoint(rounds: int) -> None:
     from tandem_scheduling.app import create_app
     from tandem_scheduling.engagement import service as engagement_service
     from tandem_scheduling.engagement.schemas import MatchApproved
+    from tandem_scheduling.gateway_client import links
     from tandem_scheduling.settings import Settings
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -201,6 +201,10 @@ async def endpoint(rounds: int) -> None:
                     "end": {"dateTime": event.end.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
                 },
             )
+        # Each seeded meeting notifies the gateway (a change notification per event): let them land
+        # before timing anything.
+        await google.drain()
+        await microsoft.drain()
         creds = await create_oauth_client(gateway, "calendars:freebusy", name="scheduling")
         tokens = ClientCredentials(
             token_url=f"{gateway_url}/oauth/token",
@@ -216,6 +220,12 @@ async def endpoint(rounds: int) -> None:
         app = create_app(settings, token_verifier=keys.verifier("scheduling"), gateway=client)
         hours = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]
         async with running(app):
+            # Scheduling asks the gateway only about people it has heard connect (`CalendarConnected`).
+            for _ in range(300):
+                async with app.state.database.sessionmaker() as session:
+                    if await links.connected_people(session, [participant, coach]) == {participant, coach}:
+                        break
+                await asyncio.sleep(0.05)
             pairs = []
             async with app.state.database.sessionmaker() as session:
                 for p, c in ((participant, coach), (uuid.uuid4(), uuid.uuid4())):

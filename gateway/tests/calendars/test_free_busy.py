@@ -70,6 +70,15 @@ async def test_a_window_longer_than_62_days_names_the_field(stack: Stack) -> Non
     assert [e["pointer"] for e in answer.json()["errors"]] == ["#/end"]
 
 
+async def test_a_time_outside_the_calendar_range_names_the_field(stack: Stack) -> None:
+    token = await stack.token("calendars:freebusy")
+    body = {"person_ids": [str(uuid.uuid4())], "start": "0001-01-01T00:00:00+01:00", "end": iso(DAY)}
+    async with httpx.AsyncClient(base_url=stack.url) as http:
+        answer = await http.post("/api/v1/calendars/free-busy", json=body, headers=bearer(token))
+    assert answer.status_code == 422
+    assert [e["pointer"] for e in answer.json()["errors"]] == ["#/start"]
+
+
 async def test_verified_from_both_providers_merged_and_clipped(stack: Stack) -> None:
     ana, ben, cleo = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     await stack.connect("google", ana, "ana@example.test")

@@ -21,8 +21,13 @@ from tandem_gateway.app import create_app as create_gateway_app
 from tandem_gateway.calendars.settings import CalendarSyncSettings
 from tandem_gateway.connections import service as connections
 from tandem_gateway.connections.domain import OAuthProviderConfig, Owner
+from tandem_gateway.connections.settings import (
+    CalendarOAuthSettings,
+    GoogleOAuthSettings,
+    MicrosoftOAuthSettings,
+)
 from tandem_gateway.models import CalendarWatch
-from tandem_gateway.testing import INTERNAL_SECRET, create_oauth_client, gateway_settings, serve
+from tandem_gateway.testing import create_oauth_client, gateway_settings, serve
 from tandem_kit.embedded import free_port
 from tandem_kit.events import outbox_messages
 from tandem_kit.oauth_client import ClientCredentials, ServiceClient
@@ -50,36 +55,26 @@ async def consent_app(infra: Infra) -> AsyncIterator[FastAPI]:
 REDIRECT_URI = "https://app.tandem.test/calendar/callback"
 
 
-def calendar_oauth(google_url: str, microsoft_url: str) -> dict[str, OAuthProviderConfig]:
-    """The gateway's OAuth client registrations at the two fakes (least-privilege scopes)."""
+def calendar_oauth(google_url: str, microsoft_url: str) -> CalendarOAuthSettings:
+    """The gateway's OAuth app registrations at the two fakes."""
     tenant = f"{microsoft_url}/{microsoft_graph.TENANT}/oauth2/v2.0"
-    common: dict[str, Any] = {"redirect_uri": REDIRECT_URI, "sealing_secret": SecretStr(INTERNAL_SECRET)}
-    return {
-        "google": OAuthProviderConfig(
-            provider="google",
+    return CalendarOAuthSettings(
+        google=GoogleOAuthSettings(
+            client_id=google_calendar.CLIENT_ID,
+            client_secret=SecretStr(google_calendar.CLIENT_SECRET),
+            redirect_uri=REDIRECT_URI,
             authorize_url=f"{google_url}/o/oauth2/v2/auth",
             token_url=f"{google_url}/token",
             revoke_url=f"{google_url}/revoke",
-            client_id=google_calendar.CLIENT_ID,
-            client_secret=SecretStr(google_calendar.CLIENT_SECRET),
-            scopes=(
-                "https://www.googleapis.com/auth/calendar.freebusy",
-                "https://www.googleapis.com/auth/calendar.events.owned",
-            ),
-            extra_authorize_params={"access_type": "offline", "prompt": "consent"},
-            **common,
         ),
-        "microsoft": OAuthProviderConfig(
-            provider="microsoft",
-            authorize_url=f"{tenant}/authorize",
-            token_url=f"{tenant}/token",
-            revoke_url=None,
+        microsoft=MicrosoftOAuthSettings(
             client_id=microsoft_graph.CLIENT_ID,
             client_secret=SecretStr(microsoft_graph.CLIENT_SECRET),
-            scopes=("offline_access", "Calendars.ReadBasic", "Calendars.ReadWrite"),
-            **common,
+            redirect_uri=REDIRECT_URI,
+            authorize_url=f"{tenant}/authorize",
+            token_url=f"{tenant}/token",
         ),
-    }
+    )
 
 
 @dataclass
@@ -155,12 +150,12 @@ async def calendars(infra: Infra) -> AsyncIterator[Calendars]:
                 webhook_base_url=f"http://127.0.0.1:{port}",
                 read_timeout_seconds=1.0,
             ),
+            calendar_oauth=calendar_oauth(google_url, microsoft_url),
             outbox_poll_seconds=0.1,
         )
-        oauth = calendar_oauth(google_url, microsoft_url)
-        gateway = create_gateway_app(settings, calendar_oauth=oauth)
+        gateway = create_gateway_app(settings)
         async with serve(gateway, port=port) as url:
-            yield Calendars(gateway, url, google, microsoft, oauth)
+            yield Calendars(gateway, url, google, microsoft, gateway.state.calendar_providers)
             await google.drain()
             await microsoft.drain()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID
 
@@ -27,6 +27,15 @@ class FreeBusyQuery(BaseModel):
     @classmethod
     def _distinct(cls, value: list[UUID]) -> list[UUID]:
         return list(dict.fromkeys(value))
+
+    @field_validator("start", "end")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        # An offset that moves a time past year 1 or 9999 cannot be a calendar window.
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValueError("the time is out of range") from exc
 
     @field_validator("end")
     @classmethod

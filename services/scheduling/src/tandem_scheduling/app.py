@@ -10,6 +10,7 @@ from tandem_scheduling.availability import endpoints as availability_endpoints
 from tandem_scheduling.conflict.consumers import CALENDAR_BUSY_CHANGED
 from tandem_scheduling.engagement import endpoints as engagement_endpoints
 from tandem_scheduling.gateway_client.calendars import CalendarGateway
+from tandem_scheduling.gateway_client.links import CALENDAR_BROKEN, CALENDAR_CONNECTED
 from tandem_scheduling.graphql import schema
 from tandem_scheduling.lifecycle.consumers import (
     MATCH_APPROVED,
@@ -66,6 +67,8 @@ def create_app(
             PERSON_DEACTIVATED,
             PERSON_REACTIVATED,
             CALENDAR_BUSY_CHANGED,
+            CALENDAR_CONNECTED,
+            CALENDAR_BROKEN,
             data_subject_requests(client, erasure_key=settings.internal_secret),
             retention_purges(),
         ],

@@ -12,7 +12,8 @@ from fastapi import FastAPI
 
 from tandem_gateway.testing import closed_port_url
 from tandem_kit.oauth_client import ServiceClient, StaticToken
-from tandem_kit.testing import TestKeys
+from tandem_kit.testing import TestKeys, eventually
+from tandem_scheduling.gateway_client import links
 from tandem_scheduling.gateway_client.calendars import CalendarGateway
 
 Calendars = Any  # the `calendars` fixture (conftest.py): the real gateway and its fakes
@@ -55,21 +56,33 @@ async def book(
     )
 
 
-async def connected_pair(calendars: Calendars, make_engagement: Any) -> tuple[Any, str, str]:
+async def connected_pair(app: FastAPI, calendars: Calendars, make_engagement: Any) -> tuple[Any, str, str]:
     """An engagement whose participant uses Google and whose coach uses Microsoft (New York and Berlin,
-    9 to 5: in January they share 14:00-16:00 UTC)."""
+    9 to 5: in January they share 14:00-16:00 UTC), once scheduling has heard (`CalendarConnected`
+    through the broker) that both have a calendar."""
     participant, coach = uuid.uuid4(), uuid.uuid4()
     ana, ben = f"ana-{participant.hex[:8]}@example.test", f"ben-{coach.hex[:8]}@contoso.test"
     await calendars.connect("google", participant, ana)
     await calendars.connect("microsoft", coach, ben)
+
+    async def linked() -> bool:
+        async with app.state.database.sessionmaker() as session:
+            return await links.connected_people(session, [participant, coach]) == {participant, coach}
+
+    assert await eventually(linked, timeout=15) is True
     engagement = await make_engagement(participant_id=str(participant), provider_person_id=str(coach))
     return engagement, ana, ben
 
 
 async def test_slots_avoid_busy_times_in_both_calendars(
-    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime, calendars: Calendars
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    keys: TestKeys,
+    make_engagement: Any,
+    monday: datetime,
+    calendars: Calendars,
 ) -> None:
-    engagement, ana, ben = await connected_pair(calendars, make_engagement)
+    engagement, ana, ben = await connected_pair(app, calendars, make_engagement)
     calendars.busy("google", ana, monday, monday + timedelta(minutes=30))  # 14:00-14:30
     calendars.busy("microsoft", ben, monday + timedelta(minutes=90), monday + timedelta(minutes=120))
 
@@ -116,20 +129,25 @@ async def test_without_calendars_the_slots_say_working_hours_only(
 
 
 async def test_an_unreadable_calendar_is_unknown_and_booking_needs_accept_unverified(
-    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime, calendars: Calendars
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    keys: TestKeys,
+    make_engagement: Any,
+    monday: datetime,
+    calendars: Calendars,
 ) -> None:
-    engagement, ana, _ = await connected_pair(calendars, make_engagement)
+    engagement, ana, _ = await connected_pair(app, calendars, make_engagement)
     # The participant withdrew the grant at Google: the next refresh is `invalid_grant`.
     calendars.google.oauth.expire_tokens(ana)
     calendars.google.oauth.revoke_grants(ana)
 
     body = await slots(client, keys, engagement, monday)
 
-    (participant, provider) = parties(body)
-    assert participant[:3] == ("participant", "unknown", "google")
-    # The gateway's reason: its access token is refused (401) before any refresh tells `invalid_grant`.
-    assert participant[3] in ("needs_reauth", "provider_error")
-    assert provider == ("provider", "verified", "microsoft", None)
+    # The refused token is refreshed once, the refresh says `invalid_grant`: the connection needs reauth.
+    assert parties(body) == [
+        ("participant", "unknown", "google", "needs_reauth"),
+        ("provider", "verified", "microsoft", None),
+    ]
     assert starts(body) == ["14:00", "14:30", "15:00"]
     assert {(s["participant_calendar"], s["needs_accept_unverified"]) for s in body["slots"]} == {
         ("unknown", True)
@@ -151,11 +169,13 @@ async def test_a_gateway_that_is_down_makes_both_unknown_never_a_5xx(
     keys: TestKeys,
     make_engagement: Any,
     monday: datetime,
+    calendars: Calendars,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    engagement, _, _ = await connected_pair(app, calendars, make_engagement)
+    without_calendars = await make_engagement()
     down = ServiceClient(closed_port_url(), StaticToken(lambda: "unused"))
-    monkeypatch.setattr(app.state, "calendars", CalendarGateway(down, budget=1.0))
-    engagement = await make_engagement()
+    monkeypatch.setattr(app.state, "calendars", CalendarGateway(down))
 
     body = await slots(client, keys, engagement, monday)
 
@@ -167,13 +187,23 @@ async def test_a_gateway_that_is_down_makes_both_unknown_never_a_5xx(
     refused = await book(client, keys, engagement, monday)
     assert (refused.status_code, refused.json()["roles"]) == (409, ["participant", "provider"])
     assert (await book(client, keys, engagement, monday, accept_unverified=True)).status_code == 201
+    # People without a calendar are not asked about: the gateway being down changes nothing for them.
+    assert {c["calendar"] for c in (await slots(client, keys, without_calendars, monday))["calendars"]} == {
+        "unverified"
+    }
+    assert (await book(client, keys, without_calendars, monday + timedelta(hours=1))).status_code == 201
     await down.aclose()
 
 
 async def test_a_meeting_added_after_the_search_is_caught_at_booking(
-    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime, calendars: Calendars
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    keys: TestKeys,
+    make_engagement: Any,
+    monday: datetime,
+    calendars: Calendars,
 ) -> None:
-    engagement, _, ben = await connected_pair(calendars, make_engagement)
+    engagement, _, ben = await connected_pair(app, calendars, make_engagement)
     assert starts(await slots(client, keys, engagement, monday)) == ["14:00", "14:30", "15:00"]
 
     # Meanwhile the coach accepts a meeting at 14:30 (Microsoft notifies the gateway, which drops its cache).

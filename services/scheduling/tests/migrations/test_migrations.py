@@ -46,6 +46,7 @@ def test_downgrade_to_base_and_up_again(infra: Infra) -> None:
     assert tables_and_version(url) == (
         [
             "alembic_version",
+            "calendar_links",
             "dead_letters",
             "ended_matches",
             "engagements",

@@ -59,7 +59,7 @@ async def find_slots(
         ("provider", engagement.provider_person_id),
     ]
     busy = await repository.busy_ranges(session, [p for _, p in parties], start, end)
-    answer = await calendars.free_busy([p for _, p in parties], start, end)
+    answer = await calendars.free_busy(session, [p for _, p in parties], start, end)
     # Busy times of a verified calendar are taken out exactly like sessions are.
     external = [b for _, p in parties for b in answer[p].busy]
     found = domain.find_slots(

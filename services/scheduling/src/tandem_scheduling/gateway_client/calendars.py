@@ -15,8 +15,10 @@ from uuid import UUID
 import httpx
 import structlog
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.oauth_client import ServiceClient
+from tandem_scheduling.gateway_client import links
 
 log = structlog.get_logger("tandem.scheduling.calendars")
 
@@ -80,9 +82,20 @@ class CalendarGateway:
         self._down_until = 0.0
 
     async def free_busy(
-        self, person_ids: Sequence[UUID], start: datetime, end: datetime
+        self, session: AsyncSession, person_ids: Sequence[UUID], start: datetime, end: datetime
     ) -> dict[UUID, PersonCalendar]:
-        people = list(dict.fromkeys(person_ids))
+        """Each person's calendar over [start, end); only people with a calendar connected (`links`)
+        are asked about, the others are `unverified` at once."""
+        wanted = list(dict.fromkeys(person_ids))
+        connected = await links.connected_people(session, wanted)
+        answers = {
+            p: PersonCalendar(p, "unverified", None, "not_connected") for p in wanted if p not in connected
+        }
+        if connected:
+            answers |= await self._ask([p for p in wanted if p in connected], start, end)
+        return answers
+
+    async def _ask(self, people: list[UUID], start: datetime, end: datetime) -> dict[UUID, PersonCalendar]:
         if self.clock() < self._down_until:
             return unknown(people, GATEWAY_UNAVAILABLE)
         try:

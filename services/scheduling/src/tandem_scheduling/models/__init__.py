@@ -12,10 +12,16 @@ class Base(DeclarativeBase):
 from tandem_scheduling.models.agreement import WorkingAgreement  # noqa: E402
 from tandem_scheduling.models.engagement import EndedMatch, Engagement, SlaClock  # noqa: E402
 from tandem_scheduling.models.person import PersonStatus  # noqa: E402
-from tandem_scheduling.models.session import Session, SessionAttendee, SessionConflict  # noqa: E402
+from tandem_scheduling.models.session import (  # noqa: E402
+    CalendarLink,
+    Session,
+    SessionAttendee,
+    SessionConflict,
+)
 
 __all__ = [
     "Base",
+    "CalendarLink",
     "EndedMatch",
     "Engagement",
     "PersonStatus",

@@ -53,3 +53,14 @@ class SessionConflict(Base):
     busy_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     busy_end: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CalendarLink(Base):
+    """Whether a person has a calendar connected at the gateway, as its `CalendarConnected` and
+    `CalendarConnectionBroken` events last said (`changed_at`: that event's time, later ones win)."""
+
+    __tablename__ = "calendar_links"
+
+    person_id: Mapped[UUID] = mapped_column(primary_key=True)
+    connected: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -140,7 +140,9 @@ async def book_session(
                 role=role,
             )
     if calendars is not None:
-        await check_calendars(calendars, engagement, interval, accept_unverified=data.accept_unverified)
+        await check_calendars(
+            session, calendars, engagement, interval, accept_unverified=data.accept_unverified
+        )
     booked = Session(
         engagement_id=engagement.id,
         kind=data.kind,
@@ -185,6 +187,7 @@ async def book_session(
 
 
 async def check_calendars(
+    session: AsyncSession,
     calendars: CalendarGateway,
     engagement: Engagement,
     interval: slots.Interval,
@@ -193,7 +196,7 @@ async def check_calendars(
 ) -> None:
     """Fresh busy data for the chosen time, not the slot search's: a meeting may have landed since."""
     parties = [("participant", engagement.participant_id), ("provider", engagement.provider_person_id)]
-    answer = await calendars.free_busy([p for _, p in parties], interval.start, interval.end)
+    answer = await calendars.free_busy(session, [p for _, p in parties], interval.start, interval.end)
     for role, person_id in parties:
         if any(interval.overlaps(slots.Interval(b0, b1)) for b0, b1 in answer[person_id].busy):
             raise CalendarBusy(
