@@ -90,9 +90,6 @@ def create_app(
     outbound = Outbound(settings, keystore, http=httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=2.0)))
     # What the gateway holds about people, part by part, for consent's access and erasure requests.
     personal_data = PersonalData()
-    personal_data.register(
-        "directory", export=directory_privacy.export_person, erase=directory_privacy.erase_person
-    )
     personal_data.register("hris", export=hris_privacy.export_person, erase=hris_privacy.erase_person)
     personal_data.register(
         "calendar_connections",
@@ -103,6 +100,10 @@ def create_app(
         "calendar_sync", export=calendar_privacy.export_person, erase=calendar_privacy.erase_person
     )
     personal_data.register("xapi", export=xapi_privacy.export_person, erase=xapi_privacy.erase_person)
+    # Last: the others find the person's records through the directory row it pseudonymises.
+    personal_data.register(
+        "directory", export=directory_privacy.export_person, erase=directory_privacy.erase_person
+    )
     consent = privacy_consumers.consent_client(
         keystore, issuer=settings.issuer, consent_url=settings.service_url("consent")
     )

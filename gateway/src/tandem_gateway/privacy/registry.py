@@ -39,7 +39,9 @@ class PersonalData:
 
     @property
     def parts(self) -> tuple[str, ...]:
-        return tuple(sorted(self._parts))
+        """In the order registered: a part that finds the person through another (the HRIS connectors'
+        records through the directory's externalId) is registered, and so erased, before it."""
+        return tuple(self._parts)
 
     async def export_person(self, session: AsyncSession, person_id: UUID) -> Answer:
         exported = {}

@@ -61,6 +61,7 @@ async def test_never_asked_lists_every_purpose_not_granted(
         ("analytics", False, 0),
         ("handoff", False, 0),
         ("hris_readback", False, 0),
+        ("lrs_reporting", False, 0),
         ("matching", False, 0),
         ("vendor_sharing", False, 0),
     ]

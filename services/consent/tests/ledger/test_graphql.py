@@ -41,7 +41,7 @@ async def test_person_entity_lists_consents(client: httpx.AsyncClient, grant: De
     )
     consents = body["data"]["_entities"][0]["consents"]
     by_purpose = {c["purpose"]: c for c in consents}
-    assert len(consents) == 5
+    assert len(consents) == 7  # every seeded purpose, granted or not
     assert by_purpose["matching"] == {
         "id": f"{person}/matching",
         "purpose": "matching",
@@ -128,7 +128,7 @@ async def test_person_consents_query_hides_others(client: httpx.AsyncClient, as_
     me = uuid.uuid4()
     query = "query ($id: UUID!) { personConsents(personId: $id) { purpose } }"
     own = await gql(client, as_person(me), query, id=str(me))
-    assert len(own["data"]["personConsents"]) == 5
+    assert len(own["data"]["personConsents"]) == 7
     other = await gql(client, as_person(me), query, id=str(uuid.uuid4()))
     assert other["data"] is None
     assert "No person" in other["errors"][0]["message"]

@@ -27,6 +27,7 @@ async def test_list_seeded(client: httpx.AsyncClient, keys: TestKeys) -> None:
         "analytics",
         "handoff",
         "hris_readback",
+        "lrs_reporting",
         "matching",
         "vendor_sharing",
     ]

@@ -466,7 +466,7 @@ async def test_directory_facts_are_exported_and_erased(committed_world: Any, hr:
     erased = await _receipt(world, (await _open(world, str(person), "erasure"))["id"])
     assert erased["detail"] == (
         "Deleted 0 intake(s), 0 proposal(s), 0 ranked candidate(s), 0 provider profile(s), "
-        "1 directory fact row(s); de-identified 0 intake(s), 0 proposal(s), 0 provider profile(s), "
+        "0 training evidence, 1 directory fact row(s); de-identified 0 intake(s), 0 proposal(s), 0 provider profile(s), "
         "0 match(es), 0 audit entr(ies), 0 other people's manager chain(s), "
         "1 other people's directory manager link(s)."
     )
