@@ -16,6 +16,7 @@ from uuid import UUID
 import structlog
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scim2_models import (
@@ -44,7 +45,7 @@ log = structlog.get_logger("tandem.gateway.scim")
 MAX_COUNT = 1000
 
 
-class ScimResponse(Response):
+class ScimResponse(JSONResponse):
     media_type = resources.SCIM_MEDIA_TYPE
 
     def render(self, content: Any) -> bytes:
@@ -83,7 +84,38 @@ class ScimRoute(APIRoute):
         return handle
 
 
-router = APIRouter(prefix="/scim/v2", tags=["scim"], route_class=ScimRoute)
+SCIM_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["schemas", "status"],
+    "properties": {
+        "schemas": {"type": "array", "items": {"type": "string"}},
+        "status": {"type": "string", "description": "The HTTP status, as a string (RFC 7644 §3.12)."},
+        "scimType": {"type": "string"},
+        "detail": {"type": "string"},
+    },
+}
+# Every SCIM answer is application/scim+json, errors in SCIM's own format (RFC 7644 §3.12).
+SCIM_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": title, "content": {resources.SCIM_MEDIA_TYPE: {"schema": SCIM_ERROR_SCHEMA}}}
+    for code, title in (
+        (400, "invalidFilter, invalidSyntax, invalidValue, ... (`scimType`)"),
+        (401, "No or an invalid bearer token"),
+        (403, "The token lacks scim:provision"),
+        (404, "No such resource"),
+        (409, "uniqueness: the userName (or group name) is taken"),
+        (411, "A body without a length"),
+        (412, "If-Match names a stale version"),
+        (413, "The body is too large"),
+        (503, "The directory's database is unavailable"),
+    )
+}
+router = APIRouter(
+    prefix="/scim/v2",
+    tags=["scim"],
+    route_class=ScimRoute,
+    default_response_class=ScimResponse,
+    responses=SCIM_ERRORS,
+)
 admin_router = APIRouter(prefix="/api/v1/admin/scim-tokens", tags=["admin"])
 
 
@@ -431,7 +463,9 @@ async def delete_group(group_id: Text, caller: Provisioner, session: SessionDep)
     return Response(status_code=204)
 
 
-@router.api_route("/Me", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+# 501 as RFC 7644 §3.11 asks of a provider without /Me; left out of the OpenAPI document, which
+# describes what is offered.
+@router.api_route("/Me", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
 async def me(caller: Provisioner) -> ScimResponse:
     """Not offered: provisioning clients act for the enterprise, not as a user."""
     raise NotImplementedException(
@@ -439,7 +473,7 @@ async def me(caller: Provisioner) -> ScimResponse:
     )
 
 
-@router.post("/.search")
+@router.post("/.search", include_in_schema=False)
 async def search_everything(caller: Provisioner) -> ScimResponse:
     """Not offered: search Users or Groups (`POST /Users/.search`)."""
     raise NotImplementedException(detail="searching several resource types at once is not supported")
