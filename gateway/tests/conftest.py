@@ -54,15 +54,15 @@ def fresh_gateway(infra: Infra) -> Callable[..., FastAPI]:
 
 
 @pytest.fixture(scope="session")
-def consent_behind(infra: Infra) -> Callable[[str], FastAPI]:
+def consent_behind(infra: Infra) -> Callable[..., FastAPI]:
     """`consent_behind(gateway_url)`: the real consent app, trusting the tokens of the gateway served
-    at that URL (its JWKS and revocation list over HTTP)."""
+    at that URL (its JWKS and revocation list over HTTP); `nats_url` for a test with its own broker."""
 
-    def make(gateway_url: str) -> FastAPI:
+    def make(gateway_url: str, *, nats_url: str | None = None) -> FastAPI:
         settings = ConsentSettings(
             environment="test",
             database_url=infra.database("consent", CONSENT_DIR),
-            nats_url=infra.nats.url,
+            nats_url=nats_url or infra.nats.url,
             jwks_url=f"{gateway_url}/.well-known/jwks.json",
             revocation_list_url=f"{gateway_url}/oauth/revoked",
             token_issuer=ISSUER,

@@ -23,6 +23,12 @@ PUBLIC = {
     "/oauth/introspect",
     "/oauth/revoked",
     "/api/v1/{service}/openapi.json",
+    # SCIM discovery (RFC 7644 §4), read by IdPs before they authenticate.
+    "/scim/v2/ServiceProviderConfig",
+    "/scim/v2/ResourceTypes",
+    "/scim/v2/ResourceTypes/{name}",
+    "/scim/v2/Schemas",
+    "/scim/v2/Schemas/{schema_id}",
     # Calendar providers' webhooks: the channel token / clientState is the check (tests/calendars).
     "/api/v1/calendars/notifications/google",
     "/api/v1/calendars/notifications/microsoft",

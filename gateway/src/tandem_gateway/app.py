@@ -11,13 +11,20 @@ from fastapi import FastAPI
 from tandem_gateway.admin import endpoints as admin_endpoints
 from tandem_gateway.calendars import consumers as calendar_consumers
 from tandem_gateway.calendars import endpoints as calendar_endpoints
+from tandem_gateway.calendars import privacy as calendar_privacy
 from tandem_gateway.calendars.runtime import Calendars
 from tandem_gateway.calendars.tasks import keep_channels
 from tandem_gateway.connections import endpoints as connection_endpoints
+from tandem_gateway.directory import endpoints as directory_endpoints
+from tandem_gateway.directory import privacy as directory_privacy
+from tandem_gateway.directory import service as directory_service
+from tandem_gateway.integrations.scim import endpoints as scim_endpoints
 from tandem_gateway.oauth import endpoints as oauth_endpoints
 from tandem_gateway.oauth.keys import KeyCipher, KeyStore
 from tandem_gateway.oauth.user_tokens import UserTokenEdge, UserTokens
 from tandem_gateway.oauth.verifier import GatewayTokenVerifier
+from tandem_gateway.privacy import consumers as privacy_consumers
+from tandem_gateway.privacy.registry import PersonalData
 from tandem_gateway.routing import endpoints as routing_endpoints
 from tandem_gateway.routing import graphql as graphql_endpoints
 from tandem_gateway.routing.domain import BULK_ROUTES
@@ -70,6 +77,18 @@ def create_app(
         transport=calendar_transport,
     )
     start_channels, stop_channels = background("calendar_channels", keep_channels)
+    directory_service.configure(settings.directory, erasure_key=settings.internal_secret)
+    # What the gateway holds about people, part by part, for consent's access and erasure requests.
+    personal_data = PersonalData()
+    personal_data.register(
+        "directory", export=directory_privacy.export_person, erase=directory_privacy.erase_person
+    )
+    personal_data.register(
+        calendar_privacy.PART, export=calendar_privacy.export_person, erase=calendar_privacy.erase_person
+    )
+    consent = privacy_consumers.consent_client(
+        keystore, issuer=settings.issuer, consent_url=settings.service_url("consent")
+    )
 
     async def start_edge(app: FastAPI) -> None:
         keystore.bind(app.state.database.sessionmaker)
@@ -92,15 +111,21 @@ def create_app(
         await app.state.upstreams.aclose()
         await user_tokens.aclose()
         await calendars.aclose()
+        await consent.aclose()
 
     app = create_service_app(
         name="gateway",
         settings=settings,
         description=DESCRIPTION,
         token_verifier=verifier,
-        subscriptions=calendar_consumers.subscriptions(calendars),
         on_startup=[start_edge, start_channels],
         on_shutdown=[stop_channels, stop_edge],
+        subscriptions=[
+            privacy_consumers.data_subject_requests(
+                personal_data, consent, erasure_key=settings.internal_secret
+            ),
+            *calendar_consumers.subscriptions(calendars),
+        ],
         # Added last, so it runs first: FastForward and the routes only ever see Tandem tokens.
         middleware=[FastForward, *([UserTokenEdge] if user_tokens.enabled else [])],
         bulk_routes=BULK_ROUTES,
@@ -112,10 +137,14 @@ def create_app(
     app.state.user_tokens = user_tokens
     app.state.calendar_providers = calendar_providers
     app.state.calendars = calendars
+    app.state.personal_data = personal_data
     # Root-level routes; the catch-all proxy route goes last so it never shadows the others.
     app.include_router(oauth_endpoints.router)
     app.include_router(admin_endpoints.router)
     app.include_router(connection_endpoints.router)
+    app.include_router(directory_endpoints.router)
+    app.include_router(scim_endpoints.router)
+    app.include_router(scim_endpoints.admin_router)
     app.include_router(graphql_endpoints.router)
     app.include_router(calendar_endpoints.router)
     app.include_router(routing_endpoints.docs_router)

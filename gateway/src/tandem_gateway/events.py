@@ -1,17 +1,70 @@
-"""Domain events the gateway emits (past tense, frozen), published as `tandem.gateway.<Type>` through
-the gateway's outbox; payloads as in docs/contracts.md."""
+"""Domain events the gateway emits (past tense, frozen), as `tandem.gateway.<Type>`; see docs/contracts.md."""
 
-from datetime import datetime
-from typing import ClassVar, Literal
+from datetime import date, datetime
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from tandem_kit.events import DomainEvent
 
 
 class GatewayEvent(DomainEvent):
+    # `source` is the emitting service (a class attribute of every DomainEvent), so a payload field of
+    # that name is declared as `origin` and serialised as `source`, the contract's name.
+    model_config = ConfigDict(frozen=True, serialize_by_alias=True, validate_by_name=True)
     source: ClassVar[str] = "gateway"
+
+
+Origin = Annotated[
+    str, Field(alias="source", description="Who changed the directory: scim, workday, bamboohr or api.")
+]
+
+
+class PersonProvisioned(GatewayEvent):
+    person_id: UUID
+    active: bool
+    title: str | None
+    level: str | None
+    level_rank: int | None
+    department: str | None
+    division: str | None
+    cost_center: str | None
+    manager_id: UUID | None
+    hire_date: date | None
+    timezone: str | None
+    location: str | None
+    origin: Origin
+    occurred_at: datetime
+
+
+class JobFacts(BaseModel):
+    title: str | None
+    level: str | None
+    level_rank: int | None
+    department: str | None
+    manager_id: UUID | None
+
+
+class PersonJobChanged(GatewayEvent):
+    person_id: UUID
+    old: JobFacts
+    new: JobFacts
+    promotion: bool
+    effective_at: datetime
+    origin: Origin
+
+
+class PersonDeactivated(GatewayEvent):
+    person_id: UUID
+    deactivated_at: datetime
+    origin: Origin
+
+
+class PersonReactivated(GatewayEvent):
+    person_id: UUID
+    reactivated_at: datetime
+    origin: Origin
 
 
 class CalendarConnected(GatewayEvent):

@@ -9,6 +9,7 @@ from pydantic_settings import SettingsConfigDict
 
 from tandem_gateway.calendars.settings import CalendarSyncSettings
 from tandem_gateway.connections.settings import CalendarOAuthSettings
+from tandem_gateway.directory.settings import DirectorySettings
 from tandem_gateway.federation.limits import GATEWAY_LIMITS
 from tandem_gateway.oauth.domain import CLIENT_ONLY_SCOPES, ROLES, SCOPES
 from tandem_kit.graphql import GraphQLLimits
@@ -27,7 +28,14 @@ class UserTokenIssuer(BaseModel):
         min_length=1, description="The IdP's JWKS (fetched, cached, refetched on unknown kid)."
     )
     audience: str = Field(min_length=1, description="The `aud` the IdP puts in tokens meant for Tandem.")
-    person_claim: str = Field(default="tandem_person_id", description="Claim holding the person's UUID.")
+    person_claim: str = Field(
+        default="tandem_person_id",
+        description="Claim holding the person's UUID; without it the directory is asked (sub = externalId, "
+        "then `email_claim` = work e-mail).",
+    )
+    email_claim: str = Field(
+        default="email", description="Claim holding the user's e-mail (directory lookup)."
+    )
     roles_claim: str = Field(default="groups", description="Claim holding the user's IdP groups.")
     role_map: dict[str, str] = Field(default_factory=dict, description="IdP group -> Tandem role.")
     scopes_by_role: dict[str, list[str]] = Field(
@@ -102,6 +110,10 @@ class Settings(KitSettings):
         default_factory=CalendarOAuthSettings,
         description="Google and Microsoft app registrations people connect calendars through "
         "(GATEWAY_CALENDAR_OAUTH__GOOGLE__CLIENT_ID...).",
+    )
+    directory: DirectorySettings = Field(
+        default_factory=DirectorySettings,
+        description="The people directory: level ladder, leader threshold, promotion rule (docs/hris.md).",
     )
 
     @field_validator("graphql_limits", mode="before")

@@ -19,6 +19,8 @@ from typing import Any
 import structlog
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tandem_gateway.directory import service as directory
+from tandem_gateway.models import Person
 from tandem_gateway.oauth.domain import (
     DEFAULT_AUDIENCE,
     USER_TOKEN_TTL_SECONDS,
@@ -42,6 +44,13 @@ class UserTokenRejected(Unauthorized):
 
     def __init__(self, detail: str, **extensions: Any) -> None:
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}, **extensions)
+
+
+class PersonDeactivated(Forbidden):
+    code, title = "person-deactivated", "Person deactivated"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'})
 
 
 class NoTandemRole(Forbidden):
@@ -165,17 +174,36 @@ class UserTokens:
             self._minted.popitem(last=False)
         return minted
 
-    async def _mint(self, config: UserTokenIssuer, idp: Principal, *, now: int) -> MintedToken:
+    async def _person(self, config: UserTokenIssuer, idp: Principal) -> uuid.UUID:
+        """The directory person the token speaks for (docs/gateway.md, People): the person claim's UUID,
+        else the person whose externalId is `sub`, else whose work e-mail is the e-mail claim. A person
+        the directory knows as deactivated, deleted or erased is refused."""
         raw_person = idp.claims.get(config.person_claim)
+        person: Person | None = None
         try:
             person_id = uuid.UUID(str(raw_person)) if isinstance(raw_person, str) else None
         except ValueError:
             person_id = None
-        if person_id is None:
+        async with self.keystore.sessionmaker() as session:
+            if person_id is not None:
+                person = await session.get(Person, person_id)
+            elif raw_person is None:
+                person = await directory.find_person(session, external_id=idp.subject)
+                email = idp.claims.get(config.email_claim)
+                if person is None and isinstance(email, str) and email:
+                    person = await directory.find_person(session, email=email)
+        if person_id is None and person is None:
             raise UserTokenRejected(
-                f"The user token's claim {config.person_claim} must be a person UUID.",
+                f"The user token's claim {config.person_claim} must be a person UUID "
+                f"(or its sub or {config.email_claim} must match a directory person).",
                 claim=config.person_claim,
             )
+        if person is not None and (not person.active or person.deleted_at or person.erased_at):
+            raise PersonDeactivated("The person this token speaks for is deactivated in the directory.")
+        return person.id if person is not None else person_id  # type: ignore[return-value]
+
+    async def _mint(self, config: UserTokenIssuer, idp: Principal, *, now: int) -> MintedToken:
+        person_id = await self._person(config, idp)
         roles = tandem_roles(idp.claims.get(config.roles_claim), config.role_map)
         scopes = role_scopes(roles, config.scopes_by_role)
         if not scopes:

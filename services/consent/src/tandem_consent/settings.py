@@ -19,11 +19,11 @@ class Settings(KitSettings):
         description="How often the retention purge runs in the service; 0 turns it off.",
     )
     dsr_services: list[str] = Field(
-        default=["consent", "matching", "scheduling", "analytics"],
+        default=["consent", "matching", "scheduling", "analytics", "gateway"],
         min_length=1,
         description=(
             "Services that hold personal data: each sends a receipt for every data-subject request "
-            "(the gateway holds none: OAuth clients are machines)."
+            "(the gateway for its people directory and integrations, docs/hris.md)."
         ),
     )
     dsr_due_days: int = Field(

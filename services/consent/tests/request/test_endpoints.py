@@ -11,7 +11,7 @@ from tandem_consent.models import DataSubjectRequest
 from tandem_kit.testing import TestKeys, sessionmaker_of
 
 URL = "/api/v1/consent/data-subject-requests"
-OTHERS = ["matching", "scheduling", "analytics"]
+OTHERS = ["matching", "scheduling", "analytics", "gateway"]
 Decide = Callable[..., Awaitable[httpx.Response]]
 AsPerson = Callable[..., dict[str, str]]
 Outbox = Callable[..., Awaitable[list[dict[str, Any]]]]
@@ -224,7 +224,7 @@ async def test_access_export_gathers_every_service(
     )
     assert resp.status_code == 201
     export = (await client.get(f"{URL}/{opened['id']}/export", headers=as_person(me))).json()
-    assert (export["complete"], export["missing_services"]) == (False, ["matching", "analytics"])
+    assert (export["complete"], export["missing_services"]) == (False, ["matching", "analytics", "gateway"])
     assert export["services"]["scheduling"] == {"sessions": [{"id": "s1"}]}
     consent = export["services"]["consent"]
     assert [c["purpose"] for c in consent["consents"]] == ["vendor_sharing"]
@@ -281,7 +281,7 @@ async def test_stalled_request_is_listed_and_redispatched_to_the_missing_service
 
     stalled = await client.get(f"{URL}?stalled=true", headers=keys.headers("consent:read"))
     listed = next(r for r in stalled.json()["items"] if r["id"] == opened["id"])
-    assert (listed["stalled"], listed["missing_services"]) == (True, ["scheduling", "analytics"])
+    assert (listed["stalled"], listed["missing_services"]) == (True, ["scheduling", "analytics", "gateway"])
 
     resp = await client.post(
         f"{URL}/{opened['id']}/redispatch", headers=keys.headers("consent:write", "admin")
@@ -289,7 +289,7 @@ async def test_stalled_request_is_listed_and_redispatched_to_the_missing_service
     assert resp.status_code == 200, resp.text
     assert (resp.json()["stalled"], resp.json()["dispatches"]) == (False, 2)
     events = await outbox("DataSubjectRequestOpened", request_id=opened["id"])
-    assert [e["services"] for e in events] == [["consent", *OTHERS], ["scheduling", "analytics"]]
+    assert [e["services"] for e in events] == [["consent", *OTHERS], ["scheduling", "analytics", "gateway"]]
     again = await client.get(f"{URL}?stalled=true", headers=keys.headers("consent:read"))
     assert opened["id"] not in [r["id"] for r in again.json()["items"]]
 

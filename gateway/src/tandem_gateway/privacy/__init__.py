@@ -1,0 +1,1 @@
+"""The gateway's answers to consent's access and erasure requests (its modules register their parts)."""
