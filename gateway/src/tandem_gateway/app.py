@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from uuid import UUID
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_gateway.admin import endpoints as admin_endpoints
 from tandem_gateway.calendars import consumers as calendar_consumers
@@ -15,6 +17,7 @@ from tandem_gateway.calendars import privacy as calendar_privacy
 from tandem_gateway.calendars.runtime import Calendars
 from tandem_gateway.calendars.tasks import keep_channels
 from tandem_gateway.connections import endpoints as connection_endpoints
+from tandem_gateway.connections import people as connection_people
 from tandem_gateway.directory import endpoints as directory_endpoints
 from tandem_gateway.directory import privacy as directory_privacy
 from tandem_gateway.directory import service as directory_service
@@ -82,6 +85,13 @@ def create_app(
     personal_data = PersonalData()
     personal_data.register(
         "directory", export=directory_privacy.export_person, erase=directory_privacy.erase_person
+    )
+
+    async def erase_calendar_connections(session: AsyncSession, person_id: UUID) -> int:
+        return await connection_people.erase_person(session, person_id, providers=calendar_providers)
+
+    personal_data.register(
+        "calendar_connections", export=connection_people.export_person, erase=erase_calendar_connections
     )
     personal_data.register(
         calendar_privacy.PART, export=calendar_privacy.export_person, erase=calendar_privacy.erase_person

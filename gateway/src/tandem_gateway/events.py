@@ -1,4 +1,5 @@
-"""Domain events the gateway emits (past tense, frozen), as `tandem.gateway.<Type>`; see docs/contracts.md."""
+"""Domain events the gateway emits (past tense, frozen), published as `tandem.gateway.<Type>` through
+the gateway's outbox; payloads as in docs/contracts.md."""
 
 from datetime import date, datetime
 from typing import Annotated, ClassVar, Literal

@@ -10,12 +10,14 @@ import httpx
 import pytest
 import structlog
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from tandem_gateway.app import create_app
 from tandem_gateway.connections import service
 from tandem_gateway.connections.service import NeedsReauth
 from tandem_gateway.testing import GATEWAY_DIR, gateway_settings
-from tandem_kit.testing import Infra, TestKeys, asgi_client, running, sessionmaker_of
+from tandem_kit.events import outbox_messages
+from tandem_kit.testing import Infra, TestKeys, asgi_client, eventually, running, sessionmaker_of
 
 from .conftest import REDIRECT_URI, Served, consent_at, expire_locally, reload
 
@@ -241,3 +243,49 @@ async def test_provider_not_offered(infra: Infra, keys: TestKeys, fakes: Served)
     assert answer.json()["errors"][0]["pointer"] == "#/provider"
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["pointer"] == "#/provider"
+
+
+async def test_connection_events_leave_through_the_outbox(gateway: FastAPI, keys: TestKeys) -> None:
+    headers = person(keys, uuid.uuid4())
+    async with asgi_client(gateway) as http:
+        connection = await connect_via_api(http, headers, "microsoft", "ga@acme.test")
+        await http.delete(f"{BASE}/{connection['id']}", headers=headers)
+
+    async def published() -> list[str] | None:
+        async with sessionmaker_of(gateway)() as session:
+            rows = (
+                (
+                    await session.execute(
+                        select(outbox_messages.c.subject).where(outbox_messages.c.published_at.is_not(None))
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        subjects = sorted(s for s in rows if "Calendar" in s)
+        return subjects if len(subjects) == 2 else None
+
+    assert await eventually(published) == [
+        "tandem.gateway.CalendarConnected",
+        "tandem.gateway.CalendarConnectionBroken",
+    ]
+
+
+async def test_consents_requests_reach_calendar_connections(
+    gateway: FastAPI, keys: TestKeys, fakes: Served
+) -> None:
+    me = uuid.uuid4()
+    personal_data = gateway.state.personal_data
+    async with asgi_client(gateway) as http:
+        connection = await connect_via_api(http, person(keys, me), "google", "ha@acme.test")
+
+    async with sessionmaker_of(gateway)() as session, session.begin():
+        exported = await personal_data.export_person(session, me)
+        erased = await personal_data.erase_person(session, me)
+
+    assert "calendar_connections" in personal_data.parts
+    assert [c["id"] for c in exported.export["calendar_connections"]] == [connection["id"]]
+    assert "calendar_connections 1" in erased.detail
+    assert fakes.google.oauth.live_grants("ha@acme.test") == []
+    async with asgi_client(gateway) as http:
+        assert (await http.get(BASE, headers=person(keys, me))).json() == []

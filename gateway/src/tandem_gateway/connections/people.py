@@ -163,11 +163,12 @@ async def erase_person(
     session: AsyncSession, person_id: UUID, *, providers: Mapping[str, OAuthProviderConfig]
 ) -> int:
     """Revoke each live grant at its provider (where it can), then delete every connection and
-    pending authorization of the person. How many connections were erased."""
+    pending authorization of the person. How many connections were erased. No event is emitted: none
+    may name the person after their erasure (a revoked grant also ends the provider's notifications)."""
     for connection in await repository.list_owned(session, Owner(person_id=person_id)):
         config = providers.get(connection.provider)
         if config is not None:
-            await service.disconnect(session, connection, oauth=config)
+            await service.disconnect(session, connection, oauth=config, announce=False)
         else:
-            await service.forget(session, connection)
+            await service.forget(session, connection, announce=False)
     return await repository.delete_person(session, person_id)

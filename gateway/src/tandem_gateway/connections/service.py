@@ -104,15 +104,15 @@ def unseal(oauth: OAuthProviderConfig, sealed: str, *, info: bytes = TOKENS_INFO
         raise NeedsReauth("The stored grant cannot be read; connect again.") from exc
 
 
-def oauth_client(oauth: OAuthProviderConfig) -> AsyncOAuth2Client:
+def oauth_client(oauth: OAuthProviderConfig, *, with_scope: bool = True) -> AsyncOAuth2Client:
     """authlib's httpx client for this provider: PKCE S256, client secret in the form body (what
-    Google and Microsoft both accept)."""
+    Google and Microsoft both accept). A refresh sends no `scope`: it keeps what was granted."""
     return AsyncOAuth2Client(
         client_id=oauth.client_id,
         client_secret=oauth.client_secret.get_secret_value(),
         token_endpoint_auth_method="client_secret_post",
         revocation_endpoint_auth_method="client_secret_post",
-        scope=" ".join(oauth.scopes),
+        scope=" ".join(oauth.scopes) if with_scope else None,
         redirect_uri=oauth.redirect_uri,
         code_challenge_method="S256",
         timeout=oauth.timeout_seconds,
@@ -248,7 +248,6 @@ async def access_token(
         connection = await session.get(ExternalConnection, connection_id)
         if connection is not None and _usable(connection, datetime.now(UTC)):
             return _unseal_access(oauth, connection)
-    broken = False
     async with sessionmaker() as session, session.begin():
         connection = await repository.lock(session, connection_id)
         if connection is None or connection.status == ConnectionStatus.DISCONNECTED:
@@ -260,26 +259,23 @@ async def access_token(
             return _unseal_access(oauth, connection)
         if connection.refresh_token_sealed is None:
             await mark_broken(session, connection, reason="invalid_grant", now=now)
-            broken = True
         else:
             refresh = unseal(oauth, connection.refresh_token_sealed)
             try:
-                async with oauth_client(oauth) as client:
+                async with oauth_client(oauth, with_scope=False) as client:
                     token = await client.refresh_token(oauth.token_url, refresh_token=refresh)
             except OAuthError as exc:
                 if exc.error != "invalid_grant":
                     raise ProviderUnavailable(f"The provider answered {exc.error}.") from exc
                 await mark_broken(session, connection, reason="invalid_grant", now=now)
-                broken = True
             except (httpx.HTTPError, ValueError) as exc:
                 raise ProviderUnavailable("The provider's token endpoint did not answer.") from exc
             else:
                 _store_refreshed(oauth, connection, token, now)
                 log.info("gateway.connection.refreshed", connection_id=str(connection.id))
                 return str(token["access_token"])
-    if broken:  # raised after the commit, so the new state and its event are kept
-        raise NeedsReauth("The provider refused the grant; the owner must connect again.")
-    raise AssertionError("unreachable")
+    # Raised after the commit, so the new state and its event are kept.
+    raise NeedsReauth("The provider refused the grant; the owner must connect again.")
 
 
 async def expire_refused(
@@ -364,6 +360,7 @@ async def disconnect(
     *,
     oauth: OAuthProviderConfig,
     now: datetime | None = None,
+    announce: bool = True,
 ) -> bool:
     """Revoke the grant at the provider where it can (RFC 7009; Google has an endpoint, Microsoft none),
     then forget the tokens. True when the provider confirmed the revocation. The tokens are dropped
@@ -384,15 +381,20 @@ async def disconnect(
             revoked = False
         if not revoked:
             log.warning("gateway.connection.revoke_failed", connection_id=str(connection.id))
-    await forget(session, connection, now=now)
+    await forget(session, connection, now=now, announce=announce)
     log.info("gateway.connection.disconnected", connection_id=str(connection.id), revoked=revoked)
     return revoked
 
 
 async def forget(
-    session: AsyncSession, connection: ExternalConnection, *, now: datetime | None = None
+    session: AsyncSession,
+    connection: ExternalConnection,
+    *,
+    now: datetime | None = None,
+    announce: bool = True,
 ) -> None:
-    """`disconnected`, tokens dropped (`CalendarConnectionBroken` once, for a calendar)."""
+    """`disconnected`, tokens dropped (`CalendarConnectionBroken` once, for a calendar, unless the person
+    is being erased: no event may name them afterwards)."""
     now = now or datetime.now(UTC)
     was_live = connection.status != ConnectionStatus.DISCONNECTED
     connection.status = ConnectionStatus.DISCONNECTED
@@ -401,5 +403,5 @@ async def forget(
     connection.broken_at = connection.updated_at = now
     connection.broken_reason = "disconnected"
     await session.flush()
-    if was_live:
+    if was_live and announce:
         await _emit_broken(session, connection, reason="disconnected", now=now)
