@@ -97,7 +97,7 @@ def create_app(
         erase=functools.partial(connection_people.erase_person, providers=calendar_providers),
     )
     personal_data.register(
-        "calendar_sync", export=calendar_privacy.export_person, erase=calendar_privacy.erase_person
+        calendar_privacy.PART, export=calendar_privacy.export_person, erase=calendar_privacy.erase_person
     )
     personal_data.register("xapi", export=xapi_privacy.export_person, erase=xapi_privacy.erase_person)
     # Last: the others find the person's records through the directory row it pseudonymises.

@@ -123,6 +123,7 @@ async def test_a_second_read_comes_from_the_cache_until_a_notification_clears_it
     ana = uuid.uuid4()
     await stack.connect("google", ana, "ana@example.test")
     await seed_google(stack, "ana@example.test", at(9), at(10))
+    await stack.google.drain()  # its notification is in before the first read
     first = await stack.free_busy([ana], *WINDOW)
     reads = stack.google.api_calls.count("POST /calendar/v3/freeBusy")
 

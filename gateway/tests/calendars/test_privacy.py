@@ -41,3 +41,21 @@ async def test_export_then_erase_a_person(stack: Stack) -> None:
     assert [(r["kind"], r["state"], r["skip_reason"]) for r in others] == [
         ("session_event", "skipped", "not_connected")
     ]
+
+
+async def test_the_gateway_answers_for_calendar_sync_through_its_registry(stack: Stack) -> None:
+    ana, other, session_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await stack.connect("google", ana, "ana@example.test")
+    await stack.publish("SessionBooked", booked(session_id, ana, other))
+    await settled(stack, session_id, "written", "skipped")
+    await stack.google.drain()  # the notification of the session's own event has re-read the calendar
+    registry = stack.app.state.personal_data
+
+    async with stack.sessionmaker() as session, session.begin():
+        exported = await registry.export_person(session, ana)
+        erased = await registry.erase_person(session, ana)
+
+    assert privacy.PART in registry.parts
+    kinds = [r["kind"] for r in exported.export[privacy.PART]]
+    assert kinds == ["session_event", "busy_cache", "notification_channel"]
+    assert f"{privacy.PART} 3" in erased.detail
