@@ -2,7 +2,8 @@
 
 1. Initial load: N users through `/scim/v2/Users`, one POST per user, 8 in parallel (as Entra ID does
    it), with an admin-issued provisioning token, until every `PersonProvisioned` has been relayed to
-   JetStream (counted on the broker's stream). Baseline: the same rows INSERTed straight into the
+   JetStream (counted on the broker's stream) and consumed by matching and analytics (their durable
+   consumers have nothing pending or unacknowledged). Baseline: the same rows INSERTed straight into the
    directory's `people` table, one row per statement, 8 connections in parallel.
 2. `GET /scim/v2/Users?filter=userName eq "..."` p50/p99 at N users against a primary-key read
    (`GET /scim/v2/Users/{id}`), sequential, alternating call by call.
@@ -87,6 +88,24 @@ async def relayed(nats_url: str) -> int:
         await connection.close()
 
 
+# The durable consumers that must have applied every PersonProvisioned (docs/contracts.md).
+CONSUMERS = ("matching-person-provisioned", "analytics-directory-facts")
+
+
+async def consumed(nats_url: str) -> bool:
+    """Whether every consumer in CONSUMERS has nothing left to deliver or to be acknowledged."""
+    connection = await nats.connect(nats_url)
+    try:
+        js = connection.jetstream()
+        for name in CONSUMERS:
+            info = await js.consumer_info(STREAM, name)
+            if info.num_pending or info.num_ack_pending:
+                return False
+        return True
+    finally:
+        await connection.close()
+
+
 async def provision(base: str, token: str, users: int, nats_url: str) -> tuple[float, float, list[str]]:
     """(seconds until every POST answered, seconds until every event was relayed, the ids)."""
     run = uuid.uuid4().hex[:6]
@@ -113,6 +132,9 @@ async def provision(base: str, token: str, users: int, nats_url: str) -> tuple[f
         await asyncio.gather(*(worker(http) for _ in range(PARALLEL)))
         answered = time.perf_counter() - started
     while await relayed(nats_url) - before < users:
+        await asyncio.sleep(0.2)
+    # Relayed is not applied: wait until matching and analytics have consumed every event.
+    while not await consumed(nats_url):
         await asyncio.sleep(0.2)
     return answered, time.perf_counter() - started, ids
 
@@ -220,7 +242,10 @@ async def measure(
 
     print(f"users={users} parallel={PARALLEL} reads={len(filtered)} people_at_read_time={max(total, users)}")
     print(f"scim: all {users} POSTs answered in {answered:.1f} s ({users / answered:.0f} users/s)")
-    print(f"scim: every PersonProvisioned relayed to JetStream after {relayed_after:.1f} s")
+    print(
+        f"scim: every PersonProvisioned relayed and consumed by {', '.join(CONSUMERS)} after "
+        f"{relayed_after:.1f} s"
+    )
     print(
         bench_line(
             "scim_provisioning_users_per_s",

@@ -61,7 +61,13 @@ def consent_behind(infra: Infra) -> Callable[..., FastAPI]:
     def make(gateway_url: str, *, nats_url: str | None = None) -> FastAPI:
         settings = ConsentSettings(
             environment="test",
-            database_url=infra.database("consent", CONSENT_DIR),
+            # A broker of its own needs an outbox of its own: another consent app on the shared
+            # database would relay this one's events to the shared broker.
+            database_url=(
+                infra.fresh_database("consent", CONSENT_DIR)
+                if nats_url
+                else infra.database("consent", CONSENT_DIR)
+            ),
             nats_url=nats_url or infra.nats.url,
             jwks_url=f"{gateway_url}/.well-known/jwks.json",
             revocation_list_url=f"{gateway_url}/oauth/revoked",
