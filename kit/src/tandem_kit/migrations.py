@@ -8,6 +8,7 @@ from pathlib import Path
 
 from alembic import command, context, op
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
@@ -89,6 +90,14 @@ def alembic_config(service_dir: Path, url: str) -> Config:
     cfg.set_main_option("sqlalchemy.url", url)
     cfg.cmd_opts = None
     return cfg
+
+
+def head_revision(service_dir: Path) -> str:
+    """The newest revision of one part's migrations (what `upgrade head` reaches)."""
+    found = ScriptDirectory.from_config(alembic_config(service_dir, "")).get_current_head()
+    if found is None:
+        raise RuntimeError(f"no migrations under {service_dir}")
+    return found
 
 
 def upgrade_head(service_dir: Path, url: str) -> None:

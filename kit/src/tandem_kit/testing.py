@@ -14,6 +14,7 @@ import time
 import types
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
@@ -28,7 +29,7 @@ from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel
 from pydantic.fields import FieldInfo
 from sqlalchemy import event, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from tandem_kit.app import create_app
 from tandem_kit.auth import TokenVerifier
@@ -380,3 +381,27 @@ def _unguarded(annotation: Any, metadata: list[Any], where: str) -> list[str]:
         # A field's constraints apply to the branches of its union, not to the items of a container.
         return [leak for arg in get_args(annotation) for leak in _unguarded(arg, metadata, where)]
     return [leak for arg in get_args(annotation) for leak in _unguarded(arg, [], f"{where}[]")]
+
+
+def run_sql(url: str, *statements: str) -> list[Any]:
+    """Run the statements in one transaction on a loop of their own (a migration test runs outside the
+    test's loop, as Alembic does); the last statement's rows."""
+
+    async def run() -> list[Any]:
+        engine = create_async_engine(url)
+        async with engine.begin() as conn:
+            rows: list[Any] = []
+            for statement in statements:
+                result = await conn.execute(text(statement))
+                rows = list(result.all()) if result.returns_rows else []
+        await engine.dispose()
+        return rows
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run()).result()
+
+
+def in_thread(fn: Callable[..., Any], *args: Any) -> None:
+    """Call `fn` in a thread of its own: Alembic's env runs its own event loop, off the test's."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(fn, *args).result()

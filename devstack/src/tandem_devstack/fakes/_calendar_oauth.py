@@ -231,3 +231,22 @@ class FakeOAuthServer:
         else:
             return JSONResponse({"error": "unknown knob"}, 404)
         return Response(status_code=204)
+
+
+class FaultKnobs:
+    """`POST /_fake/faults` `{"statuses": [429, 503], "retry_after": "2"}`: the next API calls fail so,
+    with `Retry-After` (a fake's guard pops `faults` before answering)."""
+
+    faults: list[tuple[int, str | None]]
+
+    def fail_next(self, *statuses: int, retry_after: str | None = "1") -> None:
+        self.faults.extend((s, retry_after) for s in statuses)
+
+    async def knob_faults(self, request: Request) -> Response:
+        body = await request.json()
+        retry_after = body.get("retry_after", "1")
+        self.fail_next(
+            *(int(s) for s in body.get("statuses", [])),
+            retry_after=None if retry_after is None else str(retry_after),
+        )
+        return Response(status_code=204)

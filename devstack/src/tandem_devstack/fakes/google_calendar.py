@@ -35,7 +35,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tandem_devstack.fakes._calendar_oauth import FakeOAuthServer
+from tandem_devstack.fakes._calendar_oauth import FakeOAuthServer, FaultKnobs
 
 CLIENT_ID = "tandem-dev.apps.googleusercontent.com"
 CLIENT_SECRET = "google-fake-secret"
@@ -121,7 +121,7 @@ class Delivery:
     status: int | None
 
 
-class FakeGoogleCalendar:
+class FakeGoogleCalendar(FaultKnobs):
     def __init__(
         self,
         *,
@@ -531,19 +531,6 @@ class FakeGoogleCalendar:
         """`GET /_fake/events?user=`: every event in the user's primary calendar (a demo checks its writes)."""
         calendar = self.calendars.get(request.query_params.get("user", ""))
         return JSONResponse({"items": list(calendar.events.values()) if calendar else []})
-
-    def fail_next(self, *statuses: int, retry_after: str | None = "1") -> None:
-        self.faults.extend((s, retry_after) for s in statuses)
-
-    async def knob_faults(self, request: Request) -> Response:
-        """`POST /_fake/faults` `{"statuses": [429, 503], "retry_after": "2"}`: the next API calls fail."""
-        body = await request.json()
-        retry_after = body.get("retry_after", "1")
-        self.fail_next(
-            *(int(s) for s in body.get("statuses", [])),
-            retry_after=None if retry_after is None else str(retry_after),
-        )
-        return Response(status_code=204)
 
     def invalidate_sync_tokens(self) -> None:
         self.oldest_sync = self.last_change + 1

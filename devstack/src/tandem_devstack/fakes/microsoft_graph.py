@@ -37,7 +37,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tandem_devstack.fakes._calendar_oauth import FakeOAuthServer
+from tandem_devstack.fakes._calendar_oauth import FakeOAuthServer, FaultKnobs
 
 TENANT = "organizations"
 CLIENT_ID = "00000000-0000-4000-8000-00000000ca1e"
@@ -110,7 +110,7 @@ class Delivery:
     status: int | None
 
 
-class FakeMicrosoftGraph:
+class FakeMicrosoftGraph(FaultKnobs):
     def __init__(
         self,
         *,
@@ -696,19 +696,6 @@ class FakeMicrosoftGraph:
         """`GET /_fake/events?user=`: every event of the user's (a demo checks its writes)."""
         user = self.users.get(request.query_params.get("user", ""))
         return JSONResponse({"value": list(user.events.values()) if user else []})
-
-    def fail_next(self, *statuses: int, retry_after: str | None = "1") -> None:
-        self.faults.extend((s, retry_after) for s in statuses)
-
-    async def knob_faults(self, request: Request) -> Response:
-        """`POST /_fake/faults` `{"statuses": [429, 503], "retry_after": "2"}`: the next API calls fail."""
-        body = await request.json()
-        retry_after = body.get("retry_after", "1")
-        self.fail_next(
-            *(int(s) for s in body.get("statuses", [])),
-            retry_after=None if retry_after is None else str(retry_after),
-        )
-        return Response(status_code=204)
 
     async def knob_lifecycle(self, request: Request) -> Response:
         """`POST /_fake/lifecycle` `{"subscription_id", "event"}`."""

@@ -1,17 +1,12 @@
 """0005_evidence: the typed-in mentor flags become an override, and come back on a downgrade."""
 
-import asyncio
 import json
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 from alembic import command
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from tandem_kit.migrations import alembic_config, upgrade_head
-from tandem_kit.testing import Infra
+from tandem_kit.testing import Infra, in_thread, run_sql
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 PROGRAM = "00000000-0000-4000-8000-0000000000aa"
@@ -20,29 +15,6 @@ UNTRAINED = "00000000-0000-4000-8000-000000000002"
 CALIBRATED = "00000000-0000-4000-8000-000000000003"
 NEW_COACH = "00000000-0000-4000-8000-000000000004"
 PANEL = json.dumps([{"challenge_skill": 4}])
-
-
-def run_sql(url: str, *statements: str) -> list[Any]:
-    """Run the statements in one transaction on their own loop; the last one's rows."""
-
-    async def run() -> list[Any]:
-        engine = create_async_engine(url)
-        async with engine.begin() as conn:
-            rows: list[Any] = []
-            for statement in statements:
-                result = await conn.execute(text(statement))
-                rows = list(result.all()) if result.returns_rows else []
-        await engine.dispose()
-        return rows
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, run()).result()
-
-
-def in_thread(fn: Any, *args: Any) -> None:
-    # Alembic's env runs its own event loop: keep it off the test's loop.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(fn, *args).result()
 
 
 def provider(id_: str, kind: str, *, trained: bool = False, weeks: int = 0, panel: str = "[]") -> str:
