@@ -8,9 +8,9 @@ import copy
 import functools
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar, Generic, TypeVar, cast
 from uuid import UUID
 
 import strawberry
@@ -27,7 +27,7 @@ from graphql import (
     SelectionSetNode,
     parse,
 )
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
@@ -37,11 +37,22 @@ from strawberry.schema.schema import validate_document
 from strawberry.types import Info
 
 from tandem_kit.auth import Principal
-from tandem_kit.errors import BadRequest, ContentTooLarge, Forbidden, LengthRequired
+from tandem_kit.errors import (
+    PROBLEM_BASE,
+    BadRequest,
+    ContentTooLarge,
+    Forbidden,
+    LengthRequired,
+    ProblemError,
+    Unprocessable,
+    json_pointer,
+)
 from tandem_kit.fields import NUL_MESSAGE, nul_at
+from tandem_kit.pagination import MAX_LIMIT, MAX_OFFSET, PageParams
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -348,6 +359,75 @@ class _LimitsExtension(SchemaExtension):
         yield
 
 
+def problem_extensions(error: ProblemError) -> dict[str, Any]:
+    """The RFC 9457 members of a problem, for a GraphQL error's `extensions` (what REST would answer)."""
+    body: dict[str, Any] = {"type": PROBLEM_BASE + error.code, "title": error.title, "status": error.status}
+    if error.detail:
+        body["detail"] = error.detail
+    body.update(error.extensions)
+    return body
+
+
+class ProblemDetails(SchemaExtension):
+    """A `ProblemError` a resolver raised (a mutation refused, a 404, a missing scope) becomes a GraphQL
+    error whose `extensions` carry the same problem REST answers: `status`, `type`, `title`, `detail`
+    and, for bad input, `errors` naming each field."""
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        for error in (result.errors if result is not None else None) or ():
+            original = error.original_error
+            if isinstance(original, ProblemError):
+                error.extensions = {**(error.extensions or {}), **problem_extensions(original)}
+
+
+def graphql_input(model: type[M], argument: str, data: Mapping[str, Any]) -> M:
+    """Build a mutation's input model; invalid input is a 422 problem whose `errors` point into the
+    argument (`#/<argument>/<field>`), as REST points into the body."""
+    try:
+        return model.model_validate(dict(data))
+    except ValidationError as exc:
+        errors = [
+            {
+                "detail": e.get("msg", "invalid"),
+                "code": e.get("type", "invalid"),
+                "pointer": json_pointer([argument, *e.get("loc", ())]),
+            }
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"pointer": f"#/{argument}", "detail": "invalid"}
+        raise Unprocessable(f"Invalid value at {first['pointer']}: {first['detail']}", errors=errors) from exc
+
+
+@strawberry.type(description="One page of a longer list (the same convention as REST's `limit`/`offset`).")
+class Page(Generic[T]):
+    items: list[T] = strawberry.field(description="The items on this page.")
+    total: int = strawberry.field(description="How many items there are in all.")
+    limit: int = strawberry.field(description="Page size asked for.")
+    offset: int = strawberry.field(description="How many items come before this page.")
+
+
+def page_params(limit: int, offset: int) -> PageParams:
+    """A GraphQL list's `limit` (1..500) and `offset` (>= 0), checked as REST checks its query."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Unprocessable(
+            f"limit must be between 1 and {MAX_LIMIT}.",
+            errors=[{"detail": f"between 1 and {MAX_LIMIT}", "code": "out_of_range", "parameter": "limit"}],
+        )
+    if not 0 <= offset <= MAX_OFFSET:
+        raise Unprocessable(
+            "offset must not be negative.",
+            errors=[{"detail": "0 or more", "code": "out_of_range", "parameter": "offset"}],
+        )
+    return PageParams(limit=limit, offset=offset)
+
+
+def graphql_page(rows: Sequence[Any], total: int, params: PageParams, item: Callable[[Any], T]) -> Page[T]:
+    """A `Page` of GraphQL objects from one page of rows (`tandem_kit.pagination.fetch_page`)."""
+    return Page(items=[item(r) for r in rows], total=total, limit=params.limit, offset=params.offset)
+
+
 class LimitedGraphQLRouter(TextSafeGraphQLRouter):
     """strawberry's router on a copy of `schema` whose documents are bounded by `limits` before they
     are validated, parsed and validated off the event loop; JSON nested too deeply is a 400, a NUL
@@ -357,7 +437,7 @@ class LimitedGraphQLRouter(TextSafeGraphQLRouter):
         extension = type("GraphQLLimits", (_LimitsExtension,), {"limits": limits})
         # A copy: the module-level schema stays usable as is (tests and SDL export run it directly).
         limited = copy.copy(schema)
-        limited.extensions = [extension, *schema.extensions]
+        limited.extensions = [extension, ProblemDetails, *schema.extensions]
         super().__init__(limited, **options)
 
     def decode_json(self, data: str | bytes) -> object:

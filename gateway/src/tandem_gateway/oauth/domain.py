@@ -21,6 +21,8 @@ SCOPES = (
     "consent:receipt",
     "analytics:read",
     "analytics:ingest",
+    "analytics:write",
+    "analytics:export",
     "admin",
     "token:exchange",
     "scim:provision",
@@ -34,7 +36,14 @@ SCOPES = (
 )
 # Scopes only a machine client may hold: never given to a person's token (docs/gateway.md, Scopes).
 CLIENT_ONLY_SCOPES = frozenset(
-    {"consent:receipt", "token:exchange", "scim:provision", "calendars:freebusy", "directory:read"}
+    {
+        "consent:receipt",
+        "token:exchange",
+        "scim:provision",
+        "calendars:freebusy",
+        "directory:read",
+        "analytics:export",
+    }
 )
 READ_SCOPES = ("matching:read", "scheduling:read", "consent:read", "analytics:read")
 AUDIENCES = ("tandem", "gateway", "matching", "scheduling", "consent", "analytics")
