@@ -147,6 +147,8 @@ class FakeMicrosoftGraph(FaultKnobs):
                 Route("/v1.0/me/calendar/getSchedule", self.get_schedule, methods=["POST"]),
                 Route("/v1.0/users/{user}/calendar/getSchedule", self.get_schedule, methods=["POST"]),
                 Route("/v1.0/me/events", self.list_events, methods=["GET"]),
+                Route("/v1.0/me/calendarView", self.calendar_view, methods=["GET"]),
+                Route("/v1.0/me/calendar/calendarView", self.calendar_view, methods=["GET"]),
                 Route("/v1.0/me/events", self.create_event, methods=["POST"]),
                 Route("/v1.0/me/calendar/events", self.create_event, methods=["POST"]),
                 Route("/v1.0/users/{user}/events", self.list_events, methods=["GET"]),
@@ -471,6 +473,47 @@ class FakeMicrosoftGraph(FaultKnobs):
         events = sorted(user.events.values(), key=lambda e: (parse_when(e["start"]), e["id"]))
         body: dict[str, Any] = {
             "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('me')/events",
+            "value": [self._shape(e, tz) for e in events[skip : skip + top]],
+        }
+        if skip + top < len(events):
+            body["@odata.nextLink"] = str(
+                request.url.include_query_params(**{"$top": top, "$skip": skip + top})
+            )
+        return JSONResponse(body)
+
+    async def calendar_view(self, request: Request) -> Response:
+        """`GET /me/calendarView?startDateTime=&endDateTime=`: the events overlapping the window (Graph
+        requires both bounds: 400 `ErrorInvalidParameter` without them), paged by `@odata.nextLink`."""
+        caller, refused = self._guard(request, READ_SCOPES)
+        if refused is not None:
+            return refused
+        assert caller is not None
+        query = request.query_params
+        if "startDateTime" not in query or "endDateTime" not in query:
+            return graph_error(
+                400,
+                "ErrorInvalidParameter",
+                "This request requires a time window specified by the query string parameters "
+                "StartDateTime and EndDateTime.",
+            )
+        try:
+            start = parse_when({"dateTime": query["startDateTime"], "timeZone": "UTC"})
+            end = parse_when({"dateTime": query["endDateTime"], "timeZone": "UTC"})
+            top = min(int(query.get("$top", str(PAGE_SIZE))), 1000)
+            skip = int(query.get("$skip", "0"))
+        except ValueError:
+            return graph_error(400, "ErrorInvalidParameter", "Invalid time window or paging parameter.")
+        tz = self._out_zone(request)
+        events = sorted(
+            (
+                e
+                for e in caller.events.values()
+                if parse_when(e["start"]) < end and parse_when(e["end"]) > start
+            ),
+            key=lambda e: (parse_when(e["start"]), e["id"]),
+        )
+        body: dict[str, Any] = {
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('me')/calendarView",
             "value": [self._shape(e, tz) for e in events[skip : skip + top]],
         }
         if skip + top < len(events):

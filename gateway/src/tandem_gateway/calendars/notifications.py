@@ -200,19 +200,23 @@ async def _try(step: Awaitable[object], provider: str) -> bool:
 async def refresh_person(
     session: AsyncSession, calendars: Calendars, person_id: UUID, connection_id: UUID, provider: Provider
 ) -> CalendarBusyChanged | None:
-    """The calendar changed: drop the cached busy times, read them again over the window of the
-    person's booked sessions, and tell scheduling (`CalendarBusyChanged`)."""
+    """The calendar changed: drop the cached busy times, read the calendar's events again over the window
+    of the person's booked sessions, leave out the events Tandem wrote for its own sessions, and tell
+    scheduling the busy times of the rest (`CalendarBusyChanged`)."""
     await repository.forget_busy(session, person_id)
     now = datetime.now(UTC)
     window = sessions_window(await repository.booked_sessions(session, person_id, now), now)
     if window is None:
         return None
-    result = await calendars.read_busy(connection_id, provider, window)
+    result = await calendars.read_events(connection_id, provider, window)
     if isinstance(result, Reason):
         # The next free/busy read tries again; scheduling hears of the change with the next notification.
         log.warning("calendars.notification.unread", provider=provider.value, reason=result.value)
         return None
-    busy = merge_clipped(result, window.start, window.end)
+    # The sessions' own events are left out: merged with them, a meeting wholly inside a session
+    # would vanish into the session's interval and never be seen as a conflict.
+    own = await repository.own_event_keys(session, person_id)
+    busy = merge_clipped((i for key, i in result if key not in own), window.start, window.end)
     await repository.store_busy(session, person_id, connection_id, window, busy, now)
     event = CalendarBusyChanged(
         person_id=person_id,

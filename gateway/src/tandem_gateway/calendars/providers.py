@@ -64,6 +64,13 @@ def _parse(value: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _google_when(when: dict[str, Any]) -> datetime:
+    """A Google event time: `dateTime` (RFC 3339), or `date` for an all-day event (taken at UTC midnight)."""
+    if "dateTime" in when:
+        return _parse(str(when["dateTime"]))
+    return datetime.fromisoformat(str(when["date"])).replace(tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class Watch:
     """A change-notification channel as the provider created it."""
@@ -151,6 +158,59 @@ class CalendarApi:
                 if item.get("status") in GRAPH_BUSY:
                     busy.append(Interval(_parse(item["start"]["dateTime"]), _parse(item["end"]["dateTime"])))
         return busy
+
+    # -- events (a change notification: which meetings, so the sessions' own events can be told apart) --
+
+    async def google_events(self, token: str, start: datetime, end: datetime) -> list[tuple[str, Interval]]:
+        """`events.list` of the primary calendar over the window, recurring events expanded: each busy
+        event's id and time (opaque and not cancelled). Only ids and times are asked for (`fields`)."""
+        url = f"{self.google}/calendar/v3/calendars/primary/events"
+        params = {
+            "timeMin": _iso(start),
+            "timeMax": _iso(end),
+            "singleEvents": "true",
+            "maxResults": "250",
+            "fields": "items(id,status,transparency,start,end),nextPageToken",
+        }
+        found: list[tuple[str, Interval]] = []
+        while True:
+            body = (await self._send("GET", url, token, retry=False, params=params)).json()
+            for item in body.get("items", []):
+                if item.get("status") == "cancelled" or item.get("transparency") == "transparent":
+                    continue
+                found.append(
+                    (str(item["id"]), Interval(_google_when(item["start"]), _google_when(item["end"])))
+                )
+            page = body.get("nextPageToken")
+            if not page:
+                return found
+            params = {**params, "pageToken": str(page)}
+
+    async def graph_events(self, token: str, start: datetime, end: datetime) -> list[tuple[str, Interval]]:
+        """`calendarView` of the person's own calendar over the window (recurrences expanded), in UTC:
+        each busy event's `transactionId` (ours: the session id) or, for anyone else's, its id."""
+        url: str | None = f"{self.graph}/v1.0/me/calendarView"
+        params: dict[str, str] | None = {
+            "startDateTime": _iso(start),
+            "endDateTime": _iso(end),
+            "$select": "start,end,showAs,isCancelled,transactionId",
+            "$top": "100",
+        }
+        found: list[tuple[str, Interval]] = []
+        while url is not None:
+            response = await self._send(
+                "GET", url, token, retry=False, params=params, headers={"Prefer": 'outlook.timezone="UTC"'}
+            )
+            body = response.json()
+            for item in body.get("value", []):
+                if item.get("isCancelled") or item.get("showAs", "busy") not in GRAPH_BUSY:
+                    continue
+                key = str(item.get("transactionId") or item["id"])
+                found.append(
+                    (key, Interval(_parse(item["start"]["dateTime"]), _parse(item["end"]["dateTime"])))
+                )
+            url, params = body.get("@odata.nextLink"), None
+        return found
 
     async def graph_account(self, token: str) -> str:
         """The mailbox address getSchedule is asked about: the owner of the person's own calendar

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_gateway.calendars.domain import Interval, Provider
+from tandem_gateway.calendars.domain import Interval, Provider, google_event_id
 from tandem_gateway.connections.domain import ConnectionStatus
 from tandem_gateway.models import BusyCache, CalendarWatch, ExternalConnection, SessionEvent
 
@@ -106,6 +106,20 @@ async def booked_sessions(session: AsyncSession, person_id: UUID, now: datetime)
         )
     )
     return [Interval(start, end) for start, end in rows.tuples()]
+
+
+async def own_event_keys(session: AsyncSession, person_id: UUID) -> set[str]:
+    """How the person's calendar names the events Tandem wrote for their sessions (any state): the Google
+    event id (base32hex of the session id), the Graph `transactionId` (the session id), the stored id."""
+    rows = await session.execute(
+        select(SessionEvent.session_id, SessionEvent.external_id).where(SessionEvent.person_id == person_id)
+    )
+    keys: set[str] = set()
+    for session_id, external_id in rows.tuples():
+        keys.update((google_event_id(session_id), str(session_id)))
+        if external_id:
+            keys.add(external_id)
+    return keys
 
 
 # -- watch channels ---------------------------------------------------------------------------------

@@ -96,16 +96,34 @@ class Calendars:
             mailbox = self._mailboxes[connection_id] = await self.api.graph_account(token)
         return await self.api.graph_busy(token, mailbox, window.start, window.end)
 
+    async def read_events(
+        self, connection_id: UUID, provider: Provider, window: Interval
+    ) -> list[tuple[str, Interval]] | Reason:
+        """The busy events of one calendar over `window` (Google: event id; Graph: `transactionId` or
+        id) with their times, or why they cannot be had now; the same budget and faults as `read_busy`."""
+
+        async def step(token: str) -> list[tuple[str, Interval]]:
+            if provider is Provider.GOOGLE:
+                return await self.api.google_events(token, window.start, window.end)
+            return await self.api.graph_events(token, window.start, window.end)
+
+        return await self._guarded(connection_id, provider, step)
+
     async def read_busy(
         self, connection_id: UUID, provider: Provider, window: Interval
     ) -> list[Interval] | Reason:
         """The busy times of one calendar over `window`, or why they cannot be had right now. Never
         raises for a provider's fault, and never takes longer than the read budget."""
+        return await self._guarded(
+            connection_id, provider, lambda token: self._busy(connection_id, provider, token, window)
+        )
+
+    async def _guarded(
+        self, connection_id: UUID, provider: Provider, step: Callable[[str], Awaitable[T]]
+    ) -> T | Reason:
         try:
             async with asyncio.timeout(self.settings.read_timeout_seconds):
-                return await self.call(
-                    connection_id, provider, lambda token: self._busy(connection_id, provider, token, window)
-                )
+                return await self.call(connection_id, provider, step)
         except TimeoutError:
             log.warning("calendars.busy.timeout", provider=provider.value, connection_id=str(connection_id))
             return Reason.TIMEOUT

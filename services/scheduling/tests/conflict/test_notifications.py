@@ -1,11 +1,7 @@
 """End to end through the real gateway: a booked session is written into the coach's Microsoft calendar
-(the gateway's writer, from `SessionBooked`), and the calendar's notification about that event (a
-`CalendarBusyChanged` whose busy interval is the session itself) is no conflict.
-
-Not tested here, because the gateway does not send it today: a meeting added over the session. The
-gateway's `CalendarBusyChanged` window is the session's own time and its busy intervals are merged and
-clipped to it, so the session's own event and a meeting over it arrive as one interval equal to the
-session (see docs/scheduling.md, Conflicts)."""
+(the gateway's writer, from `SessionBooked`); the calendar's notification about that event is no
+conflict (the gateway leaves the sessions' own events out of `CalendarBusyChanged`), and a meeting then
+added wholly inside the session is one, announced once."""
 
 import uuid
 from datetime import datetime, timedelta
@@ -34,7 +30,7 @@ async def conflicts_of(app: FastAPI, session_id: str) -> list[dict[str, Any]]:
         return [p["data"] for p in payloads]
 
 
-async def test_a_meeting_over_a_booked_session_is_a_conflict(
+async def test_the_session_s_own_event_is_none_and_a_meeting_inside_it_is_a_conflict(
     app: FastAPI, keys: TestKeys, payload: Any, monday: datetime, calendars: Calendars
 ) -> None:
     coach = uuid.uuid4()
@@ -92,3 +88,27 @@ async def test_a_meeting_over_a_booked_session_is_a_conflict(
     # Scheduling's consumer (it shares the broker with the gateway) applied them: nothing announced.
     assert await eventually(applied, timeout=20) is True
     assert await conflicts_of(app, session_id) == []
+
+    # A meeting wholly inside the session: before, it merged with the session's own event into the
+    # session's interval and was never seen.
+    inside = (starts + timedelta(minutes=15), starts + timedelta(minutes=30))
+    calendars.microsoft.put_event(
+        login,
+        {
+            "start": {"dateTime": inside[0].strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+            "end": {"dateTime": inside[1].strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+        },
+    )
+    await calendars.microsoft.drain()
+
+    async def announced() -> list[dict[str, Any]]:
+        return await conflicts_of(app, session_id)
+
+    conflicts = await eventually(announced, timeout=20)
+    assert [(c["person_id"], c["starts_at"], c["ends_at"]) for c in conflicts] == [
+        (
+            str(coach),
+            inside[0].isoformat().replace("+00:00", "Z"),
+            inside[1].isoformat().replace("+00:00", "Z"),
+        )
+    ]
