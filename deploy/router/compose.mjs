@@ -1,4 +1,4 @@
-// Composes the four committed subgraph SDLs (services/<svc>/schema.graphql) into a Federation 2
+// Composes the committed subgraph SDLs (services/<svc>/schema.graphql, gateway/schema.graphql) into a Federation 2
 // supergraph for Apollo Router or Hive Gateway, with @apollo/composition (the library Rover uses).
 //
 //   node compose.mjs                                  # -> supergraph.graphql, Kubernetes service URLs
@@ -18,10 +18,19 @@ import { parse } from "graphql";
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, "..", "..");
 // Same names and port as deploy/k8s/<svc>.yaml and docker-compose.yml.
-const SUBGRAPHS = ["matching", "scheduling", "consent", "analytics"];
+// The gateway serves its own subgraph (calendar connections) at /graphql/gateway.
+const SUBGRAPHS = ["matching", "scheduling", "consent", "analytics", "gateway"];
+
+function defaultUrl(name) {
+  return name === "gateway" ? "http://gateway:8000/graphql/gateway" : `http://${name}:8000/graphql`;
+}
+
+function sdlPath(name) {
+  return name === "gateway" ? join(REPO, "gateway", "schema.graphql") : join(REPO, "services", name, "schema.graphql");
+}
 
 function subgraphUrls(flags) {
-  const urls = Object.fromEntries(SUBGRAPHS.map((name) => [name, `http://${name}:8000/graphql`]));
+  const urls = Object.fromEntries(SUBGRAPHS.map((name) => [name, defaultUrl(name)]));
   for (const name of SUBGRAPHS) {
     const fromEnv = process.env[`TANDEM_${name.toUpperCase()}_GRAPHQL_URL`];
     if (fromEnv) urls[name] = fromEnv;
@@ -45,7 +54,7 @@ function main() {
   });
   const urls = subgraphUrls(values.url);
   const services = SUBGRAPHS.map((name) => {
-    const path = join(REPO, "services", name, "schema.graphql");
+    const path = sdlPath(name);
     return { name, url: urls[name], typeDefs: parse(readFileSync(path, "utf8")) };
   });
 

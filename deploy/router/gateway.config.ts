@@ -15,7 +15,7 @@ import {
 import { GraphQLError } from "graphql";
 
 const env = process.env;
-const READ_SCOPES = ["matching:read", "scheduling:read", "consent:read", "analytics:read"];
+const READ_SCOPES = ["matching:read", "scheduling:read", "consent:read", "analytics:read", "calendars:read"];
 
 // The Tandem gateway opens /graphql to a token with any read scope (each subgraph then checks its own);
 // this keeps the same door here, so a token without one is refused before any subgraph is called.

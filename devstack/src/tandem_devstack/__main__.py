@@ -66,14 +66,16 @@ def run() -> int:
 
 
 def export_sdl() -> int:
-    """Write every subgraph's SDL to services/<svc>/schema.graphql (checked by tests/test_sdl.py)."""
+    """Write every subgraph's SDL to services/<svc>/schema.graphql and gateway/schema.graphql (the
+    gateway's own subgraph), checked by tests/test_sdl.py."""
     import importlib
 
     from tandem_devstack.stack import REPO
 
-    for part in PARTS[1:]:
+    for part in PARTS:
         schema = importlib.import_module(f"tandem_{part.name}.graphql").schema
-        target = REPO / "services" / part.name / "schema.graphql"
+        folder = REPO / "gateway" if part.name == "gateway" else REPO / "services" / part.name
+        target = folder / "schema.graphql"
         target.write_text(schema.as_str() + "\n")
         print(f"wrote {target.relative_to(REPO)}")
     return 0

@@ -20,6 +20,7 @@ from tandem_gateway.connections import people as connection_people
 from tandem_gateway.directory import endpoints as directory_endpoints
 from tandem_gateway.directory import privacy as directory_privacy
 from tandem_gateway.directory import service as directory_service
+from tandem_gateway.graphql import schema as gateway_schema
 from tandem_gateway.integrations.hris import endpoints as hris_endpoints
 from tandem_gateway.integrations.hris import privacy as hris_privacy
 from tandem_gateway.integrations.hris.tasks import scheduler as hris_scheduler
@@ -34,7 +35,7 @@ from tandem_gateway.routing import endpoints as routing_endpoints
 from tandem_gateway.routing import graphql as graphql_endpoints
 from tandem_gateway.routing.domain import BULK_ROUTES
 from tandem_gateway.routing.fast import FastForward
-from tandem_gateway.routing.graphql import Graph
+from tandem_gateway.routing.graphql import LOCAL_PATH, Graph
 from tandem_gateway.routing.proxy import Upstreams
 from tandem_gateway.settings import Settings
 from tandem_gateway.xapi import consumers as xapi_consumers
@@ -42,7 +43,9 @@ from tandem_gateway.xapi import endpoints as xapi_endpoints
 from tandem_gateway.xapi import privacy as xapi_privacy
 from tandem_gateway.xapi.lrs import Outbound
 from tandem_kit.app import create_app as create_service_app
+from tandem_kit.app import graphql_router
 from tandem_kit.auth import TokenVerifier
+from tandem_kit.graphql import GraphQLLimits
 from tandem_kit.tasks import background, cancel_and_wait
 
 DESCRIPTION = (
@@ -120,7 +123,8 @@ def create_app(
         if isinstance(verifier, GatewayTokenVerifier):
             await verifier.load_revoked()
         upstreams = Upstreams(settings, transport=upstream_transport)
-        graph = Graph(settings, upstreams, keystore)
+        local = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.internal")
+        graph = Graph(settings, upstreams, keystore, local=local, local_schema=gateway_schema)
         app.state.upstreams, app.state.graph = upstreams, graph
         # Ready only once /graphql can answer; without its database the gateway still forwards calls.
         app.state.ready_checks = {"graphql": graph.ready}
@@ -131,6 +135,8 @@ def create_app(
     async def stop_edge(app: FastAPI) -> None:
         await cancel_and_wait(app.state.composing)
         await app.state.upstreams.aclose()
+        if app.state.graph.local is not None:
+            await app.state.graph.local.aclose()
         await user_tokens.aclose()
         await calendars.aclose()
         await consent.aclose()
@@ -177,8 +183,10 @@ def create_app(
         xapi_endpoints.admin_router,
         xapi_endpoints.assignments_router,
         graphql_endpoints.router,
-        routing_endpoints.docs_router,
-        routing_endpoints.router,
     ):
+        app.include_router(router)
+    # The gateway's own subgraph: any valid token enters, each field requires its own scope.
+    app.include_router(graphql_router(gateway_schema, scope=None, limits=GraphQLLimits()), prefix=LOCAL_PATH)
+    for router in (routing_endpoints.docs_router, routing_endpoints.router):
         app.include_router(router)
     return app

@@ -115,7 +115,8 @@ class Settings(KitSettings):
     upstream_connect_timeout: float = Field(default=2.0, gt=0, description="Connect timeout to a service.")
     upstream_read_timeout: float = Field(default=30.0, gt=0, description="Read timeout from a service.")
     graphql_subgraphs: tuple[str, ...] = Field(
-        default=SERVICES, description="Services whose GraphQL subgraphs are composed at /graphql."
+        default=(*SERVICES, "gateway"),
+        description="Subgraphs composed at /graphql: the services', and `gateway` (its own, in-process).",
     )
     composition_retry_seconds: float = Field(default=2.0, gt=0, description="Retry while subgraphs are down.")
     graphql_max_depth: int = Field(default=12, ge=1)

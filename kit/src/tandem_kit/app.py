@@ -285,15 +285,15 @@ def health_router(registry: CollectorRegistry) -> APIRouter:
 
 
 def graphql_router(
-    schema: strawberry.Schema, *, scope: str, limits: GraphQLLimits
+    schema: strawberry.Schema, *, scope: str | None, limits: GraphQLLimits
 ) -> GraphQLRouter[Any, Any]:
-    """The subgraph endpoint: a read scope to enter, bounded requests, the request's session as the unit
-    of work."""
+    """The subgraph endpoint: a read scope to enter (or, with `scope=None`, any valid token, each resolver
+    then requiring its own), bounded requests, the request's session as the unit of work."""
 
     async def context(
         request: Request,
         session: SessionDep,
-        principal: Annotated[Principal, Depends(Authenticator(scopes={scope}))],
+        principal: Annotated[Principal, Depends(Authenticator(scopes={scope} if scope else ()))],
     ) -> dict[str, Any]:
         check_body_length(request, limits)
         return {"request": request, "session": session, "principal": principal, "loaders": {}}

@@ -45,7 +45,7 @@ CLIENT_ONLY_SCOPES = frozenset(
         "analytics:export",
     }
 )
-READ_SCOPES = ("matching:read", "scheduling:read", "consent:read", "analytics:read")
+READ_SCOPES = ("matching:read", "scheduling:read", "consent:read", "analytics:read", "calendars:read")
 AUDIENCES = ("tandem", "gateway", "matching", "scheduling", "consent", "analytics")
 DEFAULT_AUDIENCE = "tandem"
 # What the gateway's own API (admin, GraphQL) accepts; a token for one service goes to that service only.

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import strawberry
 import structlog
 from fastapi import APIRouter, Request, Security
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -30,6 +31,9 @@ log = structlog.get_logger("tandem.gateway.graphql")
 router = APIRouter(tags=["graphql"])
 
 SDL_QUERY = "query SubgraphSdl { _service { sdl } }"
+# The gateway's own subgraph (calendar connections), served at LOCAL_PATH and called in-process.
+LOCAL_SUBGRAPH = "gateway"
+LOCAL_PATH = "/graphql/gateway"
 
 
 class SubgraphUnavailable(Exception):
@@ -43,10 +47,21 @@ class SupergraphNotReady(ServiceUnavailable):
 class Graph:
     """Holds the composed supergraph; composition retries in the background while subgraphs are down."""
 
-    def __init__(self, settings: Settings, upstreams: Upstreams, keystore: KeyStore) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        upstreams: Upstreams,
+        keystore: KeyStore,
+        *,
+        local: httpx.AsyncClient | None = None,
+        local_schema: strawberry.Schema | None = None,
+    ) -> None:
         self.settings = settings
         self.upstreams = upstreams
         self.keystore = keystore
+        # The gateway's own subgraph, reached through the app itself (same token checks, no socket).
+        self.local = local
+        self.local_schema = local_schema
         self.supergraph: Supergraph | None = None
         self.composition_error: str | None = None
 
@@ -67,11 +82,21 @@ class Graph:
         )
         return token
 
+    async def _post(self, subgraph: str, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+        if subgraph == LOCAL_SUBGRAPH and self.local is not None:
+            return await self.local.post(LOCAL_PATH, json=body, headers=headers)
+        return await self.upstreams.http.post(
+            self.upstreams.url(subgraph, "/graphql"), json=body, headers=headers
+        )
+
     async def _sdl(self, service: str) -> str:
-        url = self.upstreams.url(service, "/graphql")
+        if service == LOCAL_SUBGRAPH and self.local_schema is not None:
+            answer = await self.local_schema.execute(SDL_QUERY)
+            assert answer.data is not None, answer.errors
+            return str(answer.data["_service"]["sdl"])
         headers = {"Authorization": f"Bearer {self._gateway_token()}"}
         try:
-            response = await self.upstreams.http.post(url, json={"query": SDL_QUERY}, headers=headers)
+            response = await self._post(service, {"query": SDL_QUERY}, headers)
             response.raise_for_status()
             sdl = response.json()["data"]["_service"]["sdl"]
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
@@ -109,9 +134,7 @@ class Graph:
             body: dict[str, Any] = {"query": query}
             if variables:
                 body["variables"] = variables
-            response = await self.upstreams.http.post(
-                self.upstreams.url(subgraph, "/graphql"), json=body, headers=headers
-            )
+            response = await self._post(subgraph, body, headers)
             if response.status_code != 200:
                 return {"errors": [_status_error(subgraph, response)]}
             result: dict[str, Any] = response.json()
