@@ -269,6 +269,46 @@ async def test_basic_credentials(http: httpx.AsyncClient, xapi_stack: XapiStack)
     assert (await http.post("/xapi/statements", json=body, headers=V, auth=auth)).status_code == 401
 
 
+async def test_failed_basic_authentication_is_throttled_per_source(
+    http: httpx.AsyncClient, xapi_stack: XapiStack
+) -> None:
+    created = await http.post(
+        "/api/v1/admin/xapi/credentials",
+        json={"name": f"lms-{uuid.uuid4().hex[:6]}"},
+        headers=xapi_stack.headers("admin"),
+    )
+    key, secret = created.json()["key"], created.json()["secret"]
+    body = statement(mbox("t@example.com"), BIAS)
+    # A source of its own (the limit is per source address, shared by the OAuth endpoints).
+    source = f"10.77.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    transport = httpx.ASGITransport(app=xapi_stack.app, client=(source, 40000))
+    limit = xapi_stack.app.state.settings.auth_failure_limit
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as attacker:
+        answers = [
+            (
+                await attacker.post(
+                    "/xapi/statements", json=body, headers=V, auth=httpx.BasicAuth(guess, f"wrong-{n}")
+                )
+            ).status_code
+            for n, guess in enumerate([key] * limit + ["no-such-key"] * 2)
+        ]
+        # Wrong secrets and unknown keys alike: `limit` failures in the sliding window, then 429.
+        assert answers == [401] * limit + [429] * 2
+        throttled = await attacker.post(
+            "/xapi/statements", json=body, headers=V, auth=httpx.BasicAuth(key, "x")
+        )
+        assert throttled.status_code == 429
+        assert 1 <= int(throttled.headers["retry-after"]) <= 60
+        assert throttled.json()["type"] == "https://tandem.dev/problems/too-many-attempts"
+        # The right secret is accepted even from the throttled source: the LMS is never locked out.
+        ok = await attacker.post("/xapi/statements", json=body, headers=V, auth=httpx.BasicAuth(key, secret))
+        assert ok.status_code == 200, ok.text
+    # Another source is not affected.
+    assert (
+        await http.post("/xapi/statements", json=body, headers=V, auth=httpx.BasicAuth(key, "x"))
+    ).status_code == 401
+
+
 async def test_export_and_erase_a_persons_statements(http: httpx.AsyncClient, xapi_stack: XapiStack) -> None:
     from tandem_gateway.xapi import privacy
 

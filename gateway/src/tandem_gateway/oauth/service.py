@@ -56,7 +56,7 @@ log = structlog.get_logger("tandem.gateway.oauth")
 
 _jwt = JsonWebToken([ALGORITHM])
 # Compared against when the client id is unknown, so a miss costs the same time as a wrong secret.
-_DUMMY_HASH = hash_secret("not-a-secret", salt=b"tandem-dummy-salt")
+DUMMY_HASH = hash_secret("not-a-secret", salt=b"tandem-dummy-salt")
 
 Form = Mapping[str, Sequence[str]]
 
@@ -107,18 +107,13 @@ async def authenticate_client(
     token) throttle the sender, never lock the client out. A secret is 256 random bits, so the limit
     is there to slow down and flag a hammering source, not to keep the secret from being guessed."""
     client = await repository.get_client(session, credentials.client_id)
-    stored = client.secret_hash if client is not None else _DUMMY_HASH
+    stored = client.secret_hash if client is not None else DUMMY_HASH
     matches = await asyncio.to_thread(verify_secret, credentials.secret, stored)
     if client is not None and matches and client.enabled:
         return client
     now = datetime.now(UTC)
-    window = window_start(now, settings.auth_failure_window_seconds)
     # The caller commits even though the request fails: the endpoint returns, it does not raise.
-    previous_window = window - timedelta(seconds=settings.auth_failure_window_seconds)
-    await repository.forget_failures_before(session, source, previous_window)
-    in_window = await repository.record_failure(session, source, window)
-    previous = await repository.failures_in(session, source, previous_window)
-    failures = sliding_count(in_window, previous, now, settings.auth_failure_window_seconds)
+    failures = await count_failure(session, settings, source, now)
     log.info(
         "gateway.oauth.client_auth_failed",
         client_id=credentials.client_id,
@@ -128,6 +123,19 @@ async def authenticate_client(
     if failures > settings.auth_failure_limit:
         raise TooManyAttemptsError(retry_after(now, settings.auth_failure_window_seconds))
     raise invalid_client("Client authentication failed.")
+
+
+async def count_failure(session: AsyncSession, settings: Settings, source: str, now: datetime) -> float:
+    """Count one failed authentication of `source` (shared by every replica, `auth_failures`) and
+    return its failures over the last window (sliding: the current window and the share of the
+    previous one it still covers). Whatever failed (an OAuth client secret, an LMS's Basic
+    credentials), one source has one budget."""
+    window = window_start(now, settings.auth_failure_window_seconds)
+    previous_window = window - timedelta(seconds=settings.auth_failure_window_seconds)
+    await repository.forget_failures_before(session, source, previous_window)
+    in_window = await repository.record_failure(session, source, window)
+    previous = await repository.failures_in(session, source, previous_window)
+    return sliding_count(in_window, previous, now, settings.auth_failure_window_seconds)
 
 
 def _audience(form: Form) -> str:

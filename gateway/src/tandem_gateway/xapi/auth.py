@@ -7,16 +7,20 @@ import binascii
 import hashlib
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from tandem_gateway.oauth.domain import verify_secret
+from tandem_gateway.oauth import service as oauth_service
+from tandem_gateway.oauth.domain import retry_after, verify_secret
+from tandem_gateway.oauth.endpoints import client_source
+from tandem_gateway.settings import Settings
 from tandem_gateway.xapi import repository
 from tandem_kit.auth import Authenticator, Principal
 from tandem_kit.db import SessionDep
-from tandem_kit.errors import Forbidden, Unauthorized
+from tandem_kit.errors import Forbidden, ProblemError, Unauthorized
 from tandem_kit.fields import has_nul
 
 CHALLENGE = 'Bearer, Basic realm="xapi"'
@@ -40,28 +44,51 @@ class XapiCaller:
 _verified: dict[tuple[str, str], tuple[float, XapiCaller]] = {}
 
 
+class TooManyAttempts(ProblemError):
+    """The source sent too many failed authentications in the window (the OAuth endpoints' limit)."""
+
+    status, code, title = 429, "too-many-attempts", "Too many failed authentications"
+
+
 def _refuse(detail: str) -> Unauthorized:
     return Unauthorized(detail, headers={"WWW-Authenticate": CHALLENGE})
 
 
-async def _basic(session: SessionDep, encoded: str) -> XapiCaller:
+async def _refuse_counted(request: Request, detail: str) -> ProblemError:
+    """A failed Basic authentication, counted against the source address in the gateway's shared
+    `auth_failures` (committed on its own: the request's transaction rolls back). Past the limit the
+    source gets 429 with Retry-After; the right credentials are still accepted from it, so wrong ones
+    sent for a key (keys are not secret) never lock the LMS out."""
+    settings: Settings = request.app.state.settings
+    now = datetime.now(UTC)
+    async with request.app.state.sessionmaker() as session, session.begin():
+        failures = await oauth_service.count_failure(session, settings, client_source(request), now)
+    if failures > settings.auth_failure_limit:
+        wait = retry_after(now, settings.auth_failure_window_seconds)
+        return TooManyAttempts(
+            "Too many failed authentications from this address; retry later.",
+            headers={"Retry-After": str(wait), "WWW-Authenticate": CHALLENGE},
+        )
+    return _refuse(detail)
+
+
+async def _basic(request: Request, session: SessionDep, encoded: str) -> XapiCaller:
     try:
         key, secret = base64.b64decode(encoded.strip(), validate=True).decode().split(":", 1)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise _refuse("The Basic credentials are malformed.") from exc
+        raise await _refuse_counted(request, "The Basic credentials are malformed.") from exc
     if has_nul(key) or has_nul(secret):
-        raise _refuse("The Basic credentials are malformed.")
+        raise await _refuse_counted(request, "The Basic credentials are malformed.")
     fingerprint = (key, hashlib.sha256(secret.encode()).hexdigest())
     cached = _verified.get(fingerprint)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
     credential = await repository.get_credential_by_key(session, key)
-    if (
-        credential is None
-        or credential.disabled_at is not None
-        or not await asyncio.to_thread(verify_secret, secret, credential.secret_hash)
-    ):
-        raise _refuse("The LMS credentials are not valid.")
+    # An unknown key costs the same scrypt time as a wrong secret, so keys cannot be probed by timing.
+    stored = credential.secret_hash if credential is not None else oauth_service.DUMMY_HASH
+    matches = await asyncio.to_thread(verify_secret, secret, stored)
+    if credential is None or credential.disabled_at is not None or not matches:
+        raise await _refuse_counted(request, "The LMS credentials are not valid.")
     caller = XapiCaller(who=credential.key, can_read=credential.can_read, can_write=True)
     _verified[fingerprint] = (time.monotonic() + BASIC_CACHE_SECONDS, caller)
     return caller
@@ -88,7 +115,7 @@ class XapiAuthenticator:
     ) -> XapiCaller:
         header = request.headers.get("authorization", "")
         if header[:6].lower() == "basic ":
-            caller = await _basic(session, header[6:])
+            caller = await _basic(request, session, header[6:])
             if self.access == "read" and not caller.can_read:
                 raise Forbidden("This LMS credential may write statements, not read them.")
             return caller
