@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -469,13 +470,19 @@ class FakeMicrosoftGraph(FaultKnobs):
             skip = int(request.query_params.get("$skip", "0"))
         except ValueError:
             return graph_error(400, "BadRequest", "Invalid $top or $skip.")
+        return self._page(request, "events", user.events.values(), top, skip)
+
+    def _page(
+        self, request: Request, collection: str, events: Iterable[dict[str, Any]], top: int, skip: int
+    ) -> Response:
+        """Events by start time, `top` after `skip`, shaped in the `Prefer`red zone, with the next link."""
         tz = self._out_zone(request)
-        events = sorted(user.events.values(), key=lambda e: (parse_when(e["start"]), e["id"]))
+        ordered = sorted(events, key=lambda e: (parse_when(e["start"]), e["id"]))
         body: dict[str, Any] = {
-            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('me')/events",
-            "value": [self._shape(e, tz) for e in events[skip : skip + top]],
+            "@odata.context": f"https://graph.microsoft.com/v1.0/$metadata#users('me')/{collection}",
+            "value": [self._shape(e, tz) for e in ordered[skip : skip + top]],
         }
-        if skip + top < len(events):
+        if skip + top < len(ordered):
             body["@odata.nextLink"] = str(
                 request.url.include_query_params(**{"$top": top, "$skip": skip + top})
             )
@@ -503,24 +510,10 @@ class FakeMicrosoftGraph(FaultKnobs):
             skip = int(query.get("$skip", "0"))
         except ValueError:
             return graph_error(400, "ErrorInvalidParameter", "Invalid time window or paging parameter.")
-        tz = self._out_zone(request)
-        events = sorted(
-            (
-                e
-                for e in caller.events.values()
-                if parse_when(e["start"]) < end and parse_when(e["end"]) > start
-            ),
-            key=lambda e: (parse_when(e["start"]), e["id"]),
+        overlapping = (
+            e for e in caller.events.values() if parse_when(e["start"]) < end and parse_when(e["end"]) > start
         )
-        body: dict[str, Any] = {
-            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('me')/calendarView",
-            "value": [self._shape(e, tz) for e in events[skip : skip + top]],
-        }
-        if skip + top < len(events):
-            body["@odata.nextLink"] = str(
-                request.url.include_query_params(**{"$top": top, "$skip": skip + top})
-            )
-        return JSONResponse(body)
+        return self._page(request, "calendarView", overlapping, top, skip)
 
     # -- subscriptions --------------------------------------------------------------------------------
 
