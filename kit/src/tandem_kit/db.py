@@ -50,7 +50,7 @@ def is_unavailable(exc: BaseException) -> bool:
         for _ in range(3):  # SQLAlchemy's adapted DBAPI error wraps asyncpg's own
             if cause is None:
                 break
-            if isinstance(cause, _ASYNCPG_OUTAGES | ConnectionError):
+            if isinstance(cause, (*_ASYNCPG_OUTAGES, ConnectionError)):
                 return True
             cause = cause.__cause__
         return False
