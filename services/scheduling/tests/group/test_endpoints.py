@@ -324,3 +324,31 @@ async def test_list_filters_by_program_and_time(
         headers=manager(keys),
     )
     assert (window.json()["total"], [g["id"] for g in window.json()["items"]]) == (1, [late["id"]])
+
+
+async def test_a_seat_is_busy_time_for_the_slot_search(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime
+) -> None:
+    engagement = await make_engagement()
+    group = await create(client, keys, monday, seat_limit=3)
+    assert (await seat(client, keys, group, engagement.participant_id)).status_code == 201
+    start = monday.replace(hour=0)
+    resp = await client.get(
+        f"{API}/engagements/{engagement.id}/slots",
+        params={"from": start.isoformat(), "to": (start + timedelta(days=1)).isoformat()},
+        headers=keys.headers("scheduling:read"),
+    )
+    assert resp.status_code == 200, resp.text
+    # Without the seat: 14:00, 14:30 and 15:00 (see the availability tests); the seat holds 14:00-15:00.
+    assert [datetime.fromisoformat(s["starts_at"]) for s in resp.json()["slots"]] == [
+        monday + timedelta(hours=1)
+    ]
+
+
+async def test_a_machine_client_names_the_person(
+    client: httpx.AsyncClient, keys: TestKeys, monday: datetime
+) -> None:
+    group = await create(client, keys, monday)
+    resp = await client.post(f"{GROUPS}/{group['id']}/seats", json={}, headers=keys.headers(*WRITE))
+    assert resp.status_code == 422
+    assert resp.json()["pointer"] == "#/person_id"
