@@ -12,6 +12,7 @@ from tandem_scheduling.engagement import endpoints as engagement_endpoints
 from tandem_scheduling.gateway_client.calendars import CalendarGateway
 from tandem_scheduling.gateway_client.links import CALENDAR_BROKEN, CALENDAR_CONNECTED
 from tandem_scheduling.graphql import schema
+from tandem_scheduling.group import endpoints as group_endpoints
 from tandem_scheduling.lifecycle.consumers import (
     MATCH_APPROVED,
     MATCH_ENDED,
@@ -30,6 +31,7 @@ ROUTERS: list[APIRouter] = [
     session_endpoints.router,
     sla_endpoints.router,
     agreement_endpoints.router,
+    group_endpoints.router,
 ]
 
 

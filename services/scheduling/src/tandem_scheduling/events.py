@@ -74,3 +74,32 @@ class WorkingAgreementSigned(SchedulingEvent):
     provider_person_id: UUID
     version: int
     signed_at: datetime
+
+
+# -- group sessions (network layer) ---------------------------------------------------------------
+
+SeatReleaseCode = Literal["requested", "erased", "person_deactivated", "session_cancelled"]
+
+
+class GroupSeatBooked(SchedulingEvent):
+    """A person got a seat of a group session (`from_waitlist`: promoted when a seat freed)."""
+
+    group_session_id: UUID
+    program_id: UUID
+    person_id: UUID
+    seat_id: UUID
+    starts_at: datetime
+    ends_at: datetime
+    from_waitlist: bool
+    booked_at: datetime
+
+
+class GroupSeatReleased(SchedulingEvent):
+    """A seat of a group session was given up, taken back or cancelled with its group session."""
+
+    group_session_id: UUID
+    program_id: UUID
+    person_id: UUID
+    seat_id: UUID
+    reason_code: SeatReleaseCode
+    released_at: datetime

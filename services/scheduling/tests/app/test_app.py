@@ -46,6 +46,11 @@ async def test_routes_are_documented(client: httpx.AsyncClient) -> None:
         "/api/v1/scheduling/engagements/{engagement_id}/slots",
         "/api/v1/scheduling/engagements/{engagement_id}/working-agreement",
         "/api/v1/scheduling/engagements/{engagement_id}/working-agreement/signatures",
+        "/api/v1/scheduling/group-sessions",
+        "/api/v1/scheduling/group-sessions/{group_session_id}",
+        "/api/v1/scheduling/group-sessions/{group_session_id}/cancel",
+        "/api/v1/scheduling/group-sessions/{group_session_id}/seats",
+        "/api/v1/scheduling/group-sessions/{group_session_id}/seats/{person_id}",
     ]
     assert spec["paths"]["/api/v1/scheduling/engagements/{engagement_id}/sessions"]["post"][
         "operationId"

@@ -16,6 +16,7 @@ from tandem_kit.auth import Principal
 from tandem_scheduling.engagement import repository
 from tandem_scheduling.engagement.schemas import MatchEnded
 from tandem_scheduling.events import CancelCode
+from tandem_scheduling.group import service as group_service
 from tandem_scheduling.models import Engagement, Session
 from tandem_scheduling.people import repository as people
 from tandem_scheduling.session import repository as session_repository
@@ -125,9 +126,10 @@ async def person_deactivated(
     session: AsyncSession, person_id: UUID, *, deactivated_at: datetime, now: datetime | None = None
 ) -> Sequence[Session]:
     """The HRIS deactivated a person: their future sessions are cancelled with their holds (code
-    `person_deactivated`), and no new one can be booked until a reactivation. The engagements stay
-    open: ending the match is matching's decision (it ends it on the same event). A late, older event
-    changes nothing; a repeat finds nothing left to cancel."""
+    `person_deactivated`), and no new one can be booked until a reactivation; their seats in group
+    sessions ahead are released (the waitlists move up) and their waitlist places removed. The
+    engagements stay open: ending the match is matching's decision (it ends it on the same event). A
+    late, older event changes nothing; a repeat finds nothing left to cancel."""
     now = now or datetime.now(UTC)
     if not await people.set_active(session, person_id, active=False, at=deactivated_at):
         return []
@@ -136,7 +138,13 @@ async def person_deactivated(
     future = await cancel_future_sessions(
         session, engagements, reason=DEACTIVATED_REASON, code="person_deactivated", now=now
     )
-    log.info("scheduling.person.deactivated", engagements=len(engagements), cancelled=len(future))
+    groups = await group_service.person_gone(session, person_id, code="person_deactivated", now=now)
+    log.info(
+        "scheduling.person.deactivated",
+        engagements=len(engagements),
+        cancelled=len(future),
+        group_sessions=groups,
+    )
     return future
 
 

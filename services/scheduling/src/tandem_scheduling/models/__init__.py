@@ -11,6 +11,7 @@ class Base(DeclarativeBase):
 
 from tandem_scheduling.models.agreement import WorkingAgreement  # noqa: E402
 from tandem_scheduling.models.engagement import EndedMatch, Engagement, SlaClock  # noqa: E402
+from tandem_scheduling.models.group import GroupSeat, GroupSession, GroupWaitlistEntry  # noqa: E402
 from tandem_scheduling.models.person import PersonStatus  # noqa: E402
 from tandem_scheduling.models.session import (  # noqa: E402
     CalendarLink,
@@ -24,6 +25,9 @@ __all__ = [
     "CalendarLink",
     "EndedMatch",
     "Engagement",
+    "GroupSeat",
+    "GroupSession",
+    "GroupWaitlistEntry",
     "PersonStatus",
     "Session",
     "SessionAttendee",

@@ -30,16 +30,21 @@ class Session(Base):
 
 
 class SessionAttendee(Base):
-    """One person's hold on a time range; the exclusion constraint forbids a person's overlapping holds."""
+    """One person's hold on a time range; the exclusion constraint forbids a person's overlapping holds.
+
+    A hold belongs to a session, or to a group session (a seat's, `seat_id`, or the host's)."""
 
     __tablename__ = "session_attendees"
 
-    session_id: Mapped[UUID] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
-    person_id: Mapped[UUID] = mapped_column(primary_key=True)
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    session_id: Mapped[UUID | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    group_session_id: Mapped[UUID | None] = mapped_column(ForeignKey("group_sessions.id", ondelete="CASCADE"))
+    seat_id: Mapped[UUID | None] = mapped_column(ForeignKey("group_seats.id", ondelete="CASCADE"))
+    person_id: Mapped[UUID]
     during: Mapped[Range[datetime]] = mapped_column(TSTZRANGE)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    session: Mapped[Session] = relationship(back_populates="attendees", lazy="raise")
+    session: Mapped[Session | None] = relationship(back_populates="attendees", lazy="raise")
 
 
 class SessionConflict(Base):

@@ -14,6 +14,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.privacy import Answer
+from tandem_scheduling.group import service as group_service
 from tandem_scheduling.lifecycle import ending as lifecycle_ending
 from tandem_scheduling.models import (
     Engagement,
@@ -67,7 +68,9 @@ async def find(session: AsyncSession, person_id: UUID, *, for_update: bool = Fal
 async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
     """Everything scheduling holds about the person, grouped by kind; nothing about the other party."""
     data = await find(session, person_id)
-    if not data.records:
+    group = await group_service.export_person(session, person_id)
+    group_records = sum(map(len, group.values()))
+    if not data.records and not group_records:
         return Answer(0, NOTHING_HELD)
     engagements = {e.id: e for e in data.engagements}
     export: dict[str, Any] = {
@@ -88,15 +91,25 @@ async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
         # Busy times of the person's own calendar that collided with their sessions (never titles).
         export["session_conflicts"] = [_conflict(c) for c in data.conflicts]
         detail += f" {len(data.conflicts)} calendar conflict(s)."
-    return Answer(data.records, detail, export)
+    if group_records:
+        export.update(group)
+        detail += f" {group_records} group seat(s), waitlist place(s) and hosted group session(s)."
+    return Answer(data.records + group_records, detail, export)
 
 
 async def erase_person(session: AsyncSession, person_id: UUID, *, now: datetime | None = None) -> Answer:
     """End the person's engagements, cancel their future sessions, delete their personal content and
     put one fresh random id in place of theirs in the rows that statistics still need."""
     now = now or datetime.now(UTC)
+    # Group seats first: their holds go with them, before the holds left below are re-keyed.
+    group_records = await group_service.erase_person(session, person_id, now=now)
     data = await find(session, person_id, for_update=True)
     if not data.records:
+        if group_records:
+            return Answer(
+                group_records,
+                f"Deleted or de-identified {group_records} group seat(s), waitlist place(s) and hosted group session(s).",
+            )
         return Answer(0, NOTHING_HELD)
     # The same end as a finished match's: future sessions cancelled (a user who asks to be forgotten
     # expects no more meetings), past ones kept, clocks not yet due dropped, overdue ones kept.
@@ -133,7 +146,9 @@ async def erase_person(session: AsyncSession, person_id: UUID, *, now: datetime 
     )
     if data.conflicts:
         detail += f" Deleted {len(data.conflicts)} calendar conflict(s)."
-    return Answer(data.records, detail)
+    if group_records:
+        detail += f" Deleted or de-identified {group_records} group seat(s), waitlist place(s) and hosted group session(s)."
+    return Answer(data.records + group_records, detail)
 
 
 def _deidentify(e: Engagement, person_id: UUID, alias: UUID, provider_aliases: dict[UUID, UUID]) -> None:
@@ -202,7 +217,8 @@ def _session(s: Session, person_id: UUID) -> dict[str, Any]:
 
 def _hold(h: SessionAttendee) -> dict[str, Any]:
     return {
-        "session_id": str(h.session_id),
+        "session_id": str(h.session_id) if h.session_id else None,
+        "group_session_id": str(h.group_session_id) if h.group_session_id else None,
         "starts_at": h.during.lower.isoformat() if h.during.lower else None,
         "ends_at": h.during.upper.isoformat() if h.during.upper else None,
         "cancelled": h.cancelled,
