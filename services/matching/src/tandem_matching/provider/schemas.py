@@ -8,6 +8,7 @@ from tandem_kit.fields import Int4, Text
 from tandem_matching.schemas import FocusAreas, Language, SkillLevels, Timezone, WorkingHoursBlock
 
 ProviderKindName = Literal["coach", "mentor"]
+Sourcing = Literal["internal", "external"]
 EvidenceItem = Literal[
     "bias_awareness_training",
     "mentor_curriculum_week_1",
@@ -52,6 +53,16 @@ class _Credentials(BaseModel):
     )
     promotions_sponsored: Int4 | None = Field(
         default=None, ge=0, description="Mentees promoted with sponsorship."
+    )
+    sourcing: Sourcing | None = Field(
+        default=None,
+        description="internal (the default) or external: C-suite transitions and high-stakes performance "
+        "cases are coached by external coaches only (seed 000).",
+    )
+    sensitive_role: bool | None = Field(
+        default=None,
+        description="The provider's own role is politically sensitive (platform lead, C-suite adjacent, "
+        "budget authority): every match with them needs a program manager's approval.",
     )
 
 
@@ -152,6 +163,8 @@ class Provider(BaseModel):
     promotions_sponsored: int = Field(description="Mentees promoted with sponsorship.")
     capacity: int = Field(description="Caseload.")
     active_load: int = Field(description="Active matches.")
+    sourcing: Sourcing = Field(description="internal or external.")
+    sensitive_role: bool = Field(description="The provider's own role is politically sensitive.")
     eligible: bool = Field(description="Whether the provider may appear in proposals.")
     ineligible_reasons: list[str] = Field(description="Why not (empty when eligible).")
     created_at: datetime = Field(description="When the provider was registered.")

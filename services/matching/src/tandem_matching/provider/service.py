@@ -13,7 +13,7 @@ from tandem_kit.pagination import PageParams
 from tandem_matching import audit
 from tandem_matching import eligibility as rules
 from tandem_matching.auth import actor, require_manager, require_program_staff
-from tandem_matching.events import ProviderEligibilityChanged, ProviderRegistered
+from tandem_matching.events import ProviderCapacityChanged, ProviderEligibilityChanged, ProviderRegistered
 from tandem_matching.evidence import repository as evidence_repository
 from tandem_matching.models import Program, Provider
 from tandem_matching.program import service as program_service
@@ -219,10 +219,24 @@ async def update_provider(
             raise CapacityBelowLoad(
                 f"The provider carries {provider.active_load} active matches.", pointer="#/capacity"
             )
+    capacity_before = provider.capacity
     for key, value in changes.items():
         setattr(provider, key, value)
-    await reevaluate(session, provider, now=now(), policy=policy)
+    at = now()
+    await reevaluate(session, provider, now=at, policy=policy)
     await session.flush()
+    if provider.capacity != capacity_before:
+        await emit(
+            session,
+            ProviderCapacityChanged(
+                provider_id=provider.id,
+                person_id=provider.person_id,
+                program_id=provider.program_id,
+                kind="coach" if provider.kind == "coach" else "mentor",
+                capacity=provider.capacity,
+                changed_at=at,
+            ),
+        )
     return provider
 
 
