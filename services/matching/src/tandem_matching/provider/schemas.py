@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
@@ -168,6 +168,43 @@ class Provider(BaseModel):
     eligible: bool = Field(description="Whether the provider may appear in proposals.")
     ineligible_reasons: list[str] = Field(description="Why not (empty when eligible).")
     created_at: datetime = Field(description="When the provider was registered.")
+
+
+class CalibrationRecordCreate(BaseModel):
+    """A coach's calibration review as held (seed 004 §5: a live demo scored by your panel)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    held_on: date = Field(description="The day the panel met (not in the future).")
+    panel: list[UUID] = Field(
+        min_length=1, max_length=20, description="The panel members' person ids (never the coach)."
+    )
+    evidence_ids: list[UUID] = Field(
+        default_factory=list,
+        max_length=50,
+        description="The LMS evidence the panel reviewed: ids of the coach's counting training evidence in "
+        "this program (GET /providers/{id}/eligibility lists them).",
+    )
+    scores: list[RubricScore] | None = Field(
+        default=None,
+        max_length=20,
+        description="The panel's 1..5 rubric scores, when it scored: they become the coach's calibration "
+        "panel (median of panelist means >= 4).",
+    )
+
+
+class CalibrationRecord(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID = Field(description="Calibration record id.")
+    provider_id: ProviderID = Field(description="The coach.")
+    program_id: UUID = Field(description="Program id.")
+    held_on: date = Field(description="The day the panel met.")
+    panel: list[UUID] = Field(description="Panel members' person ids.")
+    evidence_ids: list[UUID] = Field(description="The LMS evidence reviewed.")
+    scores: list[RubricScore] = Field(description="The panel's rubric scores (empty when it did not score).")
+    recorded_by: str = Field(description="Who recorded it.")
+    created_at: datetime = Field(description="When it was recorded.")
 
 
 class TrainingEvidenceRecorded(BaseModel):
