@@ -26,7 +26,9 @@ def upgrade() -> None:
     op.add_column("programs", sa.Column("status_reason", sa.String(2000), nullable=True))
     op.add_column("programs", sa.Column("status_changed_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("programs", sa.Column("status_changed_by", sa.String(200), nullable=True))
-    op.create_check_constraint("ck_programs_status", "programs", "status IN ('active', 'paused', 'closed')")
+    op.create_check_constraint(
+        op.f("ck_programs_status"), "programs", "status IN ('active', 'paused', 'closed')"
+    )
     op.add_column(
         "providers",
         sa.Column("sourcing", sa.String(16), nullable=False, server_default=sa.text("'internal'")),
@@ -34,7 +36,9 @@ def upgrade() -> None:
     op.add_column(
         "providers", sa.Column("sensitive_role", sa.Boolean(), nullable=False, server_default=sa.false())
     )
-    op.create_check_constraint("ck_providers_sourcing", "providers", "sourcing IN ('internal', 'external')")
+    op.create_check_constraint(
+        op.f("ck_providers_sourcing"), "providers", "sourcing IN ('internal', 'external')"
+    )
     op.add_column(
         "intakes",
         sa.Column("case_flags", JSONB(), nullable=False, server_default=sa.text("'[]'::jsonb")),
@@ -70,9 +74,9 @@ def downgrade() -> None:
     op.drop_table("calibration_records")
     op.drop_column("intakes", "case_flags")
     op.drop_column("proposals", "external_only_cases")
-    op.drop_constraint("ck_providers_sourcing", "providers", type_="check")
+    op.drop_constraint(op.f("ck_providers_sourcing"), "providers", type_="check")
     op.drop_column("providers", "sensitive_role")
     op.drop_column("providers", "sourcing")
-    op.drop_constraint("ck_programs_status", "programs", type_="check")
+    op.drop_constraint(op.f("ck_programs_status"), "programs", type_="check")
     for column in ("status_changed_by", "status_changed_at", "status_reason", "status"):
         op.drop_column("programs", column)

@@ -1,11 +1,15 @@
 """Program controls: pause, resume, close (issue 15 item 7), through the real REST API."""
 
+import contextlib
+import json
 import uuid
 from typing import Any
 
 import httpx
+import nats
+from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from tandem_kit.testing import TestKeys
+from tandem_kit.testing import Infra, TestKeys, eventually
 
 API = "/api/v1/matching"
 REASON = {"reason": "participation dropped under 60% in week 4"}
@@ -168,3 +172,48 @@ async def test_a_closed_program_refuses_everything_new_and_never_reopens(world: 
     assert closed["status"] == again["status"] == "closed"
     assert [resume["rule"], pause["rule"], intake.json()["rule"]] == ["program-closed"] * 3
     assert intake.status_code == 409
+
+
+async def _published(infra: Infra, subject: str, program_id: str) -> list[dict[str, Any]]:
+    """Every event on `subject` about the program that JetStream holds."""
+    nc = await nats.connect(infra.nats.url)
+    try:
+        sub = await nc.jetstream().pull_subscribe(
+            subject, stream="TANDEM", config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL)
+        )
+        found: list[dict[str, Any]] = []
+        with contextlib.suppress(TimeoutError):
+            for msg in await sub.fetch(batch=1000, timeout=1):
+                envelope = json.loads(msg.data)
+                if envelope["data"]["program_id"] == program_id:
+                    found.append(envelope)
+        await sub.unsubscribe()
+        return found
+    finally:
+        await nc.close()
+
+
+async def test_committed_pause_reaches_the_broker_and_refuses_intakes(
+    committed_world: Any, infra: Infra
+) -> None:
+    world = committed_world
+    program = await world.program()
+    await _status(world, program, "pause")
+
+    refused = await world.client.post(
+        f"{API}/programs/{program['id']}/intakes",
+        json={
+            "person_id": str(uuid.uuid4()),
+            "triggers": ["performance_gap"],
+            "timezone": "Europe/Berlin",
+            "working_hours": [{"weekday": 0, "start": "09:00", "end": "17:00"}],
+            "languages": ["en"],
+        },
+        headers=world.headers,
+    )
+
+    events = await eventually(
+        lambda: _published(infra, "tandem.matching.ProgramStatusChanged", program["id"])
+    )
+    assert [(e["source"], e["data"]["status"]) for e in events] == [("matching", "paused")]
+    assert (refused.status_code, refused.json()["rule"]) == (409, "program-paused")
