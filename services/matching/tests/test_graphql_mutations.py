@@ -332,3 +332,36 @@ async def test_proposals_are_paged(world: Any) -> None:
         "offset": 1,
         "items": [{"status": "pending"}, {"status": "pending"}],
     }
+
+
+async def test_override_track_through_graphql_checks_the_programs_tracks(world: Any) -> None:
+    program = await world.program(tracks=["coaching", "mentoring"])
+    intake = await _intake(world, program)
+    query = 'mutation ($id: UUID!, $t: String!) { overrideTrack(intakeId: $id, track: $t, reason: "HRBP review") { track trackOverridden } }'
+
+    allowed = await gql(world, query, id=intake["id"], t="mentor")
+    refused = await gql(world, query, id=intake["id"], t="coach_then_mentor")
+
+    assert allowed["data"]["overrideTrack"] == {"track": "mentor", "trackOverridden": True}
+    assert (refused["errors"][0]["extensions"]["track"], refused["errors"][0]["extensions"]["pointer"]) == (
+        "coach_then_mentor",
+        "#/track",
+    )
+
+
+async def test_a_person_cannot_update_someone_elses_provider_through_graphql(world: Any) -> None:
+    program = await world.program()
+    coach = await world.coach(program)
+
+    body = await gql(
+        world,
+        "mutation ($id: UUID!) { updateProvider(id: $id, input: {capacity: 5}) { capacity } }",
+        headers=world.person(uuid.uuid4(), "matching:read", "matching:write"),
+        id=coach["id"],
+    )
+
+    # As REST: only program staff update someone else's provider profile.
+    extensions = body["errors"][0]["extensions"]
+    assert (extensions["status"], extensions["type"].rsplit("/", 1)[-1]) == (403, "program-manager-required")
+    rest = await world.client.get(f"{API}/providers/{coach['id']}", headers=world.headers)
+    assert rest.json()["capacity"] == 15
