@@ -65,6 +65,8 @@ async def run_assignment(
     locked pairs held, then (unless a dry run) save one proposal per pair and audit the run."""
     require_manager(principal)
     cohort = await program_service.get_cohort(session, cohort_id)
+    if not dry_run:
+        await program_service.require_open(session, cohort.program_id)
     weights = program_service.weight_set(await program_service.current_weights(session, cohort.program_id))
     needs, already_matched = await _open_needs(session, cohort.id)
     pools = {
@@ -153,11 +155,15 @@ def _rank_needs(
     k: int,
     org: OrgView,
 ) -> _Ranked:
-    """Rank each consenting participant against their kind's pool (one index per kind)."""
-    indexes: dict[ProviderKind, tuple[ProviderIndex, dict[UUID, models.Provider]]] = {}
+    """Rank each consenting participant against their kind's pool (one index per kind, and one of the
+    external coaches for the cases the seed routes to them)."""
+    indexes: dict[tuple[ProviderKind, bool], tuple[ProviderIndex, dict[UUID, models.Provider]]] = {}
     capacities: dict[UUID, int] = {}
     for kind, pool in pools.items():
-        indexes[kind] = ranking.build_index(pool, consents, org)
+        indexes[kind, False] = ranking.build_index(pool, consents, org)
+        if kind is ProviderKind.COACH:
+            external = [p for p in pool if p.sourcing == "external"]
+            indexes[kind, True] = ranking.build_index(external, consents, org)
         capacities.update({p.id: p.capacity - p.active_load for p in pool})
     rankings: dict[UUID, ranking.Ranking] = {}
     unmatched: list[UnmatchedParticipant] = []
@@ -170,7 +176,7 @@ def _rank_needs(
                 )
             )
             continue
-        index, by_person = indexes[kind]
+        index, by_person = indexes[kind, bool(ranking.external_only(intake, kind))]
         rankings[intake_id] = ranking.rank_with(
             intake, consent, index, by_person, weights, kind=kind, k=k, org=org
         )

@@ -15,7 +15,7 @@ from tandem_matching.match.service import (
     ProviderNotAdmissible,
     WrongProvider,
 )
-from tandem_matching.program.service import ProgramNotFound
+from tandem_matching.program.service import ProgramClosed, ProgramNotFound, ProgramPaused
 from tandem_matching.proposal import service as proposal_service
 from tandem_matching.proposal.schemas import Proposal, ProposalCreate
 from tandem_matching.proposal.service import KindNotInTrack, ProposalNotFound
@@ -40,6 +40,8 @@ proposing = APIRouter(tags=["proposals"])
     status_code=status.HTTP_201_CREATED,
     responses=problems(
         ProgramManagerRequired,
+        ProgramPaused,
+        ProgramClosed,
         IntakeNotFound,
         AlreadyMatched,
         ProviderAtCapacity,
@@ -69,6 +71,8 @@ async def create_proposal(
     response_model=Match,
     responses=problems(
         ProgramManagerRequired,
+        ProgramPaused,
+        ProgramClosed,
         AlreadyMatched,
         ProviderAtCapacity,
         ProviderNotAdmissible,
@@ -114,6 +118,8 @@ async def reject_proposal(
     response_model=Match,
     responses=problems(
         ProgramManagerRequired,
+        ProgramPaused,
+        ProgramClosed,
         AlreadyMatched,
         ProviderAtCapacity,
         ProviderNotAdmissible,
