@@ -12,7 +12,7 @@ from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, Forbidden, Unprocessable
 from tandem_kit.events import emit
 from tandem_kit.pagination import PageParams
-from tandem_scheduling.attendance import domain, hooks, repository
+from tandem_scheduling.attendance import domain, hooks, repository, schemas
 from tandem_scheduling.attendance.schemas import AttendanceMarkCreate, VendorSessionReported
 from tandem_scheduling.engagement import service as engagement_service
 from tandem_scheduling.events import EngagementAttendanceFlagged, SessionAttended, SessionMissed
@@ -137,7 +137,9 @@ async def record(
     current = await repository.current_mark(session, row.id)
     if current is not None and current.outcome == data.outcome:
         if role == "program_manager":
-            await _settle_conflict(session, row.id, resolution="confirmed", by=principal.subject, now=now)
+            await _settle_conflict(
+                session, row.id, resolution="confirmed", by=principal.person_id or principal.subject, now=now
+            )
         return await _view(session, row)
     if current is not None and current.recorded_by_role != "vendor" and data.reason is None:
         raise CorrectionNeedsReason(
@@ -151,7 +153,7 @@ async def record(
         row,
         data.outcome,
         revision=(current.revision + 1) if current else 1,
-        by=principal.subject,
+        by=principal.person_id or principal.subject,
         role=role,
         reason=data.reason,
         policy=policy,
@@ -390,3 +392,24 @@ async def page_open_conflicts(
     if not principal.sees_everything:
         raise ProgramManagersOnly("Only program managers see a program's attendance conflicts.")
     return await repository.page_open_conflicts(session, program_id, page)
+
+
+def to_schema(view: AttendanceView) -> schemas.Attendance:
+    return schemas.Attendance(
+        session_id=view.session_id,
+        engagement_id=view.engagement_id,
+        mark=schemas.AttendanceMark.model_validate(view.mark) if view.mark else None,
+        conflict=schemas.AttendanceConflict.model_validate(view.conflict) if view.conflict else None,
+    )
+
+
+def standing_schema(engagement_id: UUID, standing: domain.Standing) -> schemas.EngagementAttendance:
+    return schemas.EngagementAttendance(
+        engagement_id=engagement_id,
+        attended=standing.attended,
+        due=standing.due,
+        rate=standing.rate,
+        floor=standing.floor,
+        min_outcomes=standing.min_outcomes,
+        flagged=standing.flagged,
+    )
