@@ -33,7 +33,7 @@ class AttendanceMark(BaseModel):
     revision: int = Field(description="1 for the first mark; each correction adds one.")
     outcome: Outcome = Field(description=OUTCOME_HELP)
     recorded_by: str = Field(
-        description="Subject of the token that recorded it (`vendor:<id>` for a vendor)."
+        description="Who recorded it: the person id, a machine client's subject, or `vendor:<vendor id>`."
     )
     recorded_by_role: Role = Field(
         description="`participant`, `provider`, `program_manager`, `client` (a machine client) or `vendor`."
