@@ -1,16 +1,23 @@
-"""The scheduling subgraph (Apollo Federation 2): engagements, sessions, and `Match.engagement`."""
+"""The scheduling subgraph (Apollo Federation 2): one Query and one Mutation merged from the modules."""
 
 import strawberry
 
+from tandem_scheduling.agreement.graphql import AgreementMutation
+from tandem_scheduling.attendance.graphql import AttendanceMutation, AttendanceQuery
 from tandem_scheduling.lifecycle.graphql import Engagement, EngagementQuery, Match
-from tandem_scheduling.session.graphql import Session
+from tandem_scheduling.session.graphql import Session, SessionMutation
 
 
 @strawberry.type
-class Query(EngagementQuery):
+class Query(EngagementQuery, AttendanceQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(SessionMutation, AgreementMutation, AttendanceMutation):
     pass
 
 
 schema = strawberry.federation.Schema(
-    query=Query, types=[Engagement, Match, Session], federation_version="2.7"
+    query=Query, mutation=Mutation, types=[Engagement, Match, Session], federation_version="2.7"
 )

@@ -154,3 +154,16 @@ async def engagement_of(session: AsyncSession, engagement_id: UUID) -> Engagemen
     """For a consumer (no caller to check): the session's engagement."""
     found = await session.scalar(select(Engagement).where(Engagement.id == engagement_id))
     return found
+
+
+async def histories(session: AsyncSession, session_ids: Sequence[UUID]) -> dict[UUID, list[AttendanceMark]]:
+    """Every revision of each session's mark, oldest first."""
+    grouped: dict[UUID, list[AttendanceMark]] = {i: [] for i in session_ids}
+    statement = (
+        select(AttendanceMark)
+        .where(AttendanceMark.session_id.in_(session_ids))
+        .order_by(AttendanceMark.session_id, AttendanceMark.revision)
+    )
+    for mark in (await session.scalars(statement)).all():
+        grouped[mark.session_id].append(mark)
+    return grouped
