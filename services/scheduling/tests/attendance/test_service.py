@@ -3,15 +3,17 @@
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
 from tandem_kit.testing import sessionmaker_of
-from tandem_scheduling.attendance import hooks, service
+from tandem_scheduling.attendance import domain, hooks, repository, service
 from tandem_scheduling.attendance.schemas import AttendanceMarkCreate
 from tandem_scheduling.models import Session
 
@@ -78,3 +80,38 @@ async def test_a_mark_before_the_start_is_refused(
                 policy=POLICY,
             )
     assert refused.value.extensions["rule"] == "session-not-started"
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(marks=st.lists(st.sampled_from(domain.OUTCOMES), min_size=1, max_size=8))
+async def test_revisions_follow_the_changes_and_repeats_add_nothing(
+    app: FastAPI, make_engagement: Any, make_session: Any, outbox: Any, marks: list[str]
+) -> None:
+    engagement = await make_engagement()
+    row = await make_session(engagement)
+    manager = person(uuid4(), "program_manager")
+    async with sessionmaker_of(app)() as session:
+        for i, outcome in enumerate(marks):
+            await service.record(
+                session,
+                manager,
+                row.id,
+                AttendanceMarkCreate(outcome=outcome, reason=f"correction {i}"),  # type: ignore[arg-type]
+                policy=POLICY,
+            )
+        await session.commit()
+    # Consecutive repeats collapse: each change is one revision and one event with that revision.
+    changes = [o for i, o in enumerate(marks) if i == 0 or marks[i - 1] != o]
+    async with sessionmaker_of(app)() as session:
+        history = await repository.history(session, row.id)
+    assert [(m.revision, m.outcome) for m in history] == list(enumerate(changes, start=1))
+    events = [
+        await outbox(
+            "SessionAttended" if o == "attended" else "SessionMissed", session_id=str(row.id), revision=str(r)
+        )
+        for r, o in enumerate(changes, start=1)
+    ]
+    assert events == [1] * len(changes)
+    assert await outbox("SessionAttended", session_id=str(row.id)) + await outbox(
+        "SessionMissed", session_id=str(row.id)
+    ) == len(changes)
