@@ -36,6 +36,7 @@ async def committed(app: FastAPI, payload: Any) -> tuple[Engagement, Session]:
         engagement = await engagement_service.create_from_match(
             session, MatchApproved.model_validate(payload())
         )
+        assert engagement is not None
         row = Session(
             engagement_id=engagement.id,
             kind="regular",
