@@ -29,7 +29,7 @@ async def http(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-async def committed(app: FastAPI, payload: Any) -> tuple[Engagement, Session]:
+async def committed(app: FastAPI, payload: Any, *, status: str = "booked") -> tuple[Engagement, Session]:
     """An engagement with a session that started an hour ago, committed."""
     starts = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     async with app.state.database.sessionmaker() as session:
@@ -40,7 +40,7 @@ async def committed(app: FastAPI, payload: Any) -> tuple[Engagement, Session]:
         row = Session(
             engagement_id=engagement.id,
             kind="regular",
-            status="booked",
+            status=status,
             starts_at=starts,
             ends_at=starts + timedelta(minutes=45),
             booked_by="test",
@@ -183,3 +183,21 @@ async def test_a_report_is_consumed_from_the_broker(
         return body["mark"]["outcome"] if body["mark"] else None
 
     assert await eventually(marked) == "no_show_participant"
+
+
+async def test_completed_on_a_cancelled_unmarked_session_is_a_conflict_not_a_mark(
+    app: FastAPI, http: httpx.AsyncClient, keys: TestKeys, payload: Any
+) -> None:
+    engagement, row = await committed(app, payload, status="cancelled")
+    await apply(app, reported(row, "completed"))
+    body = (await http.get(f"{API}/sessions/{row.id}/attendance", headers=manager(keys))).json()
+    assert body["mark"] is None
+    assert (body["conflict"]["vendor_outcome"], body["conflict"]["ledger_outcome"]) == ("completed", None)
+    late = await http.put(
+        f"{API}/sessions/{row.id}/attendance", json={"outcome": "cancelled_late"}, headers=manager(keys)
+    )
+    assert (late.json()["mark"]["revision"], late.json()["conflict"]) == (1, None)
+    listed = await http.get(
+        f"{API}/programs/{engagement.program_id}/attendance-conflicts", headers=manager(keys)
+    )
+    assert listed.json()["total"] == 0
