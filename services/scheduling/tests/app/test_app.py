@@ -39,6 +39,7 @@ async def test_routes_are_documented(client: httpx.AsyncClient) -> None:
         "/api/v1/scheduling/admin/dead-letters/{letter_id}/replay",
         "/api/v1/scheduling/engagements",
         "/api/v1/scheduling/engagements/{engagement_id}",
+        "/api/v1/scheduling/engagements/{engagement_id}/attendance",
         "/api/v1/scheduling/engagements/{engagement_id}/sessions",
         "/api/v1/scheduling/engagements/{engagement_id}/sessions.ics",
         "/api/v1/scheduling/engagements/{engagement_id}/sessions/{session_id}/cancel",
@@ -46,6 +47,9 @@ async def test_routes_are_documented(client: httpx.AsyncClient) -> None:
         "/api/v1/scheduling/engagements/{engagement_id}/slots",
         "/api/v1/scheduling/engagements/{engagement_id}/working-agreement",
         "/api/v1/scheduling/engagements/{engagement_id}/working-agreement/signatures",
+        "/api/v1/scheduling/programs/{program_id}/attendance-conflicts",
+        "/api/v1/scheduling/sessions/{session_id}/attendance",
+        "/api/v1/scheduling/sessions/{session_id}/attendance/history",
     ]
     assert spec["paths"]["/api/v1/scheduling/engagements/{engagement_id}/sessions"]["post"][
         "operationId"
