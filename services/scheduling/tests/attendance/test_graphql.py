@@ -150,3 +150,22 @@ async def test_attendance_conflicts_refused_to_a_participant(
     manager = keys.headers(*WRITE, person_id=str(uuid.uuid4()), roles=["program_manager"])
     listed = await gql(client, manager, query, p=str(engagement.program_id))
     assert listed["data"] == {"attendanceConflicts": {"total": 0, "items": []}}
+
+
+async def test_an_unknown_session_is_an_error_at_its_path_and_the_rest_answers(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any
+) -> None:
+    # Non-null root fields used to null the whole answer and abandon their siblings mid-query.
+    engagement = await make_engagement()
+    query = """
+    query ($s: UUID!, $p: UUID!) {
+      attendance(sessionId: $s) { sessionId }
+      attendanceConflicts(programId: $p) { total }
+      engagements { total }
+    }
+    """
+    body = await gql(client, keys.headers(*WRITE), query, s=str(uuid.uuid4()), p=str(engagement.program_id))
+    assert body["data"]["attendance"] is None
+    assert body["data"]["attendanceConflicts"] == {"total": 0}
+    assert body["data"]["engagements"]["total"] >= 1
+    assert [(e["path"], e["extensions"]["status"]) for e in body["errors"]] == [(["attendance"], 404)]

@@ -131,8 +131,8 @@ def policy_of(info: Info[Any, Any]) -> service.AttendancePolicy:
 
 @strawberry.type
 class AttendanceQuery:
-    @field(description="A session's attendance, if the caller may see the session.")
-    async def attendance(self, info: Info[Any, Any], session_id: UUID) -> Attendance:
+    @field(description="A session's attendance (an error at this path for a session the caller may not see).")
+    async def attendance(self, info: Info[Any, Any], session_id: UUID) -> Attendance | None:
         principal = require_scope(info, "scheduling:read")
         async with exclusive_session(info) as session:
             return to_graphql(await service.get_attendance(session, principal, session_id))
@@ -140,7 +140,7 @@ class AttendanceQuery:
     @field(description="A program's open attendance conflicts, oldest first (program managers).")
     async def attendance_conflicts(
         self, info: Info[Any, Any], program_id: UUID, limit: int = 100, offset: int = 0
-    ) -> Page[AttendanceConflict]:
+    ) -> Page[AttendanceConflict] | None:
         principal = require_scope(info, "scheduling:read")
         params = page_params(limit, offset)
         async with exclusive_session(info) as session:

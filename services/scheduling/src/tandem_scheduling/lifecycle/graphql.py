@@ -59,7 +59,9 @@ class Engagement:
         return await loader(info, "sessions_by_engagement", load_by_engagement).load(UUID(str(self.id)))
 
     @field(description="One page of this engagement's sessions, earliest first (cancelled included).")
-    async def session_page(self, info: Info[Any, Any], limit: int = 100, offset: int = 0) -> Page[Session]:
+    async def session_page(
+        self, info: Info[Any, Any], limit: int = 100, offset: int = 0
+    ) -> Page[Session] | None:
         params = page_params(limit, offset)
         async with exclusive_session(info) as session:
             rows, total = await session_service.page_sessions(
