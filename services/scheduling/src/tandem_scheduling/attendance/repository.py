@@ -75,25 +75,22 @@ async def current_outcomes(session: AsyncSession, engagement_ids: Sequence[UUID]
     return grouped
 
 
-async def get_standing(session: AsyncSession, engagement_id: UUID) -> AttendanceStanding | None:
-    found = await session.scalar(
-        select(AttendanceStanding).where(AttendanceStanding.engagement_id == engagement_id).with_for_update()
-    )
-    return found
-
-
-async def save_standing(
-    session: AsyncSession, engagement_id: UUID, *, attended: int, due: int, flagged: bool, at: datetime
-) -> None:
-    statement = insert(AttendanceStanding).values(
-        engagement_id=engagement_id, attended=attended, due=due, flagged=flagged, changed_at=at
-    )
+async def lock_standing(session: AsyncSession, engagement_id: UUID, at: datetime) -> AttendanceStanding:
+    """The engagement's standing row, created (unflagged) if missing, locked until the transaction ends:
+    marks of one engagement's sessions recount it one at a time, each after the previous committed."""
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[AttendanceStanding.engagement_id],
-            set_={"attended": attended, "due": due, "flagged": flagged, "changed_at": at},
-        )
+        insert(AttendanceStanding)
+        .values(engagement_id=engagement_id, attended=0, due=0, flagged=False, changed_at=at)
+        .on_conflict_do_nothing()
     )
+    standing = await session.scalar(
+        select(AttendanceStanding)
+        .where(AttendanceStanding.engagement_id == engagement_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert standing is not None  # inserted above or already there
+    return standing
 
 
 async def get_vendor_report(session: AsyncSession, session_id: UUID) -> AttendanceVendorReport | None:

@@ -221,19 +221,17 @@ async def _write_mark(
 async def _update_standing(
     session: AsyncSession, engagement: Engagement, *, policy: AttendancePolicy, now: datetime
 ) -> domain.Standing:
+    """Recount the engagement's attendance; announce a crossing of the floor, either way. The standing
+    row is locked before the count, so a concurrent mark's recount waits and then sees this one."""
+    saved = await repository.lock_standing(session, engagement.id, now)
     outcomes = (await repository.current_outcomes(session, [engagement.id]))[engagement.id]
     standing = domain.standing(outcomes, floor=policy.floor, min_outcomes=policy.min_outcomes)
-    before = await repository.get_standing(session, engagement.id)
-    was_flagged = before.flagged if before is not None else False
-    await repository.save_standing(
-        session,
-        engagement.id,
-        attended=standing.attended,
-        due=standing.due,
-        flagged=standing.flagged,
-        at=now if standing.flagged != was_flagged or before is None else before.changed_at,
-    )
-    if standing.flagged != was_flagged:
+    crossed = standing.flagged != saved.flagged
+    saved.attended, saved.due, saved.flagged = standing.attended, standing.due, standing.flagged
+    if crossed:
+        saved.changed_at = now
+    await session.flush()
+    if crossed:
         await emit(
             session,
             EngagementAttendanceFlagged(
