@@ -109,7 +109,7 @@ def cases(seed: dict[str, Any]) -> list[Case]:
               first: match(id: $a) { matchId: id who: participant { pid: id c: consents { p: purpose } } }
               second: match(id: $b) { matchId: id plan: engagement { state: status } }
               kpis: kpis(programId: $programId) { name value suppressed }
-              everyone: engagements(limit: 5) { id matchId }
+              everyone: engagements(limit: 5) { total items { id matchId } }
             }""",
             {"a": match_id, "b": other_match, "programId": program_id},
         ),
@@ -160,7 +160,7 @@ def cases(seed: dict[str, Any]) -> list[Case]:
         Case(
             "engagements of one participant",
             """query Engagements($participant: ID!) {
-              engagements(participantId: $participant, limit: 10) { id matchId status sessions { id } }
+              engagements(participantId: $participant, limit: 10) { total items { id matchId status sessions { id } } }
             }""",
             {"participant": participant},
         ),
@@ -181,7 +181,7 @@ def cases(seed: dict[str, Any]) -> list[Case]:
         ),
         Case(
             "error: engagements(limit: 0) beside another root field (out of range: an error at its path)",
-            """query Limits($id: ID!) { match(id: $id) { id } engagements(limit: 0) { id } }""",
+            """query Limits($id: ID!) { match(id: $id) { id } engagements(limit: 0) { total } }""",
             {"id": match_id},
         ),
         Case("error: unknown field (validation)", "{ matches(programId: 1) { items { id nope } } }"),

@@ -6,6 +6,9 @@ from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
 from tandem_kit.oauth_client import ServiceClient, own_or_given, service_client
 from tandem_scheduling.agreement import endpoints as agreement_endpoints
+from tandem_scheduling.attendance import endpoints as attendance_endpoints
+from tandem_scheduling.attendance.consumers import vendor_session_reports
+from tandem_scheduling.attendance.service import AttendancePolicy
 from tandem_scheduling.availability import endpoints as availability_endpoints
 from tandem_scheduling.conflict.consumers import CALENDAR_BUSY_CHANGED
 from tandem_scheduling.engagement import endpoints as engagement_endpoints
@@ -32,6 +35,7 @@ ROUTERS: list[APIRouter] = [
     sla_endpoints.router,
     agreement_endpoints.router,
     group_endpoints.router,
+    attendance_endpoints.router,
 ]
 
 
@@ -58,6 +62,7 @@ def create_app(
     client, closing = own_or_given(consent, lambda: consent_client(settings))
     gateway_http, closing_gateway = own_or_given(gateway, lambda: gateway_client(settings))
     start_scan, stop_scan = sla_tasks.hooks(settings.sla_scan_seconds)
+    policy = AttendancePolicy(floor=settings.attendance_floor, min_outcomes=settings.attendance_min_outcomes)
     app = create_service_app(
         name="scheduling",
         settings=settings,
@@ -71,6 +76,7 @@ def create_app(
             CALENDAR_BUSY_CHANGED,
             CALENDAR_CONNECTED,
             CALENDAR_BROKEN,
+            vendor_session_reports(policy),
             data_subject_requests(client, erasure_key=settings.internal_secret),
             retention_purges(),
         ],
@@ -78,5 +84,6 @@ def create_app(
         on_startup=[start_scan],
         on_shutdown=[stop_scan, *closing, *closing_gateway],
     )
+    app.state.attendance_policy = policy
     app.state.calendars = CalendarGateway(gateway_http, budget=settings.calendar_budget_seconds)
     return app

@@ -1,19 +1,21 @@
-"""The scheduling subgraph (Apollo Federation 2): engagements, sessions, and `Match.engagement`."""
+"""The scheduling subgraph (Apollo Federation 2): one Query and one Mutation merged from the modules."""
 
 import strawberry
 
+from tandem_scheduling.agreement.graphql import AgreementMutation
+from tandem_scheduling.attendance.graphql import AttendanceMutation, AttendanceQuery
 from tandem_scheduling.group.graphql import GroupMutation, GroupQuery, GroupSession
 from tandem_scheduling.lifecycle.graphql import Engagement, EngagementQuery, Match
-from tandem_scheduling.session.graphql import Session
+from tandem_scheduling.session.graphql import Session, SessionMutation
 
 
 @strawberry.type
-class Query(EngagementQuery, GroupQuery):
+class Query(EngagementQuery, AttendanceQuery, GroupQuery):
     pass
 
 
 @strawberry.type
-class Mutation(GroupMutation):
+class Mutation(SessionMutation, AgreementMutation, AttendanceMutation, GroupMutation):
     pass
 
 

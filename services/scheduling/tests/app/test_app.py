@@ -39,6 +39,7 @@ async def test_routes_are_documented(client: httpx.AsyncClient) -> None:
         "/api/v1/scheduling/admin/dead-letters/{letter_id}/replay",
         "/api/v1/scheduling/engagements",
         "/api/v1/scheduling/engagements/{engagement_id}",
+        "/api/v1/scheduling/engagements/{engagement_id}/attendance",
         "/api/v1/scheduling/engagements/{engagement_id}/sessions",
         "/api/v1/scheduling/engagements/{engagement_id}/sessions.ics",
         "/api/v1/scheduling/engagements/{engagement_id}/sessions/{session_id}/cancel",
@@ -51,6 +52,9 @@ async def test_routes_are_documented(client: httpx.AsyncClient) -> None:
         "/api/v1/scheduling/group-sessions/{group_session_id}/cancel",
         "/api/v1/scheduling/group-sessions/{group_session_id}/seats",
         "/api/v1/scheduling/group-sessions/{group_session_id}/seats/{person_id}",
+        "/api/v1/scheduling/programs/{program_id}/attendance-conflicts",
+        "/api/v1/scheduling/sessions/{session_id}/attendance",
+        "/api/v1/scheduling/sessions/{session_id}/attendance/history",
     ]
     assert spec["paths"]["/api/v1/scheduling/engagements/{engagement_id}/sessions"]["post"][
         "operationId"

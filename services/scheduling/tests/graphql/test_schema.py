@@ -28,7 +28,7 @@ async def gql(
 
 async def test_missing_scope(client: httpx.AsyncClient, keys: TestKeys) -> None:
     resp = await client.post(
-        "/graphql", json={"query": "{ engagements { id } }"}, headers=keys.headers("x:read")
+        "/graphql", json={"query": "{ engagements { total } }"}, headers=keys.headers("x:read")
     )
     assert resp.status_code == 403
 
@@ -117,7 +117,7 @@ async def test_queries_respect_who_may_see(
     query ($mine: ID!, $theirs: ID!, $me: ID!) {
       mine: engagement(id: $mine) { id }
       theirs: engagement(id: $theirs) { id }
-      engagements(participantId: $me) { id participantId }
+      engagements(participantId: $me) { items { id participantId } total limit offset }
     }
     """
     body = await gql(
@@ -126,7 +126,12 @@ async def test_queries_respect_who_may_see(
     assert body["data"] == {
         "mine": {"id": str(mine.id)},
         "theirs": None,
-        "engagements": [{"id": str(mine.id), "participantId": str(mine.participant_id)}],
+        "engagements": {
+            "items": [{"id": str(mine.id), "participantId": str(mine.participant_id)}],
+            "total": 1,
+            "limit": 100,
+            "offset": 0,
+        },
     }
 
 
@@ -144,14 +149,18 @@ async def test_other_persons_match_has_no_engagement(
     assert body["data"]["_entities"] == [{"id": str(engagement.match_id), "engagement": None}]
 
 
-@pytest.mark.parametrize("limit", [0, 201])
+@pytest.mark.parametrize("limit", [0, 501])
 async def test_engagements_limit_out_of_range_is_an_error(
     client: httpx.AsyncClient, keys: TestKeys, limit: int
 ) -> None:
     body = await gql(
-        client, keys.headers("scheduling:read"), "query ($n: Int!) { engagements(limit: $n) { id } }", n=limit
+        client,
+        keys.headers("scheduling:read"),
+        "query ($n: Int!) { engagements(limit: $n) { total } }",
+        n=limit,
     )
     assert body["data"] is None
     (error,) = body["errors"]
     assert error["path"] == ["engagements"]
-    assert f"limit must be between 1 and 200, not {limit}" in error["message"]
+    assert error["extensions"]["status"] == 422
+    assert error["extensions"]["errors"][0]["parameter"] == "limit"

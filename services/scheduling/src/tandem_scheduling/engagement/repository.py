@@ -64,14 +64,6 @@ async def page_readable(
     return await fetch_page(session, listed_statement(principal, participant_id=participant_id), page)
 
 
-async def list_readable(
-    session: AsyncSession, principal: Principal, *, participant_id: UUID | None = None, limit: int
-) -> Sequence[Engagement]:
-    """The first `limit` engagements the caller may see, newest first."""
-    statement = listed_statement(principal, participant_id=participant_id).limit(limit)
-    return (await session.scalars(statement)).all()
-
-
 async def list_readable_by_ids(
     session: AsyncSession, principal: Principal, ids: Sequence[UUID]
 ) -> Sequence[Engagement]:

@@ -27,13 +27,6 @@ async def page_engagements(
     return await repository.page_readable(session, principal, page, participant_id=participant_id)
 
 
-async def list_engagements(
-    session: AsyncSession, principal: Principal, *, participant_id: UUID | None = None, limit: int
-) -> Sequence[Engagement]:
-    """The newest `limit` engagements the caller may see (GraphQL's unpaged list)."""
-    return await repository.list_readable(session, principal, participant_id=participant_id, limit=limit)
-
-
 async def get_engagement(
     session: AsyncSession,
     principal: Principal,

@@ -14,11 +14,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from tandem_kit.auth import Principal
-from tandem_kit.errors import Unprocessable
-from tandem_kit.graphql import exclusive_session, field, loader, parse_id, require_scope
+from tandem_kit.graphql import (
+    Page,
+    exclusive_session,
+    field,
+    graphql_page,
+    loader,
+    page_params,
+    parse_id,
+    require_scope,
+)
 from tandem_scheduling import models
+from tandem_scheduling.attendance import service as attendance_service
+from tandem_scheduling.attendance.graphql import EngagementAttendance, policy_of, standing_to_graphql
 from tandem_scheduling.engagement import repository, service
+from tandem_scheduling.session import service as session_service
 from tandem_scheduling.session.graphql import Session, load_by_engagement
+from tandem_scheduling.session.graphql import to_graphql as session_to_graphql
 
 
 @strawberry.federation.type(keys=["id"], description="An approved match turned into a schedule.")
@@ -39,9 +51,36 @@ class Engagement:
     approved_at: datetime
     ended_at: datetime | None = strawberry.field(description="When the engagement ended; null while active.")
 
-    @field(description="Sessions of this engagement, earliest first (cancelled included).")
+    @field(
+        description="Sessions of this engagement, earliest first (cancelled included), all of them: an "
+        "engagement's plan bounds them (a year of weekly sessions at most). `sessionPage` pages them."
+    )
     async def sessions(self, info: Info[Any, Any]) -> list[Session]:
         return await loader(info, "sessions_by_engagement", load_by_engagement).load(UUID(str(self.id)))
+
+    @field(description="One page of this engagement's sessions, earliest first (cancelled included).")
+    async def session_page(
+        self, info: Info[Any, Any], limit: int = 100, offset: int = 0
+    ) -> Page[Session] | None:
+        params = page_params(limit, offset)
+        async with exclusive_session(info) as session:
+            rows, total = await session_service.page_sessions(
+                session, info.context["principal"], UUID(str(self.id)), page=params
+            )
+        return graphql_page(rows, total, params, session_to_graphql)
+
+    @field(description="Attendance against the floor: attended over sessions with a counted outcome.")
+    async def attendance(self, info: Info[Any, Any]) -> EngagementAttendance:
+        policy = policy_of(info)
+
+        async def load(
+            session: AsyncSession, _principal: Principal, ids: Sequence[UUID]
+        ) -> list[EngagementAttendance]:
+            # Only called for engagements already resolved through the readable statement.
+            found = await attendance_service.standings(session, ids, policy=policy)
+            return [standing_to_graphql(found[i]) for i in ids]
+
+        return await loader(info, "attendance_by_engagement", load).load(UUID(str(self.id)))
 
     @classmethod
     async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> "Engagement | None":
@@ -99,9 +138,6 @@ async def load_by_match_ids(
     return [to_graphql(found[i]) if i in found else None for i in match_ids]
 
 
-MAX_LIST = 200
-
-
 @strawberry.type
 class EngagementQuery:
     @field(description="One engagement, if the caller may see it.")
@@ -112,18 +148,24 @@ class EngagementQuery:
             return None
         return await loader(info, "engagement_by_id", load_by_ids).load(engagement_id)
 
-    @field(description="Engagements the caller may see, optionally of one participant (limit 1-200).")
+    @field(
+        description="Engagements the caller may see, optionally of one participant, newest first, one page "
+        "at a time (limit 1-500)."
+    )
     async def engagements(
-        self, info: Info[Any, Any], participant_id: strawberry.ID | None = None, limit: int = 50
-    ) -> list[Engagement]:
+        self,
+        info: Info[Any, Any],
+        participant_id: strawberry.ID | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Page[Engagement]:
         require_scope(info, "scheduling:read")
-        if not 1 <= limit <= MAX_LIST:
-            raise Unprocessable(f"limit must be between 1 and {MAX_LIST}, not {limit}.", parameter="limit")
+        params = page_params(limit, offset)
         person = parse_id(participant_id) if participant_id is not None else None
         if participant_id is not None and person is None:
-            return []
+            return graphql_page([], 0, params, to_graphql)
         async with exclusive_session(info) as session:
-            rows = await service.list_engagements(
-                session, info.context["principal"], participant_id=person, limit=limit
+            rows, total = await service.page_engagements(
+                session, info.context["principal"], page=params, participant_id=person
             )
-        return [to_graphql(e) for e in rows]
+        return graphql_page(rows, total, params, to_graphql)

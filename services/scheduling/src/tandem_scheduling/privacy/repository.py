@@ -6,6 +6,7 @@ from sqlalchemy import Interval, Select, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_scheduling.models import (
+    AttendanceMark,
     Engagement,
     Session,
     SessionAttendee,
@@ -152,6 +153,28 @@ async def redact_agreements_of(
         .where(WorkingAgreement.engagement_id.in_(engagements), WorkingAgreement.clauses != clauses)
         .values(clauses=clauses, updated_by=by)
         .returning(WorkingAgreement.id),
+        execution_options=NO_SYNC,
+    )
+    return len(result.all())
+
+
+async def marks_of(session: AsyncSession, engagement_ids: Sequence[UUID]) -> Sequence[AttendanceMark]:
+    """Every attendance revision of these engagements' sessions."""
+    statement = (
+        select(AttendanceMark)
+        .where(AttendanceMark.engagement_id.in_(engagement_ids))
+        .order_by(AttendanceMark.session_id, AttendanceMark.revision)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def clear_attendance_reasons(session: AsyncSession, engagements: Select[tuple[UUID]]) -> int:
+    """Drop the free-text correction reasons of these engagements' attendance marks; how many had one."""
+    result = await session.scalars(
+        update(AttendanceMark)
+        .where(AttendanceMark.engagement_id.in_(engagements), AttendanceMark.reason.is_not(None))
+        .values(reason=None)
+        .returning(AttendanceMark.id),
         execution_options=NO_SYNC,
     )
     return len(result.all())

@@ -1,7 +1,8 @@
 """Scheduling's part of consent's retention run: the `session_notes` category.
 
 Scheduling stores no session notes. The closest it holds is the pair's own free text: the working
-agreement (their goals and commitments, signed by both) and the reasons given for cancelled sessions.
+agreement (their goals and commitments, signed by both), the reasons given for cancelled sessions and
+those given for attendance corrections.
 Those go once the engagement ended longer ago than the policy keeps them (docs/scheduling.md,
 "Personal data"). Runs inside the consent event's transaction (`tandem_kit.privacy`); never commits.
 """
@@ -27,13 +28,14 @@ REDACTED_BY = "scheduling-retention"
 
 async def purge_session_notes(session: AsyncSession, cutoff: datetime, action: str) -> int:
     """The free text of engagements that ended before `cutoff`: with `delete` their working agreements
-    go, with `anonymize` their clause text; cancel reasons are cleared either way. Rows touched."""
+    go, with `anonymize` their clause text; cancel and attendance-correction reasons are cleared either way. Rows touched."""
     if action not in (DELETE, ANONYMIZE):
         # Consent allows only these two; anything else is a contract change this code predates.
         log.warning("scheduling.retention.unknown_action", category=SESSION_NOTES, action=action)
         return 0
     ended = repository.ended_before(cutoff)
     reasons = await repository.clear_cancel_reasons(session, ended)
+    reasons += await repository.clear_attendance_reasons(session, ended)
     if action == DELETE:
         agreements = await repository.delete_agreements_of(session, ended)
     else:

@@ -17,6 +17,7 @@ from tandem_kit.privacy import Answer
 from tandem_scheduling.group import service as group_service
 from tandem_scheduling.lifecycle import ending as lifecycle_ending
 from tandem_scheduling.models import (
+    AttendanceMark,
     Engagement,
     Session,
     SessionAttendee,
@@ -45,11 +46,12 @@ class PersonData:
     agreements: Sequence[WorkingAgreement]
     clocks: Sequence[SlaClock]
     conflicts: Sequence[SessionConflict]
+    marks: Sequence[AttendanceMark] = ()
 
     @property
     def records(self) -> int:
         kinds = (self.engagements, self.sessions, self.holds, self.agreements, self.clocks, self.conflicts)
-        return sum(map(len, kinds))
+        return sum(map(len, kinds)) + len(self.marks)
 
 
 async def find(session: AsyncSession, person_id: UUID, *, for_update: bool = False) -> PersonData:
@@ -62,6 +64,7 @@ async def find(session: AsyncSession, person_id: UUID, *, for_update: bool = Fal
         agreements=await repository.agreements_of(session, ids),
         clocks=await repository.clocks_of(session, ids),
         conflicts=await repository.conflicts_of(session, person_id),
+        marks=await repository.marks_of(session, ids),
     )
 
 
@@ -91,6 +94,9 @@ async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
         # Busy times of the person's own calendar that collided with their sessions (never titles).
         export["session_conflicts"] = [_conflict(c) for c in data.conflicts]
         detail += f" {len(data.conflicts)} calendar conflict(s)."
+    if data.marks:
+        export["attendance_marks"] = [_mark(m, person_id) for m in data.marks]
+        detail += f" {len(data.marks)} attendance mark(s)."
     if group_records:
         export.update(group)
         detail += f" {group_records} group seat(s), waitlist place(s) and hosted group session(s)."
@@ -131,6 +137,11 @@ async def erase_person(session: AsyncSession, person_id: UUID, *, now: datetime 
     await repository.rekey_holds(session, person_id, alias)
     await repository.delete_agreements_of(session, [e.id for e in data.engagements])
     await repository.delete_conflicts_of(session, person_id)
+    for m in data.marks:
+        # Who marked and the outcome stay (attendance is a program statistic); the free text goes.
+        m.recorded_by = str(alias) if m.recorded_by == str(person_id) else m.recorded_by
+        m.reason = None
+    await session.flush()
     # The alias is never logged: it would link the old id to the de-identified rows.
     log.info(
         "scheduling.privacy.erased",
@@ -146,6 +157,8 @@ async def erase_person(session: AsyncSession, person_id: UUID, *, now: datetime 
     )
     if data.conflicts:
         detail += f" Deleted {len(data.conflicts)} calendar conflict(s)."
+    if data.marks:
+        detail += f" De-identified {len(data.marks)} attendance mark(s) and removed their reasons."
     if group_records:
         detail += f" Deleted or de-identified {group_records} group seat(s), waitlist place(s) and hosted group session(s)."
     return Answer(data.records + group_records, detail)
@@ -260,4 +273,18 @@ def _conflict(c: SessionConflict) -> dict[str, Any]:
         "busy_start": c.busy_start.isoformat(),
         "busy_end": c.busy_end.isoformat(),
         "detected_at": c.detected_at.isoformat(),
+    }
+
+
+def _mark(m: AttendanceMark, person_id: UUID) -> dict[str, Any]:
+    return {
+        "session_id": str(m.session_id),
+        "engagement_id": str(m.engagement_id),
+        "revision": m.revision,
+        "outcome": m.outcome,
+        "recorded_by_role": m.recorded_by_role,
+        # Who recorded it is someone else's identifier unless it is the person.
+        "recorded_by": m.recorded_by if m.recorded_by == str(person_id) else None,
+        "reason": m.reason,
+        "recorded_at": m.recorded_at.isoformat(),
     }

@@ -9,9 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from tandem_kit.auth import Principal
-from tandem_kit.graphql import loader
+from tandem_kit.graphql import field, graphql_input, loader, require_scope
 from tandem_scheduling import models
-from tandem_scheduling.session import repository
+from tandem_scheduling.mutations import mutation_session
+from tandem_scheduling.session import repository, service
+from tandem_scheduling.session.schemas import SessionCancel, SessionCreate
 
 
 @strawberry.federation.type(keys=["id"], description="A booked (or cancelled) meeting of an engagement.")
@@ -56,3 +58,45 @@ async def load_by_engagement(
     for s in await repository.list_for_engagements(session, engagement_ids):
         grouped[s.engagement_id].append(to_graphql(s))
     return [grouped[i] for i in engagement_ids]
+
+
+@strawberry.type
+class SessionMutation:
+    @field(
+        description="Book a session (as REST `POST /engagements/{id}/sessions`): inside both people's "
+        "working hours, clear of their calendars, never double booked."
+    )
+    async def book_session(
+        self,
+        info: Info[Any, Any],
+        engagement_id: UUID,
+        starts_at: datetime,
+        kind: str = "regular",
+        duration_minutes: int | None = None,
+        accept_unverified: bool = False,
+    ) -> Session | None:
+        principal = require_scope(info, "scheduling:write")
+        data = graphql_input(
+            SessionCreate,
+            "input",
+            {
+                "starts_at": starts_at,
+                "kind": kind,
+                "duration_minutes": duration_minutes,
+                "accept_unverified": accept_unverified,
+            },
+        )
+        calendars = info.context["request"].app.state.calendars
+        async with mutation_session(info) as session:
+            booked = await service.book_session(session, principal, engagement_id, data, calendars=calendars)
+        return to_graphql(booked)
+
+    @field(description="Cancel a booked session and free its time (as REST `POST .../sessions/{id}/cancel`).")
+    async def cancel_session(
+        self, info: Info[Any, Any], engagement_id: UUID, session_id: UUID, reason: str
+    ) -> Session | None:
+        principal = require_scope(info, "scheduling:write")
+        data = graphql_input(SessionCancel, "input", {"reason": reason})
+        async with mutation_session(info) as session:
+            cancelled = await service.cancel_session(session, principal, engagement_id, session_id, data)
+        return to_graphql(cancelled)
