@@ -7,16 +7,26 @@ readable statements as REST.
 
 import strawberry
 
+from tandem_matching.handoff.graphql import HandoffMutation, HandoffQuery
 from tandem_matching.match.graphql import Match, MatchQuery, Person, Program
 from tandem_matching.proposal.graphql import Proposal, ProposalQuery
 from tandem_matching.provider.graphql import Provider, ProviderQuery
+from tandem_matching.sponsor.graphql import SponsorMutation
 
 
 @strawberry.type
-class Query(MatchQuery, ProposalQuery, ProviderQuery):
+class Query(MatchQuery, ProposalQuery, ProviderQuery, HandoffQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(SponsorMutation, HandoffMutation):
     pass
 
 
 schema = strawberry.federation.Schema(
-    query=Query, types=[Person, Program, Provider, Proposal, Match], federation_version="2.7"
+    query=Query,
+    mutation=Mutation,
+    types=[Person, Program, Provider, Proposal, Match],
+    federation_version="2.7",
 )

@@ -268,3 +268,51 @@ async def test_through_the_broker(committed_world: Any) -> None:
     [handoff] = await eventually(listed)
     assert (handoff["from_match_id"], handoff["shared_context"]) == (coaching["id"], True)
     assert handoff["proposal_id"] is not None
+
+
+HANDOFFS = """
+query ($person: ID!) {
+  handoffs(participantId: $person, limit: 5) {
+    total
+    items { id sharedContext note context { goals { behaviouralGoals wantedSkills { skill level } } } }
+  }
+}
+"""
+TICK = """
+mutation ($id: ID!) {
+  updateHandoffChecklist(id: $id, coachingClosingNotesSubmitted: true) { checklist { item done doneBy } }
+}
+"""
+
+
+async def test_graphql_reads_and_ticks(world: Any) -> None:
+    _, person, _, coaching = await sprint(world)
+    await consent_to_handoff(world, person["person_id"])
+    handoff = await handed_over(world, coaching)
+    mine = world.person(person["person_id"], "matching:read", "matching:write")
+
+    read = await world.client.post(
+        "/graphql", json={"query": HANDOFFS, "variables": {"person": person["person_id"]}}, headers=mine
+    )
+    ticked = await world.client.post(
+        "/graphql", json={"query": TICK, "variables": {"id": handoff["id"]}}, headers=mine
+    )
+    stranger = await world.client.post(
+        "/graphql",
+        json={"query": TICK, "variables": {"id": handoff["id"]}},
+        headers=world.person(uuid.uuid4(), "matching:read", "matching:write"),
+    )
+
+    page = read.json()["data"]["handoffs"]
+    assert page["total"] == 1
+    assert page["items"][0]["context"]["goals"] == {
+        "behaviouralGoals": ["executive_presence"],
+        "wantedSkills": [{"skill": "ml_governance", "level": 4}],
+    }
+    items = ticked.json()["data"]["updateHandoffChecklist"]["checklist"]
+    assert items[0] == {
+        "item": "coaching_closing_notes_submitted",
+        "done": True,
+        "doneBy": f"person:{person['person_id']}",
+    }
+    assert stranger.json()["errors"][0]["extensions"]["status"] == 404

@@ -11,12 +11,13 @@ from strawberry.federation.schema_directives import Key
 from strawberry.types import Info
 
 from tandem_kit.auth import Principal
-from tandem_kit.graphql import field, keyed_loader, parse_id, require_scope
+from tandem_kit.graphql import Page, field, keyed_loader, parse_id, require_scope
 from tandem_matching import models
 from tandem_matching.match import repository
 from tandem_matching.program.graphql import WeightSet, load_programs, load_weights, weights_to_graphql
 from tandem_matching.provider import graphql as provider_graphql
 from tandem_matching.provider.graphql import Provider
+from tandem_matching.sponsor import graphql as sponsor_graphql
 
 
 @strawberry.federation.type(keys=[Key(fields="id", resolvable=False)])
@@ -121,6 +122,18 @@ class Match:
     @strawberry.field
     async def program(self, info: Info[Any, Any]) -> Program:
         return await program_of(info, self.program_id)
+
+    @field(description="The sponsor actions logged for a mentor match, retracted ones included, paged.")
+    async def sponsor_actions(
+        self, info: Info[Any, Any], limit: int = 100, offset: int = 0
+    ) -> Page[sponsor_graphql.SponsorAction]:
+        return await sponsor_graphql.page_for(info, UUID(self.id), limit, offset)
+
+    @field(
+        description="A mentor match: at least one sponsor action within 15 weeks of approval; null for a coach."
+    )
+    async def sponsor_actions_by_week_15(self, info: Info[Any, Any]) -> bool | None:
+        return await keyed_loader(info, "sponsor_week_15", sponsor_graphql.load_week_15).load(UUID(self.id))
 
     @classmethod
     async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> "Match | None":

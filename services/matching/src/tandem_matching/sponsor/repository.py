@@ -25,6 +25,10 @@ async def match_of(session: AsyncSession, principal: Principal, match_id: UUID) 
     return found
 
 
+async def matches_of(session: AsyncSession, principal: Principal, ids: Sequence[UUID]) -> Sequence[Match]:
+    return (await session.scalars(readable_matches(principal).where(Match.id.in_(ids)))).all()
+
+
 async def get(
     session: AsyncSession, match_id: UUID, action_id: UUID, *, lock: bool = False
 ) -> SponsorAction | None:
