@@ -88,3 +88,51 @@ async def test_refusals_carry_the_problem(world: Any) -> None:
     assert [e["pointer"] for e in invalid["errors"][0]["extensions"]["errors"]] == ["#/input/kind"]
     assert unscoped["errors"][0]["extensions"]["status"] == 403
     assert await world.outbox("SponsorActionLogged") == []
+
+
+async def test_a_coach_match_has_an_empty_page_and_no_gate(world: Any) -> None:
+    program = await world.program()
+    await world.coach(program)
+    person = await world.intake(program)
+    proposal = await world.proposal(person)
+    match = await world.post(f"/proposals/{proposal['id']}/approve", {}, status=200)
+
+    body = await _gql(world, READ, world.headers, match=match["id"])
+
+    assert "errors" not in body, body
+    assert body["data"]["match"]["sponsorActionsByWeek15"] is None
+    assert body["data"]["match"]["sponsorActions"] == {"total": 0, "limit": 10, "offset": 0, "items": []}
+
+
+PROGRAM = """
+query ($program: ID!) {
+  program(id: $program) {
+    matches {
+      id
+      second: sponsorActions(limit: 1, offset: 1) { total items { kind } }
+      past: sponsorActions(limit: 5, offset: 5) { total items { kind } }
+    }
+  }
+}
+"""
+
+
+async def test_a_programs_matches_page_their_actions_each(world: Any) -> None:
+    program = await world.program()
+    await world.mentor(program, capacity=3)
+    matches = []
+    for _ in range(2):
+        person = await world.intake(program, triggers=["career_transition"])
+        proposal = await world.proposal(person)
+        matches.append(await world.post(f"/proposals/{proposal['id']}/approve", {}, status=200))
+    for kind in ("introduction", "advocacy"):
+        await _gql(world, LOG, world.headers, match=matches[0]["id"], kind=kind, date=TODAY)
+
+    body = await _gql(world, PROGRAM, world.headers, program=program["id"])
+
+    assert "errors" not in body, body
+    by_id = {m["id"]: m for m in body["data"]["program"]["matches"]}
+    busy, quiet = by_id[matches[0]["id"]], by_id[matches[1]["id"]]
+    assert busy["second"] == {"total": 2, "items": [{"kind": "advocacy"}]}
+    assert busy["past"] == {"total": 2, "items": []}
+    assert quiet["second"] == quiet["past"] == {"total": 0, "items": []}

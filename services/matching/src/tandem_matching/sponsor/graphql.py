@@ -17,6 +17,7 @@ from tandem_kit.graphql import (
     field,
     graphql_input,
     graphql_page,
+    keyed_loader,
     page_params,
     require_scope,
 )
@@ -57,10 +58,18 @@ def to_graphql(a: models.SponsorAction) -> SponsorAction:
 
 
 async def page_for(info: Info[Any, Any], match_id: UUID, limit: int, offset: int) -> Page[SponsorAction]:
+    """The sponsor actions of a match the caller already sees (an empty page for a coach match); the
+    matches of one request share one query per (limit, offset)."""
     params = page_params(limit, offset)
-    principal: Principal = info.context["principal"]
-    async with exclusive_session(info) as session:
-        rows, total = await service.list_actions(session, principal, match_id, params)
+
+    async def fetch(
+        session: AsyncSession, principal: Principal, ids: Sequence[UUID]
+    ) -> dict[UUID, tuple[list[models.SponsorAction], int]]:
+        mentor_matches = [m.id for m in await repository.matches_of(session, principal, ids)]
+        return await repository.pages_for_matches(session, mentor_matches, params)
+
+    name = f"sponsor_actions:{params.limit}:{params.offset}"
+    rows, total = await keyed_loader(info, name, fetch).load(match_id) or ([], 0)
     return graphql_page(rows, total, params, to_graphql)
 
 

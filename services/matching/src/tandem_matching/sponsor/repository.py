@@ -50,14 +50,42 @@ async def list_for_match(
     return await fetch_page(session, statement, page)
 
 
-async def list_for_matches(session: AsyncSession, match_ids: Sequence[UUID]) -> Sequence[SponsorAction]:
-    return (
-        await session.scalars(
-            select(SponsorAction)
-            .where(SponsorAction.match_id.in_(match_ids))
-            .order_by(SponsorAction.action_date, SponsorAction.logged_at, SponsorAction.id)
+async def pages_for_matches(
+    session: AsyncSession, match_ids: Sequence[UUID], page: PageParams
+) -> dict[UUID, tuple[list[SponsorAction], int]]:
+    """The same page of each match's actions, with each match's total, in one query."""
+    order = (SponsorAction.action_date, SponsorAction.logged_at, SponsorAction.id)
+    numbered = (
+        select(
+            SponsorAction.id,
+            func.row_number().over(partition_by=SponsorAction.match_id, order_by=order).label("n"),
+            func.count().over(partition_by=SponsorAction.match_id).label("total"),
         )
-    ).all()
+        .where(SponsorAction.match_id.in_(match_ids))
+        .subquery()
+    )
+    rows = await session.execute(
+        select(SponsorAction, numbered.c.total)
+        .join(numbered, numbered.c.id == SponsorAction.id)
+        .where(numbered.c.n > page.offset, numbered.c.n <= page.offset + page.limit)
+        .order_by(SponsorAction.match_id, *order)
+    )
+    found: dict[UUID, tuple[list[SponsorAction], int]] = {m: ([], 0) for m in match_ids}
+    for action, total in rows:
+        items, _ = found[action.match_id]
+        items.append(action)
+        found[action.match_id] = (items, int(total))
+    # A page past the end still needs its match's total.
+    missing = [m for m, (items, _) in found.items() if not items]
+    if missing:
+        totals = await session.execute(
+            select(SponsorAction.match_id, func.count())
+            .where(SponsorAction.match_id.in_(missing))
+            .group_by(SponsorAction.match_id)
+        )
+        for match_id, total in totals:
+            found[match_id] = ([], int(total))
+    return found
 
 
 async def live_dates(session: AsyncSession, match_ids: Sequence[UUID]) -> dict[UUID, list[date]]:
