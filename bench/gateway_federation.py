@@ -41,10 +41,12 @@ query Match($id: ID!) {
 MATCHES = """
 query Matches($programId: ID!) {
   matches(programId: $programId) {
-    id
-    score
-    participant { id consents { purpose granted } }
-    engagement { id status sessions { id startsAt } }
+    items {
+      id
+      score
+      participant { id consents { purpose granted } }
+      engagement { id status sessions { id startsAt } }
+    }
   }
 }"""
 
@@ -116,7 +118,7 @@ async def measure(urls: dict[str, str], client: dict[str, str], calls: int) -> N
             _, answer = await through_gateway(gateway, headers, body)
             if answer != expected:
                 raise SystemExit(f"{name}: the gateway's answer differs from the executor run locally")
-            if name == "matches" and len(answer["data"]["matches"]) < 2:
+            if name == "matches" and len(answer["data"]["matches"]["items"]) < 2:
                 raise SystemExit("matches: the slice should have created a cohort of matches")
             for _ in range(WARMUP):
                 await through_gateway(gateway, headers, body)

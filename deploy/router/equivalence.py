@@ -79,10 +79,13 @@ def cases(seed: dict[str, Any]) -> list[Case]:
             "matches(programId) with participant consents and engagement sessions",
             """query ProgramMatches($programId: ID!) {
               matches(programId: $programId) {
-                id status track providerKind endedAt endReason previousMatchId
-                participant { id consents { purpose granted fields } }
-                engagement { id status endedAt sessions { id kind status startsAt endsAt } }
-                provider { id kind timezone capacity activeLoad }
+                total
+                items {
+                  id status track providerKind endedAt endReason previousMatchId
+                  participant { id consents { purpose granted fields } }
+                  engagement { id status endedAt sessions { id kind status startsAt endsAt } }
+                  provider { id kind timezone capacity activeLoad }
+                }
               }
             }""",
             {"programId": program_id},
@@ -128,7 +131,7 @@ def cases(seed: dict[str, Any]) -> list[Case]:
         Case(
             "operationName picks one of two operations",
             """query One($id: ID!) { match(id: $id) { id } }
-               query Two($programId: ID!) { program(id: $programId) { id name weights { version technicalSkills sponsorshipHistory } matches { id } } }""",
+               query Two($programId: ID!) { program(id: $programId) { id name weights { version technicalSkills sponsorshipHistory } matches { items { id } } } }""",
             {"programId": program_id},
             "Two",
         ),
@@ -181,7 +184,7 @@ def cases(seed: dict[str, Any]) -> list[Case]:
             """query Limits($id: ID!) { match(id: $id) { id } engagements(limit: 0) { id } }""",
             {"id": match_id},
         ),
-        Case("error: unknown field (validation)", "{ matches(programId: 1) { id nope } }"),
+        Case("error: unknown field (validation)", "{ matches(programId: 1) { items { id nope } } }"),
         Case(
             "error: variable of the wrong type",
             "query V($person: UUID!) { personConsents(personId: $person) { id } }",

@@ -10,10 +10,11 @@ import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 from uuid import UUID
 
 import strawberry
+import strawberry.scalars
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from graphql import (
@@ -93,6 +94,15 @@ async def exclusive_session(info: Info[Any, Any]) -> AsyncIterator[AsyncSession]
     lock: asyncio.Lock = info.context["loaders"].setdefault(SESSION_LOCK, asyncio.Lock())
     async with lock:
         yield info.context["session"]
+
+
+@contextlib.asynccontextmanager
+async def mutation_session(info: Info[Any, Any]) -> AsyncIterator[AsyncSession]:
+    """The request's session for one mutation, inside a savepoint: a refused mutation is a GraphQL error,
+    not a failed request, so the request still commits; the savepoint drops what the refused mutation
+    had flushed before it raised, and the mutations before it in the same request stay."""
+    async with exclusive_session(info) as session, session.begin_nested():
+        yield session
 
 
 def loader(info: Info[Any, Any], name: str, load: BatchLoad[K, V]) -> DataLoader[K, V]:
@@ -380,6 +390,14 @@ class ProblemDetails(SchemaExtension):
             original = error.original_error
             if isinstance(original, ProblemError):
                 error.extensions = {**(error.extensions or {}), **problem_extensions(original)}
+
+
+if TYPE_CHECKING:
+    JSONInput = dict[str, Any]
+else:
+    # A mutation argument that takes the same JSON object as the REST body (validated by `graphql_input`);
+    # typed as a dict for mypy, which cannot use strawberry's scalar variable as a type.
+    JSONInput = strawberry.scalars.JSON
 
 
 def graphql_input(model: type[M], argument: str, data: Mapping[str, Any]) -> M:

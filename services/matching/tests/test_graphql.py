@@ -10,8 +10,8 @@ query ($id: ID!, $program: ID!) {
     provider { id kind eligible }
     program { id name weights { version technicalSkills } }
   }
-  matches(programId: $program) { id }
-  program(id: $program) { id matches { id } }
+  matches(programId: $program) { items { id } total limit offset }
+  program(id: $program) { id status matches(limit: 1) { items { id } total } }
 }
 """
 
@@ -38,8 +38,12 @@ async def test_match_with_participant_stub(world: Any) -> None:
     assert got["participant"] == {"id": match["participant_id"]}
     assert got["provider"] == {"id": match["provider_id"], "kind": "coach", "eligible": True}
     assert got["program"]["weights"] == {"version": 1, "technicalSkills": 35}
-    assert body["data"]["matches"] == [{"id": match["id"]}]
-    assert body["data"]["program"]["matches"] == [{"id": match["id"]}]
+    assert body["data"]["matches"] == {"items": [{"id": match["id"]}], "total": 1, "limit": 100, "offset": 0}
+    assert body["data"]["program"] == {
+        "id": program["id"],
+        "status": "active",
+        "matches": {"items": [{"id": match["id"]}], "total": 1},
+    }
 
 
 async def test_proposal_candidates_explained(world: Any) -> None:
@@ -79,7 +83,7 @@ async def test_other_person_sees_no_match(world: Any) -> None:
         )
     ).json()
     assert body["data"]["match"] is None
-    assert body["data"]["matches"] == []
+    assert body["data"]["matches"] == {"items": [], "total": 0, "limit": 100, "offset": 0}
 
 
 async def test_graphql_needs_read_scope(world: Any) -> None:

@@ -5,6 +5,7 @@ import strawberry
 from tandem_consent.inventory.graphql import InventoryQuery
 from tandem_consent.ledger.graphql import ConsentState, LedgerMutation, LedgerQuery, Person
 from tandem_consent.purpose.graphql import PurposeQuery
+from tandem_consent.request.graphql import RequestMutation
 
 
 @strawberry.type
@@ -13,7 +14,7 @@ class Query(PurposeQuery, InventoryQuery, LedgerQuery):
 
 
 @strawberry.type
-class Mutation(LedgerMutation):
+class Mutation(LedgerMutation, RequestMutation):
     pass
 
 

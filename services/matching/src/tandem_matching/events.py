@@ -108,6 +108,29 @@ class ProviderEligibilityChanged(MatchingEvent):
     changed_at: datetime
 
 
+# -- program controls (issue 15) ------------------------------------------------------------------
+
+
+class ProgramStatusChanged(MatchingEvent):
+    """A program was paused, resumed or closed (nothing new starts in a paused or closed one)."""
+
+    program_id: UUID
+    status: Literal["active", "paused", "closed"]
+    changed_at: datetime
+    changed_by: str
+
+
+class ProviderCapacityChanged(MatchingEvent):
+    """A provider's caseload capacity changed: analytics' utilization denominator follows it."""
+
+    provider_id: UUID
+    person_id: UUID
+    program_id: UUID
+    kind: Literal["coach", "mentor"]
+    capacity: int
+    changed_at: datetime
+
+
 # Dual track and sponsor actions (issue 15).
 
 

@@ -1,16 +1,19 @@
 """The matching subgraph (Apollo Federation 2): Program, Proposal, Match and Provider entities.
 
-Each module declares its types and queries in its `graphql.py`; this root only merges `Query`. Every
-list goes through a DataLoader cached per request, and every object read goes through the same
-readable statements as REST.
+Each module declares its types, queries and mutations in its `graphql.py`; this root only merges
+`Query` and `Mutation`. Every object read goes through the same readable statements as REST, and every
+mutation calls the same service function as its REST route.
 """
 
 import strawberry
 
+from tandem_matching.cohort.graphql import CohortMutation
 from tandem_matching.handoff.graphql import HandoffMutation, HandoffQuery
-from tandem_matching.match.graphql import Match, MatchQuery, Person, Program
+from tandem_matching.intake.graphql import IntakeMutation
+from tandem_matching.match.graphql import Match, MatchMutation, MatchQuery, Person, Program, ProgramMutation
 from tandem_matching.proposal.graphql import Proposal, ProposalQuery
-from tandem_matching.provider.graphql import Provider, ProviderQuery
+from tandem_matching.provider.graphql import Provider, ProviderMutation, ProviderQuery
+from tandem_matching.review.graphql import ReviewMutation
 from tandem_matching.sponsor.graphql import SponsorMutation
 
 
@@ -20,7 +23,16 @@ class Query(MatchQuery, ProposalQuery, ProviderQuery, HandoffQuery):
 
 
 @strawberry.type
-class Mutation(SponsorMutation, HandoffMutation):
+class Mutation(
+    ProgramMutation,
+    ProviderMutation,
+    IntakeMutation,
+    ReviewMutation,
+    MatchMutation,
+    CohortMutation,
+    SponsorMutation,
+    HandoffMutation,
+):
     pass
 
 

@@ -125,7 +125,7 @@ async def test_reassign_ended_match_conflict(world: Any) -> None:
 
 async def test_rate_within_target(world: Any) -> None:
     program = await world.program()
-    await world.coach(program, capacity=20)
+    await world.coach(program, capacity=15)
     for _ in range(3):
         person = await world.intake(program)
         proposal = await world.proposal(person)

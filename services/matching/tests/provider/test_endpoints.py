@@ -20,7 +20,7 @@ async def test_missing_scope(client: httpx.AsyncClient, keys: TestKeys) -> None:
 async def test_register_emits_event(world: Any) -> None:
     program = await world.program()
     coach = await world.coach(program)
-    assert coach["capacity"] == 20
+    assert coach["capacity"] == 15  # the program default: the seed's 1:15 target
     assert coach["eligible"] is True
     [event] = [
         e["data"] for e in await world.outbox("ProviderRegistered") if e["data"]["provider_id"] == coach["id"]
@@ -30,7 +30,7 @@ async def test_register_emits_event(world: Any) -> None:
         "person_id": coach["person_id"],
         "program_id": program["id"],
         "kind": "coach",
-        "capacity": 20,
+        "capacity": 15,
     }
 
 

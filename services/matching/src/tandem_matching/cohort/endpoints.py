@@ -9,7 +9,7 @@ from tandem_matching.cohort import service
 from tandem_matching.cohort.schemas import AssignmentRequest, AssignmentRun
 from tandem_matching.cohort.service import InvalidLockedPair
 from tandem_matching.consent_client.dependencies import ConsentGateDep
-from tandem_matching.program.service import CohortNotFound, ProgramNotFound
+from tandem_matching.program.service import CohortNotFound, ProgramClosed, ProgramNotFound, ProgramPaused
 
 router = APIRouter(tags=["cohorts"])
 
@@ -17,7 +17,14 @@ router = APIRouter(tags=["cohorts"])
 @router.post(
     "/cohorts/{cohort_id}/assignments",
     response_model=AssignmentRun,
-    responses=problems(ProgramManagerRequired, InvalidLockedPair, CohortNotFound, ProgramNotFound),
+    responses=problems(
+        ProgramManagerRequired,
+        InvalidLockedPair,
+        CohortNotFound,
+        ProgramNotFound,
+        ProgramPaused,
+        ProgramClosed,
+    ),
 )
 async def run_assignment(
     cohort_id: UUID,

@@ -65,6 +65,8 @@ async def run_assignment(
     locked pairs held, then (unless a dry run) save one proposal per pair and audit the run."""
     require_manager(principal)
     cohort = await program_service.get_cohort(session, cohort_id)
+    if not dry_run:
+        await program_service.require_open(session, cohort.program_id)
     weights = program_service.weight_set(await program_service.current_weights(session, cohort.program_id))
     needs, already_matched = await _open_needs(session, cohort.id)
     pools = {
@@ -84,7 +86,7 @@ async def run_assignment(
     )
     logged = await ranking.sponsorship_logged(session, [p for pool in pools.values() for p in pool])
     ranked = _rank_needs(needs, pools, consents, weights, k=data.prune_k, org=org, logged=logged)
-    locked = _lock_pairs(data.locked, needs, pools, consents, weights, ranked.rankings, org)
+    locked = _lock_pairs(data.locked, needs, pools, consents, weights, ranked.rankings, org, logged)
     candidates = {
         intake_id: [(c.provider.id, c.breakdown.total) for c in result.candidates]
         for intake_id, result in ranked.rankings.items()
@@ -161,11 +163,15 @@ def _rank_needs(
     org: OrgView,
     logged: dict[UUID, int],
 ) -> _Ranked:
-    """Rank each consenting participant against their kind's pool (one index per kind)."""
-    indexes: dict[ProviderKind, tuple[ProviderIndex, dict[UUID, models.Provider]]] = {}
+    """Rank each consenting participant against their kind's pool (one index per kind, and one of the
+    external coaches for the cases the seed routes to them)."""
+    indexes: dict[tuple[ProviderKind, bool], tuple[ProviderIndex, dict[UUID, models.Provider]]] = {}
     capacities: dict[UUID, int] = {}
     for kind, pool in pools.items():
-        indexes[kind] = ranking.build_index(pool, consents, org, logged)
+        indexes[kind, False] = ranking.build_index(pool, consents, org, logged)
+        if kind is ProviderKind.COACH:
+            external = [p for p in pool if p.sourcing == "external"]
+            indexes[kind, True] = ranking.build_index(external, consents, org, logged)
         capacities.update({p.id: p.capacity - p.active_load for p in pool})
     rankings: dict[UUID, ranking.Ranking] = {}
     unmatched: list[UnmatchedParticipant] = []
@@ -178,7 +184,7 @@ def _rank_needs(
                 )
             )
             continue
-        index, by_person = indexes[kind]
+        index, by_person = indexes[kind, bool(ranking.external_only(intake, kind))]
         rankings[intake_id] = ranking.rank_with(
             intake, consent, index, by_person, weights, kind=kind, k=k, org=org
         )
@@ -193,6 +199,7 @@ def _lock_pairs(
     weights: WeightSet,
     rankings: dict[UUID, ranking.Ranking],
     org: OrgView,
+    logged: dict[UUID, int],
 ) -> dict[UUID, UUID]:
     """Check each locked pair (422 naming it when impossible); a locked provider ranked below the
     cut is added to the participant's candidates, so the solver can hold the pair."""
@@ -220,7 +227,12 @@ def _lock_pairs(
         result = rankings[pair.intake_id]
         if all(c.provider.id != provider.id for c in result.candidates):
             breakdown = ranking.score_pair(
-                intake, provider, result.consent, weights, consents[provider.person_id]
+                intake,
+                provider,
+                result.consent,
+                weights,
+                consents[provider.person_id],
+                logged.get(provider.person_id),
             )
             extra = ranking.Ranked(provider, len(result.candidates) + 1, breakdown)
             rankings[pair.intake_id] = replace(result, candidates=[*result.candidates, extra])

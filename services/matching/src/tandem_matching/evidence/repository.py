@@ -93,6 +93,23 @@ async def counting(session: AsyncSession, program_id: UUID, person_id: UUID) -> 
     ]
 
 
+async def counting_ids(
+    session: AsyncSession, program_id: UUID, person_id: UUID, ids: Sequence[UUID]
+) -> set[UUID]:
+    """Which of `ids` are the person's counting, dated, not retracted evidence in the program."""
+    rows = await session.scalars(
+        select(TrainingEvidence.id).where(
+            TrainingEvidence.id.in_(ids),
+            TrainingEvidence.program_id == program_id,
+            TrainingEvidence.person_id == person_id,
+            TrainingEvidence.counts.is_(True),
+            TrainingEvidence.retracted_at.is_(None),
+            TrainingEvidence.achieved_at.is_not(None),
+        )
+    )
+    return set(rows.all())
+
+
 async def of_person(session: AsyncSession, person_id: UUID) -> Sequence[TrainingEvidence]:
     rows = await session.scalars(
         select(TrainingEvidence).where(TrainingEvidence.person_id == person_id).order_by(TrainingEvidence.id)

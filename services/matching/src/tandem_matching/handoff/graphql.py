@@ -13,6 +13,7 @@ from tandem_kit.graphql import (
     field,
     graphql_input,
     graphql_page,
+    mutation_session,
     page_params,
     require_scope,
 )
@@ -171,7 +172,7 @@ class HandoffMutation:
         key = _uuid(id)
         if key is None:
             raise service.HandoffNotFound(f"No handoff with id {id}.")
-        async with exclusive_session(info) as session:
+        async with mutation_session(info) as session:
             handoff = await service.update_checklist(session, principal, key, data)
         shared = await service.still_shared(_gate(info), [handoff])
         return to_graphql(service.to_read(handoff, shared=handoff.id in shared))

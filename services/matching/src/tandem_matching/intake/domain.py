@@ -140,6 +140,53 @@ def sprint_blocks_mentor(track: Track, kind: ProviderKind, *, coach_active: bool
     return track is Track.COACH_THEN_MENTOR and kind is ProviderKind.MENTOR and coach_active
 
 
-def is_high_political_risk(flags: Collection[str]) -> bool:
-    """Platform leads, C-suite adjacent roles and direct budget authority always need manual approval."""
-    return bool(flags)
+def is_high_political_risk(flags: Collection[str], *, provider_sensitive_role: bool = False) -> bool:
+    """Platform leads, C-suite adjacent roles and direct budget authority always need manual approval,
+    and so does a match with a provider whose own role is sensitive (seed 004 §2: the risk is the
+    pair's, not only the participant's)."""
+    return bool(flags) or provider_sensitive_role
+
+
+class CaseFlag(StrEnum):
+    """Cases the seed sends to external coaches (seed 000: "escalate for C-suite transitions,
+    high-stakes performance interventions")."""
+
+    C_SUITE_TRANSITION = "c_suite_transition"
+    HIGH_STAKES_PERFORMANCE = "high_stakes_performance"
+
+
+CASE_TEXT = {
+    CaseFlag.C_SUITE_TRANSITION: "a C-suite transition",
+    CaseFlag.HIGH_STAKES_PERFORMANCE: "a high-stakes performance intervention",
+}
+
+
+def needs_external_coach(case_flags: Collection[str]) -> bool:
+    """C-suite transitions and high-stakes performance cases are coached by external coaches only."""
+    return any(flag in CASE_TEXT for flag in case_flags)
+
+
+def external_coach_note(case_flags: Collection[str]) -> str | None:
+    """Why only external coaches were ranked, for the proposal's explanation (None when the rule is off)."""
+    cases = [CASE_TEXT[CaseFlag(f)] for f in case_flags if f in CASE_TEXT]
+    if not cases:
+        return None
+    return (
+        f"Only external coaches were ranked: the intake is {' and '.join(cases)}, which the seed routes "
+        "to external coaches for neutrality and confidentiality."
+    )
+
+
+# What a program must run to accept a track: any one of the sets.
+TRACK_NEEDS: dict[Track, tuple[frozenset[str], ...]] = {
+    Track.COACH: (frozenset({"coaching"}),),
+    Track.MENTOR: (frozenset({"mentoring"}),),
+    Track.COACH_THEN_MENTOR: (frozenset({"dual_track"}),),
+    Track.MENTOR_PLUS_COACHING: (frozenset({"dual_track"}), frozenset({"mentoring", "coaching"})),
+}
+
+
+def offers(program_tracks: Collection[str], track: Track) -> bool:
+    """Whether a program running `program_tracks` (coaching, mentoring, dual_track) offers `track`."""
+    offered = frozenset(program_tracks)
+    return any(needs <= offered for needs in TRACK_NEEDS[track])

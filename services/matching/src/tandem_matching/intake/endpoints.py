@@ -8,8 +8,13 @@ from tandem_kit.pagination import Page, PageQuery, page_of
 from tandem_matching.auth import MatchingDecide, MatchingRead, MatchingWrite, ProgramManagerRequired
 from tandem_matching.intake import service
 from tandem_matching.intake.schemas import Intake, IntakeCreate, TrackOverride
-from tandem_matching.intake.service import CohortOfOtherProgram, IntakeExists, IntakeNotFound
-from tandem_matching.program.service import CohortNotFound, ProgramNotFound
+from tandem_matching.intake.service import (
+    CohortOfOtherProgram,
+    IntakeExists,
+    IntakeNotFound,
+    TrackNotOffered,
+)
+from tandem_matching.program.service import CohortNotFound, ProgramClosed, ProgramNotFound, ProgramPaused
 
 router = APIRouter(tags=["intakes"])
 
@@ -19,7 +24,14 @@ router = APIRouter(tags=["intakes"])
     response_model=Intake,
     status_code=status.HTTP_201_CREATED,
     responses=problems(
-        ProgramManagerRequired, CohortOfOtherProgram, IntakeExists, CohortNotFound, ProgramNotFound
+        ProgramManagerRequired,
+        CohortOfOtherProgram,
+        TrackNotOffered,
+        IntakeExists,
+        CohortNotFound,
+        ProgramNotFound,
+        ProgramPaused,
+        ProgramClosed,
     ),
 )
 async def submit_intake(
@@ -49,7 +61,7 @@ async def get_intake(intake_id: UUID, principal: MatchingRead, session: SessionD
 @router.post(
     "/intakes/{intake_id}/track-override",
     response_model=Intake,
-    responses=problems(ProgramManagerRequired, IntakeNotFound),
+    responses=problems(ProgramManagerRequired, IntakeNotFound, TrackNotOffered),
 )
 async def override_track(
     intake_id: UUID, data: TrackOverride, principal: MatchingDecide, session: SessionDep

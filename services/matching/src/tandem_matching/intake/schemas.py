@@ -9,6 +9,7 @@ from tandem_matching.intake.domain import Track, Trigger
 from tandem_matching.schemas import FocusAreas, Language, SkillLevels, Timezone, WorkingHoursBlock
 
 PoliticalRiskFlag = Literal["platform_lead", "c_suite_adjacent", "budget_authority"]
+CaseFlagName = Literal["c_suite_transition", "high_stakes_performance"]
 IntakeID = UUID
 
 
@@ -29,6 +30,11 @@ class IntakeCreate(BaseModel):
     political_risk_flags: list[PoliticalRiskFlag] = Field(
         default_factory=list,
         description="High political risk roles; any flag means matches always need manual approval.",
+    )
+    case_flags: list[CaseFlagName] = Field(
+        default_factory=list,
+        description="C-suite transition or high-stakes performance intervention: only external coaches "
+        "are ranked for the participant (seed 000).",
     )
 
 
@@ -67,4 +73,5 @@ class Intake(BaseModel):
     behavioural_goals: list[str] = Field(description="Behavioural goals.")
     political_risk_flags: list[str] = Field(description="High political risk flags.")
     high_political_risk: bool = Field(description="Any flag set: never auto-approved.")
+    case_flags: list[str] = Field(description="Cases routed to external coaches only.")
     created_at: datetime = Field(description="When the intake was submitted.")

@@ -7,11 +7,11 @@ from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, NotFound, Unprocessable
 from tandem_kit.pagination import PageParams
 from tandem_matching.auth import actor, require_manager, require_program_staff
-from tandem_matching.intake.domain import PLANS, Track, decide_track, is_high_political_risk
+from tandem_matching.intake.domain import PLANS, Track, decide_track, is_high_political_risk, offers
 from tandem_matching.intake.repository import find, get, list_for_program
 from tandem_matching.intake.schemas import Intake as IntakeRead
 from tandem_matching.intake.schemas import IntakeCreate, TrackOverride, TrackPlan
-from tandem_matching.models import Decision, Intake
+from tandem_matching.models import Decision, Intake, Program
 from tandem_matching.program import service as program_service
 
 
@@ -27,6 +27,23 @@ class CohortOfOtherProgram(Unprocessable):
     """The cohort belongs to another program."""
 
     code, title = "cohort-of-other-program", "Cohort belongs to another program"
+
+
+class TrackNotOffered(Unprocessable):
+    """The program does not run the track the intake needs (coaching, mentoring, dual_track)."""
+
+    code, title = "track-not-offered", "Track not offered by the program"
+
+
+def _offered(program: Program, track: Track, *, pointer: str) -> None:
+    if not offers(program.tracks, track):
+        raise TrackNotOffered(
+            f"The program runs {', '.join(program.tracks)}; it does not offer the {track.value} track.",
+            rule="track-not-offered",
+            track=track.value,
+            program_tracks=list(program.tracks),
+            pointer=pointer,
+        )
 
 
 def to_read(intake: Intake) -> IntakeRead:
@@ -52,7 +69,7 @@ async def submit_intake(
     """A manager submits anyone's intake; a participant may submit their own."""
     if principal.person_uuid != data.person_id:
         require_program_staff(principal)
-    await program_service.get_program(session, program_id)
+    program = await program_service.require_open(session, program_id)
     if data.cohort_id is not None:
         cohort = await program_service.get_cohort(session, data.cohort_id)
         if cohort.program_id != program_id:
@@ -60,6 +77,7 @@ async def submit_intake(
     if await find(session, program_id, data.person_id) is not None:
         raise IntakeExists("This participant already has an intake in the program.", pointer="#/person_id")
     decision = decide_track(data.triggers)
+    _offered(program, decision.track, pointer="#/triggers")
     values = data.model_dump(mode="json")
     values.update(person_id=data.person_id, cohort_id=data.cohort_id)
     intake = Intake(
@@ -94,6 +112,7 @@ async def override_track(
 ) -> Intake:
     require_manager(principal)
     intake = await get_intake(session, principal, intake_id)
+    _offered(await program_service.get_program(session, intake.program_id), data.track, pointer="#/track")
     previous = intake.track
     intake.track = data.track.value
     intake.track_reason = data.reason

@@ -1,4 +1,5 @@
-"""Match and Program entities: a program's one list edge is its matches, so both live here."""
+"""Match and Program entities (a program's list edges are its matches and providers, so both live here),
+and the program and match mutations: the same service calls, scopes and object checks as REST."""
 
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -11,11 +12,29 @@ from strawberry.federation.schema_directives import Key
 from strawberry.types import Info
 
 from tandem_kit.auth import Principal
-from tandem_kit.graphql import Page, field, keyed_loader, parse_id, require_scope
+from tandem_kit.graphql import (
+    JSONInput,
+    Page,
+    exclusive_session,
+    field,
+    graphql_input,
+    graphql_page,
+    keyed_loader,
+    mutation_session,
+    page_params,
+    parse_id,
+    require_scope,
+)
 from tandem_matching import models
-from tandem_matching.match import repository
+from tandem_matching.consent_client.gate import ConsentGate
+from tandem_matching.match import repository, service
+from tandem_matching.match.schemas import MatchEnd, Reassign, ReviewClear
+from tandem_matching.program import service as program_service
+from tandem_matching.program.domain import StatusAction
 from tandem_matching.program.graphql import WeightSet, load_programs, load_weights, weights_to_graphql
+from tandem_matching.program.schemas import ProgramCreate, ProgramStatusUpdate, WeightsUpdate
 from tandem_matching.provider import graphql as provider_graphql
+from tandem_matching.provider import service as provider_service
 from tandem_matching.provider.graphql import Provider
 from tandem_matching.sponsor import graphql as sponsor_graphql
 
@@ -41,6 +60,12 @@ class Program:
     coach_caseload_limit: int
     mentor_high_touch_limit: int
     active_leaders: int | None
+    status: str = strawberry.field(
+        description="active; paused (no new intakes, proposals or approvals; running matches go on); closed."
+    )
+    status_reason: str | None
+    status_changed_at: datetime | None
+    status_changed_by: str | None
 
     @field(description="The current signal weights.")
     async def weights(self, info: Info[Any, Any]) -> WeightSet:
@@ -48,10 +73,17 @@ class Program:
         assert version is not None
         return weights_to_graphql(version)
 
-    @field(description="The program's matches the caller may see.")
-    async def matches(self, info: Info[Any, Any]) -> list["Match"]:
-        rows = await keyed_loader(info, "program_matches", load_program_matches).load(UUID(self.id))
-        return [to_graphql(m) for m in rows or []]
+    @field(description="The program's matches the caller may see, history included (paged).")
+    async def matches(self, info: Info[Any, Any], limit: int = 100, offset: int = 0) -> Page["Match"]:
+        return await matches_page(info, UUID(self.id), limit, offset)
+
+    @field(description="The program's coaches and mentors the caller may see (paged).")
+    async def providers(self, info: Info[Any, Any], limit: int = 100, offset: int = 0) -> Page[Provider]:
+        params = page_params(limit, offset)
+        principal: Principal = info.context["principal"]
+        async with exclusive_session(info) as session:
+            rows, total = await provider_service.list_providers(session, principal, UUID(self.id), params)
+        return graphql_page(rows, total, params, provider_graphql.to_graphql)
 
     @classmethod
     async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> "Program | None":
@@ -70,6 +102,10 @@ def program_to_graphql(p: models.Program) -> Program:
         coach_caseload_limit=p.coach_caseload_limit,
         mentor_high_touch_limit=p.mentor_high_touch_limit,
         active_leaders=p.active_leaders,
+        status=p.status,
+        status_reason=p.status_reason,
+        status_changed_at=p.status_changed_at,
+        status_changed_by=p.status_changed_by,
     )
 
 
@@ -168,13 +204,13 @@ async def load_matches(
     return {m.id: m for m in await repository.get_many(session, principal, ids)}
 
 
-async def load_program_matches(
-    session: AsyncSession, principal: Principal, ids: Sequence[UUID]
-) -> dict[UUID, list[models.Match]]:
-    grouped: dict[UUID, list[models.Match]] = {i: [] for i in ids}
-    for match in await repository.list_for_programs(session, principal, ids):
-        grouped[match.program_id].append(match)
-    return grouped
+async def matches_page(info: Info[Any, Any], program_id: UUID, limit: int, offset: int) -> Page[Match]:
+    """One page of a program's matches the caller may see (one query for the page, one for the total)."""
+    params = page_params(limit, offset)
+    principal: Principal = info.context["principal"]
+    async with exclusive_session(info) as session:
+        rows, total = await repository.list_for_program(session, principal, program_id, params)
+    return graphql_page(rows, total, params, to_graphql)
 
 
 @strawberry.type
@@ -193,9 +229,102 @@ class MatchQuery:
         match = await keyed_loader(info, "matches", load_matches).load(key) if key else None
         return to_graphql(match) if match else None
 
-    @field(description="A program's matches the caller may see, history included.")
-    async def matches(self, info: Info[Any, Any], program_id: strawberry.ID) -> list[Match]:
+    @field(description="A program's matches the caller may see, history included (paged).")
+    async def matches(
+        self, info: Info[Any, Any], program_id: strawberry.ID, limit: int = 100, offset: int = 0
+    ) -> Page[Match]:
         require_scope(info, "matching:read")
         key = parse_id(program_id)
-        rows = await keyed_loader(info, "program_matches", load_program_matches).load(key) if key else None
-        return [to_graphql(m) for m in rows or []]
+        if key is None:
+            params = page_params(limit, offset)
+            return graphql_page([], 0, params, to_graphql)
+        return await matches_page(info, key, limit, offset)
+
+
+def consent_gate(info: Info[Any, Any]) -> ConsentGate:
+    gate: ConsentGate = info.context["request"].app.state.consent_gate
+    return gate
+
+
+@strawberry.type(description="A reassignment: the ended match and the one that replaces it.")
+class Reassignment:
+    old_match: Match
+    new_match: Match
+
+
+@strawberry.type
+class ProgramMutation:
+    @field(description="Create a program (input: the body of REST's POST /programs); program managers.")
+    async def create_program(self, info: Info[Any, Any], input: JSONInput) -> Program:
+        principal = require_scope(info, "matching:decide")
+        data = graphql_input(ProgramCreate, "input", input)
+        async with mutation_session(info) as session:
+            program = await program_service.create_program(session, principal, data)
+        return program_to_graphql(program)
+
+    @field(
+        description="Replace the program's weights with a new version (input: REST's PUT .../weights body)."
+    )
+    async def update_weights(self, info: Info[Any, Any], program_id: UUID, input: JSONInput) -> WeightSet:
+        principal = require_scope(info, "matching:decide")
+        data = graphql_input(WeightsUpdate, "input", input)
+        async with mutation_session(info) as session:
+            version = await program_service.update_weights(session, principal, program_id, data)
+        return weights_to_graphql(version)
+
+    @field(
+        description="Pause onboarding: new intakes, proposals and approvals are refused (409 program-paused)."
+    )
+    async def pause_program(self, info: Info[Any, Any], id: UUID, reason: str) -> Program:
+        return await _change_status(info, id, StatusAction.PAUSE, reason)
+
+    @field(description="Resume a paused program's onboarding.")
+    async def resume_program(self, info: Info[Any, Any], id: UUID, reason: str) -> Program:
+        return await _change_status(info, id, StatusAction.RESUME, reason)
+
+    @field(description="Close the program for good: nothing new starts in it; it cannot be reopened.")
+    async def close_program(self, info: Info[Any, Any], id: UUID, reason: str) -> Program:
+        return await _change_status(info, id, StatusAction.CLOSE, reason)
+
+
+async def _change_status(
+    info: Info[Any, Any], program_id: UUID, action: StatusAction, reason: str
+) -> Program:
+    principal = require_scope(info, "matching:decide")
+    data = graphql_input(ProgramStatusUpdate, "input", {"reason": reason})
+    async with mutation_session(info) as session:
+        program = await program_service.change_status(session, principal, program_id, action, data)
+    return program_to_graphql(program)
+
+
+@strawberry.type
+class MatchMutation:
+    @field(
+        description="End an active match with a reason (completed, withdrawn or terminated); emits MatchEnded."
+    )
+    async def end_match(self, info: Info[Any, Any], id: UUID, reason: str, note: str | None = None) -> Match:
+        principal = require_scope(info, "matching:decide")
+        data = graphql_input(MatchEnd, "input", {"reason": reason, "note": note})
+        async with mutation_session(info) as session:
+            match = await service.end(session, principal, id, reason=data.reason, note=data.note)
+        return to_graphql(match)
+
+    @field(description="End a match with a reason and match a new provider of the same program and kind.")
+    async def reassign_match(
+        self, info: Info[Any, Any], id: UUID, provider_id: UUID, reason: str
+    ) -> Reassignment:
+        principal = require_scope(info, "matching:decide")
+        data = graphql_input(Reassign, "input", {"provider_id": provider_id, "reason": reason})
+        async with mutation_session(info) as session:
+            old, new = await service.reassign(
+                session, principal, consent_gate(info), id, provider_id=data.provider_id, reason=data.reason
+            )
+        return Reassignment(old_match=to_graphql(old), new_match=to_graphql(new))
+
+    @field(description="Clear a match's review flag with a note (audited).")
+    async def clear_match_review(self, info: Info[Any, Any], id: UUID, note: str) -> Match:
+        principal = require_scope(info, "matching:decide")
+        data = graphql_input(ReviewClear, "input", {"note": note})
+        async with mutation_session(info) as session:
+            match = await service.clear_review(session, principal, id, note=data.note)
+        return to_graphql(match)

@@ -39,18 +39,6 @@ async def list_for_program(
     return await fetch_page(session, statement, page)
 
 
-async def list_for_programs(
-    session: AsyncSession, principal: Principal, program_ids: Sequence[UUID]
-) -> Sequence[Match]:
-    return (
-        await session.scalars(
-            readable_statement(principal)
-            .where(Match.program_id.in_(program_ids))
-            .order_by(Match.approved_at, Match.id)
-        )
-    ).all()
-
-
 async def lock(session: AsyncSession, match_id: UUID) -> Match | None:
     found: Match | None = await session.scalar(
         select(Match).where(Match.id == match_id).with_for_update().execution_options(populate_existing=True)

@@ -9,6 +9,7 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+from tandem_matching.models.calibration import CalibrationRecord  # noqa: E402
 from tandem_matching.models.directory import DirectoryPerson  # noqa: E402
 from tandem_matching.models.evidence import TrainingEvidence  # noqa: E402
 from tandem_matching.models.handoff import Handoff, SponsorAction  # noqa: E402
@@ -20,6 +21,7 @@ from tandem_matching.models.provider import Provider  # noqa: E402
 
 __all__ = [
     "Base",
+    "CalibrationRecord",
     "Cohort",
     "Decision",
     "DirectoryPerson",

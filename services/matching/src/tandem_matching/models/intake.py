@@ -31,4 +31,6 @@ class Intake(Base):
     behavioural_goals: Mapped[list[str]] = mapped_column(JSONB)
     manager_chain: Mapped[list[str]] = mapped_column(JSONB, default=list)
     political_risk_flags: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    # C-suite transition, high-stakes performance case: only external coaches are ranked (seed 000).
+    case_flags: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -17,6 +17,7 @@ class Program(Base):
         CheckConstraint("coach_caseload_limit BETWEEN 15 AND 25", name="coach_caseload_limit"),
         CheckConstraint("mentor_high_touch_limit BETWEEN 1 AND 3", name="mentor_high_touch_limit"),
         CheckConstraint("ends_on > starts_on", name="dates"),
+        CheckConstraint("status IN ('active', 'paused', 'closed')", name="status"),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
@@ -27,6 +28,11 @@ class Program(Base):
     coach_caseload_limit: Mapped[int]
     mentor_high_touch_limit: Mapped[int]
     active_leaders: Mapped[int | None]
+    # Paused: no new intakes, proposals or approvals while running matches go on; closed for good.
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    status_reason: Mapped[str | None] = mapped_column(String(2000))
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status_changed_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -31,6 +31,8 @@ class Proposal(Base):
     promotion_rule_applied: Mapped[bool]
     # HR rules (directory facts) left out for this participant: [{rule, field, why}].
     directory_left_out: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    # The intake's cases that limited the ranking to external coaches (seed 000), for the explanation.
+    external_only_cases: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

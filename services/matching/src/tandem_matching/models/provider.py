@@ -18,6 +18,7 @@ class Provider(Base):
         # The database itself refuses an over-full caseload, whatever the application does.
         CheckConstraint("active_load >= 0 AND active_load <= capacity", name="load_within_capacity"),
         CheckConstraint("kind IN ('coach', 'mentor')", name="kind"),
+        CheckConstraint("sourcing IN ('internal', 'external')", name="sourcing"),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
@@ -45,6 +46,10 @@ class Provider(Base):
     eligibility_evaluated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # A program manager's override: {gates, by, at, reason}; None when evidence is the only path.
     eligibility_override: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # External coaches take C-suite transitions and high-stakes performance cases (seed 000).
+    sourcing: Mapped[str] = mapped_column(String(16), default="internal", server_default="internal")
+    # The provider's own role is politically sensitive: their matches always need manual approval.
+    sensitive_role: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     capacity: Mapped[int]
     active_load: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

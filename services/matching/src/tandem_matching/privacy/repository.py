@@ -206,6 +206,7 @@ def empty_responses() -> dict[str, Any]:
         "behavioural_goals": [],
         "manager_chain": [],
         "political_risk_flags": [],
+        "case_flags": [],
     }
 
 
@@ -244,6 +245,7 @@ def responses_present() -> ColumnElement[bool]:
         Intake.behavioural_goals != [],
         Intake.manager_chain != [],
         Intake.political_risk_flags != [],
+        Intake.case_flags != [],
     )
 
 

@@ -51,6 +51,7 @@ INTAKE_COLUMNS = (
     "behavioural_goals",
     "manager_chain",
     "political_risk_flags",
+    "case_flags",
     "created_at",
 )
 EVIDENCE_COLUMNS = (

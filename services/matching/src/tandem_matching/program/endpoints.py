@@ -7,17 +7,19 @@ from tandem_kit.openapi import problems
 from tandem_kit.pagination import Page, PageQuery, page_of
 from tandem_matching.auth import MatchingDecide, MatchingRead, ProgramManagerRequired
 from tandem_matching.program import service
+from tandem_matching.program.domain import StatusAction
 from tandem_matching.program.schemas import (
     CapacityReport,
     Cohort,
     CohortCreate,
     Program,
     ProgramCreate,
+    ProgramStatusUpdate,
     ProgramWithWeights,
     WeightSet,
     WeightsUpdate,
 )
-from tandem_matching.program.service import CohortNotFound, ProgramNotFound
+from tandem_matching.program.service import CohortNotFound, ProgramClosed, ProgramNotFound
 from tandem_matching.settings import SettingsDep
 
 router = APIRouter(tags=["programs"])
@@ -56,6 +58,39 @@ async def list_programs(principal: MatchingRead, session: SessionDep, page: Page
 async def get_program(program_id: UUID, principal: MatchingRead, session: SessionDep) -> ProgramWithWeights:
     """Get a program with its current weight set."""
     return await _with_weights(session, program_id)
+
+
+STATUS_RESPONSES = problems(ProgramManagerRequired, ProgramNotFound, ProgramClosed)
+
+
+@router.post("/programs/{program_id}/pause", response_model=Program, responses=STATUS_RESPONSES)
+async def pause_program(
+    program_id: UUID, data: ProgramStatusUpdate, principal: MatchingDecide, session: SessionDep
+) -> Program:
+    """Pause onboarding: new intakes, proposals and approvals are refused; running matches go on."""
+    return Program.model_validate(
+        await service.change_status(session, principal, program_id, StatusAction.PAUSE, data)
+    )
+
+
+@router.post("/programs/{program_id}/resume", response_model=Program, responses=STATUS_RESPONSES)
+async def resume_program(
+    program_id: UUID, data: ProgramStatusUpdate, principal: MatchingDecide, session: SessionDep
+) -> Program:
+    """Resume a paused program's onboarding."""
+    return Program.model_validate(
+        await service.change_status(session, principal, program_id, StatusAction.RESUME, data)
+    )
+
+
+@router.post("/programs/{program_id}/close", response_model=Program, responses=STATUS_RESPONSES)
+async def close_program(
+    program_id: UUID, data: ProgramStatusUpdate, principal: MatchingDecide, session: SessionDep
+) -> Program:
+    """Close the program for good: nothing new starts in it; it cannot be reopened."""
+    return Program.model_validate(
+        await service.change_status(session, principal, program_id, StatusAction.CLOSE, data)
+    )
 
 
 @router.get("/programs/{program_id}/weights", response_model=WeightSet, responses=problems(ProgramNotFound))

@@ -26,9 +26,10 @@ async def get_programs(session: AsyncSession, ids: Sequence[UUID]) -> Sequence[P
     return (await session.scalars(programs_statement().where(Program.id.in_(ids)))).all()
 
 
-async def lock_program(session: AsyncSession, program_id: UUID) -> Program | None:
+async def lock_program(session: AsyncSession, program_id: UUID, *, share: bool = False) -> Program | None:
+    """The program row locked for update, or (`share`) against updates only."""
     found: Program | None = await session.scalar(
-        programs_statement().where(Program.id == program_id).with_for_update()
+        programs_statement().where(Program.id == program_id).with_for_update(read=share)
     )
     return found
 

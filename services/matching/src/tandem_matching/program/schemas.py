@@ -10,6 +10,7 @@ from tandem_matching.scoring.domain import DEFAULT_WEIGHTS, Signal
 ProgramTrack = Literal["coaching", "mentoring", "dual_track"]
 
 ProgramID = UUID
+ProgramStatusName = Literal["active", "paused", "closed"]
 
 
 class Weights(BaseModel):
@@ -59,7 +60,11 @@ class ProgramCreate(BaseModel):
     starts_on: date = Field(description="First day of the program.")
     ends_on: date = Field(description="Last day of the program (after starts_on).")
     coach_caseload_limit: int = Field(
-        default=20, ge=15, le=25, description="Most participants one coach may carry (seed: 1:15 to 1:25)."
+        default=15,
+        ge=15,
+        le=25,
+        description="Most participants one coach may carry: the seed's 12-month target 1:15 by default "
+        "(its baseline is 1:25, the most allowed).",
     )
     mentor_high_touch_limit: int = Field(
         default=3, ge=1, le=3, description="Most high-touch mentees per mentor (seed: at most 3)."
@@ -99,7 +104,20 @@ class Program(BaseModel):
     coach_caseload_limit: int = Field(description="Most participants one coach may carry.")
     mentor_high_touch_limit: int = Field(description="Most high-touch mentees per mentor.")
     active_leaders: int | None = Field(description="Active leader population.")
+    status: ProgramStatusName = Field(
+        description="active; paused (no new intakes, proposals or approvals; running matches go on); "
+        "closed (for good)."
+    )
+    status_reason: str | None = Field(description="Why the status last changed.")
+    status_changed_at: datetime | None = Field(description="When the status last changed.")
+    status_changed_by: str | None = Field(description="Who changed it last (person:<id> or client:<id>).")
     created_at: datetime = Field(description="When the program was created.")
+
+
+class ProgramStatusUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text = Field(min_length=3, max_length=2000, description="Why (required, audited).")
 
 
 class ProgramWithWeights(Program):

@@ -1,20 +1,26 @@
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
-from tandem_kit.errors import NotFound
+from tandem_kit.errors import Conflict, NotFound
+from tandem_kit.events import emit
 from tandem_kit.pagination import PageParams
+from tandem_matching import audit
 from tandem_matching.auth import actor, require_manager
 from tandem_matching.directory import service as directory
 from tandem_matching.eligibility import eligibility
+from tandem_matching.events import ProgramStatusChanged
 from tandem_matching.models import Cohort, Program, WeightSetVersion
 from tandem_matching.program import repository
+from tandem_matching.program.domain import ProgramStatus, StatusAction, TransitionRefused, transition
 from tandem_matching.program.schemas import (
     CapacityReport,
     CohortCreate,
     ProgramCreate,
+    ProgramStatusUpdate,
     Weights,
     WeightsUpdate,
 )
@@ -29,6 +35,19 @@ class ProgramNotFound(NotFound):
 
 class CohortNotFound(NotFound):
     code, title = "cohort-not-found", "Cohort not found"
+
+
+class ProgramPaused(Conflict):
+    """The program is paused: no new intakes, proposals, approvals or cohort runs until it resumes;
+    running matches go on."""
+
+    code, title = "program-paused", "Program paused"
+
+
+class ProgramClosed(Conflict):
+    """The program is closed: nothing new starts in it, and it is never reopened."""
+
+    code, title = "program-closed", "Program closed"
 
 
 def weight_set(version: WeightSetVersion) -> WeightSet:
@@ -70,6 +89,77 @@ async def get_program(session: AsyncSession, program_id: UUID) -> Program:
     program = await repository.get_program(session, program_id)
     if program is None:
         raise ProgramNotFound(f"No program with id {program_id}.")
+    return program
+
+
+async def require_open(session: AsyncSession, program_id: UUID) -> Program:
+    """The program, which must be active for anything new to start in it (409 naming it otherwise).
+
+    A share lock on the program row: a pause waits for the approvals already under way, and every one
+    that starts after the pause committed sees it."""
+    program = await repository.lock_program(session, program_id, share=True)
+    if program is None:
+        raise ProgramNotFound(f"No program with id {program_id}.")
+    if program.status == ProgramStatus.PAUSED:
+        raise ProgramPaused(
+            f"Program {program.id} is paused: new intakes, proposals and approvals are refused until "
+            "it resumes; running matches go on.",
+            rule="program-paused",
+            program_id=str(program.id),
+            reason=program.status_reason,
+        )
+    if program.status == ProgramStatus.CLOSED:
+        raise ProgramClosed(
+            f"Program {program.id} is closed: nothing new starts in it.",
+            rule="program-closed",
+            program_id=str(program.id),
+        )
+    return program
+
+
+async def change_status(
+    session: AsyncSession,
+    principal: Principal,
+    program_id: UUID,
+    action: StatusAction,
+    data: ProgramStatusUpdate,
+    *,
+    now: datetime | None = None,
+) -> Program:
+    """Pause, resume or close the program (audited, `ProgramStatusChanged`); a repeat changes nothing."""
+    require_manager(principal)
+    program = await repository.lock_program(session, program_id)
+    if program is None:
+        raise ProgramNotFound(f"No program with id {program_id}.")
+    try:
+        target = transition(ProgramStatus(program.status), action)
+    except TransitionRefused as exc:
+        raise ProgramClosed(
+            f"Program {program.id} is closed and cannot {action.value}: a closed program is never reopened.",
+            rule="program-closed",
+            program_id=str(program.id),
+        ) from exc
+    if target is None:
+        return program
+    at, by = now or datetime.now(UTC), actor(principal)
+    previous = program.status
+    program.status = target.value
+    program.status_reason = data.reason
+    program.status_changed_at = at
+    program.status_changed_by = by
+    audit.record(
+        session,
+        f"program_{target.value}",
+        by=by,
+        program_id=program.id,
+        reason=data.reason,
+        details={"from": previous, "to": target.value},
+    )
+    await session.flush()
+    await emit(
+        session,
+        ProgramStatusChanged(program_id=program.id, status=target.value, changed_at=at, changed_by=by),
+    )
     return program
 
 

@@ -8,7 +8,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from tandem_kit.auth import Principal
-from tandem_kit.graphql import field, keyed_loader, parse_id, require_scope
+from tandem_kit.graphql import (
+    Page,
+    exclusive_session,
+    field,
+    graphql_page,
+    keyed_loader,
+    page_params,
+    parse_id,
+    require_scope,
+)
 from tandem_matching import models
 from tandem_matching.match.graphql import Person, Program, person, program_of
 from tandem_matching.proposal import repository, service
@@ -61,6 +70,9 @@ class Proposal:
     directory_left_out: list[DirectoryRuleLeftOut]
     redistributed_weight: float
     promotion_rule_applied: bool
+    explanation: list[str] = strawberry.field(
+        description="Plain-language notes on exclusions and rules applied (e.g. external coaches only)."
+    )
     created_at: datetime
     program_id: strawberry.Private[UUID]
     participant_id: strawberry.Private[UUID]
@@ -104,6 +116,13 @@ def to_graphql(p: models.Proposal) -> Proposal:
         directory_left_out=[DirectoryRuleLeftOut(**d) for d in p.directory_left_out],
         redistributed_weight=p.redistributed_weight,
         promotion_rule_applied=p.promotion_rule_applied,
+        explanation=service.explanation(
+            p.excluded_signals,
+            p.redistributed_weight,
+            p.promotion_rule_applied,
+            p.directory_left_out,
+            p.external_only_cases,
+        ),
         created_at=p.created_at,
         program_id=p.program_id,
         participant_id=p.participant_id,
@@ -133,3 +152,23 @@ class ProposalQuery:
         key = parse_id(id)
         proposal = await keyed_loader(info, "proposals", load_proposals).load(key) if key else None
         return to_graphql(proposal) if proposal else None
+
+    @field(
+        description="A program's proposals the caller may see, oldest first, optionally by status (paged)."
+    )
+    async def proposals(
+        self,
+        info: Info[Any, Any],
+        program_id: strawberry.ID,
+        status: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Page[Proposal]:
+        principal = require_scope(info, "matching:read")
+        params = page_params(limit, offset)
+        key = parse_id(program_id)
+        if key is None:
+            return graphql_page([], 0, params, to_graphql)
+        async with exclusive_session(info) as session:
+            rows, total = await repository.list_for_program(session, principal, key, params, status=status)
+        return graphql_page(rows, total, params, to_graphql)

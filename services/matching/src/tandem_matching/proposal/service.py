@@ -14,7 +14,7 @@ from tandem_matching.auth import actor, require_manager
 from tandem_matching.consent_client.gate import ConsentGate
 from tandem_matching.events import ProposalCreated
 from tandem_matching.intake import service as intake_service
-from tandem_matching.intake.domain import Track, kinds_for, open_kinds
+from tandem_matching.intake.domain import Track, external_coach_note, kinds_for, open_kinds
 from tandem_matching.match import repository as match_repository
 from tandem_matching.match.service import AlreadyMatched
 from tandem_matching.program import repository as program_repository
@@ -83,6 +83,7 @@ def explanation(
     redistributed: float,
     promotion: bool,
     directory_left_out: Sequence[Mapping[str, str]] = (),
+    external_only_cases: Sequence[str] = (),
 ) -> list[str]:
     notes = [
         f"{e['signal']} was left out because the participant did not consent to "
@@ -105,6 +106,9 @@ def explanation(
         )
         for d in directory_left_out
     )
+    note = external_coach_note(external_only_cases)
+    if note:
+        notes.append(note)
     return notes
 
 
@@ -133,6 +137,7 @@ def to_read(
             proposal.redistributed_weight,
             proposal.promotion_rule_applied,
             proposal.directory_left_out,
+            proposal.external_only_cases,
         ),
         match_id=proposal.match_id,
         created_by=proposal.created_by,
@@ -200,6 +205,7 @@ async def save_proposal(
         redistributed_weight=result.summary.redistributed,
         promotion_rule_applied=result.summary.promotion_rule_applied,
         directory_left_out=result.directory_left_out,
+        external_only_cases=result.external_only_cases,
         created_by=actor(principal),
     )
     session.add(proposal)
@@ -240,6 +246,7 @@ async def create_proposal(
     k: int,
 ) -> models.Proposal:
     """Rank providers for the intake's next need and save a pending proposal (approval is review's)."""
+    await program_service.require_open(session, intake.program_id)
     chosen = await next_kind(session, intake, kind)
     weights = program_service.weight_set(await program_service.current_weights(session, intake.program_id))
     result = await ranking.rank(session, gate, intake, weights, kind=chosen, k=k)
@@ -310,7 +317,7 @@ async def dry_run(
     current = program_service.weight_set(await program_service.current_weights(session, program_id))
     proposed = WeightSet(**Weights.model_validate(data.weights).as_dict(), version=current.version)
     consent = await ranking.require_consent(gate, intake)
-    pool = await program_repository.pool(session, program_id, kind.value)
+    pool = ranking.sourced_pool(await program_repository.pool(session, program_id, kind.value), intake, kind)
     org = await ranking.org_view(session, pool, [intake])
     index, by_person = ranking.build_index(
         pool,

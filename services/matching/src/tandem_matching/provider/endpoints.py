@@ -9,10 +9,19 @@ from tandem_matching.auth import MatchingRead, MatchingWrite, ProgramManagerRequ
 from tandem_matching.program.service import ProgramNotFound
 from tandem_matching.provider import service
 from tandem_matching.provider.dependencies import PolicyDep
-from tandem_matching.provider.schemas import Eligibility, Provider, ProviderCreate, ProviderUpdate
+from tandem_matching.provider.schemas import (
+    CalibrationRecord,
+    CalibrationRecordCreate,
+    Eligibility,
+    Provider,
+    ProviderCreate,
+    ProviderUpdate,
+)
 from tandem_matching.provider.service import (
+    CalibrationForCoachesOnly,
     CapacityAboveLimit,
     CapacityBelowLoad,
+    InvalidCalibration,
     ProviderExists,
     ProviderNotFound,
 )
@@ -74,3 +83,37 @@ async def update_provider(
 async def get_eligibility(provider_id: UUID, principal: MatchingRead, session: SessionDep) -> Eligibility:
     """Whether the provider may appear in proposals: each gate, its evidence, what is missing."""
     return await service.eligibility(session, principal, provider_id)
+
+
+@router.post(
+    "/providers/{provider_id}/calibration-records",
+    response_model=CalibrationRecord,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(
+        ProgramManagerRequired, CalibrationForCoachesOnly, InvalidCalibration, ProviderNotFound
+    ),
+)
+async def record_calibration(
+    provider_id: UUID,
+    data: CalibrationRecordCreate,
+    principal: MatchingWrite,
+    session: SessionDep,
+    policy: PolicyDep,
+) -> CalibrationRecord:
+    """Record a coach's calibration review (panel, date, LMS evidence): it counts as the calibration review."""
+    return CalibrationRecord.model_validate(
+        await service.record_calibration(session, principal, provider_id, data, policy=policy)
+    )
+
+
+@router.get(
+    "/providers/{provider_id}/calibration-records",
+    response_model=Page[CalibrationRecord],
+    responses=problems(ProviderNotFound),
+)
+async def list_calibration_records(
+    provider_id: UUID, principal: MatchingRead, session: SessionDep, page: PageQuery
+) -> Page[CalibrationRecord]:
+    """A coach's calibration records, latest first (paged)."""
+    records, total = await service.calibration_records(session, principal, provider_id, page)
+    return page_of(records, total, page, CalibrationRecord.model_validate)

@@ -1,5 +1,5 @@
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -8,9 +8,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from tandem_kit.auth import Principal
-from tandem_kit.graphql import field, keyed_loader, parse_id, require_scope
+from tandem_kit.graphql import (
+    JSONInput,
+    Page,
+    exclusive_session,
+    field,
+    graphql_input,
+    graphql_page,
+    keyed_loader,
+    mutation_session,
+    page_params,
+    parse_id,
+    require_scope,
+)
 from tandem_matching import models
-from tandem_matching.provider import repository
+from tandem_matching.eligibility import Policy
+from tandem_matching.provider import repository, service
+from tandem_matching.provider.schemas import CalibrationRecordCreate, ProviderCreate, ProviderUpdate
 
 
 @strawberry.type(description="Evidence behind an eligibility gate.")
@@ -37,6 +51,40 @@ class EligibilityOverride:
     reason: str
 
 
+@strawberry.type(description="One calibration panelist's 1..5 rubric scores.")
+class RubricScore:
+    challenge_skill: int
+    behavioural_tools: int
+    confidentiality_practice: int
+    context_fluency: int
+    measurable_outcomes: int
+
+
+@strawberry.type(description="A coach's calibration review as held: panel, date, LMS evidence, scores.")
+class CalibrationRecord:
+    id: strawberry.ID
+    provider_id: strawberry.ID
+    held_on: date
+    panel: list[strawberry.ID] = strawberry.field(description="Panel members' person ids.")
+    evidence_ids: list[strawberry.ID] = strawberry.field(description="The LMS evidence the panel reviewed.")
+    scores: list[RubricScore]
+    recorded_by: str
+    created_at: datetime
+
+
+def calibration_to_graphql(r: models.CalibrationRecord) -> CalibrationRecord:
+    return CalibrationRecord(
+        id=strawberry.ID(str(r.id)),
+        provider_id=strawberry.ID(str(r.provider_id)),
+        held_on=r.held_on,
+        panel=[strawberry.ID(p) for p in r.panel],
+        evidence_ids=[strawberry.ID(e) for e in r.evidence_ids],
+        scores=[RubricScore(**s) for s in r.scores],
+        recorded_by=r.recorded_by,
+        created_at=r.created_at,
+    )
+
+
 @strawberry.federation.type(keys=["id"])
 class Provider:
     id: strawberry.ID
@@ -51,6 +99,20 @@ class Provider:
     ineligible_reasons: list[str]
     eligibility_gates: list[EligibilityGate]
     eligibility_override: EligibilityOverride | None
+    sourcing: str = strawberry.field(
+        description="internal or external (external coaches take C-suite cases)."
+    )
+    sensitive_role: bool = strawberry.field(description="The provider's own role is politically sensitive.")
+
+    @field(description="The coach's calibration records, latest first (paged).")
+    async def calibration_records(
+        self, info: Info[Any, Any], limit: int = 100, offset: int = 0
+    ) -> Page[CalibrationRecord]:
+        params = page_params(limit, offset)
+        principal: Principal = info.context["principal"]
+        async with exclusive_session(info) as session:
+            rows, total = await service.calibration_records(session, principal, UUID(self.id), params)
+        return graphql_page(rows, total, params, calibration_to_graphql)
 
     @classmethod
     async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> "Provider | None":
@@ -101,6 +163,8 @@ def to_graphql(p: models.Provider) -> Provider:
         ineligible_reasons=list(p.ineligible_reasons),
         eligibility_gates=[_gate(g) for g in p.gates],
         eligibility_override=_override(p.eligibility_override),
+        sourcing=p.sourcing,
+        sensitive_role=p.sensitive_role,
     )
 
 
@@ -132,3 +196,41 @@ class ProviderQuery:
         key = parse_id(id)
         provider = await keyed_loader(info, "readable_providers", load_readable).load(key) if key else None
         return to_graphql(provider) if provider else None
+
+
+def _policy(info: Info[Any, Any]) -> Policy:
+    policy: Policy = info.context["request"].app.state.eligibility_policy
+    return policy
+
+
+@strawberry.type
+class ProviderMutation:
+    @field(
+        description="Register a coach or mentor in a program (input: the body of REST's POST .../providers)."
+    )
+    async def register_provider(self, info: Info[Any, Any], program_id: UUID, input: JSONInput) -> Provider:
+        principal = require_scope(info, "matching:write")
+        data = graphql_input(ProviderCreate, "input", input)
+        async with mutation_session(info) as session:
+            row = await service.register_provider(session, principal, program_id, data, policy=_policy(info))
+        return to_graphql(row)
+
+    @field(description="Update a provider's profile, capacity or credentials (input: REST's PATCH body).")
+    async def update_provider(self, info: Info[Any, Any], id: UUID, input: JSONInput) -> Provider:
+        principal = require_scope(info, "matching:write")
+        data = graphql_input(ProviderUpdate, "input", input)
+        async with mutation_session(info) as session:
+            row = await service.update_provider(session, principal, id, data, policy=_policy(info))
+        return to_graphql(row)
+
+    @field(description="Record a coach's calibration review: panel, date, LMS evidence, optional scores.")
+    async def record_calibration(
+        self, info: Info[Any, Any], provider_id: UUID, input: JSONInput
+    ) -> CalibrationRecord:
+        principal = require_scope(info, "matching:write")
+        data = graphql_input(CalibrationRecordCreate, "input", input)
+        async with mutation_session(info) as session:
+            row = await service.record_calibration(
+                session, principal, provider_id, data, policy=_policy(info)
+            )
+        return calibration_to_graphql(row)

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
 from tandem_kit.pagination import PageParams, fetch_page
-from tandem_matching.models import Provider
+from tandem_matching.models import CalibrationRecord, Provider
 
 
 def readable_statement(principal: Principal) -> Select[tuple[Provider]]:
@@ -96,3 +96,25 @@ async def lock_many(session: AsyncSession, ids: Sequence[UUID]) -> Sequence[Prov
         .execution_options(populate_existing=True)
     )
     return rows.all()
+
+
+async def calibration_records(
+    session: AsyncSession, provider_id: UUID, page: PageParams
+) -> tuple[Sequence[CalibrationRecord], int]:
+    """A provider's calibration records, latest first (the caller has checked it may see the provider)."""
+    statement = (
+        select(CalibrationRecord)
+        .where(CalibrationRecord.provider_id == provider_id)
+        .order_by(CalibrationRecord.held_on.desc(), CalibrationRecord.created_at.desc(), CalibrationRecord.id)
+    )
+    return await fetch_page(session, statement, page)
+
+
+async def latest_calibration(session: AsyncSession, provider_id: UUID) -> CalibrationRecord | None:
+    found: CalibrationRecord | None = await session.scalar(
+        select(CalibrationRecord)
+        .where(CalibrationRecord.provider_id == provider_id)
+        .order_by(CalibrationRecord.held_on.desc(), CalibrationRecord.created_at.desc())
+        .limit(1)
+    )
+    return found

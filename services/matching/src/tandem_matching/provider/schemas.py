@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
@@ -8,6 +8,7 @@ from tandem_kit.fields import Int4, Text
 from tandem_matching.schemas import FocusAreas, Language, SkillLevels, Timezone, WorkingHoursBlock
 
 ProviderKindName = Literal["coach", "mentor"]
+Sourcing = Literal["internal", "external"]
 EvidenceItem = Literal[
     "bias_awareness_training",
     "mentor_curriculum_week_1",
@@ -52,6 +53,16 @@ class _Credentials(BaseModel):
     )
     promotions_sponsored: Int4 | None = Field(
         default=None, ge=0, description="Mentees promoted with sponsorship."
+    )
+    sourcing: Sourcing | None = Field(
+        default=None,
+        description="internal (the default) or external: C-suite transitions and high-stakes performance "
+        "cases are coached by external coaches only (seed 000).",
+    )
+    sensitive_role: bool | None = Field(
+        default=None,
+        description="The provider's own role is politically sensitive (platform lead, C-suite adjacent, "
+        "budget authority): every match with them needs a program manager's approval.",
     )
 
 
@@ -152,9 +163,48 @@ class Provider(BaseModel):
     promotions_sponsored: int = Field(description="Mentees promoted with sponsorship.")
     capacity: int = Field(description="Caseload.")
     active_load: int = Field(description="Active matches.")
+    sourcing: Sourcing = Field(description="internal or external.")
+    sensitive_role: bool = Field(description="The provider's own role is politically sensitive.")
     eligible: bool = Field(description="Whether the provider may appear in proposals.")
     ineligible_reasons: list[str] = Field(description="Why not (empty when eligible).")
     created_at: datetime = Field(description="When the provider was registered.")
+
+
+class CalibrationRecordCreate(BaseModel):
+    """A coach's calibration review as held (seed 004 §5: a live demo scored by your panel)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    held_on: date = Field(description="The day the panel met (not in the future).")
+    panel: list[UUID] = Field(
+        min_length=1, max_length=20, description="The panel members' person ids (never the coach)."
+    )
+    evidence_ids: list[UUID] = Field(
+        default_factory=list,
+        max_length=50,
+        description="The LMS evidence the panel reviewed: ids of the coach's counting training evidence in "
+        "this program (GET /providers/{id}/eligibility lists them).",
+    )
+    scores: list[RubricScore] | None = Field(
+        default=None,
+        max_length=20,
+        description="The panel's 1..5 rubric scores, when it scored: they become the coach's calibration "
+        "panel (median of panelist means >= 4).",
+    )
+
+
+class CalibrationRecord(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID = Field(description="Calibration record id.")
+    provider_id: ProviderID = Field(description="The coach.")
+    program_id: UUID = Field(description="Program id.")
+    held_on: date = Field(description="The day the panel met.")
+    panel: list[UUID] = Field(description="Panel members' person ids.")
+    evidence_ids: list[UUID] = Field(description="The LMS evidence reviewed.")
+    scores: list[RubricScore] = Field(description="The panel's rubric scores (empty when it did not score).")
+    recorded_by: str = Field(description="Who recorded it.")
+    created_at: datetime = Field(description="When it was recorded.")
 
 
 class TrainingEvidenceRecorded(BaseModel):

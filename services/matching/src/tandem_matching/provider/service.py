@@ -1,6 +1,6 @@
 import statistics
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 from uuid import UUID
 
@@ -13,12 +13,13 @@ from tandem_kit.pagination import PageParams
 from tandem_matching import audit
 from tandem_matching import eligibility as rules
 from tandem_matching.auth import actor, require_manager, require_program_staff
-from tandem_matching.events import ProviderEligibilityChanged, ProviderRegistered
+from tandem_matching.events import ProviderCapacityChanged, ProviderEligibilityChanged, ProviderRegistered
 from tandem_matching.evidence import repository as evidence_repository
-from tandem_matching.models import Program, Provider
+from tandem_matching.models import CalibrationRecord, Program, Provider
 from tandem_matching.program import service as program_service
 from tandem_matching.provider import repository
 from tandem_matching.provider.schemas import (
+    CalibrationRecordCreate,
     Eligibility,
     EligibilityGate,
     EligibilityOverride,
@@ -50,6 +51,17 @@ class CapacityBelowLoad(Conflict):
     code, title = "capacity-below-load", "Capacity below the current caseload"
 
 
+class CalibrationForCoachesOnly(Unprocessable):
+    code, title = "calibration-for-coaches-only", "Calibration records are for coaches"
+
+
+class InvalidCalibration(Unprocessable):
+    """The panel includes the coach, the date is in the future, or an evidence id is not the coach's
+    counting evidence in this program."""
+
+    code, title = "invalid-calibration", "Invalid calibration record"
+
+
 def capacity_limit(program: Program, kind: str) -> int:
     return program.coach_caseload_limit if kind == "coach" else program.mentor_high_touch_limit
 
@@ -77,6 +89,9 @@ async def reevaluate(
     the override's part in it emits `ProviderEligibilityChanged` (not the first evaluation, which
     registration or the migration makes). The caller holds the row lock (`repository.lock`)."""
     evidence = await evidence_repository.counting(session, provider.program_id, provider.person_id)
+    record = await repository.latest_calibration(session, provider.id)
+    if record is not None:
+        evidence.append(calibration_evidence(record))
     report = rules.evaluate(
         ProviderKind(provider.kind),
         evidence=evidence,
@@ -143,6 +158,76 @@ def _set_override(
         reason=data.reason,
         details={"gates": gates},
     )
+
+
+def calibration_evidence(record: CalibrationRecord) -> rules.Evidence:
+    """A calibration record counts as the calibration review, dated from the day the panel met."""
+    return rules.Evidence(
+        item=rules.CALIBRATION_REVIEW,
+        evidence_id=record.id,
+        statement_id=f"calibration-record:{record.id}",
+        achieved_at=datetime.combine(record.held_on, time(0), UTC),
+    )
+
+
+async def record_calibration(
+    session: AsyncSession,
+    principal: Principal,
+    provider_id: UUID,
+    data: CalibrationRecordCreate,
+    *,
+    policy: rules.Policy,
+    today: date | None = None,
+) -> CalibrationRecord:
+    """Store a coach's calibration review (panel, date, evidence, scores): it counts as the calibration
+    review gate, its scores (when given) become the calibration panel; eligibility is evaluated again."""
+    require_program_staff(principal)
+    await get_provider(session, principal, provider_id)
+    provider = await repository.lock(session, provider_id)
+    assert provider is not None
+    if provider.kind != "coach":
+        raise CalibrationForCoachesOnly(
+            "Only coaches are calibrated by a panel.", provider_id=str(provider.id)
+        )
+    at = now()
+    if data.held_on > (today or at.date()):
+        raise InvalidCalibration("The panel cannot have met in the future.", pointer="#/held_on")
+    for index, member in enumerate(data.panel):
+        if member == provider.person_id:
+            raise InvalidCalibration("The coach cannot sit on their own panel.", pointer=f"#/panel/{index}")
+    found = await evidence_repository.counting_ids(
+        session, provider.program_id, provider.person_id, data.evidence_ids
+    )
+    for index, evidence_id in enumerate(data.evidence_ids):
+        if evidence_id not in found:
+            raise InvalidCalibration(
+                "Not the coach's counting training evidence in this program.",
+                pointer=f"#/evidence_ids/{index}",
+            )
+    scores = [s.model_dump() for s in data.scores or []]
+    record = CalibrationRecord(
+        provider_id=provider.id,
+        program_id=provider.program_id,
+        held_on=data.held_on,
+        panel=[str(p) for p in dict.fromkeys(data.panel)],
+        evidence_ids=[str(e) for e in dict.fromkeys(data.evidence_ids)],
+        scores=scores,
+        recorded_by=actor(principal),
+    )
+    session.add(record)
+    if scores:
+        provider.calibration = scores
+    await session.flush()
+    await reevaluate(session, provider, now=at, policy=policy)
+    await session.flush()
+    return record
+
+
+async def calibration_records(
+    session: AsyncSession, principal: Principal, provider_id: UUID, page: PageParams
+) -> tuple[Sequence[CalibrationRecord], int]:
+    await get_provider(session, principal, provider_id)
+    return await repository.calibration_records(session, provider_id, page)
 
 
 async def register_provider(
@@ -219,10 +304,24 @@ async def update_provider(
             raise CapacityBelowLoad(
                 f"The provider carries {provider.active_load} active matches.", pointer="#/capacity"
             )
+    capacity_before = provider.capacity
     for key, value in changes.items():
         setattr(provider, key, value)
-    await reevaluate(session, provider, now=now(), policy=policy)
+    at = now()
+    await reevaluate(session, provider, now=at, policy=policy)
     await session.flush()
+    if provider.capacity != capacity_before:
+        await emit(
+            session,
+            ProviderCapacityChanged(
+                provider_id=provider.id,
+                person_id=provider.person_id,
+                program_id=provider.program_id,
+                kind="coach" if provider.kind == "coach" else "mentor",
+                capacity=provider.capacity,
+                changed_at=at,
+            ),
+        )
     return provider
 
 

@@ -14,6 +14,7 @@ from tandem_matching.consent_client.domain import SIGNAL_FIELDS, consented_signa
 from tandem_matching.consent_client.gate import ConsentDecision, ConsentGate
 from tandem_matching.directory import service as directory
 from tandem_matching.directory.domain import EMPTY, OrgView
+from tandem_matching.intake.domain import CASE_TEXT, needs_external_coach
 from tandem_matching.program import repository as program_repository
 from tandem_matching.ranking import profiles
 from tandem_matching.scoring import domain
@@ -62,6 +63,27 @@ class Ranking:
     summary: WeightSummary
     candidates: list[Ranked]
     directory_left_out: list[dict[str, str]]
+    external_only_cases: list[str]
+
+
+EXTERNAL_COACH_REQUIRED = "external_coach_required"
+"""Hard-filter reason: an internal coach for a case the seed routes to external coaches."""
+
+
+def external_only(intake: models.Intake, kind: ProviderKind) -> list[str]:
+    """The intake's cases that limit a coach ranking to external coaches (empty: every coach)."""
+    if kind is not ProviderKind.COACH or not needs_external_coach(intake.case_flags):
+        return []
+    return [f for f in intake.case_flags if f in CASE_TEXT]
+
+
+def sourced_pool(
+    pool: Sequence[models.Provider], intake: models.Intake, kind: ProviderKind
+) -> Sequence[models.Provider]:
+    """The pool the intake may be ranked against: external coaches only for the seed's cases."""
+    if not external_only(intake, kind):
+        return pool
+    return [p for p in pool if p.sourcing == "external"]
 
 
 def today() -> datetime:
@@ -237,6 +259,7 @@ def rank_with(
         summary=summarise(weights, consent.fields, promotion_related=intake.promotion_related),
         candidates=[Ranked(by_person[c.provider_id], c.rank, c.breakdown) for c in ranked],
         directory_left_out=directory_left_out(org, intake.person_id, consent.fields, kind=kind),
+        external_only_cases=external_only(intake, kind),
     )
 
 
@@ -251,7 +274,7 @@ async def rank(
 ) -> Ranking:
     """The top `k` admissible providers of `kind` for the intake; 409 without `matching` consent."""
     consent = await require_consent(gate, intake)
-    pool = await program_repository.pool(session, intake.program_id, kind.value)
+    pool = sourced_pool(await program_repository.pool(session, intake.program_id, kind.value), intake, kind)
     org = await org_view(session, pool, [intake])
     index, by_person = build_index(
         pool, await provider_consents(gate, pool), org, await sponsorship_logged(session, pool)
@@ -288,4 +311,7 @@ def admissibility(
     (no `fields`), which switches them off."""
     participant = profiles.participant_profile(intake, frozenset(), kind=ProviderKind(provider.kind), org=org)
     profile = profiles.provider_profile(provider, provider_consent, org)
-    return [str(r) for r in domain.hard_filter(participant, profile)]
+    reasons = [str(r) for r in domain.hard_filter(participant, profile)]
+    if external_only(intake, ProviderKind(provider.kind)) and provider.sourcing != "external":
+        reasons.append(EXTERNAL_COACH_REQUIRED)
+    return reasons

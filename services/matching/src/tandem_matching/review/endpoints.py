@@ -11,11 +11,12 @@ from tandem_matching.intake.service import IntakeNotFound
 from tandem_matching.match.schemas import Match
 from tandem_matching.match.service import (
     AlreadyMatched,
+    CoachingSprintActive,
     ProviderAtCapacity,
     ProviderNotAdmissible,
     WrongProvider,
 )
-from tandem_matching.program.service import ProgramNotFound
+from tandem_matching.program.service import ProgramClosed, ProgramNotFound, ProgramPaused
 from tandem_matching.proposal import service as proposal_service
 from tandem_matching.proposal.schemas import Proposal, ProposalCreate
 from tandem_matching.proposal.service import KindNotInTrack, ProposalNotFound
@@ -40,8 +41,11 @@ proposing = APIRouter(tags=["proposals"])
     status_code=status.HTTP_201_CREATED,
     responses=problems(
         ProgramManagerRequired,
+        ProgramPaused,
+        ProgramClosed,
         IntakeNotFound,
         AlreadyMatched,
+        CoachingSprintActive,
         ProviderAtCapacity,
         ProviderNotAdmissible,
         WrongProvider,
@@ -69,7 +73,10 @@ async def create_proposal(
     response_model=Match,
     responses=problems(
         ProgramManagerRequired,
+        ProgramPaused,
+        ProgramClosed,
         AlreadyMatched,
+        CoachingSprintActive,
         ProviderAtCapacity,
         ProviderNotAdmissible,
         WrongProvider,
@@ -114,7 +121,10 @@ async def reject_proposal(
     response_model=Match,
     responses=problems(
         ProgramManagerRequired,
+        ProgramPaused,
+        ProgramClosed,
         AlreadyMatched,
+        CoachingSprintActive,
         ProviderAtCapacity,
         ProviderNotAdmissible,
         WrongProvider,

@@ -121,6 +121,7 @@ async def approve(
     automatic: bool = False,
 ) -> models.Match:
     proposal = await _pending(session, principal, proposal_id)
+    await program_service.require_open(session, proposal.program_id)
     intake = await _intake(session, proposal.intake_id)
     if automatic and is_high_political_risk(intake.political_risk_flags):
         raise ManualApprovalRequired(
@@ -133,6 +134,14 @@ async def approve(
     candidate = _pick(await proposal_repository.candidates_of(session, [proposal.id]), provider_id)
     chosen = await provider_repository.by_id(session, candidate.provider_id)
     assert chosen is not None  # a candidate row references its provider
+    if automatic and is_high_political_risk((), provider_sensitive_role=chosen.sensitive_role):
+        raise ManualApprovalRequired(
+            f"The best candidate's own role is sensitive ({chosen.kind} {chosen.id}): the match is high "
+            "political risk and needs a program manager's approval.",
+            rule="provider-sensitive-role",
+            provider_id=str(chosen.id),
+            pointer="#/auto_approve",
+        )
     # The provider's own consent is asked again too: they may have withdrawn since they were ranked.
     provider_consent = await require_provider_consent(gate, chosen)
     match = await match_service.open_match(
@@ -204,6 +213,7 @@ async def override(
 ) -> models.Match:
     """Match with a provider of the manager's choosing; hard filters still hold, the reason is audited."""
     proposal = await _pending(session, principal, proposal_id)
+    await program_service.require_open(session, proposal.program_id)
     intake = await _intake(session, proposal.intake_id)
     consent = await require_consent(gate, intake)
     provider = match_service.same_program_and_kind(

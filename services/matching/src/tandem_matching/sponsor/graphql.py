@@ -13,11 +13,11 @@ from strawberry.types import Info
 from tandem_kit.auth import Principal
 from tandem_kit.graphql import (
     Page,
-    exclusive_session,
     field,
     graphql_input,
     graphql_page,
     keyed_loader,
+    mutation_session,
     page_params,
     require_scope,
 )
@@ -101,7 +101,7 @@ class SponsorMutation:
             "input",
             {"kind": kind, "action_date": action_date, "outcome": outcome, "description": description},
         )
-        async with exclusive_session(info) as session:
+        async with mutation_session(info) as session:
             action = await service.log_action(session, principal, _id(match_id, "matchId"), data)
         return to_graphql(action)
 
@@ -121,7 +121,7 @@ class SponsorMutation:
         principal = require_scope(info, "matching:write")
         given = {"kind": kind, "action_date": action_date, "outcome": outcome, "description": description}
         data = graphql_input(SponsorActionUpdate, "input", {k: v for k, v in given.items() if v is not None})
-        async with exclusive_session(info) as session:
+        async with mutation_session(info) as session:
             action = await service.correct_action(
                 session, principal, _id(match_id, "matchId"), _id(action_id, "actionId"), data
             )
@@ -134,7 +134,7 @@ class SponsorMutation:
         self, info: Info[Any, Any], match_id: strawberry.ID, action_id: strawberry.ID
     ) -> SponsorAction:
         principal = require_scope(info, "matching:write")
-        async with exclusive_session(info) as session:
+        async with mutation_session(info) as session:
             action = await service.retract_action(
                 session, principal, _id(match_id, "matchId"), _id(action_id, "actionId")
             )
