@@ -12,6 +12,9 @@ from tandem_matching.consent_client.gate import ConsentGate, consent_subscriptio
 from tandem_matching.directory import consumers as directory_consumers
 from tandem_matching.eligibility import Policy
 from tandem_matching.graphql import schema
+from tandem_matching.handoff import consumers as handoff_consumers
+from tandem_matching.handoff import endpoints as handoff_endpoints
+from tandem_matching.handoff.service import PURPOSE as HANDOFF_PURPOSE
 from tandem_matching.intake import endpoints as intake_endpoints
 from tandem_matching.match import endpoints as match_endpoints
 from tandem_matching.privacy import retention
@@ -26,6 +29,7 @@ from tandem_matching.readback.service import PURPOSE as READBACK_PURPOSE
 from tandem_matching.review import consumers as review_consumers
 from tandem_matching.review import endpoints as review_endpoints
 from tandem_matching.settings import Settings
+from tandem_matching.sponsor import endpoints as sponsor_endpoints
 
 ROUTERS: list[APIRouter] = [
     program_endpoints.router,
@@ -37,6 +41,8 @@ ROUTERS: list[APIRouter] = [
     match_endpoints.router,
     cohort_endpoints.router,
     readback_endpoints.router,
+    sponsor_endpoints.router,
+    handoff_endpoints.router,
 ]
 
 
@@ -56,6 +62,8 @@ def create_app(
     settings = settings or Settings()
     client, closing = own_or_given(consent, lambda: consent_client(settings))
     gate = ConsentGate(client, ttl=settings.consent_cache_seconds)
+    # Handoff consent is asked fresh every time (ttl 0): a withdrawal hides goals and progress at once.
+    handoff_gate = ConsentGate(client, ttl=0, purpose=HANDOFF_PURPOSE)
     policy = Policy(
         calibration_review_max_age=timedelta(days=settings.calibration_review_max_days),
         recertification_max_age=timedelta(days=settings.recertification_max_days),
@@ -75,6 +83,7 @@ def create_app(
             review_consumers.PERSON_DEACTIVATED,
             review_consumers.PERSON_JOB_CHANGED,
             *provider_consumers.subscriptions(policy),
+            *handoff_consumers.subscriptions(gate, handoff_gate),
         ],
         token_verifier=token_verifier,
         on_startup=[start_scan],
@@ -83,6 +92,7 @@ def create_app(
     app.state.consent_gate = gate
     app.state.settings = settings
     app.state.eligibility_policy = policy
+    app.state.handoff_gate = handoff_gate
     # Read-back consent is asked fresh for every page (ttl 0): a withdrawal stops sharing at once.
     app.state.readback_gate = ConsentGate(client, ttl=0, purpose=READBACK_PURPOSE)
     return app

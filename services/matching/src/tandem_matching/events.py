@@ -1,6 +1,6 @@
 """Domain events the matching service emits (past tense, frozen); payloads as in docs/contracts.md."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar, Literal
 from uuid import UUID
 
@@ -129,3 +129,51 @@ class ProviderCapacityChanged(MatchingEvent):
     kind: Literal["coach", "mentor"]
     capacity: int
     changed_at: datetime
+
+
+# Dual track and sponsor actions (issue 15).
+
+
+class CoachingSprintCompleted(MatchingEvent):
+    """A `coach_then_mentor` participant's coaching match ended `completed`: the mentor proposal was
+    opened and the handoff prepared."""
+
+    match_id: UUID
+    program_id: UUID
+    participant_id: UUID
+    completed_at: datetime
+    handoff_id: UUID
+
+
+class HandoffPrepared(MatchingEvent):
+    """Sent when the handoff is prepared, and again when the mentor match is approved (`to_match_id`)."""
+
+    handoff_id: UUID
+    program_id: UUID
+    participant_id: UUID
+    from_match_id: UUID
+    to_match_id: UUID | None
+    shared_context: bool
+    prepared_at: datetime
+
+
+class SponsorActionLogged(MatchingEvent):
+    """A mentor logged (or corrected: same `action_id`, later `logged_at`) a sponsor action; the
+    free-text description stays in matching."""
+
+    action_id: UUID
+    match_id: UUID
+    program_id: UUID
+    participant_id: UUID
+    mentor_person_id: UUID
+    kind: Literal["introduction", "advocacy", "stretch_assignment", "resource_secured"]
+    action_date: date
+    outcome: Literal["pending", "succeeded", "no_result"]
+    logged_at: datetime
+
+
+class SponsorActionRetracted(MatchingEvent):
+    action_id: UUID
+    match_id: UUID
+    program_id: UUID
+    retracted_at: datetime

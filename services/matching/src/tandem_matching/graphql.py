@@ -8,21 +8,30 @@ mutation calls the same service function as its REST route.
 import strawberry
 
 from tandem_matching.cohort.graphql import CohortMutation
+from tandem_matching.handoff.graphql import HandoffMutation, HandoffQuery
 from tandem_matching.intake.graphql import IntakeMutation
 from tandem_matching.match.graphql import Match, MatchMutation, MatchQuery, Person, Program, ProgramMutation
 from tandem_matching.proposal.graphql import Proposal, ProposalQuery
 from tandem_matching.provider.graphql import Provider, ProviderMutation, ProviderQuery
 from tandem_matching.review.graphql import ReviewMutation
+from tandem_matching.sponsor.graphql import SponsorMutation
 
 
 @strawberry.type
-class Query(MatchQuery, ProposalQuery, ProviderQuery):
+class Query(MatchQuery, ProposalQuery, ProviderQuery, HandoffQuery):
     pass
 
 
 @strawberry.type
 class Mutation(
-    ProgramMutation, ProviderMutation, IntakeMutation, ReviewMutation, MatchMutation, CohortMutation
+    ProgramMutation,
+    ProviderMutation,
+    IntakeMutation,
+    ReviewMutation,
+    MatchMutation,
+    CohortMutation,
+    SponsorMutation,
+    HandoffMutation,
 ):
     pass
 

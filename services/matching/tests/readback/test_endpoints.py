@@ -80,7 +80,7 @@ async def test_only_consenting_people_are_shared(world: Any) -> None:
         "role": "participant",
         "track": "mentor",
         "status": "active",
-        "sponsor_actions": None,
+        "sponsor_actions": 0,  # a mentee with no sponsor action logged yet
     }
     assert (participant["matched_at"], participant["ended_at"]) == (match["approved_at"], None)
     [provider] = by_person[mentor["person_id"]]["programs"]
@@ -135,3 +135,28 @@ async def test_bad_cursor_is_a_problem_naming_it(world: Any) -> None:
     assert resp.status_code == 422
     assert resp.headers["content-type"].startswith("application/problem+json")
     assert "cursor" in resp.text
+
+
+async def test_sponsor_actions_come_from_the_log(world: Any) -> None:
+    _, mentor, person, match = await matched(world)
+    await share(world, person["person_id"])
+    await share(world, mentor["person_id"])
+    actions = f"/api/v1/matching/matches/{match['id']}/sponsor-actions"
+    today = match["approved_at"][:10]
+    kept = await world.client.post(
+        actions, json={"kind": "advocacy", "action_date": today}, headers=world.headers
+    )
+    gone = await world.client.post(
+        actions, json={"kind": "introduction", "action_date": today}, headers=world.headers
+    )
+    assert (kept.status_code, gone.status_code) == (201, 201)
+    retracted = await world.client.post(f"{actions}/{gone.json()['id']}/retract", headers=world.headers)
+    assert retracted.status_code == 200
+
+    mentee = (await world.client.get(f"{API}/{person['person_id']}", headers=hris(world))).json()
+    sponsor = (await world.client.get(f"{API}/{mentor['person_id']}", headers=hris(world))).json()
+
+    assert mentee["programs"][0]["sponsor_actions"] == 1
+    # The log replaces the 7 typed into the profile.
+    assert sponsor["programs"][0]["sponsor_actions"] == 1
+    assert sponsor["changed_at"] >= retracted.json()["retracted_at"]

@@ -22,7 +22,7 @@ from tandem_matching.cohort.schemas import (
 from tandem_matching.consent_client.gate import ConsentDecision, ConsentGate
 from tandem_matching.directory.domain import OrgView
 from tandem_matching.intake import repository as intake_repository
-from tandem_matching.intake.domain import Track, kinds_for
+from tandem_matching.intake.domain import Track, kinds_for, open_kinds
 from tandem_matching.match import repository as match_repository
 from tandem_matching.program import repository as program_repository
 from tandem_matching.program import service as program_service
@@ -84,8 +84,9 @@ async def run_assignment(
     org = await ranking.org_view(
         session, [p for pool in pools.values() for p in pool], [intake for intake, _ in needs.values()]
     )
-    ranked = _rank_needs(needs, pools, consents, weights, k=data.prune_k, org=org)
-    locked = _lock_pairs(data.locked, needs, pools, consents, weights, ranked.rankings, org)
+    logged = await ranking.sponsorship_logged(session, [p for pool in pools.values() for p in pool])
+    ranked = _rank_needs(needs, pools, consents, weights, k=data.prune_k, org=org, logged=logged)
+    locked = _lock_pairs(data.locked, needs, pools, consents, weights, ranked.rankings, org, logged)
     candidates = {
         intake_id: [(c.provider.id, c.breakdown.total) for c in result.candidates]
         for intake_id, result in ranked.rankings.items()
@@ -131,18 +132,24 @@ async def _open_needs(
     """Each cohort participant's next unmatched kind; those with none left are `already_matched`."""
     intakes = await intake_repository.in_cohort(session, cohort_id)
     active = await match_repository.active_kinds(session, [i.id for i in intakes])
+    completed = await match_repository.completed_kinds(session, [i.id for i in intakes])
     needs: dict[UUID, Need] = {}
     done: list[UnmatchedParticipant] = []
     for intake in intakes:
-        open_kinds = [k for k in kinds_for(Track(intake.track)) if (intake.id, k.value) not in active]
-        if not open_kinds:
+        kinds = kinds_for(Track(intake.track))
+        still_open = open_kinds(
+            Track(intake.track),
+            active=[k for k in kinds if (intake.id, k.value) in active],
+            completed=[k for k in kinds if (intake.id, k.value) in completed],
+        )
+        if not still_open:
             done.append(
                 UnmatchedParticipant(
                     intake_id=intake.id, participant_id=intake.person_id, reason="already_matched"
                 )
             )
             continue
-        needs[intake.id] = (intake, open_kinds[0])
+        needs[intake.id] = (intake, still_open[0])
     return needs, done
 
 
@@ -154,16 +161,17 @@ def _rank_needs(
     *,
     k: int,
     org: OrgView,
+    logged: dict[UUID, int],
 ) -> _Ranked:
     """Rank each consenting participant against their kind's pool (one index per kind, and one of the
     external coaches for the cases the seed routes to them)."""
     indexes: dict[tuple[ProviderKind, bool], tuple[ProviderIndex, dict[UUID, models.Provider]]] = {}
     capacities: dict[UUID, int] = {}
     for kind, pool in pools.items():
-        indexes[kind, False] = ranking.build_index(pool, consents, org)
+        indexes[kind, False] = ranking.build_index(pool, consents, org, logged)
         if kind is ProviderKind.COACH:
             external = [p for p in pool if p.sourcing == "external"]
-            indexes[kind, True] = ranking.build_index(external, consents, org)
+            indexes[kind, True] = ranking.build_index(external, consents, org, logged)
         capacities.update({p.id: p.capacity - p.active_load for p in pool})
     rankings: dict[UUID, ranking.Ranking] = {}
     unmatched: list[UnmatchedParticipant] = []
@@ -191,6 +199,7 @@ def _lock_pairs(
     weights: WeightSet,
     rankings: dict[UUID, ranking.Ranking],
     org: OrgView,
+    logged: dict[UUID, int],
 ) -> dict[UUID, UUID]:
     """Check each locked pair (422 naming it when impossible); a locked provider ranked below the
     cut is added to the participant's candidates, so the solver can hold the pair."""
@@ -218,7 +227,12 @@ def _lock_pairs(
         result = rankings[pair.intake_id]
         if all(c.provider.id != provider.id for c in result.candidates):
             breakdown = ranking.score_pair(
-                intake, provider, result.consent, weights, consents[provider.person_id]
+                intake,
+                provider,
+                result.consent,
+                weights,
+                consents[provider.person_id],
+                logged.get(provider.person_id),
             )
             extra = ranking.Ranked(provider, len(result.candidates) + 1, breakdown)
             rankings[pair.intake_id] = replace(result, candidates=[*result.candidates, extra])

@@ -122,6 +122,24 @@ def kinds_for(track: Track) -> tuple[ProviderKind, ...]:
     return PLANS[track].provider_kinds
 
 
+def open_kinds(
+    track: Track, *, active: Collection[ProviderKind], completed: Collection[ProviderKind]
+) -> tuple[ProviderKind, ...]:
+    """The kinds still to match, in order. Dual track is sequential: the coaching sprint first, the
+    mentor only once a coaching match ended `completed`, nothing while the sprint runs."""
+    kinds = kinds_for(track)
+    if track is Track.COACH_THEN_MENTOR:
+        if ProviderKind.COACH in active:
+            return ()
+        kinds = (ProviderKind.MENTOR,) if ProviderKind.COACH in completed else (ProviderKind.COACH,)
+    return tuple(k for k in kinds if k not in active)
+
+
+def sprint_blocks_mentor(track: Track, kind: ProviderKind, *, coach_active: bool) -> bool:
+    """No mentor match of a dual-track participant may start while their coaching sprint runs."""
+    return track is Track.COACH_THEN_MENTOR and kind is ProviderKind.MENTOR and coach_active
+
+
 def is_high_political_risk(flags: Collection[str], *, provider_sensitive_role: bool = False) -> bool:
     """Platform leads, C-suite adjacent roles and direct budget authority always need manual approval,
     and so does a match with a provider whose own role is sensitive (seed 004 §2: the risk is the

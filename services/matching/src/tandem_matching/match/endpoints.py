@@ -18,6 +18,7 @@ from tandem_matching.match.schemas import (
 )
 from tandem_matching.match.service import (
     AlreadyMatched,
+    CoachingSprintActive,
     MatchNotActive,
     MatchNotFlagged,
     MatchNotFound,
@@ -63,6 +64,7 @@ async def end_match(match_id: UUID, data: MatchEnd, principal: MatchingDecide, s
     responses=problems(
         ProgramManagerRequired,
         AlreadyMatched,
+        CoachingSprintActive,
         MatchNotActive,
         MatchNotFound,
         ProviderAtCapacity,

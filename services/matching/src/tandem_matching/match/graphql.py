@@ -36,6 +36,7 @@ from tandem_matching.program.schemas import ProgramCreate, ProgramStatusUpdate, 
 from tandem_matching.provider import graphql as provider_graphql
 from tandem_matching.provider import service as provider_service
 from tandem_matching.provider.graphql import Provider
+from tandem_matching.sponsor import graphql as sponsor_graphql
 
 
 @strawberry.federation.type(keys=[Key(fields="id", resolvable=False)])
@@ -157,6 +158,18 @@ class Match:
     @strawberry.field
     async def program(self, info: Info[Any, Any]) -> Program:
         return await program_of(info, self.program_id)
+
+    @field(description="The sponsor actions logged for a mentor match, retracted ones included, paged.")
+    async def sponsor_actions(
+        self, info: Info[Any, Any], limit: int = 100, offset: int = 0
+    ) -> Page[sponsor_graphql.SponsorAction]:
+        return await sponsor_graphql.page_for(info, UUID(self.id), limit, offset)
+
+    @field(
+        description="A mentor match: at least one sponsor action within 15 weeks of approval; null for a coach."
+    )
+    async def sponsor_actions_by_week_15(self, info: Info[Any, Any]) -> bool | None:
+        return await keyed_loader(info, "sponsor_week_15", sponsor_graphql.load_week_15).load(UUID(self.id))
 
     @classmethod
     async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> "Match | None":

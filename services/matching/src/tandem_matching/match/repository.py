@@ -64,6 +64,16 @@ async def active_kinds(session: AsyncSession, intake_ids: Sequence[UUID]) -> set
     return {(row.intake_id, row.provider_kind) for row in rows}
 
 
+async def completed_kinds(session: AsyncSession, intake_ids: Sequence[UUID]) -> set[tuple[UUID, str]]:
+    """(intake, kind) pairs with a match that ended `completed` (a dual-track sprint done)."""
+    rows = await session.execute(
+        select(Match.intake_id, Match.provider_kind)
+        .where(Match.intake_id.in_(intake_ids), Match.status == "ended", Match.end_reason == "completed")
+        .distinct()
+    )
+    return {(row.intake_id, row.provider_kind) for row in rows}
+
+
 async def reassignment_counts(session: AsyncSession, program_id: UUID) -> tuple[int, int]:
     row = (
         await session.execute(

@@ -23,6 +23,7 @@ from tandem_matching.events import (
     WorkingHoursBlock,
 )
 from tandem_matching.intake import repository as intake_repository
+from tandem_matching.intake.domain import Track, sprint_blocks_mentor
 from tandem_matching.match import repository
 from tandem_matching.match.schemas import EndReason, ReassignmentRate
 from tandem_matching.program import service as program_service
@@ -32,8 +33,9 @@ from tandem_matching.ranking.service import (
     require_consent,
     require_provider_consent,
     score_pair,
+    sponsorship_logged,
 )
-from tandem_matching.scoring.domain import FilterReason
+from tandem_matching.scoring.domain import FilterReason, ProviderKind
 
 REASSIGNMENT_TARGET = 0.10
 
@@ -58,6 +60,12 @@ class AlreadyMatched(Conflict):
 
 class MatchNotActive(Conflict):
     code, title = "match-not-active", "Match is not active"
+
+
+class CoachingSprintActive(Conflict):
+    """Rule `coaching_sprint_first`: a dual-track participant's mentor waits for the coaching sprint."""
+
+    code, title = "coaching-sprint-active", "The coaching sprint is still running"
 
 
 class MatchNotFlagged(Conflict):
@@ -145,6 +153,15 @@ async def _create_match(
         )
     if await repository.active_for(session, intake.id, provider.kind) is not None:
         raise AlreadyMatched(f"The participant already has an active {provider.kind}.")
+    coaching = await repository.active_for(session, intake.id, ProviderKind.COACH.value)
+    if sprint_blocks_mentor(
+        Track(intake.track), ProviderKind(provider.kind), coach_active=coaching is not None
+    ):
+        raise CoachingSprintActive(
+            "A coach_then_mentor participant gets the mentor once the coaching sprint ended completed.",
+            rule="coaching_sprint_first",
+            coaching_match_id=str(coaching.id) if coaching else None,
+        )
     provider.active_load += 1
     match = models.Match(
         program_id=intake.program_id,
@@ -257,7 +274,10 @@ async def reassign(
         session, old, status="reassigned", reason="reassigned", end_reason=reason, by=actor(principal)
     )
     weights = program_service.weight_set(await program_service.current_weights(session, old.program_id))
-    breakdown = score_pair(intake, new_provider, consent, weights, provider_consent)
+    logged = await sponsorship_logged(session, [new_provider])
+    breakdown = score_pair(
+        intake, new_provider, consent, weights, provider_consent, logged.get(new_provider.person_id)
+    )
     new, approved = await _create_match(
         session,
         principal,

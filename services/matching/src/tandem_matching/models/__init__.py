@@ -12,6 +12,7 @@ class Base(DeclarativeBase):
 from tandem_matching.models.calibration import CalibrationRecord  # noqa: E402
 from tandem_matching.models.directory import DirectoryPerson  # noqa: E402
 from tandem_matching.models.evidence import TrainingEvidence  # noqa: E402
+from tandem_matching.models.handoff import Handoff, SponsorAction  # noqa: E402
 from tandem_matching.models.intake import Intake  # noqa: E402
 from tandem_matching.models.match import Decision, Match  # noqa: E402
 from tandem_matching.models.program import Cohort, Program, WeightSetVersion  # noqa: E402
@@ -24,12 +25,14 @@ __all__ = [
     "Cohort",
     "Decision",
     "DirectoryPerson",
+    "Handoff",
     "Intake",
     "Match",
     "Program",
     "Proposal",
     "ProposalCandidate",
     "Provider",
+    "SponsorAction",
     "TrainingEvidence",
     "WeightSetVersion",
 ]

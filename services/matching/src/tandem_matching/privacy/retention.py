@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.events import Subscription
 from tandem_kit.privacy import Purge, retention_subscription
-from tandem_matching.privacy import repository
+from tandem_matching.privacy import dual, repository
 
 SERVICE = "matching"
 INTAKE_RESPONSES = "intake_responses"
@@ -47,6 +47,8 @@ async def purge_intake_responses(session: AsyncSession, cutoff: datetime, action
     _check(action)
     expired = await repository.expired_intakes(session, cutoff)
     intakes, reasons = await repository.delete_responses(session, [intake for intake, _ in expired])
+    # Handoffs carry copies of the goals: they go with the answers.
+    intakes += await dual.purge_handoff_context(session, [intake for intake, _ in expired])
     if action == ANONYMIZE:
         return intakes + reasons + await repository.replace_participant(session, _by_person(expired))
     return intakes + reasons
@@ -60,15 +62,17 @@ async def purge_match_proposals(session: AsyncSession, cutoff: datetime, action:
     the link and the reason. Either way matches, decisions per action and the reassignment rate stay
     as they were (and, anonymized, proposal counts and scores). Returns the rows changed."""
     _check(action)
+    # A sponsor action's free text goes once its match ended, whichever the action (the row stays for counts).
+    described = await dual.purge_sponsor_descriptions(session, cutoff)
     if action == DELETE:
         expired = await repository.expired_proposals(session, cutoff, identified_only=False)
         proposal_ids = [proposal for proposal, _ in expired]
         reasons = await repository.clear_decision_reasons(session, proposal_ids)
         await repository.unlink_matches(session, proposal_ids)
         proposals, candidates = await repository.delete_proposals(session, proposal_ids)
-        return proposals + candidates + reasons
+        return proposals + candidates + reasons + described
     expired = await repository.expired_proposals(session, cutoff, identified_only=True)
-    return sum(await repository.anonymize_proposals(session, _by_person(expired)))
+    return described + sum(await repository.anonymize_proposals(session, _by_person(expired)))
 
 
 PURGES: dict[str, Purge] = {

@@ -24,7 +24,7 @@ from tandem_matching.eligibility import Policy
 from tandem_matching.evidence import repository as evidence_repository
 from tandem_matching.match import service as match_service
 from tandem_matching.match.schemas import EndReason
-from tandem_matching.privacy import repository
+from tandem_matching.privacy import dual, repository
 from tandem_matching.provider import service as provider_service
 from tandem_matching.ranking.service import PROVIDER_EXCLUDED
 
@@ -187,6 +187,7 @@ async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
     decisions = await repository.decisions_about(session, intake_ids, provider_ids)
     evidence = await evidence_repository.of_person(session, person_id)
     directory = await repository.directory_of(session, person_id)
+    handoffs, sponsor_actions = await dual.export(session, person_id)
 
     ranking: dict[UUID, list[dict[str, Any]]] = {}
     for candidate in ranked:
@@ -208,6 +209,19 @@ async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
     }
     if directory is not None:
         export["directory facts"] = [row(directory, DIRECTORY_COLUMNS)]
+    # Dual track and sponsor actions are named only when there are any (few people have them).
+    if handoffs:
+        export["handoffs"] = [row(h, dual.HANDOFF_COLUMNS, checklist=h.checklist) for h in handoffs]
+    if sponsor_actions:
+        export["sponsor actions"] = [
+            row(
+                a,
+                dual.SPONSOR_COLUMNS,
+                role="mentee" if a.participant_id == person_id else "mentor",
+                retracted=a.retracted_at is not None,
+            )
+            for a in sponsor_actions
+        ]
     counts = {kind: len(rows) for kind, rows in export.items()}
     counts["ranked candidates"] = len(ranked)
     records = sum(counts.values())
@@ -226,7 +240,8 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
     evidence = await evidence_repository.of_person(session, person_id)
     directory = await repository.directory_of(session, person_id)
     reports = await repository.has_reports(session, person_id)
-    held = intakes or providers or proposals or matches or chain_intakes or chain_providers or evidence
+    held = bool(intakes or providers or proposals or matches or chain_intakes or chain_providers or evidence)
+    held = held or await dual.held(session, person_id)
     if not (held or directory or reports):
         return Answer(0, NOTHING_HELD)
 
@@ -273,6 +288,8 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
             await provider_service.reevaluate(session, provider, now=provider_service.now(), policy=Policy())
     await session.flush()
 
+    # Before the proposals: a handoff points at the mentor proposal it opened.
+    deleted_handoffs, deidentified_dual = await dual.erase(session, person_id, pseudonym)
     deleted_proposals, deleted_candidates = await repository.delete_proposals(
         session, proposal_ids - kept_proposals
     )
@@ -303,6 +320,10 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
         deleted["directory fact row(s)"] = deleted_directory
     if relinked:
         deidentified["other people's directory manager link(s)"] = relinked
+    if deleted_handoffs:
+        deleted["handoff(s)"] = deleted_handoffs
+    if deidentified_dual:
+        deidentified["sponsor action(s) and handoff link(s)"] = deidentified_dual
     records = sum(deleted.values()) + sum(deidentified.values())
     log.info("matching.privacy.erased", person_id=str(person_id), records=records, matches_ended=withdrawn)
     ended = f"; ended {withdrawn} active match(es)" if withdrawn else ""

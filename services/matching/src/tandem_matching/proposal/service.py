@@ -14,7 +14,7 @@ from tandem_matching.auth import actor, require_manager
 from tandem_matching.consent_client.gate import ConsentGate
 from tandem_matching.events import ProposalCreated
 from tandem_matching.intake import service as intake_service
-from tandem_matching.intake.domain import Track, external_coach_note, kinds_for
+from tandem_matching.intake.domain import Track, external_coach_note, kinds_for, open_kinds
 from tandem_matching.match import repository as match_repository
 from tandem_matching.match.service import AlreadyMatched
 from tandem_matching.program import repository as program_repository
@@ -159,9 +159,14 @@ async def next_kind(session: AsyncSession, intake: models.Intake, requested: str
                 pointer="#/kind",
             )
     else:
-        active = await match_repository.active_kinds(session, [intake.id])
-        open_kinds = [k for k in kinds if (intake.id, k.value) not in active]
-        kind = open_kinds[0] if open_kinds else kinds[0]
+        active = {k for i, k in await match_repository.active_kinds(session, [intake.id])}
+        completed = {k for i, k in await match_repository.completed_kinds(session, [intake.id])}
+        still_open = open_kinds(
+            Track(intake.track),
+            active=[ProviderKind(k) for k in active],
+            completed=[ProviderKind(k) for k in completed],
+        )
+        kind = still_open[0] if still_open else kinds[0]
     if await match_repository.active_for(session, intake.id, kind.value) is not None:
         raise AlreadyMatched(f"The participant already has an active {kind.value}.")
     return kind
@@ -314,7 +319,12 @@ async def dry_run(
     consent = await ranking.require_consent(gate, intake)
     pool = ranking.sourced_pool(await program_repository.pool(session, program_id, kind.value), intake, kind)
     org = await ranking.org_view(session, pool, [intake])
-    index, by_person = ranking.build_index(pool, await ranking.provider_consents(gate, pool), org)
+    index, by_person = ranking.build_index(
+        pool,
+        await ranking.provider_consents(gate, pool),
+        org,
+        await ranking.sponsorship_logged(session, pool),
+    )
     now = ranking.rank_with(intake, consent, index, by_person, current, kind=kind, k=data.k, org=org)
     then = ranking.rank_with(intake, consent, index, by_person, proposed, kind=kind, k=data.k, org=org)
     return DryRun(

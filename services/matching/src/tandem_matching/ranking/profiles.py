@@ -51,7 +51,9 @@ def hr_facts(org: OrgView, person_id: UUID, fields: Collection[str]) -> tuple[in
     )
 
 
-def provider_profile(provider: models.Provider, consent: ConsentDecision, org: OrgView) -> ProviderProfile:
+def provider_profile(
+    provider: models.Provider, consent: ConsentDecision, org: OrgView, logged: int | None = None
+) -> ProviderProfile:
     """Keyed by the provider's *person* id, so the scorer's conflict checks see the org chart.
 
     ``consent`` is the provider's own `matching` decision: without it the profile is hard-filtered
@@ -59,6 +61,8 @@ def provider_profile(provider: models.Provider, consent: ConsentDecision, org: O
     for the participant. Eligibility and capacity are program gates, read from the row as stored.
     The manager chain comes from the directory (`org`), the typed-in one only for someone it does
     not know; it is read without consent, for the conflict filter only (never for ranking).
+    ``logged`` is the count of sponsor actions the mentor logged in the last 18 months (sponsor/), None
+    when they have no log: only then does the typed-in `sponsorship_actions` stand in.
     """
     signals = consented_signals(consent.fields) if consent.granted else frozenset[Signal]()
     level_rank, department = hr_facts(org, provider.person_id, consent.fields if consent.granted else ())
@@ -72,7 +76,11 @@ def provider_profile(provider: models.Provider, consent: ConsentDecision, org: O
         behavioural_focus=(
             frozenset(provider.behavioural_focus) if Signal.BEHAVIOURAL_GOALS in signals else frozenset()
         ),
-        sponsorship_actions=provider.sponsorship_actions if Signal.SPONSORSHIP_HISTORY in signals else 0,
+        sponsorship_actions=(
+            (provider.sponsorship_actions if logged is None else logged)
+            if Signal.SPONSORSHIP_HISTORY in signals
+            else 0
+        ),
         promotions_sponsored=provider.promotions_sponsored if Signal.SPONSORSHIP_HISTORY in signals else 0,
         ratings=tuple(provider.ratings) if Signal.PAST_SUCCESS in signals else (),
         sessions_completed=provider.sessions_completed if Signal.PAST_SUCCESS in signals else 0,

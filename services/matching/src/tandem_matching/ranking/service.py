@@ -26,6 +26,7 @@ from tandem_matching.scoring.domain import (
     effective_weights,
 )
 from tandem_matching.scoring.index import ProviderIndex, RankedCandidate, top_k
+from tandem_matching.sponsor import service as sponsor
 
 
 class ConsentRequired(Conflict):
@@ -193,13 +194,24 @@ async def org_view(
     return await directory.org_view(session, {p.person_id for p in pool} | {i.person_id for i in intakes})
 
 
+async def sponsorship_logged(session: AsyncSession, providers: Sequence[models.Provider]) -> dict[UUID, int]:
+    """Logged sponsor actions of the last 18 months per provider person who has a log."""
+    return await sponsor.sponsorship_counts(session, [p.person_id for p in providers], today=today().date())
+
+
 def build_index(
-    pool: Sequence[models.Provider], consents: Mapping[UUID, ConsentDecision], org: OrgView
+    pool: Sequence[models.Provider],
+    consents: Mapping[UUID, ConsentDecision],
+    org: OrgView,
+    logged: Mapping[UUID, int] | None = None,
 ) -> tuple[ProviderIndex, dict[Any, models.Provider]]:
-    """Index the pool under each provider's own consent (unconsented ones are hard-filtered)."""
+    """Index the pool under each provider's own consent (unconsented ones are hard-filtered);
+    `logged`: `sponsorship_logged` of the pool."""
     by_person = {p.person_id: p for p in pool}
+    counts = logged or {}
     index = ProviderIndex.build(
-        [profiles.provider_profile(p, consents[p.person_id], org) for p in pool], week_of=today().date()
+        [profiles.provider_profile(p, consents[p.person_id], org, counts.get(p.person_id)) for p in pool],
+        week_of=today().date(),
     )
     return index, by_person
 
@@ -264,7 +276,9 @@ async def rank(
     consent = await require_consent(gate, intake)
     pool = sourced_pool(await program_repository.pool(session, intake.program_id, kind.value), intake, kind)
     org = await org_view(session, pool, [intake])
-    index, by_person = build_index(pool, await provider_consents(gate, pool), org)
+    index, by_person = build_index(
+        pool, await provider_consents(gate, pool), org, await sponsorship_logged(session, pool)
+    )
     return rank_with(intake, consent, index, by_person, weights, kind=kind, k=k, org=org)
 
 
@@ -274,13 +288,14 @@ def score_pair(
     consent: ConsentDecision,
     weights: WeightSet,
     provider_consent: ConsentDecision,
+    logged: int | None = None,
 ) -> ScoreBreakdown:
     consented = consented_signals(consent.fields)
     kind = ProviderKind(provider.kind)
     return domain.score(
         # Manager links and directory facts never change a score: they only filter.
         profiles.participant_profile(intake, consented, kind=kind, org=EMPTY),
-        profiles.provider_profile(provider, provider_consent, EMPTY),
+        profiles.provider_profile(provider, provider_consent, EMPTY, logged),
         weights,
         consented=consented,
         week_of=today().date(),

@@ -2,10 +2,31 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Select, func, select, union_all
+from sqlalchemy import ColumnElement, Select, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_matching.models import Intake, Match, Program, Provider
+from tandem_matching.models import Intake, Match, Program, Provider, SponsorAction
+
+
+def _sponsor_change() -> ColumnElement[datetime]:
+    """A sponsor action's last change: logged, corrected or retracted (GREATEST skips NULL)."""
+    return func.greatest(SponsorAction.logged_at, SponsorAction.corrected_at, SponsorAction.retracted_at)
+
+
+async def sponsor_counts(
+    session: AsyncSession, person_ids: Sequence[UUID]
+) -> tuple[dict[tuple[UUID, UUID], int], dict[tuple[UUID, UUID], int]]:
+    """Logged sponsor actions (retracted ones left out) per (person, program): as mentee, as mentor."""
+    live = SponsorAction.retracted_at.is_(None)
+    counts: list[dict[tuple[UUID, UUID], int]] = []
+    for column in (SponsorAction.participant_id, SponsorAction.mentor_person_id):
+        rows = await session.execute(
+            select(column, SponsorAction.program_id, func.count())
+            .where(column.in_(person_ids), live)
+            .group_by(column, SponsorAction.program_id)
+        )
+        counts.append({(row[0], row[1]): int(row[2]) for row in rows})
+    return counts[0], counts[1]
 
 
 def _changes() -> Select[tuple[UUID, datetime]]:
@@ -17,6 +38,8 @@ def _changes() -> Select[tuple[UUID, datetime]]:
         select(Match.provider_person_id, Match.approved_at),
         select(Match.participant_id, Match.ended_at).where(Match.ended_at.is_not(None)),
         select(Match.provider_person_id, Match.ended_at).where(Match.ended_at.is_not(None)),
+        select(SponsorAction.participant_id, _sponsor_change()),
+        select(SponsorAction.mentor_person_id, _sponsor_change()),
     ).subquery()
     return select(parts.c.person_id, func.max(parts.c.at).label("changed_at")).group_by(parts.c.person_id)
 

@@ -23,7 +23,7 @@ class ParticipationNotFound(NotFound):
 
 
 def _as_participant(
-    intake: models.Intake, program: str, matches: Sequence[models.Match]
+    intake: models.Intake, program: str, matches: Sequence[models.Match], sponsored: int
 ) -> ProgramParticipation:
     active = any(m.status == "active" for m in matches)
     ended = [m.ended_at for m in matches if m.ended_at is not None]
@@ -36,11 +36,12 @@ def _as_participant(
         joined_at=intake.created_at,
         matched_at=min((m.approved_at for m in matches), default=None),
         ended_at=max(ended) if matches and not active and ended else None,
-        sponsor_actions=None,
+        # Sponsor actions come with a mentor: none for a coaching-only participant.
+        sponsor_actions=sponsored if any(m.provider_kind == "mentor" for m in matches) else None,
     )
 
 
-def _as_provider(provider: models.Provider, program: str) -> ProgramParticipation:
+def _as_provider(provider: models.Provider, program: str, logged: int | None) -> ProgramParticipation:
     return ProgramParticipation(
         program_id=provider.program_id,
         program_name=program,
@@ -50,7 +51,8 @@ def _as_provider(provider: models.Provider, program: str) -> ProgramParticipatio
         joined_at=provider.created_at,
         matched_at=None,
         ended_at=None,
-        sponsor_actions=provider.sponsorship_actions,
+        # The log when the mentor keeps one in this program, else the count typed into the profile.
+        sponsor_actions=provider.sponsorship_actions if logged is None else logged,
     )
 
 
@@ -62,11 +64,16 @@ async def _participation(
     matches: dict[UUID, list[models.Match]] = {}
     for match in await repository.matches_of_intakes(session, [i.id for i, _ in intakes]):
         matches.setdefault(match.intake_id, []).append(match)
+    as_mentee, as_mentor = await repository.sponsor_counts(session, ids)
     programs: dict[UUID, list[ProgramParticipation]] = {pid: [] for pid in ids}
     for intake, name in intakes:
-        programs[intake.person_id].append(_as_participant(intake, name, matches.get(intake.id, [])))
+        sponsored = as_mentee.get((intake.person_id, intake.program_id), 0)
+        programs[intake.person_id].append(
+            _as_participant(intake, name, matches.get(intake.id, []), sponsored)
+        )
     for provider, name in await repository.providers_of(session, ids):
-        programs[provider.person_id].append(_as_provider(provider, name))
+        logged = as_mentor.get((provider.person_id, provider.program_id))
+        programs[provider.person_id].append(_as_provider(provider, name, logged))
     return [Participation(person_id=pid, programs=programs[pid], changed_at=at) for pid, at in people]
 
 

@@ -11,6 +11,7 @@ from tandem_matching.intake.service import IntakeNotFound
 from tandem_matching.match.schemas import Match
 from tandem_matching.match.service import (
     AlreadyMatched,
+    CoachingSprintActive,
     ProviderAtCapacity,
     ProviderNotAdmissible,
     WrongProvider,
@@ -44,6 +45,7 @@ proposing = APIRouter(tags=["proposals"])
         ProgramClosed,
         IntakeNotFound,
         AlreadyMatched,
+        CoachingSprintActive,
         ProviderAtCapacity,
         ProviderNotAdmissible,
         WrongProvider,
@@ -74,6 +76,7 @@ async def create_proposal(
         ProgramPaused,
         ProgramClosed,
         AlreadyMatched,
+        CoachingSprintActive,
         ProviderAtCapacity,
         ProviderNotAdmissible,
         WrongProvider,
@@ -121,6 +124,7 @@ async def reject_proposal(
         ProgramPaused,
         ProgramClosed,
         AlreadyMatched,
+        CoachingSprintActive,
         ProviderAtCapacity,
         ProviderNotAdmissible,
         WrongProvider,

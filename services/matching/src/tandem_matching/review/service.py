@@ -24,7 +24,12 @@ from tandem_matching.proposal import service as proposal_service
 from tandem_matching.proposal.schemas import ProposalCreate
 from tandem_matching.proposal.service import ProposalNotFound
 from tandem_matching.provider import repository as provider_repository
-from tandem_matching.ranking.service import require_consent, require_provider_consent, score_pair
+from tandem_matching.ranking.service import (
+    require_consent,
+    require_provider_consent,
+    score_pair,
+    sponsorship_logged,
+)
 from tandem_matching.review import repository
 from tandem_matching.scoring.domain import WeightSet
 
@@ -220,7 +225,10 @@ async def override(
     version = next(v for v in versions if v.version == proposal.weight_set_version)
     weights: WeightSet = program_service.weight_set(version)
     provider_consent = await require_provider_consent(gate, provider)
-    breakdown = score_pair(intake, provider, consent, weights, provider_consent)
+    logged = await sponsorship_logged(session, [provider])
+    breakdown = score_pair(
+        intake, provider, consent, weights, provider_consent, logged.get(provider.person_id)
+    )
     candidates = await proposal_repository.candidates_of(session, [proposal.id])
     match = await match_service.open_match(
         session,
