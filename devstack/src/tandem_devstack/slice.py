@@ -70,6 +70,8 @@ class SliceState:
     hris: dict[str, Any] = field(default_factory=dict)
     lms: dict[str, Any] = field(default_factory=dict)
     calendars: dict[str, Any] = field(default_factory=dict)
+    operations: dict[str, Any] = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
 
 
 DSR = "/api/v1/consent/data-subject-requests"
@@ -1132,6 +1134,271 @@ class Slice:
         )
         return f"erasure reached every service ({erased} records); a new access request finds nothing"
 
+    # -- 10. program operations: controls, attendance, dual-track handoff and sponsor actions -----
+    async def program_paused_and_resumed(self) -> str:
+        """The operations owner pauses onboarding: new intakes are refused, then resumed."""
+        s = self.state
+        base = f"/api/v1/matching/programs/{s.program_id}"
+        paused = expect_status(
+            await self.call("POST", f"{base}/pause", json={"reason": "intake data quality review"}),
+            200,
+            "pause the program",
+        )
+        expect(paused["status"] == "paused", f"the program is not paused: {paused}")
+        refused = await self.call(
+            "POST",
+            f"{base}/intakes",
+            json={
+                "person_id": str(uuid.uuid4()),
+                "triggers": ["performance_gap"],
+                "timezone": "Europe/Berlin",
+                "working_hours": WORKING_WEEK,
+                "languages": ["en"],
+            },
+        )
+        body = expect_status(refused, 409, "an intake while the program is paused")
+        expect(body.get("rule") == "program-paused", f"the refusal names no rule: {body}")
+        resumed = expect_status(
+            await self.call("POST", f"{base}/resume", json={"reason": "data fixed"}),
+            200,
+            "resume the program",
+        )
+        expect(resumed["status"] == "active", f"the program is not active again: {resumed}")
+        s.operations["paused"] = {"refusal": body, "resumed": resumed["status"]}
+        return "program paused: a new intake is refused (409 program-paused) while running matches go on; resumed"
+
+    async def attendance_recorded(self) -> str:
+        """The vendor reports the kickoff held: the attendance ledger takes the vendor's outcome; a
+        party's mark before the session starts is refused."""
+        s = self.state
+        session_id = s.session["id"]
+        body = json.dumps(
+            {
+                "type": "session.completed",
+                "timestamp": datetime.now(UTC).isoformat(),
+                "data": {
+                    "vendor_session_id": f"v-{session_id}",
+                    "session_id": session_id,
+                    "engagement_id": s.engagement["id"],
+                    "match_id": s.match["id"],
+                    "participant_id": s.participant_id,
+                    "provider_id": s.coach_id,
+                    "started_at": s.session["starts_at"],
+                    "duration_minutes": 60,
+                    "rating": 5,
+                },
+            }
+        ).encode()
+        expect_status(await self.push(body, f"msg_{uuid.uuid4().hex}"), 202, "signed session.completed")
+        url = f"/api/v1/scheduling/sessions/{session_id}/attendance"
+
+        async def marked() -> dict[str, Any] | None:
+            found: dict[str, Any] = expect_status(
+                await self.call("GET", url), 200, "the kickoff's attendance"
+            )
+            return found if found.get("outcome") == "attended" else None
+
+        mark = await self.eventually(marked, "the vendor's report reaching the attendance ledger", timeout=30)
+        early = await self.call("PUT", url, json={"outcome": "no_show_participant"})
+        refusal = expect_status(early, 409, "a mark before the session starts")
+        expect(refusal.get("rule") == "session-not-started", f"unexpected refusal: {refusal}")
+        standing = expect_status(
+            await self.call("GET", f"/api/v1/scheduling/engagements/{s.engagement['id']}/attendance"),
+            200,
+            "the engagement's attendance",
+        )
+        s.operations["attendance"] = {"mark": mark, "refusal": refusal, "standing": standing}
+        return (
+            f"vendor reported the kickoff completed -> ledger: {mark['outcome']} (by {mark['recorded_by_role']}, "
+            f"revision {mark['revision']}); a mark before the start: 409 session-not-started"
+        )
+
+    async def handoff_to_mentor(self) -> str:
+        """A coach-then-mentor participant: the coaching sprint first, no mentor while it runs; a
+        completed sprint opens the mentor proposal with a handoff carrying only consented context."""
+        s = self.state
+        person = str(uuid.uuid4())
+        await self._grant_matching(person, "dual-track participant")
+        purpose = expect_status(
+            await self.call("GET", "/api/v1/consent/purposes/handoff"), 200, "handoff purpose"
+        )
+        expect(
+            (
+                await self.call(
+                    "POST",
+                    f"/api/v1/consent/people/{person}/consents/handoff/grants",
+                    json={"notice_version": purpose["notice_version"], "method": "api"},
+                )
+            ).status_code
+            in (200, 201),
+            "the handoff grant was refused",
+        )
+        intake = expect_status(
+            await self.call(
+                "POST",
+                f"/api/v1/matching/programs/{s.program_id}/intakes",
+                json={
+                    "person_id": person,
+                    "triggers": ["high_stakes_behavioural_shift"],
+                    "timezone": "America/New_York",
+                    "working_hours": WORKING_WEEK,
+                    "languages": ["en"],
+                    "wanted_skills": {"ml_engineering": 3},
+                    "behavioural_goals": ["stakeholder_management"],
+                },
+            ),
+            201,
+            "dual-track intake",
+        )
+        expect(intake["track"] == "coach_then_mentor", f"unexpected track: {intake['track']}")
+        coaching = expect_status(
+            await self.call("POST", "/api/v1/matching/proposals", json={"intake_id": intake["id"]}),
+            201,
+            "the sprint's proposal",
+        )
+        expect(
+            coaching["provider_kind"] == "coach",
+            f"the first proposal is not a coach: {coaching['provider_kind']}",
+        )
+        coach_match = expect_status(
+            await self.call("POST", f"/api/v1/matching/proposals/{coaching['id']}/approve", json={}),
+            200,
+            "approve the coach",
+        )
+        early = await self.call(
+            "POST", "/api/v1/matching/proposals", json={"intake_id": intake["id"], "kind": "mentor"}
+        )
+        expect(
+            early.status_code == 409,
+            f"a mentor proposal while the sprint runs: {early.status_code} {early.text[:300]}",
+        )
+        expect_status(
+            await self.call(
+                "POST", f"/api/v1/matching/matches/{coach_match['id']}/end", json={"reason": "completed"}
+            ),
+            200,
+            "end the sprint completed",
+        )
+
+        async def prepared() -> dict[str, Any] | None:
+            page = expect_status(
+                await self.call("GET", f"/api/v1/matching/participants/{person}/handoffs"), 200, "handoffs"
+            )
+            return page["items"][0] if page["items"] else None
+
+        handoff = await self.eventually(prepared, "the handoff after the completed sprint", timeout=30)
+        expect(handoff["shared_context"] is True, f"consented context did not travel: {handoff}")
+        mentor_match = expect_status(
+            await self.call("POST", f"/api/v1/matching/proposals/{handoff['proposal_id']}/approve", json={}),
+            200,
+            "approve the mentor",
+        )
+        today = datetime.now(UTC).date().isoformat()
+        expect_status(
+            await self.call(
+                "POST",
+                f"/api/v1/matching/matches/{mentor_match['id']}/sponsor-actions",
+                json={"kind": "introduction", "action_date": today, "outcome": "succeeded"},
+            ),
+            201,
+            "log a sponsor action",
+        )
+        summary = expect_status(
+            await self.call("GET", f"/api/v1/matching/matches/{mentor_match['id']}/sponsor-summary"),
+            200,
+            "sponsor summary",
+        )
+        expect(summary["sponsor_actions_by_week_15"] is True, f"the week-15 rule is not met: {summary}")
+        s.operations["handoff"] = {"handoff": handoff, "mentor_match": mentor_match["id"], "summary": summary}
+        return (
+            "coach_then_mentor: coach first (a mentor while the sprint runs: 409); the completed sprint opened "
+            "the mentor proposal with a handoff (consented goals travel); the mentor logged a sponsor action"
+        )
+
+    # -- 11. program evidence: KPI snapshots and pilot gates ----------------------------------------
+    async def kpi_snapshot_taken(self) -> str:
+        s = self.state
+        snapshot = expect_status(
+            await self.call("POST", "/api/v1/analytics/snapshots", json={"program_id": s.program_id}),
+            201,
+            "take a KPI snapshot",
+        )
+        history = expect_status(
+            await self.call("GET", f"/api/v1/analytics/programs/{s.program_id}/kpis/attendance_rate/history"),
+            200,
+            "attendance rate history",
+        )
+        expect(history["total"] >= 1, f"the snapshot is not in the history: {history}")
+        s.evidence["snapshot"] = snapshot
+        return f"KPI snapshot stored; attendance_rate history has {history['total']} point(s)"
+
+    async def pilot_gate_evaluated(self) -> str:
+        """A 24-week pilot charter, its week-12 decision gate evaluated from the data, a steering decision."""
+        s = self.state
+        start = datetime.now(UTC).date() - timedelta(days=90)
+        pilot = expect_status(
+            await self.call(
+                "POST",
+                "/api/v1/analytics/pilots",
+                json={
+                    "program_id": s.program_id,
+                    "sponsor_id": str(uuid.uuid4()),
+                    "start_date": start.isoformat(),
+                    "cohort": [s.participant_id, *(str(uuid.uuid4()) for _ in range(19))],
+                    "linked_kpis": [{"name": "csat", "better": "higher"}],
+                },
+            ),
+            201,
+            "create the pilot",
+        )
+        for phase, mean, day in (("baseline", 3.1, 35), ("follow_up", 3.4, 80)):
+            expect_status(
+                await self.call(
+                    "POST",
+                    f"/api/v1/analytics/pilots/{pilot['id']}/measures",
+                    json={
+                        "indicator": "360_behaviour",
+                        "phase": phase,
+                        "mean": mean,
+                        "respondents": 17,
+                        "measured_on": (start + timedelta(days=day)).isoformat(),
+                    },
+                ),
+                201,
+                f"{phase} measure",
+            )
+        as_of = (start + timedelta(days=84)).isoformat()
+        evaluation = expect_status(
+            await self.call(
+                "POST",
+                f"/api/v1/analytics/pilots/{pilot['id']}/gates/week_12/evaluate",
+                json={"as_of": as_of},
+            ),
+            201,
+            "evaluate the week-12 gate",
+        )
+        expect(evaluation["verdict"] in ("green", "amber", "red"), f"no verdict: {evaluation}")
+        decision = expect_status(
+            await self.call(
+                "POST",
+                f"/api/v1/analytics/pilots/{pilot['id']}/decisions",
+                json={
+                    "gate": "week_12",
+                    "decision": "extend" if evaluation["verdict"] != "green" else "go",
+                    "rationale": "Demo: attendance evidence still thin.",
+                    "evaluation_id": evaluation["id"],
+                },
+            ),
+            201,
+            "record the steering decision",
+        )
+        s.evidence |= {"pilot": pilot, "evaluation": evaluation, "decision": decision}
+        standings = ", ".join(f"{c['name']}: {c['standing']}" for c in evaluation["criteria"])
+        return (
+            f"pilot of 20 leaders; week-12 gate as of {as_of}: {evaluation['verdict']} ({standings}); "
+            f"steering decision '{decision['decision']}' recorded by {decision['decided_by']}"
+        )
+
     def steps(self) -> list[tuple[str, Callable[[], Awaitable[str]]]]:
         return [
             ("consent", self.consent_granted),
@@ -1142,19 +1409,24 @@ class Slice:
             ("matching", self.no_consent_refused),
             ("matching", self.match_approved),
             ("matching", self.cohort_matched),
+            ("operations", self.program_paused_and_resumed),
             ("scheduling", self.engagement_created),
             ("scheduling", self.kickoff_booked),
             ("scheduling", self.double_booking_refused),
             ("analytics", self.vendor_registered),
             ("analytics", self.vendor_session_pushed),
             ("analytics", self.vendor_batch_pushed),
+            ("operations", self.attendance_recorded),
             ("analytics", self.kpis_computed),
+            ("evidence", self.kpi_snapshot_taken),
+            ("evidence", self.pilot_gate_evaluated),
             ("federation", self.federated_query),
             ("matching", self.match_ended),
             ("hris", self.hris_provisioned),
             ("hris", self.hris_deprovisioned),
             ("lms", self.mentor_waits_for_training),
             ("lms", self.lms_evidence_makes_mentor_eligible),
+            ("operations", self.handoff_to_mentor),
             *(
                 [
                     ("calendars", self.calendars_connected),
