@@ -18,16 +18,20 @@ from tandem_scheduling.models.session import (  # noqa: E402
     SessionAttendee,
     SessionConflict,
 )
+from tandem_scheduling.models.sla import Checkpoint, Escalation, SlaPolicy  # noqa: E402
 
 __all__ = [
     "Base",
     "CalendarLink",
+    "Checkpoint",
     "EndedMatch",
     "Engagement",
+    "Escalation",
     "PersonStatus",
     "Session",
     "SessionAttendee",
     "SessionConflict",
     "SlaClock",
+    "SlaPolicy",
     "WorkingAgreement",
 ]
