@@ -78,6 +78,61 @@ class WorkingAgreementSigned(SchedulingEvent):
     signed_at: datetime
 
 
+# -- attendance ledger (issue 15) -----------------------------------------------------------------
+
+AttendanceRole = Literal["participant", "provider", "program_manager", "client", "vendor"]
+MissedOutcome = Literal["no_show_participant", "no_show_provider", "cancelled_late", "rescheduled"]
+
+
+class SessionAttended(SchedulingEvent):
+    """The attendance ledger recorded the session as held (`revision` 1 for the first mark, a
+    correction sends the next; consumers keep the highest revision per session)."""
+
+    session_id: UUID
+    engagement_id: UUID
+    match_id: UUID
+    program_id: UUID
+    participant_id: UUID
+    provider_person_id: UUID
+    kind: str
+    starts_at: datetime
+    attended_at: datetime
+    revision: int
+    recorded_by_role: AttendanceRole
+
+
+class SessionMissed(SchedulingEvent):
+    """The session ended without being held."""
+
+    session_id: UUID
+    engagement_id: UUID
+    match_id: UUID
+    program_id: UUID
+    participant_id: UUID
+    provider_person_id: UUID
+    kind: str
+    starts_at: datetime
+    outcome: MissedOutcome
+    recorded_at: datetime
+    revision: int
+    recorded_by_role: AttendanceRole
+
+
+class EngagementAttendanceFlagged(SchedulingEvent):
+    """The engagement's attendance crossed the floor, either way (`flagged` says which)."""
+
+    engagement_id: UUID
+    match_id: UUID
+    program_id: UUID
+    participant_id: UUID
+    attended: int
+    due: int
+    rate: float
+    floor: float
+    flagged: bool
+    changed_at: datetime
+
+
 # -- SLAs per layer, cadence and escalations (issue 15) ------------------------------------------
 
 

@@ -16,6 +16,17 @@ class Settings(CallerSettings):
         ge=0,
         description="Seconds between SLA breach scans (SCHEDULING_SLA_SCAN_SECONDS); 0 disables.",
     )
+    attendance_floor: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="Attendance floor of an engagement (seed 004: 80 %); SCHEDULING_ATTENDANCE_FLOOR.",
+    )
+    attendance_min_outcomes: int = Field(
+        default=3,
+        ge=1,
+        description="Outcomes an engagement needs before it can be flagged under the floor.",
+    )
     gateway_url: str = Field(
         default="",
         description="Base URL of the gateway's service APIs (free/busy); default: the token URL's origin.",

@@ -22,6 +22,10 @@ def test_downgrade_to_base_and_up_again(infra: Infra) -> None:
     assert tables_and_version(url) == (
         [
             "alembic_version",
+            "attendance_conflicts",
+            "attendance_marks",
+            "attendance_standings",
+            "attendance_vendor_reports",
             "calendar_links",
             "dead_letters",
             "ended_matches",

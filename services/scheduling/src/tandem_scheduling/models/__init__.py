@@ -10,6 +10,12 @@ class Base(DeclarativeBase):
 
 
 from tandem_scheduling.models.agreement import WorkingAgreement  # noqa: E402
+from tandem_scheduling.models.attendance import (  # noqa: E402
+    AttendanceConflict,
+    AttendanceMark,
+    AttendanceStanding,
+    AttendanceVendorReport,
+)
 from tandem_scheduling.models.engagement import EndedMatch, Engagement, SlaClock  # noqa: E402
 from tandem_scheduling.models.person import PersonStatus  # noqa: E402
 from tandem_scheduling.models.session import (  # noqa: E402
@@ -21,6 +27,10 @@ from tandem_scheduling.models.session import (  # noqa: E402
 from tandem_scheduling.models.sla import Checkpoint, Escalation, SlaPolicy  # noqa: E402
 
 __all__ = [
+    "AttendanceConflict",
+    "AttendanceMark",
+    "AttendanceStanding",
+    "AttendanceVendorReport",
     "Base",
     "CalendarLink",
     "Checkpoint",
