@@ -7,8 +7,10 @@ from tandem_kit.auth import TokenVerifier
 from tandem_kit.oauth_client import ServiceClient, own_or_given, service_client
 from tandem_scheduling.agreement import endpoints as agreement_endpoints
 from tandem_scheduling.availability import endpoints as availability_endpoints
+from tandem_scheduling.cadence import endpoints as cadence_endpoints
 from tandem_scheduling.conflict.consumers import CALENDAR_BUSY_CHANGED
 from tandem_scheduling.engagement import endpoints as engagement_endpoints
+from tandem_scheduling.escalation import endpoints as escalation_endpoints
 from tandem_scheduling.gateway_client.calendars import CalendarGateway
 from tandem_scheduling.gateway_client.links import CALENDAR_BROKEN, CALENDAR_CONNECTED
 from tandem_scheduling.graphql import schema
@@ -30,6 +32,8 @@ ROUTERS: list[APIRouter] = [
     session_endpoints.router,
     sla_endpoints.router,
     agreement_endpoints.router,
+    cadence_endpoints.router,
+    escalation_endpoints.router,
 ]
 
 

@@ -14,9 +14,11 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.privacy import Answer
+from tandem_scheduling.escalation import repository as escalation_repository
 from tandem_scheduling.lifecycle import ending as lifecycle_ending
 from tandem_scheduling.models import (
     Engagement,
+    Escalation,
     Session,
     SessionAttendee,
     SessionConflict,
@@ -44,10 +46,19 @@ class PersonData:
     agreements: Sequence[WorkingAgreement]
     clocks: Sequence[SlaClock]
     conflicts: Sequence[SessionConflict]
+    escalations: Sequence[Escalation]
 
     @property
     def records(self) -> int:
-        kinds = (self.engagements, self.sessions, self.holds, self.agreements, self.clocks, self.conflicts)
+        kinds = (
+            self.engagements,
+            self.sessions,
+            self.holds,
+            self.agreements,
+            self.clocks,
+            self.conflicts,
+            self.escalations,
+        )
         return sum(map(len, kinds))
 
 
@@ -61,7 +72,17 @@ async def find(session: AsyncSession, person_id: UUID, *, for_update: bool = Fal
         agreements=await repository.agreements_of(session, ids),
         clocks=await repository.clocks_of(session, ids),
         conflicts=await repository.conflicts_of(session, person_id),
+        escalations=await _escalations_of(session, person_id, ids),
     )
+
+
+async def _escalations_of(
+    session: AsyncSession, person_id: UUID, engagement_ids: Sequence[UUID]
+) -> list[Escalation]:
+    """The escalations of the person's engagements, and those they handled as program operations."""
+    found = {x.id: x for x in await escalation_repository.of_engagements(session, engagement_ids)}
+    found.update({x.id: x for x in await escalation_repository.assigned_to(session, person_id)})
+    return sorted(found.values(), key=lambda x: (x.opened_at, x.id))
 
 
 async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
@@ -88,6 +109,9 @@ async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
         # Busy times of the person's own calendar that collided with their sessions (never titles).
         export["session_conflicts"] = [_conflict(c) for c in data.conflicts]
         detail += f" {len(data.conflicts)} calendar conflict(s)."
+    if data.escalations:
+        export["escalations"] = [_escalation(x) for x in data.escalations]
+        detail += f" {len(data.escalations)} escalation(s)."
     return Answer(data.records, detail, export)
 
 
@@ -118,6 +142,9 @@ async def erase_person(session: AsyncSession, person_id: UUID, *, now: datetime 
     await repository.rekey_holds(session, person_id, alias)
     await repository.delete_agreements_of(session, [e.id for e in data.engagements])
     await repository.delete_conflicts_of(session, person_id)
+    # Resolution notes are free text about the engagement; a staff member's own trace goes too.
+    notes = await escalation_repository.clear_notes(session, [e.id for e in data.engagements])
+    await escalation_repository.forget_staff(session, person_id, alias=str(alias))
     # The alias is never logged: it would link the old id to the de-identified rows.
     log.info(
         "scheduling.privacy.erased",
@@ -133,6 +160,8 @@ async def erase_person(session: AsyncSession, person_id: UUID, *, now: datetime 
     )
     if data.conflicts:
         detail += f" Deleted {len(data.conflicts)} calendar conflict(s)."
+    if data.escalations:
+        detail += f" Cleared {notes} escalation note(s) and the person's part in {len(data.escalations)} escalation(s)."
     return Answer(data.records, detail)
 
 
@@ -244,4 +273,20 @@ def _conflict(c: SessionConflict) -> dict[str, Any]:
         "busy_start": c.busy_start.isoformat(),
         "busy_end": c.busy_end.isoformat(),
         "detected_at": c.detected_at.isoformat(),
+    }
+
+
+def _escalation(x: Escalation) -> dict[str, Any]:
+    return {
+        "id": str(x.id),
+        "engagement_id": str(x.engagement_id),
+        "sla": x.sla,
+        "due_at": x.due_at.isoformat(),
+        "opened_at": x.opened_at.isoformat(),
+        "status": x.status,
+        "assignee_id": str(x.assignee_id) if x.assignee_id else None,
+        "acknowledged_by": x.acknowledged_by,
+        "resolved_at": x.resolved_at.isoformat() if x.resolved_at else None,
+        "resolved_by": x.resolved_by,
+        "resolution_note": x.resolution_note,
     }

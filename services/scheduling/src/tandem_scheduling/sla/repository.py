@@ -79,6 +79,27 @@ async def next_seq(session: AsyncSession, engagement_id: UUID, kind: str) -> int
     return int(found or 0) + 1
 
 
+async def latest_clock(session: AsyncSession, engagement_id: UUID, kind: str) -> SlaClock | None:
+    found: SlaClock | None = await session.scalar(
+        select(SlaClock)
+        .where(SlaClock.engagement_id == engagement_id, SlaClock.kind == kind)
+        .order_by(SlaClock.seq.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    return found
+
+
+async def has_clock_due_from(session: AsyncSession, engagement_id: UUID, kind: str, due: datetime) -> bool:
+    """A clock of `kind` is already due at `due` or later."""
+    found = await session.scalar(
+        select(func.count()).where(
+            SlaClock.engagement_id == engagement_id, SlaClock.kind == kind, SlaClock.due_at >= due
+        )
+    )
+    return bool(found)
+
+
 async def mark_met(
     session: AsyncSession, engagement_id: UUID, kind: str, at: datetime, *, checkpoint_id: UUID | None = None
 ) -> list[Met]:

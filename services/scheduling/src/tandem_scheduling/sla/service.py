@@ -12,6 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_kit.auth import Principal
 from tandem_kit.errors import Forbidden
 from tandem_kit.events import emit_many
+from tandem_scheduling.attendance import domain as attendance_domain
+from tandem_scheduling.attendance import hooks as attendance_hooks
+from tandem_scheduling.attendance import repository as attendance_repository
+from tandem_scheduling.cadence import domain as cadence
 from tandem_scheduling.cadence import repository as cadence_repository
 from tandem_scheduling.engagement import service as engagement_service
 from tandem_scheduling.events import CheckpointDue, EscalationOpened, SlaBreached, SlaMet
@@ -22,6 +26,9 @@ from tandem_scheduling.sla.repository import Breach, Met
 from tandem_scheduling.sla.schemas import SlaPolicy, SlaPolicyUpdate
 
 log = structlog.get_logger("tandem.scheduling.sla")
+
+# As the attendance ledger: fewer recorded outcomes say too little to flag an engagement.
+ATTENDANCE_MIN_OUTCOMES = 3
 
 
 class PolicyForbidden(Forbidden):
@@ -109,35 +116,86 @@ async def session_booked(session: AsyncSession, engagement: Engagement, *, at: d
     await _announce_met(session, engagement, met)
 
 
-async def session_held(session: AsyncSession, engagement: Engagement, held: Session, *, at: datetime) -> None:
-    """A session was recorded attended: a kickoff keeps the kickoff promise, a checkpoint (or the
-    session marked as one) holds its checkpoint, and the next session is now due within the layer's
-    N days, unless one is already booked."""
+async def session_held(session: AsyncSession, engagement: Engagement, held: Session) -> None:
+    """A session was recorded attended (it was held at its start): a kickoff keeps the kickoff promise,
+    a `checkpoint` session (or the session marked as the checkpoint) holds its checkpoint, and the next
+    session is now due within the layer's N days, unless one is already booked."""
+    at = held.starts_at
     met: list[Met] = []
     if held.kind == "kickoff":
         met += await repository.mark_met(session, engagement.id, domain.KICKOFF_HELD, at)
     checkpoint = await cadence_repository.for_held_session(session, engagement.id, held.id)
-    if checkpoint is not None and (held.kind == "checkpoint" or checkpoint.session_id == held.id):
-        if checkpoint.held_at is None:
-            checkpoint.held_at, checkpoint.session_id = at, held.id
-            met += await repository.mark_met(
-                session, engagement.id, domain.CHECKPOINT_HELD, at, checkpoint_id=checkpoint.id
-            )
-    if engagement.status == "active":
-        policy = await policy_for(session, engagement.program_id, domain.layer_of(engagement.provider_kind))
-        seq = await repository.next_seq(session, engagement.id, domain.NEXT_SESSION_BOOKED)
-        clock = SlaClock(
-            engagement_id=engagement.id,
-            kind=domain.NEXT_SESSION_BOOKED,
-            seq=seq,
-            due_at=domain.next_session_due(held.ends_at, policy),
+    if (
+        checkpoint is not None
+        and checkpoint.held_at is None
+        and (held.kind == "checkpoint" or checkpoint.session_id == held.id)
+    ):
+        checkpoint.held_at, checkpoint.session_id = at, held.id
+        met += await repository.mark_met(
+            session, engagement.id, domain.CHECKPOINT_HELD, at, checkpoint_id=checkpoint.id
         )
-        session.add(clock)
+    policy = await policy_for(session, engagement.program_id, domain.layer_of(engagement.provider_kind))
+    due = domain.next_session_due(held.ends_at, policy)
+    outcomes = (await attendance_repository.current_outcomes(session, [engagement.id]))[engagement.id]
+    planned = cadence.planned_sessions(engagement.provider_kind, engagement.track)
+    # The plan's last session needs no next one; a repeated or out-of-order record (an earlier session
+    # marked late) opens no second clock.
+    if (
+        engagement.status == "active"
+        and sum(o == "attended" for o in outcomes) < planned.high
+        and not await repository.has_clock_due_from(session, engagement.id, domain.NEXT_SESSION_BOOKED, due)
+    ):
+        session.add(
+            SlaClock(
+                engagement_id=engagement.id,
+                kind=domain.NEXT_SESSION_BOOKED,
+                seq=await repository.next_seq(session, engagement.id, domain.NEXT_SESSION_BOOKED),
+                due_at=due,
+            )
+        )
         await session.flush()
         if await cadence_repository.booked_after(session, engagement.id, held.ends_at):
-            met += await repository.mark_met(session, engagement.id, domain.NEXT_SESSION_BOOKED, at)
+            met += await repository.mark_met(session, engagement.id, domain.NEXT_SESSION_BOOKED, held.ends_at)
     await session.flush()
     await _announce_met(session, engagement, met)
+
+
+async def attendance_changed(session: AsyncSession, engagement: Engagement, *, at: datetime) -> None:
+    """The engagement's attendance was recomputed: under the layer's floor opens an `attendance_floor`
+    clock due at once (the next scan breaches and escalates it); back above it closes the episode."""
+    policy = await policy_for(session, engagement.program_id, domain.layer_of(engagement.provider_kind))
+    outcomes = (await attendance_repository.current_outcomes(session, [engagement.id]))[engagement.id]
+    standing = attendance_domain.standing(
+        outcomes, floor=policy.attendance_floor, min_outcomes=ATTENDANCE_MIN_OUTCOMES
+    )
+    latest = await repository.latest_clock(session, engagement.id, domain.ATTENDANCE_FLOOR)
+    open_episode = latest is not None and latest.met_at is None
+    if standing.flagged and not open_episode and engagement.status == "active":
+        session.add(
+            SlaClock(
+                engagement_id=engagement.id,
+                kind=domain.ATTENDANCE_FLOOR,
+                seq=(latest.seq if latest is not None else 0) + 1,
+                due_at=at,
+            )
+        )
+        await session.flush()
+    elif not standing.flagged and latest is not None and open_episode:
+        # Back above the floor: the episode ends (a breach already escalated stays breached).
+        latest.met_at = at
+        await session.flush()
+
+
+@attendance_hooks.register
+async def on_attendance_recorded(
+    session: AsyncSession, engagement_id: UUID, held: Session, outcome: str, at: datetime
+) -> None:
+    engagement = await session.get(Engagement, engagement_id)
+    if engagement is None:
+        return
+    if outcome == "attended":
+        await session_held(session, engagement, held)
+    await attendance_changed(session, engagement, at=at)
 
 
 async def close(session: AsyncSession, engagement_ids: Sequence[UUID], *, now: datetime) -> int:
