@@ -39,6 +39,8 @@ async def test_routes_are_documented(client: httpx.AsyncClient) -> None:
         "/api/v1/scheduling/admin/dead-letters/{letter_id}/replay",
         "/api/v1/scheduling/engagements",
         "/api/v1/scheduling/engagements/{engagement_id}",
+        "/api/v1/scheduling/engagements/{engagement_id}/cadence",
+        "/api/v1/scheduling/engagements/{engagement_id}/checkpoints/{checkpoint_id}/session",
         "/api/v1/scheduling/engagements/{engagement_id}/sessions",
         "/api/v1/scheduling/engagements/{engagement_id}/sessions.ics",
         "/api/v1/scheduling/engagements/{engagement_id}/sessions/{session_id}/cancel",
@@ -46,6 +48,12 @@ async def test_routes_are_documented(client: httpx.AsyncClient) -> None:
         "/api/v1/scheduling/engagements/{engagement_id}/slots",
         "/api/v1/scheduling/engagements/{engagement_id}/working-agreement",
         "/api/v1/scheduling/engagements/{engagement_id}/working-agreement/signatures",
+        "/api/v1/scheduling/escalations",
+        "/api/v1/scheduling/escalations/{escalation_id}",
+        "/api/v1/scheduling/escalations/{escalation_id}/acknowledge",
+        "/api/v1/scheduling/escalations/{escalation_id}/assign",
+        "/api/v1/scheduling/escalations/{escalation_id}/resolve",
+        "/api/v1/scheduling/programs/{program_id}/sla-policies",
     ]
     assert spec["paths"]["/api/v1/scheduling/engagements/{engagement_id}/sessions"]["post"][
         "operationId"
