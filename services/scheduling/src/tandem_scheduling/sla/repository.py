@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import and_, case, delete, exists, func, insert, literal, select, update
+from sqlalchemy import and_, case, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -169,14 +169,16 @@ async def breach_overdue(session: AsyncSession, now: datetime) -> list[Breach]:
         )
         .cte("breached")
     )
-    resolved_before = (
-        exists()
+    # Joined once, not probed per breach: a correlated EXISTS would rescan the escalations table while
+    # this very statement appends to it.
+    resolved = (
+        select(Escalation.engagement_id, Escalation.sla)
         .where(
-            Escalation.engagement_id == breached.c.engagement_id,
-            Escalation.sla == breached.c.kind,
             Escalation.status == "resolved",
+            Escalation.engagement_id.in_(select(breached.c.engagement_id)),
         )
-        .correlate(breached)
+        .distinct()
+        .cte("resolved")
     )
     opened = (
         insert(Escalation)
@@ -202,9 +204,19 @@ async def breach_overdue(session: AsyncSession, now: datetime) -> list[Breach]:
                 breached.c.kind,
                 breached.c.due_at,
                 literal(now),
-                resolved_before,
+                resolved.c.engagement_id.is_not(None),
                 literal("open"),
-            ).where(breached.c.status == "active"),
+            )
+            .select_from(
+                breached.outerjoin(
+                    resolved,
+                    and_(
+                        resolved.c.engagement_id == breached.c.engagement_id,
+                        resolved.c.sla == breached.c.kind,
+                    ),
+                )
+            )
+            .where(breached.c.status == "active"),
         )
         .returning(Escalation.id.label("id"), Escalation.clock_id.label("clock_id"), Escalation.rebreach)
         .cte("opened")
