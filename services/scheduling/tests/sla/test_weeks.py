@@ -15,7 +15,7 @@ from tandem_scheduling.attendance import service as attendance
 from tandem_scheduling.attendance.schemas import AttendanceMarkCreate
 from tandem_scheduling.engagement.schemas import MatchEnded
 from tandem_scheduling.lifecycle import ending
-from tandem_scheduling.models import Checkpoint, Engagement, Escalation, SlaClock
+from tandem_scheduling.models import Checkpoint, Engagement, Escalation, Session, SlaClock
 from tandem_scheduling.sla.service import detect_breaches
 
 PM = {"person_id": str(uuid4()), "roles": ["program_manager"]}
@@ -208,3 +208,41 @@ async def test_ended_engagement_breaches_without_escalation(
     assert opened == 0
     assert await outbox("SlaBreached", engagement_id=str(engagement.id), sla="kickoff_held") == 1
     assert await outbox("EscalationOpened", engagement_id=str(engagement.id)) == 0
+
+
+async def test_attendance_under_the_floor_escalates_once_per_episode(
+    app: FastAPI, client: httpx.AsyncClient, make_engagement: Any, outbox: Any
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    engagement = await make_engagement(approved_at=(now - timedelta(days=30)).isoformat())
+    rows = [
+        Session(
+            engagement_id=engagement.id,
+            kind="regular",
+            status="booked",
+            starts_at=now - timedelta(days=21 - 7 * i),
+            ends_at=now - timedelta(days=21 - 7 * i) + timedelta(minutes=60),
+            booked_by="test",
+        )
+        for i in range(3)
+    ]
+    async with sessionmaker_of(app)() as session:
+        session.add_all(rows)
+        await session.commit()
+    for row, outcome in zip(rows, ("attended", "no_show_participant", "no_show_participant"), strict=True):
+        async with sessionmaker_of(app)() as session:
+            await attendance.record(
+                session,
+                manager(uuid4()),
+                row.id,
+                AttendanceMarkCreate(outcome=outcome),
+                policy=attendance.AttendancePolicy(),
+                now=now,
+            )
+            await session.commit()
+    # 1 of 3 attended, under 0.8: one clock due at once, breached and escalated by the next scan.
+    assert [c for c in await clocks(app, engagement.id) if c[0] == "attendance_floor"] == [
+        ("attendance_floor", 1, False, False)
+    ]
+    assert ("attendance_floor", False) in await scan(app, now + timedelta(minutes=1), engagement)
+    assert await outbox("EscalationOpened", engagement_id=str(engagement.id), sla="attendance_floor") == 1
