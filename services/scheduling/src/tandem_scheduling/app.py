@@ -7,7 +7,6 @@ from tandem_kit.auth import TokenVerifier
 from tandem_kit.oauth_client import ServiceClient, own_or_given, service_client
 from tandem_scheduling.agreement import endpoints as agreement_endpoints
 from tandem_scheduling.availability import endpoints as availability_endpoints
-from tandem_scheduling.cadence import endpoints as cadence_endpoints
 from tandem_scheduling.conflict.consumers import CALENDAR_BUSY_CHANGED
 from tandem_scheduling.engagement import endpoints as engagement_endpoints
 from tandem_scheduling.escalation import endpoints as escalation_endpoints
@@ -21,6 +20,7 @@ from tandem_scheduling.lifecycle.consumers import (
     PERSON_REACTIVATED,
 )
 from tandem_scheduling.privacy.consumers import data_subject_requests, retention_purges
+from tandem_scheduling.progress import endpoints as progress_endpoints
 from tandem_scheduling.session import endpoints as session_endpoints
 from tandem_scheduling.settings import Settings
 from tandem_scheduling.sla import endpoints as sla_endpoints
@@ -32,7 +32,7 @@ ROUTERS: list[APIRouter] = [
     session_endpoints.router,
     sla_endpoints.router,
     agreement_endpoints.router,
-    cadence_endpoints.router,
+    progress_endpoints.router,
     escalation_endpoints.router,
 ]
 

@@ -7,11 +7,21 @@ that local day, whatever daylight-saving change lies between. Pure rules: no ses
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
+
+Layer = Literal["coaching", "mentoring", "network"]
+LAYERS: tuple[Layer, ...] = ("coaching", "mentoring", "network")
 
 # A checkpoint is announced (`CheckpointDue`) this long before its due date, so it can be booked.
 CHECKPOINT_WINDOW = timedelta(days=7)
 MENTORING_MILESTONE_WEEKS = 13  # quarterly
+
+
+def layer_of(provider_kind: str) -> Layer:
+    """An engagement's layer follows its provider: a mentor is the mentoring layer, a coach coaching.
+    (The network layer is group sessions, which have no provider of their own.)"""
+    return "mentoring" if provider_kind == "mentor" else "coaching"
 
 
 @dataclass(frozen=True)

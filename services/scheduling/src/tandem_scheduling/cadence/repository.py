@@ -3,12 +3,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import ColumnElement
 
 from tandem_scheduling.cadence.domain import CHECKPOINT_WINDOW
 from tandem_scheduling.models import Checkpoint, Engagement, Session
-from tandem_scheduling.sla.repository import NO_SYNC, layer_expression
+
+NO_SYNC = {"synchronize_session": False}
+
+
+def layer_expression(provider_kind: InstrumentedAttribute[str]) -> ColumnElement[str]:
+    """`cadence.domain.layer_of` in SQL."""
+    return case((provider_kind == "mentor", literal("mentoring")), else_=literal("coaching"))
 
 
 @dataclass(frozen=True)

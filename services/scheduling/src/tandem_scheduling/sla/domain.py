@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-Layer = Literal["coaching", "mentoring", "network"]
-LAYERS: tuple[Layer, ...] = ("coaching", "mentoring", "network")
+from tandem_scheduling.cadence.domain import LAYERS, Layer, layer_of
+
 SlaKind = Literal["kickoff_held", "next_session_booked", "checkpoint_held", "attendance_floor"]
 
 KICKOFF_HELD: SlaKind = "kickoff_held"
@@ -55,10 +55,7 @@ DEFAULTS: dict[str, Policy] = {
 }
 
 
-def layer_of(provider_kind: str) -> Layer:
-    """An engagement's layer follows its provider: a mentor is the mentoring layer, a coach coaching.
-    (The network layer is group sessions, which have no provider of their own.)"""
-    return "mentoring" if provider_kind == "mentor" else "coaching"
+__all__ = ["LAYERS", "Layer", "layer_of"]
 
 
 def kickoff_due(approved_at: datetime, policy: Policy) -> datetime:

@@ -3,15 +3,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import and_, case, delete, func, insert, literal, select, update
+from sqlalchemy import and_, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.sql.elements import ColumnElement
 
+from tandem_scheduling.cadence.repository import NO_SYNC, layer_expression
 from tandem_scheduling.models import Engagement, Escalation, SlaClock, SlaPolicy
-
-NO_SYNC = {"synchronize_session": False}
 
 
 @dataclass(frozen=True)
@@ -33,11 +30,6 @@ class Met:
     kind: str
     due_at: datetime
     met_at: datetime
-
-
-def layer_expression(provider_kind: InstrumentedAttribute[str]) -> ColumnElement[str]:
-    """`sla.domain.layer_of` in SQL."""
-    return case((provider_kind == "mentor", literal("mentoring")), else_=literal("coaching"))
 
 
 async def get_policy(session: AsyncSession, program_id: UUID, layer: str) -> SlaPolicy | None:

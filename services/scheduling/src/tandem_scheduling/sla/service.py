@@ -17,7 +17,6 @@ from tandem_scheduling.attendance import hooks as attendance_hooks
 from tandem_scheduling.attendance import repository as attendance_repository
 from tandem_scheduling.cadence import domain as cadence
 from tandem_scheduling.cadence import repository as cadence_repository
-from tandem_scheduling.engagement import service as engagement_service
 from tandem_scheduling.events import CheckpointDue, EscalationOpened, SlaBreached, SlaMet
 from tandem_scheduling.models import Engagement, Session, SlaClock
 from tandem_scheduling.sla import domain, repository
@@ -84,11 +83,6 @@ async def set_policies(
         "scheduling.sla.policies_set", program_id=str(program_id), layers=[p.layer for p in data.policies]
     )
     return await list_policies(session, principal, program_id)
-
-
-async def list_clocks(session: AsyncSession, principal: Principal, engagement_id: UUID) -> Sequence[SlaClock]:
-    engagement = await engagement_service.get_engagement(session, principal, engagement_id)
-    return await repository.list_for_engagement(session, engagement.id)
 
 
 async def _announce_met(session: AsyncSession, engagement: Engagement, met: Sequence[Met]) -> None:

@@ -5,13 +5,22 @@ from fastapi import APIRouter
 from tandem_kit.db import SessionDep
 from tandem_kit.openapi import problems
 from tandem_scheduling.auth import SchedulingRead, SchedulingWrite
-from tandem_scheduling.cadence import service
-from tandem_scheduling.cadence.schemas import Cadence, Checkpoint, CheckpointSession
-from tandem_scheduling.cadence.service import CheckpointAlreadyHeld, CheckpointNotFound
 from tandem_scheduling.engagement.service import EngagementNotFound
+from tandem_scheduling.progress import service
+from tandem_scheduling.progress.schemas import Cadence, Checkpoint, CheckpointSession
+from tandem_scheduling.progress.service import CheckpointAlreadyHeld, CheckpointNotFound
 from tandem_scheduling.session.service import SessionNotFound
+from tandem_scheduling.sla.schemas import SlaClock
 
-router = APIRouter(prefix="/engagements/{engagement_id}", tags=["cadence"])
+router = APIRouter(prefix="/engagements/{engagement_id}", tags=["progress"])
+
+
+@router.get("/sla-clocks", response_model=list[SlaClock], responses=problems(EngagementNotFound))
+async def list_sla_clocks(
+    engagement_id: UUID, principal: SchedulingRead, session: SessionDep
+) -> list[SlaClock]:
+    """List an engagement's SLA clocks: due, met, breached."""
+    return [SlaClock.model_validate(c) for c in await service.list_clocks(session, principal, engagement_id)]
 
 
 @router.get("/cadence", response_model=Cadence, responses=problems(EngagementNotFound))

@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -6,12 +7,13 @@ from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, NotFound
 from tandem_scheduling.attendance import repository as attendance_repository
 from tandem_scheduling.cadence import domain, repository
-from tandem_scheduling.cadence.schemas import Cadence, Checkpoint, CheckpointSession
 from tandem_scheduling.engagement import service as engagement_service
 from tandem_scheduling.models import Checkpoint as CheckpointRow
+from tandem_scheduling.models import SlaClock
+from tandem_scheduling.progress.schemas import Cadence, Checkpoint, CheckpointSession
 from tandem_scheduling.session import repository as session_repository
 from tandem_scheduling.session.service import SessionNotFound
-from tandem_scheduling.sla.domain import layer_of
+from tandem_scheduling.sla import repository as sla_repository
 
 
 class CheckpointNotFound(NotFound):
@@ -29,7 +31,7 @@ async def get_cadence(session: AsyncSession, principal: Principal, engagement_id
     outcomes = (await attendance_repository.current_outcomes(session, [engagement.id]))[engagement.id]
     return Cadence(
         engagement_id=engagement.id,
-        layer=layer_of(engagement.provider_kind),
+        layer=domain.layer_of(engagement.provider_kind),
         planned_sessions_low=planned.low,
         planned_sessions_high=planned.high,
         booked=await repository.booked_count(session, engagement.id),
@@ -65,3 +67,8 @@ async def mark_checkpoint_session(
     checkpoint.session_id = booked.id
     await session.flush()
     return checkpoint
+
+
+async def list_clocks(session: AsyncSession, principal: Principal, engagement_id: UUID) -> Sequence[SlaClock]:
+    engagement = await engagement_service.get_engagement(session, principal, engagement_id)
+    return await sla_repository.list_for_engagement(session, engagement.id)
