@@ -5,16 +5,18 @@ import strawberry
 
 from tandem_scheduling.escalation.graphql import Escalation, EscalationMutation, EscalationQuery
 from tandem_scheduling.lifecycle.graphql import Engagement, EngagementQuery, Match
+from tandem_scheduling.progress.graphql import ProgressMutation
 from tandem_scheduling.session.graphql import Session
+from tandem_scheduling.sla.graphql import SlaMutation, SlaQuery
 
 
 @strawberry.type
-class Query(EngagementQuery, EscalationQuery):
+class Query(EngagementQuery, EscalationQuery, SlaQuery):
     pass
 
 
 @strawberry.type
-class Mutation(EscalationMutation):
+class Mutation(EscalationMutation, SlaMutation, ProgressMutation):
     pass
 
 
