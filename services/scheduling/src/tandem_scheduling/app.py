@@ -12,6 +12,7 @@ from tandem_scheduling.attendance.service import AttendancePolicy
 from tandem_scheduling.availability import endpoints as availability_endpoints
 from tandem_scheduling.conflict.consumers import CALENDAR_BUSY_CHANGED
 from tandem_scheduling.engagement import endpoints as engagement_endpoints
+from tandem_scheduling.escalation import endpoints as escalation_endpoints
 from tandem_scheduling.gateway_client.calendars import CalendarGateway
 from tandem_scheduling.gateway_client.links import CALENDAR_BROKEN, CALENDAR_CONNECTED
 from tandem_scheduling.graphql import schema
@@ -23,6 +24,7 @@ from tandem_scheduling.lifecycle.consumers import (
     PERSON_REACTIVATED,
 )
 from tandem_scheduling.privacy.consumers import data_subject_requests, retention_purges
+from tandem_scheduling.progress import endpoints as progress_endpoints
 from tandem_scheduling.session import endpoints as session_endpoints
 from tandem_scheduling.settings import Settings
 from tandem_scheduling.sla import endpoints as sla_endpoints
@@ -36,6 +38,8 @@ ROUTERS: list[APIRouter] = [
     agreement_endpoints.router,
     group_endpoints.router,
     attendance_endpoints.router,
+    progress_endpoints.router,
+    escalation_endpoints.router,
 ]
 
 

@@ -47,6 +47,8 @@ class SessionCancelled(SchedulingEvent):
 class SlaBreached(SchedulingEvent):
     engagement_id: UUID
     match_id: UUID
+    program_id: UUID
+    layer: str
     sla: str
     due_at: datetime
     breached_at: datetime
@@ -158,3 +160,57 @@ class EngagementAttendanceFlagged(SchedulingEvent):
     floor: float
     flagged: bool
     changed_at: datetime
+
+
+# -- SLAs per layer, cadence and escalations (issue 15) ------------------------------------------
+
+
+class SlaMet(SchedulingEvent):
+    """A promise kept in time (the denominator of `sla_adherence`)."""
+
+    engagement_id: UUID
+    match_id: UUID
+    program_id: UUID
+    layer: str
+    sla: str
+    due_at: datetime
+    met_at: datetime
+
+
+class EscalationOpened(SchedulingEvent):
+    """A breach of an active engagement queued for program operations; `rebreach` when the same
+    engagement and SLA breached again after a resolved escalation."""
+
+    escalation_id: UUID
+    engagement_id: UUID
+    match_id: UUID
+    program_id: UUID
+    layer: str
+    sla: str
+    due_at: datetime
+    opened_at: datetime
+    rebreach: bool
+
+
+class EscalationResolved(SchedulingEvent):
+    """An escalation was resolved; the resolution note stays in scheduling."""
+
+    escalation_id: UUID
+    engagement_id: UUID
+    program_id: UUID
+    layer: str
+    sla: str
+    resolved_at: datetime
+    resolved_by: str
+
+
+class CheckpointDue(SchedulingEvent):
+    """A cadence item entered its window (scheduled on the engagement's own clock)."""
+
+    checkpoint_id: UUID
+    engagement_id: UUID
+    match_id: UUID
+    program_id: UUID
+    layer: str
+    kind: Literal["coaching_review", "mentoring_milestone"]
+    due_at: datetime

@@ -74,8 +74,12 @@ async def test_sla_clocks(client: httpx.AsyncClient, keys: TestKeys, make_engage
     engagement = await make_engagement(approved_at="2027-02-01T10:00:00+00:00")
     resp = await client.get(f"{URL}/{engagement.id}/sla-clocks", headers=keys.headers("scheduling:read"))
     assert resp.status_code == 200
-    [clock] = resp.json()
-    assert (clock["kind"], clock["due_at"], clock["met_at"]) == ("kickoff", "2027-02-08T10:00:00Z", None)
+    # The kickoff, then the two reviews of a 3-month coaching sprint (every 6 weeks, New York's day end).
+    assert [(c["kind"], c["seq"], c["due_at"], c["met_at"]) for c in resp.json()] == [
+        ("kickoff_held", 0, "2027-02-08T10:00:00Z", None),
+        ("checkpoint_held", 1, "2027-03-16T04:00:00Z", None),
+        ("checkpoint_held", 2, "2027-04-27T04:00:00Z", None),
+    ]
 
 
 async def test_sla_clocks_other_person_not_found(

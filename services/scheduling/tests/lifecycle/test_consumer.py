@@ -58,10 +58,12 @@ async def test_kickoff_sla_due_seven_days_after_approval(app: FastAPI, payload: 
     await consumer(app).apply(envelope(data))
     [engagement] = await engagements_of(app, data["match_id"])
     async with app.state.database.sessionmaker() as session:
-        clock = await session.scalar(select(SlaClock).where(SlaClock.engagement_id == engagement.id))
+        clock = await session.scalar(
+            select(SlaClock).where(SlaClock.engagement_id == engagement.id, SlaClock.kind == "kickoff_held")
+        )
     assert clock is not None
     assert (clock.kind, clock.due_at, clock.met_at, clock.breached_at) == (
-        "kickoff",
+        "kickoff_held",
         approved_at + timedelta(days=7),
         None,
         None,

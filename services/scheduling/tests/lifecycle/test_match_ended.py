@@ -176,8 +176,10 @@ async def test_future_sessions_are_cancelled_and_past_ones_kept(
         assert (sessions[cancelled]["status"], sessions[cancelled]["cancel_reason"]) == ("cancelled", reason)
         assert await world.live_holds(cancelled) == 0
         assert await outbox("SessionCancelled", session_id=cancelled, reason_code="match_ended") == 1
+    # The kickoff took place but nobody recorded it attended: its overdue clock stays for the scan;
+    # the reviews not yet due went with the engagement.
     [clock] = await world.get(f"/{engagement['id']}/sla-clocks")
-    assert (clock["kind"], clock["met_at"] is not None) == ("kickoff", True)
+    assert (clock["kind"], clock["met_at"]) == ("kickoff_held", None)
 
 
 async def test_graphql_match_engagement_shows_the_end(
@@ -218,27 +220,26 @@ async def test_booking_into_an_ended_engagement_is_409(
     assert await world.sessions(engagement) == {}
 
 
-async def test_a_kickoff_cancelled_by_the_end_keeps_its_clock_met(
+async def test_a_kickoff_cancelled_by_the_end_leaves_no_promise_to_breach(
     app: FastAPI, client: httpx.AsyncClient, keys: TestKeys, payload: Any
 ) -> None:
-    """It was booked in time: the end must neither reopen the promise nor turn it into a breach."""
+    """Booked in time and not yet due: the end removes the promise rather than turning it into a breach."""
     world = Scheduling(app, client, keys, payload)
     engagement = await world.opened()
     kickoff = await world.booked(engagement, now_minute() + timedelta(days=3), "kickoff")
-    [met] = await world.get(f"/{engagement['id']}/sla-clocks")
 
     await world.end(engagement["match_id"], reason="terminated")
 
     assert (await world.sessions(engagement))[kickoff]["status"] == "cancelled"
-    assert await world.get(f"/{engagement['id']}/sla-clocks") == [met]
+    assert await world.get(f"/{engagement['id']}/sla-clocks") == []
 
 
 async def test_a_clock_not_yet_due_is_removed(
     app: FastAPI, client: httpx.AsyncClient, keys: TestKeys, payload: Any
 ) -> None:
     world = Scheduling(app, client, keys, payload)
-    engagement = await world.opened()  # kickoff due in 7 days, nothing booked
-    assert len(await world.get(f"/{engagement['id']}/sla-clocks")) == 1
+    engagement = await world.opened()  # kickoff due in 7 days, nothing booked; two reviews later
+    assert len(await world.get(f"/{engagement['id']}/sla-clocks")) == 3
 
     await world.end(engagement["match_id"])
 
@@ -250,7 +251,7 @@ async def test_an_overdue_open_clock_stays_and_is_breached(
 ) -> None:
     world = Scheduling(app, client, keys, payload)
     engagement = await world.opened(approved_at=datetime.now(UTC) - timedelta(days=10))
-    [overdue] = await world.get(f"/{engagement['id']}/sla-clocks")
+    [overdue] = [c for c in await world.get(f"/{engagement['id']}/sla-clocks") if c["kind"] == "kickoff_held"]
 
     await world.end(engagement["match_id"])
 
@@ -258,7 +259,10 @@ async def test_an_overdue_open_clock_stays_and_is_breached(
     async with sessionmaker_of(app)() as session:
         breaches = await detect_breaches(session, datetime.now(UTC))
         await session.commit()
-    assert [b.kind for b in breaches if str(b.engagement_id) == engagement["id"]] == ["kickoff"]
+    # Breached, but an ended engagement opens no escalation.
+    assert [(b.kind, b.escalation_id) for b in breaches if str(b.engagement_id) == engagement["id"]] == [
+        ("kickoff_held", None)
+    ]
 
 
 async def test_same_event_twice_is_applied_once(

@@ -27,10 +27,12 @@ def test_downgrade_to_base_and_up_again(infra: Infra) -> None:
             "attendance_standings",
             "attendance_vendor_reports",
             "calendar_links",
+            "checkpoints",
             "dead_letters",
             "ended_matches",
             "engagements",
             "erased_people",
+            "escalations",
             "group_seats",
             "group_sessions",
             "group_waitlist_entries",
@@ -42,7 +44,33 @@ def test_downgrade_to_base_and_up_again(infra: Infra) -> None:
             "session_conflicts",
             "sessions",
             "sla_clocks",
+            "sla_policies",
             "working_agreements",
         ],
         [head_revision(SERVICE_DIR)],
     )
+
+
+ENGAGEMENT = "00000000-0000-4000-8000-0000000000e1"
+
+
+def test_kickoff_clocks_become_kickoff_held_and_keep_their_state(infra: Infra) -> None:
+    url = infra.fresh_database("scheduling_kickoff_held", SERVICE_DIR)
+    config = alembic_config(SERVICE_DIR, url)
+    in_thread(command.downgrade, config, "0008_attendance")
+    run_sql(
+        url,
+        "INSERT INTO engagements (id, match_id, program_id, participant_id, provider_id, provider_person_id,"
+        " provider_kind, track, status, cadence, session_minutes, planned_months, review_every_weeks,"
+        " participant_timezone, participant_working_hours, provider_timezone, provider_working_hours,"
+        f" approved_at) VALUES ('{ENGAGEMENT}', gen_random_uuid(), gen_random_uuid(), gen_random_uuid(),"
+        " gen_random_uuid(), gen_random_uuid(), 'coach', 'coach', 'active', 'weekly', 60, 3, 6, 'UTC', '[]',"
+        " 'UTC', '[]', '2026-12-01T10:00:00Z')",
+        # Met under the old rule (booked in time): it stays met.
+        "INSERT INTO sla_clocks (id, engagement_id, kind, due_at, met_at) VALUES (gen_random_uuid(),"
+        f" '{ENGAGEMENT}', 'kickoff', '2026-12-08T10:00:00Z', '2026-12-02T10:00:00Z')",
+    )
+    upgrade_head(SERVICE_DIR, url)
+    assert run_sql(url, "SELECT kind, seq, met_at IS NOT NULL FROM sla_clocks") == [("kickoff_held", 0, True)]
+    in_thread(command.downgrade, config, "0008_attendance")
+    assert run_sql(url, "SELECT kind, met_at IS NOT NULL FROM sla_clocks") == [("kickoff", True)]

@@ -62,7 +62,9 @@ class Person:
     strangers: dict[str, Any]
     sessions: dict[str, str] = field(default_factory=dict)
 
-    RECORDS = 13  # 2 engagements, 4 sessions, 4 holds, 1 agreement, 2 SLA clocks
+    RECORDS = (
+        17  # 2 engagements, 4 sessions, 4 holds, 1 agreement, 6 SLA clocks (a kickoff, two reviews each)
+    )
 
 
 @dataclass

@@ -24,7 +24,7 @@ async def test_access_through_the_broker_exports_the_persons_rows_only(committed
 
     assert (receipt["outcome"], receipt["records"]) == ("completed", person.RECORDS)
     assert receipt["detail"] == (
-        "2 engagement(s), 4 session(s), 4 calendar hold(s), 1 working agreement(s), 2 SLA clock(s)."
+        "2 engagement(s), 4 session(s), 4 calendar hold(s), 1 working agreement(s), 6 SLA clock(s)."
     )
     assert (await world.request(request["id"]))["status"] == "completed"
     export = (await world.export(request["id"]))["scheduling"]
@@ -51,7 +51,7 @@ async def test_access_through_the_broker_exports_the_persons_rows_only(committed
     assert agreement["clauses"]["scope"].startswith("Ana's goal")
     assert agreement["participant_signed_at"] is not None
     assert "provider_signed_at" not in agreement
-    assert len(export["sla_clocks"]) == 2
+    assert len(export["sla_clocks"]) == 6
     # Nothing about anyone else: neither the coach, nor the coachee, nor the strangers' engagement.
     text = json.dumps(export)
     for other in (person.coach, person.coachee, person.strangers["id"], person.strangers["participant_id"]):
@@ -71,7 +71,8 @@ async def test_erasure_through_the_broker_deletes_content_and_deidentifies_share
     assert (receipt["outcome"], receipt["records"]) == ("completed", person.RECORDS)
     assert receipt["detail"] == (
         "Ended and de-identified 2 engagement(s) with their 4 session(s) (2 future one(s) cancelled) and "
-        "2 SLA clock(s) (0 not yet due deleted); de-identified 4 calendar hold(s); deleted 1 working "
+        # None of the kickoffs was recorded attended: every promise still ahead went with the end.
+        "6 SLA clock(s) (6 not yet due deleted); de-identified 4 calendar hold(s); deleted 1 working "
         "agreement(s)."
     )
     assert (await world.get(f"?participant_id={person.id}"))["items"] == []
@@ -109,8 +110,8 @@ async def test_erasure_through_the_broker_deletes_content_and_deidentifies_share
     assert upcoming["booked_by"] == f"user-{alias}"
     [kickoff] = (await world.get(f"/{person.coaching['id']}/sessions"))["items"]
     assert kickoff["status"] == "cancelled"
-    [clock] = await world.get(f"/{person.coaching['id']}/sla-clocks")
-    assert clock["met_at"] is not None  # booked in time: the erasure does not make it a breach
+    # Not yet due: the erasure removes the promise rather than making it a breach.
+    assert await world.get(f"/{person.coaching['id']}/sla-clocks") == []
     await world.get(f"/{person.engagement['id']}/working-agreement", status=404)
 
     assert await world.holds(person.id) == []
@@ -246,15 +247,15 @@ async def test_access_for_a_stranger_holds_nothing(committed_world: Any) -> None
 
 async def test_kickoff_promise_not_yet_due_ends_with_the_engagement(world: Any) -> None:
     me = uuid.uuid4()
-    engagement = await world.engagement(me, uuid.uuid4())  # approved now: kickoff due in 7 days
+    engagement = await world.engagement(me, uuid.uuid4())  # approved now: kickoff due in 7 days, 2 reviews
     request = await world.open_request(me, "erasure")
 
     assert await world.apply(await world.envelope(request["id"])) is True
 
     receipt = await world.receipt(request["id"])
     assert receipt is not None
-    assert receipt["records"] == 2
-    assert "(1 not yet due deleted)" in receipt["detail"]
+    assert receipt["records"] == 4
+    assert "(3 not yet due deleted)" in receipt["detail"]
     assert await world.get(f"/{engagement['id']}/sla-clocks") == []
 
 

@@ -29,8 +29,11 @@ async def committed_engagement(app: FastAPI, data: dict[str, Any]) -> Engagement
 
 
 async def clock_of(app: FastAPI, engagement_id: uuid.UUID) -> SlaClock:
+    """The engagement's kickoff clock."""
     async with sessionmaker_of(app)() as session:
-        clock = await session.scalar(select(SlaClock).where(SlaClock.engagement_id == engagement_id))
+        clock = await session.scalar(
+            select(SlaClock).where(SlaClock.engagement_id == engagement_id, SlaClock.kind == "kickoff_held")
+        )
         assert clock is not None
         return clock
 
@@ -44,7 +47,7 @@ async def test_breach_emitted_once(app: FastAPI, make_engagement: Any, outbox: A
         await session.commit()
     assert [b.engagement_id for b in first if b.engagement_id == engagement.id] == [engagement.id]
     assert [b for b in second if b.engagement_id == engagement.id] == []
-    assert await outbox("SlaBreached", engagement_id=str(engagement.id), sla="kickoff") == 1
+    assert await outbox("SlaBreached", engagement_id=str(engagement.id), sla="kickoff_held") == 1
     assert (await clock_of(app, engagement.id)).breached_at == now
 
 
@@ -57,7 +60,7 @@ async def test_not_yet_due_is_left_alone(app: FastAPI, make_engagement: Any, out
     assert await outbox("SlaBreached", engagement_id=str(engagement.id)) == 0
 
 
-async def test_kickoff_booked_in_time_never_breaches(
+async def test_kickoff_booked_but_not_held_breaches(
     app: FastAPI,
     client: httpx.AsyncClient,
     keys: TestKeys,
@@ -65,6 +68,7 @@ async def test_kickoff_booked_in_time_never_breaches(
     monday: datetime,
     outbox: Any,
 ) -> None:
+    # Booking the kickoff used to meet the clock; now only a kickoff recorded attended does.
     engagement = await make_engagement()
     resp = await client.post(
         f"/api/v1/scheduling/engagements/{engagement.id}/sessions",
@@ -75,8 +79,9 @@ async def test_kickoff_booked_in_time_never_breaches(
     async with sessionmaker_of(app)() as session:
         breaches = await detect_breaches(session, datetime.now(UTC) + timedelta(days=30))
         await session.commit()
-    assert engagement.id not in {b.engagement_id for b in breaches}
-    assert (await clock_of(app, engagement.id)).breached_at is None
+    assert [b.kind for b in breaches if b.engagement_id == engagement.id] == ["kickoff_held"]
+    assert (await clock_of(app, engagement.id)).met_at is None
+    assert await outbox("EscalationOpened", engagement_id=str(engagement.id), sla="kickoff_held") == 1
 
 
 async def test_background_scan_breaches_overdue(app: FastAPI, payload: Any) -> None:
@@ -87,7 +92,11 @@ async def test_background_scan_breaches_overdue(app: FastAPI, payload: Any) -> N
 
         async def breached() -> bool:
             async with maker() as session:
-                clock = await session.scalar(select(SlaClock).where(SlaClock.engagement_id == engagement.id))
+                clock = await session.scalar(
+                    select(SlaClock).where(
+                        SlaClock.engagement_id == engagement.id, SlaClock.kind == "kickoff_held"
+                    )
+                )
                 return clock is not None and clock.breached_at is not None
 
         assert await eventually(breached) is True

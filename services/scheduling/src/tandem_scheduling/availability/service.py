@@ -43,7 +43,7 @@ async def find_slots(
     start = max(start, now) if start is not None else now
     if end is None:
         clocks = await sla_repository.list_for_engagement(session, engagement.id)
-        due = [c.due_at for c in clocks if c.kind == "kickoff" and c.met_at is None and c.due_at > start]
+        due = [c.due_at for c in clocks if c.kind == "kickoff_held" and c.met_at is None and c.due_at > start]
         end = due[0] if due else start + DEFAULT_WINDOW
     if end <= start:
         raise InvalidSlotQuery("The window must end after it starts (and after now).", parameter="to")

@@ -11,7 +11,8 @@ from tandem_kit.pagination import PageParams
 from tandem_scheduling.engagement import domain, repository
 from tandem_scheduling.engagement.schemas import MatchApproved
 from tandem_scheduling.events import EngagementCreated
-from tandem_scheduling.models import Engagement, SlaClock
+from tandem_scheduling.models import Engagement
+from tandem_scheduling.sla import clocks as sla_clocks
 
 log = structlog.get_logger("tandem.scheduling.engagement")
 
@@ -47,7 +48,7 @@ async def get_engagement(
 
 
 async def create_from_match(session: AsyncSession, data: MatchApproved) -> Engagement | None:
-    """Open the engagement of an approved match, with its kickoff SLA; a repeated match is a no-op,
+    """Open the engagement of an approved match, with its SLA clocks and checkpoints; a repeated match is a no-op,
     and a match that already ended (its `MatchEnded` came first) opens nothing."""
     await repository.lock_match(session, data.match_id)
     existing = await repository.get_by_match_id(session, data.match_id)
@@ -78,11 +79,7 @@ async def create_from_match(session: AsyncSession, data: MatchApproved) -> Engag
     )
     session.add(engagement)
     await session.flush()
-    kickoff = SlaClock(
-        engagement_id=engagement.id, kind="kickoff", due_at=domain.kickoff_due(data.approved_at)
-    )
-    session.add(kickoff)
-    await session.flush()
+    kickoff = await sla_clocks.open_engagement(session, engagement)
     await emit(
         session,
         EngagementCreated(

@@ -50,7 +50,7 @@ async def cancel_future_sessions(
     session: AsyncSession, engagements: Sequence[Engagement], *, reason: str, code: CancelCode, now: datetime
 ) -> Sequence[Session]:
     """Cancel the engagements' booked sessions that start after `now` as `POST .../cancel` does (holds
-    released, `SessionCancelled` with `code`), keeping a kickoff's clock as it was."""
+    released, `SessionCancelled` with `code`)."""
     future = await session_repository.list_booked_after(session, [e.id for e in engagements], now)
     for booked in future:
         await session_service.cancel_session(
@@ -60,7 +60,6 @@ async def cancel_future_sessions(
             booked.id,
             SessionCancel(reason=reason),
             now=now,
-            reopen_kickoff=False,
             code=code,
         )
     return future
@@ -77,8 +76,8 @@ async def end_engagements(
 ) -> Ending:
     """End engagements the caller locked for update: future booked sessions are cancelled as
     `POST .../cancel` does (holds released, `SessionCancelled` with `code`), past ones stay; SLA
-    clocks not yet due go, overdue open ones stay, met ones stay met (a kickoff cancelled by the end
-    was still booked in time). An engagement that already ended keeps its `ended_at`."""
+    clocks not yet due go, overdue open ones stay (the scan breaches them, but opens no escalation for
+    an ended engagement), met ones stay met. An engagement that already ended keeps its `ended_at`."""
     ids = [e.id for e in engagements]
     future = await cancel_future_sessions(session, engagements, reason=reason, code=code, now=now)
     moot = await sla_service.close(session, ids, now=now)
@@ -134,7 +133,6 @@ async def person_deactivated(
     if not await people.set_active(session, person_id, active=False, at=deactivated_at):
         return []
     engagements = await repository.list_active_for_person(session, person_id)
-    # A kickoff clock is not reopened: it would breach before matching's end of the match arrives.
     future = await cancel_future_sessions(
         session, engagements, reason=DEACTIVATED_REASON, code="person_deactivated", now=now
     )

@@ -25,6 +25,7 @@ from tandem_scheduling.models.session import (  # noqa: E402
     SessionAttendee,
     SessionConflict,
 )
+from tandem_scheduling.models.sla import Checkpoint, Escalation, SlaPolicy  # noqa: E402
 
 __all__ = [
     "AttendanceConflict",
@@ -33,8 +34,10 @@ __all__ = [
     "AttendanceVendorReport",
     "Base",
     "CalendarLink",
+    "Checkpoint",
     "EndedMatch",
     "Engagement",
+    "Escalation",
     "GroupSeat",
     "GroupSession",
     "GroupWaitlistEntry",
@@ -43,5 +46,6 @@ __all__ = [
     "SessionAttendee",
     "SessionConflict",
     "SlaClock",
+    "SlaPolicy",
     "WorkingAgreement",
 ]

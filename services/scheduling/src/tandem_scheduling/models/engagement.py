@@ -46,11 +46,16 @@ class SlaClock(Base):
     """A service-level promise with a deadline: met when fulfilled in time, breached (once) when not."""
 
     __tablename__ = "sla_clocks"
-    __table_args__ = (UniqueConstraint("engagement_id", "kind", name="uq_sla_clocks_engagement_id_kind"),)
+    __table_args__ = (
+        UniqueConstraint("engagement_id", "kind", "seq", name="uq_sla_clocks_engagement_id_kind_seq"),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
     engagement_id: Mapped[UUID] = mapped_column(ForeignKey("engagements.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
+    # Repeating promises (the next session after each held one, each checkpoint) count up from 1.
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    checkpoint_id: Mapped[UUID | None] = mapped_column(ForeignKey("checkpoints.id", ondelete="CASCADE"))
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     met_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     breached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -13,6 +13,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_scheduling.agreement.domain import CLAUSES
+from tandem_scheduling.escalation import repository as escalation_repository
 from tandem_scheduling.privacy import repository
 
 log = structlog.get_logger("tandem.scheduling.retention")
@@ -28,7 +29,8 @@ REDACTED_BY = "scheduling-retention"
 
 async def purge_session_notes(session: AsyncSession, cutoff: datetime, action: str) -> int:
     """The free text of engagements that ended before `cutoff`: with `delete` their working agreements
-    go, with `anonymize` their clause text; cancel and attendance-correction reasons are cleared either way. Rows touched."""
+    go, with `anonymize` their clause text; cancel reasons, attendance-correction reasons and escalation
+    resolution notes are cleared either way. Rows touched."""
     if action not in (DELETE, ANONYMIZE):
         # Consent allows only these two; anything else is a contract change this code predates.
         log.warning("scheduling.retention.unknown_action", category=SESSION_NOTES, action=action)
@@ -36,6 +38,7 @@ async def purge_session_notes(session: AsyncSession, cutoff: datetime, action: s
     ended = repository.ended_before(cutoff)
     reasons = await repository.clear_cancel_reasons(session, ended)
     reasons += await repository.clear_attendance_reasons(session, ended)
+    notes = await escalation_repository.clear_notes(session, ended)
     if action == DELETE:
         agreements = await repository.delete_agreements_of(session, ended)
     else:
@@ -45,5 +48,6 @@ async def purge_session_notes(session: AsyncSession, cutoff: datetime, action: s
         action=action,
         agreements=agreements,
         cancel_reasons=reasons,
+        escalation_notes=notes,
     )
-    return reasons + agreements
+    return reasons + agreements + notes

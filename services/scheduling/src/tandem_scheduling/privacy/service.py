@@ -14,11 +14,13 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.privacy import Answer
+from tandem_scheduling.escalation import repository as escalation_repository
 from tandem_scheduling.group import service as group_service
 from tandem_scheduling.lifecycle import ending as lifecycle_ending
 from tandem_scheduling.models import (
     AttendanceMark,
     Engagement,
+    Escalation,
     Session,
     SessionAttendee,
     SessionConflict,
@@ -46,11 +48,20 @@ class PersonData:
     agreements: Sequence[WorkingAgreement]
     clocks: Sequence[SlaClock]
     conflicts: Sequence[SessionConflict]
+    escalations: Sequence[Escalation]
     marks: Sequence[AttendanceMark] = ()
 
     @property
     def records(self) -> int:
-        kinds = (self.engagements, self.sessions, self.holds, self.agreements, self.clocks, self.conflicts)
+        kinds = (
+            self.engagements,
+            self.sessions,
+            self.holds,
+            self.agreements,
+            self.clocks,
+            self.conflicts,
+            self.escalations,
+        )
         return sum(map(len, kinds)) + len(self.marks)
 
 
@@ -65,7 +76,17 @@ async def find(session: AsyncSession, person_id: UUID, *, for_update: bool = Fal
         clocks=await repository.clocks_of(session, ids),
         conflicts=await repository.conflicts_of(session, person_id),
         marks=await repository.marks_of(session, ids),
+        escalations=await _escalations_of(session, person_id, ids),
     )
+
+
+async def _escalations_of(
+    session: AsyncSession, person_id: UUID, engagement_ids: Sequence[UUID]
+) -> list[Escalation]:
+    """The escalations of the person's engagements, and those they handled as program operations."""
+    found = {x.id: x for x in await escalation_repository.of_engagements(session, engagement_ids)}
+    found.update({x.id: x for x in await escalation_repository.assigned_to(session, person_id)})
+    return sorted(found.values(), key=lambda x: (x.opened_at, x.id))
 
 
 async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
@@ -97,6 +118,9 @@ async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
     if data.marks:
         export["attendance_marks"] = [_mark(m, person_id) for m in data.marks]
         detail += f" {len(data.marks)} attendance mark(s)."
+    if data.escalations:
+        export["escalations"] = [_escalation(x) for x in data.escalations]
+        detail += f" {len(data.escalations)} escalation(s)."
     if group_records:
         export.update(group)
         detail += f" {group_records} group seat(s), waitlist place(s) and hosted group session(s)."
@@ -142,6 +166,9 @@ async def erase_person(session: AsyncSession, person_id: UUID, *, now: datetime 
         m.recorded_by = str(alias) if m.recorded_by == str(person_id) else m.recorded_by
         m.reason = None
     await session.flush()
+    # Resolution notes are free text about the engagement; a staff member's own trace goes too.
+    notes = await escalation_repository.clear_notes(session, [e.id for e in data.engagements])
+    await escalation_repository.forget_staff(session, person_id, alias=str(alias))
     # The alias is never logged: it would link the old id to the de-identified rows.
     log.info(
         "scheduling.privacy.erased",
@@ -159,6 +186,8 @@ async def erase_person(session: AsyncSession, person_id: UUID, *, now: datetime 
         detail += f" Deleted {len(data.conflicts)} calendar conflict(s)."
     if data.marks:
         detail += f" De-identified {len(data.marks)} attendance mark(s) and removed their reasons."
+    if data.escalations:
+        detail += f" Cleared {notes} escalation note(s) and the person's part in {len(data.escalations)} escalation(s)."
     if group_records:
         detail += f" Deleted or de-identified {group_records} group seat(s), waitlist place(s) and hosted group session(s)."
     return Answer(data.records + group_records, detail)
@@ -287,4 +316,20 @@ def _mark(m: AttendanceMark, person_id: UUID) -> dict[str, Any]:
         "recorded_by": m.recorded_by if m.recorded_by == str(person_id) else None,
         "reason": m.reason,
         "recorded_at": m.recorded_at.isoformat(),
+    }
+
+
+def _escalation(x: Escalation) -> dict[str, Any]:
+    return {
+        "id": str(x.id),
+        "engagement_id": str(x.engagement_id),
+        "sla": x.sla,
+        "due_at": x.due_at.isoformat(),
+        "opened_at": x.opened_at.isoformat(),
+        "status": x.status,
+        "assignee_id": str(x.assignee_id) if x.assignee_id else None,
+        "acknowledged_by": x.acknowledged_by,
+        "resolved_at": x.resolved_at.isoformat() if x.resolved_at else None,
+        "resolved_by": x.resolved_by,
+        "resolution_note": x.resolution_note,
     }

@@ -166,8 +166,7 @@ async def book_session(
                 f"Engagement {engagement_id} already has a booked kickoff; cancel it first.", pointer="#/kind"
             ) from exc
         raise
-    if booked.kind == "kickoff":
-        await sla_service.meet(session, engagement.id, "kickoff", at=now)
+    await sla_service.session_booked(session, engagement, at=now)
     await emit(
         session,
         SessionBooked(
@@ -223,11 +222,10 @@ async def cancel_session(
     data: SessionCancel,
     *,
     now: datetime | None = None,
-    reopen_kickoff: bool = True,
     code: CancelCode = "requested",
 ) -> Session:
-    """Cancel a booked session: its time is free again, and a cancelled kickoff reopens the kickoff SLA
-    (unless `reopen_kickoff` is False: an ending engagement keeps a kickoff that was booked in time)."""
+    """Cancel a booked session: its time is free again. (No clock reopens: the kickoff's is met only
+    when the kickoff is held.)"""
     engagement = await engagement_service.get_engagement(session, principal, engagement_id)
     booked = await repository.get_in_engagement(session, engagement.id, session_id, for_update=True)
     if booked is None:
@@ -238,8 +236,6 @@ async def cancel_session(
     booked.cancelled_at = now or datetime.now(UTC)
     booked.cancel_reason = data.reason
     await repository.release_holds(session, booked.id)
-    if booked.kind == "kickoff" and reopen_kickoff:
-        await sla_service.reopen(session, engagement.id, "kickoff")
     await session.flush()
     await emit(session, SessionCancelled(session_id=booked.id, engagement_id=engagement.id, reason_code=code))
     log.info("scheduling.session.cancelled", session_id=str(booked.id), engagement_id=str(engagement.id))
