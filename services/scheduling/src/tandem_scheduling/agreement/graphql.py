@@ -7,11 +7,10 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from tandem_kit.graphql import field, graphql_input, require_scope
+from tandem_kit.graphql import field, graphql_input, mutation_session, require_scope
 from tandem_scheduling import models
 from tandem_scheduling.agreement import service
 from tandem_scheduling.agreement.schemas import WorkingAgreementClauses, WorkingAgreementSignature
-from tandem_scheduling.mutations import mutation_session
 
 
 @strawberry.type(description="The eight clauses of an engagement's working agreement, as agreed.")

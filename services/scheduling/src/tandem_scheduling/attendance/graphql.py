@@ -17,13 +17,13 @@ from tandem_kit.graphql import (
     graphql_input,
     graphql_page,
     loader,
+    mutation_session,
     page_params,
     require_scope,
 )
 from tandem_scheduling import models
 from tandem_scheduling.attendance import domain, repository, service
 from tandem_scheduling.attendance.schemas import AttendanceMarkCreate
-from tandem_scheduling.mutations import mutation_session
 
 
 @strawberry.type(name="AttendanceMark", description="One revision of a session's attendance mark.")

@@ -13,6 +13,7 @@ from tandem_kit.graphql import (
     field,
     graphql_input,
     graphql_page,
+    mutation_session,
     page_params,
     require_scope,
 )
@@ -123,14 +124,14 @@ class EscalationMutation:
     ) -> Escalation:
         principal = require_scope(info, "scheduling:write")
         data = graphql_input(EscalationAssign, "input", {"assignee_id": assignee_id})
-        async with exclusive_session(info) as session:
+        async with mutation_session(info) as session:
             found = await service.assign(session, principal, _uuid(id), data, now=datetime.now(UTC))
         return to_graphql(found)
 
     @field(description="Acknowledge an escalation (its owner or program operations).")
     async def acknowledge_escalation(self, info: Info[Any, Any], id: strawberry.ID) -> Escalation:
         principal = require_scope(info, "scheduling:write")
-        async with exclusive_session(info) as session:
+        async with mutation_session(info) as session:
             found = await service.acknowledge(session, principal, _uuid(id), now=datetime.now(UTC))
         return to_graphql(found)
 
@@ -138,7 +139,7 @@ class EscalationMutation:
     async def resolve_escalation(self, info: Info[Any, Any], id: strawberry.ID, note: str) -> Escalation:
         principal = require_scope(info, "scheduling:write")
         data = graphql_input(EscalationResolve, "input", {"note": note})
-        async with exclusive_session(info) as session:
+        async with mutation_session(info) as session:
             found = await service.resolve(session, principal, _uuid(id), data, now=datetime.now(UTC))
         return to_graphql(found)
 

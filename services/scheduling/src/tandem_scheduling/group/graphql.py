@@ -1,8 +1,7 @@
 """GraphQL `GroupSession`, its query and the seat mutations: the same service calls, scopes and
 object-level checks as REST."""
 
-import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -19,6 +18,7 @@ from tandem_kit.graphql import (
     graphql_input,
     graphql_page,
     keyed_loader,
+    mutation_session,
     page_params,
     parse_id,
     require_scope,
@@ -154,14 +154,6 @@ async def _one_view(session: AsyncSession, principal: Principal, group_session_i
     return to_graphql(views[group_session_id])
 
 
-@contextlib.asynccontextmanager
-async def unit_of_work(info: Info[Any, Any]) -> AsyncIterator[AsyncSession]:
-    """A mutation's writes in a savepoint: the request's session commits after a GraphQL answer even
-    when a resolver raised, so a refused mutation must leave nothing behind (nor a failed flush)."""
-    async with exclusive_session(info) as session, session.begin_nested():
-        yield session
-
-
 def _group_id(value: strawberry.ID) -> UUID:
     found = parse_id(value)
     if found is None:
@@ -234,7 +226,7 @@ class GroupMutation:
                 "host_person_id": host_person_id,
             },
         )
-        async with unit_of_work(info) as session:
+        async with mutation_session(info) as session:
             group = await service.create(session, principal, data)
             return await _one_view(session, principal, group.id)
 
@@ -244,7 +236,7 @@ class GroupMutation:
     ) -> GroupSession:
         principal = require_scope(info, "scheduling:write")
         data = graphql_input(GroupSessionCancel, "input", {"reason": reason})
-        async with unit_of_work(info) as session:
+        async with mutation_session(info) as session:
             group = await service.cancel(session, principal, _group_id(id), data)
             return await _one_view(session, principal, group.id)
 
@@ -254,7 +246,7 @@ class GroupMutation:
     ) -> SeatBooking:
         principal = require_scope(info, "scheduling:write")
         data = graphql_input(SeatRequest, "input", {"person_id": person_id})
-        async with unit_of_work(info) as session:
+        async with mutation_session(info) as session:
             booking, _ = await service.book_seat(session, principal, _group_id(group_session_id), data)
         return booking_to_graphql(booking)
 
@@ -266,7 +258,7 @@ class GroupMutation:
         person = parse_id(person_id)
         if person is None:
             raise service.SeatNotFound(f"No seat of {person_id}.")
-        async with unit_of_work(info) as session:
+        async with mutation_session(info) as session:
             booking = await service.release_seat(session, principal, _group_id(group_session_id), person)
         return booking_to_graphql(booking)
 

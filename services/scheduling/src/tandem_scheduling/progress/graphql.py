@@ -8,7 +8,7 @@ import strawberry
 from pydantic import BaseModel
 from strawberry.types import Info
 
-from tandem_kit.graphql import exclusive_session, field, graphql_input, require_scope
+from tandem_kit.graphql import field, graphql_input, mutation_session, require_scope
 from tandem_scheduling import models
 from tandem_scheduling.progress import service
 from tandem_scheduling.progress.schemas import CheckpointSession
@@ -63,7 +63,7 @@ class ProgressMutation:
             CheckpointRef, "input", {"engagement_id": engagement_id, "checkpoint_id": checkpoint_id}
         )
         data = graphql_input(CheckpointSession, "input", {"session_id": session_id})
-        async with exclusive_session(info) as session:
+        async with mutation_session(info) as session:
             found = await service.mark_checkpoint_session(
                 session, principal, ref.engagement_id, ref.checkpoint_id, data
             )

@@ -9,9 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from tandem_kit.auth import Principal
-from tandem_kit.graphql import field, graphql_input, loader, require_scope
+from tandem_kit.graphql import field, graphql_input, loader, mutation_session, require_scope
 from tandem_scheduling import models
-from tandem_scheduling.mutations import mutation_session
 from tandem_scheduling.session import repository, service
 from tandem_scheduling.session.schemas import SessionCancel, SessionCreate
 

@@ -8,7 +8,7 @@ import strawberry
 from pydantic import BaseModel
 from strawberry.types import Info
 
-from tandem_kit.graphql import exclusive_session, field, graphql_input, require_scope
+from tandem_kit.graphql import exclusive_session, field, graphql_input, mutation_session, require_scope
 from tandem_scheduling.sla import service
 from tandem_scheduling.sla.schemas import SlaPolicy as SlaPolicyModel
 from tandem_scheduling.sla.schemas import SlaPolicyUpdate
@@ -81,6 +81,6 @@ class SlaMutation:
         principal = require_scope(info, "scheduling:write")
         program = _program(program_id)
         data = graphql_input(SlaPolicyUpdate, "input", {"policies": [vars(p) for p in policies]})
-        async with exclusive_session(info) as session:
+        async with mutation_session(info) as session:
             answer = await service.set_policies(session, principal, program, data, now=datetime.now(UTC))
         return [to_graphql(p) for p in answer]
