@@ -7,13 +7,19 @@ from tandem_analytics.graphql import schema
 from tandem_analytics.kpi import endpoints as kpi_endpoints
 from tandem_analytics.privacy.consumers import data_subject_requests, retention_purges
 from tandem_analytics.settings import Settings
+from tandem_analytics.survey import endpoints as survey_endpoints
 from tandem_analytics.telemetry import endpoints as telemetry_endpoints
 from tandem_analytics.vendor_platform import endpoints as vendor_endpoints
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
 from tandem_kit.oauth_client import ServiceClient, own_or_given, service_client
 
-ROUTERS = [vendor_endpoints.router, telemetry_endpoints.router, kpi_endpoints.router]
+ROUTERS = [
+    vendor_endpoints.router,
+    telemetry_endpoints.router,
+    kpi_endpoints.router,
+    survey_endpoints.router,
+]
 # Telemetry batches (up to `batch_max_items` events) get the bulk body limit; see docs/architecture.md.
 BULK_ROUTES = [r"/api/v1/analytics/vendors/[^/]+/events:batch"]
 

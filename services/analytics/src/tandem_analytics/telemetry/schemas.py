@@ -78,7 +78,7 @@ class BatchResult(BaseModel):
     results: list[BatchItemResult] = Field(description="One result per item, in batch order.")
 
 
-def _errors(exc: ValidationError, prefix: tuple[str | int, ...]) -> list[dict[str, Any]]:
+def errors_of(exc: ValidationError, prefix: tuple[str | int, ...]) -> list[dict[str, Any]]:
     errors: list[dict[str, Any]] = []
     for err in exc.errors(include_url=False, include_context=False, include_input=False):
         loc = (*prefix, *err["loc"])
@@ -110,7 +110,7 @@ def parse_event(body: bytes) -> VendorEvent:
     try:
         event = VendorEvent.model_validate_json(body)
     except ValidationError as exc:
-        raise RequestValidationError(_errors(exc, ("body",))) from exc
+        raise RequestValidationError(errors_of(exc, ("body",))) from exc
     if errors := _rule_errors(event, ("body",)):
         raise RequestValidationError(errors)
     return event
@@ -151,7 +151,7 @@ def parse_batch(body: bytes, *, max_items: int) -> list[ParsedItem]:
         try:
             event = VendorBatchItem.model_validate(item)
         except ValidationError as exc:
-            parsed.append(ParsedItem(index, item_id, None, _rendered(_errors(exc, (index,)))))
+            parsed.append(ParsedItem(index, item_id, None, _rendered(errors_of(exc, (index,)))))
             continue
         rule_errors = _rule_errors(event, (index,))
         if rule_errors:

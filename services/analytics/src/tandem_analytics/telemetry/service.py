@@ -31,7 +31,7 @@ class SignatureInvalid(Unauthorized):
     code, title = "webhook-signature-invalid", "Webhook signature invalid"
 
 
-async def _verified_vendor(
+async def verified_vendor(
     session: AsyncSession,
     principal: Principal,
     vendor_id: UUID,
@@ -86,9 +86,7 @@ async def ingest_event(
     settings: Settings,
 ) -> IngestResult:
     """Verify, validate and store one vendor message, at most once per webhook id."""
-    vendor, timestamp = await _verified_vendor(
-        session, principal, vendor_id, headers, body, settings=settings
-    )
+    vendor, timestamp = await verified_vendor(session, principal, vendor_id, headers, body, settings=settings)
     assert headers.id is not None
     event = parse_event(body)
     sent_at = datetime.fromtimestamp(timestamp, UTC)
@@ -116,9 +114,7 @@ async def ingest_batch(
     settings: Settings,
 ) -> BatchResult:
     """One signature over the whole batch; each item stored at most once per item id."""
-    vendor, timestamp = await _verified_vendor(
-        session, principal, vendor_id, headers, body, settings=settings
-    )
+    vendor, timestamp = await verified_vendor(session, principal, vendor_id, headers, body, settings=settings)
     items = parse_batch(body, max_items=settings.batch_max_items)
     sent_at = datetime.fromtimestamp(timestamp, UTC)
     rows = [_row(vendor, item.event.id, item.event, sent_at=sent_at) for item in items if item.event]
