@@ -1,11 +1,9 @@
 """The `vendor_sharing` consent: a vendor may send analytics telemetry about a person only while it is
 granted (docs/analytics.md, "Ingest"). Kept as of its change time, like the `analytics` consent."""
 
-from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,16 +21,3 @@ async def set_consent(session: AsyncSession, person_id: UUID, *, granted: bool, 
         where=VendorSharingConsent.changed_at < values.excluded.changed_at,
     ).returning(VendorSharingConsent.person_id)
     return (await session.execute(statement)).first() is not None
-
-
-async def sharing(session: AsyncSession, person_ids: Iterable[UUID]) -> set[UUID]:
-    """Which of these people let vendors share data about them now (one query for a whole batch)."""
-    wanted = list(set(person_ids))
-    if not wanted:
-        return set()
-    found = await session.scalars(
-        select(VendorSharingConsent.person_id).where(
-            VendorSharingConsent.person_id.in_(wanted), VendorSharingConsent.granted.is_(True)
-        )
-    )
-    return set(found.all())

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from tandem_kit.errors import json_pointer
 from tandem_kit.fields import Text
@@ -56,16 +56,31 @@ class VendorBatchItem(VendorEvent):
     id: Text = Field(min_length=1, max_length=200, description="Message id; deduplicated like `webhook-id`.")
 
 
+DROPPED_NO_SHARING = "vendor_sharing_not_granted"
+
+
 class IngestResult(BaseModel):
     id: str = Field(description="The message id (`webhook-id`).")
     duplicate: bool = Field(description="True when this message id was already received: stored once.")
-    received_at: datetime = Field(description="When the message was first received.")
+    received_at: datetime | None = Field(
+        description="When the message was first received (null when it was dropped, not stored)."
+    )
+    dropped: Literal["vendor_sharing_not_granted"] | None = Field(
+        default=None,
+        description="Why the message was not stored: the participant has not granted `vendor_sharing`, "
+        "so vendors may not send analytics anything about them. Sending it again after a grant stores it.",
+    )
 
 
 class BatchItemResult(BaseModel):
     index: int = Field(description="Position of the item in the batch.")
     id: str | None = Field(description="The item's message id, when it had one.")
-    status: Literal["accepted", "duplicate", "rejected"] = Field(description="What happened to the item.")
+    status: Literal["accepted", "duplicate", "rejected", "dropped"] = Field(
+        description="What happened to the item; `dropped`: valid but not stored (see `reason`)."
+    )
+    reason: Literal["vendor_sharing_not_granted"] | None = Field(
+        default=None, description="Why a dropped item was not stored."
+    )
     errors: list[dict[str, Any]] | None = Field(
         default=None, description="Why a rejected item was refused (pointers into the batch body)."
     )
@@ -75,6 +90,9 @@ class BatchResult(BaseModel):
     accepted: int = Field(description="Items stored now.")
     duplicates: int = Field(description="Items whose id was already received (not stored again).")
     rejected: int = Field(description="Items refused for invalid content.")
+    dropped: int = Field(
+        default=0, description="Valid items not stored: their participant has not granted `vendor_sharing`."
+    )
     results: list[BatchItemResult] = Field(description="One result per item, in batch order.")
 
 
@@ -128,8 +146,21 @@ def _rendered(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"detail": e["msg"], "code": e["type"], "pointer": json_pointer(e["loc"])} for e in errors]
 
 
+BATCH: TypeAdapter[list[VendorBatchItem]] = TypeAdapter(list[VendorBatchItem])
+
+
 def parse_batch(body: bytes, *, max_items: int) -> list[ParsedItem]:
     """Validate a batch: each item is either a valid event or the errors that reject it alone."""
+    # The usual batch is valid throughout: validated in one pass (in pydantic-core, no Python loop
+    # over JSON). Only a batch with a bad item is parsed again item by item to name its errors.
+    try:
+        events = BATCH.validate_json(body)
+    except ValidationError:
+        pass
+    else:
+        if 0 < len(events) <= max_items:
+            if not any(_rule_errors(e, ()) for e in events):
+                return [ParsedItem(i, e.id, e, []) for i, e in enumerate(events)]
     try:
         items = json.loads(body)
     except ValueError as exc:

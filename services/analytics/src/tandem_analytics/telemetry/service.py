@@ -1,4 +1,5 @@
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -11,6 +12,7 @@ from tandem_analytics.models import Vendor
 from tandem_analytics.settings import Settings
 from tandem_analytics.telemetry import domain, repository
 from tandem_analytics.telemetry.schemas import (
+    DROPPED_NO_SHARING,
     BatchItemResult,
     BatchResult,
     IngestResult,
@@ -57,10 +59,9 @@ async def verified_vendor(
     return vendor, timestamp
 
 
-def _row(vendor: Vendor, webhook_id: str, event: VendorEvent, *, sent_at: datetime) -> dict[str, Any]:
+def _row(webhook_id: str, event: VendorEvent, *, sent_at: datetime) -> dict[str, Any]:
     data = event.data
     return {
-        "vendor_id": vendor.id,
         "webhook_id": webhook_id,
         "type": event.type,
         "occurred_at": event.timestamp or sent_at,
@@ -85,12 +86,17 @@ async def ingest_event(
     body: bytes,
     settings: Settings,
 ) -> IngestResult:
-    """Verify, validate and store one vendor message, at most once per webhook id."""
+    """Verify, validate and store one vendor message, at most once per webhook id, and only while
+    the participant lets vendors share data about them (`vendor_sharing`)."""
     vendor, timestamp = await verified_vendor(session, principal, vendor_id, headers, body, settings=settings)
     assert headers.id is not None
     event = parse_event(body)
+    if not await repository.sharing(session, [event.data.participant_id]):
+        # Counted in the log by vendor and reason; never the person.
+        log.info("analytics.telemetry.dropped", vendor_id=str(vendor.id), reason=DROPPED_NO_SHARING, count=1)
+        return IngestResult(id=headers.id, duplicate=False, received_at=None, dropped=DROPPED_NO_SHARING)
     sent_at = datetime.fromtimestamp(timestamp, UTC)
-    inserted = await repository.insert_new(session, [_row(vendor, headers.id, event, sent_at=sent_at)])
+    inserted = await repository.insert_new(session, vendor.id, [_row(headers.id, event, sent_at=sent_at)])
     duplicate = headers.id not in inserted
     received = await repository.received_at(session, vendor.id, headers.id)
     assert received is not None
@@ -113,17 +119,24 @@ async def ingest_batch(
     body: bytes,
     settings: Settings,
 ) -> BatchResult:
-    """One signature over the whole batch; each item stored at most once per item id."""
+    """One signature over the whole batch; each item stored at most once per item id, and only while
+    its participant grants `vendor_sharing`. One statement stores the batch (see the repository)."""
     vendor, timestamp = await verified_vendor(session, principal, vendor_id, headers, body, settings=settings)
     items = parse_batch(body, max_items=settings.batch_max_items)
     sent_at = datetime.fromtimestamp(timestamp, UTC)
-    rows = [_row(vendor, item.event.id, item.event, sent_at=sent_at) for item in items if item.event]
-    inserted = await repository.insert_new(session, rows)
+    valid = [item.event for item in items if item.event is not None]
+    sharing = await repository.sharing(session, {event.data.participant_id for event in valid})
+    rows = [_row(e.id, e, sent_at=sent_at) for e in valid if e.data.participant_id in sharing]
+    inserted = await repository.insert_new(session, vendor.id, rows)
     results: list[BatchItemResult] = []
     for item in items:
         if item.event is None:
             results.append(
                 BatchItemResult(index=item.index, id=item.id, status="rejected", errors=item.errors)
+            )
+        elif item.event.data.participant_id not in sharing:
+            results.append(
+                BatchItemResult(index=item.index, id=item.id, status="dropped", reason=DROPPED_NO_SHARING)
             )
         elif item.event.id in inserted:
             # A later copy of the same id in this batch is a duplicate of the first one.
@@ -131,11 +144,19 @@ async def ingest_batch(
             results.append(BatchItemResult(index=item.index, id=item.id, status="accepted"))
         else:
             results.append(BatchItemResult(index=item.index, id=item.id, status="duplicate"))
-    counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")}
+    counts = Counter(r.status for r in results)
     log.info("analytics.telemetry.batch_received", vendor_id=str(vendor.id), **counts)
+    if counts["dropped"]:
+        log.info(
+            "analytics.telemetry.dropped",
+            vendor_id=str(vendor.id),
+            reason=DROPPED_NO_SHARING,
+            count=counts["dropped"],
+        )
     return BatchResult(
         accepted=counts["accepted"],
         duplicates=counts["duplicate"],
         rejected=counts["rejected"],
+        dropped=counts["dropped"],
         results=results,
     )
