@@ -107,6 +107,18 @@ def upgrade() -> None:
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
     )
 
+    op.create_table(
+        "provider_outcomes",
+        sa.Column("provider_id", sa.Uuid(), primary_key=True),
+        sa.Column("program_id", sa.Uuid(), nullable=False),
+        sa.Column("sessions_completed", sa.Integer(), nullable=False),
+        sa.Column("sessions_no_show", sa.Integer(), nullable=False),
+        sa.Column("completion_rate", sa.Float(), nullable=True),
+        sa.Column("rating_median", sa.Float(), nullable=True),
+        sa.Column("rating_count", sa.Integer(), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
     # Export change tracking (see the module docstring); xid8 has no SQLAlchemy type, hence SQL.
     op.execute(
         "CREATE TABLE export_tombstones ("
@@ -152,6 +164,7 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION export_touch()")
     op.drop_table("export_tombstones")
     for table in (
+        "provider_outcomes",
         "vendor_sharing_consents",
         "business_kpi_values",
         "coaching_adoption_reports",

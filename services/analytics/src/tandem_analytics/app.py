@@ -6,6 +6,7 @@ from tandem_analytics.business_kpi import endpoints as business_kpi_endpoints
 from tandem_analytics.fact.consumers import SUBSCRIPTIONS
 from tandem_analytics.graphql import schema
 from tandem_analytics.kpi import endpoints as kpi_endpoints
+from tandem_analytics.outcome import tasks as outcome_tasks
 from tandem_analytics.privacy.consumers import data_subject_requests, retention_purges
 from tandem_analytics.settings import Settings
 from tandem_analytics.survey import endpoints as survey_endpoints
@@ -40,6 +41,7 @@ def create_app(
     """`consent` replaces the consent service client (tests pass one bound to the real consent app)."""
     settings = settings or Settings()
     client, closing = own_or_given(consent, lambda: consent_client(settings))
+    start_outcomes, stop_outcomes = outcome_tasks.hooks(settings.outcomes_every_seconds)
     app = create_service_app(
         name="analytics",
         settings=settings,
@@ -51,7 +53,8 @@ def create_app(
             retention_purges(),
         ],
         token_verifier=token_verifier,
-        on_shutdown=closing,
+        on_startup=[start_outcomes],
+        on_shutdown=[stop_outcomes, *closing],
         bulk_routes=BULK_ROUTES,
     )
     app.state.settings = settings

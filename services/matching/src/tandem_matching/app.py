@@ -75,6 +75,7 @@ def create_app(
             review_consumers.PERSON_DEACTIVATED,
             review_consumers.PERSON_JOB_CHANGED,
             *provider_consumers.subscriptions(policy),
+            provider_consumers.outcomes_subscription(policy),
         ],
         token_verifier=token_verifier,
         on_startup=[start_scan],

@@ -17,6 +17,7 @@ from tandem_analytics.models.fact import (  # noqa: E402
     SessionFact,
     SlaFact,
 )
+from tandem_analytics.models.outcome import ProviderOutcome  # noqa: E402
 from tandem_analytics.models.person import AnalyticsConsent, JobFact, PersonFact, PromotionFact  # noqa: E402
 from tandem_analytics.models.sharing import VendorSharingConsent  # noqa: E402
 from tandem_analytics.models.survey import CoachingAdoptionReport, NpsResponse, SurveyMessage  # noqa: E402
@@ -35,6 +36,7 @@ __all__ = [
     "PersonFact",
     "PromotionFact",
     "ProviderFact",
+    "ProviderOutcome",
     "SessionFact",
     "SessionTelemetry",
     "SlaFact",

@@ -13,6 +13,7 @@ from tandem_matching.models.directory import DirectoryPerson  # noqa: E402
 from tandem_matching.models.evidence import TrainingEvidence  # noqa: E402
 from tandem_matching.models.intake import Intake  # noqa: E402
 from tandem_matching.models.match import Decision, Match  # noqa: E402
+from tandem_matching.models.outcome import ProviderOutcome  # noqa: E402
 from tandem_matching.models.program import Cohort, Program, WeightSetVersion  # noqa: E402
 from tandem_matching.models.proposal import Proposal, ProposalCandidate  # noqa: E402
 from tandem_matching.models.provider import Provider  # noqa: E402
@@ -28,6 +29,7 @@ __all__ = [
     "Proposal",
     "ProposalCandidate",
     "Provider",
+    "ProviderOutcome",
     "TrainingEvidence",
     "WeightSetVersion",
 ]

@@ -77,14 +77,15 @@ async def reevaluate(
     the override's part in it emits `ProviderEligibilityChanged` (not the first evaluation, which
     registration or the migration makes). The caller holds the row lock (`repository.lock`)."""
     evidence = await evidence_repository.counting(session, provider.program_id, provider.person_id)
+    continuing = rules.continuing_inputs(provider, await repository.outcome(session, provider.id))
     report = rules.evaluate(
         ProviderKind(provider.kind),
         evidence=evidence,
         calibration=[RubricScore(**panel) for panel in provider.calibration],
         commitment_signed=provider.commitment_signed,
-        ratings=provider.ratings,
-        sessions_completed=provider.sessions_completed,
-        sessions_scheduled=provider.sessions_scheduled,
+        ratings=continuing.ratings,
+        sessions_completed=continuing.sessions_completed,
+        sessions_scheduled=continuing.sessions_scheduled,
         override=rules.override_of(provider.eligibility_override),
         now=now,
         policy=policy,
