@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from tandem_analytics.business_kpi import endpoints as business_kpi_endpoints
+from tandem_analytics.export import endpoints as export_endpoints
 from tandem_analytics.fact.consumers import SUBSCRIPTIONS
 from tandem_analytics.graphql import schema
 from tandem_analytics.kpi import endpoints as kpi_endpoints
@@ -22,6 +23,7 @@ ROUTERS = [
     kpi_endpoints.router,
     survey_endpoints.router,
     business_kpi_endpoints.router,
+    export_endpoints.router,
 ]
 # Telemetry batches (up to `batch_max_items` events) get the bulk body limit; see docs/architecture.md.
 BULK_ROUTES = [r"/api/v1/analytics/vendors/[^/]+/events:batch"]

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem_analytics.export import repository as export_repository
 from tandem_analytics.fact import people, repository, schemas, sharing
 from tandem_analytics.survey import repository as survey_repository
 from tandem_kit.events import EventEnvelope, Subscription, typed
@@ -114,7 +115,11 @@ async def on_consent_changed(
         return
     if data.purpose != people.ANALYTICS:
         return
-    if await people.set_consent(session, data.person_id, granted=granted, at=at) and not granted:
+    if not await people.set_consent(session, data.person_id, granted=granted, at=at):
+        return
+    # The warehouse export sends the person's rows again: whole while granted, as deleted otherwise.
+    await export_repository.touch_person(session, data.person_id)
+    if not granted:
         counts = await people.forget(session, data.person_id)
         counts |= await survey_repository.delete_answers(session, data.person_id)
         log.info("analytics.people.forgotten_on_withdrawal", **counts)
