@@ -178,22 +178,36 @@ def schema(export: Export) -> pa.Schema:
     )
 
 
+def _value(column: Column) -> str:
+    # CSV out of PostgreSQL, parsed by Arrow: ids as text, times as microseconds since the epoch.
+    if column.kind == TS:
+        return f"(extract(epoch FROM t.{column.name}) * 1000000)::bigint"
+    return f"t.{column.name}::text" if column.kind == UUID else f"t.{column.name}"
+
+
+def csv_types(export: Export) -> dict[str, pa.DataType]:
+    """The Arrow type each CSV column is parsed as (times as int64, cast afterwards)."""
+    return {
+        "export_key": pa.string(),
+        "_deleted": pa.bool_(),
+        **{c.name: (pa.int64() if c.kind == TS else c.kind) for c in export.columns},
+    }
+
+
 def select_sql(export: Export) -> str:
-    """Rows changed in [since, upto) and rows deleted then, one statement (bind `since`, `upto`)."""
+    """Rows changed in [$1, $2) and rows deleted then (transaction ids), one statement."""
     kept = (
         "true"
         if export.person is None
         else f"EXISTS (SELECT 1 FROM analytics_consents c WHERE c.person_id = {export.person} AND c.granted)"
     )
-    values = ", ".join(
-        f"CASE WHEN kept THEN t.{c.name}{'::text' if c.kind == UUID else ''} END" for c in export.columns
-    )
+    values = ", ".join(f"CASE WHEN kept THEN {_value(c)} END" for c in export.columns)
     nulls = ", ".join("NULL" for _ in export.columns)
     return (
         f"SELECT t.export_key::text, NOT kept, {values} FROM {export.table} t"
         f" CROSS JOIN LATERAL (SELECT {kept} AS kept) k"
-        " WHERE t.changed_xid >= CAST(:since AS xid8) AND t.changed_xid < CAST(:upto AS xid8)"
+        " WHERE t.changed_xid >= $1::text::xid8 AND t.changed_xid < $2::text::xid8"
         f" UNION ALL SELECT d.export_key::text, true, {nulls} FROM export_tombstones d"
         f" WHERE d.table_name = '{export.table}'"
-        " AND d.changed_xid >= CAST(:since AS xid8) AND d.changed_xid < CAST(:upto AS xid8)"
+        " AND d.changed_xid >= $1::text::xid8 AND d.changed_xid < $2::text::xid8"
     )

@@ -1,5 +1,4 @@
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 from sqlalchemy import text
@@ -14,13 +13,20 @@ async def upper_bound(session: AsyncSession) -> int:
     return int(value or 0)
 
 
-async def changed_rows(
-    session: AsyncSession, export: Export, *, since: int, upto: int, chunk: int
-) -> AsyncIterator[Sequence[Any]]:
-    """The export's rows in chunks, read through a server-side cursor (never all in memory)."""
-    result = await session.stream(text(select_sql(export)), {"since": since, "upto": upto})
-    async for rows in result.partitions(chunk):
-        yield rows
+async def copy_changed(
+    session: AsyncSession,
+    export: Export,
+    *,
+    since: int,
+    upto: int,
+    output: Callable[[bytes], Awaitable[None]],
+) -> None:
+    """The export's rows as CSV through COPY, in the session's transaction (no row becomes a Python
+    object: Arrow parses the CSV)."""
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    await raw.copy_from_query(select_sql(export), str(since), str(upto), output=output, format="csv")
 
 
 async def touch_person(session: AsyncSession, person_id: UUID) -> int:

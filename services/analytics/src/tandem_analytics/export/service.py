@@ -4,11 +4,11 @@ See docs/analytics.md, "Export", for how a warehouse applies it and learns of er
 
 import asyncio
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +19,7 @@ from tandem_kit.errors import Forbidden, NotFound
 
 log = structlog.get_logger("tandem.analytics.export")
 
-CHUNK = 50_000  # rows per Parquet row group and per fetch from the cursor
+BLOCK_BYTES = 16 * 1024 * 1024  # CSV parsed (and Parquet written) this much at a time
 SPOOL_BYTES = 8 * 1024 * 1024  # a file larger than this goes to disk while it is written
 
 
@@ -40,16 +40,35 @@ class ExportFile:
     watermark: int
 
 
-def _batch(schema: pa.Schema, rows: Sequence[Any]) -> pa.RecordBatch:
-    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
-    return pa.RecordBatch.from_arrays(
-        [pa.array(values, type=field.type) for values, field in zip(columns, schema, strict=True)],
-        schema=schema,
-    )
-
-
-def _write(writer: pq.ParquetWriter, schema: pa.Schema, rows: Sequence[Any]) -> None:
-    writer.write_batch(_batch(schema, rows))
+def to_parquet(csv: IO[bytes], export: domain.Export) -> tuple[IO[bytes], int]:
+    """Parse the CSV PostgreSQL wrote (Arrow's C++ reader) and write it as Parquet, batch by batch."""
+    schema = domain.schema(export)
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    rows = 0
+    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
+        if csv.tell() > 0:
+            csv.seek(0)
+            reader = pa_csv.open_csv(
+                csv,
+                read_options=pa_csv.ReadOptions(column_names=schema.names, block_size=BLOCK_BYTES),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types=domain.csv_types(export),
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=False,  # PostgreSQL quotes an empty string, not a NULL
+                    true_values=["t"],
+                    false_values=["f"],
+                ),
+            )
+            for batch in reader:
+                columns = [
+                    column.cast(field.type) for column, field in zip(batch.columns, schema, strict=True)
+                ]
+                writer.write_batch(pa.RecordBatch.from_arrays(columns, schema=schema))
+                rows += batch.num_rows
+        else:
+            writer.write_table(schema.empty_table())
+    out.seek(0)
+    return out, rows
 
 
 async def export_table(session: AsyncSession, principal: Principal, table: str, *, since: int) -> ExportFile:
@@ -61,29 +80,21 @@ async def export_table(session: AsyncSession, principal: Principal, table: str, 
         raise UnknownExportTable(
             f"No export table {table!r}; tables: {', '.join(domain.EXPORTS)}.", parameter="table"
         )
-    upto = await repository.upper_bound(session)
-    schema = domain.schema(export)
-    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-    writer = pq.ParquetWriter(out, schema, compression="zstd")
-    rows = 0
-    try:
-        async for chunk in repository.changed_rows(
-            session, export, since=since, upto=max(upto, since), chunk=CHUNK
-        ):
-            # Building columns and compressing is CPU work: off the event loop.
-            await asyncio.to_thread(_write, writer, schema, chunk)
-            rows += len(chunk)
-        if rows == 0:
-            await asyncio.to_thread(_write, writer, schema, [])
-    finally:
-        writer.close()
-    out.seek(0)
+    upto = max(await repository.upper_bound(session), since)
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as csv:
+
+        async def spool(data: bytes) -> None:
+            csv.write(data)
+
+        await repository.copy_changed(session, export, since=since, upto=upto, output=spool)
+        # Parsing and compressing is CPU work: off the event loop.
+        out, rows = await asyncio.to_thread(to_parquet, csv, export)
     log.info(
         "analytics.export.written",
         table=table,
         rows=rows,
         since=since,
-        watermark=max(upto, since),
+        watermark=upto,
         by=principal.subject,
     )
-    return ExportFile(out, rows, max(upto, since))
+    return ExportFile(out, rows, upto)
