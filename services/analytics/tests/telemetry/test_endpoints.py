@@ -368,3 +368,18 @@ async def test_outcomes_naming_a_tandem_session_are_reported_once(
         reported[data.session_id] = data.outcome
     assert reported == {held: "completed", missed: "no_show"}
     assert len(payloads) == 2
+
+
+async def test_batch_ids_in_any_accepted_form_count_the_same_person(
+    client: httpx.AsyncClient, keys: TestKeys, vendor: Any, signed: Signed, event: Event, app: FastAPI
+) -> None:
+    shared = "00000000-0000-4000-8000-00000000c0de"  # conftest's SHARING_PARTICIPANT
+    items = [
+        {"id": "msg_f1", **event(participant_id=shared.upper())},  # the fast path keeps the text
+        {"id": "msg_f2", **event(participant_id=shared.replace("-", ""))},  # only the full model reads this
+    ]
+    body, headers = signed(vendor.secret, items, keys=keys)
+    result = (await client.post(vendor.batch_url, content=body, headers=headers)).json()
+    assert [r["status"] for r in result["results"]] == ["accepted", "accepted"]
+    assert await stored(app, vendor.id, "msg_f1") == 1
+    assert await stored(app, vendor.id, "msg_f2") == 1

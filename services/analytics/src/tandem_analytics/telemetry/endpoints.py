@@ -93,9 +93,9 @@ async def ingest_batch(
     webhook_id: WebhookId = None,
     webhook_timestamp: WebhookTimestamp = None,
     webhook_signature: WebhookSignature = None,
-) -> BatchResult:
+) -> Response:
     """Receive many session events in one request; one signature covers the whole JSON array."""
-    return await service.ingest_batch(
+    result = await service.ingest_batch(
         session,
         principal,
         vendor_id,
@@ -103,3 +103,5 @@ async def ingest_batch(
         body=await request.body(),
         settings=settings,
     )
+    # Serialized once, as built: `response_model` documents it without validating it again.
+    return Response(result.model_dump_json(), media_type="application/json")
