@@ -25,6 +25,7 @@ from tandem_analytics.models import (
     PersonFact,
     PromotionFact,
     ProviderFact,
+    ProviderOutcome,
     SessionFact,
     SessionTelemetry,
     SlaFact,
@@ -258,6 +259,8 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
     counts[AnalyticsConsent.__tablename__] = await repository.delete_consent(session, person_id)
     # Survey answers stay counted in the cohort's NPS and the quarter's adoption, under the alias.
     counts |= await survey.rename_respondent(session, person_id, alias)
+    # What was last sent to matching about their provider records: recomputed under the aliases.
+    counts[ProviderOutcome.__tablename__] = await repository.delete_outcomes(session, who)
     counts[VendorSharingConsent.__tablename__] = await repository.delete_sharing_consent(session, person_id)
     records = sum(counts.values())
     log.info("analytics.privacy.erased", person_id=str(person_id), **counts)
