@@ -154,10 +154,28 @@ class Slice:
         )
         return purpose["notice_version"]
 
+    async def _grant_vendor_sharing(self, person_id: str, who: str) -> None:
+        """`person_id` lets vendor platforms send analytics their session data (`vendor_sharing`):
+        analytics keeps vendor telemetry about a participant only then."""
+        purpose = expect_status(
+            await self.call("GET", "/api/v1/consent/purposes/vendor_sharing"), 200, "vendor_sharing purpose"
+        )
+        granted = await self.call(
+            "POST",
+            f"/api/v1/consent/people/{person_id}/consents/vendor_sharing/grants",
+            json={"notice_version": purpose["notice_version"], "method": "api"},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        expect(
+            granted.status_code in (200, 201),
+            f"{who} vendor_sharing grant refused: {granted.status_code} {granted.text[:300]}",
+        )
+
     # -- 1. consent ------------------------------------------------------------------------
     async def consent_granted(self) -> str:
         s = self.state
         notice_version = await self._grant_matching(s.participant_id, "participant")
+        await self._grant_vendor_sharing(s.participant_id, "participant")
         state = expect_status(
             await self.call("GET", f"/api/v1/consent/people/{s.participant_id}/consents/matching"),
             200,
@@ -348,6 +366,7 @@ class Slice:
         """Consent, intake with a performance gap, proposal, approval: the match id."""
         s = self.state
         await self._grant_matching(person_id, "cohort participant")
+        await self._grant_vendor_sharing(person_id, "cohort participant")
         intake = expect_status(
             await self.call(
                 "POST",
@@ -529,7 +548,13 @@ class Slice:
     async def vendor_session_pushed(self) -> str:
         body = self._vendor_event()
         msg_id = f"msg_{uuid.uuid4().hex}"
-        first = expect_status(await self.push(body, msg_id), 202, "signed session.completed")
+
+        async def stored() -> dict[str, Any] | None:
+            # Dropped (not recorded) until analytics has the participant's vendor_sharing grant.
+            answer: dict[str, Any] = expect_status(await self.push(body, msg_id), 202, "signed session event")
+            return None if answer.get("dropped") else answer
+
+        first = await self.eventually(stored, "the participant's vendor_sharing grant reaching analytics")
         expect(first["duplicate"] is False, "the first push was reported as a duplicate")
         again = await self.push(body, msg_id)
         expect(

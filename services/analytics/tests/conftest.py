@@ -1,8 +1,9 @@
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,14 +12,18 @@ import pytest
 from fastapi import FastAPI
 
 from tandem_analytics.app import create_app
+from tandem_analytics.fact.consumers import analytics_consent
 from tandem_analytics.settings import Settings
 from tandem_analytics.telemetry.domain import signature
 from tandem_consent.testing import consent_client, running_consent
-from tandem_kit.testing import Infra, TestKeys, rollback_client, running
+from tandem_kit.events import EventConsumer, EventEnvelope
+from tandem_kit.testing import Infra, TestKeys, rollback_client, running, sessionmaker_of
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 # Requests in these tests wait for consent's own receipt and analytics' one only.
 DSR_SERVICES = ["consent", "analytics"]
+# The default participant of `session_event`: lets vendors share data about them (granted at start).
+SHARING_PARTICIPANT = uuid.UUID("00000000-0000-4000-8000-00000000c0de")
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +44,7 @@ async def app(infra: Infra, consent_app: FastAPI) -> AsyncIterator[FastAPI]:
     consent = consent_client(infra, consent_app, "analytics", "consent:receipt")
     analytics = create_app(settings, token_verifier=infra.keys.verifier("analytics"), consent=consent)
     async with running(analytics) as started:
+        await share(started, SHARING_PARTICIPANT)
         yield started
     await consent.aclose()
 
@@ -102,10 +108,26 @@ def sign(
     return body, headers
 
 
+async def share(app: FastAPI, *people: uuid.UUID, granted: bool = True) -> None:
+    """Grant (or withdraw) the people's `vendor_sharing` consent, as consent's event would."""
+    kind, field = ("ConsentGranted", "granted_at") if granted else ("ConsentWithdrawn", "withdrawn_at")
+    at = datetime.now(UTC) - timedelta(days=30 if granted else 0)
+    for person in people:
+        data = {
+            "person_id": str(person),
+            "purpose": "vendor_sharing",
+            "notice_version": 1,
+            field: at.isoformat(),
+        }
+        event = EventEnvelope(id=uuid.uuid4(), type=kind, source="consent", occurred_at=at, data=data)
+        assert await EventConsumer(app.state.broker, sessionmaker_of(app), analytics_consent).apply(event)
+
+
 def session_event(type_: str = "session.completed", **data: Any) -> dict[str, Any]:
+    """A valid vendor event; its participant (unless given) has granted `vendor_sharing`."""
     base: dict[str, Any] = {
         "vendor_session_id": f"vs-{uuid.uuid4().hex[:8]}",
-        "participant_id": str(uuid.uuid4()),
+        "participant_id": str(SHARING_PARTICIPANT),
         "provider_id": str(uuid.uuid4()),
         "started_at": "2026-11-20T09:00:00+00:00",
         "duration_minutes": 55,
@@ -119,6 +141,12 @@ def session_event(type_: str = "session.completed", **data: Any) -> dict[str, An
 def signed() -> Callable[..., tuple[bytes, dict[str, str]]]:
     """`signed(secret, payload, msg_id=..., timestamp=..., keys=...)` -> (body, headers)."""
     return sign
+
+
+@pytest.fixture
+def share_with_vendors() -> Callable[..., Awaitable[None]]:
+    """`await share_with_vendors(app, *people, granted=True)`: their `vendor_sharing` consent."""
+    return share
 
 
 @pytest.fixture

@@ -2,18 +2,29 @@
 
 from fastapi import FastAPI
 
+from tandem_analytics.business_kpi import endpoints as business_kpi_endpoints
+from tandem_analytics.export import endpoints as export_endpoints
 from tandem_analytics.fact.consumers import SUBSCRIPTIONS
 from tandem_analytics.graphql import schema
 from tandem_analytics.kpi import endpoints as kpi_endpoints
+from tandem_analytics.outcome import tasks as outcome_tasks
 from tandem_analytics.privacy.consumers import data_subject_requests, retention_purges
 from tandem_analytics.settings import Settings
+from tandem_analytics.survey import endpoints as survey_endpoints
 from tandem_analytics.telemetry import endpoints as telemetry_endpoints
 from tandem_analytics.vendor_platform import endpoints as vendor_endpoints
 from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
 from tandem_kit.oauth_client import ServiceClient, own_or_given, service_client
 
-ROUTERS = [vendor_endpoints.router, telemetry_endpoints.router, kpi_endpoints.router]
+ROUTERS = [
+    vendor_endpoints.router,
+    telemetry_endpoints.router,
+    kpi_endpoints.router,
+    survey_endpoints.router,
+    business_kpi_endpoints.router,
+    export_endpoints.router,
+]
 # Telemetry batches (up to `batch_max_items` events) get the bulk body limit; see docs/architecture.md.
 BULK_ROUTES = [r"/api/v1/analytics/vendors/[^/]+/events:batch"]
 
@@ -32,6 +43,7 @@ def create_app(
     """`consent` replaces the consent service client (tests pass one bound to the real consent app)."""
     settings = settings or Settings()
     client, closing = own_or_given(consent, lambda: consent_client(settings))
+    start_outcomes, stop_outcomes = outcome_tasks.hooks(settings.outcomes_every_seconds)
     app = create_service_app(
         name="analytics",
         settings=settings,
@@ -43,7 +55,8 @@ def create_app(
             retention_purges(),
         ],
         token_verifier=token_verifier,
-        on_shutdown=closing,
+        on_startup=[start_outcomes],
+        on_shutdown=[stop_outcomes, *closing],
         bulk_routes=BULK_ROUTES,
     )
     app.state.settings = settings

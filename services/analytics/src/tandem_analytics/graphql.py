@@ -2,12 +2,20 @@
 
 import strawberry
 
+from tandem_analytics.business_kpi.graphql import BusinessKpiMutation, BusinessKpiQuery
 from tandem_analytics.kpi.graphql import KpiQuery, KpiValue
 
 
 @strawberry.type
-class Query(KpiQuery):
+class Query(KpiQuery, BusinessKpiQuery):
     pass
 
 
-schema = strawberry.federation.Schema(query=Query, types=[KpiValue], federation_version="2.7")
+@strawberry.type
+class Mutation(BusinessKpiMutation):
+    pass
+
+
+schema = strawberry.federation.Schema(
+    query=Query, mutation=Mutation, types=[KpiValue], federation_version="2.7"
+)

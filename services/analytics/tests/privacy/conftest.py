@@ -60,6 +60,7 @@ class Program:
     vendor_id: str
     vendor_secret: str
     signed: Any
+    share: Any
     id: UUID = field(default_factory=uuid.uuid4)
     approved: datetime = field(default_factory=lambda: datetime.now(UTC) - timedelta(days=20))
 
@@ -204,6 +205,7 @@ class Program:
         reported_at: datetime | None = None,
     ) -> None:
         """One signed vendor message about the coaching's session (`reported_at` None: now)."""
+        await self.share(self.app, c.participant)
         data: dict[str, Any] = {
             "vendor_session_id": c.vendor_session_id,
             "session_id": str(c.session_id),
@@ -225,7 +227,9 @@ class Program:
 
 
 @pytest.fixture
-async def program(app: FastAPI, keys: TestKeys, signed: Any) -> AsyncIterator[Program]:
+async def program(
+    app: FastAPI, keys: TestKeys, signed: Any, share_with_vendors: Any
+) -> AsyncIterator[Program]:
     """A fresh program whose facts and telemetry are committed."""
     async with asgi_client(app) as http:
         resp = await http.post(
@@ -235,7 +239,7 @@ async def program(app: FastAPI, keys: TestKeys, signed: Any) -> AsyncIterator[Pr
         )
         assert resp.status_code == 201, resp.text
         vendor = resp.json()
-        yield Program(app, http, keys, vendor["id"], vendor["secret"], signed)
+        yield Program(app, http, keys, vendor["id"], vendor["secret"], signed, share_with_vendors)
 
 
 @dataclass

@@ -37,7 +37,7 @@ async def test_replayed_request_is_applied_once(app: FastAPI, program: Any, cons
     assert await consumer.apply(envelope) is False
 
     receipt = await consent.receipt(request["id"])
-    assert (receipt["outcome"], receipt["records"]) == ("completed", 4)
+    assert (receipt["outcome"], receipt["records"]) == ("completed", 5)
     receipts = (await consent.get(request["id"]))["receipts"]
     assert sorted(r["service"] for r in receipts) == ["analytics", "consent"]
     assert await processed(app, envelope.id) == 1

@@ -8,7 +8,9 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from tandem_analytics.events import VendorSessionReported
 from tandem_analytics.models import SessionTelemetry
+from tandem_kit.events import EventEnvelope, outbox_messages
 from tandem_kit.testing import TestKeys, asgi_client, sessionmaker_of
 
 Signed = Callable[..., tuple[bytes, dict[str, str]]]
@@ -270,3 +272,114 @@ async def test_concurrent_overlapping_batches(
     assert sum(r.json()["duplicates"] for r in responses) == 30
     for msg_id in ids:
         assert await stored(app, vendor.id, msg_id) == 1
+
+
+async def test_a_participant_without_vendor_sharing_is_dropped_until_granted(
+    app: FastAPI, keys: TestKeys, new_vendor: Any, signed: Signed, event: Event, share_with_vendors: Any
+) -> None:
+    participant = uuid.uuid4()
+    async with asgi_client(app) as committed:
+        vendor = await new_vendor(committed)
+        body, headers = signed(vendor.secret, event(participant_id=str(participant)), keys=keys)
+
+        dropped = await committed.post(vendor.events_url, content=body, headers=headers)
+        assert dropped.status_code == 202
+        assert dropped.json() == {
+            "id": headers["webhook-id"],
+            "duplicate": False,
+            "received_at": None,
+            "dropped": "vendor_sharing_not_granted",
+        }
+        assert await stored(app, vendor.id, headers["webhook-id"]) == 0
+
+        await share_with_vendors(app, participant)
+        resent = await committed.post(vendor.events_url, content=body, headers=headers)
+        assert (resent.status_code, resent.json()["dropped"]) == (202, None)
+        assert await stored(app, vendor.id, headers["webhook-id"]) == 1
+
+        await share_with_vendors(app, participant, granted=False)
+        later, later_headers = signed(vendor.secret, event(participant_id=str(participant)), keys=keys)
+        after = await committed.post(vendor.events_url, content=later, headers=later_headers)
+        assert after.json()["dropped"] == "vendor_sharing_not_granted"
+        assert await stored(app, vendor.id, later_headers["webhook-id"]) == 0
+
+
+async def test_batch_counts_items_dropped_for_vendor_sharing(
+    client: httpx.AsyncClient, keys: TestKeys, vendor: Any, signed: Signed, event: Event, app: FastAPI
+) -> None:
+    items = [
+        {"id": "msg_s1", **event()},
+        {"id": "msg_s2", **event(participant_id=str(uuid.uuid4()))},
+        {"id": "msg_s3", **event("session.no_show")},
+    ]
+    body, headers = signed(vendor.secret, items, keys=keys)
+    resp = await client.post(vendor.batch_url, content=body, headers=headers)
+    result = resp.json()
+    assert (result["accepted"], result["duplicates"], result["rejected"], result["dropped"]) == (2, 0, 0, 1)
+    assert [(r["status"], r["reason"]) for r in result["results"]] == [
+        ("accepted", None),
+        ("dropped", "vendor_sharing_not_granted"),
+        ("accepted", None),
+    ]
+
+
+async def test_outcomes_naming_a_tandem_session_are_reported_once(
+    app: FastAPI, keys: TestKeys, new_vendor: Any, signed: Signed, event: Event
+) -> None:
+    held, missed, planned = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    items = [
+        {"id": "msg_r1", **event(session_id=str(held))},
+        {"id": "msg_r2", **event("session.no_show", session_id=str(missed))},
+        {"id": "msg_r3", **event("session.scheduled", session_id=str(planned))},
+        {"id": "msg_r4", **event()},  # no Tandem session id: nothing to reconcile
+    ]
+    async with asgi_client(app) as committed:
+        vendor = await new_vendor(committed)
+        body, headers = signed(vendor.secret, items, keys=keys)
+        for _ in range(2):  # the second delivery is all duplicates: no event again
+            assert (await committed.post(vendor.batch_url, content=body, headers=headers)).status_code == 200
+
+    async with sessionmaker_of(app)() as session:
+        payloads = (
+            await session.scalars(
+                select(outbox_messages.c.payload).where(
+                    outbox_messages.c.subject == "tandem.analytics.VendorSessionReported",
+                    outbox_messages.c.payload["data"]["vendor_id"].astext == vendor.id,
+                )
+            )
+        ).all()
+        telemetry_ids = dict(
+            (
+                await session.execute(
+                    select(SessionTelemetry.session_id, SessionTelemetry.id).where(
+                        SessionTelemetry.vendor_id == uuid.UUID(vendor.id)
+                    )
+                )
+            )
+            .tuples()
+            .all()
+        )
+    reported = {}
+    for payload in payloads:
+        envelope = EventEnvelope.model_validate(payload)
+        assert (envelope.type, envelope.source) == ("VendorSessionReported", "analytics")
+        data = VendorSessionReported.model_validate(envelope.data)
+        assert data.telemetry_id == telemetry_ids[data.session_id]
+        reported[data.session_id] = data.outcome
+    assert reported == {held: "completed", missed: "no_show"}
+    assert len(payloads) == 2
+
+
+async def test_batch_ids_in_any_accepted_form_count_the_same_person(
+    client: httpx.AsyncClient, keys: TestKeys, vendor: Any, signed: Signed, event: Event, app: FastAPI
+) -> None:
+    shared = "00000000-0000-4000-8000-00000000c0de"  # conftest's SHARING_PARTICIPANT
+    items = [
+        {"id": "msg_f1", **event(participant_id=shared.upper())},  # the fast path keeps the text
+        {"id": "msg_f2", **event(participant_id=shared.replace("-", ""))},  # only the full model reads this
+    ]
+    body, headers = signed(vendor.secret, items, keys=keys)
+    result = (await client.post(vendor.batch_url, content=body, headers=headers)).json()
+    assert [r["status"] for r in result["results"]] == ["accepted", "accepted"]
+    assert await stored(app, vendor.id, "msg_f1") == 1
+    assert await stored(app, vendor.id, "msg_f2") == 1

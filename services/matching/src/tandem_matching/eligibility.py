@@ -204,6 +204,31 @@ def evaluate(
     )
 
 
+@dataclass(frozen=True)
+class ContinuingInputs:
+    ratings: tuple[float, ...]
+    sessions_completed: int
+    sessions_scheduled: int
+
+
+def continuing_inputs(
+    provider: "models.Provider", outcome: "models.ProviderOutcome | None"
+) -> ContinuingInputs:
+    """What the continuing gate reads: the outcomes analytics computed from vendor telemetry
+    (`ProviderOutcomesUpdated`) once there are any; the typed-in profile numbers only before that.
+
+    Outcomes carry the rating median, not the ratings (null below k=5 ratings: no rating check yet);
+    the median of that one value is the median itself. Sessions due are completed + no-shows.
+    """
+    if outcome is None:
+        return ContinuingInputs(
+            tuple(provider.ratings), provider.sessions_completed, provider.sessions_scheduled
+        )
+    ratings = () if outcome.rating_median is None else (outcome.rating_median,)
+    due = outcome.sessions_completed + outcome.sessions_no_show
+    return ContinuingInputs(ratings, outcome.sessions_completed, due)
+
+
 def gates_json(report: Report) -> list[dict[str, Any]]:
     """The gates as stored on the provider row and shown by the eligibility answer."""
     return [

@@ -13,7 +13,9 @@ from collections.abc import Awaitable, Callable
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_analytics.fact import people, repository, schemas
+from tandem_analytics.export import repository as export_repository
+from tandem_analytics.fact import people, repository, schemas, sharing
+from tandem_analytics.survey import repository as survey_repository
 from tandem_kit.events import EventEnvelope, Subscription, typed
 
 log = structlog.get_logger("tandem.analytics.fact")
@@ -106,12 +108,20 @@ async def on_person_reactivated(
 async def on_consent_changed(
     session: AsyncSession, envelope: EventEnvelope, data: schemas.ConsentChanged
 ) -> None:
-    if data.purpose != people.ANALYTICS:
-        return
     granted = envelope.type == "ConsentGranted"
     at = (data.granted_at if granted else data.withdrawn_at) or envelope.occurred_at
-    if await people.set_consent(session, data.person_id, granted=granted, at=at) and not granted:
+    if data.purpose == sharing.VENDOR_SHARING:
+        await sharing.set_consent(session, data.person_id, granted=granted, at=at)
+        return
+    if data.purpose != people.ANALYTICS:
+        return
+    if not await people.set_consent(session, data.person_id, granted=granted, at=at):
+        return
+    # The warehouse export sends the person's rows again: whole while granted, as deleted otherwise.
+    await export_repository.touch_person(session, data.person_id)
+    if not granted:
         counts = await people.forget(session, data.person_id)
+        counts |= await survey_repository.delete_answers(session, data.person_id)
         log.info("analytics.people.forgotten_on_withdrawal", **counts)
 
 

@@ -9,6 +9,7 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+from tandem_analytics.models.business_kpi import BusinessKpiValue  # noqa: E402
 from tandem_analytics.models.fact import (  # noqa: E402
     EngagementFact,
     MatchFact,
@@ -16,21 +17,30 @@ from tandem_analytics.models.fact import (  # noqa: E402
     SessionFact,
     SlaFact,
 )
+from tandem_analytics.models.outcome import ProviderOutcome  # noqa: E402
 from tandem_analytics.models.person import AnalyticsConsent, JobFact, PersonFact, PromotionFact  # noqa: E402
+from tandem_analytics.models.sharing import VendorSharingConsent  # noqa: E402
+from tandem_analytics.models.survey import CoachingAdoptionReport, NpsResponse, SurveyMessage  # noqa: E402
 from tandem_analytics.models.telemetry import SessionTelemetry  # noqa: E402
 from tandem_analytics.models.vendor import Vendor  # noqa: E402
 
 __all__ = [
     "AnalyticsConsent",
     "Base",
+    "BusinessKpiValue",
+    "CoachingAdoptionReport",
     "EngagementFact",
     "JobFact",
     "MatchFact",
+    "NpsResponse",
     "PersonFact",
     "PromotionFact",
     "ProviderFact",
+    "ProviderOutcome",
     "SessionFact",
     "SessionTelemetry",
     "SlaFact",
+    "SurveyMessage",
     "Vendor",
+    "VendorSharingConsent",
 ]

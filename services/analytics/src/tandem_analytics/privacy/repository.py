@@ -36,10 +36,12 @@ from tandem_analytics.models import (
     EngagementFact,
     MatchFact,
     ProviderFact,
+    ProviderOutcome,
     SessionFact,
     SessionTelemetry,
     SlaFact,
     Vendor,
+    VendorSharingConsent,
 )
 from tandem_analytics.privacy.domain import ALIAS_VERSION, is_alias
 
@@ -200,6 +202,28 @@ async def delete_consent(session: AsyncSession, person_id: UUID) -> int:
         delete(AnalyticsConsent)
         .where(AnalyticsConsent.person_id == person_id)
         .returning(AnalyticsConsent.person_id)
+        .execution_options(synchronize_session=False)
+    )
+    return len(result.all())
+
+
+async def delete_sharing_consent(session: AsyncSession, person_id: UUID) -> int:
+    result = await session.execute(
+        delete(VendorSharingConsent)
+        .where(VendorSharingConsent.person_id == person_id)
+        .returning(VendorSharingConsent.person_id)
+        .execution_options(synchronize_session=False)
+    )
+    return len(result.all())
+
+
+async def delete_outcomes(session: AsyncSession, who: Subject) -> int:
+    if not who.provider_ids:
+        return 0
+    result = await session.execute(
+        delete(ProviderOutcome)
+        .where(ProviderOutcome.provider_id.in_(who.provider_ids))
+        .returning(ProviderOutcome.provider_id)
         .execution_options(synchronize_session=False)
     )
     return len(result.all())

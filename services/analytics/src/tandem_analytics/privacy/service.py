@@ -17,19 +17,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_analytics.fact import people
 from tandem_analytics.models import (
     AnalyticsConsent,
+    CoachingAdoptionReport,
     EngagementFact,
     JobFact,
     MatchFact,
+    NpsResponse,
     PersonFact,
     PromotionFact,
     ProviderFact,
+    ProviderOutcome,
     SessionFact,
     SessionTelemetry,
     SlaFact,
+    VendorSharingConsent,
 )
 from tandem_analytics.privacy import repository
 from tandem_analytics.privacy.domain import new_alias
 from tandem_analytics.privacy.repository import Subject
+from tandem_analytics.survey import repository as survey
 from tandem_kit.privacy import Answer
 
 log = structlog.get_logger("tandem.analytics.privacy")
@@ -45,6 +50,8 @@ KINDS = (
     "employment",
     "jobs",
     "promotions",
+    "nps_responses",
+    "coaching_adoption_reports",
 )
 
 
@@ -173,6 +180,24 @@ def _promotion(row: PromotionFact) -> dict[str, Any]:
     return {"promoted_at": _iso(row.promoted_at), "from_level": row.from_level, "to_level": row.to_level}
 
 
+def _nps(row: NpsResponse) -> dict[str, Any]:
+    return {
+        "program_id": str(row.program_id),
+        "cohort": row.cohort,
+        "score": row.score,
+        "responded_at": _iso(row.responded_at),
+    }
+
+
+def _adoption(row: CoachingAdoptionReport) -> dict[str, Any]:
+    return {
+        "program_id": str(row.program_id),
+        "quarter": row.quarter,
+        "adopted": row.adopted,
+        "responded_at": _iso(row.responded_at),
+    }
+
+
 def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items() if n)
 
@@ -205,6 +230,15 @@ async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
         "promotions": [
             _promotion(r) for r in await repository.rows(session, repository.of_person(PromotionFact, who))
         ],
+        "nps_responses": [
+            _nps(r) for r in await repository.rows(session, survey.answers_statement(NpsResponse, person_id))
+        ],
+        "coaching_adoption_reports": [
+            _adoption(r)
+            for r in await repository.rows(
+                session, survey.answers_statement(CoachingAdoptionReport, person_id)
+            )
+        ],
     }
     counts = {kind: len(export[kind]) for kind in KINDS}
     records = sum(counts.values())
@@ -223,6 +257,11 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
     # were kept under.
     counts |= await people.forget(session, person_id)
     counts[AnalyticsConsent.__tablename__] = await repository.delete_consent(session, person_id)
+    # Survey answers stay counted in the cohort's NPS and the quarter's adoption, under the alias.
+    counts |= await survey.rename_respondent(session, person_id, alias)
+    # What was last sent to matching about their provider records: recomputed under the aliases.
+    counts[ProviderOutcome.__tablename__] = await repository.delete_outcomes(session, who)
+    counts[VendorSharingConsent.__tablename__] = await repository.delete_sharing_consent(session, person_id)
     records = sum(counts.values())
     log.info("analytics.privacy.erased", person_id=str(person_id), **counts)
     if not records:

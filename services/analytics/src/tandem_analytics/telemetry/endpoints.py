@@ -25,20 +25,20 @@ WebhookSignature = Annotated[
 ]
 
 
-def _inline(node: Any, defs: dict[str, Any]) -> Any:
+def inline_refs(node: Any, defs: dict[str, Any]) -> Any:
     if isinstance(node, dict):
         if "$ref" in node:
-            return _inline(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
-        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
+            return inline_refs(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+        return {k: inline_refs(v, defs) for k, v in node.items() if k != "$defs"}
     if isinstance(node, list):
-        return [_inline(v, defs) for v in node]
+        return [inline_refs(v, defs) for v in node]
     return node
 
 
 def _body_doc(schema: type[VendorEvent], *, many: bool) -> dict[str, Any]:
     # The body is read raw (the signature covers its exact bytes), so document its shape by hand.
     raw = schema.model_json_schema()
-    item = _inline(raw, raw.get("$defs", {}))
+    item = inline_refs(raw, raw.get("$defs", {}))
     body = {"type": "array", "items": item} if many else item
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": body}}}}
 
@@ -93,9 +93,9 @@ async def ingest_batch(
     webhook_id: WebhookId = None,
     webhook_timestamp: WebhookTimestamp = None,
     webhook_signature: WebhookSignature = None,
-) -> BatchResult:
+) -> Response:
     """Receive many session events in one request; one signature covers the whole JSON array."""
-    return await service.ingest_batch(
+    result = await service.ingest_batch(
         session,
         principal,
         vendor_id,
@@ -103,3 +103,5 @@ async def ingest_batch(
         body=await request.body(),
         settings=settings,
     )
+    # Serialized once, as built: `response_model` documents it without validating it again.
+    return Response(result.model_dump_json(), media_type="application/json")

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from tandem_kit.errors import json_pointer
 from tandem_kit.fields import Text
@@ -56,16 +56,31 @@ class VendorBatchItem(VendorEvent):
     id: Text = Field(min_length=1, max_length=200, description="Message id; deduplicated like `webhook-id`.")
 
 
+DROPPED_NO_SHARING = "vendor_sharing_not_granted"
+
+
 class IngestResult(BaseModel):
     id: str = Field(description="The message id (`webhook-id`).")
     duplicate: bool = Field(description="True when this message id was already received: stored once.")
-    received_at: datetime = Field(description="When the message was first received.")
+    received_at: datetime | None = Field(
+        description="When the message was first received (null when it was dropped, not stored)."
+    )
+    dropped: Literal["vendor_sharing_not_granted"] | None = Field(
+        default=None,
+        description="Why the message was not stored: the participant has not granted `vendor_sharing`, "
+        "so vendors may not send analytics anything about them. Sending it again after a grant stores it.",
+    )
 
 
 class BatchItemResult(BaseModel):
     index: int = Field(description="Position of the item in the batch.")
     id: str | None = Field(description="The item's message id, when it had one.")
-    status: Literal["accepted", "duplicate", "rejected"] = Field(description="What happened to the item.")
+    status: Literal["accepted", "duplicate", "rejected", "dropped"] = Field(
+        description="What happened to the item; `dropped`: valid but not stored (see `reason`)."
+    )
+    reason: Literal["vendor_sharing_not_granted"] | None = Field(
+        default=None, description="Why a dropped item was not stored."
+    )
     errors: list[dict[str, Any]] | None = Field(
         default=None, description="Why a rejected item was refused (pointers into the batch body)."
     )
@@ -75,10 +90,13 @@ class BatchResult(BaseModel):
     accepted: int = Field(description="Items stored now.")
     duplicates: int = Field(description="Items whose id was already received (not stored again).")
     rejected: int = Field(description="Items refused for invalid content.")
+    dropped: int = Field(
+        default=0, description="Valid items not stored: their participant has not granted `vendor_sharing`."
+    )
     results: list[BatchItemResult] = Field(description="One result per item, in batch order.")
 
 
-def _errors(exc: ValidationError, prefix: tuple[str | int, ...]) -> list[dict[str, Any]]:
+def errors_of(exc: ValidationError, prefix: tuple[str | int, ...]) -> list[dict[str, Any]]:
     errors: list[dict[str, Any]] = []
     for err in exc.errors(include_url=False, include_context=False, include_input=False):
         loc = (*prefix, *err["loc"])
@@ -110,7 +128,7 @@ def parse_event(body: bytes) -> VendorEvent:
     try:
         event = VendorEvent.model_validate_json(body)
     except ValidationError as exc:
-        raise RequestValidationError(_errors(exc, ("body",))) from exc
+        raise RequestValidationError(errors_of(exc, ("body",))) from exc
     if errors := _rule_errors(event, ("body",)):
         raise RequestValidationError(errors)
     return event
@@ -120,7 +138,7 @@ def parse_event(body: bytes) -> VendorEvent:
 class ParsedItem:
     index: int
     id: str | None
-    event: VendorBatchItem | None
+    event: "VendorBatchItem | WireItem | None"
     errors: list[dict[str, Any]]
 
 
@@ -128,8 +146,52 @@ def _rendered(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"detail": e["msg"], "code": e["type"], "pointer": json_pointer(e["loc"])} for e in errors]
 
 
+UUID_TEXT = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+NO_NUL = r"^[^\x00]*$"
+
+
+class WireData(BaseModel):
+    """`SessionIndicators` as it arrives, narrower: ids only in the canonical text form, kept as text
+    (no Python UUID per id; PostgreSQL parses them). Whatever this accepts, `SessionIndicators`
+    accepts with the same meaning; anything else goes the slow way, which names the errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vendor_session_id: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    session_id: str | None = Field(default=None, pattern=UUID_TEXT)
+    engagement_id: str | None = Field(default=None, pattern=UUID_TEXT)
+    match_id: str | None = Field(default=None, pattern=UUID_TEXT)
+    participant_id: str = Field(pattern=UUID_TEXT)
+    provider_id: str = Field(pattern=UUID_TEXT)
+    started_at: AwareDatetime
+    duration_minutes: int = Field(ge=0, le=600)
+    rating: int | None = Field(default=None, ge=1, le=5)
+
+
+class WireItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    type: EventType
+    timestamp: AwareDatetime | None = None
+    data: WireData
+
+
+BATCH: TypeAdapter[list[WireItem]] = TypeAdapter(list[WireItem])
+
+
 def parse_batch(body: bytes, *, max_items: int) -> list[ParsedItem]:
     """Validate a batch: each item is either a valid event or the errors that reject it alone."""
+    # The usual batch is valid throughout: validated in one pass (in pydantic-core, no Python loop
+    # over JSON). Only a batch with a bad item is parsed again item by item to name its errors.
+    try:
+        events = BATCH.validate_json(body)
+    except ValidationError:
+        pass
+    else:
+        if 0 < len(events) <= max_items:
+            if not any(e.data.rating is not None and e.type != "session.completed" for e in events):
+                return [ParsedItem(i, e.id, e, []) for i, e in enumerate(events)]
     try:
         items = json.loads(body)
     except ValueError as exc:
@@ -151,7 +213,7 @@ def parse_batch(body: bytes, *, max_items: int) -> list[ParsedItem]:
         try:
             event = VendorBatchItem.model_validate(item)
         except ValidationError as exc:
-            parsed.append(ParsedItem(index, item_id, None, _rendered(_errors(exc, (index,)))))
+            parsed.append(ParsedItem(index, item_id, None, _rendered(errors_of(exc, (index,)))))
             continue
         rule_errors = _rule_errors(event, (index,))
         if rule_errors:

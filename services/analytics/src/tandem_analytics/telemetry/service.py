@@ -1,4 +1,5 @@
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -11,10 +12,11 @@ from tandem_analytics.models import Vendor
 from tandem_analytics.settings import Settings
 from tandem_analytics.telemetry import domain, repository
 from tandem_analytics.telemetry.schemas import (
-    BatchItemResult,
+    DROPPED_NO_SHARING,
     BatchResult,
     IngestResult,
     VendorEvent,
+    WireItem,
     parse_batch,
     parse_event,
 )
@@ -31,7 +33,7 @@ class SignatureInvalid(Unauthorized):
     code, title = "webhook-signature-invalid", "Webhook signature invalid"
 
 
-async def _verified_vendor(
+async def verified_vendor(
     session: AsyncSession,
     principal: Principal,
     vendor_id: UUID,
@@ -57,10 +59,14 @@ async def _verified_vendor(
     return vendor, timestamp
 
 
-def _row(vendor: Vendor, webhook_id: str, event: VendorEvent, *, sent_at: datetime) -> dict[str, Any]:
+def person_key(value: UUID | str) -> str:
+    """A person id as one text form, whichever way it was parsed (`WireItem` keeps text)."""
+    return str(value).lower()
+
+
+def _row(webhook_id: str, event: VendorEvent | WireItem, *, sent_at: datetime) -> dict[str, Any]:
     data = event.data
     return {
-        "vendor_id": vendor.id,
         "webhook_id": webhook_id,
         "type": event.type,
         "occurred_at": event.timestamp or sent_at,
@@ -85,14 +91,17 @@ async def ingest_event(
     body: bytes,
     settings: Settings,
 ) -> IngestResult:
-    """Verify, validate and store one vendor message, at most once per webhook id."""
-    vendor, timestamp = await _verified_vendor(
-        session, principal, vendor_id, headers, body, settings=settings
-    )
+    """Verify, validate and store one vendor message, at most once per webhook id, and only while
+    the participant lets vendors share data about them (`vendor_sharing`)."""
+    vendor, timestamp = await verified_vendor(session, principal, vendor_id, headers, body, settings=settings)
     assert headers.id is not None
     event = parse_event(body)
+    if not await repository.sharing(session, [event.data.participant_id]):
+        # Counted in the log by vendor and reason; never the person.
+        log.info("analytics.telemetry.dropped", vendor_id=str(vendor.id), reason=DROPPED_NO_SHARING, count=1)
+        return IngestResult(id=headers.id, duplicate=False, received_at=None, dropped=DROPPED_NO_SHARING)
     sent_at = datetime.fromtimestamp(timestamp, UTC)
-    inserted = await repository.insert_new(session, [_row(vendor, headers.id, event, sent_at=sent_at)])
+    inserted = await repository.insert_new(session, vendor.id, [_row(headers.id, event, sent_at=sent_at)])
     duplicate = headers.id not in inserted
     received = await repository.received_at(session, vendor.id, headers.id)
     assert received is not None
@@ -115,31 +124,53 @@ async def ingest_batch(
     body: bytes,
     settings: Settings,
 ) -> BatchResult:
-    """One signature over the whole batch; each item stored at most once per item id."""
-    vendor, timestamp = await _verified_vendor(
-        session, principal, vendor_id, headers, body, settings=settings
-    )
+    """One signature over the whole batch; each item stored at most once per item id, and only while
+    its participant grants `vendor_sharing`. One statement stores the batch (see the repository)."""
+    vendor, timestamp = await verified_vendor(session, principal, vendor_id, headers, body, settings=settings)
     items = parse_batch(body, max_items=settings.batch_max_items)
     sent_at = datetime.fromtimestamp(timestamp, UTC)
-    rows = [_row(vendor, item.event.id, item.event, sent_at=sent_at) for item in items if item.event]
-    inserted = await repository.insert_new(session, rows)
-    results: list[BatchItemResult] = []
+    keys = {
+        item.index: person_key(item.event.data.participant_id) for item in items if item.event is not None
+    }
+    sharing = {
+        person_key(p) for p in await repository.sharing(session, [UUID(k) for k in set(keys.values())])
+    }
+    rows = [
+        _row(item.event.id, item.event, sent_at=sent_at)
+        for item in items
+        if item.event is not None and keys[item.index] in sharing
+    ]
+    inserted = await repository.insert_new(session, vendor.id, rows)
+    # Plain dicts, validated once into the answer (a thousand models built one by one cost more).
+    results: list[dict[str, Any]] = []
     for item in items:
         if item.event is None:
+            results.append({"index": item.index, "id": item.id, "status": "rejected", "errors": item.errors})
+        elif keys[item.index] not in sharing:
             results.append(
-                BatchItemResult(index=item.index, id=item.id, status="rejected", errors=item.errors)
+                {"index": item.index, "id": item.id, "status": "dropped", "reason": DROPPED_NO_SHARING}
             )
         elif item.event.id in inserted:
             # A later copy of the same id in this batch is a duplicate of the first one.
             inserted.discard(item.event.id)
-            results.append(BatchItemResult(index=item.index, id=item.id, status="accepted"))
+            results.append({"index": item.index, "id": item.id, "status": "accepted"})
         else:
-            results.append(BatchItemResult(index=item.index, id=item.id, status="duplicate"))
-    counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")}
+            results.append({"index": item.index, "id": item.id, "status": "duplicate"})
+    counts = Counter(r["status"] for r in results)
     log.info("analytics.telemetry.batch_received", vendor_id=str(vendor.id), **counts)
-    return BatchResult(
-        accepted=counts["accepted"],
-        duplicates=counts["duplicate"],
-        rejected=counts["rejected"],
-        results=results,
+    if counts["dropped"]:
+        log.info(
+            "analytics.telemetry.dropped",
+            vendor_id=str(vendor.id),
+            reason=DROPPED_NO_SHARING,
+            count=counts["dropped"],
+        )
+    return BatchResult.model_validate(
+        {
+            "accepted": counts["accepted"],
+            "duplicates": counts["duplicate"],
+            "rejected": counts["rejected"],
+            "dropped": counts["dropped"],
+            "results": results,
+        }
     )

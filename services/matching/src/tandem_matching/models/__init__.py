@@ -15,6 +15,7 @@ from tandem_matching.models.evidence import TrainingEvidence  # noqa: E402
 from tandem_matching.models.handoff import Handoff, SponsorAction  # noqa: E402
 from tandem_matching.models.intake import Intake  # noqa: E402
 from tandem_matching.models.match import Decision, Match  # noqa: E402
+from tandem_matching.models.outcome import ProviderOutcome  # noqa: E402
 from tandem_matching.models.program import Cohort, Program, WeightSetVersion  # noqa: E402
 from tandem_matching.models.proposal import Proposal, ProposalCandidate  # noqa: E402
 from tandem_matching.models.provider import Provider  # noqa: E402
@@ -32,6 +33,7 @@ __all__ = [
     "Proposal",
     "ProposalCandidate",
     "Provider",
+    "ProviderOutcome",
     "SponsorAction",
     "TrainingEvidence",
     "WeightSetVersion",

@@ -1,4 +1,5 @@
-"""Training evidence from the gateway's xAPI intake: stored, then the person's gates evaluated again."""
+"""Training evidence from the gateway's xAPI intake and provider outcomes from analytics: stored, then
+the provider's gates evaluated again."""
 
 from collections.abc import Callable
 from datetime import datetime
@@ -8,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_kit.events import EventEnvelope, Subscription, typed
 from tandem_matching.eligibility import Policy
 from tandem_matching.evidence import repository as evidence_repository
-from tandem_matching.provider import schemas, service
+from tandem_matching.provider import repository, schemas, service
 
 
 def subscriptions(policy: Policy, clock: Callable[[], datetime] = service.now) -> list[Subscription]:
@@ -58,3 +59,22 @@ def subscriptions(policy: Policy, clock: Callable[[], datetime] = service.now) -
             handler=typed(schemas.TrainingEvidenceRetracted, on_retracted),
         ),
     ]
+
+
+def outcomes_subscription(policy: Policy, clock: Callable[[], datetime] = service.now) -> Subscription:
+    """Analytics' provider outcomes: kept per provider (the newest computation), then the provider's
+    gates evaluated again, the continuing gate on these numbers (`eligibility.continuing_inputs`)."""
+
+    async def on_outcomes(
+        session: AsyncSession, _envelope: EventEnvelope, data: schemas.ProviderOutcomesUpdated
+    ) -> None:
+        if await repository.record_outcome(session, data.model_dump()):
+            provider = await repository.lock(session, data.provider_id)
+            if provider is not None:
+                await service.reevaluate(session, provider, now=clock(), policy=policy)
+
+    return Subscription(
+        name="matching-provider-outcomes",
+        subjects=["tandem.analytics.ProviderOutcomesUpdated"],
+        handler=typed(schemas.ProviderOutcomesUpdated, on_outcomes),
+    )

@@ -1,12 +1,14 @@
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Select, false, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
 from tandem_kit.pagination import PageParams, fetch_page
-from tandem_matching.models import CalibrationRecord, Provider
+from tandem_matching.models import CalibrationRecord, Provider, ProviderOutcome
 
 
 def readable_statement(principal: Principal) -> Select[tuple[Provider]]:
@@ -118,3 +120,21 @@ async def latest_calibration(session: AsyncSession, provider_id: UUID) -> Calibr
         .limit(1)
     )
     return found
+
+
+async def outcome(session: AsyncSession, provider_id: UUID) -> ProviderOutcome | None:
+    found: ProviderOutcome | None = await session.get(ProviderOutcome, provider_id)
+    return found
+
+
+async def record_outcome(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Keep the newest computation per provider; False when a newer one is already kept."""
+    statement = insert(ProviderOutcome).values(values)
+    result = await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ProviderOutcome.provider_id],
+            set_={k: statement.excluded[k] for k in values if k != "provider_id"},
+            where=ProviderOutcome.computed_at < statement.excluded.computed_at,
+        ).returning(ProviderOutcome.provider_id)
+    )
+    return result.first() is not None

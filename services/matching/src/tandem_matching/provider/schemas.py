@@ -231,3 +231,18 @@ class TrainingEvidenceRetracted(BaseModel):
     statement_id: str = Field(min_length=1, max_length=255)
     voided_by: str = Field(min_length=1, max_length=255)
     retracted_at: AwareDatetime
+
+
+class ProviderOutcomesUpdated(BaseModel):
+    """What matching reads of analytics' `ProviderOutcomesUpdated` (docs/contracts.md)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    provider_id: UUID
+    program_id: UUID
+    sessions_completed: int = Field(ge=0)
+    sessions_no_show: int = Field(ge=0)
+    completion_rate: float | None = Field(ge=0, le=1)
+    rating_median: float | None = Field(ge=1, le=5)
+    rating_count: int = Field(ge=0)
+    computed_at: AwareDatetime

@@ -92,14 +92,15 @@ async def reevaluate(
     record = await repository.latest_calibration(session, provider.id)
     if record is not None:
         evidence.append(calibration_evidence(record))
+    continuing = rules.continuing_inputs(provider, await repository.outcome(session, provider.id))
     report = rules.evaluate(
         ProviderKind(provider.kind),
         evidence=evidence,
         calibration=[RubricScore(**panel) for panel in provider.calibration],
         commitment_signed=provider.commitment_signed,
-        ratings=provider.ratings,
-        sessions_completed=provider.sessions_completed,
-        sessions_scheduled=provider.sessions_scheduled,
+        ratings=continuing.ratings,
+        sessions_completed=continuing.sessions_completed,
+        sessions_scheduled=continuing.sessions_scheduled,
         override=rules.override_of(provider.eligibility_override),
         now=now,
         policy=policy,
