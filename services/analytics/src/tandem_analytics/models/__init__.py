@@ -16,21 +16,48 @@ from tandem_analytics.models.fact import (  # noqa: E402
     SessionFact,
     SlaFact,
 )
+from tandem_analytics.models.kpi import KpiProgram, KpiSnapshot, KpiSnapshotValue, KpiTarget  # noqa: E402
+from tandem_analytics.models.operation import (  # noqa: E402
+    AgreementFact,
+    AttendanceFact,
+    ConsentChange,
+    ConsentPeriod,
+    EscalationFact,
+    GroupSeatFact,
+    ProgramStatusFact,
+    ProposalFact,
+    SlaOutcomeFact,
+    SponsorActionFact,
+)
 from tandem_analytics.models.person import AnalyticsConsent, JobFact, PersonFact, PromotionFact  # noqa: E402
 from tandem_analytics.models.telemetry import SessionTelemetry  # noqa: E402
 from tandem_analytics.models.vendor import Vendor  # noqa: E402
 
 __all__ = [
+    "AgreementFact",
     "AnalyticsConsent",
+    "AttendanceFact",
     "Base",
+    "ConsentChange",
+    "ConsentPeriod",
     "EngagementFact",
+    "EscalationFact",
+    "GroupSeatFact",
     "JobFact",
+    "KpiProgram",
+    "KpiSnapshot",
+    "KpiSnapshotValue",
+    "KpiTarget",
     "MatchFact",
     "PersonFact",
+    "ProgramStatusFact",
     "PromotionFact",
+    "ProposalFact",
     "ProviderFact",
     "SessionFact",
     "SessionTelemetry",
     "SlaFact",
+    "SlaOutcomeFact",
+    "SponsorActionFact",
     "Vendor",
 ]
