@@ -9,6 +9,7 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+from tandem_analytics.models.business_kpi import BusinessKpiValue  # noqa: E402
 from tandem_analytics.models.fact import (  # noqa: E402
     EngagementFact,
     MatchFact,
@@ -30,6 +31,8 @@ from tandem_analytics.models.operation import (  # noqa: E402
     SponsorActionFact,
 )
 from tandem_analytics.models.person import AnalyticsConsent, JobFact, PersonFact, PromotionFact  # noqa: E402
+from tandem_analytics.models.sharing import VendorSharingConsent  # noqa: E402
+from tandem_analytics.models.survey import CoachingAdoptionReport, NpsResponse, SurveyMessage  # noqa: E402
 from tandem_analytics.models.telemetry import SessionTelemetry  # noqa: E402
 from tandem_analytics.models.vendor import Vendor  # noqa: E402
 
@@ -38,6 +41,8 @@ __all__ = [
     "AnalyticsConsent",
     "AttendanceFact",
     "Base",
+    "BusinessKpiValue",
+    "CoachingAdoptionReport",
     "ConsentChange",
     "ConsentPeriod",
     "EngagementFact",
@@ -49,6 +54,7 @@ __all__ = [
     "KpiSnapshotValue",
     "KpiTarget",
     "MatchFact",
+    "NpsResponse",
     "PersonFact",
     "ProgramStatusFact",
     "PromotionFact",
@@ -59,5 +65,7 @@ __all__ = [
     "SlaFact",
     "SlaOutcomeFact",
     "SponsorActionFact",
+    "SurveyMessage",
     "Vendor",
+    "VendorSharingConsent",
 ]
