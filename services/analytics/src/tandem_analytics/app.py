@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from tandem_analytics.fact.consumers import SUBSCRIPTIONS
 from tandem_analytics.graphql import schema
 from tandem_analytics.kpi import endpoints as kpi_endpoints
+from tandem_analytics.kpi import tasks as kpi_tasks
 from tandem_analytics.privacy.consumers import data_subject_requests, retention_purges
 from tandem_analytics.settings import Settings
 from tandem_analytics.telemetry import endpoints as telemetry_endpoints
@@ -32,6 +33,7 @@ def create_app(
     """`consent` replaces the consent service client (tests pass one bound to the real consent app)."""
     settings = settings or Settings()
     client, closing = own_or_given(consent, lambda: consent_client(settings))
+    start_snapshots, stop_snapshots = kpi_tasks.hooks(settings)
     app = create_service_app(
         name="analytics",
         settings=settings,
@@ -43,7 +45,8 @@ def create_app(
             retention_purges(),
         ],
         token_verifier=token_verifier,
-        on_shutdown=closing,
+        on_startup=[start_snapshots],
+        on_shutdown=[stop_snapshots, *closing],
         bulk_routes=BULK_ROUTES,
     )
     app.state.settings = settings

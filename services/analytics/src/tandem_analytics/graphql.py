@@ -2,7 +2,7 @@
 
 import strawberry
 
-from tandem_analytics.kpi.graphql import KpiQuery, KpiValue
+from tandem_analytics.kpi.graphql import KpiMutation, KpiQuery, KpiSnapshot, KpiValue
 
 
 @strawberry.type
@@ -10,4 +10,11 @@ class Query(KpiQuery):
     pass
 
 
-schema = strawberry.federation.Schema(query=Query, types=[KpiValue], federation_version="2.7")
+@strawberry.type
+class Mutation(KpiMutation):
+    pass
+
+
+schema = strawberry.federation.Schema(
+    query=Query, mutation=Mutation, types=[KpiValue, KpiSnapshot], federation_version="2.7"
+)

@@ -1,0 +1,27 @@
+"""Events the analytics service emits (docs/contracts.md): past-tense, frozen, through the outbox."""
+
+from datetime import datetime
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from tandem_kit.events import DomainEvent
+
+
+class SnapshotKpi(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    value: float | None
+    status: str
+
+
+class KpiSnapshotTaken(DomainEvent):
+    source: ClassVar[str] = "analytics"
+
+    snapshot_id: UUID
+    program_id: UUID | None
+    cohort: str | None
+    taken_at: datetime
+    kpis: list[SnapshotKpi]
