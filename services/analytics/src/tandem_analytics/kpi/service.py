@@ -76,12 +76,9 @@ async def compute(
     targets, started, business = await _settings_of(session, scope.program_id)
     months = domain.months_between(started, now) if started else None
     measures = await repository.measures(session, scope, now=now, business_kpi=business)
-    # The whole this scope is a part of: a cohort's program, a program's "all programs".
-    parent = None
-    if scope.cohort is not None:
-        parent = Scope(scope.program_id)
-    elif scope.program_id is not None:
-        parent = Scope()
+    # The whole a cohort is a part of: its program. (A program within all programs is not guarded
+    # this way yet: docs/analytics.md, "Consent and anonymity".)
+    parent = Scope(scope.program_id) if scope.cohort is not None else None
     parent_measures = (
         await repository.measures(session, parent, now=now, business_kpi=business) if parent else {}
     )
