@@ -205,7 +205,8 @@ class KpiQuery:
         to: datetime | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> Page[KpiSnapshot]:
+    ) -> Page[KpiSnapshot] | None:
+        # Nullable: a refusal nulls this field only, never the sibling fields resolving meanwhile.
         require_scope(info, "analytics:read")
         params: PageParams = page_params(limit, offset)
         async with exclusive_session(info) as session:
@@ -215,7 +216,7 @@ class KpiQuery:
         return graphql_page(points, total, params, point)
 
     @field(description="The baseline, targets and amber band in force for each KPI of a program.")
-    async def kpi_targets(self, info: Info[Any, Any], program_id: strawberry.ID) -> KpiTargets:
+    async def kpi_targets(self, info: Info[Any, Any], program_id: strawberry.ID) -> KpiTargets | None:
         require_scope(info, "analytics:read")
         program = _program_id(program_id)
         if program is None:
