@@ -201,14 +201,21 @@ async def _attendance(session: AsyncSession, scope: Scope, now: datetime) -> dic
             )
         )
     ).one()
-    # Sessions the ledger has no word on count by their latest vendor outcome.
+    # Sessions the ledger has no word on count by their latest vendor outcome: the latest outcomes are
+    # computed once and joined (a correlated EXISTS would recompute them per session).
     latest = latest_outcomes_statement(now).subquery()
-    completed = exists().where(latest.c.session_id == s.session_id, latest.c.type == "session.completed")
+    completed = (
+        select(latest.c.session_id)
+        .where(latest.c.type == "session.completed", latest.c.session_id.is_not(None))
+        .distinct()
+        .subquery()
+    )
     vendor_held, vendor_due = (
         await session.execute(
-            select(func.count().filter(completed), func.count())
+            select(func.count(completed.c.session_id), func.count())
             .select_from(s)
             .join(e, e.engagement_id == s.engagement_id)
+            .outerjoin(completed, completed.c.session_id == s.session_id)
             .where(_without_ledger(now, scope))
         )
     ).one()
