@@ -135,14 +135,15 @@ class Slice:
             await asyncio.sleep(0.1)
         raise StepFailed(f"{what} did not happen within {timeout:.0f}s")
 
-    async def _grant_matching(self, person_id: str, who: str) -> Any:
-        """`person_id` grants `matching` under the current notice, through the gateway: its version."""
+    async def _grant_matching(self, person_id: str, who: str, purpose_id: str = "matching") -> Any:
+        """`person_id` grants `matching` (or `purpose_id`) under the current notice, through the gateway:
+        its version."""
         purpose = expect_status(
-            await self.call("GET", "/api/v1/consent/purposes/matching"), 200, "matching purpose"
+            await self.call("GET", f"/api/v1/consent/purposes/{purpose_id}"), 200, f"{purpose_id} purpose"
         )
         granted = await self.call(
             "POST",
-            f"/api/v1/consent/people/{person_id}/consents/matching/grants",
+            f"/api/v1/consent/people/{person_id}/consents/{purpose_id}/grants",
             json={"notice_version": purpose["notice_version"], "method": "api"},
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
@@ -156,6 +157,7 @@ class Slice:
     async def consent_granted(self) -> str:
         s = self.state
         notice_version = await self._grant_matching(s.participant_id, "participant")
+        await self._grant_matching(s.participant_id, "participant", "analytics")
         state = expect_status(
             await self.call("GET", f"/api/v1/consent/people/{s.participant_id}/consents/matching"),
             200,
@@ -346,6 +348,8 @@ class Slice:
         """Consent, intake with a performance gap, proposal, approval: the match id."""
         s = self.state
         await self._grant_matching(person_id, "cohort participant")
+        # KPIs count only people whose `analytics` consent covered the fact (docs/analytics.md).
+        await self._grant_matching(person_id, "cohort participant", "analytics")
         intake = expect_status(
             await self.call(
                 "POST",
@@ -541,16 +545,17 @@ class Slice:
         return "signed session.scheduled stored once (replay detected); bad and stale signatures refused: 401"
 
     async def vendor_batch_pushed(self) -> str:
-        """Yesterday's completed sessions of the whole cohort, in one signed batch (one id sent twice)."""
+        """Just-held completed sessions of the whole cohort, in one signed batch (one id sent twice).
+
+        They started after the cohort granted `analytics` (a moment ago): the KPIs count a session only
+        when the participant's consent covered it."""
         s = self.state
-        yesterday = (datetime.now(UTC) - timedelta(days=1)).replace(
-            hour=15, minute=0, second=0, microsecond=0
-        )
+        yesterday = datetime.now(UTC) - timedelta(seconds=2)  # after the grants
         items = [
             {
                 "id": f"msg_{uuid.uuid4().hex}",
                 "type": "session.completed",
-                "timestamp": (yesterday + timedelta(hours=1)).isoformat(),
+                "timestamp": (yesterday + timedelta(seconds=1)).isoformat(),
                 "data": {
                     "vendor_session_id": f"v-{uuid.uuid4().hex[:12]}",
                     "match_id": match_id,
