@@ -137,14 +137,15 @@ class Slice:
             await asyncio.sleep(0.1)
         raise StepFailed(f"{what} did not happen within {timeout:.0f}s")
 
-    async def _grant_matching(self, person_id: str, who: str) -> Any:
-        """`person_id` grants `matching` under the current notice, through the gateway: its version."""
+    async def _grant_matching(self, person_id: str, who: str, purpose_id: str = "matching") -> Any:
+        """`person_id` grants `matching` (or `purpose_id`) under the current notice, through the gateway:
+        its version."""
         purpose = expect_status(
-            await self.call("GET", "/api/v1/consent/purposes/matching"), 200, "matching purpose"
+            await self.call("GET", f"/api/v1/consent/purposes/{purpose_id}"), 200, f"{purpose_id} purpose"
         )
         granted = await self.call(
             "POST",
-            f"/api/v1/consent/people/{person_id}/consents/matching/grants",
+            f"/api/v1/consent/people/{person_id}/consents/{purpose_id}/grants",
             json={"notice_version": purpose["notice_version"], "method": "api"},
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
@@ -154,28 +155,13 @@ class Slice:
         )
         return purpose["notice_version"]
 
-    async def _grant_vendor_sharing(self, person_id: str, who: str) -> None:
-        """`person_id` lets vendor platforms send analytics their session data (`vendor_sharing`):
-        analytics keeps vendor telemetry about a participant only then."""
-        purpose = expect_status(
-            await self.call("GET", "/api/v1/consent/purposes/vendor_sharing"), 200, "vendor_sharing purpose"
-        )
-        granted = await self.call(
-            "POST",
-            f"/api/v1/consent/people/{person_id}/consents/vendor_sharing/grants",
-            json={"notice_version": purpose["notice_version"], "method": "api"},
-            headers={"Idempotency-Key": str(uuid.uuid4())},
-        )
-        expect(
-            granted.status_code in (200, 201),
-            f"{who} vendor_sharing grant refused: {granted.status_code} {granted.text[:300]}",
-        )
-
     # -- 1. consent ------------------------------------------------------------------------
     async def consent_granted(self) -> str:
         s = self.state
         notice_version = await self._grant_matching(s.participant_id, "participant")
-        await self._grant_vendor_sharing(s.participant_id, "participant")
+        # Vendors may send analytics the participant's session data; KPIs count them (analytics).
+        await self._grant_matching(s.participant_id, "participant", "vendor_sharing")
+        await self._grant_matching(s.participant_id, "participant", "analytics")
         state = expect_status(
             await self.call("GET", f"/api/v1/consent/people/{s.participant_id}/consents/matching"),
             200,
@@ -366,7 +352,10 @@ class Slice:
         """Consent, intake with a performance gap, proposal, approval: the match id."""
         s = self.state
         await self._grant_matching(person_id, "cohort participant")
-        await self._grant_vendor_sharing(person_id, "cohort participant")
+        # Vendor telemetry is kept only under `vendor_sharing`, and KPIs count only people whose
+        # `analytics` consent covered the fact (docs/analytics.md).
+        await self._grant_matching(person_id, "cohort participant", "vendor_sharing")
+        await self._grant_matching(person_id, "cohort participant", "analytics")
         intake = expect_status(
             await self.call(
                 "POST",
@@ -569,16 +558,17 @@ class Slice:
         return "signed session.scheduled stored once (replay detected); bad and stale signatures refused: 401"
 
     async def vendor_batch_pushed(self) -> str:
-        """Yesterday's completed sessions of the whole cohort, in one signed batch (one id sent twice)."""
+        """Just-held completed sessions of the whole cohort, in one signed batch (one id sent twice).
+
+        They started after the cohort granted `analytics` (a moment ago): the KPIs count a session only
+        when the participant's consent covered it."""
         s = self.state
-        yesterday = (datetime.now(UTC) - timedelta(days=1)).replace(
-            hour=15, minute=0, second=0, microsecond=0
-        )
+        yesterday = datetime.now(UTC) - timedelta(seconds=2)  # after the grants
         items = [
             {
                 "id": f"msg_{uuid.uuid4().hex}",
                 "type": "session.completed",
-                "timestamp": (yesterday + timedelta(hours=1)).isoformat(),
+                "timestamp": (yesterday + timedelta(seconds=1)).isoformat(),
                 "data": {
                     "vendor_session_id": f"v-{uuid.uuid4().hex[:12]}",
                     "match_id": match_id,

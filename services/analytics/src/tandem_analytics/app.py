@@ -7,6 +7,7 @@ from tandem_analytics.export import endpoints as export_endpoints
 from tandem_analytics.fact.consumers import SUBSCRIPTIONS
 from tandem_analytics.graphql import schema
 from tandem_analytics.kpi import endpoints as kpi_endpoints
+from tandem_analytics.kpi import tasks as kpi_tasks
 from tandem_analytics.outcome import tasks as outcome_tasks
 from tandem_analytics.privacy.consumers import data_subject_requests, retention_purges
 from tandem_analytics.settings import Settings
@@ -44,6 +45,7 @@ def create_app(
     settings = settings or Settings()
     client, closing = own_or_given(consent, lambda: consent_client(settings))
     start_outcomes, stop_outcomes = outcome_tasks.hooks(settings.outcomes_every_seconds)
+    start_snapshots, stop_snapshots = kpi_tasks.hooks(settings)
     app = create_service_app(
         name="analytics",
         settings=settings,
@@ -55,8 +57,8 @@ def create_app(
             retention_purges(),
         ],
         token_verifier=token_verifier,
-        on_startup=[start_outcomes],
-        on_shutdown=[stop_outcomes, *closing],
+        on_startup=[start_outcomes, start_snapshots],
+        on_shutdown=[stop_snapshots, stop_outcomes, *closing],
         bulk_routes=BULK_ROUTES,
     )
     app.state.settings = settings

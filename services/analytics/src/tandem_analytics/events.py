@@ -4,6 +4,8 @@ from datetime import datetime
 from typing import ClassVar, Literal
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict
+
 from tandem_kit.events import DomainEvent
 
 
@@ -36,3 +38,22 @@ class ProviderOutcomesUpdated(AnalyticsEvent):
     rating_median: float | None
     rating_count: int
     computed_at: datetime
+
+
+# KPI snapshots (issue 16, helper "kpi").
+
+
+class SnapshotKpi(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    value: float | None
+    status: str
+
+
+class KpiSnapshotTaken(AnalyticsEvent):
+    snapshot_id: UUID
+    program_id: UUID | None
+    cohort: str | None
+    taken_at: datetime
+    kpis: list[SnapshotKpi]

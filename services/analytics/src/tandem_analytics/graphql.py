@@ -3,7 +3,7 @@
 import strawberry
 
 from tandem_analytics.business_kpi.graphql import BusinessKpiMutation, BusinessKpiQuery
-from tandem_analytics.kpi.graphql import KpiQuery, KpiValue
+from tandem_analytics.kpi.graphql import KpiMutation, KpiQuery, KpiSnapshot, KpiValue
 
 
 @strawberry.type
@@ -12,10 +12,10 @@ class Query(KpiQuery, BusinessKpiQuery):
 
 
 @strawberry.type
-class Mutation(BusinessKpiMutation):
+class Mutation(BusinessKpiMutation, KpiMutation):
     pass
 
 
 schema = strawberry.federation.Schema(
-    query=Query, mutation=Mutation, types=[KpiValue], federation_version="2.7"
+    query=Query, mutation=Mutation, types=[KpiValue, KpiSnapshot], federation_version="2.7"
 )

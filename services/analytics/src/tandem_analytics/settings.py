@@ -23,6 +23,9 @@ class Settings(CallerSettings):
     outcomes_every_seconds: float = Field(
         default=900, ge=0, description="How often provider outcomes are computed for matching (0: never)."
     )
+    kpi_snapshot_seconds: float = Field(
+        default=3600, ge=0, description="How often the scheduled KPI snapshots check what is due (0: never)."
+    )
     batch_max_items: int = Field(default=500, ge=1, le=5000, description="Largest accepted batch.")
 
 

@@ -1,0 +1,147 @@
+"""Snapshots over simulated time (dates passed in, never slept): consent withdrawn between two
+snapshots, the differencing attacks refused, the scheduled snapshots on each KPI's frequency."""
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tandem_analytics.fact import consent
+from tandem_analytics.kpi import service
+from tandem_analytics.kpi.repository import Scope
+from tandem_analytics.models import KpiSnapshotValue, ProviderFact
+from tandem_kit.events import outbox_messages
+from tandem_kit.pagination import PageParams
+
+from .conftest import NOW, SETTINGS, Facts, outcomes
+
+HOUR = timedelta(hours=1)
+
+
+def coaching(
+    f: Facts, coach: uuid.UUID, n: int, *, approved: timedelta = timedelta(days=20)
+) -> list[uuid.UUID]:
+    people = [f.person() for _ in range(n)]
+    for person in people:
+        f.match(person, coach, approved=NOW - approved)
+    return people
+
+
+async def snapshot(
+    db: async_sessionmaker[AsyncSession], scope: Scope, at: timedelta
+) -> dict[str, tuple[str, float | None]]:
+    async with db() as session, session.begin():
+        taken = await service.take_snapshot(session, scope, settings=SETTINGS, now=NOW + at)
+    return {k.name: (k.status, k.value) for k in taken.kpis}
+
+
+async def test_withdrawal_between_two_snapshots_changes_the_second(
+    db: async_sessionmaker[AsyncSession],
+) -> None:
+    f, coach = Facts(db), uuid.uuid4()
+    people = coaching(f, coach, 10)
+    await f.save()
+    first = await snapshot(db, Scope(f.program), timedelta(0))
+    assert first["coach_to_coachee_ratio"] == ("green", 10.0)
+
+    async with db() as session, session.begin():
+        await consent.record_change(session, people[0], granted=False, at=NOW + HOUR)
+    # One person fewer a moment later: publishing would reveal them by subtraction.
+    second = await snapshot(db, Scope(f.program), 2 * HOUR)
+    assert second["coach_to_coachee_ratio"] == ("suppressed", None)
+
+    # Once the crowd has moved by k (six more coachees), the figure is published again, without them.
+    coaching(f, coach, 6, approved=timedelta(days=1))
+    await f.save()
+    third = await snapshot(db, Scope(f.program), 3 * HOUR)
+    assert third["coach_to_coachee_ratio"] == ("green", 15.0)
+
+    async with db() as session:
+        points, total = await service.history(
+            session, f.program, "coach_to_coachee_ratio", PageParams(limit=2, offset=0)
+        )
+    assert total == 3
+    assert [(p.taken_at, p.status, p.value) for p in points] == [
+        (NOW, "green", 10.0),
+        (NOW + 2 * HOUR, "suppressed", None),
+    ]
+
+
+async def test_one_person_joining_between_snapshots_is_not_revealed(
+    db: async_sessionmaker[AsyncSession],
+) -> None:
+    f, coach = Facts(db), uuid.uuid4()
+    coaching(f, coach, 8)
+    await f.save()
+    assert (await snapshot(db, Scope(f.program), timedelta(0)))["coach_to_coachee_ratio"] == ("green", 8.0)
+    coaching(f, coach, 1, approved=timedelta(minutes=1))
+    await f.save()
+    assert (await snapshot(db, Scope(f.program), timedelta(minutes=1)))["coach_to_coachee_ratio"] == (
+        "suppressed",
+        None,
+    )
+
+
+async def test_program_minus_cohort_attack_is_refused(db: async_sessionmaker[AsyncSession]) -> None:
+    f, coach = Facts(db), uuid.uuid4()
+    coaching(f, coach, 8, approved=timedelta(days=120))  # 2026-Q3
+    coaching(f, coach, 3, approved=timedelta(days=20))  # 2026-Q4
+    await f.save()
+    program = (await outcomes(db, Scope(f.program)))["coach_to_coachee_ratio"]
+    q3 = (await outcomes(db, Scope(f.program, "2026-Q3")))["coach_to_coachee_ratio"]
+    q4 = (await outcomes(db, Scope(f.program, "2026-Q4")))["coach_to_coachee_ratio"]
+    # The program (11) is published; Q3 (8) would give away Q4's 3 by subtraction, Q4 is below k.
+    assert (program.status, program.value) == ("green", 11.0)
+    assert (q3.status, q3.value, q4.status) == ("suppressed", None, "suppressed")
+
+    coaching(f, coach, 2, approved=timedelta(days=19))  # Q4 now 5: both cohorts stand on their own
+    await f.save()
+    q3 = (await outcomes(db, Scope(f.program, "2026-Q3")))["coach_to_coachee_ratio"]
+    assert (q3.status, q3.value) == ("green", 8.0)
+
+
+async def test_snapshot_emits_kpi_snapshot_taken(db: async_sessionmaker[AsyncSession]) -> None:
+    f = Facts(db)
+    coaching(f, uuid.uuid4(), 5)
+    await f.save()
+    async with db() as session, session.begin():
+        taken = await service.take_snapshot(session, Scope(f.program), settings=SETTINGS, now=NOW)
+    async with db() as session:
+        payload = await session.scalar(
+            select(outbox_messages.c.payload).where(
+                outbox_messages.c.subject == "tandem.analytics.KpiSnapshotTaken"
+            )
+        )
+    assert payload is not None
+    data = payload["data"]
+    assert (data["snapshot_id"], data["program_id"], data["cohort"]) == (str(taken.id), str(f.program), None)
+    assert {"name": "coach_to_coachee_ratio", "value": 5.0, "status": "green"} in data["kpis"]
+    assert len(data["kpis"]) == 16
+
+
+async def test_scheduled_snapshots_follow_each_kpis_frequency(db: async_sessionmaker[AsyncSession]) -> None:
+    f = Facts(db)
+    coaching(f, uuid.uuid4(), 5)
+    f.rows.append(ProviderFact(provider_id=uuid.uuid4(), person_id=uuid.uuid4(), program_id=f.program, kind="coach",
+                               capacity=5, registered_at=NOW))  # fmt: skip
+    await f.save()
+
+    async def names_at(days: int) -> set[str]:
+        async with db() as session, session.begin():
+            await service.scheduled_snapshots(session, settings=SETTINGS, now=NOW + timedelta(days=days))
+        async with db() as session:
+            rows = await session.scalars(
+                select(KpiSnapshotValue.name).where(
+                    KpiSnapshotValue.program_id == f.program,
+                    KpiSnapshotValue.taken_at == NOW + timedelta(days=days),
+                )
+            )
+            return set(rows.all())
+
+    assert len(await names_at(0)) == 16  # everything the first time
+    assert await names_at(10) == set()  # nothing is due yet
+    monthly = await names_at(30)
+    assert "coach_utilization" in monthly
+    assert "coach_to_coachee_ratio" not in monthly  # quarterly
+    assert "coach_to_coachee_ratio" in await names_at(91)
