@@ -5,6 +5,8 @@ from fastapi import FastAPI
 from tandem_analytics.fact.consumers import SUBSCRIPTIONS
 from tandem_analytics.graphql import schema
 from tandem_analytics.kpi import endpoints as kpi_endpoints
+from tandem_analytics.pilot import endpoints as pilot_endpoints
+from tandem_analytics.pilot import tasks as pilot_tasks
 from tandem_analytics.privacy.consumers import data_subject_requests, retention_purges
 from tandem_analytics.settings import Settings
 from tandem_analytics.telemetry import endpoints as telemetry_endpoints
@@ -13,7 +15,12 @@ from tandem_kit.app import create_app as create_service_app
 from tandem_kit.auth import TokenVerifier
 from tandem_kit.oauth_client import ServiceClient, own_or_given, service_client
 
-ROUTERS = [vendor_endpoints.router, telemetry_endpoints.router, kpi_endpoints.router]
+ROUTERS = [
+    vendor_endpoints.router,
+    telemetry_endpoints.router,
+    kpi_endpoints.router,
+    pilot_endpoints.router,
+]
 # Telemetry batches (up to `batch_max_items` events) get the bulk body limit; see docs/architecture.md.
 BULK_ROUTES = [r"/api/v1/analytics/vendors/[^/]+/events:batch"]
 
@@ -32,6 +39,9 @@ def create_app(
     """`consent` replaces the consent service client (tests pass one bound to the real consent app)."""
     settings = settings or Settings()
     client, closing = own_or_given(consent, lambda: consent_client(settings))
+    start_gates, stop_gates = pilot_tasks.hooks(
+        settings.pilot_gate_scan_seconds, k=settings.kpi_min_population
+    )
     app = create_service_app(
         name="analytics",
         settings=settings,
@@ -43,7 +53,8 @@ def create_app(
             retention_purges(),
         ],
         token_verifier=token_verifier,
-        on_shutdown=closing,
+        on_startup=[start_gates],
+        on_shutdown=[stop_gates, *closing],
         bulk_routes=BULK_ROUTES,
     )
     app.state.settings = settings

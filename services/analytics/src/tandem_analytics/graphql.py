@@ -1,13 +1,21 @@
-"""The analytics subgraph (Apollo Federation 2): one Query merged from the modules' query types."""
+"""The analytics subgraph (Apollo Federation 2): one Query and one Mutation merged from the modules."""
 
 import strawberry
 
 from tandem_analytics.kpi.graphql import KpiQuery, KpiValue
+from tandem_analytics.pilot.graphql import GateEvaluation, Pilot, PilotMutation, PilotQuery
 
 
 @strawberry.type
-class Query(KpiQuery):
+class Query(KpiQuery, PilotQuery):
     pass
 
 
-schema = strawberry.federation.Schema(query=Query, types=[KpiValue], federation_version="2.7")
+@strawberry.type
+class Mutation(PilotMutation):
+    pass
+
+
+schema = strawberry.federation.Schema(
+    query=Query, mutation=Mutation, types=[KpiValue, Pilot, GateEvaluation], federation_version="2.7"
+)

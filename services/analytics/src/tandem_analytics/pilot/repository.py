@@ -1,0 +1,214 @@
+"""Pilot rows, and the set-based queries that gather a gate's evidence (counts, never rows about people)."""
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_analytics.models import AnalyticsConsent, MatchFact, SessionTelemetry
+from tandem_analytics.models.pilot import (
+    GateEvaluation,
+    Pilot,
+    PilotDecision,
+    PilotMeasure,
+    PilotMember,
+    PilotMitigation,
+)
+from tandem_analytics.pilot import domain
+from tandem_kit.auth import Principal
+
+
+def end_of(day: date) -> datetime:
+    """The first instant after `day` (UTC): facts strictly before it are "as of" the day."""
+    return datetime.combine(day + timedelta(days=1), time(0), UTC)
+
+
+# -- charters -------------------------------------------------------------------------------------
+
+
+def readable_statement(principal: Principal) -> Select[tuple[Pilot]]:
+    """Pilots the caller may see: all for machines and supervisors; a person sees the pilots they are
+    in or sponsor."""
+    statement = select(Pilot)
+    if principal.sees_everything:
+        return statement
+    person = principal.person_uuid
+    if person is None:
+        return statement.where(false())
+    member = exists().where(PilotMember.pilot_id == Pilot.id, PilotMember.person_id == person)
+    return statement.where(or_(Pilot.sponsor_id == person, member))
+
+
+async def get_readable(session: AsyncSession, principal: Principal, pilot_id: UUID) -> Pilot | None:
+    result = await session.scalars(readable_statement(principal).where(Pilot.id == pilot_id))
+    return result.one_or_none()
+
+
+def list_statement(principal: Principal, *, program_id: UUID | None) -> Select[tuple[Pilot]]:
+    statement = readable_statement(principal)
+    if program_id is not None:
+        statement = statement.where(Pilot.program_id == program_id)
+    return statement.order_by(Pilot.start_date.desc(), Pilot.id)
+
+
+async def cohorts(session: AsyncSession, pilot_ids: Sequence[UUID]) -> dict[UUID, list[UUID]]:
+    found: dict[UUID, list[UUID]] = {p: [] for p in pilot_ids}
+    rows = await session.execute(
+        select(PilotMember.pilot_id, PilotMember.person_id).where(PilotMember.pilot_id.in_(pilot_ids))
+    )
+    for pilot_id, person_id in rows:
+        found[pilot_id].append(person_id)
+    return found
+
+
+async def add_members(session: AsyncSession, pilot_id: UUID, people: Sequence[UUID]) -> None:
+    session.add_all(PilotMember(pilot_id=pilot_id, person_id=p) for p in people)
+    await session.flush()
+
+
+def evaluations_statement(pilot_id: UUID, gate: str | None) -> Select[tuple[GateEvaluation]]:
+    statement = select(GateEvaluation).where(GateEvaluation.pilot_id == pilot_id)
+    if gate is not None:
+        statement = statement.where(GateEvaluation.gate == gate)
+    return statement.order_by(GateEvaluation.evaluated_at.desc(), GateEvaluation.id)
+
+
+def decisions_statement(pilot_id: UUID) -> Select[tuple[PilotDecision]]:
+    return (
+        select(PilotDecision)
+        .where(PilotDecision.pilot_id == pilot_id)
+        .order_by(PilotDecision.decided_at.desc(), PilotDecision.id)
+    )
+
+
+def mitigations_statement(pilot_id: UUID) -> Select[tuple[PilotMitigation]]:
+    return (
+        select(PilotMitigation)
+        .where(PilotMitigation.pilot_id == pilot_id)
+        .order_by(PilotMitigation.recorded_on.desc(), PilotMitigation.id)
+    )
+
+
+def measures_statement(pilot_id: UUID) -> Select[tuple[PilotMeasure]]:
+    return (
+        select(PilotMeasure)
+        .where(PilotMeasure.pilot_id == pilot_id)
+        .order_by(PilotMeasure.measured_on.desc(), PilotMeasure.id)
+    )
+
+
+async def evaluation_of(session: AsyncSession, pilot_id: UUID, evaluation_id: UUID) -> GateEvaluation | None:
+    result = await session.scalars(
+        select(GateEvaluation).where(GateEvaluation.id == evaluation_id, GateEvaluation.pilot_id == pilot_id)
+    )
+    return result.one_or_none()
+
+
+async def unevaluated_due_gates(session: AsyncSession, today: date) -> list[tuple[Pilot, str]]:
+    """Every (pilot, gate) whose date has come by `today` and that has no evaluation yet."""
+    pilots = (await session.scalars(select(Pilot).where(Pilot.start_date <= today))).all()
+    if not pilots:
+        return []
+    done = {
+        (p, g)
+        for p, g in await session.execute(
+            select(GateEvaluation.pilot_id, GateEvaluation.gate).where(
+                GateEvaluation.pilot_id.in_([p.id for p in pilots])
+            )
+        )
+    }
+    return [
+        (pilot, gate)
+        for pilot in pilots
+        for gate in domain.due_gates(pilot.start_date, today)
+        if (pilot.id, gate) not in done
+    ]
+
+
+# -- evidence -------------------------------------------------------------------------------------
+
+
+def counted_members(pilot_id: UUID, cutoff: datetime) -> Select[Any]:
+    """The cohort members whose `analytics` consent stood granted at `cutoff`: only they are counted."""
+    consent = exists().where(
+        AnalyticsConsent.person_id == PilotMember.person_id,
+        AnalyticsConsent.granted.is_(True),
+        AnalyticsConsent.changed_at < cutoff,
+    )
+    return select(PilotMember.person_id.label("person_id")).where(PilotMember.pilot_id == pilot_id, consent)
+
+
+def _count_members(members: Any, *conditions: ColumnElement[bool]) -> Any:
+    """How many counted members satisfy `conditions` (correlated EXISTS per member, one statement)."""
+    return select(func.count()).select_from(members).where(*conditions).scalar_subquery()
+
+
+async def gather(
+    session: AsyncSession, pilot: Pilot, as_of: date, *, cohort_size: int, k: int
+) -> domain.Evidence:
+    """A gate's raw evidence as of the end of `as_of`, in one round trip; the caller suppresses."""
+    cutoff = end_of(as_of)
+    members = counted_members(pilot.id, cutoff).cte("members")
+    person = members.c.person_id
+    m = MatchFact
+    in_program = and_(m.participant_id == person, m.program_id == pilot.program_id, m.approved_at < cutoff)
+    matched = exists().where(in_program)
+    reassigned = exists().where(in_program, m.end_reason == "reassigned", m.ended_at < cutoff)
+    mentee = exists().where(in_program, m.provider_kind == "mentor")
+    window = cutoff - timedelta(days=domain.TELEMETRY_WINDOW_DAYS)
+    telemetry = exists().where(
+        SessionTelemetry.participant_id == person,
+        SessionTelemetry.received_at >= window,
+        SessionTelemetry.received_at < cutoff,
+    )
+    row = (
+        await session.execute(
+            select(
+                _count_members(members, true()).label("counted"),
+                _count_members(members, matched).label("matched"),
+                _count_members(members, reassigned).label("reassigned"),
+                _count_members(members, mentee).label("mentees"),
+                _count_members(members, telemetry).label("telemetry_people"),
+                select(func.count())
+                .where(PilotMitigation.pilot_id == pilot.id, PilotMitigation.recorded_on <= as_of)
+                .scalar_subquery()
+                .label("mitigations"),
+            )
+        )
+    ).one()
+    lift = await behaviour_lift(session, pilot.id, as_of, k=k)
+    return domain.Evidence(
+        cohort_size=cohort_size,
+        members_counted=row.counted,
+        matched=row.matched,
+        reassigned=row.reassigned,
+        mentees=row.mentees,
+        telemetry_people=row.telemetry_people,
+        behaviour_lift=lift,
+        mitigations=row.mitigations,
+    )
+
+
+async def behaviour_lift(session: AsyncSession, pilot_id: UUID, as_of: date, *, k: int) -> float | None:
+    """The largest movement of any indicator: its latest follow-up mean minus its latest baseline, both
+    measured by `as_of` over at least k respondents. None without such a pair."""
+    latest = (
+        select(PilotMeasure.indicator, PilotMeasure.phase, PilotMeasure.mean)
+        .where(
+            PilotMeasure.pilot_id == pilot_id,
+            PilotMeasure.measured_on <= as_of,
+            PilotMeasure.respondents >= k,
+        )
+        .distinct(PilotMeasure.indicator, PilotMeasure.phase)
+        .order_by(
+            PilotMeasure.indicator, PilotMeasure.phase, PilotMeasure.measured_on.desc(), PilotMeasure.id
+        )
+    )
+    means: dict[str, dict[str, float]] = {}
+    for indicator, phase, mean in await session.execute(latest):
+        means.setdefault(indicator, {})[phase] = mean
+    lifts = [p["follow_up"] - p["baseline"] for p in means.values() if {"baseline", "follow_up"} <= p.keys()]
+    return max(lifts) if lifts else None
