@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_analytics.fact import people, repository, schemas
+from tandem_analytics.fact import consent, operations, people, repository, schemas
 from tandem_kit.events import EventEnvelope, Subscription, typed
 
 log = structlog.get_logger("tandem.analytics.fact")
@@ -60,7 +60,10 @@ async def on_session_cancelled(
 
 
 async def on_sla_breached(session: AsyncSession, _envelope: EventEnvelope, data: schemas.SlaBreached) -> None:
-    await repository.upsert_sla_breach(session, data.model_dump())
+    await repository.upsert_sla_breach(session, data.model_dump(exclude={"program_id", "layer"}))
+    await operations.record_sla_outcome(
+        session, {**data.model_dump(exclude={"breached_at"}), "met": False, "ended_at": data.breached_at}
+    )
 
 
 async def on_person_provisioned(
@@ -110,9 +113,98 @@ async def on_consent_changed(
         return
     granted = envelope.type == "ConsentGranted"
     at = (data.granted_at if granted else data.withdrawn_at) or envelope.occurred_at
+    await consent.record_change(session, data.person_id, granted=granted, at=at)
     if await people.set_consent(session, data.person_id, granted=granted, at=at) and not granted:
         counts = await people.forget(session, data.person_id)
         log.info("analytics.people.forgotten_on_withdrawal", **counts)
+
+
+# Program operations (issue 15): attendance ledger, SLAs per layer, escalations, sponsor actions,
+# capacity, program status, agreements, intake (proposals), group seats.
+
+
+async def on_session_attended(
+    session: AsyncSession, _envelope: EventEnvelope, data: schemas.SessionAttended
+) -> None:
+    values = data.model_dump(exclude={"attended_at"})
+    await operations.record_attendance(
+        session, {**values, "held": True, "outcome": "attended", "recorded_at": data.attended_at}
+    )
+
+
+async def on_session_missed(
+    session: AsyncSession, _envelope: EventEnvelope, data: schemas.SessionMissed
+) -> None:
+    await operations.record_attendance(session, {**data.model_dump(), "held": False})
+
+
+async def on_sla_met(session: AsyncSession, _envelope: EventEnvelope, data: schemas.SlaMet) -> None:
+    await operations.record_sla_outcome(
+        session, {**data.model_dump(exclude={"met_at"}), "met": True, "ended_at": data.met_at}
+    )
+
+
+async def on_escalation_opened(
+    session: AsyncSession, _envelope: EventEnvelope, data: schemas.EscalationOpened
+) -> None:
+    await operations.open_escalation(session, data.model_dump())
+
+
+async def on_escalation_resolved(
+    session: AsyncSession, _envelope: EventEnvelope, data: schemas.EscalationResolved
+) -> None:
+    await operations.resolve_escalation(session, data.model_dump())
+
+
+async def on_sponsor_action_logged(
+    session: AsyncSession, _envelope: EventEnvelope, data: schemas.SponsorActionLogged
+) -> None:
+    await operations.log_sponsor_action(session, data.model_dump())
+
+
+async def on_sponsor_action_retracted(
+    session: AsyncSession, _envelope: EventEnvelope, data: schemas.SponsorActionRetracted
+) -> None:
+    await operations.retract_sponsor_action(session, data.model_dump())
+
+
+async def on_program_status_changed(
+    session: AsyncSession, _envelope: EventEnvelope, data: schemas.ProgramStatusChanged
+) -> None:
+    await operations.record_program_status(session, data.model_dump())
+
+
+async def on_provider_capacity_changed(
+    session: AsyncSession, _envelope: EventEnvelope, data: schemas.ProviderCapacityChanged
+) -> None:
+    await operations.change_capacity(
+        session, data.model_dump(exclude={"changed_at"}), changed_at=data.changed_at
+    )
+
+
+async def on_working_agreement_signed(
+    session: AsyncSession, _envelope: EventEnvelope, data: schemas.WorkingAgreementSigned
+) -> None:
+    await operations.record_agreement(session, data.model_dump())
+
+
+async def on_proposal_created(
+    session: AsyncSession, envelope: EventEnvelope, data: schemas.ProposalCreated
+) -> None:
+    await operations.record_proposal(session, {**data.model_dump(), "created_at": envelope.occurred_at})
+
+
+async def on_group_seat_booked(
+    session: AsyncSession, _envelope: EventEnvelope, data: schemas.GroupSeatBooked
+) -> None:
+    await operations.book_seat(session, data.model_dump())
+
+
+async def on_group_seat_released(
+    session: AsyncSession, _envelope: EventEnvelope, data: schemas.GroupSeatReleased
+) -> None:
+    values = data.model_dump(exclude={"reason_code"})
+    await operations.release_seat(session, {**values, "release_reason": data.reason_code})
 
 
 Handler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
@@ -133,12 +225,25 @@ MATCHING_HANDLERS: dict[str, Handler] = {
     "ProviderRegistered": typed(schemas.ProviderRegistered, on_provider_registered),
     "MatchApproved": typed(schemas.MatchApproved, on_match_approved),
     "MatchEnded": typed(schemas.MatchEnded, on_match_ended),
+    "ProposalCreated": typed(schemas.ProposalCreated, on_proposal_created),
+    "SponsorActionLogged": typed(schemas.SponsorActionLogged, on_sponsor_action_logged),
+    "SponsorActionRetracted": typed(schemas.SponsorActionRetracted, on_sponsor_action_retracted),
+    "ProgramStatusChanged": typed(schemas.ProgramStatusChanged, on_program_status_changed),
+    "ProviderCapacityChanged": typed(schemas.ProviderCapacityChanged, on_provider_capacity_changed),
 }
 SCHEDULING_HANDLERS: dict[str, Handler] = {
     "EngagementCreated": typed(schemas.EngagementCreated, on_engagement_created),
     "SessionBooked": typed(schemas.SessionBooked, on_session_booked),
     "SessionCancelled": typed(schemas.SessionCancelled, on_session_cancelled),
     "SlaBreached": typed(schemas.SlaBreached, on_sla_breached),
+    "SessionAttended": typed(schemas.SessionAttended, on_session_attended),
+    "SessionMissed": typed(schemas.SessionMissed, on_session_missed),
+    "SlaMet": typed(schemas.SlaMet, on_sla_met),
+    "EscalationOpened": typed(schemas.EscalationOpened, on_escalation_opened),
+    "EscalationResolved": typed(schemas.EscalationResolved, on_escalation_resolved),
+    "WorkingAgreementSigned": typed(schemas.WorkingAgreementSigned, on_working_agreement_signed),
+    "GroupSeatBooked": typed(schemas.GroupSeatBooked, on_group_seat_booked),
+    "GroupSeatReleased": typed(schemas.GroupSeatReleased, on_group_seat_released),
 }
 
 DIRECTORY_HANDLERS: dict[str, Handler] = {

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem_analytics.fact import operations
 from tandem_analytics.models import EngagementFact, MatchFact, ProviderFact, SessionFact, SlaFact
 
 
@@ -17,7 +18,7 @@ async def upsert_provider(session: AsyncSession, values: dict[str, Any]) -> None
             set_={
                 "program_id": stmt.excluded.program_id,
                 "kind": stmt.excluded.kind,
-                "capacity": stmt.excluded.capacity,
+                "capacity": operations.registered_capacity(stmt.excluded.capacity),
             },
         )
     )

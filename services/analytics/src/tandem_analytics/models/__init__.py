@@ -10,6 +10,7 @@ class Base(DeclarativeBase):
 
 
 from tandem_analytics.models import pilot  # noqa: E402, F401 (pilots, gates, decisions, complexity bands)
+from tandem_analytics.models.business_kpi import BusinessKpiValue  # noqa: E402
 from tandem_analytics.models.fact import (  # noqa: E402
     EngagementFact,
     MatchFact,
@@ -17,21 +18,55 @@ from tandem_analytics.models.fact import (  # noqa: E402
     SessionFact,
     SlaFact,
 )
+from tandem_analytics.models.kpi import KpiProgram, KpiSnapshot, KpiSnapshotValue, KpiTarget  # noqa: E402
+from tandem_analytics.models.operation import (  # noqa: E402
+    AgreementFact,
+    AttendanceFact,
+    ConsentChange,
+    ConsentPeriod,
+    EscalationFact,
+    GroupSeatFact,
+    ProgramStatusFact,
+    ProposalFact,
+    SlaOutcomeFact,
+    SponsorActionFact,
+)
 from tandem_analytics.models.person import AnalyticsConsent, JobFact, PersonFact, PromotionFact  # noqa: E402
+from tandem_analytics.models.sharing import VendorSharingConsent  # noqa: E402
+from tandem_analytics.models.survey import CoachingAdoptionReport, NpsResponse, SurveyMessage  # noqa: E402
 from tandem_analytics.models.telemetry import SessionTelemetry  # noqa: E402
 from tandem_analytics.models.vendor import Vendor  # noqa: E402
 
 __all__ = [
+    "AgreementFact",
     "AnalyticsConsent",
+    "AttendanceFact",
     "Base",
+    "BusinessKpiValue",
+    "CoachingAdoptionReport",
+    "ConsentChange",
+    "ConsentPeriod",
     "EngagementFact",
+    "EscalationFact",
+    "GroupSeatFact",
     "JobFact",
+    "KpiProgram",
+    "KpiSnapshot",
+    "KpiSnapshotValue",
+    "KpiTarget",
     "MatchFact",
+    "NpsResponse",
     "PersonFact",
+    "ProgramStatusFact",
     "PromotionFact",
+    "ProposalFact",
     "ProviderFact",
     "SessionFact",
     "SessionTelemetry",
     "SlaFact",
+    "SlaOutcomeFact",
+    "SponsorActionFact",
+    "SurveyMessage",
     "Vendor",
+    "VendorSharingConsent",
 ]

@@ -20,6 +20,8 @@ class ProviderFact(Base):
     kind: Mapped[str] = mapped_column(String(20))
     capacity: Mapped[int] = mapped_column(Integer)
     registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set by `ProviderCapacityChanged`: from then on the newest change wins over the registration.
+    capacity_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class MatchFact(Base):
