@@ -22,7 +22,7 @@ def upgrade() -> None:
         sa.Column("program_id", sa.Uuid(), nullable=False, index=True),
         sa.Column("sponsor_id", sa.Uuid(), nullable=False),
         sa.Column("start_date", sa.Date(), nullable=False),
-        sa.Column("linked_kpis", postgresql.ARRAY(sa.String(100)), nullable=False),
+        sa.Column("linked_kpis", postgresql.JSONB(), nullable=False),
         sa.Column("created_by", sa.String(200), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     )

@@ -15,7 +15,7 @@ def charter(cohort: list[uuid.UUID], **changes: Any) -> dict[str, Any]:
         "sponsor_id": str(uuid.uuid4()),
         "start_date": "2026-01-05",
         "cohort": [str(p) for p in cohort],
-        "linked_kpis": ["csat"],
+        "linked_kpis": [{"name": "csat"}],
         **changes,
     }
 

@@ -127,7 +127,26 @@ def test_the_decision_rule(found: list[str], mitigations: int) -> None:
 
     if all(s == "met" for s in found):
         assert verdict == "green"
-    elif "missing" in found or mitigations == 0 or not {"met", "partial"} & set(found):
-        assert verdict == "red"
-    else:
+    elif set(found) <= {"met", "partial"} and mitigations > 0:
         assert verdict == "amber"
+    else:
+        assert verdict == "red"
+
+
+def test_business_kpi_periods() -> None:
+    assert domain.period_start("2026-Q2") == date(2026, 4, 1)
+    assert domain.period_end("2026-Q4") == date(2027, 1, 1)
+    assert domain.period_end("2026-12") == date(2027, 1, 1)
+    assert domain.period_end("2026-03") == date(2026, 4, 1)
+
+
+def test_a_kpi_improves_against_the_last_period_before_the_start() -> None:
+    csat = {"2025-Q3": 75.0, "2025-Q4": 72.0, "2026-Q1": 74.0, "2026-Q2": 78.0}
+
+    assert domain.kpi_improved(csat, start=START, as_of=date(2026, 6, 22), better="higher") is True
+    assert domain.kpi_improved(csat, start=START, as_of=date(2026, 6, 22), better="lower") is False
+    # The quarter the pilot started in is neither the baseline nor (before it began) a result.
+    assert domain.kpi_improved(csat, start=START, as_of=date(2026, 3, 31), better="higher") is None
+    assert (
+        domain.kpi_improved({"2026-Q2": 78.0}, start=START, as_of=date(2026, 6, 22), better="higher") is None
+    )

@@ -53,7 +53,9 @@ async def test_valid_charter_has_its_timeline(client: httpx.AsyncClient, manager
 
     assert pilot["cohort_size"] == 20
     assert pilot["end_date"] == "2026-06-22"
-    assert pilot["linked_kpis"] == ["csat"]
+    assert pilot["linked_kpis"] == [
+        {"name": "csat", "better": "higher", "segment_kind": "program", "segment": ""}
+    ]
     gates = {g["gate"]: g["due_on"] for g in pilot["timeline"]}
     assert gates["week_2"] == "2026-01-19"
     assert gates["week_12"] == "2026-03-30"

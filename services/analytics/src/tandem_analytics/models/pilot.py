@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, String, Text, func
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tandem_analytics.models import Base
@@ -21,7 +21,8 @@ class Pilot(Base):
     program_id: Mapped[UUID] = mapped_column(index=True)
     sponsor_id: Mapped[UUID]
     start_date: Mapped[date] = mapped_column(Date)
-    linked_kpis: Mapped[list[str]] = mapped_column(ARRAY(String(100)))
+    # [{name, better, segment_kind, segment}]: business KPIs (the program's imports) the pilot must move.
+    linked_kpis: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

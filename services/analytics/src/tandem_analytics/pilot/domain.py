@@ -3,9 +3,9 @@ verdict. No session, no await: the repository gathers the numbers, this decides 
 
 Each gate checks criteria; a criterion is `met`, `partial` (progress short of the bar), `unmet`, or
 `missing` (no data, or suppressed below k). The seed's decision rules:
-green = every criterion met; amber = partial progress with mitigations recorded (every criterion has
-data, at least one shows progress, and a mitigation was recorded by the date); red = insufficient
-evidence to continue (anything else).
+green = every criterion met; amber = partial progress with mitigations recorded (every criterion short
+of its bar is `partial`, none `unmet` or `missing`, and a mitigation was recorded by the date);
+red = insufficient evidence to continue (anything else).
 """
 
 from collections.abc import Callable, Mapping
@@ -161,6 +161,33 @@ def suppress(evidence: Evidence, k: int) -> Evidence:
     )
 
 
+def period_start(period: str) -> date:
+    """`YYYY-MM` or `YYYY-Qn` (the business-KPI import's periods) -> its first day."""
+    year, part = period.split("-")
+    month = (int(part[1]) - 1) * 3 + 1 if part.startswith("Q") else int(part)
+    return date(int(year), month, 1)
+
+
+def period_end(period: str) -> date:
+    """The first day after the period."""
+    first = period_start(period)
+    months = 3 if "Q" in period else 1
+    month = first.month - 1 + months
+    return date(first.year + month // 12, month % 12 + 1, 1)
+
+
+def kpi_improved(values: Mapping[str, float], *, start: date, as_of: date, better: str) -> bool | None:
+    """Whether a business KPI moved the right way: the latest period begun since the pilot started (by
+    `as_of`) against the baseline, the latest period that ended by the start. None without both."""
+    before = [p for p in values if period_end(p) <= start]
+    during = [p for p in values if start <= period_start(p) <= as_of]
+    if not before or not during:
+        return None
+    baseline = values[max(before, key=period_start)]
+    current = values[max(during, key=period_start)]
+    return current > baseline if better == "higher" else current < baseline
+
+
 @dataclass(frozen=True)
 class Criterion:
     name: str
@@ -210,7 +237,9 @@ def _reassignment(e: Evidence) -> Criterion:
 def _kpi_improved(e: Evidence) -> Criterion:
     if not e.kpis_measured or e.kpis_improved is None:
         return Criterion("linked_kpis_improved", "missing", None, ">= 1")
-    standing: Standing = "met" if e.kpis_improved >= 1 else "unmet"
+    # Measured but not (yet) improved is partial: lagging KPIs move last, and attendance with a
+    # behaviour lift is the progress an amber verdict is about.
+    standing: Standing = "met" if e.kpis_improved >= 1 else "partial"
     return Criterion("linked_kpis_improved", standing, e.kpis_improved, ">= 1")
 
 
@@ -245,11 +274,10 @@ class Outcome:
 
 def decide(criteria: list[Criterion], *, mitigations: int) -> Verdict:
     """The seed's decision rule over a gate's criteria."""
-    if all(c.standing == "met" for c in criteria):
+    standings = {c.standing for c in criteria}
+    if standings == {"met"}:
         return "green"
-    has_data = all(c.standing != "missing" for c in criteria)
-    progress = any(c.standing in ("met", "partial") for c in criteria)
-    if has_data and progress and mitigations > 0:
+    if standings <= {"met", "partial"} and mitigations > 0:
         return "amber"
     return "red"
 

@@ -27,6 +27,22 @@ class PilotGateDate:
     due_on: date
 
 
+@strawberry.type(description="A transformation (business) KPI the pilot must move.")
+class LinkedKpi:
+    name: str
+    better: str
+    segment_kind: str
+    segment: str
+
+
+@strawberry.input(description="A transformation (business) KPI the pilot must move.")
+class LinkedKpiInput:
+    name: str
+    better: str = "higher"
+    segment_kind: str = "program"
+    segment: str = ""
+
+
 @strawberry.federation.type(
     keys=["id"], description="A 24-week pilot charter: cohort, sponsor, start, gates."
 )
@@ -38,7 +54,7 @@ class Pilot:
     end_date: date
     cohort_size: int
     cohort: list[strawberry.ID]
-    linked_kpis: list[str]
+    linked_kpis: list[LinkedKpi]
     timeline: list[PilotGateDate]
     created_by: str
     created_at: datetime
@@ -129,7 +145,7 @@ def to_graphql(p: schemas.Pilot) -> Pilot:
         end_date=p.end_date,
         cohort_size=p.cohort_size,
         cohort=[_id(c) for c in p.cohort],
-        linked_kpis=p.linked_kpis,
+        linked_kpis=[LinkedKpi(**k.model_dump()) for k in p.linked_kpis],
         timeline=[PilotGateDate(gate=t.gate, title=t.title, due_on=t.due_on) for t in p.timeline],
         created_by=p.created_by,
         created_at=p.created_at,
@@ -254,7 +270,7 @@ class PilotMutation:
         sponsor_id: UUID,
         start_date: date,
         cohort: list[UUID],
-        linked_kpis: list[str] | None = None,
+        linked_kpis: list[LinkedKpiInput] | None = None,
     ) -> Pilot:
         principal = require_scope(info, "analytics:write")
         data = graphql_input(
@@ -265,7 +281,7 @@ class PilotMutation:
                 "sponsor_id": sponsor_id,
                 "start_date": start_date,
                 "cohort": cohort,
-                "linked_kpis": linked_kpis or [],
+                "linked_kpis": [vars(k) for k in linked_kpis or []],
             },
         )
         async with exclusive_session(info) as session:

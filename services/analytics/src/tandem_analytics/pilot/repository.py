@@ -8,7 +8,16 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_analytics.models import AnalyticsConsent, MatchFact, SessionTelemetry
+from tandem_analytics.models import (
+    AgreementFact,
+    AttendanceFact,
+    BusinessKpiValue,
+    ConsentPeriod,
+    MatchFact,
+    ProposalFact,
+    SessionTelemetry,
+    SponsorActionFact,
+)
 from tandem_analytics.models.pilot import (
     GateEvaluation,
     Pilot,
@@ -133,45 +142,77 @@ async def unevaluated_due_gates(session: AsyncSession, today: date) -> list[tupl
 
 def counted_members(pilot_id: UUID, cutoff: datetime) -> Select[Any]:
     """The cohort members whose `analytics` consent stood granted at `cutoff`: only they are counted."""
+    period = ConsentPeriod
     consent = exists().where(
-        AnalyticsConsent.person_id == PilotMember.person_id,
-        AnalyticsConsent.granted.is_(True),
-        AnalyticsConsent.changed_at < cutoff,
+        period.person_id == PilotMember.person_id,
+        period.granted_from < cutoff,
+        or_(period.granted_until.is_(None), period.granted_until >= cutoff),
     )
     return select(PilotMember.person_id.label("person_id")).where(PilotMember.pilot_id == pilot_id, consent)
 
 
-def _count_members(members: Any, *conditions: ColumnElement[bool]) -> Any:
-    """How many counted members satisfy `conditions` (correlated EXISTS per member, one statement)."""
+def _count(members: Any, *conditions: ColumnElement[bool]) -> Any:
+    """How many counted members satisfy `conditions` (a correlated EXISTS per member)."""
     return select(func.count()).select_from(members).where(*conditions).scalar_subquery()
 
 
 async def gather(
     session: AsyncSession, pilot: Pilot, as_of: date, *, cohort_size: int, k: int
 ) -> domain.Evidence:
-    """A gate's raw evidence as of the end of `as_of`, in one round trip; the caller suppresses."""
-    cutoff = end_of(as_of)
+    """A gate's raw evidence as of the end of `as_of`, in one statement; the caller suppresses."""
+    cutoff, program = end_of(as_of), pilot.program_id
     members = counted_members(pilot.id, cutoff).cte("members")
     person = members.c.person_id
-    m = MatchFact
-    in_program = and_(m.participant_id == person, m.program_id == pilot.program_id, m.approved_at < cutoff)
-    matched = exists().where(in_program)
-    reassigned = exists().where(in_program, m.end_reason == "reassigned", m.ended_at < cutoff)
-    mentee = exists().where(in_program, m.provider_kind == "mentor")
+    m, a, s, t = MatchFact, AttendanceFact, SponsorActionFact, SessionTelemetry
+    matched_in = and_(m.participant_id == person, m.program_id == program, m.approved_at < cutoff)
+    intake = exists().where(
+        ProposalFact.participant_id == person,
+        ProposalFact.program_id == program,
+        ProposalFact.created_at < cutoff,
+    )
+    signed = exists().where(
+        matched_in,
+        AgreementFact.match_id == m.match_id,
+        AgreementFact.signed_at < cutoff,
+    )
+    action = exists().where(
+        s.participant_id == person,
+        s.program_id == program,
+        s.logged_at < cutoff,
+        or_(s.retracted_at.is_(None), s.retracted_at >= cutoff),
+    )
     window = cutoff - timedelta(days=domain.TELEMETRY_WINDOW_DAYS)
-    telemetry = exists().where(
-        SessionTelemetry.participant_id == person,
-        SessionTelemetry.received_at >= window,
-        SessionTelemetry.received_at < cutoff,
+    telemetry = exists().where(t.participant_id == person, t.received_at >= window, t.received_at < cutoff)
+    # Sessions of counted members since the pilot began whose outcome was recorded; a rescheduled one
+    # moved, it was not missed.
+    sessions = (
+        select(func.count().label("due"), func.count().filter(a.held).label("held"))
+        .where(
+            a.participant_id.in_(select(person)),
+            a.program_id == program,
+            a.starts_at >= datetime.combine(pilot.start_date, time(0), UTC),
+            a.starts_at < cutoff,
+            a.outcome != "rescheduled",
+        )
+        .subquery()
     )
     row = (
         await session.execute(
             select(
-                _count_members(members, true()).label("counted"),
-                _count_members(members, matched).label("matched"),
-                _count_members(members, reassigned).label("reassigned"),
-                _count_members(members, mentee).label("mentees"),
-                _count_members(members, telemetry).label("telemetry_people"),
+                _count(members, true()).label("counted"),
+                _count(members, intake).label("intake"),
+                _count(members, exists().where(matched_in)).label("matched"),
+                _count(members, exists().where(matched_in), signed).label("signed"),
+                _count(
+                    members, exists().where(matched_in, m.end_reason == "reassigned", m.ended_at < cutoff)
+                ).label("reassigned"),
+                _count(members, exists().where(matched_in, m.provider_kind == "mentor")).label("mentees"),
+                _count(members, exists().where(matched_in, m.provider_kind == "mentor"), action).label(
+                    "actions"
+                ),
+                _count(members, telemetry).label("telemetry"),
+                select(sessions.c.due).scalar_subquery().label("due"),
+                select(sessions.c.held).scalar_subquery().label("held"),
                 select(func.count())
                 .where(PilotMitigation.pilot_id == pilot.id, PilotMitigation.recorded_on <= as_of)
                 .scalar_subquery()
@@ -179,17 +220,50 @@ async def gather(
             )
         )
     ).one()
-    lift = await behaviour_lift(session, pilot.id, as_of, k=k)
+    improved, measured = await linked_kpis(session, pilot, as_of)
     return domain.Evidence(
         cohort_size=cohort_size,
         members_counted=row.counted,
+        intake_completed=row.intake,
         matched=row.matched,
+        agreements_signed=row.signed,
+        sessions_due=row.due,
+        sessions_attended=row.held,
         reassigned=row.reassigned,
         mentees=row.mentees,
-        telemetry_people=row.telemetry_people,
-        behaviour_lift=lift,
+        mentees_with_sponsor_action=row.actions,
+        telemetry_people=row.telemetry,
+        behaviour_lift=await behaviour_lift(session, pilot.id, as_of, k=k),
+        kpis_improved=improved,
+        kpis_measured=measured,
         mitigations=row.mitigations,
     )
+
+
+async def linked_kpis(session: AsyncSession, pilot: Pilot, as_of: date) -> tuple[int, int]:
+    """(improved, measured) over the pilot's linked business KPIs, from the program's imports."""
+    linked = pilot.linked_kpis
+    if not linked:
+        return 0, 0
+    b = BusinessKpiValue
+    rows = await session.execute(
+        select(b.kpi_name, b.segment_kind, b.segment, b.period, b.value).where(
+            b.program_id == pilot.program_id, b.kpi_name.in_([k["name"] for k in linked])
+        )
+    )
+    series: dict[tuple[str, str, str], dict[str, float]] = {}
+    for name, kind, segment, period, value in rows:
+        series.setdefault((name, kind, segment), {})[period] = value
+    moved = [
+        domain.kpi_improved(
+            series.get((k["name"], k["segment_kind"], k["segment"]), {}),
+            start=pilot.start_date,
+            as_of=as_of,
+            better=k["better"],
+        )
+        for k in linked
+    ]
+    return sum(1 for x in moved if x), sum(1 for x in moved if x is not None)
 
 
 async def behaviour_lift(session: AsyncSession, pilot_id: UUID, as_of: date, *, k: int) -> float | None:

@@ -1,5 +1,5 @@
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field, field_validator
@@ -26,7 +26,22 @@ GateName = Literal[
     "day_120",
 ]
 DecisionKind = Literal["go", "go_with_mitigations", "extend", "stop"]
-KpiName = Annotated[Text, Field(min_length=1, max_length=100)]
+
+
+class LinkedKpi(BaseModel):
+    name: Text = Field(
+        min_length=1, max_length=100, description="Business-KPI name as imported, e.g. `csat`."
+    )
+    better: Literal["higher", "lower"] = Field(
+        default="higher", description="Which direction is an improvement."
+    )
+    segment_kind: Literal["program", "cohort", "region"] = Field(
+        default="program",
+        description="Which imported values to read: the whole program's, a cohort's or a region's.",
+    )
+    segment: Text = Field(
+        default="", max_length=100, description="The cohort or region name ('' for the program)."
+    )
 
 
 class PilotCreate(BaseModel):
@@ -38,10 +53,10 @@ class PilotCreate(BaseModel):
         max_length=domain.COHORT_MAX,
         description=f"The cohort's leaders (person ids), {domain.COHORT_MIN} to {domain.COHORT_MAX}, each once.",
     )
-    linked_kpis: list[KpiName] = Field(
+    linked_kpis: list[LinkedKpi] = Field(
         default_factory=list,
         max_length=10,
-        description="Business-KPI names (the program's imports) the pilot must move; the go/no-go reads them.",
+        description="Transformation (business) KPIs the pilot must move; the go/no-go reads their imports.",
     )
 
     @field_validator("cohort")
@@ -68,7 +83,7 @@ class Pilot(BaseModel):
     end_date: date = Field(description="The end of the 24 weeks (the go/no-go gate).")
     cohort_size: int = Field(description="Number of leaders in the cohort.")
     cohort: list[UUID] = Field(description="The cohort's person ids.")
-    linked_kpis: list[str] = Field(description="Linked transformation (business) KPI names.")
+    linked_kpis: list[LinkedKpi] = Field(description="Linked transformation (business) KPIs.")
     timeline: list[GateDate] = Field(description="Every gate with its date, in order.")
     created_by: str = Field(description="Who created the charter (person or client id).")
     created_at: datetime = Field(description="When the charter was created.")
@@ -83,7 +98,7 @@ class Pilot(BaseModel):
             end_date=row.start_date + timedelta(weeks=domain.PILOT_WEEKS),
             cohort_size=len(cohort),
             cohort=sorted(cohort),
-            linked_kpis=list(row.linked_kpis),
+            linked_kpis=[LinkedKpi.model_validate(k) for k in row.linked_kpis],
             timeline=[
                 GateDate(gate=spec.gate, title=spec.title, due_on=when)
                 for spec, when in domain.timeline(row.start_date)

@@ -62,7 +62,7 @@ async def create_pilot(
         program_id=data.program_id,
         sponsor_id=data.sponsor_id,
         start_date=data.start_date,
-        linked_kpis=list(data.linked_kpis),
+        linked_kpis=[k.model_dump() for k in data.linked_kpis],
         created_by=actor(principal),
         created_at=datetime.now(UTC),
     )
