@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from tandem_analytics.comparison import endpoints as comparison_endpoints
 from tandem_analytics.fact.consumers import SUBSCRIPTIONS
 from tandem_analytics.graphql import schema
 from tandem_analytics.kpi import endpoints as kpi_endpoints
@@ -20,6 +21,7 @@ ROUTERS = [
     telemetry_endpoints.router,
     kpi_endpoints.router,
     pilot_endpoints.router,
+    comparison_endpoints.router,
 ]
 # Telemetry batches (up to `batch_max_items` events) get the bulk body limit; see docs/architecture.md.
 BULK_ROUTES = [r"/api/v1/analytics/vendors/[^/]+/events:batch"]

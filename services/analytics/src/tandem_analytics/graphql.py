@@ -2,17 +2,18 @@
 
 import strawberry
 
+from tandem_analytics.comparison.graphql import ComparisonMutation, ComparisonQuery
 from tandem_analytics.kpi.graphql import KpiQuery, KpiValue
 from tandem_analytics.pilot.graphql import GateEvaluation, Pilot, PilotMutation, PilotQuery
 
 
 @strawberry.type
-class Query(KpiQuery, PilotQuery):
+class Query(KpiQuery, PilotQuery, ComparisonQuery):
     pass
 
 
 @strawberry.type
-class Mutation(PilotMutation):
+class Mutation(PilotMutation, ComparisonMutation):
     pass
 
 
