@@ -16,7 +16,6 @@ from datetime import date
 from typing import Literal
 
 import numpy as np
-import statsmodels.api as sm
 
 CONFIDENCE = 0.95
 TENURE_BANDS = ((1, "<1y"), (3, "1-3y"), (5, "3-5y"), (10, "5-10y"))
@@ -67,9 +66,14 @@ def weighted_difference(
     outcomes: Sequence[float], treated: Sequence[bool], weights: Sequence[float]
 ) -> Estimate:
     """The treatment coefficient of y ~ 1 + treated (WLS) with its HC1 confidence interval."""
+    # Imported on first use: statsmodels (with pandas) costs seconds of import, which every start of
+    # the service would pay for an endpoint most processes never serve.
+    from statsmodels.regression.linear_model import WLS
+    from statsmodels.tools.tools import add_constant
+
     y = np.asarray(outcomes, dtype=float)
-    x = sm.add_constant(np.asarray(treated, dtype=float), has_constant="add")
-    fit = sm.WLS(y, x, weights=np.asarray(weights, dtype=float)).fit(cov_type="HC1")
+    x = add_constant(np.asarray(treated, dtype=float), has_constant="add")
+    fit = WLS(y, x, weights=np.asarray(weights, dtype=float)).fit(cov_type="HC1")
     low, high = fit.conf_int(alpha=1 - CONFIDENCE)[1]
     return Estimate(effect=float(fit.params[1]), low=float(low), high=float(high))
 

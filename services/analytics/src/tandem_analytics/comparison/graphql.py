@@ -87,7 +87,7 @@ class ComparisonQuery:
         since: date,
         until: date,
         kpi: KpiAskInput | None = None,
-    ) -> MatchedComparison:
+    ) -> MatchedComparison | None:
         require_scope(info, "analytics:read")
         ask = graphql_input(
             schemas.ComparisonAsk,

@@ -232,7 +232,7 @@ class PilotQuery:
     @field(description="A pilot's gate evaluations, newest first.")
     async def gate_evaluations(
         self, info: Info[Any, Any], pilot_id: UUID, gate: str | None = None, limit: int = 100, offset: int = 0
-    ) -> Page[GateEvaluation]:
+    ) -> Page[GateEvaluation] | None:
         principal = require_scope(info, "analytics:read")
         params = _page(limit, offset)
         async with exclusive_session(info) as session:
@@ -242,7 +242,7 @@ class PilotQuery:
     @field(description="A pilot's steering decisions, newest first.")
     async def pilot_decisions(
         self, info: Info[Any, Any], pilot_id: UUID, limit: int = 100, offset: int = 0
-    ) -> Page[PilotDecision]:
+    ) -> Page[PilotDecision] | None:
         principal = require_scope(info, "analytics:read")
         params = _page(limit, offset)
         async with exclusive_session(info) as session:
@@ -252,7 +252,7 @@ class PilotQuery:
     @field(description="A pilot's mitigations, newest first.")
     async def pilot_mitigations(
         self, info: Info[Any, Any], pilot_id: UUID, limit: int = 100, offset: int = 0
-    ) -> Page[PilotMitigation]:
+    ) -> Page[PilotMitigation] | None:
         principal = require_scope(info, "analytics:read")
         params = _page(limit, offset)
         async with exclusive_session(info) as session:
