@@ -132,6 +132,7 @@ def upgrade() -> None:
         sa.Column("program_id", sa.Uuid(), primary_key=True),
         sa.Column("started_on", sa.Date()),
         sa.Column("amber_band", sa.Float()),
+        sa.Column("business_kpi", sa.String(100)),
         sa.Column("updated_at", TZ, nullable=False),
     )
     op.create_table(
@@ -168,6 +169,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("target", sa.Float()),
         sa.Column("baseline", sa.Float()),
+        sa.Column("population", sa.Integer()),
     )
     op.create_index(
         "ix_kpi_snapshot_values_series",

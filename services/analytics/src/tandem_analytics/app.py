@@ -6,6 +6,7 @@ from tandem_analytics.comparison import endpoints as comparison_endpoints
 from tandem_analytics.fact.consumers import SUBSCRIPTIONS
 from tandem_analytics.graphql import schema
 from tandem_analytics.kpi import endpoints as kpi_endpoints
+from tandem_analytics.kpi import tasks as kpi_tasks
 from tandem_analytics.pilot import endpoints as pilot_endpoints
 from tandem_analytics.pilot import tasks as pilot_tasks
 from tandem_analytics.privacy.consumers import data_subject_requests, retention_purges
@@ -41,6 +42,7 @@ def create_app(
     """`consent` replaces the consent service client (tests pass one bound to the real consent app)."""
     settings = settings or Settings()
     client, closing = own_or_given(consent, lambda: consent_client(settings))
+    start_snapshots, stop_snapshots = kpi_tasks.hooks(settings)
     start_gates, stop_gates = pilot_tasks.hooks(
         settings.pilot_gate_scan_seconds, k=settings.kpi_min_population
     )
@@ -55,8 +57,8 @@ def create_app(
             retention_purges(),
         ],
         token_verifier=token_verifier,
-        on_startup=[start_gates],
-        on_shutdown=[stop_gates, *closing],
+        on_startup=[start_snapshots, start_gates],
+        on_shutdown=[stop_snapshots, stop_gates, *closing],
         bulk_routes=BULK_ROUTES,
     )
     app.state.settings = settings

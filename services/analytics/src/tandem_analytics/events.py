@@ -1,20 +1,38 @@
-"""Domain events the analytics service emits (past tense, frozen); payloads as in docs/contracts.md."""
+"""Events the analytics service emits (docs/contracts.md): past-tense, frozen, through the outbox."""
 
 from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict
+
 from tandem_kit.events import DomainEvent
 
 
-class AnalyticsEvent(DomainEvent):
+class SnapshotKpi(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    value: float | None
+    status: str
+
+
+class KpiSnapshotTaken(DomainEvent):
     source: ClassVar[str] = "analytics"
+
+    snapshot_id: UUID
+    program_id: UUID | None
+    cohort: str | None
+    taken_at: datetime
+    kpis: list[SnapshotKpi]
 
 
 # -- pilots (issue 16) --
 
 
-class GateEvaluated(AnalyticsEvent):
+class GateEvaluated(DomainEvent):
+    source: ClassVar[str] = "analytics"
+
     evaluation_id: UUID
     pilot_id: UUID
     program_id: UUID
@@ -24,7 +42,9 @@ class GateEvaluated(AnalyticsEvent):
     evidence: dict[str, float | None]
 
 
-class PilotDecisionRecorded(AnalyticsEvent):
+class PilotDecisionRecorded(DomainEvent):
+    source: ClassVar[str] = "analytics"
+
     decision_id: UUID
     pilot_id: UUID
     program_id: UUID

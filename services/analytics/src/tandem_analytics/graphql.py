@@ -3,7 +3,7 @@
 import strawberry
 
 from tandem_analytics.comparison.graphql import ComparisonMutation, ComparisonQuery
-from tandem_analytics.kpi.graphql import KpiQuery, KpiValue
+from tandem_analytics.kpi.graphql import KpiMutation, KpiQuery, KpiSnapshot, KpiValue
 from tandem_analytics.pilot.graphql import GateEvaluation, Pilot, PilotMutation, PilotQuery
 
 
@@ -13,10 +13,13 @@ class Query(KpiQuery, PilotQuery, ComparisonQuery):
 
 
 @strawberry.type
-class Mutation(PilotMutation, ComparisonMutation):
+class Mutation(KpiMutation, PilotMutation, ComparisonMutation):
     pass
 
 
 schema = strawberry.federation.Schema(
-    query=Query, mutation=Mutation, types=[KpiValue, Pilot, GateEvaluation], federation_version="2.7"
+    query=Query,
+    mutation=Mutation,
+    types=[KpiValue, KpiSnapshot, Pilot, GateEvaluation],
+    federation_version="2.7",
 )

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tandem_analytics.fact.consumers import matching_facts
+from tandem_analytics.fact.consumers import analytics_consent, matching_facts
 from tandem_kit.events import EventConsumer, EventEnvelope
 from tandem_kit.testing import TestKeys, sessionmaker_of
 
@@ -73,10 +73,25 @@ class Program:
         }
         return envelope("MatchEnded", data, ENDED)
 
+    async def consent(self, person: UUID) -> None:
+        """The participant's `analytics` consent, granted before the approval: their matches count."""
+        data = {
+            "person_id": str(person),
+            "purpose": "analytics",
+            "granted_at": (APPROVED - timedelta(days=1)).isoformat(),
+        }
+        granted = EventEnvelope(
+            id=uuid.uuid4(), type="ConsentGranted", source="consent", occurred_at=APPROVED, data=data
+        )
+        assert await EventConsumer(self.app.state.broker, sessionmaker_of(self.app), analytics_consent).apply(
+            granted
+        )
+
     async def coachings(self, coach: UUID, n: int) -> list[EventEnvelope]:
         """`n` coachees approved with `coach`; their MatchApproved envelopes."""
         approvals = [self.approval(uuid.uuid4(), coach) for _ in range(n)]
         for approval in approvals:
+            await self.consent(UUID(approval.data["participant_id"]))
             assert await self.apply(approval)
         return approvals
 
@@ -103,15 +118,15 @@ async def test_utilization_drops_when_a_match_ends(program: Program) -> None:
     coaches = [await program.coach(), await program.coach()]
     approvals = await program.coachings(coaches[0], 3) + await program.coachings(coaches[1], 3)
     assert await program.coaching_kpis() == {
-        "coach_to_coachee_ratio": ("ok", 3.0, 6, 2),
-        "coach_utilization": ("ok", 0.6, 6, 10),
+        "coach_to_coachee_ratio": ("green", 3.0, 6, 2),
+        "coach_utilization": ("green", 0.6, 6, 10),
     }
 
     assert await program.apply(program.end(approvals[0], "completed"))
 
     assert await program.coaching_kpis() == {
-        "coach_to_coachee_ratio": ("ok", 2.5, 5, 2),
-        "coach_utilization": ("ok", 0.5, 5, 10),
+        "coach_to_coachee_ratio": ("green", 2.5, 5, 2),
+        "coach_utilization": ("green", 0.5, 5, 10),
     }
 
 
@@ -121,8 +136,8 @@ async def test_reassignment_counts_the_coachee_once(program: Program, end_first:
     [old] = await program.coachings(old_coach, 1)
     await program.coachings(new_coach, 5)
     assert await program.coaching_kpis() == {
-        "coach_to_coachee_ratio": ("ok", 3.0, 6, 2),
-        "coach_utilization": ("ok", 0.6, 6, 10),
+        "coach_to_coachee_ratio": ("green", 3.0, 6, 2),
+        "coach_utilization": ("green", 0.6, 6, 10),
     }
     ended = program.end(old, "reassigned")
     new = program.approval(UUID(old.data["participant_id"]), new_coach)
@@ -132,8 +147,8 @@ async def test_reassignment_counts_the_coachee_once(program: Program, end_first:
 
     # The old coach carries nobody any more; the coachee counts once, with the new coach.
     assert await program.coaching_kpis() == {
-        "coach_to_coachee_ratio": ("ok", 6.0, 6, 1),
-        "coach_utilization": ("ok", 0.6, 6, 10),
+        "coach_to_coachee_ratio": ("green", 6.0, 6, 1),
+        "coach_utilization": ("green", 0.6, 6, 10),
     }
 
 
@@ -148,8 +163,8 @@ async def test_replayed_end_is_applied_once(program: Program) -> None:
     assert await program.apply(envelope("MatchEnded", ended.data, ENDED)) is True
 
     assert await program.coaching_kpis() == {
-        "coach_to_coachee_ratio": ("ok", 5.0, 5, 1),
-        "coach_utilization": ("ok", 0.5, 5, 10),
+        "coach_to_coachee_ratio": ("green", 5.0, 5, 1),
+        "coach_utilization": ("green", 0.5, 5, 10),
     }
 
 
@@ -160,12 +175,12 @@ async def test_end_before_approval_never_counts_as_active(program: Program) -> N
 
     assert await program.apply(program.end(late, "terminated"))
     assert await program.coaching_kpis() == {
-        "coach_to_coachee_ratio": ("ok", 5.0, 5, 1),
-        "coach_utilization": ("ok", 0.5, 5, 10),
+        "coach_to_coachee_ratio": ("green", 5.0, 5, 1),
+        "coach_utilization": ("green", 0.5, 5, 10),
     }
     assert await program.apply(late)
 
     assert await program.coaching_kpis() == {
-        "coach_to_coachee_ratio": ("ok", 5.0, 5, 1),
-        "coach_utilization": ("ok", 0.5, 5, 10),
+        "coach_to_coachee_ratio": ("green", 5.0, 5, 1),
+        "coach_utilization": ("green", 0.5, 5, 10),
     }

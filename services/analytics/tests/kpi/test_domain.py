@@ -1,125 +1,148 @@
-from dataclasses import replace
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tandem_analytics.kpi.domain import (
-    DEFINITIONS,
-    Better,
+    CATALOG,
+    Direction,
     Measure,
-    ProgramCounts,
-    compute,
+    Targets,
+    band,
     evaluate,
+    guard_change,
+    guard_complement,
+    seed_targets,
+    target_on,
+    threshold,
 )
 
-counts = st.integers(min_value=0, max_value=10_000)
 K = 5
+ISSUE_NAMES = {
+    "coach_to_coachee_ratio", "coach_utilization", "participant_nps", "promotion_rate",
+    "manager_coaching_adoption", "business_kpi", "session_completion_rate", "attendance_rate",
+    "reassignment_rate", "sponsor_actions_per_mentee", "participant_rating_median", "sla_adherence",
+    "time_to_first_session",
+}  # fmt: skip
 
 
-def outcome(name: str, c: ProgramCounts, k: int = K) -> tuple[str, float | None, float | None, float | None]:
-    o = next(o for o in compute(c, k=k) if o.definition.name == name)
-    return o.status, o.value, o.numerator, o.denominator
+def test_catalog_has_every_name_of_the_issue_and_each_layer() -> None:
+    layers = {f"sla_adherence.{layer}" for layer in ("coaching", "mentoring", "network")}
+    assert set(CATALOG) == ISSUE_NAMES | layers
 
 
-def test_seed_baselines_and_targets() -> None:
-    ratio, util = DEFINITIONS["coach_to_coachee_ratio"], DEFINITIONS["coach_utilization"]
-    assert (ratio.baseline, ratio.target, ratio.better) == (25, 15, "lower")
-    assert (util.baseline, util.target, util.better) == (0.40, 0.70, "higher")
-    assert DEFINITIONS["attendance_rate"].target == 0.80
-    assert DEFINITIONS["time_to_first_session"].target == 7
+def test_seed_table_values() -> None:
+    seeds = {
+        name: (d.type, d.baseline, d.target_6m, d.target_12m, d.frequency, d.owner, d.direction)
+        for name, d in CATALOG.items()
+        if name in ("coach_to_coachee_ratio", "coach_utilization", "participant_nps", "promotion_rate",
+                    "manager_coaching_adoption", "business_kpi")
+    }  # fmt: skip
+    assert seeds == {
+        "coach_to_coachee_ratio": ("operational", 25, 20, 15, "quarterly", "Coaching Ops", "lower"),
+        "coach_utilization": ("operational", 0.40, 0.55, 0.70, "monthly", "Program Manager", "higher"),
+        "participant_nps": ("experience", 22, 33.5, 45, "after_cohort", "L&D Analytics", "higher"),
+        "promotion_rate": ("lagging", 0.08, 0.11, 0.14, "annually", "Talent & Succession", "higher"),
+        "manager_coaching_adoption": ("leading", 0.28, 0.44, 0.60, "quarterly", "People Managers", "higher"),
+        "business_kpi": ("lagging", 72, 75, 78, "quarterly", "Product / Ops", "higher"),
+    }
 
 
-def test_coach_to_coachee_ratio_value() -> None:
-    c = ProgramCounts(active_coaches=2, active_coachees=30)
-    assert outcome("coach_to_coachee_ratio", c) == ("ok", 15.0, 30, 2)
-
-
-def test_utilization_value() -> None:
-    c = ProgramCounts(active_coachees=6, active_coach_matches=7, coach_capacity=10)
-    assert outcome("coach_utilization", c) == ("ok", 0.7, 7, 10)
-
-
-def test_completion_rate_value() -> None:
-    c = ProgramCounts(sessions_completed=6, sessions_no_show=1, session_participants=6)
-    assert outcome("session_completion_rate", c) == ("ok", 0.8571, 6, 7)
-
-
-def test_zero_denominators_are_insufficient_data_not_errors() -> None:
-    results = compute(ProgramCounts(), k=K)
-    assert {o.definition.name: (o.status, o.value) for o in results} == dict.fromkeys(
-        DEFINITIONS, ("insufficient_data", None)
-    )
-
-
-def test_fewer_than_k_people_suppresses_everything() -> None:
-    c = ProgramCounts(active_coaches=1, active_coachees=4, active_coach_matches=4, coach_capacity=10)
-    assert outcome("coach_to_coachee_ratio", c) == ("suppressed", None, None, None)
-    assert outcome("coach_utilization", c) == ("suppressed", None, None, None)
-    assert outcome("coach_utilization", c, k=4) == ("ok", 0.4, 4, 10)
+UTIL = seed_targets(CATALOG["coach_utilization"])  # 0.40 -> 0.55 (6 months) -> 0.70 (12 months)
 
 
 @pytest.mark.parametrize(
-    ("value", "target", "better", "meets"),
-    [
-        (0.8, 0.8, "higher", True),
-        (0.79, 0.8, "higher", False),
-        (15.0, 15, "lower", True),
-        (16.0, 15, "lower", False),
-    ],
+    ("months", "target"),
+    [(None, 0.70), (0, 0.40), (3, 0.475), (6, 0.55), (9, 0.625), (12, 0.70), (30, 0.70), (-2, 0.40)],
+    ids=["unknown-start", "start", "m3", "m6", "m9", "m12", "m30", "before-start"],
 )
-def test_meets_target(value: float, target: float, better: Better, meets: bool) -> None:
-    definition = replace(DEFINITIONS["coach_utilization"], target=target, better=better)
-    o = evaluate(definition, Measure(value * 100, 100, population=10), k=K)
-    assert (o.value, o.meets_target) == (value, meets)
+def test_targets_by_date_interpolate(months: float | None, target: float) -> None:
+    assert target_on(UTIL, months) == target
 
 
-def test_meets_target_unknown_without_target_or_value() -> None:
-    no_target = evaluate(DEFINITIONS["session_completion_rate"], Measure(1, 2, population=10), k=K)
-    no_value = evaluate(DEFINITIONS["coach_utilization"], Measure(0, 0, population=0), k=K)
-    assert (no_target.meets_target, no_value.meets_target) == (None, None)
+def test_without_baseline_the_6_month_target_holds_until_month_6() -> None:
+    t = Targets(baseline=None, target_6m=0.8, target_12m=0.9)
+    assert [target_on(t, m) for m in (0, 5.9, 6, 9, 12)] == [0.8, 0.8, 0.8, 0.85, 0.9]
 
 
-@given(completed=counts, no_show=counts, people=counts)
-def test_completion_rate_is_a_fraction(completed: int, no_show: int, people: int) -> None:
-    c = ProgramCounts(sessions_completed=completed, sessions_no_show=no_show, session_participants=people)
-    status, value, _num, _den = outcome("session_completion_rate", c)
-    if 0 < people < K:
-        assert (status, value) == ("suppressed", None)
-    elif completed + no_show == 0:
-        assert (status, value) == ("insufficient_data", None)
-    else:
-        assert status == "ok"
-        assert value is not None
-        assert 0.0 <= value <= 1.0
-        assert value == round(completed / (completed + no_show), 4)
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [(0.70, "green"), (0.80, "green"), (0.67, "amber"), (0.6699, "red"), (0.30, "red")],
+    ids=["at-target", "above", "band-edge", "just-below-band", "far"],
+)
+def test_band_higher_is_better(value: float, status: str) -> None:
+    # Amber band: 10 % of 0.40 -> 0.70 = 0.03 below the target.
+    assert band(value, 0.70, UTIL, "higher") == status
 
 
-@given(coaches=counts, coachees=counts)
-def test_ratio_bounds(coaches: int, coachees: int) -> None:
-    status, value, _num, _den = outcome("coach_to_coachee_ratio", ProgramCounts(coaches, coachees))
-    if 0 < coachees < K:
-        assert status == "suppressed"
-    elif coaches == 0:
-        assert status == "insufficient_data"
-    else:
-        assert value is not None
-        assert 0.0 <= value <= coachees
-        assert abs(value * coaches - coachees) <= coaches * 0.00005 + 1e-9
+@pytest.mark.parametrize(
+    ("value", "status"), [(15, "green"), (16, "amber"), (16.01, "red")], ids=["target", "band", "beyond"]
+)
+def test_band_lower_is_better(value: float, status: str) -> None:
+    ratio = seed_targets(CATALOG["coach_to_coachee_ratio"])  # 25 -> 15: band 1
+    assert band(value, 15, ratio, "lower") == status
+
+
+def test_configurable_amber_band() -> None:
+    wide = Targets(0.40, 0.55, 0.70, amber_band=0.5)
+    assert band(0.56, 0.70, wide, "higher") == "amber"
+    assert band(0.56, 0.70, UTIL, "higher") == "red"
 
 
 @given(
-    numerator=st.floats(min_value=0, max_value=1e6, allow_nan=False),
-    denominator=st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
-    population=counts,
-    k=st.integers(min_value=1, max_value=50),
+    value=st.floats(-1e6, 1e6),
+    target=st.floats(-1e3, 1e3),
+    baseline=st.floats(-1e3, 1e3) | st.none(),
+    amber=st.floats(0, 1),
+    direction=st.sampled_from(["higher", "lower"]),
 )
-def test_no_value_ever_leaks_below_k(numerator: float, denominator: float, population: int, k: int) -> None:
-    o = evaluate(DEFINITIONS["coach_utilization"], Measure(numerator, denominator, population), k=k)
-    if 0 < population < k:
-        assert (o.status, o.value, o.numerator, o.denominator) == ("suppressed", None, None, None)
-    elif denominator <= 0:
-        assert (o.status, o.value) == ("insufficient_data", None)
-    else:
-        assert o.status == "ok"
-        assert o.value is not None
+def test_band_is_monotonic(
+    value: float, target: float, baseline: float | None, amber: float, direction: Direction
+) -> None:
+    t = Targets(baseline, target, target, amber)
+    rank = {"red": 0, "amber": 1, "green": 2}
+    better = value + 1 if direction == "higher" else value - 1
+    assert rank[band(better, target, t, direction)] >= rank[band(value, target, t, direction)]
+
+
+def test_survey_figures_need_ten_people() -> None:
+    nps = CATALOG["participant_nps"]
+    assert threshold(nps, K) == 10
+    assert (
+        evaluate(nps, Measure(5, 9, 9, scale=100), seed_targets(nps), k=K, months=None).status == "suppressed"
+    )
+    assert evaluate(nps, Measure(5, 10, 10, scale=100), seed_targets(nps), k=K, months=None).value == 50.0
+
+
+def test_zero_people_is_insufficient_data_and_few_people_suppressed() -> None:
+    ratio = CATALOG["coach_to_coachee_ratio"]
+    t = seed_targets(ratio)
+    assert evaluate(ratio, Measure(0, 0, 0), t, k=K, months=None).status == "insufficient_data"
+    few = evaluate(ratio, Measure(4, 1, 4), t, k=K, months=None)
+    assert (few.status, few.value, few.numerator, few.denominator) == ("suppressed", None, None, None)
+
+
+def test_imported_figure_has_no_people_and_is_never_suppressed() -> None:
+    b = CATALOG["business_kpi"]
+    assert evaluate(b, Measure(None, 1, None, value=71.0), seed_targets(b), k=K, months=None).status == "red"
+
+
+def _published(population: int) -> object:
+    ratio = CATALOG["coach_to_coachee_ratio"]
+    return evaluate(ratio, Measure(population, 1, population), seed_targets(ratio), k=K, months=None)
+
+
+@pytest.mark.parametrize(
+    ("part", "whole", "status"),
+    [(10, 10, "green"), (10, 11, "suppressed"), (10, 14, "suppressed"), (10, 15, "green")],
+    ids=["whole", "rest-1", "rest-4", "rest-5"],
+)
+def test_complement_rule(part: int, whole: int, status: str) -> None:
+    outcome = guard_complement(_published(part), whole, k=K)  # type: ignore[arg-type]
+    assert outcome.status == status
+
+
+@given(before=st.integers(5, 100), after=st.integers(5, 100))
+def test_snapshot_change_rule(before: int, after: int) -> None:
+    outcome = guard_change(_published(after), before, k=K)  # type: ignore[arg-type]
+    small_move = 0 < abs(after - before) < K
+    assert (outcome.status == "suppressed") == small_move

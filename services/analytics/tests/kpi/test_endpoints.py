@@ -9,17 +9,28 @@ from fastapi import FastAPI
 
 from tandem_analytics.graphql import schema
 from tandem_analytics.models import (
+    ConsentPeriod,
     EngagementFact,
+    KpiProgram,
     MatchFact,
     ProviderFact,
     SessionFact,
     SessionTelemetry,
     SlaFact,
+    SlaOutcomeFact,
     Vendor,
 )
 from tandem_kit.testing import TestKeys, sessionmaker_of
 
 URL = "/api/v1/analytics/kpis"
+OPERATIONAL = (
+    "coach_to_coachee_ratio",
+    "coach_utilization",
+    "session_completion_rate",
+    "attendance_rate",
+    "sla_adherence",
+    "time_to_first_session",
+)
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 
@@ -47,7 +58,11 @@ async def program(app: FastAPI, client: httpx.AsyncClient) -> uuid.UUID:
     coaches = [uuid.uuid4(), uuid.uuid4()]
     people = [uuid.uuid4() for _ in range(6)]
     vendor = Vendor(id=uuid.uuid4(), name=f"kpi-{uuid.uuid4().hex[:6]}", secret_encrypted=b"sealed")
-    rows: list[Any] = []
+    rows: list[Any] = [ConsentPeriod(person_id=p, granted_from=approved - timedelta(days=1)) for p in people]
+    # Started long ago: the 12-month targets are in force.
+    rows.append(
+        KpiProgram(program_id=program_id, started_on=(now - timedelta(days=400)).date(), updated_at=now)
+    )
     rows += [
         ProviderFact(
             provider_id=c,
@@ -106,6 +121,18 @@ async def program(app: FastAPI, client: httpx.AsyncClient) -> uuid.UUID:
                 ends_at=approved + timedelta(days=10 if late else 2, hours=1),
             ),
         ]
+        rows.append(
+            SlaOutcomeFact(
+                engagement_id=engagement,
+                sla="kickoff_held",
+                due_at=approved + timedelta(days=7),
+                match_id=match,
+                program_id=program_id,
+                layer="coaching",
+                met=not late,
+                ended_at=approved + timedelta(days=7),
+            )
+        )
         if late:
             rows.append(
                 SlaFact(
@@ -191,17 +218,19 @@ async def small_program(app: FastAPI, client: httpx.AsyncClient) -> uuid.UUID:
                 registered_at=now,
             )
         )
+        people = [uuid.uuid4() for _ in range(3)]
+        session.add_all(ConsentPeriod(person_id=p, granted_from=now - timedelta(days=1)) for p in people)
         session.add_all(
             MatchFact(
                 match_id=uuid.uuid4(),
                 program_id=program_id,
-                participant_id=uuid.uuid4(),
+                participant_id=p,
                 provider_id=coach,
                 provider_kind="coach",
                 track="coach",
                 approved_at=now,
             )
-            for _ in range(3)
+            for p in people
         )
         await session.commit()
     return program_id
@@ -237,13 +266,15 @@ async def test_values_from_seeded_facts(
     resp = await client.get(URL, params={"program_id": str(program)}, headers=keys.headers("analytics:read"))
     assert resp.status_code == 200
     got = {k["name"]: (k["status"], k["value"], k["numerator"], k["denominator"]) for k in resp.json()}
-    assert got == {
-        "coach_to_coachee_ratio": ("ok", 3.0, 6, 2),
-        "coach_utilization": ("ok", 0.6, 6, 10),
-        "session_completion_rate": ("ok", 0.8333, 5, 6),
-        "attendance_rate": ("ok", 0.6667, 4, 6),
-        "sla_adherence": ("ok", 0.8333, 5, 6),
-        "time_to_first_session": ("ok", 3.3333, 20, 6),
+    assert len(got) == 16
+    assert {name: got[name] for name in OPERATIONAL} == {
+        "coach_to_coachee_ratio": ("green", 3.0, 6, 2),
+        "coach_utilization": ("red", 0.6, 6, 10),
+        "session_completion_rate": ("green", 0.8333, 5, 6),
+        # No attendance ledger entries: every session counts by its vendor outcome.
+        "attendance_rate": ("red", 0.6667, 4, 6),
+        "sla_adherence": ("red", 0.8333, 5, 6),
+        "time_to_first_session": ("green", 3.3333, 20, 6),
     }
 
 
@@ -337,7 +368,7 @@ async def test_graphql_kpis(client: httpx.AsyncClient, keys: TestKeys, program: 
         "baseline": 0.4,
         "target": 0.7,
     } in data
-    assert len(data) == 6
+    assert len(data) == 16
 
 
 async def test_graphql_entity_reference(
@@ -352,8 +383,8 @@ async def test_graphql_entity_reference(
         "/graphql", json={"query": query, "variables": {"r": reps}}, headers=keys.headers("analytics:read")
     )
     assert resp.json()["data"]["_entities"] == [
-        {"id": f"{program}:coach_to_coachee_ratio", "value": 3.0, "status": "ok"},
-        {"id": f"{program}:session_completion_rate", "value": 0.8333, "status": "ok"},
+        {"id": f"{program}:coach_to_coachee_ratio", "value": 3.0, "status": "green"},
+        {"id": f"{program}:session_completion_rate", "value": 0.8333, "status": "green"},
     ]
 
 

@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from tandem_analytics.fact.consumers import matching_facts, scheduling_facts
+from tandem_analytics.fact.consumers import analytics_consent, matching_facts, scheduling_facts
 from tandem_analytics.models import (
     EngagementFact,
     MatchFact,
@@ -62,6 +62,8 @@ class Program:
     signed: Any
     id: UUID = field(default_factory=uuid.uuid4)
     approved: datetime = field(default_factory=lambda: datetime.now(UTC) - timedelta(days=20))
+    # Participants grant their `analytics` consent before the approval (the KPIs count only them).
+    consenting: bool = False
 
     async def _apply(
         self, sub: Subscription, source: str, type_: str, data: dict[str, Any], at: datetime
@@ -140,6 +142,15 @@ class Program:
             "provider_id": str(provider.provider_id),
         }
         approved, due = self.approved, self.approved + timedelta(days=7)
+        if self.consenting:
+            granted = {
+                "person_id": str(c.participant),
+                "purpose": "analytics",
+                "granted_at": approved.isoformat(),
+            }
+            await self._apply(
+                analytics_consent, "consent", "ConsentGranted", granted, approved - timedelta(days=1)
+            )
         match = {
             **ids,
             "proposal_id": str(uuid.uuid4()),

@@ -7,7 +7,7 @@ events may arrive in any order and any number of times and leave the same rows.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, or_
+from sqlalchemy import case, delete, or_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -160,3 +160,23 @@ async def release_seat(session: AsyncSession, values: dict[str, Any]) -> None:
             where=GroupSeatFact.released_at.is_(None),
         )
     )
+
+
+async def forget_person(session: AsyncSession, person_id: Any) -> dict[str, int]:
+    """Erasure: the operations facts naming the person as participant (or seat holder) are deleted."""
+    counts: dict[str, int] = {}
+    for model, column in (
+        (AttendanceFact, AttendanceFact.participant_id),
+        (SponsorActionFact, SponsorActionFact.participant_id),
+        (AgreementFact, AgreementFact.participant_id),
+        (ProposalFact, ProposalFact.participant_id),
+        (GroupSeatFact, GroupSeatFact.person_id),
+    ):
+        result = await session.execute(
+            delete(model)
+            .where(column == person_id)
+            .returning(column)
+            .execution_options(synchronize_session=False)
+        )
+        counts[model.__tablename__] = len(result.all())
+    return counts

@@ -5,3 +5,4 @@ from fastapi import Depends
 from tandem_kit.auth import Authenticator, Principal
 
 AnalyticsRead = Annotated[Principal, Depends(Authenticator(scopes={"analytics:read"}))]
+AnalyticsWrite = Annotated[Principal, Depends(Authenticator(scopes={"analytics:write"}))]

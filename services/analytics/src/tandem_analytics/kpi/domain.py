@@ -1,181 +1,271 @@
-"""KPI formulas: plain functions over aggregate counts, with k-anonymity and zero-denominator rules.
+"""The KPI catalog and its rules: formulas over aggregate counts, targets by date, status bands,
+k-anonymity and the differencing rules. Plain functions, no database.
 
-Baselines and targets come from the seed KPI table (000) and the seed SLAs (004). The repository
-hands in counts only, never rows about people; a KPI that describes fewer than `k` people (but more
-than none) is suppressed, so its value, numerator and denominator are all withheld.
+Baselines and targets come from the seed KPI table (000 §1) where it gives them, and from seed 004's
+pilot gates and SLAs otherwise (docs/analytics.md, "KPI catalog"). A program may override any of
+them (`kpi_targets`). The repository hands in counts only, never rows about people.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Literal
 
-Better = Literal["higher", "lower"]
-Status = Literal["ok", "insufficient_data", "suppressed"]
+Direction = Literal["higher", "lower"]
+KpiType = Literal["operational", "experience", "leading", "lagging"]
+Frequency = Literal["monthly", "quarterly", "annually", "after_cohort"]
+Status = Literal["green", "amber", "red", "insufficient_data", "suppressed"]
 
-
-@dataclass(frozen=True)
-class ProgramCounts:
-    """Aggregates over one program's stored facts (or all programs)."""
-
-    active_coaches: int = 0
-    active_coachees: int = 0
-    active_coach_matches: int = 0
-    coach_capacity: int = 0
-    sessions_completed: int = 0
-    sessions_no_show: int = 0
-    session_participants: int = 0
-    due_sessions_booked: int = 0
-    due_sessions_attended: int = 0
-    due_session_participants: int = 0
-    slas_met: int = 0
-    slas_breached: int = 0
-    sla_participants: int = 0
-    first_session_days_total: float = 0.0
-    matches_with_first_session: int = 0
-    first_session_participants: int = 0
-
-
-@dataclass(frozen=True)
-class Measure:
-    numerator: float
-    denominator: float
-    population: int  # distinct people the figure is about
+DEFAULT_AMBER_BAND = 0.10
+SURVEY_K = 10  # survey-derived figures sit next to free-text-adjacent answers: a larger crowd
+DAYS_PER_MONTH = 365.25 / 12
+FREQUENCY_DAYS: dict[Frequency, int] = {"monthly": 30, "quarterly": 91, "annually": 365, "after_cohort": 91}
 
 
 @dataclass(frozen=True)
 class KpiDefinition:
     name: str
     title: str
+    type: KpiType
     unit: str
-    better: Better
+    direction: Direction
     baseline: float | None
-    target: float | None
+    target_6m: float | None
+    target_12m: float | None
+    frequency: Frequency
+    owner: str
+    source: str
     formula: str
-    measure: Callable[[ProgramCounts], Measure]
+    survey_derived: bool = False
+    # False for figures imported as aggregates (the business KPI): no people behind them here.
+    about_people: bool = True
+
+
+@dataclass(frozen=True)
+class Targets:
+    """A KPI's baseline, targets and amber band in force for one program (seed defaults + overrides)."""
+
+    baseline: float | None
+    target_6m: float | None
+    target_12m: float | None
+    amber_band: float = DEFAULT_AMBER_BAND
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What the repository counted for one KPI. `value` is given when it is not a ratio (a median, an
+    imported figure); `population` is the number of distinct people behind it (None: no people)."""
+
+    numerator: float | None
+    denominator: float
+    population: int | None
+    scale: float = 1.0
+    value: float | None = None
 
 
 @dataclass(frozen=True)
 class KpiOutcome:
     definition: KpiDefinition
+    targets: Targets
+    target: float | None  # the target in force on the day
     status: Status
     value: float | None
     numerator: float | None
     denominator: float | None
+    population: int | None  # never published: the differencing rules compare it
 
     @property
-    def meets_target(self) -> bool | None:
-        target = self.definition.target
-        if self.value is None or target is None:
-            return None
-        return self.value >= target if self.definition.better == "higher" else self.value <= target
+    def published(self) -> bool:
+        return self.status not in ("suppressed", "insufficient_data")
 
 
-def evaluate(definition: KpiDefinition, measure: Measure, *, k: int) -> KpiOutcome:
-    """Suppressed below k people; insufficient data on a zero denominator; otherwise the ratio."""
-    if 0 < measure.population < k:
-        return KpiOutcome(definition, "suppressed", None, None, None)
-    if measure.denominator <= 0:
-        return KpiOutcome(definition, "insufficient_data", None, measure.numerator, measure.denominator)
-    value = round(measure.numerator / measure.denominator, 4)
-    return KpiOutcome(definition, "ok", value, measure.numerator, measure.denominator)
+def _seed(
+    name: str,
+    title: str,
+    type_: KpiType,
+    unit: str,
+    direction: Direction,
+    baseline: float | None,
+    target_12m: float,
+    frequency: Frequency,
+    owner: str,
+    source: str,
+    formula: str,
+    *,
+    target_6m: float | None = None,
+    survey_derived: bool = False,
+    about_people: bool = True,
+) -> KpiDefinition:
+    # The seed gives 12-month targets only; the default 6-month target is halfway from the baseline.
+    if target_6m is None:
+        target_6m = target_12m if baseline is None else round((baseline + target_12m) / 2, 4)
+    return KpiDefinition(
+        name, title, type_, unit, direction, baseline, target_6m, target_12m, frequency, owner, source,
+        formula, survey_derived, about_people,
+    )  # fmt: skip
 
 
-def coach_to_coachee_ratio(c: ProgramCounts) -> Measure:
-    return Measure(c.active_coachees, c.active_coaches, population=c.active_coachees)
-
-
-def coach_utilization(c: ProgramCounts) -> Measure:
-    return Measure(c.active_coach_matches, c.coach_capacity, population=c.active_coachees)
-
-
-def session_completion_rate(c: ProgramCounts) -> Measure:
-    return Measure(
-        c.sessions_completed, c.sessions_completed + c.sessions_no_show, population=c.session_participants
-    )
-
-
-def attendance_rate(c: ProgramCounts) -> Measure:
-    return Measure(c.due_sessions_attended, c.due_sessions_booked, population=c.due_session_participants)
-
-
-def sla_adherence(c: ProgramCounts) -> Measure:
-    return Measure(c.slas_met, c.slas_met + c.slas_breached, population=c.sla_participants)
-
-
-def time_to_first_session(c: ProgramCounts) -> Measure:
-    return Measure(
-        round(c.first_session_days_total, 4),
-        c.matches_with_first_session,
-        population=c.first_session_participants,
-    )
-
-
-DEFINITIONS: dict[str, KpiDefinition] = {
+CATALOG: dict[str, KpiDefinition] = {
     d.name: d
     for d in (
-        KpiDefinition(
-            name="coach_to_coachee_ratio",
-            title="Coach to coachee ratio",
-            unit="coachees per coach",
-            better="lower",
-            baseline=25,
-            target=15,
-            formula="coachees / coaches in active coaching matches, not ended (seed 1:25 -> 1:15)",
-            measure=coach_to_coachee_ratio,
+        _seed(
+            "coach_to_coachee_ratio", "Coach to coachee ratio", "operational", "coachees per coach", "lower",
+            25, 15, "quarterly", "Coaching Ops", "matching (match facts)",
+            "distinct coachees / distinct coaches in active coaching matches (seed 1:25 -> 1:15)",
         ),
-        KpiDefinition(
-            name="coach_utilization",
-            title="Coach utilization rate",
-            unit="fraction",
-            better="higher",
-            baseline=0.40,
-            target=0.70,
-            formula="active coaching matches (approved, not ended) / total registered coach capacity",
-            measure=coach_utilization,
+        _seed(
+            "coach_utilization", "Coach utilization rate", "operational", "fraction", "higher",
+            0.40, 0.70, "monthly", "Program Manager", "matching (match facts, provider capacity)",
+            "active coaching matches / registered coach capacity (latest ProviderCapacityChanged)",
         ),
-        KpiDefinition(
-            name="session_completion_rate",
-            title="Session completion rate",
-            unit="fraction",
-            better="higher",
-            baseline=None,
-            target=None,
-            formula="completed / (completed + no-show), latest vendor outcome per session, sessions due",
-            measure=session_completion_rate,
+        _seed(
+            "participant_nps", "Participant NPS", "experience", "NPS points", "higher",
+            22, 45, "after_cohort", "L&D Analytics", "participant survey",
+            "100 x (promoters 9-10 - detractors 0-6) / answers, latest answer per participant and cohort",
+            survey_derived=True,
         ),
-        KpiDefinition(
-            name="attendance_rate",
-            title="Attendance rate",
-            unit="fraction",
-            better="higher",
-            baseline=None,
-            target=0.80,
-            formula="booked sessions due (not cancelled) with a completed outcome / booked sessions due",
-            measure=attendance_rate,
+        _seed(
+            "promotion_rate", "Promotion rate among participants", "lagging", "fraction", "higher",
+            0.08, 0.14, "annually", "Talent & Succession", "HRIS (promotion facts)",
+            "participants promoted within the last 365 days, after joining / participants",
         ),
-        KpiDefinition(
-            name="sla_adherence",
-            title="Kickoff SLA adherence",
-            unit="fraction",
-            better="higher",
-            baseline=None,
-            target=None,
-            formula="engagements with kickoff booked by its due time / (those + engagements with a breach)",
-            measure=sla_adherence,
+        _seed(
+            "manager_coaching_adoption", "Manager coaching adoption (self-report)", "leading", "fraction",
+            "higher", 0.28, 0.60, "quarterly", "People Managers", "manager survey",
+            "managers reporting they coach routinely / managers reporting, latest quarter",
+            survey_derived=True,
         ),
-        KpiDefinition(
-            name="time_to_first_session",
-            title="Time to first session",
-            unit="days",
-            better="lower",
-            baseline=None,
-            target=7,
-            formula="sum over matches of (first session start - approval) in days / matches with a session",
-            measure=time_to_first_session,
+        _seed(
+            "business_kpi", "Targeted business KPI", "lagging", "KPI units", "higher",
+            72, 78, "quarterly", "Product / Ops", "business-KPI import",
+            "latest imported period of the program's business KPI (default `csat`)",
+            about_people=False,
+        ),
+        _seed(
+            "session_completion_rate", "Session completion rate", "leading", "fraction", "higher",
+            None, 0.80, "monthly", "Program Manager", "vendor telemetry",
+            "completed / (completed + no-show), latest vendor outcome per session already started",
+        ),
+        _seed(
+            "attendance_rate", "Attendance rate", "leading", "fraction", "higher",
+            None, 0.80, "monthly", "Program Manager", "attendance ledger (vendor outcome as fallback)",
+            "sessions held / sessions due (rescheduled ones excluded); a session without a ledger "
+            "entry counts by its latest vendor outcome",
+        ),
+        _seed(
+            "reassignment_rate", "Reassignment rate", "operational", "fraction", "lower",
+            None, 0.10, "monthly", "Coaching Ops", "matching (match facts)",
+            "matches ended as reassigned / matches approved",
+        ),
+        _seed(
+            "sponsor_actions_per_mentee", "Sponsor actions per mentee", "leading", "actions per mentee",
+            "higher", None, 1.0, "quarterly", "Program Manager", "matching (sponsor actions)",
+            "sponsor actions logged and not retracted / mentees with an approved mentor match",
+        ),
+        _seed(
+            "participant_rating_median", "Participant rating (median)", "experience", "rating 1-5",
+            "higher", None, 4.0, "monthly", "L&D Analytics", "vendor telemetry",
+            "median of the ratings of completed sessions (latest outcome per session)",
+        ),
+        _seed(
+            "sla_adherence", "SLA adherence", "operational", "fraction", "higher",
+            None, 0.95, "monthly", "Coaching Ops", "scheduling (SlaMet / SlaBreached)",
+            "SLA clocks met / (met + breached), all layers",
+        ),
+        *(
+            _seed(
+                f"sla_adherence.{layer}", f"SLA adherence ({layer})", "operational", "fraction", "higher",
+                None, 0.95, "monthly", "Coaching Ops", "scheduling (SlaMet / SlaBreached)",
+                f"SLA clocks met / (met + breached), {layer} layer",
+            )
+            for layer in ("coaching", "mentoring", "network")
+        ),
+        _seed(
+            "time_to_first_session", "Time to first session", "operational", "days", "lower",
+            None, 7, "monthly", "Coaching Ops", "scheduling (session facts)",
+            "sum over matches of (first session start - approval) in days / matches with a session",
         ),
     )
-}
+}  # fmt: skip
 
 
-def compute(counts: ProgramCounts, *, k: int) -> list[KpiOutcome]:
-    return [evaluate(d, d.measure(counts), k=k) for d in DEFINITIONS.values()]
+def seed_targets(definition: KpiDefinition) -> Targets:
+    return Targets(definition.baseline, definition.target_6m, definition.target_12m)
+
+
+def months_between(start: date, at: datetime) -> float:
+    return (at.date() - start).days / DAYS_PER_MONTH
+
+
+def target_on(targets: Targets, months: float | None) -> float | None:
+    """The target in force `months` after the program started (None: start unknown -> 12-month target).
+
+    Linear from the baseline at the start to the 6-month target at month 6, then to the 12-month
+    target at month 12, then held. Without a baseline the 6-month target holds until month 6.
+    """
+    t6, t12 = targets.target_6m, targets.target_12m
+    if months is None or t6 is None or t12 is None:
+        return t12 if t12 is not None else t6
+    if months >= 12:
+        return t12
+    if months >= 6:
+        return round(t6 + (t12 - t6) * (months - 6) / 6, 4)
+    if targets.baseline is None:
+        return t6
+    return round(targets.baseline + (t6 - targets.baseline) * max(months, 0.0) / 6, 4)
+
+
+def band(value: float, target: float, targets: Targets, direction: Direction) -> Status:
+    """Green when the target is met; amber within `amber_band` x the baseline-to-12-month-target distance
+    short of it (x the target itself without a baseline); red beyond."""
+    reference = targets.target_12m if targets.target_12m is not None else target
+    span = abs(reference - targets.baseline) if targets.baseline is not None else abs(reference)
+    width = targets.amber_band * span
+    if direction == "higher":
+        return "green" if value >= target else "amber" if value >= target - width else "red"
+    return "green" if value <= target else "amber" if value <= target + width else "red"
+
+
+def threshold(definition: KpiDefinition, k: int) -> int:
+    return max(k, SURVEY_K) if definition.survey_derived else k
+
+
+def evaluate(
+    definition: KpiDefinition, measure: Measure, targets: Targets, *, k: int, months: float | None
+) -> KpiOutcome:
+    """Suppressed below k people; insufficient data without a denominator; otherwise banded."""
+    target = target_on(targets, months)
+    base = KpiOutcome(definition, targets, target, "suppressed", None, None, None, measure.population)
+    if measure.population is not None and 0 < measure.population < threshold(definition, k):
+        return base
+    value = measure.value
+    if value is None:
+        if measure.denominator <= 0 or measure.numerator is None:
+            return replace(base, status="insufficient_data")
+        value = round(measure.scale * measure.numerator / measure.denominator, 4)
+    status: Status = "green" if target is None else band(value, target, targets, definition.direction)
+    return replace(
+        base, status=status, value=value, numerator=measure.numerator, denominator=measure.denominator
+    )
+
+
+def suppressed(outcome: KpiOutcome) -> KpiOutcome:
+    return replace(outcome, status="suppressed", value=None, numerator=None, denominator=None)
+
+
+def guard_complement(outcome: KpiOutcome, parent_population: int | None, *, k: int) -> KpiOutcome:
+    """A part of a published whole (a cohort of its program, a program of all programs) is suppressed
+    when the rest of the whole is 1..k-1 people: whole minus part would describe those few."""
+    if outcome.population is None or parent_population is None or not outcome.published:
+        return outcome
+    rest = parent_population - outcome.population
+    return suppressed(outcome) if 0 < rest < threshold(outcome.definition, k) else outcome
+
+
+def guard_change(outcome: KpiOutcome, last_published_population: int | None, *, k: int) -> KpiOutcome:
+    """Two snapshots of the same series whose populations differ by 1..k-1 people would reveal those
+    few by subtraction: the later one is suppressed until the population has moved by k or more from
+    the last figure published (or is back to the same size)."""
+    if outcome.population is None or last_published_population is None or not outcome.published:
+        return outcome
+    moved = abs(outcome.population - last_published_population)
+    return suppressed(outcome) if 0 < moved < threshold(outcome.definition, k) else outcome

@@ -1,28 +1,97 @@
-"""Aggregate queries behind the KPIs: they return counts, never rows about people."""
+"""Aggregate queries behind the KPIs: each returns counts, never rows about people.
 
-from datetime import datetime
+Every person-keyed fact counts only when the person's `analytics` consent covers it: a consent period
+that began at or before the fact's time and is still open at the time of computation (`consented`).
+A withdrawal closes the period, so everything about the person leaves the next computation. A scope
+is a program (or all programs) and optionally a cohort: the calendar quarter of the participant's
+first match approval in the program (`2026-Q4`).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, and_, distinct, exists, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    and_,
+    cast,
+    distinct,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_analytics.kpi.domain import ProgramCounts
+from tandem_analytics.kpi.domain import Measure
 from tandem_analytics.models import (
+    AttendanceFact,
+    BusinessKpiValue,
+    CoachingAdoptionReport,
+    ConsentPeriod,
     EngagementFact,
+    KpiProgram,
+    KpiSnapshotValue,
+    KpiTarget,
     MatchFact,
+    NpsResponse,
+    PromotionFact,
     ProviderFact,
     SessionFact,
     SessionTelemetry,
-    SlaFact,
+    SlaOutcomeFact,
+    SponsorActionFact,
 )
 
 OUTCOMES = ("session.completed", "session.no_show")
+LAYERS = ("coaching", "mentoring", "network")
+PROMOTION_WINDOW = timedelta(days=365)
+DEFAULT_BUSINESS_KPI = "csat"
 
 
-def _in_program(column: Any, program_id: UUID | None) -> ColumnElement[bool]:
-    # No program: every program's facts, and telemetry not yet linked to any program.
-    return column == program_id if program_id is not None else true()
+@dataclass(frozen=True)
+class Scope:
+    program_id: UUID | None = None
+    cohort: str | None = None
+
+
+def consented(person: Any, at: Any, now: datetime) -> ColumnElement[bool]:
+    """The person's `analytics` consent was granted at `at` and has not been withdrawn since (by `now`)."""
+    p = ConsentPeriod
+    return exists().where(
+        p.person_id == person, p.granted_from <= at, or_(p.granted_until.is_(None), p.granted_until > now)
+    )
+
+
+def cohort_label(at: Any) -> Any:
+    return func.to_char(func.timezone("UTC", at), literal('YYYY-"Q"Q'))
+
+
+def _in_scope(program: Any, person: Any, scope: Scope) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = []
+    if scope.program_id is not None:
+        conditions.append(program == scope.program_id)
+    if scope.cohort is not None:
+        m = MatchFact
+        members = (
+            select(m.participant_id)
+            .where(m.program_id == scope.program_id, m.approved_at.is_not(None))
+            .group_by(m.participant_id)
+            .having(cohort_label(func.min(m.approved_at)) == scope.cohort)
+        )
+        conditions.append(person.in_(members))
+    return and_(true(), *conditions)
+
+
+def active_match(now: datetime) -> ColumnElement[bool]:
+    """Active from its approval until its end. An end applied before the approval is already ended."""
+    m = MatchFact
+    return and_(m.approved_at <= now, or_(m.ended_at.is_(None), m.ended_at > now))
 
 
 def latest_outcomes_statement(now: datetime) -> Select[Any]:
@@ -36,6 +105,8 @@ def latest_outcomes_statement(now: datetime) -> Select[Any]:
             t.type,
             t.participant_id,
             t.session_id,
+            t.started_at,
+            t.rating,
             func.coalesce(e.program_id, m.program_id).label("program_id"),
         )
         .select_from(t)
@@ -48,130 +119,315 @@ def latest_outcomes_statement(now: datetime) -> Select[Any]:
     )
 
 
-def active_match(now: datetime) -> ColumnElement[bool]:
-    """Active from its approval until its end. An end applied before the approval is already ended."""
+async def _coaching(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Measure]:
     m = MatchFact
-    return and_(m.approved_at <= now, or_(m.ended_at.is_(None), m.ended_at > now))
-
-
-async def _coaching(session: AsyncSession, program_id: UUID | None, now: datetime) -> dict[str, int]:
-    m = MatchFact
-    row = (
+    coaches, coachees, matches = (
         await session.execute(
-            select(
-                func.count(distinct(m.provider_id)),
-                func.count(distinct(m.participant_id)),
-                func.count(),
-            ).where(m.provider_kind == "coach", active_match(now), _in_program(m.program_id, program_id))
+            select(func.count(distinct(m.provider_id)), func.count(distinct(m.participant_id)), func.count())
+            .where(
+                m.provider_kind == "coach",
+                active_match(now),
+                _in_scope(m.program_id, m.participant_id, scope),
+            )
+            .where(consented(m.participant_id, m.approved_at, now))
         )
     ).one()
+    p = ProviderFact
+    program = p.program_id == scope.program_id if scope.program_id is not None else true()
     capacity = await session.scalar(
-        select(func.coalesce(func.sum(ProviderFact.capacity), 0)).where(
-            ProviderFact.kind == "coach", _in_program(ProviderFact.program_id, program_id)
-        )
+        select(func.coalesce(func.sum(p.capacity), 0)).where(p.kind == "coach", program)
     )
     return {
-        "active_coaches": row[0],
-        "active_coachees": row[1],
-        "active_coach_matches": row[2],
-        "coach_capacity": int(capacity or 0),
+        "coach_to_coachee_ratio": Measure(coachees, coaches, coachees),
+        "coach_utilization": Measure(matches, int(capacity or 0), coachees),
     }
 
 
-async def _outcomes(session: AsyncSession, program_id: UUID | None, now: datetime) -> dict[str, int]:
+async def _vendor_outcomes(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Measure]:
     latest = latest_outcomes_statement(now).subquery()
+    counted = and_(
+        _in_scope(latest.c.program_id, latest.c.participant_id, scope),
+        consented(latest.c.participant_id, latest.c.started_at, now),
+    )
+    completed = latest.c.type == "session.completed"
+    rated = and_(completed, latest.c.rating.is_not(None))
     row = (
         await session.execute(
             select(
-                func.count().filter(latest.c.type == "session.completed"),
+                func.count().filter(completed),
                 func.count().filter(latest.c.type == "session.no_show"),
                 func.count(distinct(latest.c.participant_id)),
-            ).where(_in_program(latest.c.program_id, program_id))
+                func.percentile_cont(0.5).within_group(latest.c.rating).filter(rated),
+                func.count().filter(rated),
+                func.count(distinct(latest.c.participant_id)).filter(rated),
+            ).where(counted)
         )
     ).one()
-    return {"sessions_completed": row[0], "sessions_no_show": row[1], "session_participants": row[2]}
-
-
-async def _attendance(session: AsyncSession, program_id: UUID | None, now: datetime) -> dict[str, int]:
-    s, e = SessionFact, EngagementFact
-    latest = latest_outcomes_statement(now).subquery()
-    attended = exists().where(latest.c.session_id == s.session_id, latest.c.type == "session.completed")
-    row = (
-        await session.execute(
-            select(
-                func.count(),
-                func.count().filter(attended),
-                func.count(distinct(s.participant_id)),
-            )
-            .select_from(s)
-            .join(e, e.engagement_id == s.engagement_id)
-            .where(
-                s.cancelled_at.is_(None),
-                s.starts_at.is_not(None),
-                s.starts_at <= now,
-                _in_program(e.program_id, program_id),
-            )
-        )
-    ).one()
+    median = None if row[3] is None else round(float(row[3]), 4)
     return {
-        "due_sessions_booked": row[0],
-        "due_sessions_attended": row[1],
-        "due_session_participants": row[2],
+        "session_completion_rate": Measure(row[0], row[0] + row[1], row[2]),
+        "participant_rating_median": Measure(row[4], row[4], row[5], value=median),
     }
 
 
-async def _sla(session: AsyncSession, program_id: UUID | None) -> dict[str, int]:
-    e, s = EngagementFact, SessionFact
-    breached = exists().where(SlaFact.engagement_id == e.engagement_id, SlaFact.sla == "kickoff")
-    kickoff_on_time = exists().where(
-        s.engagement_id == e.engagement_id,
-        s.kind == "kickoff",
-        s.cancelled_at.is_(None),
-        s.booked_at <= e.kickoff_due_at,
+def _ledger(now: datetime, scope: Scope) -> ColumnElement[bool]:
+    a = AttendanceFact
+    return and_(
+        a.starts_at <= now,
+        _in_scope(a.program_id, a.participant_id, scope),
+        consented(a.participant_id, a.starts_at, now),
     )
-    met = and_(~breached, kickoff_on_time)
-    row = (
+
+
+def _without_ledger(now: datetime, scope: Scope) -> ColumnElement[bool]:
+    """Booked sessions already started, not cancelled, that the attendance ledger has no word on."""
+    s, e = SessionFact, EngagementFact
+    return and_(
+        s.cancelled_at.is_(None),
+        s.starts_at.is_not(None),
+        s.starts_at <= now,
+        ~exists().where(AttendanceFact.session_id == s.session_id),
+        _in_scope(e.program_id, s.participant_id, scope),
+        consented(s.participant_id, s.starts_at, now),
+    )
+
+
+async def _attendance(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Measure]:
+    a, s, e = AttendanceFact, SessionFact, EngagementFact
+    held, due = (
         await session.execute(
-            select(
-                func.count().filter(met),
-                func.count().filter(breached),
-                func.count(distinct(e.participant_id)).filter(met | breached),
-            ).where(_in_program(e.program_id, program_id))
+            select(func.count().filter(a.held), func.count().filter(a.outcome != "rescheduled")).where(
+                _ledger(now, scope)
+            )
         )
     ).one()
-    return {"slas_met": row[0], "slas_breached": row[1], "sla_participants": row[2]}
+    # Sessions the ledger has no word on count by their latest vendor outcome.
+    latest = latest_outcomes_statement(now).subquery()
+    completed = exists().where(latest.c.session_id == s.session_id, latest.c.type == "session.completed")
+    vendor_held, vendor_due = (
+        await session.execute(
+            select(func.count().filter(completed), func.count())
+            .select_from(s)
+            .join(e, e.engagement_id == s.engagement_id)
+            .where(_without_ledger(now, scope))
+        )
+    ).one()
+    people = (
+        select(a.participant_id.label("person"))
+        .where(_ledger(now, scope))
+        .union(
+            select(s.participant_id.label("person"))
+            .join(e, e.engagement_id == s.engagement_id)
+            .where(_without_ledger(now, scope))
+        )
+        .subquery()
+    )
+    population = int(await session.scalar(select(func.count(distinct(people.c.person)))) or 0)
+    return {"attendance_rate": Measure(held + vendor_held, due + vendor_due, population)}
 
 
-async def _first_session(session: AsyncSession, program_id: UUID | None) -> dict[str, Any]:
+async def _sla(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Measure]:
+    o, m = SlaOutcomeFact, MatchFact
+    program = func.coalesce(o.program_id, m.program_id)
+    rows = (
+        await session.execute(
+            select(o.layer, func.count().filter(o.met), func.count(), func.count(distinct(m.participant_id)))
+            .join(m, m.match_id == o.match_id)
+            .where(o.ended_at <= now, _in_scope(program, m.participant_id, scope))
+            .where(consented(m.participant_id, o.due_at, now))
+            .group_by(o.layer)
+        )
+    ).all()
+    total = (
+        await session.execute(
+            select(func.count().filter(o.met), func.count(), func.count(distinct(m.participant_id)))
+            .join(m, m.match_id == o.match_id)
+            .where(o.ended_at <= now, _in_scope(program, m.participant_id, scope))
+            .where(consented(m.participant_id, o.due_at, now))
+        )
+    ).one()
+    found = {"sla_adherence": Measure(total[0], total[1], total[2])}
+    by_layer = {layer: (met, n, people) for layer, met, n, people in rows}
+    for layer in LAYERS:
+        met, n, people = by_layer.get(layer, (0, 0, 0))
+        found[f"sla_adherence.{layer}"] = Measure(met, n, people)
+    return found
+
+
+async def _first_session(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Measure]:
     m, s = MatchFact, SessionFact
     first = (
         select(s.match_id, func.min(s.starts_at).label("first_start"))
-        .where(s.cancelled_at.is_(None), s.starts_at.is_not(None), s.match_id.is_not(None))
+        .where(
+            s.cancelled_at.is_(None), s.starts_at.is_not(None), s.starts_at <= now, s.match_id.is_not(None)
+        )
         .group_by(s.match_id)
         .subquery()
     )
     days = func.extract("epoch", first.c.first_start - m.approved_at) / 86400
-    row = (
+    total, matches, people = (
         await session.execute(
             select(func.coalesce(func.sum(days), 0), func.count(), func.count(distinct(m.participant_id)))
             .select_from(m)
             .join(first, first.c.match_id == m.match_id)
             # Ended matches still count (their first session happened); one not yet approved cannot.
-            .where(m.approved_at.is_not(None), _in_program(m.program_id, program_id))
+            .where(m.approved_at <= now, _in_scope(m.program_id, m.participant_id, scope))
+            .where(consented(m.participant_id, m.approved_at, now))
         )
     ).one()
+    return {"time_to_first_session": Measure(round(float(total), 4), matches, people)}
+
+
+async def _matches(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Measure]:
+    m = MatchFact
+    in_scope = and_(
+        m.approved_at <= now,
+        _in_scope(m.program_id, m.participant_id, scope),
+        consented(m.participant_id, m.approved_at, now),
+    )
+    reassigned = and_(m.end_reason == "reassigned", m.ended_at <= now)
+    approved, ended, people = (
+        await session.execute(
+            select(
+                func.count(), func.count().filter(reassigned), func.count(distinct(m.participant_id))
+            ).where(in_scope)
+        )
+    ).one()
+    mentees = select(m.participant_id).where(in_scope, m.provider_kind == "mentor").distinct().subquery()
+    a = SponsorActionFact
+    actions = await session.scalar(
+        select(func.count())
+        .select_from(a)
+        .join(mentees, mentees.c.participant_id == a.participant_id)
+        .where(a.logged_at <= now, or_(a.retracted_at.is_(None), a.retracted_at > now))
+        .where(
+            _in_scope(a.program_id, a.participant_id, scope), consented(a.participant_id, a.logged_at, now)
+        )
+    )
+    mentee_count = int(await session.scalar(select(func.count()).select_from(mentees)) or 0)
+    # Participants: first approval in scope; promoted within the window, after joining.
+    joined = (
+        select(m.participant_id, func.min(m.approved_at).label("joined_at"))
+        .where(in_scope)
+        .group_by(m.participant_id)
+        .subquery()
+    )
+    p = PromotionFact
+    promoted = exists().where(
+        p.person_id == joined.c.participant_id,
+        p.promoted_at >= joined.c.joined_at,
+        p.promoted_at >= now - PROMOTION_WINDOW,
+        p.promoted_at <= now,
+        consented(p.person_id, p.promoted_at, now),
+    )
+    participants, promoted_count = (
+        await session.execute(select(func.count(), func.count().filter(promoted)).select_from(joined))
+    ).one()
     return {
-        "first_session_days_total": float(row[0]),
-        "matches_with_first_session": row[1],
-        "first_session_participants": row[2],
+        "reassignment_rate": Measure(ended, approved, people),
+        "sponsor_actions_per_mentee": Measure(int(actions or 0), mentee_count, mentee_count),
+        "promotion_rate": Measure(promoted_count, participants, participants),
     }
 
 
-async def program_counts(session: AsyncSession, program_id: UUID | None, *, now: datetime) -> ProgramCounts:
-    return ProgramCounts(
-        **await _coaching(session, program_id, now),
-        **await _outcomes(session, program_id, now),
-        **await _attendance(session, program_id, now),
-        **await _sla(session, program_id),
-        **await _first_session(session, program_id),
+async def _surveys(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Measure]:
+    n = NpsResponse
+    program = n.program_id == scope.program_id if scope.program_id is not None else true()
+    cohort = n.cohort == scope.cohort if scope.cohort is not None else true()
+    answers, promoters, detractors = (
+        await session.execute(
+            select(func.count(), func.count().filter(n.score >= 9), func.count().filter(n.score <= 6)).where(
+                program, cohort, n.responded_at <= now, consented(n.respondent_id, n.responded_at, now)
+            )
+        )
+    ).one()
+    found = {"participant_nps": Measure(promoters - detractors, answers, answers, scale=100.0)}
+    if scope.cohort is not None:
+        # Managers report per program and quarter, not per participant cohort.
+        found["manager_coaching_adoption"] = Measure(None, 0, None)
+        return found
+    r = CoachingAdoptionReport
+    counted = and_(
+        r.program_id == scope.program_id if scope.program_id is not None else true(),
+        r.responded_at <= now,
+        consented(r.respondent_id, r.responded_at, now),
     )
+    latest = select(func.max(r.quarter)).where(counted).scalar_subquery()
+    reports, adopted = (
+        await session.execute(
+            select(func.count(), func.count().filter(r.adopted)).where(counted, r.quarter == latest)
+        )
+    ).one()
+    found["manager_coaching_adoption"] = Measure(adopted, reports, reports)
+    return found
+
+
+async def _business(session: AsyncSession, scope: Scope, now: datetime, kpi_name: str) -> dict[str, Measure]:
+    if scope.program_id is None:
+        return {"business_kpi": Measure(None, 0, None)}
+    b = BusinessKpiValue
+    kind, segment = ("cohort", scope.cohort) if scope.cohort is not None else ("program", "")
+    value = await session.scalar(
+        select(cast(b.value, Float))
+        .where(
+            b.program_id == scope.program_id,
+            b.kpi_name == kpi_name,
+            b.segment_kind == kind,
+            b.segment == segment,
+            b.imported_at <= now,
+        )
+        # `YYYY-MM` and `YYYY-Qn` sort within a year as months < quarters; the latest period wins.
+        .order_by(b.period.desc(), b.imported_at.desc())
+        .limit(1)
+    )
+    return {"business_kpi": Measure(None, 1 if value is not None else 0, None, value=value)}
+
+
+async def measures(
+    session: AsyncSession, scope: Scope, *, now: datetime, business_kpi: str
+) -> dict[str, Measure]:
+    """Every KPI's counts for one scope, as of `now`: one aggregate query per family of KPIs."""
+    return {
+        **await _coaching(session, scope, now),
+        **await _vendor_outcomes(session, scope, now),
+        **await _attendance(session, scope, now),
+        **await _sla(session, scope, now),
+        **await _first_session(session, scope, now),
+        **await _matches(session, scope, now),
+        **await _surveys(session, scope, now),
+        **await _business(session, scope, now, business_kpi),
+    }
+
+
+# A program's KPI settings.
+
+
+async def program_settings(session: AsyncSession, program_id: UUID) -> KpiProgram | None:
+    found: KpiProgram | None = await session.get(KpiProgram, program_id)
+    return found
+
+
+async def program_targets(session: AsyncSession, program_id: UUID) -> dict[str, KpiTarget]:
+    rows = await session.scalars(select(KpiTarget).where(KpiTarget.program_id == program_id))
+    return {r.name: r for r in rows}
+
+
+async def first_approval(session: AsyncSession, program_id: UUID) -> date | None:
+    at = await session.scalar(
+        select(func.min(MatchFact.approved_at)).where(MatchFact.program_id == program_id)
+    )
+    return at.date() if at is not None else None
+
+
+async def last_published(session: AsyncSession, scope: Scope, *, before: datetime) -> dict[str, int | None]:
+    """Per KPI, the population of the latest snapshot value of this series that published a figure."""
+    v = KpiSnapshotValue
+    program = v.program_id == scope.program_id if scope.program_id is not None else v.program_id.is_(None)
+    cohort = v.cohort == scope.cohort if scope.cohort is not None else v.cohort.is_(None)
+    rows = await session.execute(
+        select(v.name, v.population)
+        .where(program, cohort, v.taken_at <= before, v.status.not_in(("suppressed", "insufficient_data")))
+        .distinct(v.name)
+        .order_by(v.name, v.taken_at.desc())
+    )
+    return dict(rows.tuples().all())

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, String
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tandem_analytics.models import Base
@@ -17,6 +17,8 @@ class KpiProgram(Base):
     program_id: Mapped[UUID] = mapped_column(primary_key=True)
     started_on: Mapped[date | None] = mapped_column(Date)
     amber_band: Mapped[float | None] = mapped_column(Float)
+    # The business KPI this program is judged on (a `business_kpi_values.kpi_name`, e.g. `csat`).
+    business_kpi: Mapped[str | None] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -63,3 +65,5 @@ class KpiSnapshotValue(Base):
     status: Mapped[str] = mapped_column(String(20))
     target: Mapped[float | None] = mapped_column(Float)
     baseline: Mapped[float | None] = mapped_column(Float)
+    # People behind the figure: never published, kept for the differencing rule between snapshots.
+    population: Mapped[int | None] = mapped_column(Integer)

@@ -14,7 +14,7 @@ from uuid import UUID
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_analytics.fact import people
+from tandem_analytics.fact import consent, operations, people
 from tandem_analytics.models import (
     AnalyticsConsent,
     EngagementFact,
@@ -223,6 +223,10 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
     # were kept under.
     counts |= await people.forget(session, person_id)
     counts[AnalyticsConsent.__tablename__] = await repository.delete_consent(session, person_id)
+    # Without consent periods nothing about the person counts in a KPI any more; their operations
+    # facts go too (issue 16: an erasure shows in the next snapshot).
+    counts["analytics_consent_periods"] = await consent.forget(session, person_id)
+    counts |= await operations.forget_person(session, person_id)
     records = sum(counts.values())
     log.info("analytics.privacy.erased", person_id=str(person_id), **counts)
     if not records:
