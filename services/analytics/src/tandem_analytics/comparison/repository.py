@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, and_, exists, false, func, or_, select
+from sqlalchemy import Select, and_, delete, exists, false, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -110,3 +110,23 @@ def bands_statement(principal: Principal, program_id: UUID) -> Select[tuple[Comp
         person = principal.person_uuid
         statement = statement.where(ComplexityBand.person_id == person if person else false())
     return statement.order_by(ComplexityBand.person_id)
+
+
+async def bands_of(session: AsyncSession, person_id: UUID) -> list[tuple[UUID, str]]:
+    """(program, band) for the person (access requests)."""
+    rows = await session.execute(
+        select(ComplexityBand.program_id, ComplexityBand.band)
+        .where(ComplexityBand.person_id == person_id)
+        .order_by(ComplexityBand.program_id)
+    )
+    return [(program, band) for program, band in rows]
+
+
+async def forget_person(session: AsyncSession, person_id: UUID) -> int:
+    """Erasure: the person's complexity bands go (a covariate about them, no KPI counts it)."""
+    result = await session.execute(
+        delete(ComplexityBand)
+        .where(ComplexityBand.person_id == person_id)
+        .returning(ComplexityBand.person_id)
+    )
+    return len(result.all())

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_analytics.models import (
@@ -286,3 +286,48 @@ async def behaviour_lift(session: AsyncSession, pilot_id: UUID, as_of: date, *, 
         means.setdefault(indicator, {})[phase] = mean
     lifts = [p["follow_up"] - p["baseline"] for p in means.values() if {"baseline", "follow_up"} <= p.keys()]
     return max(lifts) if lifts else None
+
+
+# -- personal data --------------------------------------------------------------------------------
+
+
+async def pilots_of(session: AsyncSession, person_id: UUID) -> list[tuple[UUID, UUID, str]]:
+    """(pilot, program, role) for every pilot the person is in or sponsors (access requests)."""
+    member = select(Pilot.id, Pilot.program_id).join(PilotMember, PilotMember.pilot_id == Pilot.id)
+    rows = await session.execute(member.where(PilotMember.person_id == person_id).order_by(Pilot.id))
+    found = [(p, program, "member") for p, program in rows]
+    sponsored = await session.execute(
+        select(Pilot.id, Pilot.program_id).where(Pilot.sponsor_id == person_id).order_by(Pilot.id)
+    )
+    return found + [(p, program, "sponsor") for p, program in sponsored]
+
+
+async def de_identify(session: AsyncSession, person_id: UUID, *, alias: UUID) -> dict[str, int]:
+    """Erasure: the person's id becomes `alias` in cohorts (so cohort sizes stay), as sponsor, and as
+    the author of charters, measures, mitigations, evaluations and decisions."""
+    changed: dict[str, int] = {}
+    member = await session.execute(
+        update(PilotMember)
+        .where(PilotMember.person_id == person_id)
+        .values(person_id=alias)
+        .returning(PilotMember.pilot_id)
+    )
+    changed[PilotMember.__tablename__] = len(member.all())
+    sponsor = await session.execute(
+        update(Pilot).where(Pilot.sponsor_id == person_id).values(sponsor_id=alias).returning(Pilot.id)
+    )
+    changed["pilot_sponsors"] = len(sponsor.all())
+    who, to = str(person_id), str(alias)
+    authored: list[tuple[Any, Any]] = [
+        (Pilot, Pilot.created_by),
+        (PilotMeasure, PilotMeasure.recorded_by),
+        (PilotMitigation, PilotMitigation.recorded_by),
+        (GateEvaluation, GateEvaluation.evaluated_by),
+        (PilotDecision, PilotDecision.decided_by),
+    ]
+    for model, column in authored:
+        result = await session.execute(
+            update(model).where(column == who).values({column.key: to}).returning(column)
+        )
+        changed[f"{model.__tablename__}_authored"] = len(result.all())
+    return changed
