@@ -205,7 +205,7 @@ class KpiQuery:
         to: datetime | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> Page[KpiSnapshot]:
+    ) -> Page[KpiSnapshot] | None:
         require_scope(info, "analytics:read")
         params: PageParams = page_params(limit, offset)
         async with exclusive_session(info) as session:
