@@ -37,7 +37,7 @@ def literal(kind: GraphQLType) -> str:
     if isinstance(kind, GraphQLInputObjectType):
         raise NotImplementedError(kind.name)
     assert isinstance(kind, GraphQLScalarType)
-    return {"Int": "1", "Float": "1.0", "Boolean": "true", "String": '"x"'}.get(
+    return {"Int": "1", "Float": "1.0", "Boolean": "true", "String": '"x"', "Date": '"2026-01-05"'}.get(
         kind.name, f'"{uuid.uuid4()}"'
     )
 

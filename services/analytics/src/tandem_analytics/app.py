@@ -3,12 +3,15 @@
 from fastapi import FastAPI
 
 from tandem_analytics.business_kpi import endpoints as business_kpi_endpoints
+from tandem_analytics.comparison import endpoints as comparison_endpoints
 from tandem_analytics.export import endpoints as export_endpoints
 from tandem_analytics.fact.consumers import SUBSCRIPTIONS
 from tandem_analytics.graphql import schema
 from tandem_analytics.kpi import endpoints as kpi_endpoints
 from tandem_analytics.kpi import tasks as kpi_tasks
 from tandem_analytics.outcome import tasks as outcome_tasks
+from tandem_analytics.pilot import endpoints as pilot_endpoints
+from tandem_analytics.pilot import tasks as pilot_tasks
 from tandem_analytics.privacy.consumers import data_subject_requests, retention_purges
 from tandem_analytics.settings import Settings
 from tandem_analytics.survey import endpoints as survey_endpoints
@@ -25,6 +28,8 @@ ROUTERS = [
     survey_endpoints.router,
     business_kpi_endpoints.router,
     export_endpoints.router,
+    pilot_endpoints.router,
+    comparison_endpoints.router,
 ]
 # Telemetry batches (up to `batch_max_items` events) get the bulk body limit; see docs/architecture.md.
 BULK_ROUTES = [r"/api/v1/analytics/vendors/[^/]+/events:batch"]
@@ -46,6 +51,9 @@ def create_app(
     client, closing = own_or_given(consent, lambda: consent_client(settings))
     start_outcomes, stop_outcomes = outcome_tasks.hooks(settings.outcomes_every_seconds)
     start_snapshots, stop_snapshots = kpi_tasks.hooks(settings)
+    start_gates, stop_gates = pilot_tasks.hooks(
+        settings.pilot_gate_scan_seconds, k=settings.kpi_min_population
+    )
     app = create_service_app(
         name="analytics",
         settings=settings,
@@ -57,8 +65,8 @@ def create_app(
             retention_purges(),
         ],
         token_verifier=token_verifier,
-        on_startup=[start_outcomes, start_snapshots],
-        on_shutdown=[stop_snapshots, stop_outcomes, *closing],
+        on_startup=[start_outcomes, start_snapshots, start_gates],
+        on_shutdown=[stop_gates, stop_snapshots, stop_outcomes, *closing],
         bulk_routes=BULK_ROUTES,
     )
     app.state.settings = settings

@@ -57,3 +57,30 @@ class KpiSnapshotTaken(AnalyticsEvent):
     cohort: str | None
     taken_at: datetime
     kpis: list[SnapshotKpi]
+
+
+# -- pilots (issue 16) --
+
+
+class GateEvaluated(DomainEvent):
+    source: ClassVar[str] = "analytics"
+
+    evaluation_id: UUID
+    pilot_id: UUID
+    program_id: UUID
+    gate: str
+    verdict: str
+    evaluated_at: datetime
+    evidence: dict[str, float | None]
+
+
+class PilotDecisionRecorded(DomainEvent):
+    source: ClassVar[str] = "analytics"
+
+    decision_id: UUID
+    pilot_id: UUID
+    program_id: UUID
+    gate: str
+    decision: str
+    decided_by: str
+    decided_at: datetime

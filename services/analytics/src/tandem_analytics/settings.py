@@ -27,6 +27,9 @@ class Settings(CallerSettings):
         default=3600, ge=0, description="How often the scheduled KPI snapshots check what is due (0: never)."
     )
     batch_max_items: int = Field(default=500, ge=1, le=5000, description="Largest accepted batch.")
+    pilot_gate_scan_seconds: float = Field(
+        default=3600, ge=0, description="How often due pilot gates are evaluated (0 disables the task)."
+    )
 
 
 def get_settings(request: Request) -> Settings:

@@ -9,6 +9,7 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+from tandem_analytics.models import pilot  # noqa: E402, F401 (pilots, gates, decisions, complexity bands)
 from tandem_analytics.models.business_kpi import BusinessKpiValue  # noqa: E402
 from tandem_analytics.models.fact import (  # noqa: E402
     EngagementFact,

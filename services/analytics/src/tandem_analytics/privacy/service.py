@@ -14,6 +14,7 @@ from uuid import UUID
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem_analytics.comparison import repository as comparison_repository
 from tandem_analytics.fact import consent, operations, people
 from tandem_analytics.models import (
     AnalyticsConsent,
@@ -31,6 +32,7 @@ from tandem_analytics.models import (
     SlaFact,
     VendorSharingConsent,
 )
+from tandem_analytics.pilot import repository as pilot_repository
 from tandem_analytics.privacy import repository
 from tandem_analytics.privacy.domain import new_alias
 from tandem_analytics.privacy.repository import Subject
@@ -52,6 +54,8 @@ KINDS = (
     "promotions",
     "nps_responses",
     "coaching_adoption_reports",
+    "pilots",
+    "complexity_bands",
 )
 
 
@@ -239,6 +243,14 @@ async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
                 session, survey.answers_statement(CoachingAdoptionReport, person_id)
             )
         ],
+        "pilots": [
+            {"pilot_id": str(p), "program_id": str(program), "role": role}
+            for p, program, role in await pilot_repository.pilots_of(session, person_id)
+        ],
+        "complexity_bands": [
+            {"program_id": str(program), "band": band}
+            for program, band in await comparison_repository.bands_of(session, person_id)
+        ],
     }
     counts = {kind: len(export[kind]) for kind in KINDS}
     records = sum(counts.values())
@@ -266,6 +278,9 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
     # facts go too (issue 16: an erasure shows in the next snapshot).
     counts["analytics_consent_periods"] = await consent.forget(session, person_id)
     counts |= await operations.forget_person(session, person_id)
+    # Pilots keep their cohort size and history under the alias; a complexity band is only about them.
+    counts |= await pilot_repository.de_identify(session, person_id, alias=alias)
+    counts["complexity_bands"] = await comparison_repository.forget_person(session, person_id)
     records = sum(counts.values())
     log.info("analytics.privacy.erased", person_id=str(person_id), **counts)
     if not records:
