@@ -139,12 +139,12 @@ class World:
         )
 
     async def outbox(self, event_type: str) -> list[dict[str, Any]]:
-        """Outbox payloads of one type, seen through the test's own (rolled-back) transaction."""
+        """Outbox payloads of one type, in the order they were emitted."""
         async with sessionmaker_of(self.app)() as session:
             rows = await session.execute(
-                select(outbox_messages.c.payload).where(
-                    outbox_messages.c.subject == f"tandem.matching.{event_type}"
-                )
+                select(outbox_messages.c.payload)
+                .where(outbox_messages.c.subject == f"tandem.matching.{event_type}")
+                .order_by(outbox_messages.c.seq)
             )
             return [row.payload for row in rows]
 
