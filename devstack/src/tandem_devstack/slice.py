@@ -1212,7 +1212,8 @@ class Slice:
             found: dict[str, Any] = expect_status(
                 await self.call("GET", url), 200, "the kickoff's attendance"
             )
-            return found if found.get("outcome") == "attended" else None
+            mark: dict[str, Any] | None = found.get("mark")
+            return mark if mark is not None and mark.get("outcome") == "attended" else None
 
         mark = await self.eventually(marked, "the vendor's report reaching the attendance ledger", timeout=30)
         early = await self.call("PUT", url, json={"outcome": "no_show_participant"})
@@ -1331,6 +1332,142 @@ class Slice:
             "the mentor proposal with a handoff (consented goals travel); the mentor logged a sponsor action"
         )
 
+    async def _vendor_outcome(
+        self, kind: str, session: dict[str, Any], engagement: dict[str, Any], person: str
+    ) -> None:
+        """A signed vendor message about a Tandem session (`session.completed` or `session.no_show`)."""
+        body = json.dumps(
+            {
+                "type": kind,
+                "timestamp": datetime.now(UTC).isoformat(),
+                "data": {
+                    "vendor_session_id": f"v-{session['id']}",
+                    "session_id": session["id"],
+                    "engagement_id": engagement["id"],
+                    "match_id": engagement["match_id"],
+                    "participant_id": person,
+                    "provider_id": engagement["provider_id"],
+                    "started_at": session["starts_at"],
+                    "duration_minutes": 0,
+                },
+            }
+        ).encode()
+        msg_id = f"msg_{uuid.uuid4().hex}"
+
+        async def stored() -> dict[str, Any] | None:
+            # Dropped until analytics has the participant's vendor_sharing grant.
+            answer: dict[str, Any] = expect_status(await self.push(body, msg_id), 202, f"signed {kind}")
+            return None if answer.get("dropped") else answer
+
+        await self.eventually(stored, "the participant's vendor_sharing grant reaching analytics")
+
+    async def escalation_opened_and_resolved(self) -> str:
+        """Three missed sessions take an engagement under the attendance floor: the SLA scan opens an
+        escalation in the program operations queue, which is assigned, acknowledged and resolved."""
+        s = self.state
+        person = str(uuid.uuid4())
+        match_id = await self._match_participant(person)
+        await self._grant_matching(person, "participant", "vendor_sharing")
+
+        async def probe() -> dict[str, Any] | None:
+            resp = await self.call("GET", "/api/v1/scheduling/engagements", params={"participant_id": person})
+            rows = resp.json()["items"] if resp.status_code == 200 else []
+            return next((e for e in rows if e["match_id"] == match_id), None)
+
+        engagement = await self.eventually(probe, "the engagement of the participant who misses sessions")
+        base = f"/api/v1/scheduling/engagements/{engagement['id']}"
+        clauses = {
+            c: f"Demo {c.replace('_', ' ')}."
+            for c in (
+                "scope",
+                "confidentiality",
+                "cadence",
+                "success_criteria",
+                "escalation_path",
+                "data_usage_consent",
+                "sponsor_actions",
+                "termination",
+            )
+        }
+        agreement = expect_status(
+            await self.call("PUT", f"{base}/working-agreement", json=clauses),
+            200,
+            "draft the working agreement",
+        )
+        parties = {
+            "participant": (person, "tandem-participants", f"ola.{person[:8]}@acme.test"),
+            "coach": (s.coach_person_id, "tandem-coaches", f"coach.{s.coach_person_id[:8]}@acme.test"),
+        }
+        for role, (person_id, group, email) in parties.items():
+            token = await self._person_token(person_id, group, email)
+            expect_status(
+                await self.http.post(
+                    f"{base}/working-agreement/signatures",
+                    json={"version": agreement["version"]},
+                    headers={"Authorization": f"Bearer {token}"},
+                ),
+                200,
+                f"the {role} signs the working agreement",
+            )
+        free = expect_status(
+            await self.call("GET", f"{base}/slots", params={"duration": 60}), 200, "slots for three sessions"
+        )
+        expect(len(free["slots"]) >= 3, "fewer than three free slots")
+        sessions = []
+        for slot, kind in zip(free["slots"][:3], ("kickoff", "regular", "regular"), strict=True):
+            sessions.append(
+                expect_status(
+                    await self.call(
+                        "POST", f"{base}/sessions", json={"starts_at": slot["starts_at"], "kind": kind}
+                    ),
+                    201,
+                    f"book a {kind} session",
+                )
+            )
+        for booked in sessions:
+            await self._vendor_outcome("session.no_show", booked, engagement, person)
+
+        async def flagged() -> dict[str, Any] | None:
+            found: dict[str, Any] = expect_status(
+                await self.call("GET", f"{base}/attendance"), 200, "attendance"
+            )
+            return found if found["flagged"] else None
+
+        standing = await self.eventually(
+            flagged, "the engagement flagged under the attendance floor", timeout=30
+        )
+
+        async def opened() -> dict[str, Any] | None:
+            page = expect_status(
+                await self.call(
+                    "GET",
+                    "/api/v1/scheduling/escalations",
+                    params={"program_id": s.program_id, "status": "open"},
+                ),
+                200,
+                "the escalation queue",
+            )
+            return next((x for x in page["items"] if x["engagement_id"] == engagement["id"]), None)
+
+        escalation = await self.eventually(opened, "the SLA scan opening an escalation", timeout=90)
+        url = f"/api/v1/scheduling/escalations/{escalation['id']}"
+        owner = str(uuid.uuid4())
+        expect_status(await self.call("POST", f"{url}/assign", json={"assignee_id": owner}), 200, "assign")
+        expect_status(await self.call("POST", f"{url}/acknowledge"), 200, "acknowledge")
+        resolved = expect_status(
+            await self.call(
+                "POST", f"{url}/resolve", json={"note": "Rescheduled with the coach; reminder set."}
+            ),
+            200,
+            "resolve",
+        )
+        expect(resolved["status"] == "resolved", f"the escalation is not resolved: {resolved}")
+        s.operations["escalation"] = {"standing": standing, "opened": escalation, "resolved": resolved}
+        return (
+            f"3 no-shows reported by the vendor: attendance {standing['attended']}/{standing['due']} under the "
+            f"{standing['floor']} floor -> escalation '{escalation['sla']}' opened, assigned, acknowledged, resolved"
+        )
+
     # -- 11. program evidence: KPI snapshots and pilot gates ----------------------------------------
     async def kpi_snapshot_taken(self) -> str:
         s = self.state
@@ -1445,6 +1582,7 @@ class Slice:
             ("operations", self.handoff_to_mentor),
             *(
                 [
+                    ("operations", self.escalation_opened_and_resolved),
                     ("calendars", self.calendars_connected),
                     ("calendars", self.calendar_slots_and_booking),
                     ("calendars", self.calendar_cancelled),
