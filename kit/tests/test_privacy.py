@@ -1,5 +1,6 @@
 """The erased-people record and the late-event guard, against real PostgreSQL."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from tandem_kit.privacy import (
     _uuids,
     erased_people,
     forget_person,
+    lock_for_erasure,
     names_erased,
     person_hash,
     skip_erased,
@@ -143,6 +145,58 @@ async def test_late_event_naming_an_erased_person_is_dropped(database: Database)
         await guarded.handler(session, late)
         await guarded.handler(session, fresh)
     assert applied == [fresh.id]
+
+
+async def test_an_event_racing_an_erasure_waits_for_it_and_is_dropped(database: Database) -> None:
+    """The event's check would otherwise run before the erasure commits, and its handler write the
+    person's id back after the erasure deleted it (seen: a `ConsentWithdrawn` consent sends with the
+    erasure, applied by another consumer at the same moment)."""
+    person = uuid.uuid4()
+    applied: list[uuid.UUID] = []
+
+    async def handler(_session: AsyncSession, env: EventEnvelope) -> None:
+        applied.append(env.id)
+
+    guarded = skip_erased(Subscription(name="test", subjects=["x"], handler=handler), key=KEY)
+    event = envelope({"person_id": str(person), "purpose": "vendor_sharing"})
+    erasing_started, erasure_may_commit = asyncio.Event(), asyncio.Event()
+
+    async def erase() -> None:
+        async with database.sessionmaker() as session, session.begin():
+            await lock_for_erasure(session, person, key=KEY)
+            erasing_started.set()
+            await erasure_may_commit.wait()
+            await forget_person(session, person, key=KEY)
+
+    async def consume() -> None:
+        await erasing_started.wait()
+        async with database.sessionmaker() as session, session.begin():
+            await guarded.handler(session, event)
+
+    erasure = asyncio.create_task(erase())
+    consumer = asyncio.create_task(consume())
+    await erasing_started.wait()
+    done, _ = await asyncio.wait({consumer}, timeout=0.5)
+    assert done == set()  # the consumer waits on the erasure's lock instead of checking too early
+    erasure_may_commit.set()
+    await asyncio.gather(erasure, consumer)
+    assert applied == []  # once the erasure committed, the event names an erased person: dropped
+
+
+async def test_events_about_other_people_do_not_wait(database: Database) -> None:
+    person, other = uuid.uuid4(), uuid.uuid4()
+    applied: list[uuid.UUID] = []
+
+    async def handler(_session: AsyncSession, env: EventEnvelope) -> None:
+        applied.append(env.id)
+
+    guarded = skip_erased(Subscription(name="test", subjects=["x"], handler=handler), key=KEY)
+    event = envelope({"person_id": str(other)})
+    async with database.sessionmaker() as erasing, erasing.begin():
+        await lock_for_erasure(erasing, person, key=KEY)
+        async with database.sessionmaker() as session, session.begin():
+            await asyncio.wait_for(guarded.handler(session, event), timeout=5)
+    assert applied == [event.id]
 
 
 def test_request_answering_subscriptions_are_not_guarded() -> None:

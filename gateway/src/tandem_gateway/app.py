@@ -185,8 +185,11 @@ def create_app(
         graphql_endpoints.router,
     ):
         app.include_router(router)
-    # The gateway's own subgraph: any valid token enters, each field requires its own scope.
-    app.include_router(graphql_router(gateway_schema, scope=None, limits=GraphQLLimits()), prefix=LOCAL_PATH)
+    # The gateway's own subgraph: `calendars:read` enters (as `<service>:read` does a service's), each
+    # field then requires its own scope.
+    app.include_router(
+        graphql_router(gateway_schema, scope="calendars:read", limits=GraphQLLimits()), prefix=LOCAL_PATH
+    )
     for router in (routing_endpoints.docs_router, routing_endpoints.router):
         app.include_router(router)
     return app

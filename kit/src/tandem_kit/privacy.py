@@ -30,7 +30,7 @@ from uuid import UUID
 
 import structlog
 from pydantic import BaseModel, ConfigDict, SecretStr
-from sqlalchemy import Column, DateTime, String, Table, Text, cast, delete, func, select
+from sqlalchemy import Column, DateTime, String, Table, Text, cast, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,6 +54,24 @@ erased_people = Table(
 
 def person_hash(person_id: UUID, key: SecretStr) -> str:
     return hmac.new(key.get_secret_value().encode(), person_id.bytes, hashlib.sha256).hexdigest()
+
+
+# An erasure and an event about the same person never run side by side: the erasure holds the person's
+# advisory lock exclusively for its whole transaction, and every guarded consumer takes it shared
+# before it checks `erased_people`. Without it, an event (say a `ConsentWithdrawn` that consent sends
+# as part of the same erasure) whose check ran before the erasure committed could write the person's
+# id back after the erasure had deleted it. Shared locks never wait on each other, so consumers do not
+# serialise among themselves. Keyed by the person hash, so the lock names nobody either.
+_LOCK_SHARED = text(
+    "SELECT pg_advisory_xact_lock_shared(hashtextextended(h, 0)) "
+    "FROM unnest(CAST(:hashes AS text[])) AS h ORDER BY h"
+)
+_LOCK_EXCLUSIVE = text("SELECT pg_advisory_xact_lock(hashtextextended(:hash, 0))")
+
+
+async def lock_for_erasure(session: AsyncSession, person_id: UUID, *, key: SecretStr) -> None:
+    """Take the person's erasure lock for the rest of the transaction: events about them wait."""
+    await session.execute(_LOCK_EXCLUSIVE, {"hash": person_hash(person_id, key)})
 
 
 async def forget_person(session: AsyncSession, person_id: UUID, *, key: SecretStr) -> int:
@@ -108,10 +126,12 @@ def _uuids(value: Any) -> Iterator[UUID]:
 
 
 async def names_erased(session: AsyncSession, data: Mapping[str, Any], *, key: SecretStr) -> bool:
-    """Whether any id in the event data is a person this service erased."""
-    hashes = {person_hash(u, key) for u in _uuids(dict(data))}
+    """Whether any id in the event data is a person this service erased. Waits first for an erasure of
+    any of them in flight (`lock_for_erasure`), and holds their locks shared until the transaction ends."""
+    hashes = sorted({person_hash(u, key) for u in _uuids(dict(data))})
     if not hashes:
         return False
+    await session.execute(_LOCK_SHARED, {"hashes": hashes})
     found = await session.scalar(
         select(erased_people.c.person_hash).where(erased_people.c.person_hash.in_(hashes)).limit(1)
     )
@@ -210,6 +230,8 @@ def person_data_subscription(
             return
         request_id, kind = str(data.request_id), data.kind
         step = export if kind == "access" else erase
+        if kind != "access":
+            await lock_for_erasure(session, data.person_id, key=erasure_key)
         answer = await step(session, data.person_id)
         if kind != "access":
             await forget_person(session, data.person_id, key=erasure_key)
