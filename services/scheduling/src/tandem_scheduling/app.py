@@ -53,6 +53,11 @@ def gateway_client(settings: Settings) -> ServiceClient:
     return service_client(settings, settings.gateway_url, ["calendars:freebusy"])
 
 
+def attendance_policy(settings: Settings) -> AttendancePolicy:
+    """The one attendance floor and minimum of outcomes: the ledger and the SLA clocks both count with it."""
+    return AttendancePolicy(floor=settings.attendance_floor, min_outcomes=settings.attendance_min_outcomes)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -66,7 +71,7 @@ def create_app(
     client, closing = own_or_given(consent, lambda: consent_client(settings))
     gateway_http, closing_gateway = own_or_given(gateway, lambda: gateway_client(settings))
     start_scan, stop_scan = sla_tasks.hooks(settings.sla_scan_seconds)
-    policy = AttendancePolicy(floor=settings.attendance_floor, min_outcomes=settings.attendance_min_outcomes)
+    policy = attendance_policy(settings)
     app = create_service_app(
         name="scheduling",
         settings=settings,

@@ -35,7 +35,12 @@ def heard() -> Iterator[list[tuple[UUID, UUID, str]]]:
     calls: list[tuple[UUID, UUID, str]] = []
 
     async def on_mark(
-        _session: AsyncSession, engagement_id: UUID, row: Session, outcome: str, _at: datetime
+        _session: AsyncSession,
+        engagement_id: UUID,
+        row: Session,
+        outcome: str,
+        _at: datetime,
+        _policy: service.AttendancePolicy,
     ) -> None:
         calls.append((engagement_id, row.id, outcome))
 

@@ -11,11 +11,13 @@ from sqlalchemy import func, select
 
 from tandem_kit.auth import Principal
 from tandem_kit.testing import TestKeys, sessionmaker_of
+from tandem_scheduling.app import attendance_policy as ledger_policy
 from tandem_scheduling.attendance import service as attendance
 from tandem_scheduling.attendance.schemas import AttendanceMarkCreate
 from tandem_scheduling.engagement.schemas import MatchEnded
 from tandem_scheduling.lifecycle import ending
 from tandem_scheduling.models import Checkpoint, Engagement, Escalation, Session, SlaClock
+from tandem_scheduling.settings import Settings
 from tandem_scheduling.sla.service import detect_breaches
 
 PM = {"person_id": str(uuid4()), "roles": ["program_manager"]}
@@ -246,3 +248,43 @@ async def test_attendance_under_the_floor_escalates_once_per_episode(
     ]
     assert ("attendance_floor", False) in await scan(app, now + timedelta(minutes=1), engagement)
     assert await outbox("EscalationOpened", engagement_id=str(engagement.id), sla="attendance_floor") == 1
+
+
+async def test_the_attendance_minimum_setting_drives_the_sla_clock(
+    app: FastAPI, client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monkeypatch: Any
+) -> None:
+    # SCHEDULING_ATTENDANCE_MIN_OUTCOMES=2: two outcomes, one attended (0.5 < 0.8), flag the engagement
+    # in the ledger and open the SLA's attendance clock alike (it used to wait for a third).
+    settings = Settings(environment="test", attendance_min_outcomes=2)
+    monkeypatch.setattr(app.state, "attendance_policy", ledger_policy(settings))
+    now = datetime.now(UTC).replace(microsecond=0)
+    engagement = await make_engagement(approved_at=(now - timedelta(days=30)).isoformat())
+    rows = [
+        Session(
+            engagement_id=engagement.id,
+            kind="regular",
+            status="booked",
+            starts_at=now - timedelta(days=14 - 7 * i),
+            ends_at=now - timedelta(days=14 - 7 * i) + timedelta(minutes=60),
+            booked_by="test",
+        )
+        for i in range(2)
+    ]
+    async with sessionmaker_of(app)() as session:
+        session.add_all(rows)
+        await session.commit()
+    provider = keys.headers(
+        "scheduling:read", "scheduling:write", person_id=str(engagement.provider_person_id), roles=["coach"]
+    )
+    for row, outcome in zip(rows, ("attended", "no_show_participant"), strict=True):
+        resp = await client.put(
+            f"/api/v1/scheduling/sessions/{row.id}/attendance", json={"outcome": outcome}, headers=provider
+        )
+        assert resp.status_code == 200, resp.text
+    standing = await client.get(
+        f"/api/v1/scheduling/engagements/{engagement.id}/attendance", headers=provider
+    )
+    assert (standing.json()["min_outcomes"], standing.json()["flagged"]) == (2, True)
+    assert [c for c in await clocks(app, engagement.id) if c[0] == "attendance_floor"] == [
+        ("attendance_floor", 1, False, False)
+    ]

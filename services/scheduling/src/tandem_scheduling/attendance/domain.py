@@ -59,6 +59,15 @@ def agrees(vendor: VendorOutcome, ledger: str | None) -> bool:
 
 
 @dataclass(frozen=True)
+class AttendancePolicy:
+    """The floor (seed 004 §3: attendance ≥ 80 %) and how many outcomes it takes to flag, from the
+    settings (`SCHEDULING_ATTENDANCE_FLOOR`, `SCHEDULING_ATTENDANCE_MIN_OUTCOMES`)."""
+
+    floor: float = 0.8
+    min_outcomes: int = 3
+
+
+@dataclass(frozen=True)
 class Standing:
     """Attended sessions over the sessions whose outcome counts (recorded, and not `rescheduled`)."""
 

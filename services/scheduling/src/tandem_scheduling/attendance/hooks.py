@@ -11,16 +11,18 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem_scheduling.attendance.domain import AttendancePolicy
 from tandem_scheduling.models import Session
 
-OnRecorded = Callable[[AsyncSession, UUID, Session, str, datetime], Awaitable[None]]
+OnRecorded = Callable[[AsyncSession, UUID, Session, str, datetime, AttendancePolicy], Awaitable[None]]
 
 _callbacks: list[OnRecorded] = []
 
 
 def register(callback: OnRecorded) -> OnRecorded:
-    """Call `callback(session, engagement_id, session_row, outcome, at)` after every new mark (a first
-    mark, a correction, a vendor's report taken as the mark); never for a repeated mark. Usable as a
+    """Call `callback(session, engagement_id, session_row, outcome, at, policy)` after every new mark (a
+    first mark, a correction, a vendor's report taken as the mark); never for a repeated mark. `policy`
+    is the one the ledger counted with (the settings'), so both sides agree on the minimum. Usable as a
     decorator; registering the same callback twice keeps one."""
     if callback not in _callbacks:
         _callbacks.append(callback)
@@ -28,7 +30,12 @@ def register(callback: OnRecorded) -> OnRecorded:
 
 
 async def on_recorded(
-    session: AsyncSession, engagement_id: UUID, session_row: Session, outcome: str, at: datetime
+    session: AsyncSession,
+    engagement_id: UUID,
+    session_row: Session,
+    outcome: str,
+    at: datetime,
+    policy: AttendancePolicy,
 ) -> None:
     for callback in list(_callbacks):
-        await callback(session, engagement_id, session_row, outcome, at)
+        await callback(session, engagement_id, session_row, outcome, at, policy)

@@ -13,6 +13,9 @@ from tandem_kit.errors import Conflict, Forbidden, Unprocessable
 from tandem_kit.events import emit
 from tandem_kit.pagination import PageParams
 from tandem_scheduling.attendance import domain, hooks, repository, schemas
+
+# Re-exported: the app, the consumer and the endpoints build and pass the policy under this name.
+from tandem_scheduling.attendance.domain import AttendancePolicy as AttendancePolicy
 from tandem_scheduling.attendance.schemas import AttendanceMarkCreate, VendorSessionReported
 from tandem_scheduling.engagement import service as engagement_service
 from tandem_scheduling.events import EngagementAttendanceFlagged, SessionAttended, SessionMissed
@@ -51,14 +54,6 @@ class NotAParty(Forbidden):
 
 class ProgramManagersOnly(Forbidden):
     code, title = "program-managers-only", "Only program managers"
-
-
-@dataclass(frozen=True)
-class AttendancePolicy:
-    """The floor (seed 004 §3: attendance ≥ 80 %) and how many outcomes it takes to flag."""
-
-    floor: float = 0.8
-    min_outcomes: int = 3
 
 
 @dataclass(frozen=True)
@@ -214,7 +209,7 @@ async def _write_mark(
         role=role,
     )
     await _update_standing(session, engagement, policy=policy, now=now)
-    await hooks.on_recorded(session, engagement.id, row, outcome, now)
+    await hooks.on_recorded(session, engagement.id, row, outcome, now, policy)
     return mark
 
 

@@ -26,9 +26,6 @@ from tandem_scheduling.sla.schemas import SlaPolicy, SlaPolicyUpdate
 
 log = structlog.get_logger("tandem.scheduling.sla")
 
-# As the attendance ledger: fewer recorded outcomes say too little to flag an engagement.
-ATTENDANCE_MIN_OUTCOMES = 3
-
 
 class PolicyForbidden(Forbidden):
     code, title = "sla-policy-forbidden", "Only program managers set SLA policies"
@@ -154,14 +151,16 @@ async def session_held(session: AsyncSession, engagement: Engagement, held: Sess
     await _announce_met(session, engagement, met)
 
 
-async def attendance_changed(session: AsyncSession, engagement: Engagement, *, at: datetime) -> None:
+async def attendance_changed(
+    session: AsyncSession, engagement: Engagement, *, at: datetime, min_outcomes: int
+) -> None:
     """The engagement's attendance was recomputed: under the layer's floor opens an `attendance_floor`
-    clock due at once (the next scan breaches and escalates it); back above it closes the episode."""
+    clock due at once (the next scan breaches and escalates it); back above it closes the episode.
+    `min_outcomes` is the ledger's own (`SCHEDULING_ATTENDANCE_MIN_OUTCOMES`): fewer recorded outcomes
+    say too little, on both sides."""
     policy = await policy_for(session, engagement.program_id, domain.layer_of(engagement.provider_kind))
     outcomes = (await attendance_repository.current_outcomes(session, [engagement.id]))[engagement.id]
-    standing = attendance_domain.standing(
-        outcomes, floor=policy.attendance_floor, min_outcomes=ATTENDANCE_MIN_OUTCOMES
-    )
+    standing = attendance_domain.standing(outcomes, floor=policy.attendance_floor, min_outcomes=min_outcomes)
     latest = await repository.latest_clock(session, engagement.id, domain.ATTENDANCE_FLOOR)
     open_episode = latest is not None and latest.met_at is None
     if standing.flagged and not open_episode and engagement.status == "active":
@@ -182,14 +181,19 @@ async def attendance_changed(session: AsyncSession, engagement: Engagement, *, a
 
 @attendance_hooks.register
 async def on_attendance_recorded(
-    session: AsyncSession, engagement_id: UUID, held: Session, outcome: str, at: datetime
+    session: AsyncSession,
+    engagement_id: UUID,
+    held: Session,
+    outcome: str,
+    at: datetime,
+    ledger: attendance_domain.AttendancePolicy,
 ) -> None:
     engagement = await session.get(Engagement, engagement_id)
     if engagement is None:
         return
     if outcome == "attended":
         await session_held(session, engagement, held)
-    await attendance_changed(session, engagement, at=at)
+    await attendance_changed(session, engagement, at=at, min_outcomes=ledger.min_outcomes)
 
 
 async def close(session: AsyncSession, engagement_ids: Sequence[UUID], *, now: datetime) -> int:
