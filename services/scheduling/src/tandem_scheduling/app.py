@@ -70,7 +70,7 @@ def create_app(
     settings = settings or Settings()
     client, closing = own_or_given(consent, lambda: consent_client(settings))
     gateway_http, closing_gateway = own_or_given(gateway, lambda: gateway_client(settings))
-    start_scan, stop_scan = sla_tasks.hooks(settings.sla_scan_seconds)
+    start_scan, stop_scan = sla_tasks.hooks(settings.sla_scan_seconds, batch=settings.sla_scan_batch)
     policy = attendance_policy(settings)
     app = create_service_app(
         name="scheduling",

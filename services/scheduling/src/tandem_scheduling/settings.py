@@ -16,6 +16,14 @@ class Settings(CallerSettings):
         ge=0,
         description="Seconds between SLA breach scans (SCHEDULING_SLA_SCAN_SECONDS); 0 disables.",
     )
+    sla_scan_batch: int = Field(
+        default=1000,
+        ge=1,
+        description=(
+            "Clocks one pass of the SLA scan breaches at most, each pass its own transaction "
+            "(SCHEDULING_SLA_SCAN_BATCH)."
+        ),
+    )
     attendance_floor: float = Field(
         default=0.8,
         gt=0,

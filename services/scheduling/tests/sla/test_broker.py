@@ -31,7 +31,7 @@ async def test_an_overdue_kickoff_escalates_onto_the_broker(app: FastAPI, payloa
 
     created = await eventually(engagement)
     assert created is not None
-    assert await tasks.scan_once(app.state.database.sessionmaker) >= 1
+    assert sum(len(p) for p in await tasks.scan_once(app.state.database.sessionmaker)) >= 1
 
     subscription = await js.subscribe("tandem.scheduling.EscalationOpened", ordered_consumer=True)
     try:

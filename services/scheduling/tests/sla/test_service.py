@@ -123,3 +123,63 @@ async def test_concurrent_scans_breach_once(app: FastAPI, payload: Any) -> None:
 
     results = await asyncio.gather(*(scan() for _ in range(4)))
     assert sum(r.count(engagement.id) for r in results) == 1
+
+
+async def emitted_per_engagement(app: FastAPI, event_type: str, ids: list[uuid.UUID]) -> dict[str, int]:
+    """Committed outbox rows of `event_type` per engagement (each has one kickoff clock)."""
+    engagement = outbox_messages.c.payload["data"]["engagement_id"].astext
+    async with app.state.database.sessionmaker() as session:
+        rows = await session.execute(
+            select(engagement, func.count())
+            .where(
+                outbox_messages.c.subject == f"tandem.scheduling.{event_type}",
+                engagement.in_([str(i) for i in ids]),
+            )
+            .group_by(engagement)
+        )
+        return {str(k): int(v) for k, v in rows.all()}
+
+
+async def test_two_scanners_share_a_backlog_one_breach_per_clock(app: FastAPI, payload: Any) -> None:
+    # 25 overdue kickoffs, passes of at most 10: two scanners (two replicas) each commit pass after
+    # pass, skipping what the other holds; every clock is breached once, in one of them.
+    engagements = [await committed_engagement(app, payload(approved_at=days_ago(9))) for _ in range(25)]
+    ids = [e.id for e in engagements]
+    maker = app.state.database.sessionmaker
+    now = datetime.now(UTC)
+    first, second = await asyncio.gather(
+        tasks.scan_once(maker, batch=10, now=now), tasks.scan_once(maker, batch=10, now=now)
+    )
+    passes = first + second
+    assert max(len(p) for p in passes) <= 10
+    assert len(passes) >= 4  # 25 clocks need three full passes and a last one, between the two
+    found = [b.engagement_id for p in passes for b in p if b.engagement_id in ids]
+    assert sorted(found) == sorted(ids)
+    assert await emitted_per_engagement(app, "SlaBreached", ids) == {str(i): 1 for i in ids}
+    assert await emitted_per_engagement(app, "EscalationOpened", ids) == {str(i): 1 for i in ids}
+    async with maker() as session:
+        left = await session.scalar(
+            select(func.count()).where(
+                SlaClock.engagement_id.in_(ids),
+                SlaClock.kind == "kickoff_held",
+                SlaClock.breached_at.is_(None),
+            )
+        )
+    assert left == 0
+
+
+async def test_a_clock_held_by_another_transaction_is_skipped_not_waited_for(
+    app: FastAPI, payload: Any
+) -> None:
+    engagement = await committed_engagement(app, payload(approved_at=days_ago(9)))
+    maker = app.state.database.sessionmaker
+    async with maker() as holder, holder.begin():
+        # A booking or a mark touching the clock right now holds its row.
+        await holder.execute(
+            select(SlaClock.id).where(SlaClock.engagement_id == engagement.id).with_for_update()
+        )
+        passes = await asyncio.wait_for(tasks.scan_once(maker, batch=10), timeout=30)
+        assert engagement.id not in {b.engagement_id for p in passes for b in p}
+    passes = await tasks.scan_once(maker, batch=10)
+    assert [b.kind for p in passes for b in p if b.engagement_id == engagement.id] == ["kickoff_held"]
+    assert await emitted_per_engagement(app, "SlaBreached", [engagement.id]) == {str(engagement.id): 1}

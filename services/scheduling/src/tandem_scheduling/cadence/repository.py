@@ -71,17 +71,31 @@ async def for_held_session(session: AsyncSession, engagement_id: UUID, session_i
     return earliest
 
 
-async def announce_due(session: AsyncSession, now: datetime) -> list[DueCheckpoint]:
-    """One statement: every checkpoint of an active engagement entering its window, not held nor
-    announced yet, is stamped announced; those stamped."""
-    result = await session.execute(
-        update(Checkpoint)
+async def announce_due(session: AsyncSession, now: datetime, *, limit: int) -> list[DueCheckpoint]:
+    """One statement: at most `limit` checkpoints of active engagements entering their window, not held
+    nor announced yet, are stamped announced (`FOR UPDATE SKIP LOCKED`, as the breaches: a concurrent
+    scan takes others); those stamped."""
+    due = (
+        select(Checkpoint.id)
+        .join(Engagement, Engagement.id == Checkpoint.engagement_id)
         .where(
-            Checkpoint.engagement_id == Engagement.id,
             Engagement.status == "active",
             Checkpoint.announced_at.is_(None),
             Checkpoint.held_at.is_(None),
             Checkpoint.due_at <= now + CHECKPOINT_WINDOW,
+        )
+        .order_by(Checkpoint.due_at)
+        .limit(limit)
+        .with_for_update(of=Checkpoint, skip_locked=True)
+        .cte("due")
+    )
+    result = await session.execute(
+        update(Checkpoint)
+        .where(
+            Checkpoint.id.in_(select(due.c.id)),
+            Checkpoint.engagement_id == Engagement.id,
+            Checkpoint.announced_at.is_(None),
+            Checkpoint.held_at.is_(None),
         )
         .values(announced_at=now)
         .returning(

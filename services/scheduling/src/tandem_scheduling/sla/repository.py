@@ -132,22 +132,28 @@ async def delete_open_due_after(session: AsyncSession, engagement_ids: Sequence[
     return len(result.all())
 
 
-async def breach_overdue(session: AsyncSession, now: datetime) -> list[Breach]:
-    """One statement: stamp every open clock past due as breached, and open an escalation for each
-    breach of an active engagement (`rebreach` when the same engagement and SLA had one resolved).
+async def breach_overdue(session: AsyncSession, now: datetime, *, limit: int) -> list[Breach]:
+    """One statement: stamp at most `limit` open clocks past due (the earliest first) as breached, and
+    open an escalation for each breach of an active engagement (`rebreach` when the same engagement and
+    SLA had one resolved).
 
-    A concurrent scan blocks on the same rows, re-checks `breached_at IS NULL` after the first commits,
-    and skips them: each clock is breached exactly once, so at most one escalation opens per breach
-    (and `escalations.clock_id` is unique besides).
+    The clocks are taken `FOR UPDATE SKIP LOCKED`: a concurrent scan (another replica) takes other
+    clocks instead of waiting, and a row locked by a booking or a mark is left for the next pass. A
+    clock met or breached by a transaction that committed meanwhile is re-checked under the lock and
+    skipped: each clock is breached exactly once, so at most one escalation opens per breach (and
+    `escalations.clock_id` is unique besides).
     """
+    due = (
+        select(SlaClock.id)
+        .where(SlaClock.due_at < now, SlaClock.met_at.is_(None), SlaClock.breached_at.is_(None))
+        .order_by(SlaClock.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .cte("due")
+    )
     breached = (
         update(SlaClock)
-        .where(
-            SlaClock.engagement_id == Engagement.id,
-            SlaClock.due_at < now,
-            SlaClock.met_at.is_(None),
-            SlaClock.breached_at.is_(None),
-        )
+        .where(SlaClock.id.in_(select(due.c.id)), SlaClock.engagement_id == Engagement.id)
         .values(breached_at=now)
         .returning(
             SlaClock.id.label("clock_id"),

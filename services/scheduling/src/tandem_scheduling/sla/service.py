@@ -2,7 +2,7 @@
 met as the promises are kept, breached (and escalated) by one set-based scan."""
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -25,6 +25,9 @@ from tandem_scheduling.sla.repository import Breach, Met
 from tandem_scheduling.sla.schemas import SlaPolicy, SlaPolicyUpdate
 
 log = structlog.get_logger("tandem.scheduling.sla")
+
+# Clocks (and checkpoints) one pass of the scan takes at most: `SCHEDULING_SLA_SCAN_BATCH`.
+SCAN_BATCH = 1000
 
 
 class PolicyForbidden(Forbidden):
@@ -202,13 +205,32 @@ async def close(session: AsyncSession, engagement_ids: Sequence[UUID], *, now: d
     return await repository.delete_open_due_after(session, engagement_ids, now)
 
 
-async def detect_breaches(session: AsyncSession, now: datetime | None = None) -> list[Breach]:
-    """The scan, one set-based pass: checkpoints entering their window are announced (`CheckpointDue`),
-    clocks past due and unmet are breached (`SlaBreached`, once per clock), and each breach of an active
-    engagement opens an escalation (`EscalationOpened`)."""
+@dataclass(frozen=True)
+class ScanPass:
+    """What one pass of the scan did: its breaches, and how many checkpoints it announced."""
+
+    breaches: list[Breach]
+    announced: int
+
+
+async def detect_breaches(
+    session: AsyncSession, now: datetime | None = None, *, limit: int = SCAN_BATCH
+) -> list[Breach]:
+    """One pass of the scan, set-based and bounded: at most `limit` checkpoints entering their window
+    are announced (`CheckpointDue`), at most `limit` clocks past due and unmet are breached
+    (`SlaBreached`, once per clock), and each breach of an active engagement opens an escalation
+    (`EscalationOpened`). Rows another transaction holds are skipped (the next pass takes them)."""
+    return (await scan_pass(session, now, limit=limit)).breaches
+
+
+async def scan_pass(
+    session: AsyncSession, now: datetime | None = None, *, limit: int = SCAN_BATCH
+) -> ScanPass:
+    """`detect_breaches`, also saying how many checkpoints it announced (the scan goes on while a pass
+    was full on either side)."""
     now = now or datetime.now(UTC)
-    due = await cadence_repository.announce_due(session, now)
-    breaches = await repository.breach_overdue(session, now)
+    due = await cadence_repository.announce_due(session, now, limit=limit)
+    breaches = await repository.breach_overdue(session, now, limit=limit)
     events: list[CheckpointDue | SlaBreached | EscalationOpened] = [
         CheckpointDue(
             checkpoint_id=c.checkpoint_id,
@@ -255,4 +277,4 @@ async def detect_breaches(session: AsyncSession, now: datetime | None = None) ->
             escalated=sum(1 for b in breaches if b.escalation_id is not None),
             checkpoints_due=len(due),
         )
-    return breaches
+    return ScanPass(breaches=breaches, announced=len(due))
