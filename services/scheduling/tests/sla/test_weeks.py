@@ -17,6 +17,8 @@ from tandem_scheduling.attendance.schemas import AttendanceMarkCreate
 from tandem_scheduling.engagement.schemas import MatchEnded
 from tandem_scheduling.lifecycle import ending
 from tandem_scheduling.models import Checkpoint, Engagement, Escalation, Session, SlaClock
+from tandem_scheduling.session import service as session_service
+from tandem_scheduling.session.schemas import SessionCancel
 from tandem_scheduling.settings import Settings
 from tandem_scheduling.sla.service import detect_breaches
 
@@ -288,3 +290,91 @@ async def test_the_attendance_minimum_setting_drives_the_sla_clock(
     assert [c for c in await clocks(app, engagement.id) if c[0] == "attendance_floor"] == [
         ("attendance_floor", 1, False, False)
     ]
+
+
+async def next_session_clock(app: FastAPI, engagement_id: UUID) -> SlaClock:
+    async with sessionmaker_of(app)() as session:
+        clock = await session.scalar(
+            select(SlaClock).where(
+                SlaClock.engagement_id == engagement_id, SlaClock.kind == "next_session_booked"
+            )
+        )
+        assert clock is not None
+        return clock
+
+
+async def held_session(app: FastAPI, engagement: Engagement, *, ended_days_ago: int) -> None:
+    """A regular session that ended `ended_days_ago`, recorded attended: the next-session clock opens."""
+    ends_at = datetime.now(UTC).replace(microsecond=0) - timedelta(days=ended_days_ago)
+    row = Session(
+        engagement_id=engagement.id,
+        kind="regular",
+        status="booked",
+        starts_at=ends_at - timedelta(minutes=60),
+        ends_at=ends_at,
+        booked_by="test",
+    )
+    async with sessionmaker_of(app)() as session:
+        session.add(row)
+        await session.commit()
+    await attended(app, row.id, now=ends_at)
+
+
+async def cancel(client: httpx.AsyncClient, keys: TestKeys, engagement: Engagement, session_id: UUID) -> None:
+    resp = await client.post(
+        f"/api/v1/scheduling/engagements/{engagement.id}/sessions/{session_id}/cancel",
+        json={"reason": "Travelling."},
+        headers=keys.headers("scheduling:write"),
+    )
+    assert resp.status_code == 200, resp.text
+
+
+async def test_cancelling_the_next_session_reopens_its_clock_and_rebooking_meets_it(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    keys: TestKeys,
+    make_engagement: Any,
+    monday: datetime,
+    outbox: Any,
+) -> None:
+    engagement = await make_engagement(approved_at=(datetime.now(UTC) - timedelta(days=30)).isoformat())
+    await held_session(app, engagement, ended_days_ago=1)
+    due = (await next_session_clock(app, engagement.id)).due_at
+    booked = await book(client, keys, engagement, monday, "regular")
+    assert (await next_session_clock(app, engagement.id)).met_at is not None
+    await cancel(client, keys, engagement, booked)
+    reopened = await next_session_clock(app, engagement.id)
+    assert (reopened.met_at, reopened.breached_at, reopened.due_at) == (None, None, due)
+    await book(client, keys, engagement, monday + timedelta(days=1), "regular")
+    assert (await next_session_clock(app, engagement.id)).met_at is not None
+    assert await outbox("SlaMet", engagement_id=str(engagement.id), sla="next_session_booked") == 2
+
+
+async def test_a_next_session_cancelled_past_the_due_time_breaches(
+    app: FastAPI, client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime
+) -> None:
+    engagement = await make_engagement(approved_at=(datetime.now(UTC) - timedelta(days=30)).isoformat())
+    await held_session(app, engagement, ended_days_ago=20)  # the next one is due within a day
+    due = (await next_session_clock(app, engagement.id)).due_at
+    booked = await book(client, keys, engagement, monday, "regular")
+    later = due + timedelta(days=2)
+    async with sessionmaker_of(app)() as session:
+        await session_service.cancel_session(
+            session, manager(uuid4()), engagement.id, booked, SessionCancel(reason="Moved."), now=later
+        )
+        await session.commit()
+    assert (await next_session_clock(app, engagement.id)).met_at is None
+    assert ("next_session_booked", False) in await scan(app, later, engagement)
+    clock = await next_session_clock(app, engagement.id)
+    assert (clock.due_at, clock.breached_at) == (due, later)
+
+
+async def test_cancelling_one_of_two_booked_sessions_keeps_the_clock_met(
+    app: FastAPI, client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime
+) -> None:
+    engagement = await make_engagement(approved_at=(datetime.now(UTC) - timedelta(days=30)).isoformat())
+    await held_session(app, engagement, ended_days_ago=1)
+    first = await book(client, keys, engagement, monday, "regular")
+    await book(client, keys, engagement, monday + timedelta(days=7), "regular")
+    await cancel(client, keys, engagement, first)
+    assert (await next_session_clock(app, engagement.id)).met_at is not None

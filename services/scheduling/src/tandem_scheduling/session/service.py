@@ -224,19 +224,24 @@ async def cancel_session(
     now: datetime | None = None,
     code: CancelCode = "requested",
 ) -> Session:
-    """Cancel a booked session: its time is free again. (No clock reopens: the kickoff's is met only
-    when the kickoff is held.)"""
+    """Cancel a booked session: its time is free again. A cancellation the parties or program
+    operations ask for (`requested`) reopens the next-session clock the session kept, when nothing else
+    is booked ahead (the kickoff's clock is met only when the kickoff is held); one made because the
+    match ended or a person left settles the clocks with the engagement's end."""
     engagement = await engagement_service.get_engagement(session, principal, engagement_id)
     booked = await repository.get_in_engagement(session, engagement.id, session_id, for_update=True)
     if booked is None:
         raise SessionNotFound(f"No session {session_id} in engagement {engagement.id}.")
     if booked.status == "cancelled":
         raise SessionAlreadyCancelled(f"Session {session_id} was cancelled at {booked.cancelled_at}.")
+    now = now or datetime.now(UTC)
     booked.status = "cancelled"
-    booked.cancelled_at = now or datetime.now(UTC)
+    booked.cancelled_at = now
     booked.cancel_reason = data.reason
     await repository.release_holds(session, booked.id)
     await session.flush()
+    if code == "requested":
+        await sla_service.session_cancelled(session, engagement, at=now)
     await emit(session, SessionCancelled(session_id=booked.id, engagement_id=engagement.id, reason_code=code))
     log.info("scheduling.session.cancelled", session_id=str(booked.id), engagement_id=str(engagement.id))
     return booked

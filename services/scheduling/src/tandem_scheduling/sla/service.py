@@ -110,6 +110,21 @@ async def session_booked(session: AsyncSession, engagement: Engagement, *, at: d
     await _announce_met(session, engagement, met)
 
 
+async def session_cancelled(session: AsyncSession, engagement: Engagement, *, at: datetime) -> None:
+    """A session was cancelled at `at`: when it was what kept the current next-session promise (the
+    latest `next_session_booked` clock is met, not breached, and nothing else is booked ahead), that
+    clock is open again with its original `due_at`: a new booking in time meets it again, and past its
+    due time the scan breaches it. Earlier clocks stay met: a session was held after each of them."""
+    latest = await repository.latest_clock(session, engagement.id, domain.NEXT_SESSION_BOOKED)
+    if latest is None or latest.met_at is None or latest.breached_at is not None:
+        return
+    if await cadence_repository.booked_after(session, engagement.id, at):
+        return
+    latest.met_at = None
+    await session.flush()
+    log.info("scheduling.sla.reopened", engagement_id=str(engagement.id), sla=latest.kind, seq=latest.seq)
+
+
 async def session_held(session: AsyncSession, engagement: Engagement, held: Session) -> None:
     """A session was recorded attended (it was held at its start): a kickoff keeps the kickoff promise,
     a `checkpoint` session (or the session marked as the checkpoint) holds its checkpoint, and the next
