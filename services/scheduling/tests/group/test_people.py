@@ -121,3 +121,57 @@ async def test_erasure_removes_seats_and_keeps_hosted_office_hours_anonymous(
         )
     assert (left, waiting, holds) == (0, 0, 0)
     assert new_host not in (None, host)
+
+
+async def test_a_deactivated_host_s_office_hours_ahead_are_cancelled(
+    app: FastAPI, client: httpx.AsyncClient, keys: TestKeys, monday: datetime, outbox: Outbox
+) -> None:
+    host, other_host, alice, bob, carol = (uuid.uuid4() for _ in range(5))
+    hours = {"kind": "office_hours", "title": "Office hours", "seat_limit": 2}
+    # Two seats taken, Carol waiting; another host's office hours at the same time go on.
+    hosted = await full_group(client, keys, monday, [alice, bob, carol], host_person_id=str(host), **hours)
+    kept = await full_group(
+        client, keys, monday + timedelta(hours=2), [alice], host_person_id=str(other_host), **hours
+    )
+    consumer = EventConsumer(app.state.broker, sessionmaker_of(app), PERSON_DEACTIVATED)
+
+    assert await consumer.apply(deactivated(host))
+
+    after = await view(client, keys, hosted)
+    assert (after["status"], after["seats_taken"], after["waitlist_length"]) == ("cancelled", 0, 0)
+    assert after["seats"] == []
+    assert after["waitlist"] == []
+    for who in (alice, bob):
+        assert (
+            await outbox(
+                "GroupSeatReleased",
+                group_session_id=hosted,
+                person_id=str(who),
+                reason_code="session_cancelled",
+            )
+            == 1
+        )
+    assert await outbox("GroupSeatBooked", group_session_id=hosted, from_waitlist="true") == 0
+    async with sessionmaker_of(app)() as session:
+        live = await session.scalar(
+            select(func.count())
+            .select_from(SessionAttendee)
+            .where(
+                SessionAttendee.group_session_id == uuid.UUID(hosted), SessionAttendee.cancelled.is_(False)
+            )
+        )
+        reason = await session.scalar(
+            select(GroupSession.cancel_reason).where(GroupSession.id == uuid.UUID(hosted))
+        )
+    assert live == 0
+    assert reason == "The host was deactivated by the HRIS."
+    # The people are free again at that time; the other host's office hours are untouched.
+    assert (await view(client, keys, kept))["status"] == "scheduled"
+    retry = await client.post(
+        f"{GROUPS}/{hosted}/seats", json={"person_id": str(carol)}, headers=keys.headers(*WRITE)
+    )
+    assert retry.status_code == 409
+    assert retry.json()["type"].endswith("/group-session-cancelled")
+    # A repeat of the event finds nothing left to cancel.
+    assert await consumer.apply(deactivated(host))
+    assert await outbox("GroupSeatReleased", group_session_id=hosted) == 2

@@ -239,6 +239,20 @@ async def upcoming_of_person(session: AsyncSession, person_id: UUID, now: dateti
     return list((await session.scalars(statement)).all())
 
 
+async def upcoming_hosted_by(session: AsyncSession, person_id: UUID, now: datetime) -> list[UUID]:
+    """Ids of scheduled group sessions not yet started that the person hosts."""
+    statement = (
+        select(GroupSession.id)
+        .where(
+            GroupSession.host_person_id == person_id,
+            GroupSession.status == "scheduled",
+            GroupSession.starts_at > now,
+        )
+        .order_by(GroupSession.id)  # the lock order of `upcoming_of_person`
+    )
+    return list((await session.scalars(statement)).all())
+
+
 async def seats_of_person(session: AsyncSession, person_id: UUID) -> Sequence[GroupSeat]:
     statement = (
         select(GroupSeat).where(GroupSeat.person_id == person_id).order_by(GroupSeat.booked_at, GroupSeat.id)

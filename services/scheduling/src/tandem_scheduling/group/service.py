@@ -417,14 +417,36 @@ async def cancel(
         raise NotYourGroupSession("Only the host or a program manager cancels a group session.")
     if group.status == "cancelled":
         raise GroupSessionCancelled(f"Group session {group.id} was cancelled at {group.cancelled_at}.")
-    group.status, group.cancelled_at, group.cancel_reason = "cancelled", now, data.reason
+    await _cancel(session, group, reason=data.reason, now=now)
+    return group
+
+
+async def _cancel(session: AsyncSession, group: GroupSession, *, reason: str, now: datetime) -> None:
+    """With the group session locked: every seat released (`GroupSeatReleased`, `session_cancelled`),
+    the waitlist closed, every hold (the host's too) freed."""
+    group.status, group.cancelled_at, group.cancel_reason = "cancelled", now, reason
     for seat in await repository.booked_seats(session, [group.id]):
         await _release(session, group, seat, code="session_cancelled", now=now)
     await repository.close_waitlist(session, group.id, at=now)
     await repository.release_all_holds(session, group.id)
     await session.flush()
     log.info("scheduling.group.cancelled", group_session_id=str(group.id))
-    return group
+
+
+HOST_GONE_REASON = "The host was deactivated by the HRIS."
+
+
+async def host_gone(session: AsyncSession, person_id: UUID, *, now: datetime) -> int:
+    """The host was deactivated: the group sessions they host that have not started are cancelled as
+    `POST .../cancel` does (seats released with `session_cancelled`, the waitlist closed, the host's
+    time freed). Ones already cancelled or started stay. How many were cancelled."""
+    ids = await repository.upcoming_hosted_by(session, person_id, now)
+    for group_session_id in ids:
+        group = await get(session, group_session_id, for_update=True)
+        # Locked after the listing: a concurrent cancel may have come first.
+        if group.status == "scheduled":
+            await _cancel(session, group, reason=HOST_GONE_REASON, now=now)
+    return len(ids)
 
 
 async def person_gone(session: AsyncSession, person_id: UUID, *, code: SeatReleaseCode, now: datetime) -> int:

@@ -126,7 +126,8 @@ async def person_deactivated(
 ) -> Sequence[Session]:
     """The HRIS deactivated a person: their future sessions are cancelled with their holds (code
     `person_deactivated`), and no new one can be booked until a reactivation; their seats in group
-    sessions ahead are released (the waitlists move up) and their waitlist places removed. The
+    sessions ahead are released (the waitlists move up) and their waitlist places removed; the group
+    sessions they host that have not started are cancelled (every seat released, the waitlist closed). The
     engagements stay open: ending the match is matching's decision (it ends it on the same event). A
     late, older event changes nothing; a repeat finds nothing left to cancel."""
     now = now or datetime.now(UTC)
@@ -137,11 +138,13 @@ async def person_deactivated(
         session, engagements, reason=DEACTIVATED_REASON, code="person_deactivated", now=now
     )
     groups = await group_service.person_gone(session, person_id, code="person_deactivated", now=now)
+    hosted = await group_service.host_gone(session, person_id, now=now)
     log.info(
         "scheduling.person.deactivated",
         engagements=len(engagements),
         cancelled=len(future),
         group_sessions=groups,
+        hosted_cancelled=hosted,
     )
     return future
 
