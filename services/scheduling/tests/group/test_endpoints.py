@@ -352,3 +352,31 @@ async def test_a_machine_client_names_the_person(
     resp = await client.post(f"{GROUPS}/{group['id']}/seats", json={}, headers=keys.headers(*WRITE))
     assert resp.status_code == 422
     assert resp.json()["pointer"] == "#/person_id"
+
+
+async def test_joining_the_waitlist_at_a_busy_time_is_refused_like_a_seat(
+    client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime
+) -> None:
+    engagement = await make_engagement()
+    booked = await client.post(
+        f"{API}/engagements/{engagement.id}/sessions",
+        json={"starts_at": monday.isoformat(), "kind": "kickoff"},
+        headers=keys.headers(*WRITE),
+    )
+    assert booked.status_code == 201, booked.text
+    group = await create(client, keys, monday + timedelta(minutes=30), seat_limit=1)
+    assert (await seat(client, keys, group, uuid.uuid4())).status_code == 201
+    resp = await seat(client, keys, group, engagement.participant_id)
+    assert resp.status_code == 409
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert (resp.json()["type"].rsplit("/", 1)[1], resp.json()["rule"], resp.json()["pointer"]) == (
+        "person-double-booked",
+        "person-double-booked",
+        "#/person_id",
+    )
+    view = (await client.get(f"{GROUPS}/{group['id']}", headers=manager(keys))).json()
+    assert (view["waitlist_length"], view["waitlist"]) == (0, [])
+    # Back-to-back is free time: the hour after the kickoff may wait for a seat.
+    later = await create(client, keys, monday + timedelta(minutes=60), seat_limit=1)
+    assert (await seat(client, keys, later, uuid.uuid4())).status_code == 201
+    assert (await seat(client, keys, later, engagement.participant_id)).json()["position"] == 1

@@ -231,7 +231,8 @@ async def book_seat(
     now: datetime | None = None,
 ) -> tuple[Booking, bool]:
     """Book a seat for the caller (or, for a manager, the person named), or put them on the waitlist
-    when every seat is taken. True with a new booking; the same request again changes nothing."""
+    when every seat is taken; either is refused (409 `person-double-booked`) to a person whose time is
+    taken then. True with a new booking; the same request again changes nothing."""
     now = now or datetime.now(UTC)
     person = _who(principal, data.person_id)
     if person != principal.person_uuid and not manages(principal):
@@ -249,6 +250,9 @@ async def book_seat(
         raise PersonDeactivated(f"Person {person} has been deactivated by the HRIS.", pointer="#/person_id")
     number = await repository.free_seat_no(session, group)
     if number is None:
+        # A place on the list is a promise of a seat: refused, as the seat would be, to someone busy then.
+        if await repository.person_busy(session, group, person):
+            raise _double_booked(person)
         entry = GroupWaitlistEntry(
             group_session_id=group.id,
             person_id=person,
@@ -266,14 +270,18 @@ async def book_seat(
         await repository.add_seat(session, group, seat)
     except IntegrityError as exc:
         if getattr(exc.orig, "sqlstate", None) == EXCLUSION_VIOLATION:
-            raise PersonDoubleBooked(
-                f"Person {person} already has a session or a seat at that time.",
-                pointer="#/person_id",
-                rule="person-double-booked",
-            ) from exc
+            raise _double_booked(person) from exc
         raise
     await _booked(session, group, seat)
     return Booking(group.id, person, seat, None), True
+
+
+def _double_booked(person: UUID) -> PersonDoubleBooked:
+    return PersonDoubleBooked(
+        f"Person {person} already has a session or a seat at that time.",
+        pointer="#/person_id",
+        rule="person-double-booked",
+    )
 
 
 def _seat(
