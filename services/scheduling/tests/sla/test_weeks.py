@@ -378,3 +378,28 @@ async def test_cancelling_one_of_two_booked_sessions_keeps_the_clock_met(
     await book(client, keys, engagement, monday + timedelta(days=7), "regular")
     await cancel(client, keys, engagement, first)
     assert (await next_session_clock(app, engagement.id)).met_at is not None
+
+
+async def test_a_session_that_took_place_since_keeps_the_clock_met(
+    app: FastAPI, client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime
+) -> None:
+    # The promise counts from the held session's end: a session that has taken place since (not
+    # marked yet) kept it, whatever happens to a later booking.
+    engagement = await make_engagement(approved_at=(datetime.now(UTC) - timedelta(days=30)).isoformat())
+    await held_session(app, engagement, ended_days_ago=10)
+    ahead = await book(client, keys, engagement, monday, "regular")
+    since = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
+    async with sessionmaker_of(app)() as session:
+        session.add(
+            Session(
+                engagement_id=engagement.id,
+                kind="regular",
+                status="booked",
+                starts_at=since,
+                ends_at=since + timedelta(minutes=60),
+                booked_by="test",
+            )
+        )
+        await session.commit()
+    await cancel(client, keys, engagement, ahead)
+    assert (await next_session_clock(app, engagement.id)).met_at is not None

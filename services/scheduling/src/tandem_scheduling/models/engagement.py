@@ -59,6 +59,8 @@ class SlaClock(Base):
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     met_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     breached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # `next_session_booked`: the end of the held session it counts from (null before migration 0012).
+    opened_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     engagement: Mapped[Engagement] = relationship(back_populates="sla_clocks", lazy="raise")

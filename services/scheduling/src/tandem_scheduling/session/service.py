@@ -241,7 +241,7 @@ async def cancel_session(
     await repository.release_holds(session, booked.id)
     await session.flush()
     if code == "requested":
-        await sla_service.session_cancelled(session, engagement, at=now)
+        await sla_service.session_cancelled(session, engagement)
     await emit(session, SessionCancelled(session_id=booked.id, engagement_id=engagement.id, reason_code=code))
     log.info("scheduling.session.cancelled", session_id=str(booked.id), engagement_id=str(engagement.id))
     return booked

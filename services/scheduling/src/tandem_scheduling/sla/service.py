@@ -110,15 +110,18 @@ async def session_booked(session: AsyncSession, engagement: Engagement, *, at: d
     await _announce_met(session, engagement, met)
 
 
-async def session_cancelled(session: AsyncSession, engagement: Engagement, *, at: datetime) -> None:
-    """A session was cancelled at `at`: when it was what kept the current next-session promise (the
-    latest `next_session_booked` clock is met, not breached, and nothing else is booked ahead), that
-    clock is open again with its original `due_at`: a new booking in time meets it again, and past its
-    due time the scan breaches it. Earlier clocks stay met: a session was held after each of them."""
+async def session_cancelled(session: AsyncSession, engagement: Engagement) -> None:
+    """A session was cancelled: when it was what kept the current next-session promise (the latest
+    `next_session_booked` clock is met, not breached, and no other live session starts after the held
+    session the clock counts from, neither ahead nor already held), that clock is open again with its
+    original `due_at`: a new booking in time meets it again, and past its due time the scan breaches
+    it. Earlier clocks stay met: a session was held after each of them."""
     latest = await repository.latest_clock(session, engagement.id, domain.NEXT_SESSION_BOOKED)
     if latest is None or latest.met_at is None or latest.breached_at is not None:
         return
-    if await cadence_repository.booked_after(session, engagement.id, at):
+    if latest.opened_after is None or await cadence_repository.booked_after(
+        session, engagement.id, latest.opened_after
+    ):
         return
     latest.met_at = None
     await session.flush()
@@ -160,6 +163,7 @@ async def session_held(session: AsyncSession, engagement: Engagement, held: Sess
                 kind=domain.NEXT_SESSION_BOOKED,
                 seq=await repository.next_seq(session, engagement.id, domain.NEXT_SESSION_BOOKED),
                 due_at=due,
+                opened_after=held.ends_at,
             )
         )
         await session.flush()
