@@ -78,6 +78,7 @@ def signed_batch(secret: str, first: int) -> tuple[bytes, dict[str, str]]:
     msg_id, ts = f"batch_{first}", int(time.time())
     return body, {
         "content-type": "application/json",
+        "prefer": "return=minimal",
         "webhook-id": msg_id,
         "webhook-timestamp": str(ts),
         "webhook-signature": signature(secret, msg_id, ts, body),
@@ -136,7 +137,7 @@ async def poster(
     while queue:
         body, headers = queue.pop()
         resp = await http.post(url, content=body, headers=headers | auth)
-        if resp.status_code != 200 or resp.json()["accepted"] != BATCH:
+        if resp.status_code != 200 or resp.json()["accepted"] != BATCH or resp.json()["results"]:
             raise SystemExit(f"HTTP {resp.status_code}: {resp.text[:300]}")
 
 

@@ -28,8 +28,10 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    Text,
     UniqueConstraint,
     Uuid,
+    cast,
     delete,
     func,
     insert,
@@ -186,6 +188,7 @@ class Broker:
         self._connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stream_ready = False
+        self._js: JetStreamContext | None = None
 
     @property
     def connected(self) -> bool:
@@ -220,7 +223,10 @@ class Broker:
         async with asyncio.timeout(timeout):
             await self._connected.wait()
         assert self.nc is not None
-        js = self.nc.jetstream(timeout=5)
+        # One context per connection: its asynchronous-publish reply subscription is made once.
+        if self._js is None:
+            self._js = self.nc.jetstream(timeout=5)
+        js = self._js
         if not self._stream_ready:
             await ensure_stream(js, max_age=self.retention_seconds)
             self._stream_ready = True
@@ -253,6 +259,9 @@ async def ensure_stream(js: JetStreamContext, *, max_age: float = EVENT_RETENTIO
     if info.config.max_age != max_age:
         info.config.max_age = max_age
         await js.update_stream(info.config)
+
+
+PUBLISH_ACK_SECONDS = 5.0
 
 
 class OutboxRelay:
@@ -293,7 +302,10 @@ class OutboxRelay:
         async with self.engine.begin() as conn:
             rows = (
                 await conn.execute(
-                    select(outbox_messages.c.id, outbox_messages.c.subject, outbox_messages.c.payload)
+                    # The payload as text: published as stored, never decoded and encoded again.
+                    select(
+                        outbox_messages.c.id, outbox_messages.c.subject, cast(outbox_messages.c.payload, Text)
+                    )
                     .where(outbox_messages.c.published_at.is_(None))
                     .order_by(outbox_messages.c.seq)
                     .limit(self.batch_size)
@@ -302,15 +314,20 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
+            # Sent back to back, acknowledged together (no request round trip or task per event);
+            # a batch not acknowledged in time stays unpublished and is sent again.
             acks = [
-                js.publish(
-                    row.subject,
-                    json.dumps(row.payload).encode(),
-                    headers={"Nats-Msg-Id": str(row.id)},
+                await js.publish_async(
+                    row.subject, row.payload.encode(), headers={"Nats-Msg-Id": str(row.id)}
                 )
                 for row in rows
             ]
-            await asyncio.gather(*acks)
+            try:
+                async with asyncio.timeout(PUBLISH_ACK_SECONDS):
+                    await asyncio.gather(*acks)
+            finally:
+                for ack in acks:
+                    ack.cancel()
             await conn.execute(
                 update(outbox_messages)
                 .where(outbox_messages.c.id.in_([row.id for row in rows]))

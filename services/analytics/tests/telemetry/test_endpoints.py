@@ -239,6 +239,56 @@ async def test_batch_with_duplicates_and_a_bad_item(
     assert (again.json()["accepted"], again.json()["duplicates"]) == (0, 5)
 
 
+async def test_batch_return_minimal_lists_only_the_items_not_accepted(
+    client: httpx.AsyncClient, keys: TestKeys, vendor: Any, signed: Signed, event: Event, app: FastAPI
+) -> None:
+    earlier, headers = signed(vendor.secret, event(), msg_id="msg_m0", keys=keys)
+    assert (await client.post(vendor.events_url, content=earlier, headers=headers)).status_code == 202
+    items = [
+        {"id": "msg_m1", **event()},
+        {"id": "msg_m0", **event()},  # already received
+        {"id": "msg_m2", **event(participant_id=str(uuid.uuid4()))},  # no vendor_sharing
+        {"id": "msg_m3", **event(transcript="...")},
+        {"id": "msg_m4", **event("session.no_show")},
+    ]
+    body, headers = signed(vendor.secret, items, keys=keys)
+    for prefer in ("return=minimal", 'respond-async, RETURN="minimal"; x=1'):
+        resp = await client.post(vendor.batch_url, content=body, headers=headers | {"prefer": prefer})
+        assert resp.status_code == 200, resp.text
+        assert resp.headers["preference-applied"] == "return=minimal"
+        result = resp.json()
+        # Counts stay whole; only items not accepted are listed, with their place in the batch.
+        assert [(r["index"], r["id"], r["status"]) for r in result["results"]] == (
+            [(1, "msg_m0", "duplicate"), (2, "msg_m2", "dropped"), (3, "msg_m3", "rejected")]
+            if prefer == "return=minimal"
+            else [
+                (0, "msg_m1", "duplicate"),
+                (1, "msg_m0", "duplicate"),
+                (2, "msg_m2", "dropped"),
+                (3, "msg_m3", "rejected"),
+                (4, "msg_m4", "duplicate"),
+            ]
+        )
+        assert (
+            result["results"][-1 if prefer == "return=minimal" else 3]["errors"][0]["pointer"]
+            == "#/3/data/transcript"
+        )
+    assert await stored(app, vendor.id, "msg_m1") == 1
+    assert await stored(app, vendor.id, "msg_m4") == 1
+
+    full = await client.post(
+        vendor.batch_url, content=body, headers=headers | {"prefer": "return=representation"}
+    )
+    assert "preference-applied" not in full.headers
+    assert [r["status"] for r in full.json()["results"]] == [
+        "duplicate",
+        "duplicate",
+        "dropped",
+        "rejected",
+        "duplicate",
+    ]
+
+
 async def test_batch_signature_covers_whole_body(
     client: httpx.AsyncClient, keys: TestKeys, vendor: Any, signed: Signed, event: Event
 ) -> None:
@@ -375,8 +425,8 @@ async def test_batch_ids_in_any_accepted_form_count_the_same_person(
 ) -> None:
     shared = "00000000-0000-4000-8000-00000000c0de"  # conftest's SHARING_PARTICIPANT
     items = [
-        {"id": "msg_f1", **event(participant_id=shared.upper())},  # the fast path keeps the text
-        {"id": "msg_f2", **event(participant_id=shared.replace("-", ""))},  # only the full model reads this
+        {"id": "msg_f1", **event(participant_id=shared.upper())},
+        {"id": "msg_f2", **event(participant_id="{" + shared + "}")},  # only the full model reads this
     ]
     body, headers = signed(vendor.secret, items, keys=keys)
     result = (await client.post(vendor.batch_url, content=body, headers=headers)).json()

@@ -16,7 +16,7 @@ from tandem_analytics.business_kpi.schemas import (
     parse_csv,
     parse_json,
 )
-from tandem_analytics.telemetry.endpoints import inline_refs
+from tandem_analytics.vendor_platform.webhooks import inline_refs
 from tandem_kit.db import SessionDep
 from tandem_kit.errors import ProblemError, Unprocessable, validation_errors
 from tandem_kit.fields import Text

@@ -1,46 +1,40 @@
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Request, Response, status
+import msgspec
+from fastapi import APIRouter, Header, Response, status
 
 from tandem_analytics.settings import SettingsDep
 from tandem_analytics.telemetry import service
 from tandem_analytics.telemetry.auth import AnalyticsIngest
-from tandem_analytics.telemetry.domain import WebhookHeaders
 from tandem_analytics.telemetry.schemas import BatchResult, IngestResult, VendorBatchItem, VendorEvent
 from tandem_analytics.telemetry.service import SignatureInvalid
 from tandem_analytics.vendor_platform.service import VendorNotFound
+from tandem_analytics.vendor_platform.webhooks import SignedWebhook, raw_body_doc
 from tandem_kit.db import SessionDep
 from tandem_kit.openapi import problems
 
 router = APIRouter(prefix="/vendors", tags=["telemetry"])
 
-WebhookId = Annotated[str | None, Header(alias="webhook-id", description="Unique message id.")]
-WebhookTimestamp = Annotated[
-    str | None, Header(alias="webhook-timestamp", description="Seconds since the epoch, within ±5 minutes.")
-]
-WebhookSignature = Annotated[
+Prefer = Annotated[
     str | None,
-    Header(alias="webhook-signature", description="`v1,<base64 HMAC-SHA256>`; space-separated list allowed."),
+    Header(
+        description="`return=minimal` (RFC 7240): the answer lists only the items that were not accepted "
+        "(the counts stay whole); the answer then carries `Preference-Applied: return=minimal`."
+    ),
 ]
 
 
-def inline_refs(node: Any, defs: dict[str, Any]) -> Any:
-    if isinstance(node, dict):
-        if "$ref" in node:
-            return inline_refs(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
-        return {k: inline_refs(v, defs) for k, v in node.items() if k != "$defs"}
-    if isinstance(node, list):
-        return [inline_refs(v, defs) for v in node]
-    return node
-
-
-def _body_doc(schema: type[VendorEvent], *, many: bool) -> dict[str, Any]:
-    # The body is read raw (the signature covers its exact bytes), so document its shape by hand.
-    raw = schema.model_json_schema()
-    item = inline_refs(raw, raw.get("$defs", {}))
-    body = {"type": "array", "items": item} if many else item
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": body}}}}
+def wants_minimal(prefer: str | None) -> bool:
+    """Whether a `Prefer` header (RFC 7240: comma-separated, tokens case-insensitive) asks for
+    `return=minimal`."""
+    if not prefer:
+        return False
+    for preference in prefer.split(","):
+        token, _, value = preference.split(";")[0].strip().partition("=")
+        if token.strip().lower() == "return" and value.strip().strip('"').lower() == "minimal":
+            return True
+    return False
 
 
 @router.post(
@@ -51,27 +45,19 @@ def _body_doc(schema: type[VendorEvent], *, many: bool) -> dict[str, Any]:
         200: {"model": IngestResult, "description": "Already received: stored once."},
         **problems(SignatureInvalid, VendorNotFound),
     },
-    openapi_extra=_body_doc(VendorEvent, many=False),
+    openapi_extra=raw_body_doc(VendorEvent.model_json_schema()),
 )
 async def ingest_event(
     vendor_id: UUID,
-    request: Request,
+    message: SignedWebhook,
     response: Response,
     principal: AnalyticsIngest,
     session: SessionDep,
     settings: SettingsDep,
-    webhook_id: WebhookId = None,
-    webhook_timestamp: WebhookTimestamp = None,
-    webhook_signature: WebhookSignature = None,
 ) -> IngestResult:
     """Receive one session event from a vendor platform, signed per Standard Webhooks."""
     result = await service.ingest_event(
-        session,
-        principal,
-        vendor_id,
-        headers=WebhookHeaders(webhook_id, webhook_timestamp, webhook_signature),
-        body=await request.body(),
-        settings=settings,
+        session, principal, vendor_id, headers=message.headers, body=message.body, settings=settings
     )
     if result.duplicate:
         response.status_code = status.HTTP_200_OK
@@ -81,27 +67,31 @@ async def ingest_event(
 @router.post(
     "/{vendor_id}/events:batch",
     response_model=BatchResult,
-    openapi_extra=_body_doc(VendorBatchItem, many=True),
+    openapi_extra=raw_body_doc(VendorBatchItem.model_json_schema(), many=True),
     responses=problems(SignatureInvalid, VendorNotFound),
 )
 async def ingest_batch(
     vendor_id: UUID,
-    request: Request,
+    message: SignedWebhook,
     principal: AnalyticsIngest,
     session: SessionDep,
     settings: SettingsDep,
-    webhook_id: WebhookId = None,
-    webhook_timestamp: WebhookTimestamp = None,
-    webhook_signature: WebhookSignature = None,
+    prefer: Prefer = None,
 ) -> Response:
     """Receive many session events in one request; one signature covers the whole JSON array."""
+    minimal = wants_minimal(prefer)
     result = await service.ingest_batch(
         session,
         principal,
         vendor_id,
-        headers=WebhookHeaders(webhook_id, webhook_timestamp, webhook_signature),
-        body=await request.body(),
+        headers=message.headers,
+        body=message.body,
         settings=settings,
+        minimal=minimal,
     )
     # Serialized once, as built: `response_model` documents it without validating it again.
-    return Response(result.model_dump_json(), media_type="application/json")
+    return Response(
+        msgspec.json.encode(result),
+        media_type="application/json",
+        headers={"Preference-Applied": "return=minimal"} if minimal else None,
+    )

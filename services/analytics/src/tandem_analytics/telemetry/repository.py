@@ -1,6 +1,6 @@
 """Telemetry rows: one set-based statement per batch (insert, dedup, and the events it causes)."""
 
-from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -9,13 +9,10 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_analytics.events import VendorSessionReported
-from tandem_analytics.models import SessionTelemetry, VendorSharingConsent
+from tandem_analytics.models import SessionTelemetry
 from tandem_kit.events import NOTIFY_CHANNEL, subject_for
 
 COLUMNS = (
-    ("webhook_id", "text"),
-    ("type", "text"),
-    ("occurred_at", "timestamptz"),
     ("vendor_session_id", "text"),
     ("session_id", "uuid"),
     ("engagement_id", "uuid"),
@@ -26,22 +23,33 @@ COLUMNS = (
     ("duration_minutes", "int2"),
     ("rating", "int2"),
 )
-NAMES = ", ".join(name for name, _ in COLUMNS)
+DATA = ", ".join(name for name, _ in COLUMNS)
+NAMES = f"webhook_id, type, occurred_at, {DATA}"
 REPORTED = VendorSessionReported.event_type()
 
-# Rows travel as one array per column (`unnest`), so a batch is one statement whatever its size and
-# PostgreSQL plans it once. The replay guard is the unique (vendor, webhook id): ON CONFLICT DO
-# NOTHING drops a known id, and a repeat inside the batch loses to its first copy. The same
-# statement writes `VendorSessionReported` to the outbox for every stored outcome that names a
-# Tandem session, so the events commit with the rows.
+# The batch travels as one JSON document, the messages as the vendor sent them (`[{id, type,
+# timestamp, data: {...}}]`), so a batch is one statement and one parameter whatever its size:
+# PostgreSQL parses it (in C) and plans the statement once; Python builds no row. The replay guard
+# is the unique (vendor, webhook id): ON CONFLICT DO NOTHING drops a known id. The same statement
+# writes `VendorSessionReported` to the outbox for every stored outcome that names a Tandem session,
+# so the events commit with the rows. A message counts only while its participant grants
+# `vendor_sharing` (checked in the same statement). It answers the positions of the messages it did
+# not store (usually none).
 INSERT_BATCH = text(f"""
 WITH incoming AS (
-    SELECT {NAMES} FROM unnest({", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in COLUMNS)})
-        WITH ORDINALITY AS r({NAMES}, position)
-    ORDER BY position
+    SELECT m.position, m.id AS webhook_id, m.type,
+           COALESCE(m.timestamp, CAST(:sent_at AS timestamptz)) AS occurred_at, {DATA},
+           EXISTS (SELECT FROM vendor_sharing_consents AS v
+                   WHERE v.person_id = d.participant_id AND v.granted) AS shared
+    FROM ROWS FROM (jsonb_to_recordset(CAST(:batch AS jsonb)) AS (id text, type text, timestamp timestamptz, data jsonb))
+        WITH ORDINALITY AS m(id, type, timestamp, data, position)
+    CROSS JOIN LATERAL jsonb_to_record(m.data) AS d({", ".join(f"{name} {kind}" for name, kind in COLUMNS)})
+    -- Webhook-id order: concurrent overlapping batches take their locks in the same order (no
+    -- deadlock); a repeat inside the batch comes after its first copy and loses to it.
+    ORDER BY webhook_id, position
 ), stored AS (
     INSERT INTO session_telemetry (id, vendor_id, {NAMES})
-    SELECT gen_random_uuid(), CAST(:vendor_id AS uuid), {NAMES} FROM incoming
+    SELECT gen_random_uuid(), CAST(:vendor_id AS uuid), {NAMES} FROM incoming WHERE shared
     ON CONFLICT ON CONSTRAINT uq_session_telemetry_vendor_id_webhook_id DO NOTHING
     RETURNING id, webhook_id, type, session_id, occurred_at, received_at
 ), reported AS (
@@ -56,37 +64,35 @@ WITH incoming AS (
           WHERE session_id IS NOT NULL AND type IN ('session.completed', 'session.no_show')) AS outcome
     RETURNING 1
 )
-SELECT webhook_id, (SELECT count(*) FROM reported) AS events FROM stored
+SELECT (SELECT count(*) FROM reported) AS events,
+       (SELECT array_agg(position) FROM incoming WHERE NOT shared) AS dropped,
+       (SELECT array_agg(position) FROM incoming
+         WHERE shared AND webhook_id NOT IN (SELECT webhook_id FROM stored)) AS known
 """)
 
 
-async def insert_new(session: AsyncSession, vendor_id: UUID, rows: Sequence[dict[str, Any]]) -> set[str]:
-    """Insert rows whose (vendor, webhook id) is new; returns the webhook ids inserted now.
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to a batch's messages, by position (from 0) in the batch document."""
 
-    Rows go in webhook-id order so that concurrent overlapping batches take row locks in the same
-    order (no deadlock); a racing duplicate waits for the first writer and then does nothing.
-    """
-    if not rows:
-        return set()
-    ordered = sorted(rows, key=lambda r: r["webhook_id"])
-    params: dict[str, Any] = {name: [row[name] for row in ordered] for name, _ in COLUMNS}
-    result = (await session.execute(INSERT_BATCH, {**params, "vendor_id": vendor_id})).all()
-    if result and result[0].events:
-        await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
-    return {row.webhook_id for row in result}
+    dropped: frozenset[int]  # their participant has not granted `vendor_sharing`: not stored
+    known: frozenset[int]  # their id was stored before (a repeat of an id first stored now is not)
 
 
-async def sharing(session: AsyncSession, person_ids: Iterable[UUID]) -> set[UUID]:
-    """Which of these people let vendors share data about them now (one query for a whole batch)."""
-    wanted = list(set(person_ids))
-    if not wanted:
-        return set()
-    found = await session.scalars(
-        select(VendorSharingConsent.person_id).where(
-            VendorSharingConsent.person_id.in_(wanted), VendorSharingConsent.granted.is_(True)
+async def insert_batch(session: AsyncSession, vendor_id: UUID, batch: bytes, *, sent_at: datetime) -> Outcome:
+    """Store the messages of `batch` (a JSON array of `{id, type, timestamp, data}`) whose (vendor,
+    webhook id) is new and whose participant grants `vendor_sharing`; a message without a timestamp
+    happened at `sent_at`. A racing duplicate waits for the first writer and then does nothing."""
+    if batch == b"[]":
+        return Outcome(frozenset(), frozenset())
+    row = (
+        await session.execute(
+            INSERT_BATCH, {"batch": batch.decode(), "vendor_id": vendor_id, "sent_at": sent_at}
         )
-    )
-    return set(found.all())
+    ).one()
+    if row.events:
+        await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+    return Outcome(frozenset(p - 1 for p in row.dropped or ()), frozenset(p - 1 for p in row.known or ()))
 
 
 async def received_at(session: AsyncSession, vendor_id: Any, webhook_id: str) -> datetime | None:

@@ -7,11 +7,12 @@ dropped, so a vendor learns at once that such content must never be sent to anal
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
+import msgspec
 from fastapi.exceptions import RequestValidationError
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from tandem_kit.errors import json_pointer
 from tandem_kit.fields import Text
@@ -134,7 +135,7 @@ def parse_event(body: bytes) -> VendorEvent:
     return event
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # a thousand per batch: slots, and not frozen (cheaper to build)
 class ParsedItem:
     index: int
     id: str | None
@@ -146,52 +147,54 @@ def _rendered(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"detail": e["msg"], "code": e["type"], "pointer": json_pointer(e["loc"])} for e in errors]
 
 
-UUID_TEXT = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-NO_NUL = r"^[^\x00]*$"
+class WireData(msgspec.Struct, forbid_unknown_fields=True):
+    """`SessionIndicators` as it arrives, decoded by msgspec (about a fifth of pydantic's time for a
+    batch: the hot path of the batched ingest). Narrower than `SessionIndicators`: whatever this
+    accepts, `SessionIndicators` accepts with the same meaning; anything else goes the slow way, which
+    names the errors. (NUL characters are checked after decoding, in `_fast_path_ok`.)"""
+
+    vendor_session_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    participant_id: UUID
+    provider_id: UUID
+    started_at: Annotated[datetime, msgspec.Meta(tz=True)]
+    duration_minutes: Annotated[int, msgspec.Meta(ge=0, le=600)]
+    session_id: UUID | None = None
+    engagement_id: UUID | None = None
+    match_id: UUID | None = None
+    rating: Annotated[int, msgspec.Meta(ge=1, le=5)] | None = None
 
 
-class WireData(BaseModel):
-    """`SessionIndicators` as it arrives, narrower: ids only in the canonical text form, kept as text
-    (no Python UUID per id; PostgreSQL parses them). Whatever this accepts, `SessionIndicators`
-    accepts with the same meaning; anything else goes the slow way, which names the errors."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    vendor_session_id: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
-    session_id: str | None = Field(default=None, pattern=UUID_TEXT)
-    engagement_id: str | None = Field(default=None, pattern=UUID_TEXT)
-    match_id: str | None = Field(default=None, pattern=UUID_TEXT)
-    participant_id: str = Field(pattern=UUID_TEXT)
-    provider_id: str = Field(pattern=UUID_TEXT)
-    started_at: AwareDatetime
-    duration_minutes: int = Field(ge=0, le=600)
-    rating: int | None = Field(default=None, ge=1, le=5)
-
-
-class WireItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+class WireItem(msgspec.Struct, forbid_unknown_fields=True):
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     type: EventType
-    timestamp: AwareDatetime | None = None
     data: WireData
+    timestamp: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
 
 
-BATCH: TypeAdapter[list[WireItem]] = TypeAdapter(list[WireItem])
+BATCH = msgspec.json.Decoder(list[WireItem])
+
+
+def _fast_path_ok(events: list[WireItem], max_items: int) -> bool:
+    """The checks msgspec does not make: batch size, NUL characters, the rating rule."""
+    return 0 < len(events) <= max_items and not any(
+        "\x00" in e.id
+        or "\x00" in e.data.vendor_session_id
+        or (e.data.rating is not None and e.type != "session.completed")
+        for e in events
+    )
 
 
 def parse_batch(body: bytes, *, max_items: int) -> list[ParsedItem]:
     """Validate a batch: each item is either a valid event or the errors that reject it alone."""
-    # The usual batch is valid throughout: validated in one pass (in pydantic-core, no Python loop
-    # over JSON). Only a batch with a bad item is parsed again item by item to name its errors.
+    # The usual batch is valid throughout: decoded and validated in one pass (msgspec, in C, no Python
+    # loop over JSON). Only a batch with a bad item is parsed again item by item to name its errors.
     try:
-        events = BATCH.validate_json(body)
-    except ValidationError:
+        events = BATCH.decode(body)
+    except msgspec.DecodeError:  # ValidationError included
         pass
     else:
-        if 0 < len(events) <= max_items:
-            if not any(e.data.rating is not None and e.type != "session.completed" for e in events):
-                return [ParsedItem(i, e.id, e, []) for i, e in enumerate(events)]
+        if _fast_path_ok(events, max_items):
+            return [ParsedItem(i, e.id, e, []) for i, e in enumerate(events)]
     try:
         items = json.loads(body)
     except ValueError as exc:

@@ -1,9 +1,10 @@
 import time
-from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
 import structlog
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,8 +14,8 @@ from tandem_analytics.settings import Settings
 from tandem_analytics.telemetry import domain, repository
 from tandem_analytics.telemetry.schemas import (
     DROPPED_NO_SHARING,
-    BatchResult,
     IngestResult,
+    VendorBatchItem,
     VendorEvent,
     WireItem,
     parse_batch,
@@ -59,27 +60,18 @@ async def verified_vendor(
     return vendor, timestamp
 
 
-def person_key(value: UUID | str) -> str:
-    """A person id as one text form, whichever way it was parsed (`WireItem` keeps text)."""
-    return str(value).lower()
+def _message(message_id: str, event: VendorEvent) -> dict[str, Any]:
+    """A message validated by pydantic, in the shape the ingest statement reads (the wire shape)."""
+    return {"id": message_id, **event.model_dump(include=MESSAGE_FIELDS)}
 
 
-def _row(webhook_id: str, event: VendorEvent | WireItem, *, sent_at: datetime) -> dict[str, Any]:
-    data = event.data
-    return {
-        "webhook_id": webhook_id,
-        "type": event.type,
-        "occurred_at": event.timestamp or sent_at,
-        "vendor_session_id": data.vendor_session_id,
-        "session_id": data.session_id,
-        "engagement_id": data.engagement_id,
-        "match_id": data.match_id,
-        "participant_id": data.participant_id,
-        "provider_id": data.provider_id,
-        "started_at": data.started_at,
-        "duration_minutes": data.duration_minutes,
-        "rating": data.rating,
-    }
+MESSAGE_FIELDS = {"type", "timestamp", "data"}
+
+
+def _document(events: Sequence[VendorBatchItem | WireItem]) -> bytes:
+    """The batch as the ingest statement reads it: one JSON array (msgspec encodes the decoded
+    structs back in C; a batch that needed the slow path is converted from its pydantic models)."""
+    return msgspec.json.encode([e if isinstance(e, WireItem) else _message(e.id, e) for e in events])
 
 
 async def ingest_event(
@@ -96,13 +88,14 @@ async def ingest_event(
     vendor, timestamp = await verified_vendor(session, principal, vendor_id, headers, body, settings=settings)
     assert headers.id is not None
     event = parse_event(body)
-    if not await repository.sharing(session, [event.data.participant_id]):
+    sent_at = datetime.fromtimestamp(timestamp, UTC)
+    document = msgspec.json.encode([_message(headers.id, event)])
+    outcome = await repository.insert_batch(session, vendor.id, document, sent_at=sent_at)
+    if outcome.dropped:
         # Counted in the log by vendor and reason; never the person.
         log.info("analytics.telemetry.dropped", vendor_id=str(vendor.id), reason=DROPPED_NO_SHARING, count=1)
         return IngestResult(id=headers.id, duplicate=False, received_at=None, dropped=DROPPED_NO_SHARING)
-    sent_at = datetime.fromtimestamp(timestamp, UTC)
-    inserted = await repository.insert_new(session, vendor.id, [_row(headers.id, event, sent_at=sent_at)])
-    duplicate = headers.id not in inserted
+    duplicate = bool(outcome.known)
     received = await repository.received_at(session, vendor.id, headers.id)
     assert received is not None
     log.info(
@@ -123,41 +116,45 @@ async def ingest_batch(
     headers: domain.WebhookHeaders,
     body: bytes,
     settings: Settings,
-) -> BatchResult:
+    minimal: bool = False,
+) -> dict[str, Any]:
     """One signature over the whole batch; each item stored at most once per item id, and only while
-    its participant grants `vendor_sharing`. One statement stores the batch (see the repository)."""
+    its participant grants `vendor_sharing`. One statement stores the batch (see the repository).
+
+    Returns the `BatchResult` document; `minimal` (`Prefer: return=minimal`) lists only the items
+    that were not accepted."""
     vendor, timestamp = await verified_vendor(session, principal, vendor_id, headers, body, settings=settings)
     items = parse_batch(body, max_items=settings.batch_max_items)
     sent_at = datetime.fromtimestamp(timestamp, UTC)
-    keys = {
-        item.index: person_key(item.event.data.participant_id) for item in items if item.event is not None
-    }
-    sharing = {
-        person_key(p) for p in await repository.sharing(session, [UUID(k) for k in set(keys.values())])
-    }
-    rows = [
-        _row(item.event.id, item.event, sent_at=sent_at)
-        for item in items
-        if item.event is not None and keys[item.index] in sharing
-    ]
-    inserted = await repository.insert_new(session, vendor.id, rows)
-    # Plain dicts, validated once into the answer (a thousand models built one by one cost more).
+    valid = [item.event for item in items if item.event is not None]
+    outcome = await repository.insert_batch(session, vendor.id, _document(valid), sent_at=sent_at)
+    # Plain dicts in `BatchItemResult`'s shape, serialized once (a thousand models cost more).
+    counts = {"accepted": 0, "duplicate": 0, "rejected": 0, "dropped": 0}
     results: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    position = -1  # in the document: the valid items
     for item in items:
+        reason = errors = None
         if item.event is None:
-            results.append({"index": item.index, "id": item.id, "status": "rejected", "errors": item.errors})
-        elif keys[item.index] not in sharing:
-            results.append(
-                {"index": item.index, "id": item.id, "status": "dropped", "reason": DROPPED_NO_SHARING}
-            )
-        elif item.event.id in inserted:
+            status, errors = "rejected", item.errors
+        elif (position := position + 1) in outcome.dropped:
+            status, reason = "dropped", DROPPED_NO_SHARING
+        elif position in outcome.known or item.event.id in seen:
             # A later copy of the same id in this batch is a duplicate of the first one.
-            inserted.discard(item.event.id)
-            results.append({"index": item.index, "id": item.id, "status": "accepted"})
+            status = "duplicate"
         else:
-            results.append({"index": item.index, "id": item.id, "status": "duplicate"})
-    counts = Counter(r["status"] for r in results)
-    log.info("analytics.telemetry.batch_received", vendor_id=str(vendor.id), **counts)
+            seen.add(item.event.id)
+            status = "accepted"
+        counts[status] += 1
+        if not (minimal and status == "accepted"):
+            results.append(
+                {"index": item.index, "id": item.id, "status": status, "reason": reason, "errors": errors}
+            )
+    log.info(
+        "analytics.telemetry.batch_received",
+        vendor_id=str(vendor.id),
+        **{k: v for k, v in counts.items() if v},
+    )
     if counts["dropped"]:
         log.info(
             "analytics.telemetry.dropped",
@@ -165,12 +162,10 @@ async def ingest_batch(
             reason=DROPPED_NO_SHARING,
             count=counts["dropped"],
         )
-    return BatchResult.model_validate(
-        {
-            "accepted": counts["accepted"],
-            "duplicates": counts["duplicate"],
-            "rejected": counts["rejected"],
-            "dropped": counts["dropped"],
-            "results": results,
-        }
-    )
+    return {
+        "accepted": counts["accepted"],
+        "duplicates": counts["duplicate"],
+        "rejected": counts["rejected"],
+        "dropped": counts["dropped"],
+        "results": results,
+    }
