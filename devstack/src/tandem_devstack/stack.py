@@ -61,6 +61,9 @@ PARTS = (
 )
 
 
+DEV_DEFAULTS = {"scheduling": {"SCHEDULING_SLA_SCAN_SECONDS": "5"}}
+
+
 def _port(env: Mapping[str, str], key: str, default: int) -> int:
     value = env.get(key)
     if value is None:
@@ -206,6 +209,9 @@ class Stack:
             env[f"{pfx}{other.name.upper()}_URL"] = self.config.url(other.name)
         if part.name == "gateway" and self.fakes:
             env.update(calendar_fakes.gateway_env(self.fakes, gw))
+        # A local stack scans for SLA breaches every few seconds (production: every minute), so a
+        # breach shows while one watches; a value in the environment wins.
+        env.update({k: v for k, v in DEV_DEFAULTS.get(part.name, {}).items() if k not in os.environ})
         own = self.clients.get(part.name)
         if own:
             env[f"{pfx}CLIENT_ID"] = own["client_id"]
