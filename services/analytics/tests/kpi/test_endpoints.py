@@ -22,6 +22,8 @@ from tandem_analytics.models import (
 )
 from tandem_kit.testing import TestKeys, sessionmaker_of
 
+from .conftest import ingest
+
 URL = "/api/v1/analytics/kpis"
 OPERATIONAL = (
     "coach_to_coachee_ratio",
@@ -197,7 +199,8 @@ async def program(app: FastAPI, client: httpx.AsyncClient) -> uuid.UUID:
     async with sessionmaker_of(app)() as session:
         session.add(vendor)
         await session.flush()
-        session.add_all(rows)
+        session.add_all(r for r in rows if not isinstance(r, SessionTelemetry))
+        await ingest(session, (r for r in rows if isinstance(r, SessionTelemetry)))
         await session.commit()
     return program_id
 

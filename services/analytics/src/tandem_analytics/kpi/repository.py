@@ -43,12 +43,11 @@ from tandem_analytics.models import (
     PromotionFact,
     ProviderFact,
     SessionFact,
-    SessionTelemetry,
     SlaOutcomeFact,
     SponsorActionFact,
+    VendorSessionOutcome,
 )
 
-OUTCOMES = ("session.completed", "session.no_show")
 LAYERS = ("coaching", "mentoring", "network")
 PROMOTION_WINDOW = timedelta(days=365)
 DEFAULT_BUSINESS_KPI = "csat"
@@ -97,25 +96,24 @@ def active_match(now: datetime) -> ColumnElement[bool]:
 def latest_outcomes_statement(now: datetime) -> Select[Any]:
     """The latest vendor outcome per vendor session that was due, with its program resolved.
 
-    The program comes from the Tandem ids the vendor sent: session -> engagement -> match.
+    The latest outcomes are kept at ingest (`vendor_session_outcomes`); the program comes from the
+    Tandem ids the vendor sent: session -> engagement -> match.
     """
-    t, s, e, m = SessionTelemetry, SessionFact, EngagementFact, MatchFact
+    o, s, e, m = VendorSessionOutcome, SessionFact, EngagementFact, MatchFact
     return (
         select(
-            t.type,
-            t.participant_id,
-            t.session_id,
-            t.started_at,
-            t.rating,
+            o.type,
+            o.participant_id,
+            o.session_id,
+            o.started_at,
+            o.rating,
             func.coalesce(e.program_id, m.program_id).label("program_id"),
         )
-        .select_from(t)
-        .outerjoin(s, s.session_id == t.session_id)
-        .outerjoin(e, e.engagement_id == func.coalesce(t.engagement_id, s.engagement_id))
-        .outerjoin(m, m.match_id == func.coalesce(t.match_id, s.match_id, e.match_id))
-        .where(t.type.in_(OUTCOMES), t.started_at <= now)
-        .distinct(t.vendor_id, t.vendor_session_id)
-        .order_by(t.vendor_id, t.vendor_session_id, t.occurred_at.desc(), t.received_at.desc())
+        .select_from(o)
+        .outerjoin(s, s.session_id == o.session_id)
+        .outerjoin(e, e.engagement_id == func.coalesce(o.engagement_id, s.engagement_id))
+        .outerjoin(m, m.match_id == func.coalesce(o.match_id, s.match_id, e.match_id))
+        .where(o.started_at <= now)
     )
 
 

@@ -33,7 +33,14 @@ REPORTED = VendorSessionReported.event_type()
 # PostgreSQL plans it once. The replay guard is the unique (vendor, webhook id): ON CONFLICT DO
 # NOTHING drops a known id, and a repeat inside the batch loses to its first copy. The same
 # statement writes `VendorSessionReported` to the outbox for every stored outcome that names a
-# Tandem session, so the events commit with the rows.
+# Tandem session, so the events commit with the rows. It also keeps the latest outcome per vendor
+# session (`vendor_session_outcomes`, what the KPIs read): the batch's newest outcome per vendor
+# session (one row each, so no row is touched twice) replaces the stored one only when it is later by
+# (occurred_at, received_at, telemetry id); rows go in vendor-session order, the lock order.
+OUTCOME_COLUMNS = (
+    "vendor_session_id, type, participant_id, provider_id, session_id, engagement_id, match_id, started_at,"
+    " rating, occurred_at, received_at"
+)
 INSERT_BATCH = text(f"""
 WITH incoming AS (
     SELECT {NAMES} FROM unnest({", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in COLUMNS)})
@@ -43,7 +50,16 @@ WITH incoming AS (
     INSERT INTO session_telemetry (id, vendor_id, {NAMES})
     SELECT gen_random_uuid(), CAST(:vendor_id AS uuid), {NAMES} FROM incoming
     ON CONFLICT ON CONSTRAINT uq_session_telemetry_vendor_id_webhook_id DO NOTHING
-    RETURNING id, webhook_id, type, session_id, occurred_at, received_at
+    RETURNING id, webhook_id, {OUTCOME_COLUMNS}
+), latest AS (
+    INSERT INTO vendor_session_outcomes AS kept (vendor_id, {OUTCOME_COLUMNS}, telemetry_id)
+    SELECT DISTINCT ON (vendor_session_id) CAST(:vendor_id AS uuid), {OUTCOME_COLUMNS}, id FROM stored
+    WHERE type IN ('session.completed', 'session.no_show')
+    ORDER BY vendor_session_id, occurred_at DESC, received_at DESC, id DESC
+    ON CONFLICT ON CONSTRAINT pk_vendor_session_outcomes DO UPDATE SET
+        {", ".join(f"{c} = excluded.{c}" for c in (*OUTCOME_COLUMNS.split(", ")[1:], "telemetry_id"))}
+    WHERE (excluded.occurred_at, excluded.received_at, excluded.telemetry_id)
+        > (kept.occurred_at, kept.received_at, kept.telemetry_id)
 ), reported AS (
     INSERT INTO outbox_messages (id, subject, payload)
     SELECT event_id, '{subject_for("analytics", REPORTED)}', jsonb_build_object(
