@@ -52,7 +52,7 @@ def telemetry(vendor: Vendor, type_: str, participant: uuid.UUID, **fields: Any)
 
 
 @pytest.fixture
-async def program(app: FastAPI, client: httpx.AsyncClient) -> uuid.UUID:
+async def program(app: FastAPI, client: httpx.AsyncClient, kpis_alone: None) -> uuid.UUID:
     """A program with 6 coachees on 2 coaches (capacity 10), sessions, vendor outcomes and one SLA breach."""
     now = datetime.now(UTC)
     approved = now - timedelta(days=20)
@@ -206,7 +206,7 @@ async def program(app: FastAPI, client: httpx.AsyncClient) -> uuid.UUID:
 
 
 @pytest.fixture
-async def small_program(app: FastAPI, client: httpx.AsyncClient) -> uuid.UUID:
+async def small_program(app: FastAPI, client: httpx.AsyncClient, kpis_alone: None) -> uuid.UUID:
     """Three coachees: below k = 5."""
     program_id, coach = uuid.uuid4(), uuid.uuid4()
     now = datetime.now(UTC)

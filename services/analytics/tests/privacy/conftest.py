@@ -243,7 +243,7 @@ class Program:
 
 @pytest.fixture
 async def program(
-    app: FastAPI, keys: TestKeys, signed: Any, share_with_vendors: Any
+    app: FastAPI, keys: TestKeys, signed: Any, share_with_vendors: Any, kpis_alone: None
 ) -> AsyncIterator[Program]:
     """A fresh program whose facts and telemetry are committed."""
     async with asgi_client(app) as http:
