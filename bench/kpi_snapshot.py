@@ -7,6 +7,8 @@ telemetry rows in the same run (the baseline).
 Every participant has granted `analytics` consent (the consent check runs for every row), has a
 coaching match (every tenth one a mentor match too), a booked session with an attendance-ledger
 entry (every fifth one without: the vendor fallback), SLA clocks, and 100 vendor session reports.
+The latest outcome per vendor session is seeded as ingest keeps it (migration 0010's back-fill).
+`--explain` prints EXPLAIN ANALYZE of every statement one snapshot runs, slowest first.
 """
 
 import argparse
@@ -16,8 +18,9 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _infra import bench_line, infra, percentile
@@ -81,6 +84,13 @@ INSERT INTO session_telemetry (id, vendor_id, webhook_id, type, occurred_at, ven
          md5('c' || (t % 500))::uuid, :now - interval '3 days', 50,
          CASE WHEN t % 8 = 0 THEN NULL ELSE 1 + t % 5 END, :now - interval '2 days'
   FROM generate_series(1, :telemetry) AS t;
+INSERT INTO vendor_session_outcomes (vendor_id, vendor_session_id, type, participant_id, provider_id, session_id,
+                                     engagement_id, match_id, started_at, rating, occurred_at, received_at,
+                                     telemetry_id)
+  SELECT DISTINCT ON (vendor_id, vendor_session_id) vendor_id, vendor_session_id, type, participant_id, provider_id,
+         session_id, engagement_id, match_id, started_at, rating, occurred_at, received_at, id
+  FROM session_telemetry WHERE type IN ('session.completed', 'session.no_show')
+  ORDER BY vendor_id, vendor_session_id, occurred_at DESC, received_at DESC, id DESC;
 INSERT INTO nps_responses (program_id, cohort, respondent_id, score, responded_at, vendor_id)
   SELECT :program, '2026-Q4', person, n % 11, :now - interval '3 days', :vendor FROM people;
 INSERT INTO analytics_consent_periods (person_id, granted_from)
@@ -109,7 +119,30 @@ async def seed(db: Database, program: uuid.UUID, participants: int, telemetry: i
             await conn.execute(text(typed), used)
 
 
-async def main(participants: int, telemetry: int, rounds: int) -> None:
+async def explain(db: Database, program: uuid.UUID, settings: Settings) -> None:
+    """Capture the statements of one snapshot, then run each under EXPLAIN ANALYZE (slowest first)."""
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            captured.append((statement, parameters))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
+    async with db.sessionmaker() as session, session.begin():
+        await service.take_snapshot(session, Scope(program), settings=settings, now=NOW)
+    event.remove(db.engine.sync_engine, "before_cursor_execute", capture)
+    plans = []
+    async with db.engine.connect() as conn:
+        for statement, parameters in captured:
+            rows = await conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
+            plan = [r[0] for r in rows]
+            took = float(next(line for line in plan if line.startswith("Execution Time")).split()[2])
+            plans.append((took, statement, plan))
+    for took, statement, plan in sorted(plans, key=lambda p: -p[0]):
+        print(f"---- {took:.0f} ms\n{statement}\n" + "\n".join(plan))
+
+
+async def main(participants: int, telemetry: int, rounds: int, *, explained: bool = False) -> None:
     with infra("analytics") as (url, _nats):
         db = Database(url, pool_size=2)
         program = uuid.uuid4()
@@ -119,6 +152,8 @@ async def main(participants: int, telemetry: int, rounds: int) -> None:
             f"seeded {participants} participants, {telemetry} telemetry rows in {time.perf_counter() - started:.1f} s"
         )
         settings = Settings(environment="test")
+        if explained:
+            await explain(db, program, settings)
         snapshot_ms, count_ms = [], []
         for r in range(rounds):
             started = time.perf_counter()
@@ -145,5 +180,6 @@ if __name__ == "__main__":
     parser.add_argument("--participants", type=int, default=10_000)
     parser.add_argument("--telemetry", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--explain", action="store_true")
     args = parser.parse_args()
-    asyncio.run(main(args.participants, args.telemetry, args.rounds))
+    asyncio.run(main(args.participants, args.telemetry, args.rounds, explained=args.explain))

@@ -10,9 +10,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import delete
 
 from tandem_analytics.app import create_app
 from tandem_analytics.fact.consumers import analytics_consent
+from tandem_analytics.models import ConsentPeriod
 from tandem_analytics.settings import Settings
 from tandem_analytics.telemetry.domain import signature
 from tandem_consent.testing import consent_client, running_consent
@@ -47,6 +49,16 @@ async def app(infra: Infra, consent_app: FastAPI) -> AsyncIterator[FastAPI]:
         await share(started, SHARING_PARTICIPANT)
         yield started
     await consent.aclose()
+
+
+@pytest.fixture
+async def kpis_alone(app: FastAPI) -> None:
+    """KPIs computed in this worker's shared database count only this test's people: the analytics
+    consent periods other tests committed are cleared (a KPI counts a person only under one). A
+    program's figure is compared with all programs (differencing), so other tests' people would
+    otherwise decide whether it is published. Request it before committing the test's own facts."""
+    async with sessionmaker_of(app)() as session, session.begin():
+        await session.execute(delete(ConsentPeriod))
 
 
 @pytest.fixture

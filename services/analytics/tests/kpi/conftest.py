@@ -1,5 +1,6 @@
 import uuid
-from collections.abc import AsyncIterator
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -8,11 +9,20 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from tandem_analytics.fact.sharing import set_consent
 from tandem_analytics.kpi import service
 from tandem_analytics.kpi.domain import KpiOutcome
 from tandem_analytics.kpi.repository import Scope
-from tandem_analytics.models import ConsentPeriod, EngagementFact, MatchFact, SessionFact, Vendor
+from tandem_analytics.models import (
+    ConsentPeriod,
+    EngagementFact,
+    MatchFact,
+    SessionFact,
+    SessionTelemetry,
+    Vendor,
+)
 from tandem_analytics.settings import Settings
+from tandem_analytics.telemetry.repository import COLUMNS, insert_new
 from tandem_kit.testing import Infra
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -26,6 +36,20 @@ async def db(infra: Infra) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_async_engine(infra.fresh_database("analytics_kpi", SERVICE_DIR))
     yield async_sessionmaker(engine, expire_on_commit=False)
     await engine.dispose()
+
+
+async def ingest(session: AsyncSession, rows: Iterable[SessionTelemetry]) -> None:
+    """Store telemetry rows the way the vendor webhook does: the ingest statement, one batch per
+    vendor, which also keeps the latest outcome per vendor session. `received_at` is the transaction's
+    time (the statement sets it), whatever the row says."""
+    batches: defaultdict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        names = ("webhook_id", "type", "occurred_at", *(name for name, _ in COLUMNS))
+        batches[row.vendor_id].append({name: getattr(row, name) for name in names})
+    for vendor_id, batch in batches.items():
+        for person in {row["participant_id"] for row in batch}:
+            await set_consent(session, person, granted=True, at=NOW - timedelta(days=400))
+        assert len(await insert_new(session, vendor_id, batch)) == len(batch)
 
 
 @dataclass
@@ -95,7 +119,8 @@ class Facts:
             # Parents first: vendors before the rows that name them.
             session.add_all(r for r in self.rows if isinstance(r, Vendor))
             await session.flush()
-            session.add_all(r for r in self.rows if not isinstance(r, Vendor))
+            session.add_all(r for r in self.rows if not isinstance(r, Vendor | SessionTelemetry))
+            await ingest(session, (r for r in self.rows if isinstance(r, SessionTelemetry)))
         self.rows = []
 
 

@@ -110,7 +110,7 @@ class Program:
 
 
 @pytest.fixture
-def program(app: FastAPI, client: httpx.AsyncClient, keys: TestKeys) -> Program:
+def program(app: FastAPI, client: httpx.AsyncClient, keys: TestKeys, kpis_alone: None) -> Program:
     return Program(app, client, keys)
 
 

@@ -1,3 +1,5 @@
+import statistics
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -11,6 +13,7 @@ from tandem_analytics.kpi.domain import (
     evaluate,
     guard_change,
     guard_complement,
+    median_of_counts,
     seed_targets,
     target_on,
     threshold,
@@ -146,3 +149,19 @@ def test_snapshot_change_rule(before: int, after: int) -> None:
     outcome = guard_change(_published(after), before, k=K)  # type: ignore[arg-type]
     small_move = 0 < abs(after - before) < K
     assert (outcome.status == "suppressed") == small_move
+
+
+def test_median_of_counts_of_nothing_is_none() -> None:
+    assert median_of_counts({}) is None
+    assert median_of_counts({4: 0}) is None
+
+
+def test_median_of_counts_takes_the_mean_of_the_two_middle_values() -> None:
+    assert median_of_counts({2: 1, 3: 1, 4: 1, 5: 1}) == 3.5
+    assert median_of_counts({1: 3, 5: 2}) == 1.0
+
+
+@given(st.lists(st.integers(1, 5), min_size=1, max_size=200))
+def test_median_of_counts_is_the_median_of_the_values(values: list[int]) -> None:
+    counts = {v: values.count(v) for v in set(values)}
+    assert median_of_counts(counts) == statistics.median(values)

@@ -22,6 +22,8 @@ from tandem_analytics.models import (
 )
 from tandem_kit.testing import TestKeys, sessionmaker_of
 
+from .conftest import ingest
+
 URL = "/api/v1/analytics/kpis"
 OPERATIONAL = (
     "coach_to_coachee_ratio",
@@ -50,7 +52,7 @@ def telemetry(vendor: Vendor, type_: str, participant: uuid.UUID, **fields: Any)
 
 
 @pytest.fixture
-async def program(app: FastAPI, client: httpx.AsyncClient) -> uuid.UUID:
+async def program(app: FastAPI, client: httpx.AsyncClient, kpis_alone: None) -> uuid.UUID:
     """A program with 6 coachees on 2 coaches (capacity 10), sessions, vendor outcomes and one SLA breach."""
     now = datetime.now(UTC)
     approved = now - timedelta(days=20)
@@ -197,13 +199,14 @@ async def program(app: FastAPI, client: httpx.AsyncClient) -> uuid.UUID:
     async with sessionmaker_of(app)() as session:
         session.add(vendor)
         await session.flush()
-        session.add_all(rows)
+        session.add_all(r for r in rows if not isinstance(r, SessionTelemetry))
+        await ingest(session, (r for r in rows if isinstance(r, SessionTelemetry)))
         await session.commit()
     return program_id
 
 
 @pytest.fixture
-async def small_program(app: FastAPI, client: httpx.AsyncClient) -> uuid.UUID:
+async def small_program(app: FastAPI, client: httpx.AsyncClient, kpis_alone: None) -> uuid.UUID:
     """Three coachees: below k = 5."""
     program_id, coach = uuid.uuid4(), uuid.uuid4()
     now = datetime.now(UTC)

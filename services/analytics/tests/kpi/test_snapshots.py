@@ -101,6 +101,29 @@ async def test_program_minus_cohort_attack_is_refused(db: async_sessionmaker[Asy
     assert (q3.status, q3.value) == ("green", 8.0)
 
 
+async def test_all_programs_minus_program_attack_is_refused(db: async_sessionmaker[AsyncSession]) -> None:
+    big, small = Facts(db), Facts(db)
+    coaching(big, uuid.uuid4(), 8)
+    coaching(small, uuid.uuid4(), 3)
+    await big.save()
+    await small.save()
+    everyone = (await outcomes(db, Scope()))["coach_to_coachee_ratio"]
+    program = (await outcomes(db, Scope(big.program)))["coach_to_coachee_ratio"]
+    cohort = (await outcomes(db, Scope(big.program, "2026-Q4")))["coach_to_coachee_ratio"]
+    # All programs (11) are published; the big program (8), or its one cohort (the same 8), would
+    # give away the small program's 3 by subtraction; the small one is below k.
+    assert (everyone.status, everyone.value) == ("green", 5.5)
+    assert (program.status, program.value, cohort.status) == ("suppressed", None, "suppressed")
+    assert (await outcomes(db, Scope(small.program)))["coach_to_coachee_ratio"].status == "suppressed"
+
+    coaching(small, uuid.uuid4(), 2)  # the rest is 5 now: the big program stands on its own
+    await small.save()
+    program = (await outcomes(db, Scope(big.program)))["coach_to_coachee_ratio"]
+    cohort = (await outcomes(db, Scope(big.program, "2026-Q4")))["coach_to_coachee_ratio"]
+    assert (program.status, program.value) == ("green", 8.0)
+    assert (cohort.status, cohort.value) == ("green", 8.0)
+
+
 async def test_snapshot_emits_kpi_snapshot_taken(db: async_sessionmaker[AsyncSession]) -> None:
     f = Facts(db)
     coaching(f, uuid.uuid4(), 5)

@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -50,6 +51,7 @@ async def test_unknown_kpi_in_targets_names_the_field(client: httpx.AsyncClient,
     assert resp.json()["errors"][0]["pointer"] == "#/targets/1/name"
 
 
+@pytest.mark.usefixtures("kpis_alone")
 async def test_targets_override_changes_status(
     app: FastAPI, client: httpx.AsyncClient, keys: TestKeys
 ) -> None:
@@ -94,6 +96,7 @@ async def test_cohort_needs_a_program(client: httpx.AsyncClient, keys: TestKeys)
     assert resp.json()["parameter"] == "cohort"
 
 
+@pytest.mark.usefixtures("kpis_alone")
 async def test_snapshot_and_history(app: FastAPI, client: httpx.AsyncClient, keys: TestKeys) -> None:
     program = await seed_program(app)
     resp = await client.post(
@@ -148,6 +151,7 @@ async def test_history_unknown_kpi(client: httpx.AsyncClient, keys: TestKeys) ->
     assert resp.status_code == 404
 
 
+@pytest.mark.usefixtures("kpis_alone")
 async def test_graphql_mutations(app: FastAPI, client: httpx.AsyncClient, keys: TestKeys) -> None:
     program = await seed_program(app)
     mutation = """mutation($p: ID!) { setKpiTargets(programId: $p, amberBand: 0.3,

@@ -2,12 +2,15 @@
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi import FastAPI
 
 from tandem_analytics.events import ProviderOutcomesUpdated
-from tandem_analytics.models import AnalyticsConsent, ProviderFact, SessionTelemetry, Vendor
+from tandem_analytics.fact.sharing import set_consent
+from tandem_analytics.models import AnalyticsConsent, ProviderFact, Vendor
 from tandem_analytics.outcome.service import send_changed
+from tandem_analytics.telemetry.repository import insert_new
 from tandem_kit.events import outbox_messages
 from tandem_kit.testing import sessionmaker_of
 
@@ -15,26 +18,28 @@ T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def message(
-    vendor: Vendor,
     provider: uuid.UUID,
     participant: uuid.UUID,
     session: str,
     kind: str,
     rating: int | None,
     at: datetime,
-) -> SessionTelemetry:
-    return SessionTelemetry(
-        vendor_id=vendor.id,
-        webhook_id=f"m-{uuid.uuid4().hex}",
-        type=kind,
-        occurred_at=at,
-        vendor_session_id=session,
-        participant_id=participant,
-        provider_id=provider,
-        started_at=at,
-        duration_minutes=50,
-        rating=rating,
-    )
+) -> dict[str, Any]:
+    """A vendor message as the ingest statement takes it (telemetry and the latest outcome)."""
+    return {
+        "webhook_id": f"m-{uuid.uuid4().hex}",
+        "type": kind,
+        "occurred_at": at,
+        "vendor_session_id": session,
+        "session_id": None,
+        "engagement_id": None,
+        "match_id": None,
+        "participant_id": participant,
+        "provider_id": provider,
+        "started_at": at,
+        "duration_minutes": 50,
+        "rating": rating,
+    }
 
 
 async def test_outcomes_count_latest_outcome_of_consenting_participants_with_k_on_ratings(
@@ -58,25 +63,31 @@ async def test_outcomes_count_latest_outcome_of_consenting_participants_with_k_o
         )
         session.add_all(AnalyticsConsent(person_id=p, granted=True, changed_at=T0) for p in people)
         await session.flush()
-        session.add_all(
+        for person in people:
+            await set_consent(session, person, granted=True, at=T0)
+        await insert_new(
+            session,
+            vendor.id,
             [
-                message(vendor, provider, people[0], "s1", "session.scheduled", None, T0),
-                message(vendor, provider, people[0], "s1", "session.completed", 5, T0 + timedelta(hours=1)),
-                message(vendor, provider, people[1], "s2", "session.completed", 4, T0),
-                message(vendor, provider, people[2], "s3", "session.completed", 2, T0),
-                message(vendor, provider, people[3], "s4", "session.no_show", None, T0),
-                message(vendor, provider, unconsented, "s5", "session.completed", 1, T0),
-            ]
+                message(provider, people[0], "s1", "session.scheduled", None, T0),
+                message(provider, people[0], "s1", "session.completed", 5, T0 + timedelta(hours=1)),
+                message(provider, people[1], "s2", "session.completed", 4, T0),
+                message(provider, people[2], "s3", "session.completed", 2, T0),
+                message(provider, people[3], "s4", "session.no_show", None, T0),
+                message(provider, unconsented, "s5", "session.completed", 1, T0),
+            ],
         )
 
     async with sessionmaker_of(app)() as session, session.begin():
         await send_changed(session, T0 + timedelta(days=1))
     async with sessionmaker_of(app)() as session, session.begin():
-        session.add_all(
+        await insert_new(
+            session,
+            vendor.id,
             [
-                message(vendor, provider, people[4], "s6", "session.completed", 3, T0),
-                message(vendor, provider, people[5], "s7", "session.completed", 3, T0),
-            ]
+                message(provider, people[4], "s6", "session.completed", 3, T0),
+                message(provider, people[5], "s7", "session.completed", 3, T0),
+            ],
         )
     async with sessionmaker_of(app)() as session, session.begin():
         await send_changed(session, T0 + timedelta(days=2))

@@ -22,6 +22,7 @@ from tandem_analytics.models import (
     SessionFact,
     SessionTelemetry,
     SlaFact,
+    VendorSessionOutcome,
 )
 from tandem_consent.testing import consent_events
 from tandem_kit.events import EventConsumer, EventEnvelope, Subscription
@@ -93,6 +94,9 @@ class Program:
             "sla_facts": await self.rows(SlaFact, SlaFact.engagement_id == c.engagement_id),
             "session_telemetry": await self.rows(
                 SessionTelemetry, SessionTelemetry.vendor_session_id == c.vendor_session_id
+            ),
+            "vendor_session_outcomes": await self.rows(
+                VendorSessionOutcome, VendorSessionOutcome.vendor_session_id == c.vendor_session_id
             ),
         }
 
@@ -239,7 +243,7 @@ class Program:
 
 @pytest.fixture
 async def program(
-    app: FastAPI, keys: TestKeys, signed: Any, share_with_vendors: Any
+    app: FastAPI, keys: TestKeys, signed: Any, share_with_vendors: Any, kpis_alone: None
 ) -> AsyncIterator[Program]:
     """A fresh program whose facts and telemetry are committed."""
     async with asgi_client(app) as http:

@@ -1,8 +1,14 @@
 from typing import Any
 
-from tandem_analytics.models import MatchFact, ProviderFact, SessionFact, SessionTelemetry
+from tandem_analytics.models import (
+    MatchFact,
+    ProviderFact,
+    SessionFact,
+    SessionTelemetry,
+    VendorSessionOutcome,
+)
 
-TABLES = ("match_facts", "engagement_facts", "session_facts", "session_telemetry")
+TABLES = ("match_facts", "engagement_facts", "session_facts", "session_telemetry", "vendor_session_outcomes")
 
 
 async def test_participant_is_de_identified(program: Any, consent: Any) -> None:
@@ -27,6 +33,7 @@ async def test_participant_is_de_identified(program: Any, consent: Any) -> None:
     assert aliases != {mine.participant}
     # The rating they gave is gone; everything else the KPIs count is as it was.
     assert after["session_telemetry"][0]["rating"] is None
+    assert after["vendor_session_outcomes"][0]["rating"] is None
     unchanged = ("participant_id", "rating")
     for table in TABLES:
         assert [{k: v for k, v in row.items() if k not in unchanged} for row in after[table]] == [
@@ -36,6 +43,10 @@ async def test_participant_is_de_identified(program: Any, consent: Any) -> None:
     assert (after["sla_facts"], after["provider_facts"]) == (before["sla_facts"], before["provider_facts"])
     assert await program.rows(MatchFact, MatchFact.participant_id == mine.participant) == []
     assert await program.rows(SessionTelemetry, SessionTelemetry.participant_id == mine.participant) == []
+    assert (
+        await program.rows(VendorSessionOutcome, VendorSessionOutcome.participant_id == mine.participant)
+        == []
+    )
     assert await program.about(other) == others_before
 
     access = await consent.open(mine.participant, "access")
@@ -68,6 +79,7 @@ async def test_coach_gets_a_new_provider_id_everywhere(program: Any, consent: An
             (coached.participant, record["provider_id"])
         ]
     assert after["session_telemetry"][0]["rating"] == 4
+    assert after["vendor_session_outcomes"][0]["rating"] == 4
     assert await program.about(elsewhere) == others_before
 
     access = await consent.open(coach.person_id, "access")

@@ -85,6 +85,13 @@ def assert_anonymized(
     )
     assert without(telemetry, PERSONAL) == without(before["session_telemetry"], PERSONAL)
     assert {t: after[t] for t in FACTS} == {t: before[t] for t in FACTS}
+    # The kept latest outcome is renamed exactly as the telemetry row it copies.
+    by_id = {r["id"]: r for r in telemetry}
+    [outcome] = after["vendor_session_outcomes"]
+    assert [{k: outcome[k] for k in PERSONAL}] == [{k: by_id[outcome["telemetry_id"]][k] for k in PERSONAL}]
+    assert without(after["vendor_session_outcomes"], PERSONAL) == without(
+        before["vendor_session_outcomes"], PERSONAL
+    )
 
 
 async def settled(app: FastAPI, consent: Any) -> None:
@@ -182,7 +189,7 @@ async def test_delete_action_deletes_expired_telemetry(app: FastAPI, program: An
     assert await purge(app, purge_event("session_telemetry", cutoff=days_ago(730), action="delete"))
 
     after = await program.about(expired)
-    assert after["session_telemetry"] == []
+    assert (after["session_telemetry"], after["vendor_session_outcomes"]) == ([], [])
     assert {t: after[t] for t in FACTS} == {t: before_expired[t] for t in FACTS}
     assert await program.about(recent) == before_recent
 
@@ -199,6 +206,12 @@ async def test_rows_already_de_identified_are_passed_over(app: FastAPI, program:
     # The erasure's alias stays (renaming it would make one person two); the coach is renamed now.
     [row] = first["session_telemetry"]
     assert (row["participant_id"], row["provider_id"].version, row["rating"]) == (alias, 8, None)
+    [outcome] = first["vendor_session_outcomes"]
+    assert (outcome["participant_id"], outcome["provider_id"], outcome["rating"]) == (
+        alias,
+        row["provider_id"],
+        None,
+    )
 
     assert await purge(app, purge_event("session_telemetry", cutoff=days_ago(730)))
     assert await program.about(erased) == first

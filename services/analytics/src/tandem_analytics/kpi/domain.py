@@ -6,6 +6,8 @@ pilot gates and SLAs otherwise (docs/analytics.md, "KPI catalog"). A program may
 them (`kpi_targets`). The repository hands in counts only, never rows about people.
 """
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Literal
@@ -186,6 +188,27 @@ CATALOG: dict[str, KpiDefinition] = {
         ),
     )
 }  # fmt: skip
+
+
+def median_of_counts(counts: Mapping[int, int]) -> float | None:
+    """The median of a multiset given as value -> how many times (PostgreSQL's `percentile_cont(0.5)`:
+    the mean of the two middle values when there is an even number of them); None when empty."""
+    ordered = sorted((value, n) for value, n in counts.items() if n > 0)
+    total = sum(n for _, n in ordered)
+    if not total:
+        return None
+
+    def at(rank: int) -> int:
+        """The value at 0-based position `rank` of the sorted multiset."""
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if seen > rank:
+                return value
+        raise ValueError(rank)
+
+    middle = (total - 1) / 2
+    return (at(math.floor(middle)) + at(math.ceil(middle))) / 2
 
 
 def seed_targets(definition: KpiDefinition) -> Targets:

@@ -7,6 +7,7 @@ is a program (or all programs) and optionally a cohort: the calendar quarter of 
 first match approval in the program (`2026-Q4`).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,13 +23,14 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    null,
     or_,
     select,
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_analytics.kpi.domain import Measure
+from tandem_analytics.kpi.domain import Measure, median_of_counts
 from tandem_analytics.models import (
     AttendanceFact,
     BusinessKpiValue,
@@ -43,12 +45,11 @@ from tandem_analytics.models import (
     PromotionFact,
     ProviderFact,
     SessionFact,
-    SessionTelemetry,
     SlaOutcomeFact,
     SponsorActionFact,
+    VendorSessionOutcome,
 )
 
-OUTCOMES = ("session.completed", "session.no_show")
 LAYERS = ("coaching", "mentoring", "network")
 PROMOTION_WINDOW = timedelta(days=365)
 DEFAULT_BUSINESS_KPI = "csat"
@@ -94,28 +95,24 @@ def active_match(now: datetime) -> ColumnElement[bool]:
     return and_(m.approved_at <= now, or_(m.ended_at.is_(None), m.ended_at > now))
 
 
-def latest_outcomes_statement(now: datetime) -> Select[Any]:
+def latest_outcomes_statement(now: datetime, *, resolve_program: bool = True) -> Select[Any]:
     """The latest vendor outcome per vendor session that was due, with its program resolved.
 
-    The program comes from the Tandem ids the vendor sent: session -> engagement -> match.
+    The latest outcomes are kept at ingest (`vendor_session_outcomes`); the program comes from the
+    Tandem ids the vendor sent: session -> engagement -> match. All programs need no program (and
+    skip the three joins per outcome): `program_id` is then null.
     """
-    t, s, e, m = SessionTelemetry, SessionFact, EngagementFact, MatchFact
+    o, s, e, m = VendorSessionOutcome, SessionFact, EngagementFact, MatchFact
+    columns = (o.type, o.participant_id, o.session_id, o.started_at, o.rating)
+    if not resolve_program:
+        return select(*columns, null().label("program_id")).where(o.started_at <= now)
     return (
-        select(
-            t.type,
-            t.participant_id,
-            t.session_id,
-            t.started_at,
-            t.rating,
-            func.coalesce(e.program_id, m.program_id).label("program_id"),
-        )
-        .select_from(t)
-        .outerjoin(s, s.session_id == t.session_id)
-        .outerjoin(e, e.engagement_id == func.coalesce(t.engagement_id, s.engagement_id))
-        .outerjoin(m, m.match_id == func.coalesce(t.match_id, s.match_id, e.match_id))
-        .where(t.type.in_(OUTCOMES), t.started_at <= now)
-        .distinct(t.vendor_id, t.vendor_session_id)
-        .order_by(t.vendor_id, t.vendor_session_id, t.occurred_at.desc(), t.received_at.desc())
+        select(*columns, func.coalesce(e.program_id, m.program_id).label("program_id"))
+        .select_from(o)
+        .outerjoin(s, s.session_id == o.session_id)
+        .outerjoin(e, e.engagement_id == func.coalesce(o.engagement_id, s.engagement_id))
+        .outerjoin(m, m.match_id == func.coalesce(o.match_id, s.match_id, e.match_id))
+        .where(o.started_at <= now)
     )
 
 
@@ -143,31 +140,63 @@ async def _coaching(session: AsyncSession, scope: Scope, now: datetime) -> dict[
     }
 
 
-async def _vendor_outcomes(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Measure]:
-    latest = latest_outcomes_statement(now).subquery()
-    counted = and_(
-        _in_scope(latest.c.program_id, latest.c.participant_id, scope),
-        consented(latest.c.participant_id, latest.c.started_at, now),
-    )
-    completed = latest.c.type == "session.completed"
-    rated = and_(completed, latest.c.rating.is_not(None))
-    row = (
-        await session.execute(
-            select(
-                func.count().filter(completed),
-                func.count().filter(latest.c.type == "session.no_show"),
-                func.count(distinct(latest.c.participant_id)),
-                func.percentile_cont(0.5).within_group(latest.c.rating).filter(rated),
-                func.count().filter(rated),
-                func.count(distinct(latest.c.participant_id)).filter(rated),
-            ).where(counted)
+async def _vendor_outcomes(
+    session: AsyncSession, scopes: Sequence[Scope], now: datetime
+) -> list[dict[str, Measure]]:
+    """Completion and rating median for several scopes (a part and the wholes it is compared with)
+    in one pass over the outcomes: each outcome is resolved to its program once."""
+    resolve = any(scope.program_id is not None for scope in scopes)
+    latest = latest_outcomes_statement(now, resolve_program=resolve).subquery()
+    inside = [
+        _in_scope(latest.c.program_id, latest.c.participant_id, scope).label(f"in_{i}")
+        for i, scope in enumerate(scopes)
+    ]
+    # Counted per participant, outcome and rating first (a few groups per person), then summed per
+    # scope: distinct people and the rating median come from those groups, not from sorting every
+    # outcome.
+    grouped = (
+        select(latest.c.participant_id, latest.c.type, latest.c.rating, *inside, func.count().label("n"))
+        .where(consented(latest.c.participant_id, latest.c.started_at, now))
+        .group_by(
+            latest.c.participant_id,
+            latest.c.type,
+            latest.c.rating,
+            # All programs is the constant true, which PostgreSQL refuses in GROUP BY.
+            *(member for member, scope in zip(inside, scopes, strict=True) if scope.program_id is not None),
         )
-    ).one()
-    median = None if row[3] is None else round(float(row[3]), 4)
-    return {
-        "session_completion_rate": Measure(row[0], row[0] + row[1], row[2]),
-        "participant_rating_median": Measure(row[4], row[4], row[5], value=median),
-    }
+        .cte("grouped")
+    )
+    g = grouped.c
+    completed = g.type == "session.completed"
+    rated = and_(completed, g.rating.is_not(None))
+    columns: list[Any] = []
+    for i in range(len(scopes)):
+        member = g[f"in_{i}"]
+        by_rating = (
+            select(g.rating, func.sum(g.n).label("n")).where(member, rated).group_by(g.rating).subquery()
+        )
+        columns += [
+            func.coalesce(func.sum(g.n).filter(member, completed), 0),
+            func.coalesce(func.sum(g.n).filter(member, g.type == "session.no_show"), 0),
+            func.count(distinct(g.participant_id)).filter(member),
+            func.coalesce(func.sum(g.n).filter(member, rated), 0),
+            func.count(distinct(g.participant_id)).filter(member, rated),
+            select(func.jsonb_object_agg(by_rating.c.rating, by_rating.c.n)).scalar_subquery(),
+        ]
+    row = (await session.execute(select(*columns).select_from(grouped))).one()
+    found = []
+    for i in range(len(scopes)):
+        done, no_show, people, ratings, raters = (int(v) for v in row[6 * i : 6 * i + 5])
+        median = median_of_counts({int(r): int(n) for r, n in (row[6 * i + 5] or {}).items()})
+        found.append(
+            {
+                "session_completion_rate": Measure(done, done + no_show, people),
+                "participant_rating_median": Measure(
+                    ratings, ratings, raters, value=None if median is None else round(median, 4)
+                ),
+            }
+        )
+    return found
 
 
 def _ledger(now: datetime, scope: Scope) -> ColumnElement[bool]:
@@ -201,9 +230,9 @@ async def _attendance(session: AsyncSession, scope: Scope, now: datetime) -> dic
             )
         )
     ).one()
-    # Sessions the ledger has no word on count by their latest vendor outcome: the latest outcomes are
-    # computed once and joined (a correlated EXISTS would recompute them per session).
-    latest = latest_outcomes_statement(now).subquery()
+    # Sessions the ledger has no word on count by their latest vendor outcome, found by its Tandem
+    # session id (the booked session carries the program): no program to resolve per outcome.
+    latest = latest_outcomes_statement(now, resolve_program=False).subquery()
     completed = (
         select(latest.c.session_id)
         .where(latest.c.type == "session.completed", latest.c.session_id.is_not(None))
@@ -391,19 +420,24 @@ async def _business(session: AsyncSession, scope: Scope, now: datetime, kpi_name
 
 
 async def measures(
-    session: AsyncSession, scope: Scope, *, now: datetime, business_kpi: str
-) -> dict[str, Measure]:
-    """Every KPI's counts for one scope, as of `now`: one aggregate query per family of KPIs."""
-    return {
-        **await _coaching(session, scope, now),
-        **await _vendor_outcomes(session, scope, now),
-        **await _attendance(session, scope, now),
-        **await _sla(session, scope, now),
-        **await _first_session(session, scope, now),
-        **await _matches(session, scope, now),
-        **await _surveys(session, scope, now),
-        **await _business(session, scope, now, business_kpi),
-    }
+    session: AsyncSession, scopes: Sequence[Scope], *, now: datetime, business_kpi: str
+) -> list[dict[str, Measure]]:
+    """Every KPI's counts for each scope, as of `now`: one aggregate query per family of KPIs (per
+    scope, but one for all scopes where it reads every vendor outcome)."""
+    vendor = await _vendor_outcomes(session, scopes, now)
+    return [
+        {
+            **await _coaching(session, scope, now),
+            **vendor[i],
+            **await _attendance(session, scope, now),
+            **await _sla(session, scope, now),
+            **await _first_session(session, scope, now),
+            **await _matches(session, scope, now),
+            **await _surveys(session, scope, now),
+            **await _business(session, scope, now, business_kpi),
+        }
+        for i, scope in enumerate(scopes)
+    ]
 
 
 # A program's KPI settings.

@@ -75,19 +75,20 @@ async def compute(
     k = settings.kpi_min_population
     targets, started, business = await _settings_of(session, scope.program_id)
     months = domain.months_between(started, now) if started else None
-    measures = await repository.measures(session, scope, now=now, business_kpi=business)
-    # The whole a cohort is a part of: its program. (A program within all programs is not guarded
-    # this way yet: docs/analytics.md, "Consent and anonymity".)
-    parent = Scope(scope.program_id) if scope.cohort is not None else None
-    parent_measures = (
-        await repository.measures(session, parent, now=now, business_kpi=business) if parent else {}
+    # The published wholes the scope is a part of: a cohort of its program, a program (and so its
+    # cohorts) of all programs. Whole minus part must not describe 1..k-1 people.
+    wholes = [Scope(scope.program_id)] if scope.cohort is not None else []
+    if scope.program_id is not None:
+        wholes.append(Scope())
+    measures, *whole_measures = await repository.measures(
+        session, [scope, *wholes], now=now, business_kpi=business
     )
     published = await repository.last_published(session, scope, before=now)
     outcomes = []
     for name, definition in domain.CATALOG.items():
         outcome = domain.evaluate(definition, measures[name], targets[name], k=k, months=months)
-        if parent is not None:
-            outcome = domain.guard_complement(outcome, parent_measures[name].population, k=k)
+        for whole in whole_measures:
+            outcome = domain.guard_complement(outcome, whole[name].population, k=k)
         outcomes.append(domain.guard_change(outcome, published.get(name), k=k))
     return outcomes
 

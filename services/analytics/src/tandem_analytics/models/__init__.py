@@ -35,7 +35,7 @@ from tandem_analytics.models.outcome import ProviderOutcome  # noqa: E402
 from tandem_analytics.models.person import AnalyticsConsent, JobFact, PersonFact, PromotionFact  # noqa: E402
 from tandem_analytics.models.sharing import VendorSharingConsent  # noqa: E402
 from tandem_analytics.models.survey import CoachingAdoptionReport, NpsResponse, SurveyMessage  # noqa: E402
-from tandem_analytics.models.telemetry import SessionTelemetry  # noqa: E402
+from tandem_analytics.models.telemetry import SessionTelemetry, VendorSessionOutcome  # noqa: E402
 from tandem_analytics.models.vendor import Vendor  # noqa: E402
 
 __all__ = [
@@ -70,5 +70,6 @@ __all__ = [
     "SponsorActionFact",
     "SurveyMessage",
     "Vendor",
+    "VendorSessionOutcome",
     "VendorSharingConsent",
 ]

@@ -7,14 +7,13 @@ from datetime import datetime
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-# The latest message of each vendor session is its outcome (a `scheduled` later made `completed`);
-# only sessions whose participant's `analytics` consent is granted count. Providers are matching's
-# provider ids (`provider_facts`), which carry the program.
+# The latest outcome of each vendor session (kept at ingest, as the KPIs read it: a no-show later
+# corrected to `completed` counts as completed); only sessions whose participant's `analytics`
+# consent is granted count. Providers are matching's provider ids (`provider_facts`), which carry
+# the program.
 CHANGED_OUTCOMES = text("""
 WITH latest AS (
-    SELECT DISTINCT ON (t.vendor_id, t.vendor_session_id) t.provider_id, t.participant_id, t.type, t.rating
-    FROM session_telemetry t
-    ORDER BY t.vendor_id, t.vendor_session_id, t.occurred_at DESC, t.received_at DESC
+    SELECT provider_id, participant_id, type, rating FROM vendor_session_outcomes
 ), counted AS (
     SELECT latest.* FROM latest
     JOIN analytics_consents c ON c.person_id = latest.participant_id AND c.granted

@@ -41,6 +41,7 @@ from tandem_analytics.models import (
     SessionTelemetry,
     SlaFact,
     Vendor,
+    VendorSessionOutcome,
     VendorSharingConsent,
 )
 from tandem_analytics.privacy.domain import ALIAS_VERSION, is_alias
@@ -69,8 +70,15 @@ def _involving(model: Any, who: Subject) -> ColumnElement[bool]:
     return or_(model.participant_id == who.person_id, _as_provider(model.provider_id, who))
 
 
-def _telemetry_involving(who: Subject) -> ColumnElement[bool]:
-    t = SessionTelemetry
+# The latest outcome per vendor session is a copy of a telemetry row: whatever happens to telemetry
+# happens to it, in the same statement shape (it is not counted separately in receipts).
+TELEMETRY_TABLES: tuple[type[SessionTelemetry] | type[VendorSessionOutcome], ...] = (
+    SessionTelemetry,
+    VendorSessionOutcome,
+)
+
+
+def _telemetry_involving(who: Subject, t: Any = SessionTelemetry) -> ColumnElement[bool]:
     return or_(
         t.participant_id == who.person_id, t.provider_id == who.person_id, _as_provider(t.provider_id, who)
     )
@@ -180,20 +188,21 @@ async def de_identify(
             .execution_options(synchronize_session=False)
         )
         changed[model.__tablename__] = len(result.all())
-    t = SessionTelemetry
-    as_participant = t.participant_id == who.person_id
-    result = await session.execute(
-        update(t)
-        .where(_telemetry_involving(who))
-        .values(
-            participant_id=case((as_participant, alias), else_=t.participant_id),
-            provider_id=_swap(t.provider_id, {**provider_aliases, who.person_id: alias}),
-            rating=case((as_participant, null()), else_=t.rating),
+    for t in TELEMETRY_TABLES:
+        as_participant = t.participant_id == who.person_id
+        result = await session.execute(
+            update(t)
+            .where(_telemetry_involving(who, t))
+            .values(
+                participant_id=case((as_participant, alias), else_=t.participant_id),
+                provider_id=_swap(t.provider_id, {**provider_aliases, who.person_id: alias}),
+                rating=case((as_participant, null()), else_=t.rating),
+            )
+            .returning(t.vendor_id)
+            .execution_options(synchronize_session=False)
         )
-        .returning(t.id)
-        .execution_options(synchronize_session=False)
-    )
-    changed["session_telemetry"] = len(result.all())
+        if t is SessionTelemetry:
+            changed["session_telemetry"] = len(result.all())
     return changed
 
 
@@ -242,8 +251,7 @@ def expired_sessions_statement(cutoff: datetime) -> Select[tuple[UUID, str]]:
     )
 
 
-def _expired(cutoff: datetime) -> ColumnElement[bool]:
-    t = SessionTelemetry
+def _expired(cutoff: datetime, t: Any = SessionTelemetry) -> ColumnElement[bool]:
     return tuple_(t.vendor_id, t.vendor_session_id).in_(expired_sessions_statement(cutoff))
 
 
@@ -270,39 +278,48 @@ async def expired_identities(session: AsyncSession, cutoff: datetime) -> set[UUI
 async def anonymize_expired_telemetry(
     session: AsyncSession, cutoff: datetime, aliases: Mapping[UUID, UUID]
 ) -> int:
-    """Rename every id in `aliases` in the expired telemetry and drop the ratings; rows changed."""
-    t = SessionTelemetry
+    """Rename every id in `aliases` in the expired telemetry and drop the ratings; telemetry rows changed."""
     olds, news = list(aliases), list(aliases.values())
     changed: set[UUID] = set()
-    for column in (t.participant_id, t.provider_id):
-        # A join on the mapping (one round trip, two parameters) rather than a CASE per id.
-        mapping = (
-            func.unnest(
-                bindparam("olds", olds, type_=ARRAY(Uuid())), bindparam("news", news, type_=ARRAY(Uuid()))
+    for t in TELEMETRY_TABLES:
+        key: Any = SessionTelemetry.id if t is SessionTelemetry else VendorSessionOutcome.telemetry_id
+        for column in (t.participant_id, t.provider_id):
+            # A join on the mapping (one round trip, two parameters) rather than a CASE per id.
+            mapping = (
+                func.unnest(
+                    bindparam("olds", olds, type_=ARRAY(Uuid())), bindparam("news", news, type_=ARRAY(Uuid()))
+                )
+                .table_valued("old", "new")
+                .render_derived(name="aliases")
             )
-            .table_valued("old", "new")
-            .render_derived(name="aliases")
-        )
+            result = await session.execute(
+                update(t)
+                .where(_expired(cutoff, t), column == mapping.c.old)
+                .values({column.key: mapping.c.new})
+                .returning(key)
+                .execution_options(synchronize_session=False)
+            )
+            if t is SessionTelemetry:
+                changed.update(result.scalars())
         result = await session.execute(
             update(t)
-            .where(_expired(cutoff), column == mapping.c.old)
-            .values({column.key: mapping.c.new})
-            .returning(t.id)
+            .where(_expired(cutoff, t), t.rating.is_not(None))
+            .values(rating=null())
+            .returning(key)
             .execution_options(synchronize_session=False)
         )
-        changed.update(result.scalars())
-    result = await session.execute(
-        update(t)
-        .where(_expired(cutoff), t.rating.is_not(None))
-        .values(rating=null())
-        .returning(t.id)
-        .execution_options(synchronize_session=False)
-    )
-    changed.update(result.scalars())
+        if t is SessionTelemetry:
+            changed.update(result.scalars())
     return len(changed)
 
 
 async def delete_expired_telemetry(session: AsyncSession, cutoff: datetime) -> int:
+    # The kept outcomes first: which sessions expired is read from the telemetry.
+    await session.execute(
+        delete(VendorSessionOutcome)
+        .where(_expired(cutoff, VendorSessionOutcome))
+        .execution_options(synchronize_session=False)
+    )
     result = await session.execute(
         delete(SessionTelemetry)
         .where(_expired(cutoff))

@@ -1,10 +1,12 @@
 """Telemetry rows: one set-based statement per batch (insert, dedup, and the events it causes)."""
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,9 +34,16 @@ REPORTED = VendorSessionReported.event_type()
 # PostgreSQL parses it (in C) and plans the statement once; Python builds no row. The replay guard
 # is the unique (vendor, webhook id): ON CONFLICT DO NOTHING drops a known id. The same statement
 # writes `VendorSessionReported` to the outbox for every stored outcome that names a Tandem session,
-# so the events commit with the rows. A message counts only while its participant grants
-# `vendor_sharing` (checked in the same statement). It answers the positions of the messages it did
-# not store (usually none).
+# so the events commit with the rows. It also keeps the latest outcome per vendor session
+# (`vendor_session_outcomes`, what the KPIs read): the batch's newest outcome per vendor session (one
+# row each, so no row is touched twice) replaces the stored one only when it is later by
+# (occurred_at, received_at, telemetry id); rows go in vendor-session order, the lock order. A
+# message counts only while its participant grants `vendor_sharing` (checked in the same statement).
+# It answers the positions of the messages it did not store (usually none).
+OUTCOME_COLUMNS = (
+    "vendor_session_id, type, participant_id, provider_id, session_id, engagement_id, match_id, started_at,"
+    " rating, occurred_at, received_at"
+)
 INSERT_BATCH = text(f"""
 WITH incoming AS (
     SELECT m.position, m.id AS webhook_id, m.type,
@@ -51,7 +60,16 @@ WITH incoming AS (
     INSERT INTO session_telemetry (id, vendor_id, {NAMES})
     SELECT gen_random_uuid(), CAST(:vendor_id AS uuid), {NAMES} FROM incoming WHERE shared
     ON CONFLICT ON CONSTRAINT uq_session_telemetry_vendor_id_webhook_id DO NOTHING
-    RETURNING id, webhook_id, type, session_id, occurred_at, received_at
+    RETURNING id, webhook_id, {OUTCOME_COLUMNS}
+), latest AS (
+    INSERT INTO vendor_session_outcomes AS kept (vendor_id, {OUTCOME_COLUMNS}, telemetry_id)
+    SELECT DISTINCT ON (vendor_session_id) CAST(:vendor_id AS uuid), {OUTCOME_COLUMNS}, id FROM stored
+    WHERE type IN ('session.completed', 'session.no_show')
+    ORDER BY vendor_session_id, occurred_at DESC, received_at DESC, id DESC
+    ON CONFLICT ON CONSTRAINT pk_vendor_session_outcomes DO UPDATE SET
+        {", ".join(f"{c} = excluded.{c}" for c in (*OUTCOME_COLUMNS.split(", ")[1:], "telemetry_id"))}
+    WHERE (excluded.occurred_at, excluded.received_at, excluded.telemetry_id)
+        > (kept.occurred_at, kept.received_at, kept.telemetry_id)
 ), reported AS (
     INSERT INTO outbox_messages (id, subject, payload)
     SELECT event_id, '{subject_for("analytics", REPORTED)}', jsonb_build_object(
@@ -93,6 +111,28 @@ async def insert_batch(session: AsyncSession, vendor_id: UUID, batch: bytes, *, 
     if row.events:
         await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
     return Outcome(frozenset(p - 1 for p in row.dropped or ()), frozenset(p - 1 for p in row.known or ()))
+
+
+async def insert_new(session: AsyncSession, vendor_id: UUID, rows: Sequence[Mapping[str, Any]]) -> set[str]:
+    """`insert_batch` for rows already in the table's shape (`webhook_id`, `type`, `occurred_at` and
+    the `COLUMNS`): the same statement and rules. Returns the webhook ids stored now."""
+    document = msgspec.json.encode(
+        [
+            {
+                "id": row["webhook_id"],
+                "type": row["type"],
+                "timestamp": row["occurred_at"],
+                "data": {name: row[name] for name, _ in COLUMNS},
+            }
+            for row in rows
+        ]
+    )
+    outcome = await insert_batch(session, vendor_id, document, sent_at=datetime.now(UTC))
+    return {
+        row["webhook_id"]
+        for position, row in enumerate(rows)
+        if position not in outcome.dropped and position not in outcome.known
+    }
 
 
 async def received_at(session: AsyncSession, vendor_id: Any, webhook_id: str) -> datetime | None:
