@@ -6,10 +6,12 @@ and NATS: one core for Python, one for PostgreSQL. 10,000 participants have gran
 also writes a `VendorSessionReported` outbox row that the relay publishes while the ingest runs
 (`--reported-every 1`: every message). Measured in one run:
 
-- throughput: N signed events in batches of 1,000, two requests in flight; the bodies and their
-  signatures are built before the clock runs (the vendor's work, not ours);
+- throughput: N signed events in batches of 1,000 with `Prefer: return=minimal`, eight requests in
+  flight (`--in-flight`); the bodies and their signatures are built before the clock runs (the
+  vendor's work, not ours);
 - baseline: `COPY` of the same rows (same values, other message ids) into the same table,
-  one COPY per 1,000 rows, records built before the clock runs;
+  one COPY (and transaction) per 1,000 rows from as many connections as requests in flight, records
+  built before the clock runs;
 - latency: p50/p99 of a single-event POST, one at a time.
 
     .venv/bin/python bench/telemetry_ingest.py [--events 500000] [--singles 1000]
@@ -17,6 +19,7 @@ also writes a `VendorSessionReported` outbox row that the relay publishes while 
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 import time
@@ -36,7 +39,7 @@ from tandem_analytics.telemetry.domain import signature
 from tandem_kit.testing import TestKeys, asgi_client, running
 
 BATCH = 1000
-IN_FLIGHT = 2
+IN_FLIGHT = 8
 REPORTED_EVERY = 10
 CHUNK = 20  # batches built at a time (about 9 MB of JSON), outside the timed part
 PEOPLE = [uuid.uuid4() for _ in range(10_000)]
@@ -142,19 +145,28 @@ async def poster(
 
 
 async def copy_baseline(app: Any, vendor_id: uuid.UUID, events: int) -> float:
+    """COPY rows/s from as many connections as the ingest has requests in flight."""
     elapsed = 0.0
-    async with app.state.database.engine.connect() as conn:
-        raw = (await conn.get_raw_connection()).driver_connection
+    engine = app.state.database.engine
+    async with contextlib.AsyncExitStack() as stack:
+        raws = []
+        for _ in range(IN_FLIGHT):
+            conn = await stack.enter_async_context(engine.connect())
+            raws.append((await conn.get_raw_connection()).driver_connection)
         for chunk in range(0, events, BATCH * CHUNK):
             records = [copy_record(vendor_id, n) for n in range(chunk, min(events, chunk + BATCH * CHUNK))]
+            queue = [records[i : i + BATCH] for i in range(0, len(records), BATCH)]
             started = time.perf_counter()
-            for i in range(0, len(records), BATCH):
-                async with raw.transaction():
-                    await raw.copy_records_to_table(
-                        "session_telemetry", records=records[i : i + BATCH], columns=COLUMNS
-                    )
+            await asyncio.gather(*(copier(raw, queue) for raw in raws))
             elapsed += time.perf_counter() - started
     return events / elapsed
+
+
+async def copier(raw: Any, queue: list[list[tuple[Any, ...]]]) -> None:
+    while queue:
+        rows = queue.pop()
+        async with raw.transaction():
+            await raw.copy_records_to_table("session_telemetry", records=rows, columns=COLUMNS)
 
 
 async def singles(
@@ -215,15 +227,22 @@ async def measure(database_url: str, nats_url: str, events: int, count: int) -> 
 
 
 def main() -> None:
+    global REPORTED_EVERY, IN_FLIGHT
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--events", type=int, default=500_000, help="events to ingest (default 500,000)")
     parser.add_argument(
         "--reported-every", type=int, default=10, help="one message in N names a Tandem session (default 10)"
     )
     parser.add_argument("--singles", type=int, default=1000, help="single-event posts (default 1,000)")
+    parser.add_argument(
+        "--in-flight",
+        type=int,
+        default=IN_FLIGHT,
+        help=f"concurrent batches, and COPY connections (default {IN_FLIGHT})",
+    )
     args = parser.parse_args()
-    global REPORTED_EVERY
     REPORTED_EVERY = args.reported_every
+    IN_FLIGHT = args.in_flight
     with infra("analytics") as (database_url, nats_url):
         asyncio.run(measure(database_url, nats_url, args.events, args.singles))
 

@@ -1,7 +1,8 @@
 """The latest vendor outcome per vendor session, kept at ingest (the KPIs read it instead of sorting
-every telemetry row), back-filled from the telemetry already stored. The (vendor, vendor session)
-index on telemetry goes: nothing reads telemetry by vendor session any more but the daily retention
-run, which scans the table anyway.
+every telemetry row), back-filled from the telemetry already stored. Two telemetry indexes go, since
+every index costs the ingest: (vendor, vendor session) (nothing reads telemetry by vendor session any
+more but the daily retention run, which scans the table anyway) and session_id (nothing reads
+telemetry by Tandem session: the KPIs read the kept outcomes).
 
 Revision ID: 0010_vendor_outcomes
 Revises: 0009_pilots
@@ -49,9 +50,11 @@ def upgrade() -> None:
         "ORDER BY vendor_id, vendor_session_id, occurred_at DESC, received_at DESC, id DESC"
     )
     op.drop_index("ix_session_telemetry_vendor_session", table_name="session_telemetry")
+    op.drop_index("ix_session_telemetry_session_id", table_name="session_telemetry")
 
 
 def downgrade() -> None:
+    op.create_index("ix_session_telemetry_session_id", "session_telemetry", ["session_id"])
     op.create_index(
         "ix_session_telemetry_vendor_session", "session_telemetry", ["vendor_id", "vendor_session_id"]
     )

@@ -22,7 +22,7 @@ class SessionTelemetry(Base):
     type: Mapped[str] = mapped_column(String(40))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     vendor_session_id: Mapped[str] = mapped_column(String(200))
-    session_id: Mapped[UUID | None] = mapped_column(index=True)
+    session_id: Mapped[UUID | None]
     engagement_id: Mapped[UUID | None]
     match_id: Mapped[UUID | None]
     participant_id: Mapped[UUID]
