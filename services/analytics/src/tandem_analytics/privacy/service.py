@@ -269,7 +269,8 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
     # were kept under.
     counts |= await people.forget(session, person_id)
     counts[AnalyticsConsent.__tablename__] = await repository.delete_consent(session, person_id)
-    # Survey answers stay counted in the cohort's NPS and the quarter's adoption, under the alias.
+    # Survey answers are kept under the alias, but no KPI counts them from now on: the alias has no
+    # `analytics` consent period (erasure shows in the next snapshot, as a withdrawal does).
     counts |= await survey.rename_respondent(session, person_id, alias)
     # What was last sent to matching about their provider records: recomputed under the aliases.
     counts[ProviderOutcome.__tablename__] = await repository.delete_outcomes(session, who)
