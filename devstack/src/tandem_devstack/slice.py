@@ -607,8 +607,22 @@ class Slice:
             )
             return kpis if ready else None
 
-        s.kpis = await self.eventually(probe, "KPIs over the cohort's matches and completed sessions")
         names = ("coach_to_coachee_ratio", "coach_utilization", "session_completion_rate")
+        try:
+            s.kpis = await self.eventually(probe, "KPIs over the cohort's matches and completed sessions")
+        except StepFailed:
+            # On a stack that ran the demo before, the earlier programs hold a few people still
+            # counted: all programs minus this one would describe fewer than k people, so the
+            # differencing guard withholds this program's figures (docs/analytics.md).
+            resp = await self.call("GET", "/api/v1/analytics/kpis", params={"program_id": s.program_id})
+            kpis = {k["name"]: k for k in resp.json()} if resp.status_code == 200 else {}
+            if not all(kpis.get(n, {}).get("suppressed") for n in names):
+                raise
+            s.kpis = kpis
+            return (
+                "KPIs suppressed by the differencing guard: earlier demo programs on this stack hold "
+                "fewer than k counted people (a fresh TANDEM_HOME shows the figures)"
+            )
         expected = {"coach_to_coachee_ratio": 5.0, "coach_utilization": 0.5, "session_completion_rate": 1.0}
         for name, value in expected.items():
             expect(s.kpis[name]["value"] == value, f"{name} is {s.kpis[name]['value']}, expected {value}")
