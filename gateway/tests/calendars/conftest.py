@@ -2,6 +2,7 @@
 Google and Microsoft fakes served beside it, people connected through the real OAuth flow."""
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -34,16 +35,21 @@ READ_TIMEOUT = 1.0
 
 
 class Slowed:
-    """An ASGI app answering like `app`, `delay` seconds late on the paths in `slow_paths`."""
+    """An ASGI app answering like `app`, `delay` seconds late on the paths in `slow_paths` (or as soon
+    as `released` is set: the fixture sets it at teardown, so the server's shutdown does not wait for a
+    request the test has stopped caring about)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.delay = 0.0
         self.slow_paths: set[str] = set()
+        self.released = asyncio.Event()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] in self.slow_paths and self.delay:
-            await asyncio.sleep(self.delay)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.delay):
+                    await self.released.wait()
         await self.app(scope, receive, send)
 
 
@@ -144,3 +150,4 @@ async def stack(infra: Infra, own_nats: EmbeddedNats) -> AsyncIterator[Stack]:
     }
     async with calendar_gateway(settings, sync=sync, google_wrapper=slowed) as gateway:
         yield Stack(gateway.app, gateway.url, gateway.google, gateway.microsoft, gateway.oauth, gates[0])
+        gates[0].released.set()
