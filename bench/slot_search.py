@@ -27,15 +27,12 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 from _infra import REPO, bench_line, percentile
-from pydantic import SecretStr
 
 from tandem_scheduling.availability import domain
 
-REDIRECT_URI = "https://app.tandem.test/calendar/callback"
 WINDOW_START = datetime(2027, 3, 1, tzinfo=UTC)
 WINDOW = domain.Interval(WINDOW_START, WINDOW_START + timedelta(weeks=6))
 HOURS = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]
@@ -76,19 +73,12 @@ def timed(busy: list[domain.Interval], rounds: int) -> list[float]:
 
 
 @contextlib.asynccontextmanager
-async def calendar_stack() -> AsyncIterator[tuple[Any, Any, Any, dict[str, Any]]]:
-    """Embedded PostgreSQL and NATS, the Google and Microsoft fakes and the real gateway over HTTP:
-    (gateway app, gateway URL, (google, microsoft) fakes, OAuth configs)."""
-    from tandem_devstack.fakes import google_calendar, microsoft_graph
-    from tandem_gateway.app import create_app as create_gateway_app
-    from tandem_gateway.calendars.settings import CalendarSyncSettings
-    from tandem_gateway.connections.settings import (
-        CalendarOAuthSettings,
-        GoogleOAuthSettings,
-        MicrosoftOAuthSettings,
-    )
+async def calendar_stack() -> AsyncIterator[tuple[Any, str, str]]:
+    """Embedded PostgreSQL and NATS, and the real gateway over HTTP with the Google and Microsoft
+    fakes (`tandem_devstack.calendar_gateway`): (calendar gateway, scheduling database URL, NATS URL)."""
+    from tandem_devstack.calendar_gateway import calendar_gateway
     from tandem_gateway.settings import Settings as GatewaySettings
-    from tandem_gateway.testing import INTERNAL_SECRET, closed_port_url, serve
+    from tandem_gateway.testing import INTERNAL_SECRET, closed_port_url
     from tandem_kit.embedded import EmbeddedNats, EmbeddedPostgres, free_port
     from tandem_kit.migrations import upgrade_head
 
@@ -103,11 +93,10 @@ async def calendar_stack() -> AsyncIterator[tuple[Any, Any, Any, dict[str, Any]]
             for name, part in (("gateway", "gateway"), ("scheduling", "services/scheduling")):
                 pg.ensure_database(name)
                 upgrade_head(REPO / part, pg.url(name))
-            google, microsoft = google_calendar.FakeGoogleCalendar(), microsoft_graph.FakeMicrosoftGraph()
-            async with serve(google.app) as google_url, serve(microsoft.app) as microsoft_url:
-                port, down = free_port(), closed_port_url()
-                tenant = f"{microsoft_url}/{microsoft_graph.TENANT}/oauth2/v2.0"
-                settings = GatewaySettings(
+            down = closed_port_url()
+
+            def settings(calendar_sync: Any, calendar_oauth: Any) -> GatewaySettings:
+                return GatewaySettings(
                     environment="test",
                     database_url=pg.url("gateway"),
                     nats_url=nats.url,
@@ -118,57 +107,15 @@ async def calendar_stack() -> AsyncIterator[tuple[Any, Any, Any, dict[str, Any]]
                     consent_url=down,
                     analytics_url=down,
                     graphql_subgraphs=(),
-                    calendar_sync=CalendarSyncSettings(
-                        google_api_url=google_url,
-                        graph_api_url=microsoft_url,
-                        webhook_base_url=f"http://127.0.0.1:{port}",
-                    ),
-                    calendar_oauth=CalendarOAuthSettings(
-                        google=GoogleOAuthSettings(
-                            client_id=google_calendar.CLIENT_ID,
-                            client_secret=SecretStr(google_calendar.CLIENT_SECRET),
-                            redirect_uri=REDIRECT_URI,
-                            authorize_url=f"{google_url}/o/oauth2/v2/auth",
-                            token_url=f"{google_url}/token",
-                        ),
-                        microsoft=MicrosoftOAuthSettings(
-                            client_id=microsoft_graph.CLIENT_ID,
-                            client_secret=SecretStr(microsoft_graph.CLIENT_SECRET),
-                            redirect_uri=REDIRECT_URI,
-                            authorize_url=f"{tenant}/authorize",
-                            token_url=f"{tenant}/token",
-                        ),
-                    ),
+                    calendar_sync=calendar_sync,
+                    calendar_oauth=calendar_oauth,
                 )
-                gateway = create_gateway_app(settings)
-                async with serve(gateway, port=port) as url:
-                    yield (
-                        gateway,
-                        url,
-                        (google, microsoft, pg.url("scheduling"), nats.url),
-                        gateway.state.calendar_providers,
-                    )
+
+            async with calendar_gateway(settings) as gateway:
+                yield gateway, pg.url("scheduling"), nats.url
         finally:
             nats.stop()
             pg.stop()
-
-
-async def connect(
-    gateway: Any, oauth: dict[str, Any], provider: str, person_id: uuid.UUID, login: str
-) -> None:
-    from tandem_gateway.connections import service as connections
-    from tandem_gateway.connections.domain import Owner
-
-    owner, maker = Owner(person_id=person_id), gateway.state.database.sessionmaker
-    async with maker() as session, session.begin():
-        url = await connections.begin_authorization(session, owner, oauth=oauth[provider])
-    async with httpx.AsyncClient() as browser:
-        answer = await browser.get(f"{url}&{urlencode({'login_hint': login})}")
-    back = {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
-    async with maker() as session, session.begin():
-        await connections.complete_authorization(
-            session, owner, state=back["state"], code=back["code"], providers=oauth
-        )
 
 
 async def endpoint(rounds: int) -> None:
@@ -182,10 +129,16 @@ async def endpoint(rounds: int) -> None:
     from tandem_scheduling.settings import Settings
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    async with calendar_stack() as (gateway, gateway_url, (google, microsoft, database_url, nats_url), oauth):
+    async with calendar_stack() as (calendars, database_url, nats_url):
+        gateway, gateway_url, google, microsoft = (
+            calendars.app,
+            calendars.url,
+            calendars.google,
+            calendars.microsoft,
+        )
         participant, coach = uuid.uuid4(), uuid.uuid4()
-        await connect(gateway, oauth, "google", participant, "ana@example.test")
-        await connect(gateway, oauth, "microsoft", coach, "ben@contoso.test")
+        await calendars.connect("google", participant, "ana@example.test")
+        await calendars.connect("microsoft", coach, "ben@contoso.test")
         rng = random.Random(14)
         for event in busy_events(rng, PEOPLE[0], 500):
             google.put_event(
@@ -203,8 +156,7 @@ async def endpoint(rounds: int) -> None:
             )
         # Each seeded meeting notifies the gateway (a change notification per event): let them land
         # before timing anything.
-        await google.drain()
-        await microsoft.drain()
+        await calendars.drain()
         creds = await create_oauth_client(gateway, "calendars:freebusy", name="scheduling")
         tokens = ClientCredentials(
             token_url=f"{gateway_url}/oauth/token",
@@ -277,8 +229,6 @@ async def endpoint(rounds: int) -> None:
 
                 loaded, plain = await timed(pairs[0]), await timed(pairs[1])
         await client.aclose()
-        await google.drain()
-        await microsoft.drain()
     for q in (50, 99):
         print(
             bench_line(

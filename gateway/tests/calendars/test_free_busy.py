@@ -24,7 +24,7 @@ def iso(moment: datetime) -> str:
 
 
 async def seed_google(stack: Stack, user: str, start: datetime, end: datetime) -> None:
-    async with httpx.AsyncClient(base_url=stack.configs["google"].token_url.removesuffix("/token")) as http:
+    async with httpx.AsyncClient(base_url=stack.oauth["google"].token_url.removesuffix("/token")) as http:
         answer = await http.post("/_fake/events", json={"user": user, "start": iso(start), "end": iso(end)})
     assert answer.status_code == 201
 

@@ -732,12 +732,18 @@ class EventConsumer:
                 with contextlib.suppress(Exception):
                     await js.add_consumer(STREAM, config)
                 psub = await js.pull_subscribe_bind(self.sub.name, stream=STREAM)
-                while not self._stopping:
-                    try:
-                        msgs = await self._next_batch(psub)
-                    except TimeoutError:
-                        continue
-                    await self._handle_batch(msgs)
+                try:
+                    while not self._stopping:
+                        try:
+                            msgs = await self._next_batch(psub)
+                        except TimeoutError:
+                            continue
+                        await self._handle_batch(msgs)
+                finally:
+                    # A subscription left behind keeps the connection's drain waiting out its timeout
+                    # (2 s) at every shutdown.
+                    with contextlib.suppress(Exception):
+                        await psub.unsubscribe()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

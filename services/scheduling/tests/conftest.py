@@ -1,37 +1,24 @@
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_consent.testing import consent_client, running_consent
-from tandem_devstack.fakes import google_calendar, microsoft_graph
-from tandem_devstack.fakes.google_calendar import FakeGoogleCalendar
-from tandem_devstack.fakes.microsoft_graph import FakeMicrosoftGraph
-from tandem_gateway.app import create_app as create_gateway_app
+from tandem_devstack.calendar_gateway import CalendarGateway, calendar_gateway
 from tandem_gateway.calendars.settings import CalendarSyncSettings
-from tandem_gateway.connections import service as connections
-from tandem_gateway.connections.domain import OAuthProviderConfig, Owner
-from tandem_gateway.connections.settings import (
-    CalendarOAuthSettings,
-    GoogleOAuthSettings,
-    MicrosoftOAuthSettings,
-)
-from tandem_gateway.models import CalendarWatch
-from tandem_gateway.testing import create_oauth_client, gateway_settings, serve
-from tandem_kit.embedded import free_port
+from tandem_gateway.connections.settings import CalendarOAuthSettings
+from tandem_gateway.settings import Settings as GatewaySettings
+from tandem_gateway.testing import create_oauth_client, gateway_settings
 from tandem_kit.events import outbox_messages
 from tandem_kit.oauth_client import ClientCredentials, ServiceClient
-from tandem_kit.testing import Infra, eventually, rollback_client, running, sessionmaker_of
+from tandem_kit.testing import Infra, rollback_client, running, sessionmaker_of
 from tandem_scheduling.agreement.domain import CLAUSES
 from tandem_scheduling.app import create_app
 from tandem_scheduling.engagement import service as engagement_service
@@ -52,118 +39,29 @@ async def consent_app(infra: Infra) -> AsyncIterator[FastAPI]:
         yield started
 
 
-REDIRECT_URI = "https://app.tandem.test/calendar/callback"
-
-
-def calendar_oauth(google_url: str, microsoft_url: str) -> CalendarOAuthSettings:
-    """The gateway's OAuth app registrations at the two fakes."""
-    tenant = f"{microsoft_url}/{microsoft_graph.TENANT}/oauth2/v2.0"
-    return CalendarOAuthSettings(
-        google=GoogleOAuthSettings(
-            client_id=google_calendar.CLIENT_ID,
-            client_secret=SecretStr(google_calendar.CLIENT_SECRET),
-            redirect_uri=REDIRECT_URI,
-            authorize_url=f"{google_url}/o/oauth2/v2/auth",
-            token_url=f"{google_url}/token",
-            revoke_url=f"{google_url}/revoke",
-        ),
-        microsoft=MicrosoftOAuthSettings(
-            client_id=microsoft_graph.CLIENT_ID,
-            client_secret=SecretStr(microsoft_graph.CLIENT_SECRET),
-            redirect_uri=REDIRECT_URI,
-            authorize_url=f"{tenant}/authorize",
-            token_url=f"{tenant}/token",
-        ),
-    )
-
-
-@dataclass
-class Calendars:
-    """The real gateway (its free/busy API, connections and webhooks) over HTTP, with the Google and
-    Microsoft fakes it reads; people connect through the real authorization-code flow."""
-
-    gateway: FastAPI
-    url: str
-    google: FakeGoogleCalendar
-    microsoft: FakeMicrosoftGraph
-    oauth: dict[str, OAuthProviderConfig]
-
-    async def connect(self, provider: str, person_id: uuid.UUID, login: str) -> None:
-        owner, maker = Owner(person_id=person_id), self.gateway.state.database.sessionmaker
-        async with maker() as session, session.begin():
-            url = await connections.begin_authorization(session, owner, oauth=self.oauth[provider])
-        async with httpx.AsyncClient() as browser:
-            answer = await browser.get(f"{url}&{urlencode({'login_hint': login})}")
-        back = {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
-        async with maker() as session, session.begin():
-            connection = await connections.complete_authorization(
-                session, owner, state=back["state"], code=back["code"], providers=self.oauth
-            )
-
-        async def watched() -> bool:
-            # The gateway opens its change-notification channel on `CalendarConnected`.
-            async with maker() as session:
-                found = await session.scalar(
-                    select(func.count()).where(CalendarWatch.connection_id == connection.id)
-                )
-                return bool(found)
-
-        assert await eventually(watched, timeout=15) is True
-
-    def busy(self, provider: str, login: str, start: datetime, end: datetime) -> None:
-        """A meeting in the person's calendar at the fake (which notifies the gateway's webhook)."""
-        if provider == "google":
-            self.google.put_event(
-                login,
-                {
-                    "summary": "Board meeting",
-                    "start": {"dateTime": iso(start)},
-                    "end": {"dateTime": iso(end)},
-                },
-            )
-        else:
-            self.microsoft.put_event(
-                login,
-                {
-                    "subject": "Board meeting",
-                    "showAs": "busy",
-                    "start": {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
-                    "end": {"dateTime": end.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
-                },
-            )
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+Calendars = CalendarGateway
 
 
 @pytest.fixture(scope="session")
 async def calendars(infra: Infra) -> AsyncIterator[Calendars]:
-    google, microsoft = FakeGoogleCalendar(), FakeMicrosoftGraph()
-    async with serve(google.app) as google_url, serve(microsoft.app) as microsoft_url:
-        port = free_port()
-        settings = gateway_settings(
-            infra,
-            calendar_sync=CalendarSyncSettings(
-                google_api_url=google_url,
-                graph_api_url=microsoft_url,
-                webhook_base_url=f"http://127.0.0.1:{port}",
-                read_timeout_seconds=1.0,
-            ),
-            calendar_oauth=calendar_oauth(google_url, microsoft_url),
-            outbox_poll_seconds=0.1,
+    """The real gateway (its free/busy API, connections and webhooks) over HTTP, with the Google and
+    Microsoft fakes it reads; people connect through the real authorization-code flow."""
+
+    def settings(
+        calendar_sync: CalendarSyncSettings, calendar_oauth: CalendarOAuthSettings
+    ) -> GatewaySettings:
+        return gateway_settings(
+            infra, calendar_sync=calendar_sync, calendar_oauth=calendar_oauth, outbox_poll_seconds=0.1
         )
-        gateway = create_gateway_app(settings)
-        async with serve(gateway, port=port) as url:
-            yield Calendars(gateway, url, google, microsoft, gateway.state.calendar_providers)
-            await google.drain()
-            await microsoft.drain()
+
+    async with calendar_gateway(settings, sync={"read_timeout_seconds": 1.0}) as gateway:
+        yield gateway
 
 
 async def gateway_client(calendars: Calendars) -> ServiceClient:
     """Scheduling's client of the real gateway: its own client-credentials token with
     `calendars:freebusy`, from the gateway's token endpoint."""
-    creds = await create_oauth_client(calendars.gateway, "calendars:freebusy", name="scheduling")
+    creds = await create_oauth_client(calendars.app, "calendars:freebusy", name="scheduling")
     tokens = ClientCredentials(
         token_url=f"{calendars.url}/oauth/token",
         client_id=creds.client_id,

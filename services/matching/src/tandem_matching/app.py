@@ -84,7 +84,7 @@ def create_app(
             review_consumers.PERSON_JOB_CHANGED,
             *provider_consumers.subscriptions(policy),
             *handoff_consumers.subscriptions(gate, handoff_gate),
-            provider_consumers.outcomes_subscription(policy),
+            provider_consumers.outcomes_subscription(policy, key=settings.internal_secret),
         ],
         token_verifier=token_verifier,
         on_startup=[start_scan],

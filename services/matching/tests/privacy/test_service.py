@@ -4,6 +4,7 @@ The matching app of the session runs its consumers, so every request opened here
 the real broker; the data is committed (fresh person ids per test) so that consumer can see it.
 """
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -18,13 +19,15 @@ from tandem_consent.events import DataSubjectRequestOpened
 from tandem_consent.testing import consent_events
 from tandem_kit.events import EventConsumer, EventEnvelope, processed_events
 from tandem_kit.oauth_client import ServiceClient, StaticToken
+from tandem_kit.privacy import forget_person, lock_for_erasure
 from tandem_kit.testing import asgi_client, eventually, sessionmaker_of
-from tandem_matching.models import DirectoryPerson, Intake, TrainingEvidence
+from tandem_matching.models import DirectoryPerson, Intake, ProviderOutcome, TrainingEvidence
 from tandem_matching.privacy import service as privacy
 
 API = "/api/v1/matching"
 REQUESTS = "/api/v1/consent/data-subject-requests"
 CONSUMER = "matching-data-subject-requests"
+OUTCOMES = "matching-provider-outcomes"
 
 
 async def _consent(world: Any, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -71,6 +74,40 @@ async def _approve(world: Any, proposal: dict[str, Any]) -> dict[str, Any]:
     assert resp.status_code == 200, resp.text
     match: dict[str, Any] = resp.json()
     return match
+
+
+async def _outcomes(world: Any, provider: dict[str, Any], *, computed_at: datetime) -> bool:
+    """Analytics' `ProviderOutcomesUpdated` for the provider, applied by matching's consumer."""
+    [consumer] = [c for c in world.app.state.consumers if c.sub.name == OUTCOMES]
+    data = {
+        "provider_id": provider["id"],
+        "program_id": provider["program_id"],
+        "sessions_completed": 6,
+        "sessions_no_show": 1,
+        "completion_rate": 6 / 7,
+        "rating_median": 4.5,
+        "rating_count": 6,
+        "computed_at": computed_at.isoformat(),
+    }
+    envelope = EventEnvelope(
+        id=uuid.uuid4(),
+        type="ProviderOutcomesUpdated",
+        source="analytics",
+        occurred_at=computed_at,
+        data=data,
+    )
+    applied: bool = await consumer.apply(envelope)
+    return applied
+
+
+async def _outcome_rows(world: Any, *providers: dict[str, Any]) -> int:
+    async with sessionmaker_of(world.app)() as session:
+        rows = await session.scalars(
+            select(ProviderOutcome.provider_id).where(
+                ProviderOutcome.provider_id.in_([uuid.UUID(p["id"]) for p in providers])
+            )
+        )
+        return len(rows.all())
 
 
 async def _participant_world(world: Any) -> dict[str, Any]:
@@ -271,16 +308,29 @@ async def test_erasure_of_a_provider_leaves_the_pool(committed_world: Any) -> No
     match = await _approve(world, await world.proposal(participant))
     reporting = await world.intake(program, manager_chain=[person_id, str(uuid.uuid4())])
     waiting = await world.proposal(await world.intake(program))
+    # Analytics' outcomes for both profiles: ratings and completion are about the person too.
+    computed = datetime.now(UTC) - timedelta(hours=1)
+    for profile in (coach, idle):
+        assert await _outcomes(world, profile, computed_at=computed) is True
+    assert await _outcome_rows(world, coach, idle) == 2
 
     receipt = await _receipt(world, (await _open(world, person_id, "erasure"))["id"])
 
-    # 5 rows as before, and the person's 8 pieces of training evidence (3 as a coach, 5 as a mentor).
-    assert (receipt["outcome"], receipt["records"]) == ("completed", 13)
+    # 5 rows as before, the person's 8 pieces of training evidence (3 as a coach, 5 as a mentor) and
+    # the 2 profiles' outcomes.
+    assert (receipt["outcome"], receipt["records"]) == ("completed", 15)
+    assert "2 provider outcome(s)" in receipt["detail"]
     async with sessionmaker_of(world.app)() as session:
         evidence = await session.scalars(
             select(TrainingEvidence.id).where(TrainingEvidence.person_id == uuid.UUID(person_id))
         )
         assert evidence.all() == []
+    assert await _outcome_rows(world, coach, idle) == 0
+    # Outcomes analytics computed before its own erasure arrive late: the kept profile (now a
+    # stand-in's) and the deleted one get nothing back.
+    for profile in (coach, idle):
+        assert await _outcomes(world, profile, computed_at=datetime.now(UTC)) is True
+    assert await _outcome_rows(world, coach, idle) == 0
     await _get(world, f"/providers/{idle['id']}", status=404)
     kept = await _get(world, f"/providers/{coach['id']}")
     stand_in = kept["person_id"]
@@ -323,6 +373,36 @@ async def test_erasure_of_a_provider_leaves_the_pool(committed_world: Any) -> No
     newcomer = await world.intake(program)
     proposal = await world.proposal(newcomer)
     assert [c["provider_id"] for c in proposal["candidates"]] == [fresh["id"]]
+
+
+async def test_outcomes_racing_a_providers_erasure_wait_and_are_dropped(committed_world: Any) -> None:
+    """The event names the provider row, not the person, so the guard in front of every consumer
+    cannot see it is about them; the consumer takes the person's erasure lock itself."""
+    world = committed_world
+    program = await world.program()
+    coach = await world.coach(program)
+    person_id = uuid.UUID(coach["person_id"])
+    key = world.app.state.settings.internal_secret
+    erasing, may_commit = asyncio.Event(), asyncio.Event()
+
+    async def erase() -> None:
+        async with sessionmaker_of(world.app)() as session, session.begin():
+            await lock_for_erasure(session, person_id, key=key)
+            erasing.set()
+            await may_commit.wait()
+            await privacy.erase_person(session, person_id, key=key)
+            await forget_person(session, person_id, key=key)
+
+    erasure = asyncio.create_task(erase())
+    await erasing.wait()
+    late = asyncio.create_task(_outcomes(world, coach, computed_at=datetime.now(UTC)))
+    done, _ = await asyncio.wait({late}, timeout=0.5)
+    assert done == set()  # it waits for the erasure instead of writing first
+    may_commit.set()
+    await erasure
+    assert await late is True
+    assert await _outcome_rows(world, coach) == 0
+    await _get(world, f"/providers/{coach['id']}", status=404)  # never ranked: the profile went too
 
 
 async def test_erasure_keeps_an_ended_matchs_reason_and_drops_its_note(committed_world: Any) -> None:

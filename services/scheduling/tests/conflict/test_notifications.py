@@ -64,7 +64,7 @@ async def test_the_session_s_own_event_is_none_and_a_meeting_inside_it_is_a_conf
     await calendars.microsoft.drain()
 
     async def own_event_notices() -> list[uuid.UUID]:
-        async with calendars.gateway.state.database.sessionmaker() as session:
+        async with calendars.app.state.database.sessionmaker() as session:
             ids = await session.scalars(
                 select(outbox_messages.c.payload["id"].astext).where(
                     outbox_messages.c.subject == "tandem.gateway.CalendarBusyChanged",

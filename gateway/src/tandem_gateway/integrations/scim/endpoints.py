@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -23,26 +24,32 @@ from scim2_models import (
     Context,
     Error,
     InvalidSyntaxException,
+    InvalidValueException,
     NotFoundException,
     NotImplementedException,
     Resource,
     ResponseParameters,
     SCIMException,
     ScimProvider,
+    SearchRequest,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_gateway.integrations.scim import resources, service, tokens
 from tandem_gateway.integrations.scim.auth import Provisioner
 from tandem_gateway.oauth.auth import Admin
 from tandem_kit.db import SessionDep
 from tandem_kit.errors import ProblemError
-from tandem_kit.fields import Int4, Text
+from tandem_kit.fields import INT4_MAX, INT4_MIN, Int4, Text, nul_at
 from tandem_kit.openapi import problems
 from tandem_kit.pagination import Page, PageQuery, page_of
 
 log = structlog.get_logger("tandem.gateway.scim")
 
 MAX_COUNT = 1000
+FILTER_MAX_LENGTH = 4096
+ATTRIBUTES_MAX_LENGTH = 2048
+SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 
 
 class ScimResponse(JSONResponse):
@@ -200,19 +207,91 @@ def _list_response(
 
 
 FilterQuery = Query(
-    default=None, alias="filter", max_length=4096, description="A SCIM filter (RFC 7644 §3.4.2.2)."
+    default=None,
+    alias="filter",
+    max_length=FILTER_MAX_LENGTH,
+    description="A SCIM filter (RFC 7644 §3.4.2.2).",
 )
 StartIndex = Annotated[Int4, Query(alias="startIndex", description="1-based index of the first result.")]
 Count = Annotated[Int4, Query(description=f"Results per page (at most {MAX_COUNT}).")]
-AttributesQuery = Query(default=None, max_length=2048, description="Attributes to return, comma-separated.")
+AttributesQuery = Query(
+    default=None, max_length=ATTRIBUTES_MAX_LENGTH, description="Attributes to return, comma-separated."
+)
 ExcludedQuery = Query(
-    default=None, alias="excludedAttributes", max_length=2048, description="Attributes to leave out."
+    default=None,
+    alias="excludedAttributes",
+    max_length=ATTRIBUTES_MAX_LENGTH,
+    description="Attributes to leave out.",
 )
 IfMatch = Header(default=None, alias="If-Match", max_length=256, description="The version to update (ETag).")
 
 
 def _paging(start_index: int, count: int) -> tuple[int, int]:
     return max(start_index, 1), min(max(count, 0), MAX_COUNT)
+
+
+@dataclass(frozen=True)
+class Search:
+    """A query, from a GET's parameters or a `/.search` body: the same limits, defaults and paging."""
+
+    filter_text: str | None
+    start_index: int
+    count: int
+    attributes: str | None
+    excluded: str | None
+
+
+# The search body's copy of SearchRequest's schema for the OpenAPI document (the body is read by hand:
+# its errors are SCIM's, and the filter is checked against the served resource type).
+SEARCH_REQUEST_BODY = {
+    "required": True,
+    "content": {
+        resources.SCIM_MEDIA_TYPE: {
+            "schema": {
+                "type": "object",
+                "required": ["schemas"],
+                "properties": {
+                    "schemas": {"type": "array", "items": {"type": "string", "enum": [SEARCH_REQUEST]}},
+                    "filter": {"type": "string", "maxLength": FILTER_MAX_LENGTH},
+                    "startIndex": {"type": "integer"},
+                    "count": {"type": "integer"},
+                    "attributes": {"type": "array", "items": {"type": "string"}},
+                    "excludedAttributes": {"type": "array", "items": {"type": "string"}},
+                    "sortBy": {"type": "string", "description": "Checked, then ignored (no sorting)."},
+                    "sortOrder": {"type": "string", "enum": ["ascending", "descending"]},
+                },
+            }
+        }
+    },
+}
+
+
+async def _search(request: Request, model: type[Any]) -> Search:
+    """A `SearchRequest` body (RFC 7644 §3.4.3) as the query of the GET on the same resource type.
+    Its `sortBy`/`sortOrder` are validated and ignored, as the GET ignores them (`sort.supported` is
+    false); so is a `cursor` (no cursor paging)."""
+    body = await _body(request)
+    schemas = next((v for k, v in body.items() if k.lower() == "schemas"), None)
+    if not isinstance(schemas, list) or SEARCH_REQUEST not in schemas:
+        raise InvalidSyntaxException(detail=f"schemas must contain {SEARCH_REQUEST!r}")
+    if (where := nul_at(body)) is not None:
+        raise InvalidValueException(detail=f"{'.'.join(map(str, where))}: text must not contain NUL")
+    search = SearchRequest[model].model_validate(body, scim_ctx=Context.SEARCH_REQUEST)  # type: ignore[valid-type]
+    filter_text = str(search.filter) if search.filter is not None else None
+    attributes = ",".join(map(str, search.attributes)) if search.attributes else None
+    excluded = ",".join(map(str, search.excluded_attributes)) if search.excluded_attributes else None
+    for name, text, limit in (
+        ("filter", filter_text, FILTER_MAX_LENGTH),
+        ("attributes", attributes, ATTRIBUTES_MAX_LENGTH),
+        ("excludedAttributes", excluded, ATTRIBUTES_MAX_LENGTH),
+    ):
+        if text is not None and len(text) > limit:
+            raise InvalidValueException(detail=f"{name}: at most {limit} characters")
+    for name, number in (("startIndex", search.start_index), ("count", search.count)):
+        if number is not None and not INT4_MIN <= number <= INT4_MAX:
+            raise InvalidValueException(detail=f"{name}: out of range")
+    start, size = _paging(search.start_index or 1, 100 if search.count is None else search.count)
+    return Search(filter_text, start, size, attributes, excluded)
 
 
 # Discovery (public: RFC 7644 §4)
@@ -291,12 +370,30 @@ async def list_users(
     excluded: Text | None = ExcludedQuery,
 ) -> ScimResponse:
     """List or filter users (`filter=userName eq "..."`), paged by startIndex and count."""
-    start, size = _paging(start_index, count)
+    return await _users(
+        request, session, Search(filter_text, *_paging(start_index, count), attributes, excluded)
+    )
+
+
+@router.post("/Users/.search", openapi_extra={"requestBody": SEARCH_REQUEST_BODY})
+async def search_users(request: Request, caller: Provisioner, session: SessionDep) -> ScimResponse:
+    """Search users with a SearchRequest body: the same filter, paging and attributes as `GET /Users`."""
+    model = _provider(request).model_for("User")
+    assert model is not None
+    return await _users(request, session, await _search(request, model))
+
+
+async def _users(request: Request, session: AsyncSession, search: Search) -> ScimResponse:
     provider = _provider(request)
     listing = await service.list_users(
-        session, provider, _base_url(request), filter_text=filter_text, start_index=start, count=size
+        session,
+        provider,
+        _base_url(request),
+        filter_text=search.filter_text,
+        start_index=search.start_index,
+        count=search.count,
     )
-    return _list_response(listing, provider, attributes, excluded)
+    return _list_response(listing, provider, search.attributes, search.excluded)
 
 
 @router.post("/Users", status_code=status.HTTP_201_CREATED)
@@ -386,11 +483,26 @@ async def list_groups(
     excluded: Text | None = ExcludedQuery,
 ) -> ScimResponse:
     """List or filter groups."""
-    start, size = _paging(start_index, count)
-    listing = await service.list_groups(
-        session, _base_url(request), filter_text=filter_text, start_index=start, count=size
+    return await _groups(
+        request, session, Search(filter_text, *_paging(start_index, count), attributes, excluded)
     )
-    return _list_response(listing, _provider(request), attributes, excluded)
+
+
+@router.post("/Groups/.search", openapi_extra={"requestBody": SEARCH_REQUEST_BODY})
+async def search_groups(request: Request, caller: Provisioner, session: SessionDep) -> ScimResponse:
+    """Search groups with a SearchRequest body: the same filter, paging and attributes as `GET /Groups`."""
+    return await _groups(request, session, await _search(request, resources.ScimGroup))
+
+
+async def _groups(request: Request, session: AsyncSession, search: Search) -> ScimResponse:
+    listing = await service.list_groups(
+        session,
+        _base_url(request),
+        filter_text=search.filter_text,
+        start_index=search.start_index,
+        count=search.count,
+    )
+    return _list_response(listing, _provider(request), search.attributes, search.excluded)
 
 
 @router.post("/Groups", status_code=status.HTTP_201_CREATED)
@@ -475,7 +587,7 @@ async def me(caller: Provisioner) -> ScimResponse:
 
 @router.post("/.search", include_in_schema=False)
 async def search_everything(caller: Provisioner) -> ScimResponse:
-    """Not offered: search Users or Groups (`POST /Users/.search`)."""
+    """Not offered: search Users or Groups (`POST /Users/.search`, `POST /Groups/.search`)."""
     raise NotImplementedException(detail="searching several resource types at once is not supported")
 
 

@@ -6,9 +6,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from pydantic import SecretStr
 from sqlalchemy import ColumnElement, DateTime, Select, and_, cast, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem_kit.privacy import erased_people, person_hash
 from tandem_matching.models import (
     Decision,
     DirectoryPerson,
@@ -18,6 +21,7 @@ from tandem_matching.models import (
     Proposal,
     ProposalCandidate,
     Provider,
+    ProviderOutcome,
 )
 
 
@@ -146,6 +150,33 @@ async def delete_providers(session: AsyncSession, provider_ids: Collection[UUID]
     if not provider_ids:
         return 0
     return _count(await session.execute(delete(Provider).where(Provider.id.in_(provider_ids))))
+
+
+async def outcomes_of(session: AsyncSession, provider_ids: Collection[UUID]) -> Sequence[ProviderOutcome]:
+    """Analytics' outcomes kept for the given provider rows (ratings and completion: about the person)."""
+    return (
+        await session.scalars(
+            select(ProviderOutcome)
+            .where(ProviderOutcome.provider_id.in_(provider_ids))
+            .order_by(ProviderOutcome.provider_id)
+        )
+    ).all()
+
+
+async def delete_outcomes(session: AsyncSession, provider_ids: Collection[UUID]) -> int:
+    if not provider_ids:
+        return 0
+    return _count(
+        await session.execute(delete(ProviderOutcome).where(ProviderOutcome.provider_id.in_(provider_ids)))
+    )
+
+
+async def record_stand_in(session: AsyncSession, stand_in: UUID, *, key: SecretStr) -> None:
+    """The stand-in counts as erased too: an event that names a kept provider row (analytics' outcomes
+    carry the provider id, not the person's) finds the stand-in there and is dropped."""
+    await session.execute(
+        insert(erased_people).values(person_hash=person_hash(stand_in, key)).on_conflict_do_nothing()
+    )
 
 
 async def chains_naming(

@@ -7,6 +7,7 @@ replaced by one fresh random id per request (the same in every row, so counts st
 personal columns are emptied. Both steps run in the event's transaction (`tandem_kit.privacy`).
 """
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, get_args
@@ -142,6 +143,16 @@ DIRECTORY_COLUMNS = (
     "job_at",
     "status_at",
 )
+OUTCOME_COLUMNS = (
+    "provider_id",
+    "program_id",
+    "sessions_completed",
+    "sessions_no_show",
+    "completion_rate",
+    "rating_median",
+    "rating_count",
+    "computed_at",
+)
 DECISION_COLUMNS = ("id", "program_id", "action", "proposal_id", "match_id", "score", "reason", "created_at")
 
 
@@ -187,6 +198,7 @@ async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
     decisions = await repository.decisions_about(session, intake_ids, provider_ids)
     evidence = await evidence_repository.of_person(session, person_id)
     directory = await repository.directory_of(session, person_id)
+    outcomes = await repository.outcomes_of(session, provider_ids)
     handoffs, sponsor_actions = await dual.export(session, person_id)
 
     ranking: dict[UUID, list[dict[str, Any]]] = {}
@@ -209,6 +221,9 @@ async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
     }
     if directory is not None:
         export["directory facts"] = [row(directory, DIRECTORY_COLUMNS)]
+    # Outcomes exist only for providers vendors reported sessions of: named when there are any.
+    if outcomes:
+        export["provider outcomes"] = [row(o, OUTCOME_COLUMNS) for o in outcomes]
     # Dual track and sponsor actions are named only when there are any (few people have them).
     if handoffs:
         export["handoffs"] = [row(h, dual.HANDOFF_COLUMNS, checklist=h.checklist) for h in handoffs]
@@ -230,8 +245,9 @@ async def export_person(session: AsyncSession, person_id: UUID) -> Answer:
     return Answer(records, f"Exported {records} record(s): {_summary(counts)}.", export)
 
 
-async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
-    """Delete what only served the person; de-identify what matches and statistics still need."""
+async def erase_person(session: AsyncSession, person_id: UUID, *, key: SecretStr) -> Answer:
+    """Delete what only served the person; de-identify what matches and statistics still need.
+    `key` is the erased-people key: the stand-in is recorded there too (`repository.record_stand_in`)."""
     intakes = await repository.intakes_of(session, person_id)
     providers = await repository.providers_of(session, person_id)
     proposals = await repository.proposals_of(session, person_id)
@@ -277,6 +293,10 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
     for other in others:
         other.manager_chain = _replaced(other.manager_chain, person_id, pseudonym)
     await session.flush()
+    # Before the gates are evaluated again: they would read the outcomes.
+    deleted_outcomes = await repository.delete_outcomes(session, provider_ids)
+    if kept_providers:
+        await repository.record_stand_in(session, pseudonym, key=key)
 
     # An erased person takes no further part: their active matches end (reason `withdrawn`), which
     # frees the provider's place and tells scheduling and analytics through `MatchEnded`.
@@ -320,6 +340,8 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
         deleted["directory fact row(s)"] = deleted_directory
     if relinked:
         deidentified["other people's directory manager link(s)"] = relinked
+    if deleted_outcomes:
+        deleted["provider outcome(s)"] = deleted_outcomes
     if deleted_handoffs:
         deleted["handoff(s)"] = deleted_handoffs
     if deidentified_dual:
@@ -333,7 +355,11 @@ async def erase_person(session: AsyncSession, person_id: UUID) -> Answer:
 def subscription(consent: ServiceClient, *, erasure_key: SecretStr) -> Subscription:
     """The consumer that answers every data-subject request listing matching."""
     return person_data_subscription(
-        service=SERVICE, consent=consent, export=export_person, erase=erase_person, erasure_key=erasure_key
+        service=SERVICE,
+        consent=consent,
+        export=export_person,
+        erase=functools.partial(erase_person, key=erasure_key),
+        erasure_key=erasure_key,
     )
 
 

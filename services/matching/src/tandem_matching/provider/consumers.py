@@ -4,12 +4,17 @@ the provider's gates evaluated again."""
 from collections.abc import Callable
 from datetime import datetime
 
+import structlog
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.events import EventEnvelope, Subscription, typed
+from tandem_kit.privacy import names_erased
 from tandem_matching.eligibility import Policy
 from tandem_matching.evidence import repository as evidence_repository
 from tandem_matching.provider import repository, schemas, service
+
+log = structlog.get_logger("tandem.matching.provider")
 
 
 def subscriptions(policy: Policy, clock: Callable[[], datetime] = service.now) -> list[Subscription]:
@@ -61,13 +66,23 @@ def subscriptions(policy: Policy, clock: Callable[[], datetime] = service.now) -
     ]
 
 
-def outcomes_subscription(policy: Policy, clock: Callable[[], datetime] = service.now) -> Subscription:
+def outcomes_subscription(
+    policy: Policy, *, key: SecretStr, clock: Callable[[], datetime] = service.now
+) -> Subscription:
     """Analytics' provider outcomes: kept per provider (the newest computation), then the provider's
-    gates evaluated again, the continuing gate on these numbers (`eligibility.continuing_inputs`)."""
+    gates evaluated again, the continuing gate on these numbers (`eligibility.continuing_inputs`).
+    Outcomes of an erased provider are dropped (`key` is the erased-people key)."""
 
     async def on_outcomes(
-        session: AsyncSession, _envelope: EventEnvelope, data: schemas.ProviderOutcomesUpdated
+        session: AsyncSession, envelope: EventEnvelope, data: schemas.ProviderOutcomesUpdated
     ) -> None:
+        # The event names the provider row, not the person, so the guard every consumer has cannot
+        # tell it is about someone erased: the row's person (a stand-in once erased, recorded as
+        # erased too) is checked here, under the person's erasure lock, before anything is written.
+        person_id = await repository.person_of(session, data.provider_id)
+        if person_id is None or await names_erased(session, {"person_id": str(person_id)}, key=key):
+            log.info("matching.provider.outcomes_dropped", event_id=str(envelope.id))
+            return
         if await repository.record_outcome(session, data.model_dump()):
             provider = await repository.lock(session, data.provider_id)
             if provider is not None:

@@ -62,6 +62,12 @@ async def lock(session: AsyncSession, provider_id: UUID) -> Provider | None:
     return found
 
 
+async def person_of(session: AsyncSession, provider_id: UUID) -> UUID | None:
+    """Whose provider row this is (None for an unknown or deleted one); not locked."""
+    found: UUID | None = await session.scalar(select(Provider.person_id).where(Provider.id == provider_id))
+    return found
+
+
 async def find(session: AsyncSession, program_id: UUID, person_id: UUID, kind: str) -> Provider | None:
     found: Provider | None = await session.scalar(
         select(Provider).where(
