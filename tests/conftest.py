@@ -40,12 +40,25 @@ def _started_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running.stop()
 
 
-@pytest.fixture
-async def program_slice(stack: Stack) -> AsyncIterator[Slice]:
+async def _slice_on(stack: Stack) -> AsyncIterator[Slice]:
     creds = json.loads((stack.config.home / "dev-client.json").read_text())
     flow = Slice(stack.config.url("gateway"), creds["client_id"], creds["client_secret"], fakes=stack.fakes)
     yield flow
     await flow.aclose()
+
+
+@pytest.fixture
+async def program_slice(stack: Stack) -> AsyncIterator[Slice]:
+    async for flow in _slice_on(stack):
+        yield flow
+
+
+@pytest.fixture
+async def first_program_slice(own_stack: Stack) -> AsyncIterator[Slice]:
+    """The slice as the first program on a stack of its own: no earlier program's leftovers make the
+    differencing guard withhold its KPI figures (all programs minus this one is nobody)."""
+    async for flow in _slice_on(own_stack):
+        yield flow
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,8 @@ from tandem_devstack.slice import PERSONAL_DATA_HOLDERS, Slice
 from tandem_devstack.stack import Stack
 
 
-async def test_program_slice(program_slice: Slice) -> None:
+async def test_program_slice(first_program_slice: Slice) -> None:
+    program_slice = first_program_slice
     done = [await step() for _, step in program_slice.steps()]
     s = program_slice.state
 

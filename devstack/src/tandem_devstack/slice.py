@@ -616,12 +616,14 @@ class Slice:
             # differencing guard withholds this program's figures (docs/analytics.md).
             resp = await self.call("GET", "/api/v1/analytics/kpis", params={"program_id": s.program_id})
             kpis = {k["name"]: k for k in resp.json()} if resp.status_code == 200 else {}
-            if not all(kpis.get(n, {}).get("suppressed") for n in names):
+            withheld = [n for n in names if kpis.get(n, {}).get("suppressed")]
+            if not withheld:
                 raise
             s.kpis = kpis
             return (
-                "KPIs suppressed by the differencing guard: earlier demo programs on this stack hold "
-                "fewer than k counted people (a fresh TANDEM_HOME shows the figures)"
+                f"KPIs: {', '.join(withheld)} withheld by the differencing guard (earlier demo programs on "
+                "this stack hold fewer than k counted people; a fresh TANDEM_HOME shows every figure); "
+                + ", ".join(f"{n}={_kpi_text(kpis[n])}" for n in names if n not in withheld and n in kpis)
             )
         expected = {"coach_to_coachee_ratio": 5.0, "coach_utilization": 0.5, "session_completion_rate": 1.0}
         for name, value in expected.items():
