@@ -214,25 +214,31 @@ async def test_ended_engagement_breaches_without_escalation(
     assert await outbox("EscalationOpened", engagement_id=str(engagement.id)) == 0
 
 
+async def weekly_sessions(app: FastAPI, engagement_id: UUID, now: datetime, *, count: int) -> list[Session]:
+    """`count` booked one-hour sessions a week apart, the last one a week ago."""
+    rows = [
+        Session(
+            engagement_id=engagement_id,
+            kind="regular",
+            status="booked",
+            starts_at=now - timedelta(days=7 * (count - i)),
+            ends_at=now - timedelta(days=7 * (count - i)) + timedelta(minutes=60),
+            booked_by="test",
+        )
+        for i in range(count)
+    ]
+    async with sessionmaker_of(app)() as session:
+        session.add_all(rows)
+        await session.commit()
+    return rows
+
+
 async def test_attendance_under_the_floor_escalates_once_per_episode(
     app: FastAPI, client: httpx.AsyncClient, make_engagement: Any, outbox: Any
 ) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     engagement = await make_engagement(approved_at=(now - timedelta(days=30)).isoformat())
-    rows = [
-        Session(
-            engagement_id=engagement.id,
-            kind="regular",
-            status="booked",
-            starts_at=now - timedelta(days=21 - 7 * i),
-            ends_at=now - timedelta(days=21 - 7 * i) + timedelta(minutes=60),
-            booked_by="test",
-        )
-        for i in range(3)
-    ]
-    async with sessionmaker_of(app)() as session:
-        session.add_all(rows)
-        await session.commit()
+    rows = await weekly_sessions(app, engagement.id, now, count=3)
     for row, outcome in zip(rows, ("attended", "no_show_participant", "no_show_participant"), strict=True):
         async with sessionmaker_of(app)() as session:
             await attendance.record(
@@ -261,20 +267,7 @@ async def test_the_attendance_minimum_setting_drives_the_sla_clock(
     monkeypatch.setattr(app.state, "attendance_policy", ledger_policy(settings))
     now = datetime.now(UTC).replace(microsecond=0)
     engagement = await make_engagement(approved_at=(now - timedelta(days=30)).isoformat())
-    rows = [
-        Session(
-            engagement_id=engagement.id,
-            kind="regular",
-            status="booked",
-            starts_at=now - timedelta(days=14 - 7 * i),
-            ends_at=now - timedelta(days=14 - 7 * i) + timedelta(minutes=60),
-            booked_by="test",
-        )
-        for i in range(2)
-    ]
-    async with sessionmaker_of(app)() as session:
-        session.add_all(rows)
-        await session.commit()
+    rows = await weekly_sessions(app, engagement.id, now, count=2)
     provider = keys.headers(
         "scheduling:read", "scheduling:write", person_id=str(engagement.provider_person_id), roles=["coach"]
     )
