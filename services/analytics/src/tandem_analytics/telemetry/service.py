@@ -60,12 +60,12 @@ async def verified_vendor(
     return vendor, timestamp
 
 
+MESSAGE_FIELDS = {"type", "timestamp", "data"}
+
+
 def _message(message_id: str, event: VendorEvent) -> dict[str, Any]:
     """A message validated by pydantic, in the shape the ingest statement reads (the wire shape)."""
     return {"id": message_id, **event.model_dump(include=MESSAGE_FIELDS)}
-
-
-MESSAGE_FIELDS = {"type", "timestamp", "data"}
 
 
 def _document(events: Sequence[VendorBatchItem | WireItem]) -> bytes:
