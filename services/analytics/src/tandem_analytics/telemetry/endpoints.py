@@ -68,7 +68,19 @@ async def ingest_event(
     "/{vendor_id}/events:batch",
     response_model=BatchResult,
     openapi_extra=raw_body_doc(VendorBatchItem.model_json_schema(), many=True),
-    responses=problems(SignatureInvalid, VendorNotFound),
+    responses={
+        200: {
+            "description": "What happened to each item.",
+            "headers": {
+                "Preference-Applied": {
+                    "description": "`return=minimal` when the request asked for it (`results` then lists "
+                    "only the items not accepted).",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
+        **problems(SignatureInvalid, VendorNotFound),
+    },
 )
 async def ingest_batch(
     vendor_id: UUID,
