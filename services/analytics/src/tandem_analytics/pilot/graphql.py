@@ -17,7 +17,6 @@ from tandem_kit.graphql import (
     parse_id,
     require_scope,
 )
-from tandem_kit.pagination import PageParams
 
 
 @strawberry.type(description="A gate of the pilot's timeline and its date.")
@@ -209,10 +208,6 @@ def _k(info: Info[Any, Any]) -> int:
     return settings.kpi_min_population
 
 
-def _page(limit: int, offset: int) -> PageParams:
-    return page_params(limit, offset)
-
-
 @strawberry.type
 class PilotQuery:
     @field(description="One pilot (null when it does not exist or the caller may not see it).")
@@ -224,7 +219,7 @@ class PilotQuery:
         self, info: Info[Any, Any], program_id: UUID | None = None, limit: int = 100, offset: int = 0
     ) -> Page[Pilot]:
         principal = require_scope(info, "analytics:read")
-        params = _page(limit, offset)
+        params = page_params(limit, offset)
         async with exclusive_session(info) as session:
             items, total = await service.list_pilots(session, principal, params, program_id=program_id)
         return graphql_page(items, total, params, to_graphql)
@@ -234,7 +229,7 @@ class PilotQuery:
         self, info: Info[Any, Any], pilot_id: UUID, gate: str | None = None, limit: int = 100, offset: int = 0
     ) -> Page[GateEvaluation] | None:
         principal = require_scope(info, "analytics:read")
-        params = _page(limit, offset)
+        params = page_params(limit, offset)
         async with exclusive_session(info) as session:
             items, total = await service.list_evaluations(session, principal, pilot_id, params, gate=gate)
         return graphql_page(items, total, params, evaluation_to_graphql)
@@ -244,7 +239,7 @@ class PilotQuery:
         self, info: Info[Any, Any], pilot_id: UUID, limit: int = 100, offset: int = 0
     ) -> Page[PilotDecision] | None:
         principal = require_scope(info, "analytics:read")
-        params = _page(limit, offset)
+        params = page_params(limit, offset)
         async with exclusive_session(info) as session:
             items, total = await service.list_decisions(session, principal, pilot_id, params)
         return graphql_page(items, total, params, decision_to_graphql)
@@ -254,7 +249,7 @@ class PilotQuery:
         self, info: Info[Any, Any], pilot_id: UUID, limit: int = 100, offset: int = 0
     ) -> Page[PilotMitigation] | None:
         principal = require_scope(info, "analytics:read")
-        params = _page(limit, offset)
+        params = page_params(limit, offset)
         async with exclusive_session(info) as session:
             items, total = await service.list_mitigations(session, principal, pilot_id, params)
         return graphql_page(items, total, params, mitigation_to_graphql)
