@@ -112,7 +112,7 @@ def errors_of(exc: ValidationError, prefix: tuple[str | int, ...]) -> list[dict[
     return errors
 
 
-def _rule_errors(event: VendorEvent, prefix: tuple[str | int, ...]) -> list[dict[str, Any]]:
+def _rule_errors(event: "VendorEvent | WireItem", prefix: tuple[str | int, ...]) -> list[dict[str, Any]]:
     if event.data.rating is not None and event.type != "session.completed":
         return [
             {
@@ -177,10 +177,7 @@ BATCH = msgspec.json.Decoder(list[WireItem])
 def _fast_path_ok(events: list[WireItem], max_items: int) -> bool:
     """The checks msgspec does not make: batch size, NUL characters, the rating rule."""
     return 0 < len(events) <= max_items and not any(
-        "\x00" in e.id
-        or "\x00" in e.data.vendor_session_id
-        or (e.data.rating is not None and e.type != "session.completed")
-        for e in events
+        "\x00" in e.id or "\x00" in e.data.vendor_session_id or _rule_errors(e, ()) for e in events
     )
 
 
