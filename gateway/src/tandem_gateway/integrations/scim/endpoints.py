@@ -47,6 +47,7 @@ from tandem_kit.pagination import Page, PageQuery, page_of
 log = structlog.get_logger("tandem.gateway.scim")
 
 MAX_COUNT = 1000
+DEFAULT_COUNT = 100  # results per page when the client names no count (GET and /.search)
 FILTER_MAX_LENGTH = 4096
 ATTRIBUTES_MAX_LENGTH = 2048
 SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
@@ -290,7 +291,7 @@ async def _search(request: Request, model: type[Any]) -> Search:
     for name, number in (("startIndex", search.start_index), ("count", search.count)):
         if number is not None and not INT4_MIN <= number <= INT4_MAX:
             raise InvalidValueException(detail=f"{name}: out of range")
-    start, size = _paging(search.start_index or 1, 100 if search.count is None else search.count)
+    start, size = _paging(search.start_index or 1, DEFAULT_COUNT if search.count is None else search.count)
     return Search(filter_text, start, size, attributes, excluded)
 
 
@@ -365,7 +366,7 @@ async def list_users(
     session: SessionDep,
     filter_text: Text | None = FilterQuery,
     start_index: StartIndex = 1,
-    count: Count = 100,
+    count: Count = DEFAULT_COUNT,
     attributes: Text | None = AttributesQuery,
     excluded: Text | None = ExcludedQuery,
 ) -> ScimResponse:
@@ -478,7 +479,7 @@ async def list_groups(
     session: SessionDep,
     filter_text: Text | None = FilterQuery,
     start_index: StartIndex = 1,
-    count: Count = 100,
+    count: Count = DEFAULT_COUNT,
     attributes: Text | None = AttributesQuery,
     excluded: Text | None = ExcludedQuery,
 ) -> ScimResponse:
