@@ -191,21 +191,6 @@ async def add_seat(session: AsyncSession, group: GroupSession, seat: GroupSeat) 
     await session.flush()
 
 
-async def person_busy(session: AsyncSession, group: GroupSession, person_id: UUID) -> bool:
-    """The person holds time overlapping the group session (a one-to-one session, a seat, office
-    hours): what the exclusion constraint would refuse for a seat, asked without taking one."""
-    found = await session.scalar(
-        select(func.count())
-        .select_from(SessionAttendee)
-        .where(
-            SessionAttendee.person_id == person_id,
-            SessionAttendee.cancelled.is_(False),
-            SessionAttendee.during.overlaps(hold_range(group)),
-        )
-    )
-    return bool(found)
-
-
 async def add_host_hold(session: AsyncSession, group: GroupSession, host: UUID) -> None:
     session.add(SessionAttendee(group_session_id=group.id, person_id=host, during=hold_range(group)))
     await session.flush()

@@ -16,6 +16,7 @@ from tandem_kit.auth import Principal
 from tandem_kit.errors import Conflict, Forbidden, NotFound, Unprocessable
 from tandem_kit.events import emit
 from tandem_kit.pagination import PageParams
+from tandem_scheduling.availability import repository as availability_repository
 from tandem_scheduling.events import GroupSeatBooked, GroupSeatReleased, SeatReleaseCode
 from tandem_scheduling.group import repository
 from tandem_scheduling.group.schemas import GroupSessionCancel, GroupSessionCreate, SeatRequest
@@ -251,7 +252,7 @@ async def book_seat(
     number = await repository.free_seat_no(session, group)
     if number is None:
         # A place on the list is a promise of a seat: refused, as the seat would be, to someone busy then.
-        if await repository.person_busy(session, group, person):
+        if await availability_repository.busy_ranges(session, [person], group.starts_at, group.ends_at):
             raise _double_booked(person)
         entry = GroupWaitlistEntry(
             group_session_id=group.id,
