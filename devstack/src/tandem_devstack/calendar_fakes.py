@@ -94,24 +94,39 @@ def wait_ready(
                 time.sleep(0.1)
 
 
+def registrations(google: str, microsoft: str, redirect_uri: str) -> dict[str, dict[str, str]]:
+    """The gateway's OAuth app registrations at the two fakes, in `CalendarOAuthSettings`' shape."""
+    tenant = f"{microsoft}/{microsoft_graph.TENANT}/oauth2/v2.0"
+    return {
+        "google": {
+            "client_id": google_calendar.CLIENT_ID,
+            "client_secret": google_calendar.CLIENT_SECRET,
+            "redirect_uri": redirect_uri,
+            "authorize_url": f"{google}/o/oauth2/v2/auth",
+            "token_url": f"{google}/token",
+            "revoke_url": f"{google}/revoke",
+        },
+        "microsoft": {
+            "client_id": microsoft_graph.CLIENT_ID,
+            "client_secret": microsoft_graph.CLIENT_SECRET,
+            "redirect_uri": redirect_uri,
+            "authorize_url": f"{tenant}/authorize",
+            "token_url": f"{tenant}/token",
+        },
+    }
+
+
 def gateway_env(urls: Mapping[str, str], gateway_url: str) -> dict[str, str]:
     """The gateway's settings for the fakes: app registrations, and where calendar sync finds the APIs."""
     redirect = f"{gateway_url}/dev/calendar-callback"  # no page there: the demo reads code and state
     google, microsoft = urls["google"], urls["microsoft"]
-    tenant = f"{microsoft}/{microsoft_graph.TENANT}/oauth2/v2.0"
-    pfx = "GATEWAY_CALENDAR_OAUTH__"
+    apps = registrations(google, microsoft, redirect)
     return {
-        f"{pfx}GOOGLE__CLIENT_ID": google_calendar.CLIENT_ID,
-        f"{pfx}GOOGLE__CLIENT_SECRET": google_calendar.CLIENT_SECRET,
-        f"{pfx}GOOGLE__REDIRECT_URI": redirect,
-        f"{pfx}GOOGLE__AUTHORIZE_URL": f"{google}/o/oauth2/v2/auth",
-        f"{pfx}GOOGLE__TOKEN_URL": f"{google}/token",
-        f"{pfx}GOOGLE__REVOKE_URL": f"{google}/revoke",
-        f"{pfx}MICROSOFT__CLIENT_ID": microsoft_graph.CLIENT_ID,
-        f"{pfx}MICROSOFT__CLIENT_SECRET": microsoft_graph.CLIENT_SECRET,
-        f"{pfx}MICROSOFT__REDIRECT_URI": redirect,
-        f"{pfx}MICROSOFT__AUTHORIZE_URL": f"{tenant}/authorize",
-        f"{pfx}MICROSOFT__TOKEN_URL": f"{tenant}/token",
+        **{
+            f"GATEWAY_CALENDAR_OAUTH__{provider.upper()}__{key.upper()}": value
+            for provider, app in apps.items()
+            for key, value in app.items()
+        },
         "GATEWAY_CALENDAR_SYNC__GOOGLE_API_URL": google,
         "GATEWAY_CALENDAR_SYNC__GRAPH_API_URL": microsoft,
         **(

@@ -14,11 +14,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 from fastapi import FastAPI
-from pydantic import SecretStr
 from sqlalchemy import select
 from starlette.types import ASGIApp
 
-from tandem_devstack.fakes import google_calendar, microsoft_graph
+from tandem_devstack import calendar_fakes
 from tandem_devstack.fakes.google_calendar import FakeGoogleCalendar
 from tandem_devstack.fakes.microsoft_graph import FakeMicrosoftGraph
 from tandem_gateway.app import create_app
@@ -27,8 +26,6 @@ from tandem_gateway.connections import service as connections
 from tandem_gateway.connections.domain import OAuthProviderConfig, Owner
 from tandem_gateway.connections.settings import (
     CalendarOAuthSettings,
-    GoogleOAuthSettings,
-    MicrosoftOAuthSettings,
 )
 from tandem_gateway.models import CalendarWatch, ExternalConnection
 from tandem_gateway.settings import Settings
@@ -44,24 +41,7 @@ SettingsFactory = Callable[[CalendarSyncSettings, CalendarOAuthSettings], Settin
 
 def oauth_settings(google_url: str, microsoft_url: str) -> CalendarOAuthSettings:
     """The gateway's OAuth app registrations at the two fakes."""
-    tenant = f"{microsoft_url}/{microsoft_graph.TENANT}/oauth2/v2.0"
-    return CalendarOAuthSettings(
-        google=GoogleOAuthSettings(
-            client_id=google_calendar.CLIENT_ID,
-            client_secret=SecretStr(google_calendar.CLIENT_SECRET),
-            redirect_uri=REDIRECT_URI,
-            authorize_url=f"{google_url}/o/oauth2/v2/auth",
-            token_url=f"{google_url}/token",
-            revoke_url=f"{google_url}/revoke",
-        ),
-        microsoft=MicrosoftOAuthSettings(
-            client_id=microsoft_graph.CLIENT_ID,
-            client_secret=SecretStr(microsoft_graph.CLIENT_SECRET),
-            redirect_uri=REDIRECT_URI,
-            authorize_url=f"{tenant}/authorize",
-            token_url=f"{tenant}/token",
-        ),
-    )
+    return CalendarOAuthSettings(**calendar_fakes.registrations(google_url, microsoft_url, REDIRECT_URI))
 
 
 @dataclass
