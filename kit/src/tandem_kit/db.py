@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, TypeVar
 
 import asyncpg  # type: ignore[import-untyped]
+import structlog
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, text
 from sqlalchemy import exc as sa_exc
@@ -21,6 +22,8 @@ NAMING_CONVENTION = {
 
 # Where a middleware that opened the request's unit of work itself leaves its session (scope state).
 UNIT_OF_WORK = "tandem.unit_of_work"
+
+log = structlog.get_logger("tandem.db")
 
 
 def new_metadata() -> MetaData:
@@ -55,6 +58,40 @@ def is_unavailable(exc: BaseException) -> bool:
             cause = cause.__cause__
         return False
     return isinstance(exc, _ASYNCPG_OUTAGES)
+
+
+DEADLOCK_DETECTED = "40P01"
+DEADLOCK_ATTEMPTS = 3
+
+T = TypeVar("T")
+
+
+def sqlstate(exc: sa_exc.DBAPIError) -> str | None:
+    """The SQLSTATE PostgreSQL gave for the statement SQLAlchemy wrapped in `exc`."""
+    return getattr(exc.orig, "sqlstate", None)
+
+
+async def write_in_savepoint(
+    session: AsyncSession, write: Callable[[], Awaitable[T]], *, attempts: int = DEADLOCK_ATTEMPTS
+) -> T:
+    """Run `write` (it adds rows and flushes them) inside a SAVEPOINT, again when PostgreSQL picks it
+    as a deadlock victim.
+
+    Two transactions inserting conflicting rows under an exclusion constraint each put their row in
+    the index before looking for conflicts, so each can find the other's and wait for it: the deadlock
+    detector then aborts one of them. Rolled back to its savepoint, the loser writes again, now waits
+    for the winner, and meets the constraint like any later writer (or succeeds if the winner rolled
+    back). Any other error is raised as is, with the transaction still usable. `write` must add its
+    objects again on every call: a rolled back savepoint expunges what it added."""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with session.begin_nested():
+                return await write()
+        except sa_exc.DBAPIError as exc:
+            if sqlstate(exc) != DEADLOCK_DETECTED or attempt == attempts:
+                raise
+            log.info("db.deadlock.retried", attempt=attempt)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 CONNECT_TIMEOUT_SECONDS = 5

@@ -6,6 +6,7 @@ from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem_kit.db import write_in_savepoint
 from tandem_kit.pagination import PageParams, fetch_page
 from tandem_scheduling.models import GroupSeat, GroupSession, GroupWaitlistEntry, SessionAttendee
 
@@ -181,19 +182,26 @@ def hold_range(group: GroupSession) -> Range[datetime]:
 async def add_seat(session: AsyncSession, group: GroupSession, seat: GroupSeat) -> None:
     """Insert the seat and its hold on the person's time in one flush: the exclusion constraint on
     holds (and the seat constraints) are checked here."""
-    session.add(seat)
-    await session.flush([seat])
-    session.add(
-        SessionAttendee(
-            group_session_id=group.id, seat_id=seat.id, person_id=seat.person_id, during=hold_range(group)
+
+    async def write() -> None:
+        session.add(seat)
+        await session.flush([seat])
+        session.add(
+            SessionAttendee(
+                group_session_id=group.id, seat_id=seat.id, person_id=seat.person_id, during=hold_range(group)
+            )
         )
-    )
-    await session.flush()
+        await session.flush()
+
+    await write_in_savepoint(session, write)
 
 
 async def add_host_hold(session: AsyncSession, group: GroupSession, host: UUID) -> None:
-    session.add(SessionAttendee(group_session_id=group.id, person_id=host, during=hold_range(group)))
-    await session.flush()
+    async def write() -> None:
+        session.add(SessionAttendee(group_session_id=group.id, person_id=host, during=hold_range(group)))
+        await session.flush()
+
+    await write_in_savepoint(session, write)
 
 
 async def release_holds_of_seat(session: AsyncSession, seat_id: UUID) -> None:

@@ -395,13 +395,10 @@ async def promote(session: AsyncSession, group: GroupSession, *, now: datetime) 
             continue
         seat = _seat(group, entry.person_id, number, by=entry.requested_by, now=now, from_waitlist=True)
         try:
-            async with session.begin_nested():
-                await repository.add_seat(session, group, seat)
+            await repository.add_seat(session, group, seat)  # in a savepoint: a refusal leaves the rest
         except IntegrityError as exc:
             if getattr(exc.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
                 raise
-            if seat in session:
-                session.expunge(seat)
             continue
         entry.status, entry.closed_at = "promoted", now
         await session.flush()

@@ -7,6 +7,7 @@ from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
+from tandem_kit.db import write_in_savepoint
 from tandem_kit.pagination import PageParams, fetch_page
 from tandem_scheduling.engagement.repository import readable_statement
 from tandem_scheduling.models import Engagement, Session, SessionAttendee
@@ -64,12 +65,19 @@ async def get_in_engagement(
 
 async def add_with_attendees(session: AsyncSession, booked: Session, person_ids: Sequence[UUID]) -> None:
     """Insert the session and one hold per person in one flush (the session id is made here, so the
-    holds need no round trip first); the exclusion constraint is checked at this flush."""
+    holds need no round trip first); the exclusion constraint is checked at this flush, in a savepoint
+    written again when a concurrent conflicting booking deadlocks with it."""
     booked.id = booked.id or uuid4()
     during = Range(booked.starts_at, booked.ends_at, bounds="[)")
-    session.add(booked)
-    session.add_all([SessionAttendee(session_id=booked.id, person_id=p, during=during) for p in person_ids])
-    await session.flush()
+
+    async def write() -> None:
+        session.add(booked)
+        session.add_all(
+            [SessionAttendee(session_id=booked.id, person_id=p, during=during) for p in person_ids]
+        )
+        await session.flush()
+
+    await write_in_savepoint(session, write)
 
 
 async def release_holds(session: AsyncSession, session_id: UUID) -> None:
