@@ -14,7 +14,7 @@ from sqlalchemy import delete
 
 from tandem_analytics.app import create_app
 from tandem_analytics.fact.consumers import analytics_consent
-from tandem_analytics.models import ConsentPeriod
+from tandem_analytics.models import ConsentPeriod, KpiPublication
 from tandem_analytics.settings import Settings
 from tandem_analytics.telemetry.domain import signature
 from tandem_consent.testing import consent_client, running_consent
@@ -59,6 +59,7 @@ async def kpis_alone(app: FastAPI) -> None:
     otherwise decide whether it is published. Request it before committing the test's own facts."""
     async with sessionmaker_of(app)() as session, session.begin():
         await session.execute(delete(ConsentPeriod))
+        await session.execute(delete(KpiPublication))  # what other tests published for all programs
 
 
 @pytest.fixture

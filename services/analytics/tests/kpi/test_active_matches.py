@@ -114,19 +114,27 @@ def program(app: FastAPI, client: httpx.AsyncClient, keys: TestKeys, kpis_alone:
     return Program(app, client, keys)
 
 
-async def test_utilization_drops_when_a_match_ends(program: Program) -> None:
-    coaches = [await program.coach(), await program.coach()]
-    approvals = await program.coachings(coaches[0], 3) + await program.coachings(coaches[1], 3)
+async def test_utilization_drops_when_matches_end(program: Program) -> None:
+    coaches = [await program.coach(capacity=10), await program.coach(capacity=10)]
+    approvals = await program.coachings(coaches[0], 6) + await program.coachings(coaches[1], 6)
     assert await program.coaching_kpis() == {
-        "coach_to_coachee_ratio": ("green", 3.0, 6, 2),
-        "coach_utilization": ("green", 0.6, 6, 10),
+        "coach_to_coachee_ratio": ("green", 6.0, 12, 2),
+        "coach_utilization": ("green", 0.6, 12, 20),
     }
 
+    # One match ended: the next read would reveal that one coachee by subtraction.
     assert await program.apply(program.end(approvals[0], "completed"))
-
     assert await program.coaching_kpis() == {
-        "coach_to_coachee_ratio": ("green", 2.5, 5, 2),
-        "coach_utilization": ("green", 0.5, 5, 10),
+        "coach_to_coachee_ratio": ("suppressed", None, None, None),
+        "coach_utilization": ("suppressed", None, None, None),
+    }
+
+    # Five ended in all: k people apart from the figure read before, published again.
+    for approval in approvals[1:5]:
+        assert await program.apply(program.end(approval, "completed"))
+    assert await program.coaching_kpis() == {
+        "coach_to_coachee_ratio": ("green", 3.5, 7, 2),
+        "coach_utilization": ("red", 0.35, 7, 20),  # far below the seed target
     }
 
 

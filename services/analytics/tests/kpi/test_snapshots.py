@@ -83,6 +83,32 @@ async def test_one_person_joining_between_snapshots_is_not_revealed(
     )
 
 
+async def test_two_live_reads_a_person_apart_do_not_reveal_them(db: async_sessionmaker[AsyncSession]) -> None:
+    """Live reads are published figures too: each is compared with every size its series was published
+    with, live or snapshot, not with the last snapshot only."""
+    f, coach = Facts(db), uuid.uuid4()
+    coaching(f, coach, 10)
+    await f.save()
+    assert (await snapshot(db, Scope(f.program), timedelta(0)))["coach_to_coachee_ratio"] == ("green", 10.0)
+
+    async def live(at: timedelta) -> tuple[str, float | None]:
+        read = (await outcomes(db, Scope(f.program), now=NOW + at))["coach_to_coachee_ratio"]
+        return read.status, read.value
+
+    coaching(f, coach, 6, approved=timedelta(days=1))
+    await f.save()
+    assert await live(HOUR) == ("green", 16.0)  # six away from the snapshot's ten
+    coaching(f, coach, 1, approved=timedelta(hours=23))
+    await f.save()
+    # Seven away from the snapshot, but one away from the live read before it.
+    assert await live(2 * HOUR) == ("suppressed", None)
+    # A snapshot now is refused the same way.
+    assert (await snapshot(db, Scope(f.program), 3 * HOUR))["coach_to_coachee_ratio"] == ("suppressed", None)
+    coaching(f, coach, 4, approved=timedelta(hours=22))
+    await f.save()
+    assert await live(4 * HOUR) == ("green", 21.0)  # five away from 16, eleven from 10
+
+
 async def test_program_minus_cohort_attack_is_refused(db: async_sessionmaker[AsyncSession]) -> None:
     f, coach = Facts(db), uuid.uuid4()
     coaching(f, coach, 8, approved=timedelta(days=120))  # 2026-Q3

@@ -7,7 +7,7 @@ them (`kpi_targets`). The repository hands in counts only, never rows about peop
 """
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Literal
@@ -284,11 +284,12 @@ def guard_complement(outcome: KpiOutcome, parent_population: int | None, *, k: i
     return suppressed(outcome) if 0 < rest < threshold(outcome.definition, k) else outcome
 
 
-def guard_change(outcome: KpiOutcome, last_published_population: int | None, *, k: int) -> KpiOutcome:
-    """Two snapshots of the same series whose populations differ by 1..k-1 people would reveal those
-    few by subtraction: the later one is suppressed until the population has moved by k or more from
-    the last figure published (or is back to the same size)."""
-    if outcome.population is None or last_published_population is None or not outcome.published:
+def guard_change(outcome: KpiOutcome, published_populations: Collection[int], *, k: int) -> KpiOutcome:
+    """Two figures of the same series (live reads or snapshots) whose populations differ by 1..k-1
+    people would reveal those few by subtraction: a figure is suppressed while its population is 1..k-1
+    away from any population the series has been published with (the same size again is fine)."""
+    if outcome.population is None or not outcome.published:
         return outcome
-    moved = abs(outcome.population - last_published_population)
-    return suppressed(outcome) if 0 < moved < threshold(outcome.definition, k) else outcome
+    limit = threshold(outcome.definition, k)
+    near = any(0 < abs(outcome.population - p) < limit for p in published_populations)
+    return suppressed(outcome) if near else outcome

@@ -7,7 +7,8 @@ is a program (or all programs) and optionally a cohort: the calendar quarter of 
 first match approval in the program (`2026-Q4`).
 """
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,6 +29,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_analytics.kpi.domain import Measure, median_of_counts
@@ -38,7 +40,7 @@ from tandem_analytics.models import (
     ConsentPeriod,
     EngagementFact,
     KpiProgram,
-    KpiSnapshotValue,
+    KpiPublication,
     KpiTarget,
     MatchFact,
     NpsResponse,
@@ -460,15 +462,50 @@ async def first_approval(session: AsyncSession, program_id: UUID) -> date | None
     return at.date() if at is not None else None
 
 
-async def last_published(session: AsyncSession, scope: Scope, *, before: datetime) -> dict[str, int | None]:
-    """Per KPI, the population of the latest snapshot value of this series that published a figure."""
-    v = KpiSnapshotValue
-    program = v.program_id == scope.program_id if scope.program_id is not None else v.program_id.is_(None)
-    cohort = v.cohort == scope.cohort if scope.cohort is not None else v.cohort.is_(None)
-    rows = await session.execute(
-        select(v.name, v.population)
-        .where(program, cohort, v.taken_at <= before, v.status.not_in(("suppressed", "insufficient_data")))
-        .distinct(v.name)
-        .order_by(v.name, v.taken_at.desc())
-    )
-    return dict(rows.tuples().all())
+@dataclass(frozen=True)
+class Ledger:
+    """The populations a KPI series has been published with, read and extended under its lock."""
+
+    session: AsyncSession
+    series: str
+
+    async def populations(self) -> dict[str, set[int]]:
+        rows = await self.session.execute(
+            select(KpiPublication.name, KpiPublication.population).where(KpiPublication.series == self.series)
+        )
+        found: dict[str, set[int]] = {}
+        for name, population in rows.tuples():
+            found.setdefault(name, set()).add(population)
+        return found
+
+    async def record(self, published: Mapping[str, int], *, at: datetime) -> None:
+        if published:
+            await self.session.execute(
+                pg_insert(KpiPublication)
+                .values(
+                    [
+                        {"series": self.series, "name": n, "population": p, "first_published_at": at}
+                        for n, p in published.items()
+                    ]
+                )
+                .on_conflict_do_nothing()
+            )
+
+
+def series_of(scope: Scope) -> str:
+    return f"{scope.program_id or 'all'}/{scope.cohort or ''}"
+
+
+@asynccontextmanager
+async def publication_ledger(session: AsyncSession, scope: Scope) -> AsyncIterator[Ledger]:
+    """The scope's ledger in a short transaction of its own, under a lock per series: two reads of one
+    series publish one after the other, so each is compared with what the other published. The lock is
+    held for milliseconds, not for the caller's whole transaction, so a request that computes several
+    scopes holds one such lock at a time (no lock order to keep). What is recorded stays even if the
+    caller's transaction rolls back: a population recorded but never shown only makes the rule stricter."""
+    series = series_of(scope)
+    async with AsyncSession(session.bind) as own, own.begin():
+        await own.execute(
+            select(func.pg_advisory_xact_lock(func.hashtextextended(f"kpi-series:{series}", 0)))
+        )
+        yield Ledger(own, series)

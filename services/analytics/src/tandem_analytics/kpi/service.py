@@ -83,13 +83,20 @@ async def compute(
     measures, *whole_measures = await repository.measures(
         session, [scope, *wholes], now=now, business_kpi=business
     )
-    published = await repository.last_published(session, scope, before=now)
     outcomes = []
     for name, definition in domain.CATALOG.items():
         outcome = domain.evaluate(definition, measures[name], targets[name], k=k, months=months)
         for whole in whole_measures:
             outcome = domain.guard_complement(outcome, whole[name].population, k=k)
-        outcomes.append(domain.guard_change(outcome, published.get(name), k=k))
+        outcomes.append(outcome)
+    # Two moments: every figure, live or snapshot, against every population its series was published with.
+    async with repository.publication_ledger(session, scope) as ledger:
+        published = await ledger.populations()
+        outcomes = [domain.guard_change(o, published.get(o.definition.name, set()), k=k) for o in outcomes]
+        await ledger.record(
+            {o.definition.name: o.population for o in outcomes if o.published and o.population is not None},
+            at=now,
+        )
     return outcomes
 
 

@@ -18,7 +18,13 @@ from tandem_analytics.models.fact import (  # noqa: E402
     SessionFact,
     SlaFact,
 )
-from tandem_analytics.models.kpi import KpiProgram, KpiSnapshot, KpiSnapshotValue, KpiTarget  # noqa: E402
+from tandem_analytics.models.kpi import (  # noqa: E402
+    KpiProgram,
+    KpiPublication,
+    KpiSnapshot,
+    KpiSnapshotValue,
+    KpiTarget,
+)
 from tandem_analytics.models.operation import (  # noqa: E402
     AgreementFact,
     AttendanceFact,
@@ -52,6 +58,7 @@ __all__ = [
     "GroupSeatFact",
     "JobFact",
     "KpiProgram",
+    "KpiPublication",
     "KpiSnapshot",
     "KpiSnapshotValue",
     "KpiTarget",

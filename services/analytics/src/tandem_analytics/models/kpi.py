@@ -67,3 +67,15 @@ class KpiSnapshotValue(Base):
     baseline: Mapped[float | None] = mapped_column(Float)
     # People behind the figure: never published, kept for the differencing rule between snapshots.
     population: Mapped[int | None] = mapped_column(Integer)
+
+
+class KpiPublication(Base):
+    """A population a KPI series has been published with (live read or snapshot): the differencing
+    rule between two moments compares every new figure with all of them. Counts only, no people."""
+
+    __tablename__ = "kpi_publications"
+
+    series: Mapped[str] = mapped_column(String(100), primary_key=True)  # "<program id or all>/<cohort>"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    population: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
