@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, TypeVar
 
 import asyncpg  # type: ignore[import-untyped]
@@ -95,6 +96,9 @@ async def write_in_savepoint(
 
 
 CONNECT_TIMEOUT_SECONDS = 5
+SIDE_POOL_SIZE = 2
+# Where a Database's sessions find the sessionmaker of its side pool (`side_transaction`).
+SIDE_TRANSACTIONS = "tandem.side_transactions"
 CHECKOUT_TIMEOUT_SECONDS = 10
 
 
@@ -105,16 +109,14 @@ class Database:
         # A server that does not answer a new connection within seconds is down for us: the request
         # gets its 503 and an event its retry, instead of holding a worker for asyncpg's default
         # minute (connect) or the pool's half minute (checkout).
-        self.engine: AsyncEngine = create_async_engine(
-            url,
-            pool_size=pool_size,
-            max_overflow=pool_size,
-            pool_pre_ping=True,
-            pool_timeout=CHECKOUT_TIMEOUT_SECONDS,
-            connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
-        )
+        self.engine: AsyncEngine = _engine(url, pool_size)
+        # Side transactions (`side_transaction`) take their connection from a small pool of their own:
+        # a request never holds two connections of one pool, so a burst of requests cannot all hold
+        # their first connection and wait for a second. Connects lazily, on first use.
+        self.side_engine: AsyncEngine = _engine(url, SIDE_POOL_SIZE)
+        side: async_sessionmaker[AsyncSession] = async_sessionmaker(self.side_engine, expire_on_commit=False)
         self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
-            self.engine, expire_on_commit=False
+            self.engine, expire_on_commit=False, info={SIDE_TRANSACTIONS: side}
         )
 
     async def ping(self) -> bool:
@@ -127,6 +129,30 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        await self.side_engine.dispose()
+
+
+def _engine(url: str, pool_size: int) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=CHECKOUT_TIMEOUT_SECONDS,
+        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
+    )
+
+
+@asynccontextmanager
+async def side_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """A short transaction of its own beside `session`'s, committed when the block ends, whatever
+    becomes of `session`'s: for a check-and-record step that concurrent requests must see at once (its
+    locks last milliseconds, not the request). From the Database's side pool; a session bound to a
+    connection (a test's outer transaction) joins that connection instead."""
+    side: async_sessionmaker[AsyncSession] | None = session.info.get(SIDE_TRANSACTIONS)
+    own = side() if side is not None else AsyncSession(session.bind)
+    async with own, own.begin():
+        yield own
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -51,6 +51,7 @@ from tandem_analytics.models import (
     SponsorActionFact,
     VendorSessionOutcome,
 )
+from tandem_kit.db import side_transaction
 
 LAYERS = ("coaching", "mentoring", "network")
 PROMOTION_WINDOW = timedelta(days=365)
@@ -504,7 +505,7 @@ async def publication_ledger(session: AsyncSession, scope: Scope) -> AsyncIterat
     scopes holds one such lock at a time (no lock order to keep). What is recorded stays even if the
     caller's transaction rolls back: a population recorded but never shown only makes the rule stricter."""
     series = series_of(scope)
-    async with AsyncSession(session.bind) as own, own.begin():
+    async with side_transaction(session) as own:
         await own.execute(
             select(func.pg_advisory_xact_lock(func.hashtextextended(f"kpi-series:{series}", 0)))
         )
