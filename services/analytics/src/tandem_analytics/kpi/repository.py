@@ -440,6 +440,166 @@ async def measures(
     ]
 
 
+# Populations of the parts of a whole, for the differencing rules (`domain.secondary_suppression`).
+
+
+def _cohorts(program_id: UUID) -> Any:
+    """Each participant of the program and their cohort: the same rule as `_in_scope`'s."""
+    m = MatchFact
+    return (
+        select(m.participant_id, cohort_label(func.min(m.approved_at)).label("cohort"))
+        .where(m.program_id == program_id, m.approved_at.is_not(None))
+        .group_by(m.participant_id)
+        .subquery()
+    )
+
+
+async def _people_per_part(
+    session: AsyncSession, people: Select[Any], names: Sequence[str], program_id: UUID | None
+) -> dict[str, dict[Any, int]]:
+    """Distinct people per part and KPI. `people` selects a program, a person and one flag per KPI
+    (does the row count for it), with the KPIs' own time and consent conditions."""
+    rows = people.distinct().subquery()
+    person = rows.c.person
+    counts = [func.count(distinct(person)).filter(rows.c[f"for_{i}"]) for i in range(len(names))]
+    if program_id is None:
+        statement = (
+            select(rows.c.program, *counts).where(rows.c.program.is_not(None)).group_by(rows.c.program)
+        )
+    else:
+        c = _cohorts(program_id)
+        statement = (
+            select(c.c.cohort, *counts)
+            .select_from(rows)
+            .join(c, c.c.participant_id == person)
+            .where(rows.c.program == program_id)
+            .group_by(c.c.cohort)
+        )
+    found: dict[str, dict[Any, int]] = {name: {} for name in names}
+    for part, *ns in (await session.execute(statement)).tuples():
+        for name, n in zip(names, ns, strict=True):
+            if n:
+                found[name][part] = int(n)
+    return found
+
+
+def _people(program: Any, person: Any, *flags: Any) -> Select[Any]:
+    return select(
+        program.label("program"),
+        person.label("person"),
+        *(flag.label(f"for_{i}") for i, flag in enumerate(flags)),
+    )
+
+
+async def _survey_populations(
+    session: AsyncSession, now: datetime, program_id: UUID | None
+) -> dict[str, dict[Any, int]]:
+    """Survey figures count answers, and NPS answers carry their own cohort label."""
+    n = NpsResponse
+    part = n.program_id if program_id is None else n.cohort
+    program = n.program_id.is_not(None) if program_id is None else n.program_id == program_id
+    nps = await session.execute(
+        select(part, func.count())
+        .where(program, n.responded_at <= now, consented(n.respondent_id, n.responded_at, now))
+        .group_by(part)
+    )
+    found: dict[str, dict[Any, int]] = {"participant_nps": dict(nps.tuples().all())}
+    if program_id is not None:
+        return found  # managers report per program, not per cohort
+    # A program's figure is its own latest quarter: it is a part of all programs' figure only when
+    # that is the same quarter.
+    r = CoachingAdoptionReport
+    counted = and_(r.responded_at <= now, consented(r.respondent_id, r.responded_at, now))
+    latest = select(func.max(r.quarter)).where(counted).scalar_subquery()
+    rows = await session.execute(
+        select(r.program_id, func.count().filter(r.quarter == latest), func.max(r.quarter) == latest)
+        .where(counted, r.program_id.is_not(None))
+        .group_by(r.program_id)
+    )
+    found["manager_coaching_adoption"] = {p: n for p, n, same in rows.tuples() if same and n}
+    return found
+
+
+async def populations(
+    session: AsyncSession, *, now: datetime, program_id: UUID | None = None
+) -> dict[str, dict[Any, int]]:
+    """Per KPI, the population of every part of a whole as of `now`, under the figures' own rules:
+    each program's (parts of all programs) or, given `program_id`, each of its cohorts'. One grouped
+    query per family; only people, never figures. KPIs without people have no parts."""
+    m, a, s, e, o = MatchFact, AttendanceFact, SessionFact, EngagementFact, SlaOutcomeFact
+    everyone = Scope()
+    families: list[tuple[Select[Any], Sequence[str]]] = [
+        (
+            _people(m.program_id, m.participant_id, true(), true()).where(
+                m.provider_kind == "coach", active_match(now), consented(m.participant_id, m.approved_at, now)
+            ),
+            ("coach_to_coachee_ratio", "coach_utilization"),
+        ),
+    ]
+    latest = latest_outcomes_statement(now).subquery()
+    families.append(
+        (
+            _people(
+                latest.c.program_id,
+                latest.c.participant_id,
+                true(),
+                and_(latest.c.type == "session.completed", latest.c.rating.is_not(None)),
+            ).where(consented(latest.c.participant_id, latest.c.started_at, now)),
+            ("session_completion_rate", "participant_rating_median"),
+        )
+    )
+    attendance = (
+        _people(a.program_id, a.participant_id, true())
+        .where(_ledger(now, everyone))
+        .union(
+            _people(e.program_id, s.participant_id, true())
+            .join(e, e.engagement_id == s.engagement_id)
+            .where(_without_ledger(now, everyone))
+        )
+        .subquery()
+    )
+    families.append((select(attendance), ("attendance_rate",)))
+    families.append(
+        (
+            _people(
+                func.coalesce(o.program_id, m.program_id),
+                m.participant_id,
+                true(),
+                *(o.layer == layer for layer in LAYERS),
+            )
+            .join(m, m.match_id == o.match_id)
+            .where(o.ended_at <= now, consented(m.participant_id, o.due_at, now)),
+            ("sla_adherence", *(f"sla_adherence.{layer}" for layer in LAYERS)),
+        )
+    )
+    first = (
+        select(s.match_id)
+        .where(s.cancelled_at.is_(None), s.starts_at.is_not(None), s.starts_at <= now)
+        .distinct()
+        .subquery()
+    )
+    families.append(
+        (
+            _people(m.program_id, m.participant_id, true())
+            .join(first, first.c.match_id == m.match_id)
+            .where(m.approved_at <= now, consented(m.participant_id, m.approved_at, now)),
+            ("time_to_first_session",),
+        )
+    )
+    families.append(
+        (
+            _people(m.program_id, m.participant_id, true(), m.provider_kind == "mentor", true()).where(
+                m.approved_at <= now, consented(m.participant_id, m.approved_at, now)
+            ),
+            ("reassignment_rate", "sponsor_actions_per_mentee", "promotion_rate"),
+        )
+    )
+    found: dict[str, dict[Any, int]] = {}
+    for people, names in families:
+        found |= await _people_per_part(session, people, names, program_id)
+    return found | await _survey_populations(session, now, program_id)
+
+
 # A program's KPI settings.
 
 

@@ -84,13 +84,55 @@ async def compute(
         session, [scope, *wholes], now=now, business_kpi=business
     )
     published = await repository.last_published(session, scope, before=now)
+    as_part = await _suppressed_as_part(session, scope, now=now, k=k, wholes=whole_measures)
     outcomes = []
     for name, definition in domain.CATALOG.items():
         outcome = domain.evaluate(definition, measures[name], targets[name], k=k, months=months)
         for whole in whole_measures:
             outcome = domain.guard_complement(outcome, whole[name].population, k=k)
+        if name in as_part and outcome.published:
+            outcome = domain.suppressed(outcome)
         outcomes.append(domain.guard_change(outcome, published.get(name), k=k))
     return outcomes
+
+
+async def _suppressed_as_part(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    now: datetime,
+    k: int,
+    wholes: Sequence[dict[str, domain.Measure]],
+) -> set[str]:
+    """The KPIs whose figure for the scope goes so that no published whole minus its published parts
+    describes 1..k-1 people (`domain.secondary_suppression`): a program among the programs of all
+    programs; a cohort among its program's cohorts, or with its program. Every scope decides from the
+    same populations of every part, so each reaches the same verdict whichever is asked first. All
+    programs are a part of nothing: their figure goes only when it is that small itself (`evaluate`).
+    """
+    if scope.program_id is None:
+        return set()
+    *program, everyone = wholes
+    by_program = await repository.populations(session, now=now)
+    by_cohort = {}
+    if scope.cohort is not None:
+        by_cohort = await repository.populations(session, now=now, program_id=scope.program_id)
+    found = set()
+    for name, definition in domain.CATALOG.items():
+        t = domain.threshold(definition, k)
+        whole = everyone[name].population
+        if scope.program_id in domain.secondary_suppression(whole, by_program.get(name, {}), t).parts:
+            found.add(name)  # and with the program, each of its cohorts
+        elif program:
+            cohorts: dict[str, int] = by_cohort.get(name, {})
+            # A cohort whose rest of all programs is 1..t-1 people is withheld already (guard_complement).
+            small_rest = {c for c, n in cohorts.items() if whole is not None and 0 < whole - n < t}
+            within = domain.secondary_suppression(
+                program[0][name].population, cohorts, t, withheld=small_rest
+            )
+            if scope.cohort in within.parts:
+                found.add(name)
+    return found
 
 
 def _values(
