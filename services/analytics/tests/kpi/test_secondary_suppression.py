@@ -108,9 +108,9 @@ async def test_part_populations_are_the_figures_own(db: async_sessionmaker[Async
     cohorts = ("2026-Q3", "2026-Q4")
     scopes = [Scope(one), Scope(two), *(Scope(one, c) for c in cohorts)]
     async with db() as session:
-        measured = await repository.measures(session, scopes, now=NOW, business_kpi="csat")
-        per_program = await repository.populations(session, now=NOW)
-        per_cohort = await repository.populations(session, now=NOW, program_id=one)
+        measured, (per_program, per_cohort) = await repository.measures(
+            session, scopes, now=NOW, business_kpi="csat", parts_of=[None, one]
+        )
     programs = _by_part({one: measured[0], two: measured[1]})
     assert len(programs) == 14  # every KPI about people but the network layer's SLA (no clock)
     assert {name: parts for name, parts in per_program.items() if parts} == programs

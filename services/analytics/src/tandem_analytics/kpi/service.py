@@ -80,11 +80,14 @@ async def compute(
     wholes = [Scope(scope.program_id)] if scope.cohort is not None else []
     if scope.program_id is not None:
         wholes.append(Scope())
-    measures, *whole_measures = await repository.measures(
-        session, [scope, *wholes], now=now, business_kpi=business
+    # The parts of those wholes (every program, and the program's cohorts for a cohort): all
+    # programs are a part of nothing.
+    parts_of = [None, scope.program_id] if scope.cohort is not None else [None] if wholes else []
+    (measures, *whole_measures), parts = await repository.measures(
+        session, [scope, *wholes], now=now, business_kpi=business, parts_of=parts_of
     )
     published = await repository.last_published(session, scope, before=now)
-    as_part = await _suppressed_as_part(session, scope, now=now, k=k, wholes=whole_measures)
+    as_part = _suppressed_as_part(scope, k=k, wholes=whole_measures, parts=parts)
     outcomes = []
     for name, definition in domain.CATALOG.items():
         outcome = domain.evaluate(definition, measures[name], targets[name], k=k, months=months)
@@ -96,13 +99,12 @@ async def compute(
     return outcomes
 
 
-async def _suppressed_as_part(
-    session: AsyncSession,
+def _suppressed_as_part(
     scope: Scope,
     *,
-    now: datetime,
     k: int,
     wholes: Sequence[dict[str, domain.Measure]],
+    parts: Sequence[repository.Populations],
 ) -> set[str]:
     """The KPIs whose figure for the scope goes so that no published whole minus its published parts
     describes 1..k-1 people (`domain.secondary_suppression`): a program among the programs of all
@@ -113,10 +115,8 @@ async def _suppressed_as_part(
     if scope.program_id is None:
         return set()
     *program, everyone = wholes
-    by_program = await repository.populations(session, now=now)
-    by_cohort = {}
-    if scope.cohort is not None:
-        by_cohort = await repository.populations(session, now=now, program_id=scope.program_id)
+    by_program, *cohort_parts = parts
+    by_cohort = cohort_parts[0] if cohort_parts else {}
     found = set()
     for name, definition in domain.CATALOG.items():
         t = domain.threshold(definition, k)
