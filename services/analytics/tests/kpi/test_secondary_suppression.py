@@ -2,13 +2,17 @@
 parts (programs, cohorts) from their published whole."""
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import httpx
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem_analytics.kpi import repository
 from tandem_analytics.kpi.domain import Measure
 from tandem_analytics.kpi.repository import Scope
+from tandem_analytics.models import ConsentPeriod, MatchFact
+from tandem_kit.testing import TestKeys, sessionmaker_of
 
 from .conftest import NOW, Facts, outcomes
 from .test_catalog import build
@@ -118,3 +122,34 @@ async def test_part_populations_are_the_figures_own(db: async_sessionmaker[Async
         dict(zip(cohorts, measured[2:], strict=True))
     )
     assert per_cohort["attendance_rate"] == {"2026-Q4": 8}  # p0-p5 in the ledger, p6, p7 by vendor
+
+
+async def test_the_attack_over_http(
+    app: FastAPI, client: httpx.AsyncClient, keys: TestKeys, kpis_alone: None
+) -> None:
+    now = datetime.now(UTC)
+    a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    async with sessionmaker_of(app)() as session:
+        for program, size in ((a, 10), (b, 12), (c, 3)):
+            coach = uuid.uuid4()
+            for _ in range(size):
+                person = uuid.uuid4()
+                session.add(ConsentPeriod(person_id=person, granted_from=now - timedelta(days=30)))
+                session.add(
+                    MatchFact(match_id=uuid.uuid4(), program_id=program, participant_id=person, provider_id=coach,
+                              provider_kind="coach", track="coach", approved_at=now - timedelta(days=20))
+                )  # fmt: skip
+        await session.commit()
+
+    async def ratio(**params: str) -> tuple[bool, float | None]:
+        resp = await client.get(
+            f"/api/v1/analytics/kpis/{RATIO}", params=params, headers=keys.headers("analytics:read")
+        )
+        assert resp.status_code == 200
+        return resp.json()["suppressed"], resp.json()["value"]
+
+    # All (25) minus B (12) is 13 people: A (10) would have left C's 3.
+    assert await ratio() == (False, round(25 / 3, 4))
+    assert await ratio(program_id=str(b)) == (False, 12.0)
+    assert await ratio(program_id=str(a)) == (True, None)
+    assert await ratio(program_id=str(c)) == (True, None)
