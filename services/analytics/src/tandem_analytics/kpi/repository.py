@@ -160,7 +160,7 @@ async def _vendor_outcomes(
     session: AsyncSession, scopes: Sequence[Scope], now: datetime, parts_of: Sequence[UUID | None] = ()
 ) -> tuple[list[dict[str, Measure]], list[Populations]]:
     """Completion and rating median for several scopes (a part and the wholes it is compared with),
-    and the people of every part of the wholes `parts_of` (`populations`), in one pass over the
+    and the people of every part of the wholes `parts_of` (`_populations`), in one pass over the
     outcomes: each outcome is resolved to its program once."""
     resolve = bool(parts_of) or any(scope.program_id is not None for scope in scopes)
     latest = latest_outcomes_statement(now, resolve_program=resolve).subquery()
@@ -495,7 +495,7 @@ async def measures(
     """Every KPI's counts for each scope, as of `now`: one aggregate query per family of KPIs (per
     scope, but one for all scopes where it reads every vendor outcome); and the people of every part
     of each whole in `parts_of` (None: the programs of all programs; a program: its cohorts), under
-    the figures' own rules (`populations`)."""
+    the figures' own rules (`_populations`)."""
     vendor, vendor_parts = await _vendor_outcomes(session, scopes, now, parts_of)
     parts = [
         await _populations(session, now=now, program_id=program_id) | found
