@@ -1,3 +1,4 @@
+import random
 import statistics
 
 import pytest
@@ -14,6 +15,7 @@ from tandem_analytics.kpi.domain import (
     guard_change,
     guard_complement,
     median_of_counts,
+    secondary_suppression,
     seed_targets,
     target_on,
     threshold,
@@ -165,3 +167,77 @@ def test_median_of_counts_takes_the_mean_of_the_two_middle_values() -> None:
 def test_median_of_counts_is_the_median_of_the_values(values: list[int]) -> None:
     counts = {v: values.count(v) for v in set(values)}
     assert median_of_counts(counts) == statistics.median(values)
+
+
+# Secondary suppression: the parts of a whole, and what subtracting the published ones leaves.
+
+populations = st.dictionaries(st.sampled_from("ABCDEFGH"), st.none() | st.integers(0, 40), max_size=8)
+
+
+def _uncovered(whole: int, parts: dict[str, int | None], out: frozenset[str]) -> int:
+    return whole - sum(n or 0 for key, n in parts.items() if key not in out)
+
+
+def test_the_attack_through_two_published_programs_is_refused() -> None:
+    # A 100, B 100, C 3: all minus A is 103, all minus B is 103, but all minus A minus B is C's 3.
+    found = secondary_suppression(203, {"A": 100, "B": 100, "C": 3}, K)
+    assert found.parts == {"A", "C"}  # the tie goes to the smallest key
+    assert not found.whole
+
+
+def test_the_smallest_published_part_goes_first() -> None:
+    # 170 - 100 - 60 - 7 is C's 3: D, the smallest published part, goes too (170 - 100 - 60 = 10).
+    found = secondary_suppression(170, {"A": 100, "B": 60, "C": 3, "D": 7}, K)
+    assert found.parts == {"C", "D"}
+    # Someone in two parts makes the sum larger: 166 - 100 - 60 - 7 < 0, nothing small is left over.
+    assert secondary_suppression(166, {"A": 100, "B": 60, "C": 3, "D": 7}, K).parts == {"C"}
+
+
+@given(whole=st.integers(0, 200), parts=populations, k=st.integers(2, 12))
+def test_published_parts_never_leave_a_small_group_uncovered(
+    whole: int, parts: dict[str, int | None], k: int
+) -> None:
+    found = secondary_suppression(whole, parts, k)
+    uncovered = _uncovered(whole, parts, found.parts)
+    assert found.whole or not 0 < uncovered < k
+    if found.whole:  # only with no part left to suppress: the whole alone is that small
+        assert 0 < whole < k
+        assert found.parts == {key for key, n in parts.items() if n}
+
+
+@given(
+    whole=st.integers(0, 200),
+    parts=populations,
+    k=st.integers(2, 12),
+    withheld=st.sets(st.sampled_from("AB")),
+)
+def test_primary_suppressed_parts_stay_suppressed(
+    whole: int, parts: dict[str, int | None], k: int, withheld: set[str]
+) -> None:
+    found = secondary_suppression(whole, parts, k, withheld=withheld)
+    for key, n in parts.items():
+        if n and (n < k or 0 < whole - n < k or key in withheld):
+            assert key in found.parts
+        if not n:
+            assert key not in found.parts  # nobody behind it: nothing to suppress
+
+
+@given(whole=st.integers(0, 200), parts=populations, k=st.integers(2, 12), seed=st.integers(0, 1000))
+def test_verdict_does_not_depend_on_order(
+    whole: int, parts: dict[str, int | None], k: int, seed: int
+) -> None:
+    shuffled = list(parts.items())
+    random.Random(seed).shuffle(shuffled)
+    assert secondary_suppression(whole, dict(shuffled), k) == secondary_suppression(whole, parts, k)
+
+
+@given(parts=st.dictionaries(st.sampled_from("ABCDEFGH"), st.integers(5, 40), max_size=8))
+def test_nothing_is_suppressed_when_no_part_is_small(parts: dict[str, int]) -> None:
+    # The parts split the whole (no one outside them): every rest is 0 or k or more.
+    found = secondary_suppression(sum(parts.values()), parts, K)
+    assert found.parts == frozenset()
+    assert not found.whole
+
+
+def test_a_whole_without_people_suppresses_nothing() -> None:
+    assert secondary_suppression(None, {"A": 3}, K).parts == frozenset()

@@ -7,15 +7,18 @@ them (`kpi_targets`). The repository hands in counts only, never rows about peop
 """
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Literal
+from typing import Generic, Literal, TypeVar
+from uuid import UUID
 
 Direction = Literal["higher", "lower"]
 KpiType = Literal["operational", "experience", "leading", "lagging"]
 Frequency = Literal["monthly", "quarterly", "annually", "after_cohort"]
 Status = Literal["green", "amber", "red", "insufficient_data", "suppressed"]
+
+PartKey = TypeVar("PartKey", UUID, str)  # a program id (parts of all programs) or a cohort label
 
 DEFAULT_AMBER_BAND = 0.10
 SURVEY_K = 10  # survey-derived figures sit next to free-text-adjacent answers: a larger crowd
@@ -293,3 +296,43 @@ def guard_change(outcome: KpiOutcome, published_populations: Collection[int], *,
     limit = threshold(outcome.definition, k)
     near = any(0 < abs(outcome.population - p) < limit for p in published_populations)
     return suppressed(outcome) if near else outcome
+
+
+@dataclass(frozen=True)
+class Suppression(Generic[PartKey]):
+    """The parts of a whole whose figures are suppressed, and whether the whole's is too."""
+
+    parts: frozenset[PartKey]
+    whole: bool
+
+
+def secondary_suppression(
+    whole: int | None,
+    parts: Mapping[PartKey, int | None],
+    threshold: int,
+    *,
+    withheld: Iterable[PartKey] = (),
+) -> Suppression[PartKey]:
+    """Which parts of a published whole (the programs of all programs, the cohorts of a program) to
+    suppress so that the whole minus every published part never describes 1..threshold-1 people.
+
+    A part is suppressed first for its own sake: 1..threshold-1 people, a rest of the whole of
+    1..threshold-1 people (`guard_complement`), or `withheld` by another rule. While the people the
+    published parts leave uncovered (distinct people of the whole minus the plain sum of the parts:
+    someone in two parts only makes the sum larger) are 1..threshold-1, the smallest published part is
+    suppressed too (ties: the smallest key), so the verdict depends on the populations only, never on
+    which scope asked. With no part left to suppress, the whole is suppressed.
+    """
+    if whole is None:
+        return Suppression(frozenset(), whole=False)
+    # None and 0: nobody behind the part, nothing published that could be subtracted.
+    counted = {key: n for key, n in parts.items() if n}
+    out = {key for key, n in counted.items() if n < threshold or 0 < whole - n < threshold}
+    out |= set(withheld) & counted.keys()
+    published = sorted((n, key) for key, n in counted.items() if key not in out)
+    uncovered = whole - sum(n for n, _ in published)
+    while 0 < uncovered < threshold and published:
+        n, key = published.pop(0)
+        out.add(key)
+        uncovered += n
+    return Suppression(frozenset(out), whole=0 < uncovered < threshold)

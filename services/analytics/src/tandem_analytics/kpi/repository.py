@@ -18,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Select,
+    Text,
     and_,
     cast,
     distinct,
@@ -64,6 +65,10 @@ class Scope:
     cohort: str | None = None
 
 
+# Per KPI, the people of each part of a whole: a program id (all programs) or a cohort label (a program).
+Populations = dict[str, dict[Any, int]]
+
+
 def consented(person: Any, at: Any, now: datetime) -> ColumnElement[bool]:
     """The person's `analytics` consent was granted at `at` and has not been withdrawn since (by `now`)."""
     p = ConsentPeriod
@@ -74,6 +79,17 @@ def consented(person: Any, at: Any, now: datetime) -> ColumnElement[bool]:
 
 def cohort_label(at: Any) -> Any:
     return func.to_char(func.timezone("UTC", at), literal('YYYY-"Q"Q'))
+
+
+def _cohorts(program_id: UUID) -> Any:
+    """Each participant of the program and their cohort: the same rule as `_in_scope`'s."""
+    m = MatchFact
+    return (
+        select(m.participant_id, cohort_label(func.min(m.approved_at)).label("cohort"))
+        .where(m.program_id == program_id, m.approved_at.is_not(None))
+        .group_by(m.participant_id)
+        .subquery()
+    )
 
 
 def _in_scope(program: Any, person: Any, scope: Scope) -> ColumnElement[bool]:
@@ -144,11 +160,12 @@ async def _coaching(session: AsyncSession, scope: Scope, now: datetime) -> dict[
 
 
 async def _vendor_outcomes(
-    session: AsyncSession, scopes: Sequence[Scope], now: datetime
-) -> list[dict[str, Measure]]:
-    """Completion and rating median for several scopes (a part and the wholes it is compared with)
-    in one pass over the outcomes: each outcome is resolved to its program once."""
-    resolve = any(scope.program_id is not None for scope in scopes)
+    session: AsyncSession, scopes: Sequence[Scope], now: datetime, parts_of: Sequence[UUID | None] = ()
+) -> tuple[list[dict[str, Measure]], list[Populations]]:
+    """Completion and rating median for several scopes (a part and the wholes it is compared with),
+    and the people of every part of the wholes `parts_of` (`_populations`), in one pass over the
+    outcomes: each outcome is resolved to its program once."""
+    resolve = bool(parts_of) or any(scope.program_id is not None for scope in scopes)
     latest = latest_outcomes_statement(now, resolve_program=resolve).subquery()
     inside = [
         _in_scope(latest.c.program_id, latest.c.participant_id, scope).label(f"in_{i}")
@@ -157,13 +174,22 @@ async def _vendor_outcomes(
     # Counted per participant, outcome and rating first (a few groups per person), then summed per
     # scope: distinct people and the rating median come from those groups, not from sorting every
     # outcome.
+    program = [latest.c.program_id] if parts_of else []
     grouped = (
-        select(latest.c.participant_id, latest.c.type, latest.c.rating, *inside, func.count().label("n"))
+        select(
+            latest.c.participant_id,
+            latest.c.type,
+            latest.c.rating,
+            *program,
+            *inside,
+            func.count().label("n"),
+        )
         .where(consented(latest.c.participant_id, latest.c.started_at, now))
         .group_by(
             latest.c.participant_id,
             latest.c.type,
             latest.c.rating,
+            *program,
             # All programs is the constant true, which PostgreSQL refuses in GROUP BY.
             *(member for member, scope in zip(inside, scopes, strict=True) if scope.program_id is not None),
         )
@@ -186,7 +212,46 @@ async def _vendor_outcomes(
             func.count(distinct(g.participant_id)).filter(member, rated),
             select(func.jsonb_object_agg(by_rating.c.rating, by_rating.c.n)).scalar_subquery(),
         ]
+    for program_id in parts_of:
+        if program_id is None:
+            part: Any = g.program_id
+            per_part = select(cast(part, Text).label("part"), g.participant_id, g.type, g.rating)
+            per_part = per_part.where(part.is_not(None))
+        else:
+            c = _cohorts(program_id)
+            per_part = (
+                select(c.c.cohort.label("part"), g.participant_id, g.type, g.rating)
+                .join(c, c.c.participant_id == g.participant_id)
+                .where(g.program_id == program_id)
+            )
+        p = per_part.subquery()
+        counts = (
+            select(
+                p.c.part,
+                func.count(distinct(p.c.participant_id)).label("people"),
+                func.count(distinct(p.c.participant_id))
+                .filter(p.c.type == "session.completed", p.c.rating.is_not(None))
+                .label("raters"),
+            )
+            .group_by(p.c.part)
+            .subquery()
+        )
+        columns.append(
+            select(
+                func.jsonb_object_agg(counts.c.part, func.jsonb_build_array(counts.c.people, counts.c.raters))
+            ).scalar_subquery()
+        )
     row = (await session.execute(select(*columns).select_from(grouped))).one()
+    parts: list[Populations] = []
+    for j, program_id in enumerate(parts_of):
+        with_outcome: dict[Any, int] = {}
+        with_rating: dict[Any, int] = {}
+        for key, (n, rated) in (row[6 * len(scopes) + j] or {}).items():
+            part = UUID(key) if program_id is None else key
+            with_outcome[part] = n
+            if rated:
+                with_rating[part] = rated
+        parts.append({"session_completion_rate": with_outcome, "participant_rating_median": with_rating})
     found = []
     for i in range(len(scopes)):
         done, no_show, people, ratings, raters = (int(v) for v in row[6 * i : 6 * i + 5])
@@ -199,7 +264,7 @@ async def _vendor_outcomes(
                 ),
             }
         )
-    return found
+    return found, parts
 
 
 def _ledger(now: datetime, scope: Scope) -> ColumnElement[bool]:
@@ -423,11 +488,22 @@ async def _business(session: AsyncSession, scope: Scope, now: datetime, kpi_name
 
 
 async def measures(
-    session: AsyncSession, scopes: Sequence[Scope], *, now: datetime, business_kpi: str
-) -> list[dict[str, Measure]]:
+    session: AsyncSession,
+    scopes: Sequence[Scope],
+    *,
+    now: datetime,
+    business_kpi: str,
+    parts_of: Sequence[UUID | None] = (),
+) -> tuple[list[dict[str, Measure]], list[Populations]]:
     """Every KPI's counts for each scope, as of `now`: one aggregate query per family of KPIs (per
-    scope, but one for all scopes where it reads every vendor outcome)."""
-    vendor = await _vendor_outcomes(session, scopes, now)
+    scope, but one for all scopes where it reads every vendor outcome); and the people of every part
+    of each whole in `parts_of` (None: the programs of all programs; a program: its cohorts), under
+    the figures' own rules (`_populations`)."""
+    vendor, vendor_parts = await _vendor_outcomes(session, scopes, now, parts_of)
+    parts = [
+        await _populations(session, now=now, program_id=program_id) | found
+        for program_id, found in zip(parts_of, vendor_parts, strict=True)
+    ]
     return [
         {
             **await _coaching(session, scope, now),
@@ -440,7 +516,141 @@ async def measures(
             **await _business(session, scope, now, business_kpi),
         }
         for i, scope in enumerate(scopes)
+    ], parts
+
+
+# Populations of the parts of a whole, for the differencing rules (`domain.secondary_suppression`).
+
+
+async def _people_per_part(
+    session: AsyncSession, people: Select[Any], names: Sequence[str], program_id: UUID | None
+) -> Populations:
+    """Distinct people per part and KPI. `people` selects a program, a person and one flag per KPI
+    (does the row count for it), with the KPIs' own time and consent conditions."""
+    rows = people.distinct().subquery()
+    person = rows.c.person
+    counts = [func.count(distinct(person)).filter(rows.c[f"for_{i}"]) for i in range(len(names))]
+    if program_id is None:
+        statement = (
+            select(rows.c.program, *counts).where(rows.c.program.is_not(None)).group_by(rows.c.program)
+        )
+    else:
+        c = _cohorts(program_id)
+        statement = (
+            select(c.c.cohort, *counts)
+            .select_from(rows)
+            .join(c, c.c.participant_id == person)
+            .where(rows.c.program == program_id)
+            .group_by(c.c.cohort)
+        )
+    found: Populations = {name: {} for name in names}
+    for part, *ns in (await session.execute(statement)).tuples():
+        for name, n in zip(names, ns, strict=True):
+            if n:
+                found[name][part] = int(n)
+    return found
+
+
+def _people(program: Any, person: Any, *flags: Any) -> Select[Any]:
+    return select(
+        program.label("program"),
+        person.label("person"),
+        *(flag.label(f"for_{i}") for i, flag in enumerate(flags)),
+    )
+
+
+async def _survey_populations(session: AsyncSession, now: datetime, program_id: UUID | None) -> Populations:
+    """Survey figures count answers, and NPS answers carry their own cohort label."""
+    n = NpsResponse
+    part = n.program_id if program_id is None else n.cohort
+    program = n.program_id.is_not(None) if program_id is None else n.program_id == program_id
+    nps = await session.execute(
+        select(part, func.count())
+        .where(program, n.responded_at <= now, consented(n.respondent_id, n.responded_at, now))
+        .group_by(part)
+    )
+    found: Populations = {"participant_nps": dict(nps.tuples().all())}
+    if program_id is not None:
+        return found  # managers report per program, not per cohort
+    # A program's figure is its own latest quarter: it is a part of all programs' figure only when
+    # that is the same quarter.
+    r = CoachingAdoptionReport
+    counted = and_(r.responded_at <= now, consented(r.respondent_id, r.responded_at, now))
+    latest = select(func.max(r.quarter)).where(counted).scalar_subquery()
+    rows = await session.execute(
+        select(r.program_id, func.count().filter(r.quarter == latest), func.max(r.quarter) == latest)
+        .where(counted, r.program_id.is_not(None))
+        .group_by(r.program_id)
+    )
+    found["manager_coaching_adoption"] = {p: n for p, n, same in rows.tuples() if same and n}
+    return found
+
+
+async def _populations(session: AsyncSession, *, now: datetime, program_id: UUID | None) -> Populations:
+    """Per KPI, the population of every part of a whole as of `now`, under the figures' own rules:
+    each program's (parts of all programs) or, given `program_id`, each of its cohorts'. One grouped
+    query per family; only people, never figures. KPIs without people have no parts; the vendor
+    outcomes' parts are counted in the same pass as their figures (`_vendor_outcomes`)."""
+    m, a, s, e, o = MatchFact, AttendanceFact, SessionFact, EngagementFact, SlaOutcomeFact
+    everyone = Scope()
+    families: list[tuple[Select[Any], Sequence[str]]] = [
+        (
+            _people(m.program_id, m.participant_id, true(), true()).where(
+                m.provider_kind == "coach", active_match(now), consented(m.participant_id, m.approved_at, now)
+            ),
+            ("coach_to_coachee_ratio", "coach_utilization"),
+        ),
     ]
+    attendance = (
+        _people(a.program_id, a.participant_id, true())
+        .where(_ledger(now, everyone))
+        .union(
+            _people(e.program_id, s.participant_id, true())
+            .join(e, e.engagement_id == s.engagement_id)
+            .where(_without_ledger(now, everyone))
+        )
+        .subquery()
+    )
+    families.append((select(attendance), ("attendance_rate",)))
+    families.append(
+        (
+            _people(
+                func.coalesce(o.program_id, m.program_id),
+                m.participant_id,
+                true(),
+                *(o.layer == layer for layer in LAYERS),
+            )
+            .join(m, m.match_id == o.match_id)
+            .where(o.ended_at <= now, consented(m.participant_id, o.due_at, now)),
+            ("sla_adherence", *(f"sla_adherence.{layer}" for layer in LAYERS)),
+        )
+    )
+    first = (
+        select(s.match_id)
+        .where(s.cancelled_at.is_(None), s.starts_at.is_not(None), s.starts_at <= now)
+        .distinct()
+        .subquery()
+    )
+    families.append(
+        (
+            _people(m.program_id, m.participant_id, true())
+            .join(first, first.c.match_id == m.match_id)
+            .where(m.approved_at <= now, consented(m.participant_id, m.approved_at, now)),
+            ("time_to_first_session",),
+        )
+    )
+    families.append(
+        (
+            _people(m.program_id, m.participant_id, true(), m.provider_kind == "mentor", true()).where(
+                m.approved_at <= now, consented(m.participant_id, m.approved_at, now)
+            ),
+            ("reassignment_rate", "sponsor_actions_per_mentee", "promotion_rate"),
+        )
+    )
+    found: Populations = {}
+    for people, names in families:
+        found |= await _people_per_part(session, people, names, program_id)
+    return found | await _survey_populations(session, now, program_id)
 
 
 # A program's KPI settings.

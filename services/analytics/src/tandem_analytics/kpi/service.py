@@ -80,14 +80,20 @@ async def compute(
     wholes = [Scope(scope.program_id)] if scope.cohort is not None else []
     if scope.program_id is not None:
         wholes.append(Scope())
-    measures, *whole_measures = await repository.measures(
-        session, [scope, *wholes], now=now, business_kpi=business
+    # The parts of those wholes (every program, and the program's cohorts for a cohort): all
+    # programs are a part of nothing.
+    parts_of = [None, scope.program_id] if scope.cohort is not None else [None] if wholes else []
+    (measures, *whole_measures), parts = await repository.measures(
+        session, [scope, *wholes], now=now, business_kpi=business, parts_of=parts_of
     )
+    as_part = _suppressed_as_part(scope, k=k, wholes=whole_measures, parts=parts)
     outcomes = []
     for name, definition in domain.CATALOG.items():
         outcome = domain.evaluate(definition, measures[name], targets[name], k=k, months=months)
         for whole in whole_measures:
             outcome = domain.guard_complement(outcome, whole[name].population, k=k)
+        if name in as_part and outcome.published:
+            outcome = domain.suppressed(outcome)
         outcomes.append(outcome)
     # Two moments: every figure, live or snapshot, against every population its series was published with.
     async with repository.publication_ledger(session, scope) as ledger:
@@ -98,6 +104,42 @@ async def compute(
             at=now,
         )
     return outcomes
+
+
+def _suppressed_as_part(
+    scope: Scope,
+    *,
+    k: int,
+    wholes: Sequence[dict[str, domain.Measure]],
+    parts: Sequence[repository.Populations],
+) -> set[str]:
+    """The KPIs whose figure for the scope goes so that no published whole minus its published parts
+    describes 1..k-1 people (`domain.secondary_suppression`): a program among the programs of all
+    programs; a cohort among its program's cohorts, or with its program. Every scope decides from the
+    same populations of every part, so each reaches the same verdict whichever is asked first. All
+    programs are a part of nothing: their figure goes only when it is that small itself (`evaluate`).
+    """
+    if scope.program_id is None:
+        return set()
+    *program, everyone = wholes
+    by_program, *cohort_parts = parts
+    by_cohort = cohort_parts[0] if cohort_parts else {}
+    found = set()
+    for name, definition in domain.CATALOG.items():
+        t = domain.threshold(definition, k)
+        whole = everyone[name].population
+        if scope.program_id in domain.secondary_suppression(whole, by_program.get(name, {}), t).parts:
+            found.add(name)  # and with the program, each of its cohorts
+        elif program:
+            cohorts: dict[str, int] = by_cohort.get(name, {})
+            # A cohort whose rest of all programs is 1..t-1 people is withheld already (guard_complement).
+            small_rest = {c for c, n in cohorts.items() if whole is not None and 0 < whole - n < t}
+            within = domain.secondary_suppression(
+                program[0][name].population, cohorts, t, withheld=small_rest
+            )
+            if scope.cohort in within.parts:
+                found.add(name)
+    return found
 
 
 def _values(
