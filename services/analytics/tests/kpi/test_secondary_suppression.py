@@ -2,7 +2,7 @@
 parts (programs, cohorts) from their published whole."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tandem_analytics.kpi import repository
 from tandem_analytics.kpi.domain import Measure
 from tandem_analytics.kpi.repository import Scope
-from tandem_analytics.models import ConsentPeriod, MatchFact
-from tandem_kit.testing import TestKeys, sessionmaker_of
+from tandem_kit.testing import TestKeys
 
 from .conftest import NOW, Facts, outcomes
 from .test_catalog import build
 from .test_snapshots import coaching, snapshot
+from .test_targets_and_snapshots_api import seed_program
 
 RATIO = "coach_to_coachee_ratio"
 Q2, Q3, Q4 = timedelta(days=200), timedelta(days=120), timedelta(days=20)  # before NOW (2026-11-30)
@@ -127,19 +127,7 @@ async def test_part_populations_are_the_figures_own(db: async_sessionmaker[Async
 async def test_the_attack_over_http(
     app: FastAPI, client: httpx.AsyncClient, keys: TestKeys, kpis_alone: None
 ) -> None:
-    now = datetime.now(UTC)
-    a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    async with sessionmaker_of(app)() as session:
-        for program, size in ((a, 10), (b, 12), (c, 3)):
-            coach = uuid.uuid4()
-            for _ in range(size):
-                person = uuid.uuid4()
-                session.add(ConsentPeriod(person_id=person, granted_from=now - timedelta(days=30)))
-                session.add(
-                    MatchFact(match_id=uuid.uuid4(), program_id=program, participant_id=person, provider_id=coach,
-                              provider_kind="coach", track="coach", approved_at=now - timedelta(days=20))
-                )  # fmt: skip
-        await session.commit()
+    a, b, c = [await seed_program(app, coachees) for coachees in (10, 12, 3)]
 
     async def ratio(**params: str) -> tuple[bool, float | None]:
         resp = await client.get(
