@@ -1,7 +1,8 @@
 """Every population a KPI series (program or all, cohort, KPI) has been published with, by a live
 read or a snapshot: the differencing rule between two moments compares a new figure with all of them,
-so two live reads a few people apart cannot reveal those people. Back-filled from the snapshot values
-that published a figure.
+so two live reads a few people apart cannot reveal those people; with a fingerprint of who they were
+(`members`), so the same count with other people is caught too. Back-filled from the snapshot values
+that published a figure (no fingerprint: those were not kept).
 
 Revision ID: 0011_kpi_publications
 Revises: 0010_vendor_outcomes
@@ -23,6 +24,7 @@ def upgrade() -> None:
         sa.Column("series", sa.String(100), nullable=False),
         sa.Column("name", sa.String(60), nullable=False),
         sa.Column("population", sa.Integer(), nullable=False),
+        sa.Column("members", sa.BigInteger(), nullable=True),
         sa.Column("first_published_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("series", "name", "population", name="pk_kpi_publications"),
     )

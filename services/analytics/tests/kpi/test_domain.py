@@ -1,5 +1,6 @@
 import random
 import statistics
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -148,9 +149,21 @@ def test_complement_rule(part: int, whole: int, status: str) -> None:
 
 @given(before=st.sets(st.integers(5, 100), max_size=6), after=st.integers(5, 100))
 def test_change_rule_against_every_published_population(before: set[int], after: int) -> None:
-    outcome = guard_change(_published(after), before, k=K)  # type: ignore[arg-type]
+    outcome = guard_change(_published(after), dict.fromkeys(before), k=K)  # type: ignore[arg-type]
     small_move = any(0 < abs(after - p) < K for p in before)
     assert (outcome.status == "suppressed") == small_move
+
+
+@pytest.mark.parametrize(
+    ("published", "members", "status"),
+    [(111, 111, "green"), (111, 222, "suppressed"), (None, 222, "green"), (111, None, "green")],
+    ids=["same-people", "other-people", "published-before-fingerprints", "not-fingerprinted"],
+)
+def test_same_count_with_other_people_is_suppressed(
+    published: int | None, members: int | None, status: str
+) -> None:
+    outcome = replace(_published(10), members=members)  # type: ignore[type-var]
+    assert guard_change(outcome, {10: published, 30: None}, k=K).status == status
 
 
 def test_median_of_counts_of_nothing_is_none() -> None:

@@ -141,3 +141,20 @@ async def test_the_attack_over_http(
     assert await ratio(program_id=str(b)) == (False, 12.0)
     assert await ratio(program_id=str(a)) == (True, None)
     assert await ratio(program_id=str(c)) == (True, None)
+
+
+async def test_every_figure_about_people_knows_who_they_are(db: async_sessionmaker[AsyncSession]) -> None:
+    """Each KPI family fingerprints its population (`repository.fingerprint`): the same people give
+    the same number on every read; a program built alike, with as many other people, another."""
+    one, two = (await build(db)).program, (await build(db)).program
+    async with db() as session:
+        (first, again, other), _ = await repository.measures(
+            session, [Scope(one), Scope(one), Scope(two)], now=NOW, business_kpi="csat"
+        )
+    about_people = {name for name, m in first.items() if m.population}
+    assert len(about_people) == 14  # as in test_part_populations_are_the_figures_own
+    for name in about_people:
+        assert first[name].members is not None, name
+        assert first[name].members == again[name].members, name
+        assert other[name].population == first[name].population, name
+        assert other[name].members != first[name].members, name

@@ -14,7 +14,7 @@ from tandem_analytics.models import KpiSnapshotValue, ProviderFact
 from tandem_kit.events import outbox_messages
 from tandem_kit.pagination import PageParams
 
-from .conftest import NOW, SETTINGS, Facts, outcomes
+from .conftest import NOW, SETTINGS, Facts, figures, outcomes
 
 HOUR = timedelta(hours=1)
 
@@ -107,6 +107,32 @@ async def test_two_live_reads_a_person_apart_do_not_reveal_them(db: async_sessio
     coaching(f, coach, 4, approved=timedelta(hours=22))
     await f.save()
     assert await live(4 * HOUR) == ("green", 21.0)  # five away from 16, eleven from 10
+
+
+async def test_one_person_swapped_for_another_is_not_revealed(db: async_sessionmaker[AsyncSession]) -> None:
+    """One person leaves (withdraws consent) and another joins: the count is the same, the people are
+    not, and the two figures' difference would set the one against the other."""
+    f, coach = Facts(db), uuid.uuid4()
+    people = coaching(f, coach, 10)
+    await f.save()
+    assert (await snapshot(db, Scope(f.program), timedelta(0)))["coach_to_coachee_ratio"] == ("green", 10.0)
+    # The same people read again: published.
+    assert figures(await outcomes(db, Scope(f.program), now=NOW + HOUR))["coach_to_coachee_ratio"] == (
+        "green",
+        10.0,
+    )
+
+    async with db() as session, session.begin():
+        await consent.record_change(session, people[0], granted=False, at=NOW + HOUR)
+    coaching(f, coach, 1, approved=timedelta(minutes=1))
+    await f.save()
+    swapped = figures(await outcomes(db, Scope(f.program), now=NOW + 2 * HOUR))
+    assert swapped["coach_to_coachee_ratio"] == ("suppressed", None)
+    assert (await snapshot(db, Scope(f.program), 3 * HOUR))["coach_to_coachee_ratio"] == ("suppressed", None)
+
+    coaching(f, coach, 5, approved=timedelta(minutes=1))  # k more people: published again
+    await f.save()
+    assert (await snapshot(db, Scope(f.program), 4 * HOUR))["coach_to_coachee_ratio"] == ("green", 15.0)
 
 
 async def test_program_minus_cohort_attack_is_refused(db: async_sessionmaker[AsyncSession]) -> None:

@@ -7,7 +7,7 @@ them (`kpi_targets`). The repository hands in counts only, never rows about peop
 """
 
 import math
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Generic, Literal, TypeVar
@@ -65,6 +65,9 @@ class Measure:
     population: int | None
     scale: float = 1.0
     value: float | None = None
+    # Who the population is, as one number (`repository.fingerprint`): the same people give the same
+    # number, other people of the same count another. None: not fingerprinted.
+    members: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class KpiOutcome:
     numerator: float | None
     denominator: float | None
     population: int | None  # never published: the differencing rules compare it
+    members: int | None = None  # never published: who the population is (`Measure.members`)
 
     @property
     def published(self) -> bool:
@@ -260,7 +264,9 @@ def evaluate(
 ) -> KpiOutcome:
     """Suppressed below k people; insufficient data without a denominator; otherwise banded."""
     target = target_on(targets, months)
-    base = KpiOutcome(definition, targets, target, "suppressed", None, None, None, measure.population)
+    base = KpiOutcome(
+        definition, targets, target, "suppressed", None, None, None, measure.population, measure.members
+    )
     if measure.population is not None and 0 < measure.population < threshold(definition, k):
         return base
     value = measure.value
@@ -287,15 +293,19 @@ def guard_complement(outcome: KpiOutcome, parent_population: int | None, *, k: i
     return suppressed(outcome) if 0 < rest < threshold(outcome.definition, k) else outcome
 
 
-def guard_change(outcome: KpiOutcome, published_populations: Collection[int], *, k: int) -> KpiOutcome:
+def guard_change(outcome: KpiOutcome, published: Mapping[int, int | None], *, k: int) -> KpiOutcome:
     """Two figures of the same series (live reads or snapshots) whose populations differ by 1..k-1
-    people would reveal those few by subtraction: a figure is suppressed while its population is 1..k-1
-    away from any population the series has been published with (the same size again is fine)."""
+    people would reveal those few by subtraction, and two of the same size with other members would
+    reveal the ones who left against the ones who joined. `published` maps every population the series
+    has been published with to its members' fingerprint (None: not known). A figure is suppressed
+    while its population is 1..k-1 away from any of them, or equal to one with other members."""
     if outcome.population is None or not outcome.published:
         return outcome
     limit = threshold(outcome.definition, k)
-    near = any(0 < abs(outcome.population - p) < limit for p in published_populations)
-    return suppressed(outcome) if near else outcome
+    near = any(0 < abs(outcome.population - p) < limit for p in published)
+    known = published.get(outcome.population)
+    swapped = known is not None and outcome.members is not None and known != outcome.members
+    return suppressed(outcome) if near or swapped else outcome
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,18 @@ class Scope:
 Populations = dict[str, dict[Any, int]]
 
 
+def fingerprint(*key: Any) -> Any:
+    """Who a population is, as one number: the sum of the distinct 64-bit hashes of its members' keys.
+    The same members give the same sum, other members of the same count another (but for a hash
+    collision). Not reversible, never published: the differencing rule compares it (`guard_change`)."""
+    text = cast(key[0], Text) if len(key) == 1 else func.concat_ws("/", *(cast(k, Text) for k in key))
+    return func.sum(distinct(func.hashtextextended(text, 0)))
+
+
+def _members(value: Any) -> int | None:
+    return None if value is None else int(value) % 2**63
+
+
 def consented(person: Any, at: Any, now: datetime) -> ColumnElement[bool]:
     """The person's `analytics` consent was granted at `at` and has not been withdrawn since (by `now`)."""
     p = ConsentPeriod
@@ -137,9 +149,14 @@ def latest_outcomes_statement(now: datetime, *, resolve_program: bool = True) ->
 
 async def _coaching(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Measure]:
     m = MatchFact
-    coaches, coachees, matches = (
+    coaches, coachees, matches, members = (
         await session.execute(
-            select(func.count(distinct(m.provider_id)), func.count(distinct(m.participant_id)), func.count())
+            select(
+                func.count(distinct(m.provider_id)),
+                func.count(distinct(m.participant_id)),
+                func.count(),
+                fingerprint(m.participant_id),
+            )
             .where(
                 m.provider_kind == "coach",
                 active_match(now),
@@ -154,9 +171,12 @@ async def _coaching(session: AsyncSession, scope: Scope, now: datetime) -> dict[
         select(func.coalesce(func.sum(p.capacity), 0)).where(p.kind == "coach", program)
     )
     return {
-        "coach_to_coachee_ratio": Measure(coachees, coaches, coachees),
-        "coach_utilization": Measure(matches, int(capacity or 0), coachees),
+        "coach_to_coachee_ratio": Measure(coachees, coaches, coachees, members=_members(members)),
+        "coach_utilization": Measure(matches, int(capacity or 0), coachees, members=_members(members)),
     }
+
+
+PER_SCOPE = 8  # the columns `_vendor_outcomes` reads per scope
 
 
 async def _vendor_outcomes(
@@ -211,6 +231,8 @@ async def _vendor_outcomes(
             func.coalesce(func.sum(g.n).filter(member, rated), 0),
             func.count(distinct(g.participant_id)).filter(member, rated),
             select(func.jsonb_object_agg(by_rating.c.rating, by_rating.c.n)).scalar_subquery(),
+            fingerprint(g.participant_id).filter(member),
+            fingerprint(g.participant_id).filter(member, rated),
         ]
     for program_id in parts_of:
         if program_id is None:
@@ -246,7 +268,7 @@ async def _vendor_outcomes(
     for j, program_id in enumerate(parts_of):
         with_outcome: dict[Any, int] = {}
         with_rating: dict[Any, int] = {}
-        for key, (n, rated) in (row[6 * len(scopes) + j] or {}).items():
+        for key, (n, rated) in (row[PER_SCOPE * len(scopes) + j] or {}).items():
             part = UUID(key) if program_id is None else key
             with_outcome[part] = n
             if rated:
@@ -254,13 +276,20 @@ async def _vendor_outcomes(
         parts.append({"session_completion_rate": with_outcome, "participant_rating_median": with_rating})
     found = []
     for i in range(len(scopes)):
-        done, no_show, people, ratings, raters = (int(v) for v in row[6 * i : 6 * i + 5])
-        median = median_of_counts({int(r): int(n) for r, n in (row[6 * i + 5] or {}).items()})
+        at = PER_SCOPE * i
+        done, no_show, people, ratings, raters = (int(v) for v in row[at : at + 5])
+        median = median_of_counts({int(r): int(n) for r, n in (row[at + 5] or {}).items()})
         found.append(
             {
-                "session_completion_rate": Measure(done, done + no_show, people),
+                "session_completion_rate": Measure(
+                    done, done + no_show, people, members=_members(row[at + 6])
+                ),
                 "participant_rating_median": Measure(
-                    ratings, ratings, raters, value=None if median is None else round(median, 4)
+                    ratings,
+                    ratings,
+                    raters,
+                    value=None if median is None else round(median, 4),
+                    members=_members(row[at + 7]),
                 ),
             }
         )
@@ -326,8 +355,14 @@ async def _attendance(session: AsyncSession, scope: Scope, now: datetime) -> dic
         )
         .subquery()
     )
-    population = int(await session.scalar(select(func.count(distinct(people.c.person)))) or 0)
-    return {"attendance_rate": Measure(held + vendor_held, due + vendor_due, population)}
+    population, members = (
+        await session.execute(select(func.count(distinct(people.c.person)), fingerprint(people.c.person)))
+    ).one()
+    return {
+        "attendance_rate": Measure(
+            held + vendor_held, due + vendor_due, int(population or 0), members=_members(members)
+        )
+    }
 
 
 async def _sla(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Measure]:
@@ -335,7 +370,13 @@ async def _sla(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, 
     program = func.coalesce(o.program_id, m.program_id)
     rows = (
         await session.execute(
-            select(o.layer, func.count().filter(o.met), func.count(), func.count(distinct(m.participant_id)))
+            select(
+                o.layer,
+                func.count().filter(o.met),
+                func.count(),
+                func.count(distinct(m.participant_id)),
+                fingerprint(m.participant_id),
+            )
             .join(m, m.match_id == o.match_id)
             .where(o.ended_at <= now, _in_scope(program, m.participant_id, scope))
             .where(consented(m.participant_id, o.due_at, now))
@@ -344,17 +385,22 @@ async def _sla(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, 
     ).all()
     total = (
         await session.execute(
-            select(func.count().filter(o.met), func.count(), func.count(distinct(m.participant_id)))
+            select(
+                func.count().filter(o.met),
+                func.count(),
+                func.count(distinct(m.participant_id)),
+                fingerprint(m.participant_id),
+            )
             .join(m, m.match_id == o.match_id)
             .where(o.ended_at <= now, _in_scope(program, m.participant_id, scope))
             .where(consented(m.participant_id, o.due_at, now))
         )
     ).one()
-    found = {"sla_adherence": Measure(total[0], total[1], total[2])}
-    by_layer = {layer: (met, n, people) for layer, met, n, people in rows}
+    found = {"sla_adherence": Measure(total[0], total[1], total[2], members=_members(total[3]))}
+    by_layer = {layer: (met, n, people, members) for layer, met, n, people, members in rows}
     for layer in LAYERS:
-        met, n, people = by_layer.get(layer, (0, 0, 0))
-        found[f"sla_adherence.{layer}"] = Measure(met, n, people)
+        met, n, people, members = by_layer.get(layer, (0, 0, 0, None))
+        found[f"sla_adherence.{layer}"] = Measure(met, n, people, members=_members(members))
     return found
 
 
@@ -369,9 +415,14 @@ async def _first_session(session: AsyncSession, scope: Scope, now: datetime) -> 
         .subquery()
     )
     days = func.extract("epoch", first.c.first_start - m.approved_at) / 86400
-    total, matches, people = (
+    total, matches, people, members = (
         await session.execute(
-            select(func.coalesce(func.sum(days), 0), func.count(), func.count(distinct(m.participant_id)))
+            select(
+                func.coalesce(func.sum(days), 0),
+                func.count(),
+                func.count(distinct(m.participant_id)),
+                fingerprint(m.participant_id),
+            )
             .select_from(m)
             .join(first, first.c.match_id == m.match_id)
             # Ended matches still count (their first session happened); one not yet approved cannot.
@@ -379,7 +430,9 @@ async def _first_session(session: AsyncSession, scope: Scope, now: datetime) -> 
             .where(consented(m.participant_id, m.approved_at, now))
         )
     ).one()
-    return {"time_to_first_session": Measure(round(float(total), 4), matches, people)}
+    return {
+        "time_to_first_session": Measure(round(float(total), 4), matches, people, members=_members(members))
+    }
 
 
 async def _matches(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Measure]:
@@ -390,10 +443,13 @@ async def _matches(session: AsyncSession, scope: Scope, now: datetime) -> dict[s
         consented(m.participant_id, m.approved_at, now),
     )
     reassigned = and_(m.end_reason == "reassigned", m.ended_at <= now)
-    approved, ended, people = (
+    approved, ended, people, members = (
         await session.execute(
             select(
-                func.count(), func.count().filter(reassigned), func.count(distinct(m.participant_id))
+                func.count(),
+                func.count().filter(reassigned),
+                func.count(distinct(m.participant_id)),
+                fingerprint(m.participant_id),
             ).where(in_scope)
         )
     ).one()
@@ -408,7 +464,9 @@ async def _matches(session: AsyncSession, scope: Scope, now: datetime) -> dict[s
             _in_scope(a.program_id, a.participant_id, scope), consented(a.participant_id, a.logged_at, now)
         )
     )
-    mentee_count = int(await session.scalar(select(func.count()).select_from(mentees)) or 0)
+    mentee_count, mentee_members = (
+        await session.execute(select(func.count(), fingerprint(mentees.c.participant_id)))
+    ).one()
     # Participants: first approval in scope; promoted within the window, after joining.
     joined = (
         select(m.participant_id, func.min(m.approved_at).label("joined_at"))
@@ -424,13 +482,19 @@ async def _matches(session: AsyncSession, scope: Scope, now: datetime) -> dict[s
         p.promoted_at <= now,
         consented(p.person_id, p.promoted_at, now),
     )
-    participants, promoted_count = (
-        await session.execute(select(func.count(), func.count().filter(promoted)).select_from(joined))
+    participants, promoted_count, participant_members = (
+        await session.execute(
+            select(func.count(), func.count().filter(promoted), fingerprint(joined.c.participant_id))
+        )
     ).one()
     return {
-        "reassignment_rate": Measure(ended, approved, people),
-        "sponsor_actions_per_mentee": Measure(int(actions or 0), mentee_count, mentee_count),
-        "promotion_rate": Measure(promoted_count, participants, participants),
+        "reassignment_rate": Measure(ended, approved, people, members=_members(members)),
+        "sponsor_actions_per_mentee": Measure(
+            int(actions or 0), mentee_count, mentee_count, members=_members(mentee_members)
+        ),
+        "promotion_rate": Measure(
+            promoted_count, participants, participants, members=_members(participant_members)
+        ),
     }
 
 
@@ -438,14 +502,21 @@ async def _surveys(session: AsyncSession, scope: Scope, now: datetime) -> dict[s
     n = NpsResponse
     program = n.program_id == scope.program_id if scope.program_id is not None else true()
     cohort = n.cohort == scope.cohort if scope.cohort is not None else true()
-    answers, promoters, detractors = (
+    answers, promoters, detractors, members = (
         await session.execute(
-            select(func.count(), func.count().filter(n.score >= 9), func.count().filter(n.score <= 6)).where(
-                program, cohort, n.responded_at <= now, consented(n.respondent_id, n.responded_at, now)
-            )
+            select(
+                func.count(),
+                func.count().filter(n.score >= 9),
+                func.count().filter(n.score <= 6),
+                fingerprint(n.program_id, n.cohort, n.respondent_id),  # one answer per key
+            ).where(program, cohort, n.responded_at <= now, consented(n.respondent_id, n.responded_at, now))
         )
     ).one()
-    found = {"participant_nps": Measure(promoters - detractors, answers, answers, scale=100.0)}
+    found = {
+        "participant_nps": Measure(
+            promoters - detractors, answers, answers, scale=100.0, members=_members(members)
+        )
+    }
     if scope.cohort is not None:
         # Managers report per program and quarter, not per participant cohort.
         found["manager_coaching_adoption"] = Measure(None, 0, None)
@@ -457,12 +528,16 @@ async def _surveys(session: AsyncSession, scope: Scope, now: datetime) -> dict[s
         consented(r.respondent_id, r.responded_at, now),
     )
     latest = select(func.max(r.quarter)).where(counted).scalar_subquery()
-    reports, adopted = (
+    reports, adopted, members = (
         await session.execute(
-            select(func.count(), func.count().filter(r.adopted)).where(counted, r.quarter == latest)
+            select(
+                func.count(),
+                func.count().filter(r.adopted),
+                fingerprint(r.program_id, r.quarter, r.respondent_id),  # one report per key
+            ).where(counted, r.quarter == latest)
         )
     ).one()
-    found["manager_coaching_adoption"] = Measure(adopted, reports, reports)
+    found["manager_coaching_adoption"] = Measure(adopted, reports, reports, members=_members(members))
     return found
 
 
@@ -680,27 +755,35 @@ class Ledger:
     session: AsyncSession
     series: str
 
-    async def populations(self) -> dict[str, set[int]]:
+    async def populations(self) -> dict[str, dict[int, int | None]]:
+        """Per KPI, every population published and its members' fingerprint."""
+        p = KpiPublication
         rows = await self.session.execute(
-            select(KpiPublication.name, KpiPublication.population).where(KpiPublication.series == self.series)
+            select(p.name, p.population, p.members).where(p.series == self.series)
         )
-        found: dict[str, set[int]] = {}
-        for name, population in rows.tuples():
-            found.setdefault(name, set()).add(population)
+        found: dict[str, dict[int, int | None]] = {}
+        for name, population, members in rows.tuples():
+            found.setdefault(name, {})[population] = members
         return found
 
-    async def record(self, published: Mapping[str, int], *, at: datetime) -> None:
-        if published:
-            await self.session.execute(
-                pg_insert(KpiPublication)
-                .values(
-                    [
-                        {"series": self.series, "name": n, "population": p, "first_published_at": at}
-                        for n, p in published.items()
-                    ]
-                )
-                .on_conflict_do_nothing()
+    async def record(self, published: Mapping[str, tuple[int, int | None]], *, at: datetime) -> None:
+        """Add what was just published (population, fingerprint) per KPI; a population first recorded
+        without a fingerprint takes this one."""
+        if not published:
+            return
+        statement = pg_insert(KpiPublication).values(
+            [
+                {"series": self.series, "name": n, "population": p, "members": m, "first_published_at": at}
+                for n, (p, m) in published.items()
+            ]
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["series", "name", "population"],
+                set_={"members": statement.excluded.members},
+                where=KpiPublication.members.is_(None),
             )
+        )
 
 
 def series_of(scope: Scope) -> str:

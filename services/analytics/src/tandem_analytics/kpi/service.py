@@ -98,9 +98,13 @@ async def compute(
     # Two moments: every figure, live or snapshot, against every population its series was published with.
     async with repository.publication_ledger(session, scope) as ledger:
         published = await ledger.populations()
-        outcomes = [domain.guard_change(o, published.get(o.definition.name, set()), k=k) for o in outcomes]
+        outcomes = [domain.guard_change(o, published.get(o.definition.name, {}), k=k) for o in outcomes]
         await ledger.record(
-            {o.definition.name: o.population for o in outcomes if o.published and o.population is not None},
+            {
+                o.definition.name: (o.population, o.members)
+                for o in outcomes
+                if o.published and o.population is not None
+            },
             at=now,
         )
     return outcomes

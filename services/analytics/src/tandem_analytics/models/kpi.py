@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Date, DateTime, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tandem_analytics.models import Base
@@ -78,4 +78,6 @@ class KpiPublication(Base):
     series: Mapped[str] = mapped_column(String(100), primary_key=True)  # "<program id or all>/<cohort>"
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     population: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Who they were (a sum of hashes, not reversible; None: published before fingerprints were kept).
+    members: Mapped[int | None] = mapped_column(BigInteger)
     first_published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
