@@ -61,6 +61,9 @@ def is_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, _ASYNCPG_OUTAGES)
 
 
+# SQLSTATEs the services act on (PostgreSQL appendix A).
+UNIQUE_VIOLATION = "23505"
+EXCLUSION_VIOLATION = "23P01"
 DEADLOCK_DETECTED = "40P01"
 DEADLOCK_ATTEMPTS = 3
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tandem_kit.db import is_unavailable
+from tandem_kit.db import is_unavailable, sqlstate
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://tandem.dev/problems/"
@@ -235,7 +235,7 @@ UNSTORABLE_SQLSTATES = frozenset({"22021", "22P05", "22003"})
 
 def unstorable_input(exc: DBAPIError) -> bool:
     """Whether the database refused a value as unstorable (the driver refuses an int too large itself)."""
-    if getattr(exc.orig, "sqlstate", None) in UNSTORABLE_SQLSTATES:
+    if sqlstate(exc) in UNSTORABLE_SQLSTATES:
         return True
     cause: BaseException | None = exc.orig
     while cause is not None:
@@ -250,7 +250,7 @@ async def _on_database(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     if not unstorable_input(exc):
         return await _on_unexpected(request, exc)  # an outage (503) or a bug (500)
-    log.warning("http.unstorable_input", path=request.url.path, sqlstate=getattr(exc.orig, "sqlstate", None))
+    log.warning("http.unstorable_input", path=request.url.path, sqlstate=sqlstate(exc))
     detail = "a value cannot be stored: text with a NUL character (\\u0000), or a number out of range"
     return problem_response(
         422,

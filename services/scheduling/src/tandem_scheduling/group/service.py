@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
+from tandem_kit.db import EXCLUSION_VIOLATION, sqlstate
 from tandem_kit.errors import Conflict, Forbidden, NotFound, Unprocessable
 from tandem_kit.events import emit
 from tandem_kit.pagination import PageParams
@@ -24,8 +25,6 @@ from tandem_scheduling.models import GroupSeat, GroupSession, GroupWaitlistEntry
 from tandem_scheduling.people import repository as people_repository
 
 log = structlog.get_logger("tandem.scheduling.group")
-
-EXCLUSION_VIOLATION = "23P01"
 
 
 class GroupSessionNotFound(NotFound):
@@ -149,7 +148,7 @@ async def create(
         try:
             await repository.add_host_hold(session, group, host)
         except IntegrityError as exc:
-            if getattr(exc.orig, "sqlstate", None) == EXCLUSION_VIOLATION:
+            if sqlstate(exc) == EXCLUSION_VIOLATION:
                 raise PersonDoubleBooked(
                     "The host already has a session or a seat at that time.",
                     pointer="#/host_person_id",
@@ -270,7 +269,7 @@ async def book_seat(
     try:
         await repository.add_seat(session, group, seat)
     except IntegrityError as exc:
-        if getattr(exc.orig, "sqlstate", None) == EXCLUSION_VIOLATION:
+        if sqlstate(exc) == EXCLUSION_VIOLATION:
             raise _double_booked(person) from exc
         raise
     await _booked(session, group, seat)
@@ -397,7 +396,7 @@ async def promote(session: AsyncSession, group: GroupSession, *, now: datetime) 
         try:
             await repository.add_seat(session, group, seat)  # in a savepoint: a refusal leaves the rest
         except IntegrityError as exc:
-            if getattr(exc.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
+            if sqlstate(exc) != EXCLUSION_VIOLATION:
                 raise
             continue
         entry.status, entry.closed_at = "promoted", now

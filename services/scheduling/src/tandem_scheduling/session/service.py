@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_kit.auth import Principal
+from tandem_kit.db import EXCLUSION_VIOLATION, UNIQUE_VIOLATION, sqlstate
 from tandem_kit.errors import Conflict, NotFound, Unprocessable
 from tandem_kit.events import emit
 from tandem_kit.pagination import PageParams
@@ -23,9 +24,6 @@ from tandem_scheduling.session.schemas import SessionCancel, SessionCreate
 from tandem_scheduling.sla import service as sla_service
 
 log = structlog.get_logger("tandem.scheduling.session")
-
-EXCLUSION_VIOLATION = "23P01"
-UNIQUE_VIOLATION = "23505"
 
 
 class SessionNotFound(NotFound):
@@ -156,7 +154,7 @@ async def book_session(
     try:
         await repository.add_with_attendees(session, booked, people)
     except IntegrityError as exc:
-        code = getattr(exc.orig, "sqlstate", None)
+        code = sqlstate(exc)
         if code == EXCLUSION_VIOLATION:
             raise SlotTaken(
                 "The participant or the provider already has a session at that time.", pointer="#/starts_at"
