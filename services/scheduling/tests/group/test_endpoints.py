@@ -45,6 +45,16 @@ async def create(client: httpx.AsyncClient, keys: TestKeys, at: datetime, **over
     return created
 
 
+async def book_kickoff(client: httpx.AsyncClient, keys: TestKeys, engagement: Any, at: datetime) -> None:
+    """A one-to-one kickoff at `at`: the participant's time is held."""
+    resp = await client.post(
+        f"{API}/engagements/{engagement.id}/sessions",
+        json={"starts_at": at.isoformat(), "kind": "kickoff"},
+        headers=keys.headers(*WRITE),
+    )
+    assert resp.status_code == 201, resp.text
+
+
 async def seat(
     client: httpx.AsyncClient, keys: TestKeys, group: dict[str, Any], who: uuid.UUID
 ) -> httpx.Response:
@@ -206,12 +216,7 @@ async def test_a_seat_over_a_one_to_one_session_is_refused(
     client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime
 ) -> None:
     engagement = await make_engagement()
-    session = await client.post(
-        f"{API}/engagements/{engagement.id}/sessions",
-        json={"starts_at": monday.isoformat(), "kind": "kickoff"},
-        headers=keys.headers(*WRITE),
-    )
-    assert session.status_code == 201, session.text
+    await book_kickoff(client, keys, engagement, monday)
     group = await create(client, keys, monday + timedelta(minutes=30))
     resp = await seat(client, keys, group, engagement.participant_id)
     assert resp.status_code == 409
@@ -269,12 +274,7 @@ async def test_promotion_skips_someone_whose_time_is_taken(
     assert (await seat(client, keys, group, holder)).status_code == 201
     assert (await seat(client, keys, group, busy)).json()["position"] == 1
     assert (await seat(client, keys, group, free)).json()["position"] == 2
-    booked = await client.post(
-        f"{API}/engagements/{engagement.id}/sessions",
-        json={"starts_at": monday.isoformat(), "kind": "kickoff"},
-        headers=keys.headers(*WRITE),
-    )
-    assert booked.status_code == 201
+    await book_kickoff(client, keys, engagement, monday)
     await client.delete(f"{GROUPS}/{group['id']}/seats/{holder}", headers=manager(keys))
     view = (await client.get(f"{GROUPS}/{group['id']}", headers=manager(keys))).json()
     assert [s["person_id"] for s in view["seats"]] == [str(free)]
@@ -358,12 +358,7 @@ async def test_joining_the_waitlist_at_a_busy_time_is_refused_like_a_seat(
     client: httpx.AsyncClient, keys: TestKeys, make_engagement: Any, monday: datetime
 ) -> None:
     engagement = await make_engagement()
-    booked = await client.post(
-        f"{API}/engagements/{engagement.id}/sessions",
-        json={"starts_at": monday.isoformat(), "kind": "kickoff"},
-        headers=keys.headers(*WRITE),
-    )
-    assert booked.status_code == 201, booked.text
+    await book_kickoff(client, keys, engagement, monday)
     group = await create(client, keys, monday + timedelta(minutes=30), seat_limit=1)
     assert (await seat(client, keys, group, uuid.uuid4())).status_code == 201
     resp = await seat(client, keys, group, engagement.participant_id)
