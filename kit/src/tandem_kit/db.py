@@ -99,10 +99,10 @@ async def write_in_savepoint(
 
 
 CONNECT_TIMEOUT_SECONDS = 5
+CHECKOUT_TIMEOUT_SECONDS = 10
 SIDE_POOL_SIZE = 2
 # Where a Database's sessions find the sessionmaker of its side pool (`side_transaction`).
 SIDE_TRANSACTIONS = "tandem.side_transactions"
-CHECKOUT_TIMEOUT_SECONDS = 10
 
 
 class Database:
